@@ -1,0 +1,18 @@
+//! raxx minter: mints GitHub App installation tokens from credentials pulled
+//! live from Infisical. The logic lives in plain modules that compile (and are
+//! unit-tested) natively; `component.rs` is the thin WIT glue, built only for
+//! wasm32, and `wasi_transport.rs` is the `wasi:http` client under it.
+
+pub mod error;
+pub mod github;
+pub mod infisical;
+pub mod jwt;
+pub mod mint;
+pub mod pem;
+pub mod transport;
+pub mod url;
+
+#[cfg(target_arch = "wasm32")]
+mod component;
+#[cfg(target_arch = "wasm32")]
+mod wasi_transport;

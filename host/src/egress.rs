@@ -1,0 +1,178 @@
+//! The egress allowlist and its single enforcement point.
+//!
+//! The component may only reach the origins (scheme, host, port) of the
+//! configured Infisical and GitHub base URLs. Every `wasi:http` request passes
+//! through [`EgressHooks::send_request`], which judges the request URI itself
+//! (never a header the guest controls; guests cannot set `Host`). `https` is
+//! required, except plain `http` to loopback addresses (local fakes, tests).
+
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
+
+/// One allowed destination.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub https: bool,
+    /// Lower-case host name or IP literal (IPv6 without brackets).
+    pub host: String,
+    pub port: u16,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scheme = if self.https { "https" } else { "http" };
+        if self.host.contains(':') {
+            write!(f, "{scheme}://[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{scheme}://{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// Whether `host` is a loopback name or address (`localhost`, 127.0.0.0/8, ::1).
+pub fn is_loopback(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+}
+
+impl Origin {
+    /// Reads a configured base URL. Refuses anything but `https`, and plain
+    /// `http` anywhere but loopback, with a message saying how to fix it.
+    pub fn from_base_url(url: &str) -> Result<Origin, String> {
+        let uri: http::Uri = url.parse().map_err(|_| format!("{url:?} is not a URL; expected https://host[:port][/path]"))?;
+        Origin::from_uri(&uri).map_err(|why| format!("{url:?} {why}"))
+    }
+
+    fn from_uri(uri: &http::Uri) -> Result<Origin, String> {
+        let https = match uri.scheme_str() {
+            Some("https") => true,
+            Some("http") => false,
+            _ => return Err("must start with https://".into()),
+        };
+        let authority = uri.authority().ok_or("has no host")?;
+        if authority.as_str().contains('@') {
+            return Err("must not carry user info (user@host)".into());
+        }
+        let host = authority.host().trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+        if host.is_empty() {
+            return Err("has no host".into());
+        }
+        if !https && !is_loopback(&host) {
+            return Err("uses plain http to a non-loopback host; use https".into());
+        }
+        let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
+        Ok(Origin { https, host, port })
+    }
+}
+
+/// The origins the component may reach.
+#[derive(Clone, Debug, Default)]
+pub struct Allowlist {
+    origins: Vec<Origin>,
+}
+
+impl Allowlist {
+    pub fn new(origins: Vec<Origin>) -> Self {
+        Allowlist { origins }
+    }
+
+    pub fn origins(&self) -> &[Origin] {
+        &self.origins
+    }
+
+    /// Judges a request URI: its scheme, host and port must match an allowed origin exactly.
+    pub fn allows(&self, uri: &http::Uri) -> Result<(), String> {
+        let origin = Origin::from_uri(uri).map_err(|why| format!("{uri} {why}"))?;
+        if self.origins.contains(&origin) {
+            Ok(())
+        } else {
+            Err(origin.to_string())
+        }
+    }
+}
+
+/// The `wasi:http` hooks of one store: the allowlist, and a record of what was denied.
+pub struct EgressHooks {
+    allowlist: Arc<Allowlist>,
+    denied: Arc<Mutex<Vec<String>>>,
+}
+
+impl EgressHooks {
+    pub fn new(allowlist: Arc<Allowlist>) -> Self {
+        EgressHooks { allowlist, denied: Arc::default() }
+    }
+
+    /// Destinations refused so far (for the host's own messages and tests).
+    pub fn denied(&self) -> Vec<String> {
+        self.denied.lock().map(|d| d.clone()).unwrap_or_default()
+    }
+}
+
+type SendFuture = Box<
+    dyn std::future::Future<
+            Output = Result<(http::Response<WasiBody>, Box<dyn std::future::Future<Output = Result<(), HttpError>> + Send>), HttpError>,
+        > + Send,
+>;
+
+impl WasiHttpHooks for EgressHooks {
+    fn send_request(
+        &mut self,
+        request: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+        _fut: Box<dyn std::future::Future<Output = Result<(), HttpError>> + Send>,
+    ) -> SendFuture {
+        if let Err(destination) = self.allowlist.allows(request.uri()) {
+            if let Ok(mut denied) = self.denied.lock() {
+                denied.push(destination);
+            }
+            return Box::new(async { Err(HttpError::HttpRequestDenied) });
+        }
+        Box::new(async move {
+            use http_body_util::BodyExt;
+            let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            Ok((
+                response.map(BodyExt::boxed_unsync),
+                Box::new(io) as Box<dyn std::future::Future<Output = Result<(), HttpError>> + Send>,
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(urls: &[&str]) -> Allowlist {
+        Allowlist::new(urls.iter().map(|u| Origin::from_base_url(u).unwrap()).collect())
+    }
+
+    #[test]
+    fn base_urls_need_https_except_on_loopback() {
+        assert!(Origin::from_base_url("https://api.github.com").is_ok());
+        assert!(Origin::from_base_url("http://127.0.0.1:8080/api").is_ok());
+        assert!(Origin::from_base_url("http://localhost:1").is_ok());
+        assert!(Origin::from_base_url("http://[::1]:9/api").is_ok());
+        assert!(Origin::from_base_url("http://example.com/api").unwrap_err().contains("use https"));
+        assert!(Origin::from_base_url("ftp://example.com").is_err());
+        assert!(Origin::from_base_url("https://user:pw@example.com").is_err());
+        assert!(Origin::from_base_url("not a url").is_err());
+    }
+
+    #[test]
+    fn allows_only_exact_scheme_host_and_port() {
+        let allow = list(&["https://api.github.com", "http://127.0.0.1:8080/api"]);
+        let ok = |u: &str| allow.allows(&u.parse().unwrap()).is_ok();
+        assert!(ok("https://api.github.com/app/installations/1/access_tokens"));
+        assert!(ok("https://API.GITHUB.COM:443/x"));
+        assert!(ok("http://127.0.0.1:8080/api/v1/auth/universal-auth/login"));
+        assert!(!ok("http://api.github.com/x"), "other scheme");
+        assert!(!ok("https://api.github.com:8443/x"), "other port");
+        assert!(!ok("http://127.0.0.1:8081/x"), "other loopback port");
+        assert!(!ok("https://evil.example/x"));
+        assert!(!ok("http://169.254.169.254/latest/meta-data"));
+        assert!(!ok("/relative"));
+    }
+}

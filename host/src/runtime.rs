@@ -1,0 +1,133 @@
+//! The sandbox: engine, component loading (through the cache), and one
+//! locked-down store per call.
+//!
+//! The store grants the component outbound HTTP (judged by the egress hooks)
+//! and the clocks. The rest of WASI that Rust's std makes it import is linked
+//! empty: no environment, no arguments, no preopened directories, no sockets,
+//! stdin closed, stdout/stderr discarded.
+
+use crate::bindings::exports::raxx::identity::identity::{InstallationToken, MintError, MintRequest};
+use crate::bindings::{Minter, MinterPre};
+use crate::cache::{self, Source};
+use crate::egress::{Allowlist, EgressHooks};
+use crate::settings::Settings;
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use wasmtime::component::{Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+/// Linear memory one component instance may use.
+pub const MEMORY_LIMIT_BYTES: usize = 64 << 20;
+
+/// File name of the component as the build leaves it.
+pub const COMPONENT_FILE: &str = "raxx_minter.wasm";
+
+struct State {
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    table: ResourceTable,
+    hooks: EgressHooks,
+    limits: StoreLimits,
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl WasiHttpView for State {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.hooks }
+    }
+}
+
+/// A loaded minter component, ready to instantiate per call. Cheap to share across threads.
+pub struct Runtime {
+    engine: Engine,
+    pre: MinterPre<State>,
+    component_sha256: String,
+    source: Source,
+}
+
+/// What one mint call produced.
+pub struct Outcome {
+    /// The component's answer: a token or a typed error.
+    pub result: Result<InstallationToken, MintError>,
+    /// Destinations the egress hooks refused during the call.
+    pub denied: Vec<String>,
+}
+
+/// Where the component is found without flags: next to the binary (installed
+/// layout), or where `scripts/build` leaves it in the cargo target dir.
+pub fn default_component_path() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?;
+    let candidates = [
+        dir.join(COMPONENT_FILE),
+        dir.join("../wasm32-wasip2/component").join(COMPONENT_FILE),
+        dir.join("../../wasm32-wasip2/component").join(COMPONENT_FILE),
+    ];
+    candidates.into_iter().find(|p| p.is_file())
+}
+
+impl Runtime {
+    /// Loads the component at `path`, through the compiled-artifact cache in `cache_dir`.
+    pub fn load(path: &Path, cache_dir: Option<&Path>) -> Result<Runtime> {
+        let wasm = std::fs::read(path).with_context(|| format!("reading the minter component {}", path.display()))?;
+        Runtime::from_bytes(&wasm, cache_dir).with_context(|| format!("loading the minter component {}", path.display()))
+    }
+
+    pub fn from_bytes(wasm: &[u8], cache_dir: Option<&Path>) -> Result<Runtime> {
+        let mut config = Config::new();
+        config.wasm_component_model(true);
+        let engine = Engine::new(&config)?;
+        let component_sha256 = cache::sha256_hex(wasm);
+        let (component, source) = cache::load(&engine, wasm, &component_sha256, cache_dir)?;
+        let pre = MinterPre::new(Self::linker(&engine)?.instantiate_pre(&component)?)?;
+        Ok(Runtime { engine, pre, component_sha256, source })
+    }
+
+    fn linker(engine: &Engine) -> Result<Linker<State>> {
+        let mut linker = Linker::new(engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
+        Ok(linker)
+    }
+
+    /// SHA-256 of the component bytes (what an audit records).
+    pub fn component_sha256(&self) -> &str {
+        &self.component_sha256
+    }
+
+    /// Whether the compiled component came from the cache.
+    pub fn source(&self) -> Source {
+        self.source
+    }
+
+    fn store(&self, allowlist: Arc<Allowlist>) -> Store<State> {
+        let wasi = WasiCtx::builder().allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false).build();
+        let limits = StoreLimitsBuilder::new().memory_size(MEMORY_LIMIT_BYTES).instances(16).trap_on_grow_failure(true).build();
+        let state = State { wasi, http: WasiHttpCtx::new(), table: ResourceTable::new(), hooks: EgressHooks::new(allowlist), limits };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limits);
+        store
+    }
+
+    fn instance(&self, allowlist: &Allowlist) -> Result<(Store<State>, Minter)> {
+        let mut store = self.store(Arc::new(allowlist.clone()));
+        let minter = self.pre.instantiate(&mut store).map_err(anyhow::Error::from).context("instantiating the minter component")?;
+        Ok((store, minter))
+    }
+
+    /// Mints in a fresh instance. `Err` means the component trapped or could
+    /// not run (a bug); failures the component reports are in `Outcome::result`.
+    pub fn mint(&self, settings: &Settings, request: &MintRequest) -> Result<Outcome> {
+        let (mut store, minter) = self.instance(&settings.allowlist)?;
+        let result = minter.raxx_identity_identity().call_mint(&mut store, &settings.wit, request).map_err(anyhow::Error::from).context("the minter component trapped")?;
+        Ok(Outcome { result, denied: store.data().hooks.denied() })
+    }
+}

@@ -1,0 +1,155 @@
+//! Settings from the environment, with the names users already have
+//! (Infisical's CLI, GitHub's Actions), validated before anything runs.
+
+use crate::bindings::raxx::identity::types as wit;
+use crate::egress::{Allowlist, Origin};
+
+pub const DEFAULT_INFISICAL_URL: &str = "https://app.infisical.com";
+pub const DEFAULT_GITHUB_URL: &str = "https://api.github.com";
+pub const DEFAULT_ENVIRONMENT: &str = "prod";
+pub const DEFAULT_PATH_PREFIX: &str = "/MooseQuest/";
+pub const DEFAULT_CONNECT_TIMEOUT_MS: u32 = 5_000;
+pub const DEFAULT_FIRST_BYTE_TIMEOUT_MS: u32 = 20_000;
+
+/// Which side a configuration problem belongs to (it decides the exit code).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Vault,
+    Github,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    pub side: Side,
+    pub message: String,
+}
+
+fn vault_err(message: String) -> ConfigError {
+    ConfigError { side: Side::Vault, message }
+}
+
+/// Everything the host needs to run a mint.
+#[derive(Clone)]
+pub struct Settings {
+    pub wit: wit::Settings,
+    pub allowlist: Allowlist,
+}
+
+impl std::fmt::Debug for Settings {
+    // Never print the client secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("infisical", &self.wit.vault.api_url)
+            .field("github", &self.wit.github.api_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Infisical's CLI rule: the API lives under `/api`; append it when missing.
+pub fn infisical_api_url(domain: &str) -> String {
+    let base = domain.trim().trim_end_matches('/');
+    if base.ends_with("/api") {
+        base.to_string()
+    } else {
+        format!("{base}/api")
+    }
+}
+
+impl Settings {
+    /// Reads settings through `var` (the process environment in the CLI).
+    pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        let get = |names: &[&str]| names.iter().find_map(|n| var(n).filter(|v| !v.trim().is_empty()).map(|v| v.trim().to_string()));
+        let require = |names: &[&str], what: &str| {
+            get(names).ok_or_else(|| {
+                let alt = if names.len() > 1 { format!(" (or {})", names[1..].join(", ")) } else { String::new() };
+                vault_err(format!("{} is not set{alt}: export {what}", names[0]))
+            })
+        };
+        let client_id = require(&["INFISICAL_CLIENT_ID", "INFISICAL_UNIVERSAL_AUTH_CLIENT_ID"], "the machine identity's Universal Auth client ID")?;
+        let client_secret = require(&["INFISICAL_CLIENT_SECRET", "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET"], "the machine identity's Universal Auth client secret")?;
+        let project_id = require(&["INFISICAL_PROJECT_ID"], "the ID of the Infisical project that holds the bots' folders")?;
+        let environment = get(&["INFISICAL_ENVIRONMENT"]).unwrap_or_else(|| DEFAULT_ENVIRONMENT.into());
+        let path_prefix = get(&["INFISICAL_PATH_PREFIX"]).unwrap_or_else(|| DEFAULT_PATH_PREFIX.into());
+        let domain = get(&["INFISICAL_DOMAIN", "INFISICAL_API_URL"]).unwrap_or_else(|| DEFAULT_INFISICAL_URL.into());
+        let vault_url = infisical_api_url(&domain);
+        let vault_origin = Origin::from_base_url(&vault_url).map_err(|e| vault_err(format!("INFISICAL_DOMAIN/INFISICAL_API_URL {e}")))?;
+        let github_url = get(&["GITHUB_API_URL"]).unwrap_or_else(|| DEFAULT_GITHUB_URL.into()).trim_end_matches('/').to_string();
+        let github_origin = Origin::from_base_url(&github_url)
+            .map_err(|e| ConfigError { side: Side::Github, message: format!("GITHUB_API_URL {e}") })?;
+        Ok(Settings {
+            wit: wit::Settings {
+                vault: wit::VaultSettings { api_url: vault_url, client_id, client_secret, project_id, environment, path_prefix },
+                github: wit::GithubSettings { api_url: github_url, user_agent: user_agent() },
+                network: wit::NetworkSettings {
+                    connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
+                    first_byte_timeout_ms: DEFAULT_FIRST_BYTE_TIMEOUT_MS,
+                },
+            },
+            allowlist: Allowlist::new(vec![vault_origin, github_origin]),
+        })
+    }
+}
+
+/// `raxx-host/<version>`: GitHub rejects requests without a User-Agent.
+pub fn user_agent() -> String {
+    format!("raxx-host/{}", env!("CARGO_PKG_VERSION"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    const BASE: &[(&str, &str)] = &[("INFISICAL_CLIENT_ID", "id"), ("INFISICAL_CLIENT_SECRET", "s3cret"), ("INFISICAL_PROJECT_ID", "p")];
+
+    #[test]
+    fn defaults_match_the_design() {
+        let s = Settings::from_env(env(BASE)).unwrap();
+        assert_eq!(s.wit.vault.api_url, "https://app.infisical.com/api");
+        assert_eq!(s.wit.vault.environment, "prod");
+        assert_eq!(s.wit.vault.path_prefix, "/MooseQuest/");
+        assert_eq!(s.wit.github.api_url, "https://api.github.com");
+        assert!(s.wit.github.user_agent.starts_with("raxx-host/"));
+        assert_eq!(s.allowlist.origins().len(), 2);
+    }
+
+    #[test]
+    fn accepts_the_infisical_cli_names_and_appends_api() {
+        let s = Settings::from_env(env(&[
+            ("INFISICAL_UNIVERSAL_AUTH_CLIENT_ID", "id"),
+            ("INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET", "s"),
+            ("INFISICAL_PROJECT_ID", "p"),
+            ("INFISICAL_DOMAIN", "https://vault.example.com/"),
+            ("GITHUB_API_URL", "https://ghe.example.com/api/v3/"),
+        ]))
+        .unwrap();
+        assert_eq!(s.wit.vault.api_url, "https://vault.example.com/api");
+        assert_eq!(s.wit.github.api_url, "https://ghe.example.com/api/v3");
+        assert_eq!(infisical_api_url("https://eu.infisical.com/api"), "https://eu.infisical.com/api");
+    }
+
+    #[test]
+    fn missing_variables_are_named_and_the_secret_is_never_echoed() {
+        let err = Settings::from_env(env(&[("INFISICAL_CLIENT_SECRET", "s3cret")])).unwrap_err();
+        assert_eq!(err.side, Side::Vault);
+        assert!(err.message.starts_with("INFISICAL_CLIENT_ID is not set"), "{}", err.message);
+        let err = Settings::from_env(env(&[("INFISICAL_CLIENT_ID", "i"), ("INFISICAL_CLIENT_SECRET", "s3cret")])).unwrap_err();
+        assert!(err.message.starts_with("INFISICAL_PROJECT_ID is not set"));
+        let s = Settings::from_env(env(BASE)).unwrap();
+        assert!(!format!("{s:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn plain_http_is_refused_off_loopback_with_the_side_named() {
+        let mut pairs = BASE.to_vec();
+        pairs.push(("GITHUB_API_URL", "http://github.example.com"));
+        let err = Settings::from_env(env(&pairs)).unwrap_err();
+        assert_eq!(err.side, Side::Github);
+        assert!(err.message.contains("use https"), "{}", err.message);
+    }
+}

@@ -1,0 +1,294 @@
+//! A fake GitHub REST API for Apps. Strict like the real one: User-Agent
+//! required, the App JWT's RS256 signature verified with the App's public key
+//! and its claims checked, installations and grants enforced, GitHub's error
+//! bodies (`message`, `documentation_url`). Unknown routes answer 501.
+
+use crate::server::{HttpRequest, HttpResponse, Reply};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use rsa::pkcs1v15::{Signature, VerifyingKey};
+use rsa::signature::Verifier;
+use rsa::RsaPublicKey;
+use sha2::Sha256;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+const DOCS: &str = "https://docs.github.com/rest";
+
+/// A registered GitHub App.
+#[derive(Clone)]
+pub struct App {
+    pub id: u64,
+    pub slug: String,
+    pub client_id: String,
+    pub public_key: RsaPublicKey,
+}
+
+/// An installation of an App on an account.
+#[derive(Clone, Debug)]
+pub struct Installation {
+    pub id: u64,
+    pub app_id: u64,
+    pub account: String,
+    /// Granted permissions: name → read|write|admin.
+    pub permissions: BTreeMap<String, String>,
+    /// Repositories the installation can reach.
+    pub repositories: Vec<String>,
+}
+
+/// A token the fake issued.
+#[derive(Clone, Debug)]
+pub struct IssuedToken {
+    pub token: String,
+    pub installation_id: u64,
+    pub permissions: BTreeMap<String, String>,
+    pub repositories: Vec<String>,
+    pub expires_at: u64,
+    pub revoked: bool,
+}
+
+#[derive(Default)]
+struct State {
+    apps: HashMap<u64, App>,
+    installations: HashMap<u64, Installation>,
+    tokens: Vec<IssuedToken>,
+    /// Bodies of access_tokens requests, in order: (installation id, JSON body).
+    token_requests: Vec<(u64, serde_json::Value)>,
+    /// Claims of every JWT accepted.
+    accepted_claims: Vec<serde_json::Value>,
+    faults: HashMap<&'static str, Vec<Reply>>,
+    requests: Vec<HttpRequest>,
+    /// Seconds added to the fake's clock (to simulate skew).
+    clock_offset: i64,
+    legacy_token_format: bool,
+}
+
+pub struct FakeGithub {
+    state: Mutex<State>,
+}
+
+/// A GitHub error body.
+pub fn error(status: u16, message: &str) -> Reply {
+    Reply::Respond(HttpResponse::json(status, serde_json::json!({ "message": message, "documentation_url": DOCS, "status": status.to_string() })))
+}
+
+fn rank(level: &str) -> u8 {
+    match level {
+        "read" => 1,
+        "write" => 2,
+        "admin" => 3,
+        _ => 0,
+    }
+}
+
+impl Default for FakeGithub {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FakeGithub {
+    pub fn new() -> Self {
+        FakeGithub { state: Mutex::new(State::default()) }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn add_app(&self, app: App) {
+        self.state().apps.insert(app.id, app);
+    }
+
+    /// Replaces an App's public key (key rotation).
+    pub fn set_public_key(&self, app_id: u64, key: RsaPublicKey) {
+        if let Some(app) = self.state().apps.get_mut(&app_id) {
+            app.public_key = key;
+        }
+    }
+
+    pub fn add_installation(&self, installation: Installation) {
+        self.state().installations.insert(installation.id, installation);
+    }
+
+    pub fn remove_installation(&self, id: u64) {
+        self.state().installations.remove(&id);
+    }
+
+    /// The next requests to `route` ("access_tokens") get these replies instead.
+    pub fn inject(&self, route: &'static str, replies: Vec<Reply>) {
+        self.state().faults.entry(route).or_default().extend(replies);
+    }
+
+    pub fn set_clock_offset(&self, secs: i64) {
+        self.state().clock_offset = secs;
+    }
+
+    /// Issue 40-character `ghs_` tokens instead of the new ~520-character ones.
+    pub fn use_legacy_token_format(&self, legacy: bool) {
+        self.state().legacy_token_format = legacy;
+    }
+
+    pub fn requests(&self) -> Vec<HttpRequest> {
+        self.state().requests.clone()
+    }
+
+    pub fn token_requests(&self) -> Vec<(u64, serde_json::Value)> {
+        self.state().token_requests.clone()
+    }
+
+    pub fn accepted_claims(&self) -> Vec<serde_json::Value> {
+        self.state().accepted_claims.clone()
+    }
+
+    pub fn issued_tokens(&self) -> Vec<IssuedToken> {
+        self.state().tokens.clone()
+    }
+
+    pub fn handle(&self, req: &HttpRequest) -> Reply {
+        let mut st = self.state();
+        st.requests.push(req.clone());
+        if req.header("user-agent").is_none_or(str::is_empty) {
+            return Reply::Respond(HttpResponse::text(
+                403,
+                "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required).",
+            ));
+        }
+        let segments: Vec<&str> = req.path.trim_start_matches('/').split('/').collect();
+        match (req.method.as_str(), segments.as_slice()) {
+            ("POST", ["app", "installations", id, "access_tokens"]) => {
+                if let Some(reply) = st.faults.get_mut("access_tokens").filter(|q| !q.is_empty()).map(|q| q.remove(0)) {
+                    return reply;
+                }
+                access_tokens(&mut st, req, id)
+            }
+            _ => Reply::Respond(HttpResponse::text(501, &format!("{} {} not implemented", req.method, req.path))),
+        }
+    }
+}
+
+impl State {
+    fn now(&self) -> i64 {
+        crate::time::now() as i64 + self.clock_offset
+    }
+
+    /// Verifies `Authorization: Bearer <App JWT>` like GitHub; returns the App.
+    fn authenticate_app(&mut self, req: &HttpRequest) -> Result<App, Reply> {
+        let Some(jwt) = req.header("authorization").and_then(|a| a.strip_prefix("Bearer ")) else {
+            return Err(error(401, "Requires authentication"));
+        };
+        let undecodable = || error(401, "A JSON web token could not be decoded");
+        let parts: Vec<&str> = jwt.split('.').collect();
+        let [header, claims, signature] = parts.as_slice() else { return Err(undecodable()) };
+        let decode = |p: &str| URL_SAFE_NO_PAD.decode(p).ok().and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
+        let (Some(header_json), Some(claims_json)) = (decode(header), decode(claims)) else { return Err(undecodable()) };
+        if header_json["alg"] != "RS256" {
+            return Err(undecodable());
+        }
+        let app = match &claims_json["iss"] {
+            serde_json::Value::Number(n) => n.as_u64().and_then(|id| self.apps.get(&id).cloned()),
+            serde_json::Value::String(s) if s.starts_with("Iv") => self.apps.values().find(|a| &a.client_id == s).cloned(),
+            serde_json::Value::Null => return Err(error(401, "Missing 'issuer' claim ('iss') in assertion")),
+            _ => return Err(error(401, "'Issuer' claim ('iss') must be an Integer")),
+        };
+        let Some(app) = app else { return Err(undecodable()) };
+        let sig = URL_SAFE_NO_PAD.decode(signature).ok().and_then(|s| Signature::try_from(s.as_slice()).ok());
+        let verifier = VerifyingKey::<Sha256>::new(app.public_key.clone());
+        let signed = format!("{header}.{claims}");
+        if sig.is_none_or(|s| verifier.verify(signed.as_bytes(), &s).is_err()) {
+            return Err(undecodable());
+        }
+        let now = self.now();
+        let (Some(iat), Some(exp)) = (claims_json["iat"].as_i64(), claims_json["exp"].as_i64()) else {
+            return Err(error(401, "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued"));
+        };
+        if iat > now + 30 {
+            return Err(error(401, "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued"));
+        }
+        if exp <= now {
+            return Err(error(401, "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires"));
+        }
+        if exp > now + 600 || exp - iat > 660 {
+            return Err(error(401, "'Expiration time' claim ('exp') is too far in the future"));
+        }
+        self.accepted_claims.push(claims_json);
+        Ok(app)
+    }
+
+    fn new_token(&self, app_id: u64) -> String {
+        use rand::RngCore;
+        let mut rng = rand::thread_rng();
+        let mut part = |n: usize| {
+            let mut b = vec![0u8; n];
+            rng.fill_bytes(&mut b);
+            URL_SAFE_NO_PAD.encode(b).replace('-', "x")
+        };
+        if self.legacy_token_format {
+            let p: String = part(27).chars().filter(char::is_ascii_alphanumeric).chain(std::iter::repeat('0')).take(36).collect();
+            format!("ghs_{p}")
+        } else {
+            format!("ghs_{app_id}_{}.{}.{}", part(150), part(150), part(80))
+        }
+    }
+}
+
+fn access_tokens(st: &mut State, req: &HttpRequest, id: &str) -> Reply {
+    let app = match st.authenticate_app(req) {
+        Ok(app) => app,
+        Err(reply) => return reply,
+    };
+    let Some(inst) = id.parse::<u64>().ok().and_then(|id| st.installations.get(&id).cloned()).filter(|i| i.app_id == app.id) else {
+        return error(404, "Not Found");
+    };
+    let body = if req.body.is_empty() { serde_json::json!({}) } else {
+        match req.json() {
+            Some(b) if b.is_object() => b,
+            _ => return error(400, "Problems parsing JSON"),
+        }
+    };
+    st.token_requests.push((inst.id, body.clone()));
+    let mut permissions = inst.permissions.clone();
+    if let Some(asked) = body.get("permissions") {
+        let Some(asked) = asked.as_object() else { return error(422, "Invalid request.\n\nFor 'properties/permissions', is not an object.") };
+        let mut granted = BTreeMap::new();
+        for (name, level) in asked {
+            let level = level.as_str().unwrap_or("");
+            let have = inst.permissions.get(name).map(|l| rank(l)).unwrap_or(0);
+            if rank(level) == 0 || rank(level) > have {
+                return error(422, "The permissions requested are not granted to this installation.");
+            }
+            granted.insert(name.clone(), level.to_string());
+        }
+        permissions = granted;
+    }
+    let mut repositories = Vec::new();
+    if let Some(asked) = body.get("repositories").and_then(|r| r.as_array()) {
+        for r in asked {
+            let name = r.as_str().unwrap_or("");
+            if !inst.repositories.iter().any(|have| have == name) {
+                return error(422, "There is at least one repository that does not exist or is not accessible to the parent installation.");
+            }
+            repositories.push(name.to_string());
+        }
+    }
+    let now = st.now().max(0) as u64;
+    let token = IssuedToken {
+        token: st.new_token(app.id),
+        installation_id: inst.id,
+        permissions: permissions.clone(),
+        repositories: if repositories.is_empty() { inst.repositories.clone() } else { repositories.clone() },
+        expires_at: now + 3600,
+        revoked: false,
+    };
+    let mut answer = serde_json::json!({
+        "token": token.token,
+        "expires_at": crate::time::iso8601(token.expires_at),
+        "permissions": permissions,
+        "repository_selection": if repositories.is_empty() { "all" } else { "selected" },
+    });
+    if !repositories.is_empty() {
+        answer["repositories"] = repositories.iter().map(|n| serde_json::json!({"name": n, "full_name": format!("{}/{n}", inst.account)})).collect();
+    }
+    st.tokens.push(token);
+    Reply::Respond(HttpResponse::json(201, answer))
+}

@@ -1,0 +1,14 @@
+//! Loopback fakes of Infisical and GitHub, strict like the real services, and
+//! the world that wires them with the design's three bots. One implementation,
+//! shared by every test and by the demo (`raxx-demo`).
+
+pub mod github;
+pub mod infisical;
+pub mod keys;
+pub mod server;
+pub mod time;
+pub mod world;
+
+pub use keys::{AppKey, PemVariant};
+pub use server::{HttpRequest, HttpResponse, Reply};
+pub use world::World;

@@ -1,0 +1,139 @@
+//! The loopback world: a fake Infisical and a fake GitHub wired together with
+//! the design's three bots, each with its own App key, folder and installation.
+
+use crate::github::{App, FakeGithub, Installation};
+use crate::infisical::FakeInfisical;
+use crate::keys::{AppKey, PemVariant};
+use crate::server::{Handler, Server};
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+/// One bot as provisioned in both services.
+#[derive(Clone)]
+pub struct Bot {
+    pub name: &'static str,
+    pub app_id: u64,
+    pub client_id: String,
+    pub installation_id: u64,
+    pub key: AppKey,
+}
+
+/// The design's bots and what each App's installation was granted.
+pub const BOTS: [(&str, &[(&str, &str)]); 3] = [
+    ("raxx-dev-bot", &[("contents", "write"), ("pull_requests", "write"), ("issues", "write"), ("workflows", "write"), ("metadata", "read")]),
+    ("raxx-ops-bot", &[("contents", "read"), ("pull_requests", "write"), ("issues", "write"), ("security_events", "write"), ("secret_scanning_alerts", "write"), ("metadata", "read")]),
+    ("raxx-pm-bot", &[("contents", "write"), ("pull_requests", "write"), ("issues", "write"), ("discussions", "write"), ("metadata", "read")]),
+];
+
+pub const ACCOUNT: &str = "raxx-app";
+pub const REPOSITORIES: [&str; 2] = ["TradeMasterAPI", "raxx-docs"];
+pub const PROJECT_ID: &str = "proj-moosequest";
+pub const ENVIRONMENT: &str = "prod";
+pub const PATH_PREFIX: &str = "/MooseQuest/";
+
+/// Three App keys generated once per process (key generation is the slow part of a world).
+pub fn shared_keys() -> [AppKey; 3] {
+    static KEYS: OnceLock<[AppKey; 3]> = OnceLock::new();
+    KEYS.get_or_init(|| [AppKey::generate(), AppKey::generate(), AppKey::generate()]).clone()
+}
+
+pub struct World {
+    pub infisical: Arc<FakeInfisical>,
+    pub github: Arc<FakeGithub>,
+    infisical_server: Server,
+    github_server: Server,
+    pub bots: Vec<Bot>,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+impl World {
+    /// A world with freshly generated App keys (the demo).
+    pub fn start() -> World {
+        World::start_with_keys([AppKey::generate(), AppKey::generate(), AppKey::generate()])
+    }
+
+    /// A world with the process's shared keys (tests).
+    pub fn start_shared() -> World {
+        World::start_with_keys(shared_keys())
+    }
+
+    pub fn start_with_keys(keys: [AppKey; 3]) -> World {
+        use rand::Rng;
+        let mut rng = rand::thread_rng();
+        let client_id = format!("ua-{:08x}-fake-identity", rng.gen::<u32>());
+        let client_secret = format!("ua-secret-{:032x}", rng.gen::<u128>());
+        let infisical = Arc::new(FakeInfisical::new(PROJECT_ID));
+        infisical.add_identity(&client_id, &client_secret);
+        let github = Arc::new(FakeGithub::new());
+        let mut bots = Vec::new();
+        for (i, ((name, grants), key)) in BOTS.iter().zip(keys).enumerate() {
+            let app_id = 900_001 + i as u64;
+            let installation_id = 55_000_001 + i as u64;
+            let client_id = format!("Iv23li{:010x}", app_id);
+            github.add_app(App { id: app_id, slug: name.to_string(), client_id: client_id.clone(), public_key: key.public() });
+            github.add_installation(Installation {
+                id: installation_id,
+                app_id,
+                account: ACCOUNT.into(),
+                permissions: grants.iter().map(|(n, l)| (n.to_string(), l.to_string())).collect::<BTreeMap<_, _>>(),
+                repositories: REPOSITORIES.iter().map(|r| r.to_string()).collect(),
+            });
+            let bot = Bot { name, app_id, client_id, installation_id, key };
+            infisical.put_folder(
+                ENVIRONMENT,
+                &folder(name),
+                vec![
+                    ("APP_ID".into(), app_id.to_string()),
+                    ("INSTALLATION_ID".into(), installation_id.to_string()),
+                    ("PRIVATE_KEY_PEM".into(), bot.key.pkcs1_pem()),
+                ],
+            );
+            bots.push(bot);
+        }
+        let inf = infisical.clone();
+        let infisical_server = Server::start(Arc::new(move |r: &crate::server::HttpRequest| inf.handle(r)) as Handler).expect("start fake Infisical");
+        let gh = github.clone();
+        let github_server = Server::start(Arc::new(move |r: &crate::server::HttpRequest| gh.handle(r)) as Handler).expect("start fake GitHub");
+        World { infisical, github, infisical_server, github_server, bots, client_id, client_secret }
+    }
+
+    pub fn infisical_url(&self) -> String {
+        self.infisical_server.url()
+    }
+
+    pub fn github_url(&self) -> String {
+        self.github_server.url()
+    }
+
+    pub fn bot(&self, name: &str) -> &Bot {
+        self.bots.iter().find(|b| b.name == name).unwrap_or_else(|| panic!("no bot {name} in the world"))
+    }
+
+    /// Stores `bot`'s key in its folder in the given form.
+    pub fn store_pem(&self, bot: &str, variant: PemVariant) {
+        let pem = variant.render(&self.bot(bot).key);
+        self.infisical.set_secret(ENVIRONMENT, &folder(bot), "PRIVATE_KEY_PEM", &pem);
+    }
+
+    /// The environment `raxx-host` needs to use this world.
+    pub fn env(&self) -> Vec<(String, String)> {
+        [
+            ("INFISICAL_CLIENT_ID", self.client_id.clone()),
+            ("INFISICAL_CLIENT_SECRET", self.client_secret.clone()),
+            ("INFISICAL_PROJECT_ID", PROJECT_ID.to_string()),
+            ("INFISICAL_ENVIRONMENT", ENVIRONMENT.to_string()),
+            ("INFISICAL_PATH_PREFIX", PATH_PREFIX.to_string()),
+            ("INFISICAL_API_URL", self.infisical_url()),
+            ("GITHUB_API_URL", self.github_url()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
+}
+
+/// `/MooseQuest/<bot>`: where a bot's three secrets live.
+pub fn folder(bot: &str) -> String {
+    format!("{}{bot}", PATH_PREFIX)
+}
