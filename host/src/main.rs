@@ -62,8 +62,11 @@ fn after_help() -> String {
     format!("{ENVIRONMENT_HELP}\n{}", exit::HELP)
 }
 
+/// Prints one line on stderr, whatever the message holds, and returns `code`.
 fn fail(code: i32, message: &str) -> ExitCode {
-    eprintln!("raxx-host: {message}");
+    let line = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    let line: String = if line.chars().count() > 400 { line.chars().take(400).chain("…".chars()).collect() } else { line };
+    eprintln!("raxx-host: {line}");
     ExitCode::from(code as u8)
 }
 

@@ -110,13 +110,16 @@ impl Transport for WasiTransport {
         let out = self.build(request)?;
         let body = out.body().map_err(|_| protocol("request body unavailable"))?;
         let pending = outgoing_handler::handle(out, Some(self.options())).map_err(|e| from_error_code(&e))?;
-        write_body(body, request.body.as_deref())?;
+        // When the host refuses or fails the request, writing the body fails
+        // too; the response future carries the real reason, so it wins.
+        let written = write_body(body, request.body.as_deref());
         pending.subscribe().block();
         let response = match pending.get() {
             Some(Ok(Ok(response))) => response,
             Some(Ok(Err(code))) => return Err(from_error_code(&code)),
             Some(Err(())) | None => return Err(protocol("response future polled twice")),
         };
+        written?;
         let status = response.status();
         let headers = response
             .headers()

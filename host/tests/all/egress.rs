@@ -1,0 +1,62 @@
+//! The sandbox's egress: only the configured origins are reachable, and a
+//! refusal names the host it refused.
+
+use crate::harness::{cache_dir, component_path};
+use raxx_fakes::World;
+use raxx_host::egress::{Allowlist, Origin};
+use raxx_host::runtime::Runtime;
+use raxx_host::settings::Settings;
+use raxx_host::{FailureKind, MintError, MintRequest};
+
+fn settings(world: &World) -> Settings {
+    let env = world.env();
+    Settings::from_env(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap()
+}
+
+fn request(bot: &str) -> MintRequest {
+    MintRequest { bot: bot.into(), repositories: vec![], permissions: vec![] }
+}
+
+#[test]
+fn a_request_to_a_host_off_the_allowlist_is_denied_and_named() {
+    let world = World::start_shared();
+    let runtime = Runtime::load(&component_path(), Some(&cache_dir())).unwrap();
+    let mut s = settings(&world);
+    // Allow Infisical only: the component's GitHub request must be refused by the host.
+    s.allowlist = Allowlist::new(vec![Origin::from_base_url(&world.infisical_url()).unwrap()]);
+    let outcome = runtime.mint(&s, &request("raxx-dev-bot")).unwrap();
+    let Err(MintError::Github(f)) = outcome.result else { panic!("expected a GitHub failure") };
+    assert_eq!(f.kind, FailureKind::Denied);
+    assert!(f.message.contains(&world.github_url()), "{}", f.message);
+    assert!(f.message.contains("egress allowlist"), "{}", f.message);
+    assert_eq!(outcome.denied, vec![format!("{}", Origin::from_base_url(&world.github_url()).unwrap())]);
+    assert!(world.github.requests().is_empty(), "the denied request never reached GitHub");
+}
+
+#[test]
+fn the_same_host_on_another_port_is_denied() {
+    let world = World::start_shared();
+    let runtime = Runtime::load(&component_path(), Some(&cache_dir())).unwrap();
+    let mut s = settings(&world);
+    let mut shifted = Origin::from_base_url(&world.infisical_url()).unwrap();
+    shifted.port = shifted.port.wrapping_add(1);
+    s.allowlist = Allowlist::new(vec![shifted, Origin::from_base_url(&world.github_url()).unwrap()]);
+    let outcome = runtime.mint(&s, &request("raxx-dev-bot")).unwrap();
+    let Err(MintError::Vault(f)) = outcome.result else { panic!("expected a vault failure") };
+    assert_eq!(f.kind, FailureKind::Denied);
+    assert!(world.infisical.requests().is_empty());
+}
+
+#[test]
+fn one_runtime_mints_for_several_bots_with_the_configured_allowlist() {
+    let world = World::start_shared();
+    let runtime = Runtime::load(&component_path(), Some(&cache_dir())).unwrap();
+    let s = settings(&world);
+    for bot in ["raxx-dev-bot", "raxx-ops-bot", "raxx-pm-bot"] {
+        let outcome = runtime.mint(&s, &request(bot)).unwrap();
+        let token = outcome.result.unwrap_or_else(|e| panic!("{bot}: {e:?}"));
+        assert_eq!(token.bot, bot);
+        assert_eq!(token.installation_id, world.bot(bot).installation_id.to_string());
+        assert!(outcome.denied.is_empty());
+    }
+}

@@ -1,0 +1,89 @@
+//! Running the built `raxx-host` against a loopback world, and the secret
+//! hygiene check every test applies to what it printed.
+
+use raxx_fakes::World;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// One shared compiled-component cache for the whole test run.
+pub fn cache_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("raxx-test-cache-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The component as `scripts/build` leaves it (the host binary finds the same one).
+pub fn component_path() -> PathBuf {
+    let exe = PathBuf::from(env!("CARGO_BIN_EXE_raxx-host"));
+    let path = exe.parent().unwrap().join("../wasm32-wasip2/component/raxx_minter.wasm");
+    assert!(path.is_file(), "the minter component is not built at {}: run scripts/build (or scripts/test)", path.display());
+    path
+}
+
+/// What a run printed.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// A `raxx-host` command with a clean environment: only the world's variables.
+pub fn host(world: Option<&World>) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_raxx-host"));
+    cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).env("RAXX_CACHE_DIR", cache_dir());
+    if let Some(world) = world {
+        cmd.envs(world.env());
+    }
+    cmd
+}
+
+pub fn run(mut cmd: Command) -> Run {
+    Run::from(cmd.output().expect("run raxx-host"))
+}
+
+/// Runs `raxx-host ARGS` in `world` and checks that nothing secret leaked.
+pub fn raxx(world: &World, args: &[&str]) -> Run {
+    let mut cmd = host(Some(world));
+    cmd.args(args);
+    let r = run(cmd);
+    assert_no_secrets(world, &r);
+    r
+}
+
+/// The client secret, any line of any bot's key, and any issued token other
+/// than the one printed on stdout must appear nowhere in the output.
+pub fn assert_no_secrets(world: &World, r: &Run) {
+    let both = format!("{}\n{}", r.stdout, r.stderr);
+    assert!(!both.contains(&world.client_secret), "client secret leaked:\n{both}");
+    for bot in &world.bots {
+        for line in bot.key.pkcs1_pem().lines().chain(bot.key.pkcs8_pem().lines()).filter(|l| !l.starts_with("-----")) {
+            assert!(!both.contains(line), "key material of {} leaked:\n{both}", bot.name);
+        }
+    }
+    let printed = r.stdout.trim();
+    for t in world.github.issued_tokens() {
+        assert!(!r.stderr.contains(&t.token), "a token leaked on stderr:\n{}", r.stderr);
+        if !printed.contains(&t.token) {
+            assert!(!r.stdout.contains(&t.token), "an unrequested token leaked on stdout");
+        }
+    }
+}
+
+/// The stderr of a failure must be one line naming the problem.
+pub fn assert_one_line_error(r: &Run, needle: &str) {
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "expected one stderr line, got:\n{}", r.stderr);
+    assert!(lines[0].starts_with("raxx-host: "), "{}", lines[0]);
+    assert!(r.stderr.contains(needle), "stderr lacks {needle:?}:\n{}", r.stderr);
+    assert!(r.stdout.is_empty(), "stdout must stay empty on failure, got {:?}", r.stdout);
+}

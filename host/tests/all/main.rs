@@ -1,0 +1,9 @@
+//! Integration tests: the built `raxx-host` binary and library, with the real
+//! component, against the shared loopback fakes (`tests/fakes`).
+
+mod cache;
+mod cli;
+mod egress;
+mod exit_codes;
+mod harness;
+mod mint;
