@@ -1,6 +1,6 @@
 //! Exit codes of `raxx-host`, one place for the CLI, its help text and the docs.
 
-use crate::{FailureKind, MintError};
+use crate::MintError;
 
 pub const OK: i32 = 0;
 /// The host itself could not run the component (missing or invalid component, trap).
@@ -10,6 +10,11 @@ pub const HOST: i32 = 1;
 pub const VAULT: i32 = 2;
 /// GitHub refused the mint or could not be reached.
 pub const GITHUB: i32 = 3;
+/// The policy refused: invalid policy or map, a bot without a policy entry,
+/// or a request for more than the policy grants.
+pub const POLICY: i32 = 4;
+/// The agent class is not in the agent map.
+pub const UNKNOWN_AGENT: i32 = 5;
 /// Usage error: unknown flag, missing argument, invalid bot name or permission.
 pub const USAGE: i32 = 64;
 
@@ -21,7 +26,11 @@ Exit codes:
   2   secrets could not be pulled from Infisical (missing INFISICAL_* variable, login refused,
       folder or secret missing or unusable, Infisical unreachable or denied by egress)
   3   GitHub refused the token mint or could not be reached (status and GitHub's message shown)
-  64  usage error (unknown flag, missing argument, invalid bot name)";
+  4   the policy refused: invalid policy or agent map (file and line shown), a bot without a
+      policy entry, or a request for more than the policy grants
+  5   the agent class is not in the agent map
+  64  usage error (unknown flag, missing argument, invalid bot name)
+  exec and spawn exit with the command's own status once it ran (126/127: it could not start).";
 
 /// The exit code for a failure the component reported.
 pub fn for_mint_error(err: &MintError) -> i32 {
@@ -29,6 +38,8 @@ pub fn for_mint_error(err: &MintError) -> i32 {
         MintError::Vault(_) => VAULT,
         MintError::Github(_) => GITHUB,
         MintError::InvalidRequest(_) => USAGE,
+        MintError::Policy(p) if p.kind == crate::PolicyFailureKind::UnknownAgent => UNKNOWN_AGENT,
+        MintError::Policy(_) => POLICY,
     }
 }
 
@@ -37,16 +48,6 @@ pub fn message(err: &MintError) -> &str {
     match err {
         MintError::Vault(f) | MintError::Github(f) => &f.message,
         MintError::InvalidRequest(m) => m,
-    }
-}
-
-/// Whether retrying later could help (used in messages and by callers that retry).
-pub fn is_transient(err: &MintError) -> bool {
-    match err {
-        MintError::Vault(f) | MintError::Github(f) => matches!(
-            f.kind,
-            FailureKind::Unreachable | FailureKind::Timeout | FailureKind::RateLimited | FailureKind::Server
-        ),
-        MintError::InvalidRequest(_) => false,
+        MintError::Policy(p) => &p.message,
     }
 }

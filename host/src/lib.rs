@@ -9,8 +9,13 @@ pub mod bindings;
 pub mod cache;
 pub mod egress;
 pub mod exit;
+pub mod policy;
+pub mod process;
 pub mod runtime;
 pub mod settings;
+pub mod time;
 
-pub use bindings::exports::raxx::identity::identity::{InstallationToken, MintError, MintRequest};
-pub use bindings::raxx::identity::types::{FailureKind, Permission, ServiceFailure};
+pub use bindings::exports::raxx::identity::identity::{
+    FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments, Resolution,
+};
+pub use bindings::raxx::identity::types::{FailureKind, Permission, PolicyFailure, PolicyFailureKind, RunMode, ServiceFailure};

@@ -1,49 +1,151 @@
-//! `raxx-host`: the CLI over the raxx-host library. Parsing and printing only.
+//! `raxx-host`: the CLI over the raxx-host library. Parsing, printing, and
+//! running the wrapped command; every decision about identity, scope and
+//! fallback is the component's.
+
+mod commands;
 
 use clap::{Args, Parser, Subcommand};
 use raxx_host::exit;
-use raxx_host::runtime::{default_component_path, Runtime};
-use raxx_host::settings::{Settings, Side};
-use raxx_host::{InstallationToken, MintRequest};
-use std::io::Write;
+use raxx_host::Permission;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Mint per-agent GitHub App installation tokens from credentials kept in Infisical.
 ///
-/// The minting runs in a sandboxed WebAssembly component that may reach only
-/// the configured Infisical and GitHub hosts.
+/// The minting, the policy and the fallback rule run in a sandboxed
+/// WebAssembly component that may reach only the configured Infisical and
+/// GitHub hosts.
 #[derive(Parser)]
 #[command(name = "raxx-host", version, after_help = after_help())]
-struct Cli {
+pub struct Cli {
     /// Minter component to run instead of the one next to this binary.
     #[arg(long, global = true, env = "RAXX_COMPONENT", value_name = "PATH")]
-    component: Option<PathBuf>,
+    pub component: Option<PathBuf>,
+
+    /// Policy file (scopes, fallback rule) instead of policies/policy.yaml.
+    #[arg(long, global = true, env = "RAXX_POLICY", value_name = "PATH")]
+    pub policy: Option<PathBuf>,
+
+    /// Agent class → bot map instead of policies/agent_bot_map.yaml.
+    #[arg(long, global = true, env = "RAXX_AGENT_MAP", value_name = "PATH")]
+    pub agent_map: Option<PathBuf>,
 
     #[command(subcommand)]
-    command: Command,
+    pub command: Command,
 }
 
 #[derive(Subcommand)]
-enum Command {
-    /// Mint an installation token for BOT and print it (stdout: the token alone).
+pub enum Command {
+    /// Mint an installation token and print it (stdout: the token alone).
     #[command(after_help = after_help())]
     Mint(MintArgs),
+    /// Print the bot an agent class uses.
+    #[command(after_help = after_help())]
+    Resolve(ResolveArgs),
+    /// Run one command with GH_TOKEN and GITHUB_TOKEN set to a fresh bot token; revoke it after.
+    #[command(after_help = after_help())]
+    Exec(ExecArgs),
+    /// Start an agent with its class's bot token and no operator credentials; never falls back.
+    #[command(after_help = after_help())]
+    Spawn(SpawnArgs),
+}
+
+/// Who to mint for, and how to narrow the policy's scope.
+#[derive(Args)]
+pub struct Target {
+    /// Bot whose App credentials live at {INFISICAL_PATH_PREFIX}/{BOT} in Infisical.
+    #[arg(value_name = "BOT", required_unless_present = "agent", conflicts_with = "agent")]
+    pub bot: Option<String>,
+
+    /// Agent class (resolved to its bot by the agent map; its policy scope applies).
+    #[arg(long, value_name = "CLASS")]
+    pub agent: Option<String>,
+
+    #[command(flatten)]
+    pub narrow: Narrow,
+}
+
+/// Narrowing beyond the policy (never widening).
+#[derive(Args)]
+pub struct Narrow {
+    /// Restrict the token to this repository (name without owner); repeatable.
+    #[arg(long = "repo", value_name = "NAME")]
+    pub repos: Vec<String>,
+
+    /// Ask for this permission only, e.g. contents=read; repeatable.
+    #[arg(long = "permission", value_name = "NAME=LEVEL", value_parser = parse_permission)]
+    pub permissions: Vec<Permission>,
 }
 
 #[derive(Args)]
-struct MintArgs {
-    /// Bot whose App credentials live at {INFISICAL_PATH_PREFIX}/{BOT} in Infisical, e.g. raxx-dev-bot.
-    #[arg(value_name = "BOT")]
-    bot: String,
+pub struct MintArgs {
+    #[command(flatten)]
+    pub target: Target,
 
     /// Print `export GH_TOKEN='…'` for `eval "$(raxx-host mint BOT --export)"`.
     #[arg(long, conflicts_with = "json")]
-    export: bool,
+    pub export: bool,
 
-    /// Print JSON: token, expires_at, bot, permissions, repository_selection, repositories.
+    /// Print JSON: token, expires_at, bot, agent, permissions, repository_selection, repositories.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct ResolveArgs {
+    /// Agent class, e.g. feature-developer.
+    #[arg(value_name = "AGENT_CLASS")]
+    pub agent: String,
+
+    /// Print the resolved bot, permissions, repositories and fallback rule as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub target: Target,
+
+    /// The command to run, after `--`.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+#[derive(Args)]
+pub struct SpawnArgs {
+    /// Agent class to start (resolved to its bot by the agent map).
+    #[arg(long, value_name = "CLASS")]
+    pub agent: String,
+
+    /// Workflow UUID for the audit trail (wfl_…); exported as RAXX_WORKFLOW_UUID.
+    #[arg(long, value_name = "wfl_…", value_parser = parse_workflow_uuid)]
+    pub workflow_uuid: Option<String>,
+
+    /// Parent issue number; exported as RAXX_REFS.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub refs: Option<u64>,
+
+    #[command(flatten)]
+    pub narrow: Narrow,
+
+    /// The agent command to start, after `--`.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+fn parse_permission(s: &str) -> Result<Permission, String> {
+    let (name, level) = s.split_once('=').ok_or("expected NAME=LEVEL, e.g. contents=read")?;
+    Ok(Permission { name: name.trim().to_string(), level: level.trim().to_string() })
+}
+
+fn parse_workflow_uuid(s: &str) -> Result<String, String> {
+    let ok = s.strip_prefix("wfl_").is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err("expected wfl_ followed by letters, digits, '-' or '_'".into())
+    }
 }
 
 const ENVIRONMENT_HELP: &str = concat!(
@@ -55,7 +157,8 @@ const ENVIRONMENT_HELP: &str = concat!(
     "  INFISICAL_PATH_PREFIX folder prefix (default: /MooseQuest/)\n",
     "  INFISICAL_DOMAIN      or INFISICAL_API_URL (default: https://app.infisical.com; /api appended)\n",
     "  GITHUB_API_URL        default: https://api.github.com (GitHub Enterprise: https://HOST/api/v3)\n",
-    "  RAXX_COMPONENT        minter component path; RAXX_CACHE_DIR compiled-component cache\n",
+    "  RAXX_COMPONENT, RAXX_POLICY, RAXX_AGENT_MAP    as the options above\n",
+    "  RAXX_CACHE_DIR        compiled-component cache (default: ~/.cache/raxx)\n",
 );
 
 fn after_help() -> String {
@@ -63,11 +166,18 @@ fn after_help() -> String {
 }
 
 /// Prints one line on stderr, whatever the message holds, and returns `code`.
-fn fail(code: i32, message: &str) -> ExitCode {
-    let line = message.split_whitespace().collect::<Vec<_>>().join(" ");
-    let line: String = if line.chars().count() > 400 { line.chars().take(400).chain("…".chars()).collect() } else { line };
-    eprintln!("raxx-host: {line}");
+pub fn fail(code: i32, message: &str) -> ExitCode {
+    eprintln!("raxx-host: {}", one_line(message));
     ExitCode::from(code as u8)
+}
+
+pub fn one_line(message: &str) -> String {
+    let line = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() > 600 {
+        line.chars().take(600).chain("…".chars()).collect()
+    } else {
+        line
+    }
 }
 
 fn parse() -> Result<Cli, ExitCode> {
@@ -89,70 +199,8 @@ fn parse() -> Result<Cli, ExitCode> {
 }
 
 fn main() -> ExitCode {
-    let cli = match parse() {
-        Ok(cli) => cli,
-        Err(code) => return code,
-    };
-    match cli.command {
-        Command::Mint(args) => mint(cli.component, args),
+    match parse() {
+        Ok(cli) => commands::run(cli),
+        Err(code) => code,
     }
-}
-
-fn load_runtime(component: Option<PathBuf>) -> Result<Runtime, ExitCode> {
-    let Some(path) = component.or_else(default_component_path) else {
-        return Err(fail(exit::HOST, "no minter component next to this binary; build it with scripts/build, or pass --component PATH (or set RAXX_COMPONENT)"));
-    };
-    Runtime::load(&path, raxx_host::cache::default_dir().as_deref()).map_err(|e| fail(exit::HOST, &format!("{e:#}")))
-}
-
-fn mint(component: Option<PathBuf>, args: MintArgs) -> ExitCode {
-    let settings = match Settings::from_env(|k| std::env::var(k).ok()) {
-        Ok(s) => s,
-        Err(e) => return fail(if e.side == Side::Vault { exit::VAULT } else { exit::GITHUB }, &e.message),
-    };
-    let runtime = match load_runtime(component) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    let request = MintRequest { bot: args.bot.clone(), repositories: vec![], permissions: vec![] };
-    let outcome = match runtime.mint(&settings, &request) {
-        Ok(o) => o,
-        Err(e) => return fail(exit::HOST, &format!("{e:#}")),
-    };
-    let token = match outcome.result {
-        Ok(token) => token,
-        Err(err) => return fail(exit::for_mint_error(&err), &format!("mint {}: {}", args.bot, exit::message(&err))),
-    };
-    let out = if args.export {
-        format!("export GH_TOKEN={}\n", shell_quote(&token.token))
-    } else if args.json {
-        format!("{}\n", token_json(&token))
-    } else {
-        format!("{}\n", token.token)
-    };
-    let mut stdout = std::io::stdout().lock();
-    if stdout.write_all(out.as_bytes()).and_then(|_| stdout.flush()).is_err() {
-        return fail(exit::HOST, "could not write the token to stdout");
-    }
-    ExitCode::SUCCESS
-}
-
-/// Single-quotes a value for POSIX shells (`'` becomes `'\''`).
-fn shell_quote(value: &str) -> String {
-    format!("'{}'", value.replace('\'', r"'\''"))
-}
-
-fn token_json(token: &InstallationToken) -> serde_json::Value {
-    let permissions: serde_json::Map<String, serde_json::Value> =
-        token.permissions.iter().map(|p| (p.name.clone(), p.level.clone().into())).collect();
-    serde_json::json!({
-        "token": token.token,
-        "expires_at": token.expires_at,
-        "bot": token.bot,
-        "app_id": token.app_id,
-        "installation_id": token.installation_id,
-        "permissions": permissions,
-        "repository_selection": token.repository_selection,
-        "repositories": token.repositories,
-    })
 }

@@ -6,7 +6,9 @@
 //! empty: no environment, no arguments, no preopened directories, no sockets,
 //! stdin closed, stdout/stderr discarded.
 
-use crate::bindings::exports::raxx::identity::identity::{InstallationToken, MintError, MintRequest};
+use crate::bindings::exports::raxx::identity::identity::{
+    FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments, Resolution, ServiceFailure,
+};
 use crate::bindings::{Minter, MinterPre};
 use crate::cache::{self, Source};
 use crate::egress::{Allowlist, EgressHooks};
@@ -125,9 +127,35 @@ impl Runtime {
 
     /// Mints in a fresh instance. `Err` means the component trapped or could
     /// not run (a bug); failures the component reports are in `Outcome::result`.
-    pub fn mint(&self, settings: &Settings, request: &MintRequest) -> Result<Outcome> {
+    pub fn mint(&self, settings: &Settings, policy: &PolicyDocuments, request: &MintRequest) -> Result<Outcome> {
         let (mut store, minter) = self.instance(&settings.allowlist)?;
-        let result = minter.raxx_identity_identity().call_mint(&mut store, &settings.wit, request).map_err(anyhow::Error::from).context("the minter component trapped")?;
+        let result = minter
+            .raxx_identity_identity()
+            .call_mint(&mut store, &settings.wit, policy, request)
+            .map_err(anyhow::Error::from)
+            .context("the minter component trapped")?;
         Ok(Outcome { result, denied: store.data().hooks.denied() })
+    }
+
+    /// Resolves a request against the policy. No network: nothing is allowed out.
+    pub fn resolve(&self, policy: &PolicyDocuments, request: &MintRequest) -> Result<Result<Resolution, MintError>> {
+        let (mut store, minter) = self.instance(&Allowlist::default())?;
+        minter.raxx_identity_identity().call_resolve(&mut store, policy, request).map_err(anyhow::Error::from).context("the minter component trapped")
+    }
+
+    /// Asks the component's fallback rule. No network.
+    pub fn decide_fallback(&self, policy: &PolicyDocuments, request: &FallbackRequest) -> Result<Result<FallbackDecision, MintError>> {
+        let (mut store, minter) = self.instance(&Allowlist::default())?;
+        minter
+            .raxx_identity_identity()
+            .call_decide_fallback(&mut store, policy, request)
+            .map_err(anyhow::Error::from)
+            .context("the minter component trapped")
+    }
+
+    /// Revokes an installation token at GitHub.
+    pub fn revoke(&self, settings: &Settings, token: &str) -> Result<Result<(), ServiceFailure>> {
+        let (mut store, minter) = self.instance(&settings.allowlist)?;
+        minter.raxx_identity_identity().call_revoke(&mut store, &settings.wit, token).map_err(anyhow::Error::from).context("the minter component trapped")
     }
 }

@@ -1,9 +1,11 @@
 //! The WIT glue: `raxx:identity/identity` exported over the plain modules.
 
 use crate::error::{FailureKind, MintError, ServiceFailure};
-use crate::github::{GithubSettings, Permission, Scope};
+use crate::fallback::{self, Mode};
+use crate::github::{self, GithubSettings, Permission, Scope};
 use crate::infisical::VaultSettings;
-use crate::mint::{self, MintRequest, Settings};
+use crate::mint::{self, PolicyRequest, Settings};
+use crate::policy::{Documents, PolicyError, PolicyErrorKind, Resolution};
 use crate::wasi_transport::WasiTransport;
 
 wit_bindgen::generate!({
@@ -73,12 +75,31 @@ fn failure(f: ServiceFailure) -> wit::ServiceFailure {
     wit::ServiceFailure { kind, status: f.status, message: f.message }
 }
 
+fn policy_failure(e: PolicyError) -> wit::PolicyFailure {
+    let kind = match e.kind {
+        PolicyErrorKind::Invalid => wit::PolicyFailureKind::Invalid,
+        PolicyErrorKind::UnknownAgent => wit::PolicyFailureKind::UnknownAgent,
+        PolicyErrorKind::UnknownBot => wit::PolicyFailureKind::UnknownBot,
+        PolicyErrorKind::Widening => wit::PolicyFailureKind::Widening,
+    };
+    wit::PolicyFailure { kind, message: e.message }
+}
+
 fn mint_error(e: MintError) -> wit::MintError {
     match e {
         MintError::Vault(f) => wit::MintError::Vault(failure(f)),
         MintError::Github(f) => wit::MintError::Github(failure(f)),
         MintError::InvalidRequest(m) => wit::MintError::InvalidRequest(m),
+        MintError::Policy(p) => wit::MintError::Policy(policy_failure(p)),
     }
+}
+
+fn documents(p: &wit::PolicyDocuments) -> Documents<'_> {
+    Documents { agent_map: &p.agent_map, agent_map_name: &p.agent_map_name, policy: &p.policy, policy_name: &p.policy_name }
+}
+
+fn policy_request(r: wit::MintRequest) -> PolicyRequest {
+    PolicyRequest { bot: r.bot, agent: r.agent, narrow: Scope { repositories: r.repositories, permissions: permissions_in(r.permissions) } }
 }
 
 fn now_secs() -> u64 {
@@ -86,23 +107,53 @@ fn now_secs() -> u64 {
 }
 
 impl Guest for Minter {
-    fn mint(settings_in: wit::Settings, request: wit::MintRequest) -> Result<wit::InstallationToken, wit::MintError> {
+    fn resolve(policy: wit::PolicyDocuments, request: wit::MintRequest) -> Result<wit::Resolution, wit::MintError> {
+        let (policies, r): (_, Resolution) = mint::resolve(&documents(&policy), &policy_request(request)).map_err(mint_error)?;
+        Ok(wit::Resolution {
+            bot: r.bot,
+            agent: r.agent,
+            permissions: permissions_out(r.scope.permissions),
+            repositories: r.scope.repositories,
+            fallback_allowed: r.fallback_allowed,
+            scrub_env: policies.scrubbed_variables(),
+        })
+    }
+
+    fn mint(settings_in: wit::Settings, policy: wit::PolicyDocuments, request: wit::MintRequest) -> Result<wit::InstallationToken, wit::MintError> {
         let (settings, transport) = settings(settings_in);
-        let request = MintRequest {
-            bot: request.bot,
-            scope: Scope { repositories: request.repositories, permissions: permissions_in(request.permissions) },
-        };
-        let minted = mint::mint(&transport, &settings, &request, now_secs()).map_err(mint_error)?;
+        let (resolution, minted) =
+            mint::mint_with_policy(&transport, &settings, &documents(&policy), &policy_request(request), now_secs()).map_err(mint_error)?;
         let issued = minted.issued;
         Ok(wit::InstallationToken {
             token: issued.token,
             expires_at: issued.expires_at,
             bot: minted.bot,
+            agent: resolution.agent,
             app_id: minted.app_id,
             installation_id: minted.installation_id,
             permissions: permissions_out(issued.permissions),
             repository_selection: issued.repository_selection,
             repositories: issued.repositories,
         })
+    }
+
+    fn decide_fallback(policy: wit::PolicyDocuments, request: wit::FallbackRequest) -> Result<wit::FallbackDecision, wit::MintError> {
+        let asked = PolicyRequest { bot: request.bot, agent: request.agent, narrow: Scope::default() };
+        let (policies, r) = mint::resolve(&documents(&policy), &asked).map_err(mint_error)?;
+        let mode = match request.mode {
+            wit::RunMode::Exec => Mode::Exec,
+            wit::RunMode::Spawn => Mode::Spawn,
+        };
+        let who = match &r.agent {
+            Some(agent) => format!("{agent} ({})", r.bot),
+            None => r.bot.clone(),
+        };
+        let d = fallback::decide(&policies, mode, &who, r.fallback_allowed, &request.command);
+        Ok(wit::FallbackDecision { allowed: d.allowed, reason: d.reason })
+    }
+
+    fn revoke(settings_in: wit::Settings, token: String) -> Result<(), wit::ServiceFailure> {
+        let (settings, transport) = settings(settings_in);
+        github::revoke_installation_token(&transport, &settings.github, &token).map_err(failure)
     }
 }

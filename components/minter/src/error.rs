@@ -61,6 +61,7 @@ pub enum MintError {
     Vault(ServiceFailure),
     Github(ServiceFailure),
     InvalidRequest(String),
+    Policy(crate::policy::PolicyError),
 }
 
 impl std::fmt::Display for MintError {
@@ -68,6 +69,7 @@ impl std::fmt::Display for MintError {
         match self {
             MintError::Vault(s) | MintError::Github(s) => f.write_str(&s.message),
             MintError::InvalidRequest(m) => f.write_str(m),
+            MintError::Policy(p) => f.write_str(&p.message),
         }
     }
 }

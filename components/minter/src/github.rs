@@ -92,6 +92,20 @@ pub fn create_installation_token(
     parse_token(&resp.body)
 }
 
+/// `DELETE /installation/token`: revokes the token it is called with.
+pub fn revoke_installation_token(t: &dyn Transport, gh: &GithubSettings, token: &str) -> Result<(), ServiceFailure> {
+    let req = request(Method::Delete, gh, "/installation/token", token);
+    let resp = t.send(&req).map_err(|e| ServiceFailure::from_transport("GitHub", &req.url, &e))?;
+    match resp.status {
+        204 => Ok(()),
+        status => Err(ServiceFailure::new(
+            kind_for_status(status),
+            Some(status),
+            format!("GitHub did not revoke the token ({status} {}); it expires on its own within the hour", service_message(&resp.body)),
+        )),
+    }
+}
+
 /// Reads a 201 `installation-token` body. The token is opaque: only its `ghs_` prefix is checked.
 pub fn parse_token(body: &[u8]) -> Result<IssuedToken, ServiceFailure> {
     let bad = |what: &str| {

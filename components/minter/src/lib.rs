@@ -4,13 +4,16 @@
 //! wasm32, and `wasi_transport.rs` is the `wasi:http` client under it.
 
 pub mod error;
+pub mod fallback;
 pub mod github;
 pub mod infisical;
 pub mod jwt;
 pub mod mint;
 pub mod pem;
+pub mod policy;
 pub mod transport;
 pub mod url;
+pub mod yaml;
 
 #[cfg(target_arch = "wasm32")]
 mod component;

@@ -4,6 +4,7 @@ use crate::error::{FailureKind, MintError, ServiceFailure};
 use crate::github::{self, GithubSettings, Permission, Scope};
 use crate::infisical::{self, VaultSettings};
 use crate::jwt::{self, Issuer};
+use crate::policy::{Documents, Policies, Resolution};
 use crate::transport::Transport;
 
 /// Everything the component is told about its surroundings.
@@ -70,7 +71,39 @@ fn check_url(service: &str, var: &str, url: &str) -> Result<(), ServiceFailure> 
         .map_err(|e| ServiceFailure::new(FailureKind::Config, None, format!("{service} URL is unusable: {}; fix {var}", e.detail)))
 }
 
-/// Runs the whole mint. `now` is seconds since the Unix epoch.
+/// A request before the policy has resolved it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PolicyRequest {
+    pub bot: Option<String>,
+    pub agent: Option<String>,
+    pub narrow: Scope,
+}
+
+/// Checks the documents and resolves the request to a bot and exact scope.
+pub fn resolve(docs: &Documents<'_>, request: &PolicyRequest) -> Result<(Policies, Resolution), MintError> {
+    if let Some(bot) = &request.bot {
+        check_bot_name(bot).map_err(MintError::InvalidRequest)?;
+    }
+    check_scope(&request.narrow).map_err(MintError::InvalidRequest)?;
+    let policies = Policies::load(docs).map_err(MintError::Policy)?;
+    let resolution = policies.resolve(request.bot.as_deref(), request.agent.as_deref(), &request.narrow).map_err(MintError::Policy)?;
+    Ok((policies, resolution))
+}
+
+/// Resolves the request against the policy (before any network call), then mints.
+pub fn mint_with_policy(
+    t: &dyn Transport,
+    settings: &Settings,
+    docs: &Documents<'_>,
+    request: &PolicyRequest,
+    now: u64,
+) -> Result<(Resolution, Minted), MintError> {
+    let (_, resolution) = resolve(docs, request)?;
+    let minted = mint(t, settings, &MintRequest { bot: resolution.bot.clone(), scope: resolution.scope.clone() }, now)?;
+    Ok((resolution, minted))
+}
+
+/// Runs the whole mint for an already-resolved request. `now` is seconds since the Unix epoch.
 pub fn mint(t: &dyn Transport, settings: &Settings, request: &MintRequest, now: u64) -> Result<Minted, MintError> {
     check_bot_name(&request.bot).map_err(MintError::InvalidRequest)?;
     check_scope(&request.scope).map_err(MintError::InvalidRequest)?;

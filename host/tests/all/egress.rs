@@ -6,7 +6,14 @@ use raxx_fakes::World;
 use raxx_host::egress::{Allowlist, Origin};
 use raxx_host::runtime::Runtime;
 use raxx_host::settings::Settings;
-use raxx_host::{FailureKind, MintError, MintRequest};
+use raxx_host::policy::PolicyFiles;
+use raxx_host::{FailureKind, MintError, MintRequest, PolicyDocuments};
+
+/// The shipped policy, as the CLI would read it.
+pub fn policy() -> PolicyDocuments {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
+    PolicyFiles { agent_map: root.join("agent_bot_map.yaml"), policy: root.join("policy.yaml") }.read().unwrap()
+}
 
 fn settings(world: &World) -> Settings {
     let env = world.env();
@@ -14,7 +21,7 @@ fn settings(world: &World) -> Settings {
 }
 
 fn request(bot: &str) -> MintRequest {
-    MintRequest { bot: bot.into(), repositories: vec![], permissions: vec![] }
+    MintRequest { bot: Some(bot.into()), agent: None, repositories: vec![], permissions: vec![] }
 }
 
 #[test]
@@ -24,7 +31,7 @@ fn a_request_to_a_host_off_the_allowlist_is_denied_and_named() {
     let mut s = settings(&world);
     // Allow Infisical only: the component's GitHub request must be refused by the host.
     s.allowlist = Allowlist::new(vec![Origin::from_base_url(&world.infisical_url()).unwrap()]);
-    let outcome = runtime.mint(&s, &request("raxx-dev-bot")).unwrap();
+    let outcome = runtime.mint(&s, &policy(), &request("raxx-dev-bot")).unwrap();
     let Err(MintError::Github(f)) = outcome.result else { panic!("expected a GitHub failure") };
     assert_eq!(f.kind, FailureKind::Denied);
     assert!(f.message.contains(&world.github_url()), "{}", f.message);
@@ -41,7 +48,7 @@ fn the_same_host_on_another_port_is_denied() {
     let mut shifted = Origin::from_base_url(&world.infisical_url()).unwrap();
     shifted.port = shifted.port.wrapping_add(1);
     s.allowlist = Allowlist::new(vec![shifted, Origin::from_base_url(&world.github_url()).unwrap()]);
-    let outcome = runtime.mint(&s, &request("raxx-dev-bot")).unwrap();
+    let outcome = runtime.mint(&s, &policy(), &request("raxx-dev-bot")).unwrap();
     let Err(MintError::Vault(f)) = outcome.result else { panic!("expected a vault failure") };
     assert_eq!(f.kind, FailureKind::Denied);
     assert!(world.infisical.requests().is_empty());
@@ -53,7 +60,7 @@ fn one_runtime_mints_for_several_bots_with_the_configured_allowlist() {
     let runtime = Runtime::load(&component_path(), Some(&cache_dir())).unwrap();
     let s = settings(&world);
     for bot in ["raxx-dev-bot", "raxx-ops-bot", "raxx-pm-bot"] {
-        let outcome = runtime.mint(&s, &request(bot)).unwrap();
+        let outcome = runtime.mint(&s, &policy(), &request(bot)).unwrap();
         let token = outcome.result.unwrap_or_else(|e| panic!("{bot}: {e:?}"));
         assert_eq!(token.bot, bot);
         assert_eq!(token.installation_id, world.bot(bot).installation_id.to_string());

@@ -60,10 +60,11 @@ fn exit_2_when_the_login_is_refused() {
 #[test]
 fn exit_2_when_the_bot_folder_is_missing() {
     let world = World::start_shared();
-    let r = raxx(&world, &["mint", "raxx-ghost-bot"]);
+    world.infisical.remove_folder(ENVIRONMENT, &folder("raxx-pm-bot"));
+    let r = raxx(&world, &["mint", "raxx-pm-bot"]);
     assert_eq!(r.code, 2);
     assert_one_line_error(&r, "404 SecretPathNotFound");
-    assert!(r.stderr.contains("/MooseQuest/raxx-ghost-bot"));
+    assert!(r.stderr.contains("create the folder /MooseQuest/raxx-pm-bot in environment 'prod'"), "{}", r.stderr);
 }
 
 #[test]

@@ -115,7 +115,7 @@ impl FakeGithub {
         self.state().installations.remove(&id);
     }
 
-    /// The next requests to `route` ("access_tokens") get these replies instead.
+    /// The next requests to `route` ("access_tokens", "revoke") get these replies instead.
     pub fn inject(&self, route: &'static str, replies: Vec<Reply>) {
         self.state().faults.entry(route).or_default().extend(replies);
     }
@@ -161,6 +161,18 @@ impl FakeGithub {
                     return reply;
                 }
                 access_tokens(&mut st, req, id)
+            }
+            ("DELETE", ["installation", "token"]) => {
+                if let Some(reply) = st.faults.get_mut("revoke").filter(|q| !q.is_empty()).map(|q| q.remove(0)) {
+                    return reply;
+                }
+                match st.authenticate_token(req) {
+                    Ok(i) => {
+                        st.tokens[i].revoked = true;
+                        Reply::Respond(HttpResponse { status: 204, headers: vec![], body: vec![] })
+                    }
+                    Err(reply) => reply,
+                }
             }
             _ => Reply::Respond(HttpResponse::text(501, &format!("{} {} not implemented", req.method, req.path))),
         }
@@ -213,6 +225,17 @@ impl State {
         }
         self.accepted_claims.push(claims_json);
         Ok(app)
+    }
+
+    /// Verifies `Authorization: Bearer|token <installation token>`; returns its index.
+    fn authenticate_token(&self, req: &HttpRequest) -> Result<usize, Reply> {
+        let auth = req.header("authorization").unwrap_or("");
+        let token = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("token ")).unwrap_or("");
+        let now = self.now().max(0) as u64;
+        self.tokens
+            .iter()
+            .position(|t| t.token == token && !t.revoked && t.expires_at > now)
+            .ok_or_else(|| error(401, "Bad credentials"))
     }
 
     fn new_token(&self, app_id: u64) -> String {

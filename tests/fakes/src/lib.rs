@@ -6,6 +6,7 @@ pub mod github;
 pub mod infisical;
 pub mod keys;
 pub mod server;
+#[path = "../../../host/src/time.rs"]
 pub mod time;
 pub mod world;
 

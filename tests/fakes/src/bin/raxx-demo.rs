@@ -117,7 +117,14 @@ fn main() -> ExitCode {
     demo.mint("raxx-dev-bot");
 
     println!("\n  Failures are loud and precise:");
-    for (args, expect) in [(&["mint", "raxx-ghost-bot"][..], 2), (&["mint", "raxx-dev-bot", "--bogus"][..], 64)] {
+    demo.world.infisical.remove_folder(ENVIRONMENT, &folder("raxx-pm-bot"));
+    for (args, expect) in [
+        (&["mint", "raxx-pm-bot"][..], 2),
+        (&["mint", "raxx-ghost-bot"][..], 4),
+        (&["resolve", "intern"][..], 5),
+        (&["mint", "--agent", "card-groomer", "--permission", "contents=write"][..], 4),
+        (&["mint", "raxx-dev-bot", "--bogus"][..], 64),
+    ] {
         let (out, _) = demo.run_host(args);
         let code = out.status.code().unwrap_or(-1);
         println!("    $ raxx-host {}  → exit {code}", args.join(" "));

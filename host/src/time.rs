@@ -1,4 +1,5 @@
 //! Time without a date crate: Unix seconds, ISO-8601 and HTTP dates (UTC).
+//! Shared with the fakes (tests/fakes includes this file by path).
 
 pub fn now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)

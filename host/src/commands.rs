@@ -1,0 +1,243 @@
+//! The subcommands. Each returns the process exit code.
+
+use crate::{fail, Cli, Command, ExecArgs, MintArgs, Narrow, ResolveArgs, SpawnArgs, Target};
+use raxx_host::exit;
+use raxx_host::policy::PolicyFiles;
+use raxx_host::process::{self, ChildEnv};
+use raxx_host::runtime::{default_component_path, Runtime};
+use raxx_host::settings::{Settings, Side};
+use raxx_host::{FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments, Resolution, RunMode};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// What every command needs: the component and the policy in force.
+struct Context {
+    runtime: Runtime,
+    policy: PolicyDocuments,
+}
+
+/// A failure ready to report: exit code and one-line message.
+struct Failure {
+    code: i32,
+    message: String,
+}
+
+impl Failure {
+    fn report(&self) -> ExitCode {
+        fail(self.code, &self.message)
+    }
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    let context = match Context::load(cli.component, cli.agent_map, cli.policy) {
+        Ok(c) => c,
+        Err(f) => return f.report(),
+    };
+    let result = match cli.command {
+        Command::Mint(args) => mint(&context, args),
+        Command::Resolve(args) => resolve(&context, args),
+        Command::Exec(args) => exec(&context, args),
+        Command::Spawn(args) => spawn(&context, args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(f) => f.report(),
+    }
+}
+
+impl Context {
+    fn load(component: Option<PathBuf>, agent_map: Option<PathBuf>, policy: Option<PathBuf>) -> Result<Context, Failure> {
+        let files = PolicyFiles::locate(agent_map, policy).map_err(|message| Failure { code: exit::POLICY, message })?;
+        let policy = files.read().map_err(|e| Failure { code: exit::POLICY, message: format!("{e:#}") })?;
+        let Some(path) = component.or_else(default_component_path) else {
+            return Err(Failure {
+                code: exit::HOST,
+                message: "no minter component next to this binary; build it with scripts/build, or pass --component PATH (or set RAXX_COMPONENT)".into(),
+            });
+        };
+        let runtime = Runtime::load(&path, raxx_host::cache::default_dir().as_deref()).map_err(host_failure)?;
+        Ok(Context { runtime, policy })
+    }
+
+    /// Checks the policy and resolves the request, before any network call.
+    fn resolve(&self, request: &MintRequest) -> Result<Resolution, Failure> {
+        self.runtime
+            .resolve(&self.policy, request)
+            .map_err(host_failure)?
+            .map_err(|e| Failure { code: exit::for_mint_error(&e), message: exit::message(&e).to_string() })
+    }
+
+    /// Settings from the environment, then the mint.
+    fn mint(&self, request: &MintRequest, who: &str) -> Result<InstallationToken, Failure> {
+        let settings = settings()?;
+        let outcome = self.runtime.mint(&settings, &self.policy, request).map_err(host_failure)?;
+        outcome.result.map_err(|e| mint_failure(&e, who))
+    }
+
+    fn revoke(&self, token: &InstallationToken) {
+        let result = settings().ok().map(|s| self.runtime.revoke(&s, &token.token));
+        match result {
+            Some(Ok(Ok(()))) => {}
+            Some(Ok(Err(f))) => eprintln!("raxx-host: warning: {}", crate::one_line(&f.message)),
+            Some(Err(e)) => eprintln!("raxx-host: warning: could not revoke the token: {}", crate::one_line(&format!("{e:#}"))),
+            None => eprintln!("raxx-host: warning: could not revoke the token (settings unavailable); it expires within the hour"),
+        }
+    }
+}
+
+fn settings() -> Result<Settings, Failure> {
+    Settings::from_env(|k| std::env::var(k).ok()).map_err(|e| Failure {
+        code: if e.side == Side::Vault { exit::VAULT } else { exit::GITHUB },
+        message: e.message,
+    })
+}
+
+fn host_failure(e: anyhow::Error) -> Failure {
+    Failure { code: exit::HOST, message: format!("{e:#}") }
+}
+
+fn mint_failure(e: &MintError, who: &str) -> Failure {
+    Failure { code: exit::for_mint_error(e), message: format!("mint {who}: {}", exit::message(e)) }
+}
+
+fn request(bot: Option<String>, agent: Option<String>, narrow: Narrow) -> MintRequest {
+    MintRequest { bot, agent, repositories: narrow.repos, permissions: narrow.permissions }
+}
+
+fn target_request(target: Target) -> MintRequest {
+    request(target.bot, target.agent, target.narrow)
+}
+
+/// "feature-developer (raxx-dev-bot)" or "raxx-dev-bot".
+fn who(resolution: &Resolution) -> String {
+    match &resolution.agent {
+        Some(agent) => format!("{agent} ({})", resolution.bot),
+        None => resolution.bot.clone(),
+    }
+}
+
+fn print(out: &str) -> Result<i32, Failure> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(out.as_bytes())
+        .and_then(|_| stdout.flush())
+        .map(|_| exit::OK)
+        .map_err(|_| Failure { code: exit::HOST, message: "could not write to stdout".into() })
+}
+
+fn mint(context: &Context, args: MintArgs) -> Result<i32, Failure> {
+    let request = target_request(args.target);
+    let resolution = context.resolve(&request)?;
+    let token = context.mint(&request, &who(&resolution))?;
+    let out = if args.export {
+        format!("export GH_TOKEN={}\n", shell_quote(&token.token))
+    } else if args.json {
+        format!("{}\n", token_json(&token))
+    } else {
+        format!("{}\n", token.token)
+    };
+    print(&out)
+}
+
+fn resolve(context: &Context, args: ResolveArgs) -> Result<i32, Failure> {
+    let r = context.resolve(&request(None, Some(args.agent), Narrow { repos: vec![], permissions: vec![] }))?;
+    if !args.json {
+        return print(&format!("{}\n", r.bot));
+    }
+    let json = serde_json::json!({
+        "agent": r.agent,
+        "bot": r.bot,
+        "permissions": permissions_json(&r.permissions),
+        "repositories": r.repositories,
+        "fallback": if r.fallback_allowed { "allow" } else { "refuse" },
+    });
+    print(&format!("{json}\n"))
+}
+
+/// Runs `command` with the bot token, revoking it afterwards.
+fn run_with_token(context: &Context, token: &InstallationToken, command: &[String], mut env: ChildEnv) -> Result<i32, Failure> {
+    env.set.push(("GH_TOKEN".into(), token.token.clone()));
+    env.set.push(("GITHUB_TOKEN".into(), token.token.clone()));
+    let status = process::run(command, &env);
+    context.revoke(token);
+    status.map_err(|e| Failure { code: e.code, message: e.message })
+}
+
+fn exec(context: &Context, args: ExecArgs) -> Result<i32, Failure> {
+    let request = target_request(args.target);
+    let resolution = context.resolve(&request)?;
+    match context.mint(&request, &who(&resolution)) {
+        Ok(token) => run_with_token(context, &token, &args.command, ChildEnv::default()),
+        Err(failed) => {
+            let ask = FallbackRequest { mode: RunMode::Exec, bot: request.bot.clone(), agent: request.agent.clone(), command: args.command.clone() };
+            let decision = context.runtime.decide_fallback(&context.policy, &ask).map_err(host_failure)?;
+            match decision {
+                Ok(d) if d.allowed => {
+                    eprintln!(
+                        "raxx-host: WARNING: no token for {} ({}); running as the operator: {} ({})",
+                        who(&resolution),
+                        crate::one_line(&failed.message),
+                        crate::one_line(&args.command.join(" ")),
+                        d.reason
+                    );
+                    process::run(&args.command, &ChildEnv::default()).map_err(|e| Failure { code: e.code, message: e.message })
+                }
+                Ok(d) => Err(Failure { code: failed.code, message: format!("{}; not running as the operator: {}", failed.message, d.reason) }),
+                Err(e) => Err(Failure { code: exit::for_mint_error(&e), message: exit::message(&e).to_string() }),
+            }
+        }
+    }
+}
+
+fn spawn(context: &Context, args: SpawnArgs) -> Result<i32, Failure> {
+    let request = request(None, Some(args.agent), args.narrow);
+    let resolution = context.resolve(&request)?;
+    let token = match context.mint(&request, &who(&resolution)) {
+        Ok(token) => token,
+        Err(failed) => {
+            let ask = FallbackRequest { mode: RunMode::Spawn, bot: None, agent: request.agent.clone(), command: args.command.clone() };
+            let reason = match context.runtime.decide_fallback(&context.policy, &ask).map_err(host_failure)? {
+                Ok(d) => d.reason,
+                Err(e) => exit::message(&e).to_string(),
+            };
+            return Err(Failure { code: failed.code, message: format!("{}; {reason}", failed.message) });
+        }
+    };
+    let env = ChildEnv {
+        remove: resolution.scrub_env.clone(),
+        set: vec![
+            ("RAXX_AGENT".into(), resolution.agent.clone().unwrap_or_default()),
+            ("RAXX_BOT".into(), resolution.bot.clone()),
+            ("RAXX_WORKFLOW_UUID".into(), args.workflow_uuid.unwrap_or_else(|| "n/a".into())),
+            ("RAXX_SESSION".into(), raxx_host::time::iso8601(raxx_host::time::now())),
+        ]
+        .into_iter()
+        .chain(args.refs.map(|n| ("RAXX_REFS".to_string(), n.to_string())))
+        .collect(),
+    };
+    run_with_token(context, &token, &args.command, env)
+}
+
+/// Single-quotes a value for POSIX shells (`'` becomes `'\''`).
+fn shell_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', r"'\''"))
+}
+
+fn permissions_json(list: &[raxx_host::Permission]) -> serde_json::Value {
+    list.iter().map(|p| (p.name.clone(), serde_json::Value::from(p.level.clone()))).collect::<serde_json::Map<_, _>>().into()
+}
+
+fn token_json(token: &InstallationToken) -> serde_json::Value {
+    serde_json::json!({
+        "token": token.token,
+        "expires_at": token.expires_at,
+        "bot": token.bot,
+        "agent": token.agent,
+        "app_id": token.app_id,
+        "installation_id": token.installation_id,
+        "permissions": permissions_json(&token.permissions),
+        "repository_selection": token.repository_selection,
+        "repositories": token.repositories,
+    })
+}

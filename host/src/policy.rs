@@ -1,0 +1,50 @@
+//! Finding and reading the agent map and policy. The host only reads the
+//! text; the component parses and evaluates it, so every embedder of the
+//! component applies the same rules.
+
+use crate::bindings::raxx::identity::types::PolicyDocuments;
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+
+pub const MAP_FILE: &str = "agent_bot_map.yaml";
+pub const POLICY_FILE: &str = "policy.yaml";
+
+/// The shipped `policies/` folder: next to the binary (installed), or at the
+/// root of the source tree the binary was built in (`target/release/../../policies`).
+pub fn default_dir() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?;
+    [dir.join("policies"), dir.join("../../policies"), dir.join("../share/raxx/policies")]
+        .into_iter()
+        .find(|d| d.join(MAP_FILE).is_file() && d.join(POLICY_FILE).is_file())
+}
+
+/// The two files in force, read fresh on every run (swapping them needs no rebuild).
+#[derive(Clone, Debug)]
+pub struct PolicyFiles {
+    pub agent_map: PathBuf,
+    pub policy: PathBuf,
+}
+
+impl PolicyFiles {
+    /// Explicit paths win; otherwise the default folder's files.
+    pub fn locate(agent_map: Option<PathBuf>, policy: Option<PathBuf>) -> Result<PolicyFiles, String> {
+        let dir = default_dir();
+        let pick = |given: Option<PathBuf>, file: &str, flag: &str| {
+            given.or_else(|| dir.as_ref().map(|d| d.join(file))).ok_or_else(|| {
+                format!("no {file} found next to this binary; pass {flag} PATH (the repository's policies/ folder holds the defaults)")
+            })
+        };
+        Ok(PolicyFiles { agent_map: pick(agent_map, MAP_FILE, "--agent-map")?, policy: pick(policy, POLICY_FILE, "--policy")? })
+    }
+
+    pub fn read(&self) -> Result<PolicyDocuments> {
+        let read = |p: &Path| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()));
+        Ok(PolicyDocuments {
+            agent_map: read(&self.agent_map)?,
+            agent_map_name: self.agent_map.display().to_string(),
+            policy: read(&self.policy)?,
+            policy_name: self.policy.display().to_string(),
+        })
+    }
+}
