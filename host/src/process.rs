@@ -6,7 +6,8 @@ use std::process::Command;
 /// How the child's environment differs from ours.
 #[derive(Clone, Debug, Default)]
 pub struct ChildEnv {
-    /// Variables removed before `set` is applied (operator credentials).
+    /// Variables removed before `set` is applied (operator credentials), in
+    /// addition to the vault credentials, which are always removed.
     pub remove: Vec<String>,
     pub set: Vec<(String, String)>,
 }
@@ -19,7 +20,8 @@ pub struct StartError {
     pub message: String,
 }
 
-/// Runs `argv` with stdin, stdout and stderr inherited; returns its exit code
+/// Runs `argv` with stdin, stdout and stderr inherited and without the vault
+/// credentials (see `settings::VAULT_CREDENTIAL_VARS`); returns its exit code
 /// (128 + signal number when a signal ended it).
 pub fn run(argv: &[String], env: &ChildEnv) -> Result<i32, StartError> {
     let Some((program, args)) = argv.split_first() else {
@@ -27,7 +29,7 @@ pub fn run(argv: &[String], env: &ChildEnv) -> Result<i32, StartError> {
     };
     let mut cmd = Command::new(program);
     cmd.args(args);
-    for name in &env.remove {
+    for name in crate::settings::VAULT_CREDENTIAL_VARS.iter().copied().chain(env.remove.iter().map(String::as_str)) {
         cmd.env_remove(name);
     }
     cmd.envs(env.set.iter().map(|(k, v)| (k, v)));

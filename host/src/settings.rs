@@ -11,6 +11,17 @@ pub const DEFAULT_PATH_PREFIX: &str = "/MooseQuest/";
 pub const DEFAULT_CONNECT_TIMEOUT_MS: u32 = 5_000;
 pub const DEFAULT_FIRST_BYTE_TIMEOUT_MS: u32 = 20_000;
 
+/// The vault machine identity's variables. A child of `exec` or `spawn` never
+/// inherits them: with them it could pull any bot's private key.
+pub const VAULT_CREDENTIAL_VARS: [&str; 6] = [
+    "INFISICAL_CLIENT_ID",
+    "INFISICAL_CLIENT_SECRET",
+    "INFISICAL_UNIVERSAL_AUTH_CLIENT_ID",
+    "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET",
+    "INFISICAL_UNIVERSAL_AUTH_ACCESS_TOKEN",
+    "INFISICAL_TOKEN",
+];
+
 /// Which side a configuration problem belongs to (it decides the exit code).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Side {

@@ -4,6 +4,9 @@
 mod cache;
 mod cli;
 mod egress;
+mod exec;
 mod exit_codes;
 mod harness;
 mod mint;
+mod policy;
+mod spawn;

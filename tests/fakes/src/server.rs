@@ -176,14 +176,47 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<HttpRequest> {
         let (name, value) = h.split_once(':')?;
         headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
     }
-    let len: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
-    let mut body = vec![0; len.min(1 << 20)];
-    reader.read_exact(&mut body).ok()?;
+    let body = if headers.get("transfer-encoding").is_some_and(|te| te.eq_ignore_ascii_case("chunked")) {
+        read_chunked(reader)?
+    } else {
+        let len: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let mut body = vec![0; len.min(1 << 20)];
+        reader.read_exact(&mut body).ok()?;
+        body
+    };
     let (path, query) = match target.split_once('?') {
         Some((p, q)) => (p.to_string(), parse_query(q)),
         None => (target, BTreeMap::new()),
     };
     Some(HttpRequest { method, path, query, headers, body })
+}
+
+/// Reads a `transfer-encoding: chunked` body (as hyper sends bodies of unknown length).
+fn read_chunked(reader: &mut BufReader<TcpStream>) -> Option<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let mut size_line = String::new();
+        reader.read_line(&mut size_line).ok()?;
+        let size = usize::from_str_radix(size_line.trim().split(';').next()?, 16).ok()?;
+        if size == 0 {
+            // Trailers, then the blank line.
+            loop {
+                let mut t = String::new();
+                reader.read_line(&mut t).ok()?;
+                if t.trim().is_empty() {
+                    return Some(body);
+                }
+            }
+        }
+        if body.len() + size > 1 << 20 {
+            return None;
+        }
+        let mut chunk = vec![0; size];
+        reader.read_exact(&mut chunk).ok()?;
+        body.extend_from_slice(&chunk);
+        let mut crlf = [0u8; 2];
+        reader.read_exact(&mut crlf).ok()?;
+    }
 }
 
 fn parse_query(q: &str) -> BTreeMap<String, String> {
@@ -246,7 +279,10 @@ fn write_response(mut conn: &TcpStream, r: &HttpResponse) -> std::io::Result<()>
         head.push_str(&format!("{n}: {v}\r\n"));
     }
     head.push_str(&format!("date: {}\r\n", crate::time::http_date(crate::time::now())));
-    head.push_str(&format!("content-length: {}\r\nconnection: close\r\n\r\n", r.body.len()));
+    if r.status != 204 && r.status != 304 {
+        head.push_str(&format!("content-length: {}\r\n", r.body.len()));
+    }
+    head.push_str("connection: close\r\n\r\n");
     conn.write_all(head.as_bytes())?;
     conn.write_all(&r.body)?;
     conn.flush()

@@ -28,12 +28,17 @@ struct Demo {
 
 impl Demo {
     fn run_host(&self, args: &[&str]) -> (Output, u128) {
+        self.run_host_with(&[], args)
+    }
+
+    fn run_host_with(&self, extra_env: &[(&str, &str)], args: &[&str]) -> (Output, u128) {
         let start = Instant::now();
         let output = Command::new(&self.host)
             .args(args)
             .env_clear()
             .envs(std::env::vars().filter(|(k, _)| k == "PATH" || k == "HOME" || k.starts_with("RAXX_") || k == "XDG_CACHE_HOME"))
             .envs(self.world.env())
+            .envs(extra_env.iter().copied())
             .output()
             .expect("run raxx-host");
         (output, start.elapsed().as_millis())
@@ -109,6 +114,17 @@ fn main() -> ExitCode {
     println!("    prints: {shown}'ghs_…' (one line, single-quoted)");
     demo.check(out.status.success() && line.starts_with("export GH_TOKEN='ghs_") && line.ends_with("'\n"), "--export prints one eval-able line");
 
+    println!("\n  Agent routing: raxx-host spawn --agent card-groomer --workflow-uuid wfl_demo01 --refs 2150 -- sh -c '…'");
+    let probe = "printf 'agent=%s bot=%s workflow=%s refs=%s token=%.4s… vault-secret=%s operator-token-leaked=%s' \"$RAXX_AGENT\" \"$RAXX_BOT\" \"$RAXX_WORKFLOW_UUID\" \"$RAXX_REFS\" \"$GH_TOKEN\" \"${INFISICAL_CLIENT_SECRET:-absent}\" \"$([ \"$GH_TOKEN\" = operator-pat ] && echo yes || echo no)\"";
+    let (out, _) = demo.run_host_with(&[("GH_TOKEN", "operator-pat")], &["spawn", "--agent", "card-groomer", "--workflow-uuid", "wfl_demo01", "--refs", "2150", "--", "sh", "-c", probe]);
+    let seen = String::from_utf8_lossy(&out.stdout).to_string();
+    println!("    the agent sees: {seen}");
+    let body = demo.world.github.token_requests().last().map(|(_, b)| b.to_string()).unwrap_or_default();
+    println!("    token asked for (the card-groomer scope from policies/policy.yaml): {body}");
+    let revoked = demo.world.github.issued_tokens().last().is_some_and(|t| t.revoked);
+    demo.check(out.status.success() && seen.contains("bot=raxx-ops-bot") && seen.contains("vault-secret=absent") && seen.contains("operator-token-leaked=no"), "the agent runs as raxx-ops-bot with no operator or vault credentials");
+    demo.check(revoked, "the token was revoked when the agent ended");
+
     println!("\n  Key rotation: a new key in Infisical and GitHub takes effect on the next mint (nothing cached)");
     let rotated = AppKey::generate();
     let dev = demo.world.bot("raxx-dev-bot").clone();
@@ -136,6 +152,17 @@ fn main() -> ExitCode {
     println!("    $ raxx-host mint raxx-dev-bot   (installation removed on GitHub) → exit {}", out.status.code().unwrap_or(-1));
     println!("      {}", String::from_utf8_lossy(&out.stderr).trim());
     demo.check(out.status.code() == Some(3), "exit code 3");
+
+    println!("\n  The fallback rule (mint failing: installation removed):");
+    let (out, _) = demo.run_host_with(&[("GH_TOKEN", "operator-pat")], &["exec", "raxx-dev-bot", "--", "sh", "-c", "echo \"gh issue comment would run with GH_TOKEN=$GH_TOKEN\""]);
+    println!("    $ raxx-host exec raxx-dev-bot -- gh issue comment …  → exit {}", out.status.code().unwrap_or(-1));
+    println!("      {}", String::from_utf8_lossy(&out.stderr).trim());
+    println!("      {}", String::from_utf8_lossy(&out.stdout).trim());
+    demo.check(out.status.success() && String::from_utf8_lossy(&out.stderr).contains("WARNING"), "non-PR command: runs as the operator after one warning");
+    let (out, _) = demo.run_host_with(&[("GH_TOKEN", "operator-pat")], &["exec", "--agent", "feature-developer", "--", "gh", "pr", "create", "--fill"]);
+    println!("    $ raxx-host exec --agent feature-developer -- gh pr create --fill  → exit {}", out.status.code().unwrap_or(-1));
+    println!("      {}", String::from_utf8_lossy(&out.stderr).trim());
+    demo.check(out.status.code() == Some(3), "PR-authoring command: refused, never run as the operator");
 
     if demo.failures == 0 {
         println!("\ndemo: all steps behaved as expected");
