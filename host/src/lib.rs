@@ -18,4 +18,4 @@ pub mod time;
 pub use bindings::exports::raxx::identity::identity::{
     FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments, Resolution,
 };
-pub use bindings::raxx::identity::types::{FailureKind, Permission, PolicyFailure, PolicyFailureKind, RunMode, ServiceFailure};
+pub use bindings::exports::raxx::identity::identity::{FailureKind, Permission, PolicyFailure, PolicyFailureKind, RunMode, ServiceFailure};

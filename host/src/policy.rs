@@ -2,7 +2,7 @@
 //! text; the component parses and evaluates it, so every embedder of the
 //! component applies the same rules.
 
-use crate::bindings::raxx::identity::types::PolicyDocuments;
+use crate::bindings::exports::raxx::identity::identity::PolicyDocuments;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 

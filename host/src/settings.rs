@@ -1,7 +1,7 @@
 //! Settings from the environment, with the names users already have
 //! (Infisical's CLI, GitHub's Actions), validated before anything runs.
 
-use crate::bindings::raxx::identity::types as wit;
+use crate::bindings::exports::raxx::identity::identity as wit;
 use crate::egress::{Allowlist, Origin};
 
 pub const DEFAULT_INFISICAL_URL: &str = "https://app.infisical.com";

@@ -23,7 +23,7 @@ wit_bindgen::generate!({
 });
 
 use exports::raxx::identity::identity::Guest;
-use raxx::identity::types as wit;
+use exports::raxx::identity::identity as wit;
 
 struct Minter;
 

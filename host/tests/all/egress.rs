@@ -67,3 +67,19 @@ fn one_runtime_mints_for_several_bots_with_the_configured_allowlist() {
         assert!(outcome.denied.is_empty());
     }
 }
+
+#[test]
+fn the_component_imports_only_standard_wasi_and_exports_identity() {
+    let engine = wasmtime::Engine::default();
+    let component = wasmtime::component::Component::from_file(&engine, component_path()).unwrap();
+    let ty = component.component_type();
+    let imports: Vec<String> = ty.imports(&engine).map(|(name, _)| name.to_string()).collect();
+    assert!(imports.iter().any(|i| i.starts_with("wasi:http/outgoing-handler@0.2")), "{imports:?}");
+    assert!(imports.iter().any(|i| i.starts_with("wasi:clocks/wall-clock@0.2")), "{imports:?}");
+    for import in &imports {
+        assert!(import.starts_with("wasi:"), "non-standard import {import}");
+        assert!(!import.starts_with("wasi:sockets/tcp-create-socket"), "sockets are never needed: {import}");
+    }
+    let exports: Vec<String> = ty.exports(&engine).map(|(name, _)| name.to_string()).collect();
+    assert_eq!(exports, vec!["raxx:identity/identity@0.1.0".to_string()]);
+}

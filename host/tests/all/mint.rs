@@ -118,3 +118,14 @@ fn long_and_legacy_token_formats_are_both_passed_through_opaque() {
         assert_eq!(token.len() > 500, !legacy, "{}", token.len());
     }
 }
+
+#[test]
+fn github_enterprise_base_urls_with_a_path_work() {
+    let world = World::start_shared();
+    world.github.set_path_prefix("/api/v3");
+    let mut cmd = crate::harness::host(Some(&world));
+    cmd.env("GITHUB_API_URL", format!("{}/api/v3/", world.github_url())).args(["mint", "raxx-dev-bot"]);
+    let r = crate::harness::run(cmd);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(world.github.requests().pop().unwrap().path, "/api/v3/app/installations/55000001/access_tokens");
+}

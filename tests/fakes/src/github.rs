@@ -61,6 +61,8 @@ struct State {
     /// Seconds added to the fake's clock (to simulate skew).
     clock_offset: i64,
     legacy_token_format: bool,
+    /// Path the API is served under (`/api/v3` on GitHub Enterprise Server).
+    path_prefix: String,
 }
 
 pub struct FakeGithub {
@@ -129,6 +131,11 @@ impl FakeGithub {
         self.state().legacy_token_format = legacy;
     }
 
+    /// Serve the API under a path, as GitHub Enterprise Server does (`/api/v3`).
+    pub fn set_path_prefix(&self, prefix: &str) {
+        self.state().path_prefix = prefix.trim_end_matches('/').to_string();
+    }
+
     pub fn requests(&self) -> Vec<HttpRequest> {
         self.state().requests.clone()
     }
@@ -154,7 +161,10 @@ impl FakeGithub {
                 "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required).",
             ));
         }
-        let segments: Vec<&str> = req.path.trim_start_matches('/').split('/').collect();
+        let Some(path) = req.path.strip_prefix(st.path_prefix.as_str()) else {
+            return Reply::Respond(HttpResponse::text(501, &format!("{} {} not implemented", req.method, req.path)));
+        };
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         match (req.method.as_str(), segments.as_slice()) {
             ("POST", ["app", "installations", id, "access_tokens"]) => {
                 if let Some(reply) = st.faults.get_mut("access_tokens").filter(|q| !q.is_empty()).map(|q| q.remove(0)) {
