@@ -1,6 +1,7 @@
-//! The subcommands. Each returns the process exit code.
+//! The subcommands. Each returns the process exit code or a one-line failure.
 
-use crate::{fail, Cli, Command, ExecArgs, MintArgs, Narrow, ResolveArgs, SpawnArgs, Target};
+use crate::{fail, one_line, Cli, Command, ExecArgs, MintArgs, Narrow, ResolveArgs, SpawnArgs, Target};
+use raxx_host::audit::{self, Event};
 use raxx_host::exit;
 use raxx_host::policy::PolicyFiles;
 use raxx_host::process::{self, ChildEnv};
@@ -11,26 +12,33 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// What every command needs: the component and the policy in force.
-struct Context {
-    runtime: Runtime,
-    policy: PolicyDocuments,
+mod identity;
+
+/// What every command needs: the component, the policy in force, the audit log.
+pub struct Context {
+    pub runtime: Runtime,
+    pub policy: PolicyDocuments,
+    audit_log: Option<PathBuf>,
 }
 
 /// A failure ready to report: exit code and one-line message.
-struct Failure {
-    code: i32,
-    message: String,
+pub struct Failure {
+    pub code: i32,
+    pub message: String,
 }
 
 impl Failure {
     fn report(&self) -> ExitCode {
         fail(self.code, &self.message)
     }
+
+    fn from_mint_error(e: &MintError) -> Failure {
+        Failure { code: exit::for_mint_error(e), message: exit::message(e).to_string() }
+    }
 }
 
 pub fn run(cli: Cli) -> ExitCode {
-    let context = match Context::load(cli.component, cli.agent_map, cli.policy) {
+    let context = match Context::load(cli.component, cli.agent_map, cli.policy, cli.audit_log) {
         Ok(c) => c,
         Err(f) => return f.report(),
     };
@@ -39,6 +47,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Resolve(args) => resolve(&context, args),
         Command::Exec(args) => exec(&context, args),
         Command::Spawn(args) => spawn(&context, args),
+        Command::PrHeader(args) => identity::pr_header(&context, args),
+        Command::Verify(args) => identity::verify(&context, args),
+        Command::GitIdentity(args) => identity::git_identity(&context, args),
+        Command::GitCredential(args) => identity::git_credential(&context, args),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),
@@ -47,7 +59,7 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 impl Context {
-    fn load(component: Option<PathBuf>, agent_map: Option<PathBuf>, policy: Option<PathBuf>) -> Result<Context, Failure> {
+    fn load(component: Option<PathBuf>, agent_map: Option<PathBuf>, policy: Option<PathBuf>, audit_log: Option<PathBuf>) -> Result<Context, Failure> {
         let files = PolicyFiles::locate(agent_map, policy).map_err(|message| Failure { code: exit::POLICY, message })?;
         let policy = files.read().map_err(|e| Failure { code: exit::POLICY, message: format!("{e:#}") })?;
         let Some(path) = component.or_else(default_component_path) else {
@@ -57,56 +69,66 @@ impl Context {
             });
         };
         let runtime = Runtime::load(&path, raxx_host::cache::default_dir().as_deref()).map_err(host_failure)?;
-        Ok(Context { runtime, policy })
+        Ok(Context { runtime, policy, audit_log: audit_log.filter(|p| !p.as_os_str().is_empty()) })
     }
 
     /// Checks the policy and resolves the request, before any network call.
-    fn resolve(&self, request: &MintRequest) -> Result<Resolution, Failure> {
-        self.runtime
-            .resolve(&self.policy, request)
-            .map_err(host_failure)?
-            .map_err(|e| Failure { code: exit::for_mint_error(&e), message: exit::message(&e).to_string() })
+    pub fn resolve(&self, request: &MintRequest) -> Result<Resolution, Failure> {
+        self.runtime.resolve(&self.policy, request).map_err(host_failure)?.map_err(|e| Failure::from_mint_error(&e))
     }
 
     /// Settings from the environment, then the mint.
-    fn mint(&self, request: &MintRequest, who: &str) -> Result<InstallationToken, Failure> {
+    pub fn mint(&self, request: &MintRequest, who: &str) -> Result<InstallationToken, Failure> {
         let settings = settings()?;
         let outcome = self.runtime.mint(&settings, &self.policy, request).map_err(host_failure)?;
-        outcome.result.map_err(|e| mint_failure(&e, who))
+        outcome.result.map_err(|e| Failure { code: exit::for_mint_error(&e), message: format!("mint {who}: {}", exit::message(&e)) })
     }
 
-    fn revoke(&self, token: &InstallationToken) {
+    pub fn revoke(&self, token: &InstallationToken) {
         let result = settings().ok().map(|s| self.runtime.revoke(&s, &token.token));
         match result {
             Some(Ok(Ok(()))) => {}
-            Some(Ok(Err(f))) => eprintln!("raxx-host: warning: {}", crate::one_line(&f.message)),
-            Some(Err(e)) => eprintln!("raxx-host: warning: could not revoke the token: {}", crate::one_line(&format!("{e:#}"))),
+            Some(Ok(Err(f))) => eprintln!("raxx-host: warning: {}", one_line(&f.message)),
+            Some(Err(e)) => eprintln!("raxx-host: warning: could not revoke the token: {}", one_line(&format!("{e:#}"))),
             None => eprintln!("raxx-host: warning: could not revoke the token (settings unavailable); it expires within the hour"),
         }
     }
+
+    /// Appends the event to the audit log, when one is configured. A log that
+    /// cannot be written stops the command: nothing happens unrecorded.
+    pub fn audit(&self, event: Event<'_>) -> Result<(), Failure> {
+        let Some(path) = &self.audit_log else { return Ok(()) };
+        let record = audit::record(&event, self.runtime.component_sha256(), &self.policy);
+        audit::append(path, &record).map_err(|e| Failure { code: exit::HOST, message: format!("cannot write the audit log {}: {e}", path.display()) })
+    }
+
+    /// Records a minted token; if that fails, the token is revoked unused.
+    pub fn audit_token(&self, event: Event<'_>, token: &InstallationToken) -> Result<(), Failure> {
+        self.audit(event).inspect_err(|_| self.revoke(token))
+    }
 }
 
-fn settings() -> Result<Settings, Failure> {
+pub fn settings() -> Result<Settings, Failure> {
     Settings::from_env(|k| std::env::var(k).ok()).map_err(|e| Failure {
         code: if e.side == Side::Vault { exit::VAULT } else { exit::GITHUB },
         message: e.message,
     })
 }
 
-fn host_failure(e: anyhow::Error) -> Failure {
+pub fn host_failure(e: anyhow::Error) -> Failure {
     Failure { code: exit::HOST, message: format!("{e:#}") }
 }
 
-fn mint_failure(e: &MintError, who: &str) -> Failure {
-    Failure { code: exit::for_mint_error(e), message: format!("mint {who}: {}", exit::message(e)) }
-}
-
 fn request(bot: Option<String>, agent: Option<String>, narrow: Narrow) -> MintRequest {
-    MintRequest { bot, agent, repositories: narrow.repos, permissions: narrow.permissions }
+    MintRequest { bot, agent, owner: narrow.owner, repositories: narrow.repos, permissions: narrow.permissions }
 }
 
 fn target_request(target: Target) -> MintRequest {
     request(target.bot, target.agent, target.narrow)
+}
+
+pub fn bot_request(bot: &str) -> MintRequest {
+    MintRequest { bot: Some(bot.to_string()), agent: None, owner: None, repositories: vec![], permissions: vec![] }
 }
 
 /// "feature-developer (raxx-dev-bot)" or "raxx-dev-bot".
@@ -117,7 +139,7 @@ fn who(resolution: &Resolution) -> String {
     }
 }
 
-fn print(out: &str) -> Result<i32, Failure> {
+pub fn print(out: &str) -> Result<i32, Failure> {
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(out.as_bytes())
@@ -126,10 +148,36 @@ fn print(out: &str) -> Result<i32, Failure> {
         .map_err(|_| Failure { code: exit::HOST, message: "could not write to stdout".into() })
 }
 
+/// An audit event for `command` about `resolution`.
+fn event<'a>(command: &'a str, resolution: &'a Resolution, workflow_uuid: Option<&'a str>) -> Event<'a> {
+    Event {
+        command,
+        agent: resolution.agent.as_deref(),
+        bot: Some(&resolution.bot),
+        workflow_uuid,
+        token: None,
+        fallback: None,
+        outcome: Ok(()),
+    }
+}
+
+/// Mints for a resolved request and records the outcome either way.
+fn audited_mint(context: &Context, command: &str, request: &MintRequest, resolution: &Resolution, workflow_uuid: Option<&str>) -> Result<InstallationToken, Failure> {
+    match context.mint(request, &who(resolution)) {
+        Ok(token) => {
+            context.audit_token(Event { token: Some(&token), ..event(command, resolution, workflow_uuid) }, &token)?;
+            Ok(token)
+        }
+        Err(f) => Err(f),
+    }
+}
+
 fn mint(context: &Context, args: MintArgs) -> Result<i32, Failure> {
     let request = target_request(args.target);
     let resolution = context.resolve(&request)?;
-    let token = context.mint(&request, &who(&resolution))?;
+    let token = audited_mint(context, "mint", &request, &resolution, None).inspect_err(|f| {
+        let _ = context.audit(Event { outcome: Err((f.code, &f.message)), ..event("mint", &resolution, None) });
+    })?;
     let out = if args.export {
         format!("export GH_TOKEN={}\n", shell_quote(&token.token))
     } else if args.json {
@@ -141,7 +189,7 @@ fn mint(context: &Context, args: MintArgs) -> Result<i32, Failure> {
 }
 
 fn resolve(context: &Context, args: ResolveArgs) -> Result<i32, Failure> {
-    let r = context.resolve(&request(None, Some(args.agent), Narrow { repos: vec![], permissions: vec![] }))?;
+    let r = context.resolve(&request(None, Some(args.agent), Narrow { repos: vec![], owner: None, permissions: vec![] }))?;
     if !args.json {
         return print(&format!("{}\n", r.bot));
     }
@@ -167,33 +215,35 @@ fn run_with_token(context: &Context, token: &InstallationToken, command: &[Strin
 fn exec(context: &Context, args: ExecArgs) -> Result<i32, Failure> {
     let request = target_request(args.target);
     let resolution = context.resolve(&request)?;
-    match context.mint(&request, &who(&resolution)) {
-        Ok(token) => run_with_token(context, &token, &args.command, ChildEnv::default()),
-        Err(failed) => {
-            let ask = FallbackRequest { mode: RunMode::Exec, bot: request.bot.clone(), agent: request.agent.clone(), command: args.command.clone() };
-            let decision = context.runtime.decide_fallback(&context.policy, &ask).map_err(host_failure)?;
-            match decision {
-                Ok(d) if d.allowed => {
-                    eprintln!(
-                        "raxx-host: WARNING: no token for {} ({}); running as the operator: {} ({})",
-                        who(&resolution),
-                        crate::one_line(&failed.message),
-                        crate::one_line(&args.command.join(" ")),
-                        d.reason
-                    );
-                    process::run(&args.command, &ChildEnv::default()).map_err(|e| Failure { code: e.code, message: e.message })
-                }
-                Ok(d) => Err(Failure { code: failed.code, message: format!("{}; not running as the operator: {}", failed.message, d.reason) }),
-                Err(e) => Err(Failure { code: exit::for_mint_error(&e), message: exit::message(&e).to_string() }),
-            }
+    let failed = match context.mint(&request, &who(&resolution)) {
+        Ok(token) => {
+            context.audit_token(Event { token: Some(&token), ..event("exec", &resolution, None) }, &token)?;
+            return run_with_token(context, &token, &args.command, ChildEnv::default());
         }
+        Err(failed) => failed,
+    };
+    let ask = FallbackRequest { mode: RunMode::Exec, bot: request.bot.clone(), agent: request.agent.clone(), command: args.command.clone() };
+    let decision = context.runtime.decide_fallback(&context.policy, &ask).map_err(host_failure)?.map_err(|e| Failure::from_mint_error(&e))?;
+    let failed_event = Event { fallback: Some((decision.allowed, &decision.reason)), outcome: Err((failed.code, &failed.message)), ..event("exec", &resolution, None) };
+    context.audit(failed_event)?;
+    if !decision.allowed {
+        return Err(Failure { code: failed.code, message: format!("{}; not running as the operator: {}", failed.message, decision.reason) });
     }
+    eprintln!(
+        "raxx-host: WARNING: no token for {} ({}); running as the operator: {} ({})",
+        who(&resolution),
+        one_line(&failed.message),
+        one_line(&args.command.join(" ")),
+        decision.reason
+    );
+    process::run(&args.command, &ChildEnv::default()).map_err(|e| Failure { code: e.code, message: e.message })
 }
 
 fn spawn(context: &Context, args: SpawnArgs) -> Result<i32, Failure> {
     let request = request(None, Some(args.agent), args.narrow);
     let resolution = context.resolve(&request)?;
-    let token = match context.mint(&request, &who(&resolution)) {
+    let workflow = args.workflow_uuid.as_deref();
+    let token = match audited_mint(context, "spawn", &request, &resolution, workflow) {
         Ok(token) => token,
         Err(failed) => {
             let ask = FallbackRequest { mode: RunMode::Spawn, bot: None, agent: request.agent.clone(), command: args.command.clone() };
@@ -201,6 +251,7 @@ fn spawn(context: &Context, args: SpawnArgs) -> Result<i32, Failure> {
                 Ok(d) => d.reason,
                 Err(e) => exit::message(&e).to_string(),
             };
+            context.audit(Event { fallback: Some((false, &reason)), outcome: Err((failed.code, &failed.message)), ..event("spawn", &resolution, workflow) })?;
             return Err(Failure { code: failed.code, message: format!("{}; {reason}", failed.message) });
         }
     };
@@ -209,7 +260,7 @@ fn spawn(context: &Context, args: SpawnArgs) -> Result<i32, Failure> {
         set: vec![
             ("RAXX_AGENT".into(), resolution.agent.clone().unwrap_or_default()),
             ("RAXX_BOT".into(), resolution.bot.clone()),
-            ("RAXX_WORKFLOW_UUID".into(), args.workflow_uuid.unwrap_or_else(|| "n/a".into())),
+            ("RAXX_WORKFLOW_UUID".into(), args.workflow_uuid.clone().unwrap_or_else(|| "n/a".into())),
             ("RAXX_SESSION".into(), raxx_host::time::iso8601(raxx_host::time::now())),
         ]
         .into_iter()

@@ -5,6 +5,7 @@
 //! environment, [`runtime::Runtime`] to load the component once and mint per
 //! call. The `raxx-host` binary is a thin CLI over it.
 
+pub mod audit;
 pub mod bindings;
 pub mod cache;
 pub mod egress;
@@ -16,6 +17,6 @@ pub mod settings;
 pub mod time;
 
 pub use bindings::exports::raxx::identity::identity::{
-    FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments, Resolution,
+    FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments, Resolution, Verification,
 };
 pub use bindings::exports::raxx::identity::identity::{FailureKind, Permission, PolicyFailure, PolicyFailureKind, RunMode, ServiceFailure};

@@ -30,6 +30,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "RAXX_AGENT_MAP", value_name = "PATH")]
     pub agent_map: Option<PathBuf>,
 
+    /// Append one JSON audit record per mint, exec, spawn, verify or credential request to PATH.
+    #[arg(long, global = true, env = "RAXX_AUDIT_LOG", value_name = "PATH")]
+    pub audit_log: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -48,6 +52,18 @@ pub enum Command {
     /// Start an agent with its class's bot token and no operator credentials; never falls back.
     #[command(after_help = after_help())]
     Spawn(SpawnArgs),
+    /// Print the audit header block for an agent-authored PR body (no network).
+    #[command(after_help = after_help())]
+    PrHeader(PrHeaderArgs),
+    /// Smoke-test bots: mint, check the token kind, the App's slug, and what the token reaches.
+    #[command(after_help = after_help())]
+    Verify(VerifyArgs),
+    /// Print (or --apply) the git user.name/user.email that attribute commits to a bot.
+    #[command(after_help = after_help())]
+    GitIdentity(GitIdentityArgs),
+    /// Git credential helper: answers `get` for the GitHub host with a bot token.
+    #[command(after_help = after_help())]
+    GitCredential(GitCredentialArgs),
 }
 
 /// Who to mint for, and how to narrow the policy's scope.
@@ -68,9 +84,14 @@ pub struct Target {
 /// Narrowing beyond the policy (never widening).
 #[derive(Args)]
 pub struct Narrow {
-    /// Restrict the token to this repository (name without owner); repeatable.
-    #[arg(long = "repo", value_name = "NAME")]
+    /// Restrict the token to this repository; repeatable. OWNER/NAME also finds
+    /// the installation when the vault has no INSTALLATION_ID.
+    #[arg(long = "repo", value_name = "[OWNER/]NAME")]
     pub repos: Vec<String>,
+
+    /// Find the installation on this organization or user when the vault has no INSTALLATION_ID.
+    #[arg(long, value_name = "ORG")]
+    pub owner: Option<String>,
 
     /// Ask for this permission only, e.g. contents=read; repeatable.
     #[arg(long = "permission", value_name = "NAME=LEVEL", value_parser = parse_permission)]
@@ -134,6 +155,89 @@ pub struct SpawnArgs {
     pub command: Vec<String>,
 }
 
+#[derive(Args)]
+pub struct PrHeaderArgs {
+    /// Agent class that authored the PR (its bot comes from the policy).
+    #[arg(long, env = "RAXX_AGENT", value_name = "CLASS")]
+    pub agent: String,
+
+    /// Workflow UUID (wfl_…); "n/a" or absent prints n/a.
+    #[arg(long, env = "RAXX_WORKFLOW_UUID", value_name = "wfl_…", value_parser = parse_workflow_uuid_or_na)]
+    pub workflow_uuid: Option<String>,
+
+    /// Parent issue number.
+    #[arg(long, env = "RAXX_REFS", value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub refs: Option<u64>,
+
+    /// Orchestrator session start, UTC (YYYY-MM-DDTHH:MM:SSZ); default: now.
+    #[arg(long, env = "RAXX_SESSION", value_name = "TIMESTAMP", value_parser = parse_session)]
+    pub session: Option<String>,
+}
+
+#[derive(Args)]
+pub struct VerifyArgs {
+    /// Bot to check.
+    #[arg(value_name = "BOT", required_unless_present = "all", conflicts_with = "all")]
+    pub bot: Option<String>,
+
+    /// Check every bot of the policy.
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Args)]
+pub struct GitIdentityArgs {
+    /// Bot whose commit identity to print.
+    #[arg(value_name = "BOT")]
+    pub bot: String,
+
+    /// Write user.name and user.email into the current repository's git config.
+    #[arg(long)]
+    pub apply: bool,
+}
+
+#[derive(Args)]
+pub struct GitCredentialArgs {
+    /// Bot to authenticate as.
+    #[arg(value_name = "BOT")]
+    pub bot: String,
+
+    /// What git asks: get, store or erase.
+    #[arg(value_name = "OPERATION", value_parser = ["get", "store", "erase"])]
+    pub operation: String,
+}
+
+fn parse_workflow_uuid_or_na(s: &str) -> Result<String, String> {
+    if s == "n/a" {
+        Ok(s.to_string())
+    } else {
+        parse_workflow_uuid(s)
+    }
+}
+
+fn parse_session(s: &str) -> Result<String, String> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    let ok = b.len() == 20
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && b[10] == b'T'
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19)
+        && b[19] == b'Z';
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err("expected a UTC timestamp like 2026-05-16T14:03:00Z".into())
+    }
+}
+
 fn parse_permission(s: &str) -> Result<Permission, String> {
     let (name, level) = s.split_once('=').ok_or("expected NAME=LEVEL, e.g. contents=read")?;
     Ok(Permission { name: name.trim().to_string(), level: level.trim().to_string() })
@@ -157,7 +261,7 @@ const ENVIRONMENT_HELP: &str = concat!(
     "  INFISICAL_PATH_PREFIX folder prefix (default: /MooseQuest/)\n",
     "  INFISICAL_DOMAIN      or INFISICAL_API_URL (default: https://app.infisical.com; /api appended)\n",
     "  GITHUB_API_URL        default: https://api.github.com (GitHub Enterprise: https://HOST/api/v3)\n",
-    "  RAXX_COMPONENT, RAXX_POLICY, RAXX_AGENT_MAP    as the options above\n",
+    "  RAXX_COMPONENT, RAXX_POLICY, RAXX_AGENT_MAP, RAXX_AUDIT_LOG   as the options above\n",
     "  RAXX_CACHE_DIR        compiled-component cache (default: ~/.cache/raxx)\n",
 );
 

@@ -7,7 +7,7 @@
 //! stdin closed, stdout/stderr discarded.
 
 use crate::bindings::exports::raxx::identity::identity::{
-    FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments, Resolution, ServiceFailure,
+    FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments, Resolution, ServiceFailure, Verification,
 };
 use crate::bindings::{Minter, MinterPre};
 use crate::cache::{self, Source};
@@ -149,6 +149,28 @@ impl Runtime {
         minter
             .raxx_identity_identity()
             .call_decide_fallback(&mut store, policy, request)
+            .map_err(anyhow::Error::from)
+            .context("the minter component trapped")
+    }
+
+    /// The bots the policy knows. No network.
+    pub fn bots(&self, policy: &PolicyDocuments) -> Result<Result<Vec<String>, MintError>> {
+        let (mut store, minter) = self.instance(&Allowlist::default())?;
+        minter.raxx_identity_identity().call_bots(&mut store, policy).map_err(anyhow::Error::from).context("the minter component trapped")
+    }
+
+    /// The smoke test of one bot.
+    pub fn verify(&self, settings: &Settings, policy: &PolicyDocuments, bot: &str) -> Result<Result<Verification, MintError>> {
+        let (mut store, minter) = self.instance(&settings.allowlist)?;
+        minter.raxx_identity_identity().call_verify(&mut store, &settings.wit, policy, bot).map_err(anyhow::Error::from).context("the minter component trapped")
+    }
+
+    /// The id of the user `{bot}[bot]`.
+    pub fn bot_user_id(&self, settings: &Settings, policy: &PolicyDocuments, bot: &str) -> Result<Result<u64, MintError>> {
+        let (mut store, minter) = self.instance(&settings.allowlist)?;
+        minter
+            .raxx_identity_identity()
+            .call_bot_user_id(&mut store, &settings.wit, policy, bot)
             .map_err(anyhow::Error::from)
             .context("the minter component trapped")
     }

@@ -101,6 +101,17 @@ impl Settings {
     }
 }
 
+/// The git host of the configured GitHub: `github.com` for `api.github.com`,
+/// else the API URL's own host (GitHub Enterprise Server), with its port when
+/// one is given. Returns (scheme, host) as git's credential protocol names them.
+pub fn github_git_host(api_url: &str) -> Option<(String, String)> {
+    let uri: http::Uri = api_url.parse().ok()?;
+    let scheme = uri.scheme_str()?.to_string();
+    let authority = uri.authority()?;
+    let host = if authority.host().eq_ignore_ascii_case("api.github.com") { "github.com".to_string() } else { authority.as_str().to_ascii_lowercase() };
+    Some((scheme, host))
+}
+
 /// `raxx-host/<version>`: GitHub rejects requests without a User-Agent.
 pub fn user_agent() -> String {
     format!("raxx-host/{}", env!("CARGO_PKG_VERSION"))
@@ -153,6 +164,13 @@ mod tests {
         assert!(err.message.starts_with("INFISICAL_PROJECT_ID is not set"));
         let s = Settings::from_env(env(BASE)).unwrap();
         assert!(!format!("{s:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn git_hosts_follow_the_api_url() {
+        assert_eq!(github_git_host("https://api.github.com"), Some(("https".into(), "github.com".into())));
+        assert_eq!(github_git_host("https://ghe.example.com/api/v3"), Some(("https".into(), "ghe.example.com".into())));
+        assert_eq!(github_git_host("http://127.0.0.1:8080"), Some(("http".into(), "127.0.0.1:8080".into())));
     }
 
     #[test]

@@ -99,7 +99,13 @@ fn documents(p: &wit::PolicyDocuments) -> Documents<'_> {
 }
 
 fn policy_request(r: wit::MintRequest) -> PolicyRequest {
-    PolicyRequest { bot: r.bot, agent: r.agent, narrow: Scope { repositories: r.repositories, permissions: permissions_in(r.permissions) } }
+    PolicyRequest { bot: r.bot, agent: r.agent, owner: r.owner, narrow: Scope { repositories: r.repositories, permissions: permissions_in(r.permissions) } }
+}
+
+/// Resolves a bot named directly (it must have a policy entry).
+fn resolve_bot(policy: &wit::PolicyDocuments, bot: String) -> Result<Resolution, wit::MintError> {
+    let asked = PolicyRequest { bot: Some(bot), ..PolicyRequest::default() };
+    mint::resolve(&documents(policy), &asked).map(|(_, r, _)| r).map_err(mint_error)
 }
 
 fn now_secs() -> u64 {
@@ -108,7 +114,7 @@ fn now_secs() -> u64 {
 
 impl Guest for Minter {
     fn resolve(policy: wit::PolicyDocuments, request: wit::MintRequest) -> Result<wit::Resolution, wit::MintError> {
-        let (policies, r): (_, Resolution) = mint::resolve(&documents(&policy), &policy_request(request)).map_err(mint_error)?;
+        let (policies, r, _) = mint::resolve(&documents(&policy), &policy_request(request)).map_err(mint_error)?;
         Ok(wit::Resolution {
             bot: r.bot,
             agent: r.agent,
@@ -138,8 +144,8 @@ impl Guest for Minter {
     }
 
     fn decide_fallback(policy: wit::PolicyDocuments, request: wit::FallbackRequest) -> Result<wit::FallbackDecision, wit::MintError> {
-        let asked = PolicyRequest { bot: request.bot, agent: request.agent, narrow: Scope::default() };
-        let (policies, r) = mint::resolve(&documents(&policy), &asked).map_err(mint_error)?;
+        let asked = PolicyRequest { bot: request.bot, agent: request.agent, ..PolicyRequest::default() };
+        let (policies, r, _) = mint::resolve(&documents(&policy), &asked).map_err(mint_error)?;
         let mode = match request.mode {
             wit::RunMode::Exec => Mode::Exec,
             wit::RunMode::Spawn => Mode::Spawn,
@@ -150,6 +156,33 @@ impl Guest for Minter {
         };
         let d = fallback::decide(&policies, mode, &who, r.fallback_allowed, &request.command);
         Ok(wit::FallbackDecision { allowed: d.allowed, reason: d.reason })
+    }
+
+    fn bots(policy: wit::PolicyDocuments) -> Result<Vec<String>, wit::MintError> {
+        let policies = crate::policy::Policies::load(&documents(&policy)).map_err(|e| mint_error(MintError::Policy(e)))?;
+        Ok(policies.bots.keys().cloned().collect())
+    }
+
+    fn verify(settings_in: wit::Settings, policy: wit::PolicyDocuments, bot: String) -> Result<wit::Verification, wit::MintError> {
+        let resolution = resolve_bot(&policy, bot)?;
+        let (settings, transport) = settings(settings_in);
+        let v = mint::verify(&transport, &settings, &resolution, now_secs()).map_err(mint_error)?;
+        Ok(wit::Verification {
+            bot: v.bot,
+            app_slug: v.app_slug,
+            app_id: v.app_id,
+            installation_id: v.installation_id,
+            repository_count: v.repository_count,
+            repositories: v.repositories,
+            expires_at: v.expires_at,
+            problems: v.problems,
+        })
+    }
+
+    fn bot_user_id(settings_in: wit::Settings, policy: wit::PolicyDocuments, bot: String) -> Result<u64, wit::MintError> {
+        let resolution = resolve_bot(&policy, bot)?;
+        let (settings, transport) = settings(settings_in);
+        mint::bot_user_id(&transport, &settings, &resolution, now_secs()).map_err(mint_error)
     }
 
     fn revoke(settings_in: wit::Settings, token: String) -> Result<(), wit::ServiceFailure> {

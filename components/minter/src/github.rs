@@ -2,7 +2,7 @@
 
 use crate::error::{kind_for_status, service_message, FailureKind, ServiceFailure};
 use crate::transport::{Method, Request, Transport};
-use crate::url::join;
+use crate::url::{encode, join};
 
 /// Where the GitHub REST API is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,6 +92,93 @@ pub fn create_installation_token(
     parse_token(&resp.body)
 }
 
+/// What `GET /app` says about the App the JWT speaks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppInfo {
+    pub id: u64,
+    pub slug: String,
+}
+
+/// One installation of the App: where it is installed, and its id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstallationInfo {
+    pub id: u64,
+    pub account: String,
+}
+
+/// GET with the usual headers; the JSON body of a 200, or a failure naming `what`.
+fn get_json(t: &dyn Transport, gh: &GithubSettings, path: &str, bearer: &str, what: &str) -> Result<serde_json::Value, ServiceFailure> {
+    let req = request(Method::Get, gh, path, bearer);
+    let resp = t.send(&req).map_err(|e| ServiceFailure::from_transport("GitHub", &req.url, &e))?;
+    if resp.status != 200 {
+        let status = resp.status;
+        return Err(ServiceFailure::new(kind_for_status(status), Some(status), format!("GitHub refused {what} ({status} {})", service_message(&resp.body))));
+    }
+    serde_json::from_slice(&resp.body)
+        .map_err(|_| ServiceFailure::new(FailureKind::Protocol, Some(200), format!("GitHub's answer to {what} was not JSON; check GITHUB_API_URL")))
+}
+
+/// `GET /app` with the App JWT.
+pub fn get_app(t: &dyn Transport, gh: &GithubSettings, jwt: &str) -> Result<AppInfo, ServiceFailure> {
+    let json = get_json(t, gh, "/app", jwt, "GET /app")?;
+    match (json["id"].as_u64(), json["slug"].as_str()) {
+        (Some(id), Some(slug)) => Ok(AppInfo { id, slug: slug.to_string() }),
+        _ => Err(ServiceFailure::new(FailureKind::Protocol, Some(200), "GitHub's GET /app answer lacks id or slug")),
+    }
+}
+
+/// `GET /app/installations` with the App JWT (first 100).
+pub fn list_installations(t: &dyn Transport, gh: &GithubSettings, jwt: &str) -> Result<Vec<InstallationInfo>, ServiceFailure> {
+    let json = get_json(t, gh, "/app/installations?per_page=100", jwt, "GET /app/installations")?;
+    Ok(json
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|i| Some(InstallationInfo { id: i["id"].as_u64()?, account: i["account"]["login"].as_str().unwrap_or("?").to_string() }))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// Finds the App's installation on an owner (`/orgs/{o}`, then `/users/{o}`), or on one repository.
+pub fn find_installation(t: &dyn Transport, gh: &GithubSettings, jwt: &str, owner: &str, repo: Option<&str>) -> Result<u64, ServiceFailure> {
+    let paths: Vec<String> = match repo {
+        Some(repo) => vec![format!("/repos/{}/{}/installation", encode(owner), encode(repo))],
+        None => vec![format!("/orgs/{}/installation", encode(owner)), format!("/users/{}/installation", encode(owner))],
+    };
+    let mut last = None;
+    for path in &paths {
+        match get_json(t, gh, path, jwt, &format!("GET {path}")) {
+            Ok(json) => {
+                return json["id"].as_u64().ok_or_else(|| ServiceFailure::new(FailureKind::Protocol, Some(200), format!("GitHub's GET {path} answer has no id")))
+            }
+            Err(f) if f.status == Some(404) => last = Some(f),
+            Err(f) => return Err(f),
+        }
+    }
+    let target = repo.map(|r| format!("{owner}/{r}")).unwrap_or_else(|| owner.to_string());
+    let status = last.and_then(|f| f.status);
+    Err(ServiceFailure::new(FailureKind::NotFound, status, format!("the App is not installed on {target} (404); install it there, or check --owner/--repo")))
+}
+
+/// `GET /installation/repositories` with an installation token: (total count, first 100 names).
+pub fn installation_repositories(t: &dyn Transport, gh: &GithubSettings, token: &str) -> Result<(u64, Vec<String>), ServiceFailure> {
+    let json = get_json(t, gh, "/installation/repositories?per_page=100", token, "GET /installation/repositories")?;
+    let names = json["repositories"]
+        .as_array()
+        .map(|l| l.iter().filter_map(|r| r["name"].as_str().map(str::to_string)).collect::<Vec<_>>())
+        .unwrap_or_default();
+    Ok((json["total_count"].as_u64().unwrap_or(names.len() as u64), names))
+}
+
+/// `GET /users/{bot}[bot]`: the bot user's id (for commit attribution).
+pub fn bot_user_id(t: &dyn Transport, gh: &GithubSettings, token: &str, bot: &str) -> Result<u64, ServiceFailure> {
+    let login = format!("{bot}[bot]");
+    let path = format!("/users/{}", encode(&login));
+    let json = get_json(t, gh, &path, token, &format!("GET /users/{login}"))?;
+    json["id"].as_u64().ok_or_else(|| ServiceFailure::new(FailureKind::Protocol, Some(200), format!("GitHub's user {login} has no id")))
+}
+
 /// `DELETE /installation/token`: revokes the token it is called with.
 pub fn revoke_installation_token(t: &dyn Transport, gh: &GithubSettings, token: &str) -> Result<(), ServiceFailure> {
     let req = request(Method::Delete, gh, "/installation/token", token);
@@ -106,15 +193,21 @@ pub fn revoke_installation_token(t: &dyn Transport, gh: &GithubSettings, token: 
     }
 }
 
+/// Whether a token is an installation (server-to-server) token: `ghs_`, not a
+/// personal access token (`ghp_`, `github_pat_`) or another kind.
+pub fn is_installation_token(token: &str) -> bool {
+    token.starts_with("ghs_") && token.len() > 8
+}
+
 /// Reads a 201 `installation-token` body. The token is opaque: only its `ghs_` prefix is checked.
 pub fn parse_token(body: &[u8]) -> Result<IssuedToken, ServiceFailure> {
     let bad = |what: &str| {
         ServiceFailure::new(FailureKind::Protocol, Some(201), format!("GitHub's access_tokens answer {what}; check GITHUB_API_URL points at GitHub's REST API"))
     };
     let json: serde_json::Value = serde_json::from_slice(body).map_err(|_| bad("was not JSON"))?;
-    let token = json["token"].as_str().ok_or_else(|| bad("has no token"))?;
-    if !token.starts_with("ghs_") || token.len() < 8 || token.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(bad("holds a token that is not an installation token (expected the ghs_ prefix)"));
+    let token = json["token"].as_str().filter(|t| !t.is_empty()).ok_or_else(|| bad("has no token"))?;
+    if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("holds a malformed token"));
     }
     let expires_at = json["expires_at"].as_str().ok_or_else(|| bad("has no expires_at"))?;
     let permissions = json["permissions"]
@@ -153,11 +246,13 @@ mod tests {
     }
 
     #[test]
-    fn refuses_tokens_that_are_not_installation_tokens() {
-        for token in ["ghp_abcdefghijklmnop", "github_pat_x", ""] {
-            let body = serde_json::json!({"token": token, "expires_at": "x"});
-            assert_eq!(parse_token(body.to_string().as_bytes()).unwrap_err().kind, FailureKind::Protocol);
+    fn tells_installation_tokens_from_pats() {
+        assert!(is_installation_token("ghs_16C7e42F292c6912E7710c838347Ae178B4a"));
+        for token in ["ghp_abcdefghijklmnop", "github_pat_11AAA_x", "gho_x", "ghs_"] {
+            assert!(!is_installation_token(token), "{token}");
         }
+        let body = serde_json::json!({"token": "", "expires_at": "x"});
+        assert_eq!(parse_token(body.to_string().as_bytes()).unwrap_err().kind, FailureKind::Protocol);
         assert!(parse_token(b"not json").is_err());
     }
 

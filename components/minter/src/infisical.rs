@@ -15,10 +15,11 @@ pub struct VaultSettings {
     pub path_prefix: String,
 }
 
-/// The three secrets of one bot, as stored.
+/// The secrets of one bot, as stored. INSTALLATION_ID may be absent when the
+/// caller names an owner or repository to look the installation up.
 pub struct AppSecrets {
     pub app_id: String,
-    pub installation_id: String,
+    pub installation_id: Option<String>,
     pub private_key_pem: String,
 }
 
@@ -132,13 +133,13 @@ pub fn parse_secrets(body: &[u8], path: &str) -> Result<AppSecrets, ServiceFailu
             .map(str::to_string)
     };
     let (app_id, installation_id, pem) = (find(APP_ID), find(INSTALLATION_ID), find(PRIVATE_KEY_PEM));
-    let missing: Vec<&str> = [(APP_ID, app_id.is_none()), (INSTALLATION_ID, installation_id.is_none()), (PRIVATE_KEY_PEM, pem.is_none())]
+    let missing: Vec<&str> = [(APP_ID, app_id.is_none()), (PRIVATE_KEY_PEM, pem.is_none())]
         .iter()
         .filter(|(_, absent)| *absent)
         .map(|(name, _)| *name)
         .collect();
-    match (app_id, installation_id, pem) {
-        (Some(app_id), Some(installation_id), Some(private_key_pem)) => Ok(AppSecrets { app_id, installation_id, private_key_pem }),
+    match (app_id, pem) {
+        (Some(app_id), Some(private_key_pem)) => Ok(AppSecrets { app_id, installation_id, private_key_pem }),
         _ => Err(fail(
             FailureKind::BadSecret,
             Some(200),
@@ -161,18 +162,20 @@ mod tests {
 
     #[test]
     fn parse_names_missing_secrets_without_values() {
-        let body = br#"{"secrets":[{"secretKey":"APP_ID","secretValue":"1"},{"secretKey":"PRIVATE_KEY_PEM","secretValue":"canary-pem"}],"imports":[]}"#;
+        let body = br#"{"secrets":[{"secretKey":"APP_ID","secretValue":"canary-app-id"},{"secretKey":"INSTALLATION_ID","secretValue":"2"}],"imports":[]}"#;
         let err = parse_secrets(body, "/p/bot").err().unwrap();
         assert_eq!(err.kind, FailureKind::BadSecret);
-        assert!(err.message.contains("INSTALLATION_ID"), "{}", err.message);
+        assert!(err.message.contains("lacks PRIVATE_KEY_PEM"), "{}", err.message);
         assert!(!err.message.contains("canary"), "{}", err.message);
+        let body = br#"{"secrets":[{"secretKey":"APP_ID","secretValue":"1"},{"secretKey":"PRIVATE_KEY_PEM","secretValue":"k"}]}"#;
+        assert!(parse_secrets(body, "/p/bot").ok().unwrap().installation_id.is_none(), "INSTALLATION_ID is optional here");
     }
 
     #[test]
     fn parse_picks_the_three_values() {
         let body = br#"{"secrets":[{"secretKey":"APP_ID","secretValue":"1"},{"secretKey":"INSTALLATION_ID","secretValue":"2"},{"secretKey":"PRIVATE_KEY_PEM","secretValue":"k"},{"secretKey":"OTHER","secretValue":"x"}]}"#;
         let s = parse_secrets(body, "/p/bot").ok().unwrap();
-        assert_eq!((s.app_id.as_str(), s.installation_id.as_str(), s.private_key_pem.as_str()), ("1", "2", "k"));
+        assert_eq!((s.app_id.as_str(), s.installation_id.as_deref(), s.private_key_pem.as_str()), ("1", Some("2"), "k"));
     }
 
     #[test]

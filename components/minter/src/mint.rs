@@ -1,11 +1,13 @@
-//! The mint: vault → key → JWT → GitHub, with every input checked first.
+//! The mint: vault → key → JWT → GitHub, with every input checked first; and
+//! the checks built on the same steps (verify, the bot's commit identity).
 
 use crate::error::{FailureKind, MintError, ServiceFailure};
-use crate::github::{self, GithubSettings, Permission, Scope};
+use crate::github::{self, GithubSettings, IssuedToken, Permission, Scope};
 use crate::infisical::{self, VaultSettings};
 use crate::jwt::{self, Issuer};
 use crate::policy::{Documents, Policies, Resolution};
 use crate::transport::Transport;
+use rsa::RsaPrivateKey;
 
 /// Everything the component is told about its surroundings.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,11 +16,20 @@ pub struct Settings {
     pub github: GithubSettings,
 }
 
-/// What to mint.
+/// Where to look the installation up when INSTALLATION_ID is absent.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Locate {
+    pub owner: Option<String>,
+    /// A repository of the owner (`--repo OWNER/REPO`).
+    pub repository: Option<String>,
+}
+
+/// What to mint, after the policy resolved it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MintRequest {
     pub bot: String,
     pub scope: Scope,
+    pub locate: Locate,
 }
 
 /// A minted token with where it came from.
@@ -27,7 +38,7 @@ pub struct Minted {
     pub bot: String,
     pub app_id: String,
     pub installation_id: String,
-    pub issued: github::IssuedToken,
+    pub issued: IssuedToken,
 }
 
 /// Bot names double as vault folder names: keep them to one plain path segment.
@@ -41,6 +52,10 @@ pub fn check_bot_name(bot: &str) -> Result<(), String> {
     } else {
         Err(format!("invalid bot name {:?}: use letters, digits, '-', '_' or '.', e.g. raxx-dev-bot", crate::error::one_line(bot, 60)))
     }
+}
+
+fn is_plain_name(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
 }
 
 /// Checks a permission request before it is sent (GitHub's own names are snake_case).
@@ -57,12 +72,40 @@ pub fn check_scope(scope: &Scope) -> Result<(), String> {
         return Err("at most 500 repositories can be named in one token request".into());
     }
     for repo in &scope.repositories {
-        let ok = !repo.is_empty() && repo.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
-        if !ok {
-            return Err(format!("invalid repository name {:?}: give the name without the owner, e.g. Hello-World", crate::error::one_line(repo, 60)));
+        if !is_plain_name(repo) {
+            return Err(format!("invalid repository name {:?}: give NAME or OWNER/NAME, e.g. Hello-World", crate::error::one_line(repo, 60)));
         }
     }
     Ok(())
+}
+
+/// Splits `OWNER/NAME` repositories into names plus where to find the
+/// installation; all owners named must agree.
+pub fn split_repositories(repositories: &[String], owner: Option<&str>) -> Result<(Vec<String>, Locate), String> {
+    let mut locate = Locate { owner: owner.map(str::to_string), repository: None };
+    let mut names = Vec::new();
+    for repo in repositories {
+        match repo.split_once('/') {
+            Some((o, name)) => {
+                if !is_plain_name(o) || !is_plain_name(name) {
+                    return Err(format!("invalid repository {:?}: give NAME or OWNER/NAME", crate::error::one_line(repo, 60)));
+                }
+                if locate.owner.as_deref().is_some_and(|known| !known.eq_ignore_ascii_case(o)) {
+                    return Err(format!("repository {repo} is not under owner {}: one token covers one installation", locate.owner.as_deref().unwrap_or("")));
+                }
+                locate.owner = Some(o.to_string());
+                locate.repository.get_or_insert_with(|| name.to_string());
+                names.push(name.to_string());
+            }
+            None => names.push(repo.clone()),
+        }
+    }
+    if let Some(o) = &locate.owner {
+        if !is_plain_name(o) {
+            return Err(format!("invalid owner {:?}: give the organization or user login", crate::error::one_line(o, 60)));
+        }
+    }
+    Ok((names, locate))
 }
 
 fn check_url(service: &str, var: &str, url: &str) -> Result<(), ServiceFailure> {
@@ -76,18 +119,22 @@ fn check_url(service: &str, var: &str, url: &str) -> Result<(), ServiceFailure> 
 pub struct PolicyRequest {
     pub bot: Option<String>,
     pub agent: Option<String>,
+    pub owner: Option<String>,
     pub narrow: Scope,
 }
 
-/// Checks the documents and resolves the request to a bot and exact scope.
-pub fn resolve(docs: &Documents<'_>, request: &PolicyRequest) -> Result<(Policies, Resolution), MintError> {
+/// Checks the documents and resolves the request to a bot, exact scope, and
+/// where to find the installation.
+pub fn resolve(docs: &Documents<'_>, request: &PolicyRequest) -> Result<(Policies, Resolution, Locate), MintError> {
     if let Some(bot) = &request.bot {
         check_bot_name(bot).map_err(MintError::InvalidRequest)?;
     }
-    check_scope(&request.narrow).map_err(MintError::InvalidRequest)?;
+    let (names, locate) = split_repositories(&request.narrow.repositories, request.owner.as_deref()).map_err(MintError::InvalidRequest)?;
+    let narrow = Scope { repositories: names, permissions: request.narrow.permissions.clone() };
+    check_scope(&narrow).map_err(MintError::InvalidRequest)?;
     let policies = Policies::load(docs).map_err(MintError::Policy)?;
-    let resolution = policies.resolve(request.bot.as_deref(), request.agent.as_deref(), &request.narrow).map_err(MintError::Policy)?;
-    Ok((policies, resolution))
+    let resolution = policies.resolve(request.bot.as_deref(), request.agent.as_deref(), &narrow).map_err(MintError::Policy)?;
+    Ok((policies, resolution, locate))
 }
 
 /// Resolves the request against the policy (before any network call), then mints.
@@ -98,43 +145,180 @@ pub fn mint_with_policy(
     request: &PolicyRequest,
     now: u64,
 ) -> Result<(Resolution, Minted), MintError> {
-    let (_, resolution) = resolve(docs, request)?;
-    let minted = mint(t, settings, &MintRequest { bot: resolution.bot.clone(), scope: resolution.scope.clone() }, now)?;
+    let (_, resolution, locate) = resolve(docs, request)?;
+    let minted = mint(t, settings, &MintRequest { bot: resolution.bot.clone(), scope: resolution.scope.clone(), locate }, now)?;
     Ok((resolution, minted))
+}
+
+/// A bot's App as the vault describes it, ready to sign as.
+pub struct App {
+    pub bot: String,
+    /// The vault folder, for advice in messages.
+    pub path: String,
+    pub app_id: String,
+    pub issuer: Issuer,
+    pub installation_id: Option<u64>,
+    key: RsaPrivateKey,
+}
+
+impl App {
+    /// Pulls the bot's secrets live and checks them. Nothing is kept after the call.
+    pub fn load(t: &dyn Transport, settings: &Settings, bot: &str) -> Result<App, MintError> {
+        check_bot_name(bot).map_err(MintError::InvalidRequest)?;
+        let vault = &settings.vault;
+        check_url("Infisical", "INFISICAL_API_URL", &vault.api_url).map_err(MintError::Vault)?;
+        check_url("GitHub", "GITHUB_API_URL", &settings.github.api_url).map_err(MintError::Github)?;
+        let ua = &settings.github.user_agent;
+        let access_token = infisical::login(t, vault, ua).map_err(MintError::Vault)?;
+        let secrets = infisical::fetch_app_secrets(t, vault, ua, &access_token, bot).map_err(MintError::Vault)?;
+        let path = infisical::secret_path(&vault.path_prefix, bot);
+        let bad_secret = |msg: String| MintError::Vault(ServiceFailure::new(FailureKind::BadSecret, None, msg));
+        let issuer = Issuer::parse(&secrets.app_id).ok_or_else(|| {
+            bad_secret(format!("APP_ID at {path} is neither a numeric App ID nor a Client ID (Iv…); store the App ID from the App's settings page"))
+        })?;
+        let installation_id = match &secrets.installation_id {
+            Some(id) => Some(id.trim().parse::<u64>().map_err(|_| {
+                bad_secret(format!("INSTALLATION_ID at {path} is not a number; store the number from the installation's URL"))
+            })?),
+            None => None,
+        };
+        let key = crate::pem::parse_private_key(&secrets.private_key_pem).map_err(|e| bad_secret(format!("{e} (at {path})")))?;
+        Ok(App { bot: bot.to_string(), path, app_id: secrets.app_id.trim().to_string(), issuer, installation_id, key })
+    }
+
+    /// A fresh App JWT for `now`.
+    pub fn jwt(&self, now: u64) -> String {
+        jwt::sign(&self.key, &self.issuer, now)
+    }
+
+    /// INSTALLATION_ID from the vault, or looked up on the owner/repository named.
+    pub fn installation(&self, t: &dyn Transport, gh: &GithubSettings, jwt: &str, locate: &Locate) -> Result<u64, MintError> {
+        if let Some(id) = self.installation_id {
+            return Ok(id);
+        }
+        match &locate.owner {
+            Some(owner) => github::find_installation(t, gh, jwt, owner, locate.repository.as_deref()).map_err(MintError::Github),
+            None => Err(MintError::Vault(ServiceFailure::new(
+                FailureKind::BadSecret,
+                None,
+                format!("Infisical folder {} lacks INSTALLATION_ID; add it there, or pass --owner ORG or --repo OWNER/REPO to look the installation up", self.path),
+            ))),
+        }
+    }
+
+    /// Exchanges the JWT for an installation token. A 404 is diagnosed: which
+    /// installations the App has now, and what to update.
+    pub fn issue(&self, t: &dyn Transport, gh: &GithubSettings, jwt: &str, installation_id: u64, scope: &Scope) -> Result<IssuedToken, MintError> {
+        let issued = github::create_installation_token(t, gh, jwt, installation_id, scope, &self.path).map_err(|mut f| {
+            if f.status == Some(404) {
+                f.message.push_str(&diagnose_missing_installation(t, gh, jwt, installation_id, &self.path));
+            }
+            MintError::Github(f)
+        })?;
+        if !github::is_installation_token(&issued.token) {
+            return Err(MintError::Github(ServiceFailure::new(
+                FailureKind::Protocol,
+                Some(201),
+                "GitHub's access_tokens answer holds a token that is not an installation token (expected ghs_); check GITHUB_API_URL",
+            )));
+        }
+        Ok(issued)
+    }
+}
+
+/// "; the App is installed on: acme (66000001) — update INSTALLATION_ID …"
+fn diagnose_missing_installation(t: &dyn Transport, gh: &GithubSettings, jwt: &str, stale: u64, path: &str) -> String {
+    match github::list_installations(t, gh, jwt) {
+        Ok(list) if list.is_empty() => format!("; the App has no installations now: install it on your organization, then store its id as INSTALLATION_ID at {path}/"),
+        Ok(list) => {
+            let found: Vec<String> = list.iter().map(|i| format!("{} ({})", i.account, i.id)).collect();
+            let advice = match list.as_slice() {
+                [only] => format!("update INSTALLATION_ID in Infisical at {path}/ from {stale} to {}", only.id),
+                _ => format!("update INSTALLATION_ID in Infisical at {path}/ to the one for your organization"),
+            };
+            format!("; the App is installed on: {} — {advice}", found.join(", "))
+        }
+        Err(_) => String::new(),
+    }
 }
 
 /// Runs the whole mint for an already-resolved request. `now` is seconds since the Unix epoch.
 pub fn mint(t: &dyn Transport, settings: &Settings, request: &MintRequest, now: u64) -> Result<Minted, MintError> {
-    check_bot_name(&request.bot).map_err(MintError::InvalidRequest)?;
     check_scope(&request.scope).map_err(MintError::InvalidRequest)?;
-    let vault = &settings.vault;
-    check_url("Infisical", "INFISICAL_API_URL", &vault.api_url).map_err(MintError::Vault)?;
-    check_url("GitHub", "GITHUB_API_URL", &settings.github.api_url).map_err(MintError::Github)?;
+    let app = App::load(t, settings, &request.bot)?;
+    let jwt = app.jwt(now);
+    let installation_id = app.installation(t, &settings.github, &jwt, &request.locate)?;
+    let issued = app.issue(t, &settings.github, &jwt, installation_id, &request.scope)?;
+    Ok(Minted { bot: request.bot.clone(), app_id: app.app_id.clone(), installation_id: installation_id.to_string(), issued })
+}
 
-    let ua = &settings.github.user_agent;
-    let access_token = infisical::login(t, vault, ua).map_err(MintError::Vault)?;
-    let secrets = infisical::fetch_app_secrets(t, vault, ua, &access_token, &request.bot).map_err(MintError::Vault)?;
-    let path = infisical::secret_path(&vault.path_prefix, &request.bot);
+/// The smoke test of one bot: what `raxx-host verify` prints.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verification {
+    pub bot: String,
+    pub app_slug: String,
+    pub app_id: String,
+    pub installation_id: String,
+    pub repository_count: u64,
+    pub repositories: Vec<String>,
+    pub expires_at: String,
+    /// Empty when everything matched.
+    pub problems: Vec<String>,
+}
 
-    let bad_secret = |msg: String| MintError::Vault(ServiceFailure::new(FailureKind::BadSecret, None, msg));
-    let issuer = Issuer::parse(&secrets.app_id).ok_or_else(|| {
-        bad_secret(format!("APP_ID at {path} is neither a numeric App ID nor a Client ID (Iv…); store the App ID from the App's settings page"))
-    })?;
-    let installation_id: u64 = secrets.installation_id.trim().parse().map_err(|_| {
-        bad_secret(format!("INSTALLATION_ID at {path} is not a number; store the number from the installation's URL"))
-    })?;
-    let key = crate::pem::parse_private_key(&secrets.private_key_pem).map_err(|e| bad_secret(format!("{e} (at {path})")))?;
-    let app_jwt = jwt::sign(&key, &issuer, now);
-    drop(key);
 
-    let issued = github::create_installation_token(t, &settings.github, &app_jwt, installation_id, &request.scope, &path)
-        .map_err(MintError::Github)?;
-    Ok(Minted {
-        bot: request.bot.clone(),
-        app_id: secrets.app_id.trim().to_string(),
-        installation_id: installation_id.to_string(),
-        issued,
-    })
+/// Mints for `bot`, then checks the token kind, that the App's slug is the
+/// bot's name (secrets stored under the wrong bot), and what the token can
+/// reach. The token is revoked afterwards.
+pub fn verify(t: &dyn Transport, settings: &Settings, resolution: &Resolution, now: u64) -> Result<Verification, MintError> {
+    let gh = &settings.github;
+    let app = App::load(t, settings, &resolution.bot)?;
+    let jwt = app.jwt(now);
+    let info = github::get_app(t, gh, &jwt).map_err(MintError::Github)?;
+    let mut problems = Vec::new();
+    if info.slug != resolution.bot {
+        problems.push(format!("the App's slug is '{}', not '{}': the secrets at {} belong to another App", info.slug, resolution.bot, app.path));
+    }
+    if matches!(app.issuer, Issuer::AppId(id) if id != info.id) {
+        problems.push(format!("APP_ID at {} is {}, but the key signs for App {}", app.path, app.app_id, info.id));
+    }
+    let mut v = Verification {
+        bot: resolution.bot.clone(),
+        app_slug: info.slug,
+        app_id: info.id.to_string(),
+        installation_id: "-".into(),
+        repository_count: 0,
+        repositories: Vec::new(),
+        expires_at: "-".into(),
+        problems,
+    };
+    // With another App's secrets in the folder the mint may fail too; the mismatch is the cause to report.
+    let minted = app.installation(t, gh, &jwt, &Locate::default()).and_then(|id| Ok((id, app.issue(t, gh, &jwt, id, &resolution.scope)?)));
+    let (installation_id, issued) = match minted {
+        Ok(m) => m,
+        Err(e) if !v.problems.is_empty() => {
+            v.problems.push(format!("and the mint failed: {e}"));
+            return Ok(v);
+        }
+        Err(e) => return Err(e),
+    };
+    let repos = github::installation_repositories(t, gh, &issued.token);
+    let _ = github::revoke_installation_token(t, gh, &issued.token);
+    let (repository_count, repositories) = repos.map_err(MintError::Github)?;
+    v.installation_id = installation_id.to_string();
+    v.repository_count = repository_count;
+    v.repositories = repositories;
+    v.expires_at = issued.expires_at;
+    Ok(v)
+}
+
+/// The bot user's id for commit attribution (`GET /users/{bot}[bot]` with a
+/// short-lived token of the bot, revoked afterwards).
+pub fn bot_user_id(t: &dyn Transport, settings: &Settings, resolution: &Resolution, now: u64) -> Result<u64, MintError> {
+    let minted = mint(t, settings, &MintRequest { bot: resolution.bot.clone(), scope: resolution.scope.clone(), locate: Locate::default() }, now)?;
+    let id = github::bot_user_id(t, &settings.github, &minted.issued.token, &resolution.bot);
+    let _ = github::revoke_installation_token(t, &settings.github, &minted.issued.token);
+    id.map_err(MintError::Github)
 }
 
 #[cfg(test)]
@@ -194,7 +378,7 @@ mod tests {
     }
 
     fn request() -> MintRequest {
-        MintRequest { bot: "raxx-dev-bot".into(), scope: Scope::default() }
+        MintRequest { bot: "raxx-dev-bot".into(), scope: Scope::default(), locate: Locate::default() }
     }
 
     #[test]
@@ -239,12 +423,48 @@ mod tests {
             ok(200, serde_json::json!({"accessToken": "at"})),
             secrets("42", "7", &pem()),
             ok(404, serde_json::json!({"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})),
+            ok(200, serde_json::json!([{"id": 66, "account": {"login": "raxx-new"}}])),
         ]);
         match mint(&t, &settings(), &request(), 0) {
             Err(MintError::Github(f)) => {
                 assert_eq!((f.kind, f.status), (FailureKind::NotFound, Some(404)));
                 assert!(f.message.contains("update INSTALLATION_ID in Infisical at /MooseQuest/raxx-dev-bot/"), "{}", f.message);
+                assert!(f.message.contains("installed on: raxx-new (66)") && f.message.contains("from 7 to 66"), "{}", f.message);
             }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn repositories_with_owners_locate_the_installation() {
+        let (names, locate) = split_repositories(&["raxx-app/TradeMasterAPI".into(), "docs".into()], None).unwrap();
+        assert_eq!(names, vec!["TradeMasterAPI".to_string(), "docs".to_string()]);
+        assert_eq!(locate, Locate { owner: Some("raxx-app".into()), repository: Some("TradeMasterAPI".into()) });
+        assert!(split_repositories(&["a/x".into(), "b/y".into()], None).is_err(), "two owners");
+        assert!(split_repositories(&["a/x".into()], Some("b")).is_err(), "owner disagrees");
+        assert!(split_repositories(&["a/b/c".into()], None).is_err());
+    }
+
+    #[test]
+    fn a_missing_installation_id_is_looked_up_on_the_owner() {
+        let no_installation = ok(200, serde_json::json!({"secrets": [
+            {"secretKey": "APP_ID", "secretValue": "42"},
+            {"secretKey": "PRIVATE_KEY_PEM", "secretValue": pem()},
+        ]}));
+        let t = Script::new(vec![
+            ok(200, serde_json::json!({"accessToken": "at"})),
+            no_installation.clone(),
+            ok(404, serde_json::json!({"message": "Not Found"})),
+            ok(200, serde_json::json!({"id": 77})),
+            ok(201, serde_json::json!({"token": "ghs_abc123", "expires_at": "x"})),
+        ]);
+        let r = MintRequest { bot: "raxx-dev-bot".into(), scope: Scope::default(), locate: Locate { owner: Some("someone".into()), repository: None } };
+        assert_eq!(mint(&t, &settings(), &r, 0).unwrap().installation_id, "77");
+        let urls: Vec<String> = t.seen.borrow().iter().map(|q| q.url.clone()).collect();
+        assert!(urls[2].ends_with("/orgs/someone/installation") && urls[3].ends_with("/users/someone/installation"), "{urls:?}");
+        let t = Script::new(vec![ok(200, serde_json::json!({"accessToken": "at"})), no_installation]);
+        match mint(&t, &settings(), &request(), 0) {
+            Err(MintError::Vault(f)) => assert!(f.message.contains("pass --owner ORG or --repo OWNER/REPO"), "{}", f.message),
             other => panic!("{other:?}"),
         }
     }
@@ -265,12 +485,13 @@ mod tests {
     fn invalid_requests_are_refused_before_any_network_call() {
         let t = Script::new(vec![]);
         for bot in ["../etc", "", "a/b", "-x"] {
-            let r = MintRequest { bot: bot.into(), scope: Scope::default() };
+            let r = MintRequest { bot: bot.into(), scope: Scope::default(), locate: Locate::default() };
             assert!(matches!(mint(&t, &settings(), &r, 0), Err(MintError::InvalidRequest(_))), "{bot}");
         }
         let bad_perm = MintRequest {
             bot: "b".into(),
             scope: Scope { repositories: vec![], permissions: vec![Permission { name: "contents".into(), level: "owner".into() }] },
+            locate: Locate::default(),
         };
         assert!(matches!(mint(&t, &settings(), &bad_perm, 0), Err(MintError::InvalidRequest(_))));
         assert!(t.seen.borrow().is_empty());

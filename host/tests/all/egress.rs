@@ -21,7 +21,7 @@ fn settings(world: &World) -> Settings {
 }
 
 fn request(bot: &str) -> MintRequest {
-    MintRequest { bot: Some(bot.into()), agent: None, repositories: vec![], permissions: vec![] }
+    MintRequest { bot: Some(bot.into()), agent: None, owner: None, repositories: vec![], permissions: vec![] }
 }
 
 #[test]

@@ -1,12 +1,14 @@
 //! Integration tests: the built `raxx-host` binary and library, with the real
 //! component, against the shared loopback fakes (`tests/fakes`).
 
+mod audit;
 mod cache;
 mod cli;
 mod egress;
 mod exec;
 mod exit_codes;
 mod harness;
+mod identity;
 mod mint;
 mod policy;
 mod spawn;

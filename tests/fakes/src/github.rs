@@ -24,6 +24,14 @@ pub struct App {
     pub public_key: RsaPublicKey,
 }
 
+/// A user (bots are users named `<slug>[bot]`).
+#[derive(Clone, Debug)]
+pub struct User {
+    pub login: String,
+    pub id: u64,
+    pub kind: &'static str,
+}
+
 /// An installation of an App on an account.
 #[derive(Clone, Debug)]
 pub struct Installation {
@@ -51,6 +59,7 @@ pub struct IssuedToken {
 struct State {
     apps: HashMap<u64, App>,
     installations: HashMap<u64, Installation>,
+    users: Vec<User>,
     tokens: Vec<IssuedToken>,
     /// Bodies of access_tokens requests, in order: (installation id, JSON body).
     token_requests: Vec<(u64, serde_json::Value)>,
@@ -113,6 +122,10 @@ impl FakeGithub {
         self.state().installations.insert(installation.id, installation);
     }
 
+    pub fn add_user(&self, user: User) {
+        self.state().users.push(user);
+    }
+
     pub fn remove_installation(&self, id: u64) {
         self.state().installations.remove(&id);
     }
@@ -171,6 +184,44 @@ impl FakeGithub {
                     return reply;
                 }
                 access_tokens(&mut st, req, id)
+            }
+            ("GET", ["app"]) => match st.authenticate_app(req) {
+                Ok(app) => Reply::Respond(HttpResponse::json(200, serde_json::json!({
+                    "id": app.id, "slug": app.slug, "client_id": app.client_id, "name": app.slug,
+                    "owner": {"login": crate::world::ACCOUNT}, "permissions": {}, "events": [], "installations_count": st.installations.values().filter(|i| i.app_id == app.id).count(),
+                }))),
+                Err(reply) => reply,
+            },
+            ("GET", ["app", "installations"]) => match st.authenticate_app(req) {
+                Ok(app) => {
+                    let mut list: Vec<&Installation> = st.installations.values().filter(|i| i.app_id == app.id).collect();
+                    list.sort_by_key(|i| i.id);
+                    let body: Vec<serde_json::Value> = list.iter().map(|i| installation_json(i)).collect();
+                    Reply::Respond(HttpResponse::json(200, body.into()))
+                }
+                Err(reply) => reply,
+            },
+            ("GET", ["repos", owner, repo, "installation"]) => lookup_installation(&mut st, req, |i| i.account.eq_ignore_ascii_case(owner) && i.repositories.iter().any(|r| r == repo)),
+            ("GET", ["orgs", owner, "installation"]) | ("GET", ["users", owner, "installation"]) => {
+                let owner = owner.to_string();
+                lookup_installation(&mut st, req, move |i| i.account.eq_ignore_ascii_case(&owner))
+            }
+            ("GET", ["installation", "repositories"]) => match st.authenticate_token(req) {
+                Ok(i) => {
+                    let t = &st.tokens[i];
+                    let account = st.installations.get(&t.installation_id).map(|i| i.account.clone()).unwrap_or_default();
+                    let repos: Vec<serde_json::Value> =
+                        t.repositories.iter().map(|r| serde_json::json!({"name": r, "full_name": format!("{account}/{r}"), "private": true})).collect();
+                    Reply::Respond(HttpResponse::json(200, serde_json::json!({"total_count": repos.len(), "repositories": repos, "repository_selection": "selected"})))
+                }
+                Err(reply) => reply,
+            },
+            ("GET", ["users", login]) => {
+                let login = crate::server::percent_decode(login);
+                match st.users.iter().find(|u| u.login.eq_ignore_ascii_case(&login)) {
+                    Some(u) => Reply::Respond(HttpResponse::json(200, serde_json::json!({"login": u.login, "id": u.id, "type": u.kind, "node_id": format!("BOT_{}", u.id)}))),
+                    None => error(404, "Not Found"),
+                }
             }
             ("DELETE", ["installation", "token"]) => {
                 if let Some(reply) = st.faults.get_mut("revoke").filter(|q| !q.is_empty()).map(|q| q.remove(0)) {
@@ -262,6 +313,22 @@ impl State {
         } else {
             format!("ghs_{app_id}_{}.{}.{}", part(150), part(150), part(80))
         }
+    }
+}
+
+fn installation_json(i: &Installation) -> serde_json::Value {
+    serde_json::json!({"id": i.id, "app_id": i.app_id, "account": {"login": i.account, "type": "Organization"}, "permissions": i.permissions, "repository_selection": "selected"})
+}
+
+/// `GET /repos/…/installation`, `/orgs/…/installation`, `/users/…/installation` with the App JWT.
+fn lookup_installation(st: &mut State, req: &HttpRequest, matches: impl Fn(&Installation) -> bool) -> Reply {
+    let app = match st.authenticate_app(req) {
+        Ok(app) => app,
+        Err(reply) => return reply,
+    };
+    match st.installations.values().find(|i| i.app_id == app.id && matches(i)) {
+        Some(i) => Reply::Respond(HttpResponse::json(200, installation_json(i))),
+        None => error(404, "Not Found"),
     }
 }
 

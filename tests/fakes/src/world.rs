@@ -1,7 +1,7 @@
 //! The loopback world: a fake Infisical and a fake GitHub wired together with
 //! the design's three bots, each with its own App key, folder and installation.
 
-use crate::github::{App, FakeGithub, Installation};
+use crate::github::{App, FakeGithub, Installation, User};
 use crate::infisical::FakeInfisical;
 use crate::keys::{AppKey, PemVariant};
 use crate::server::{Handler, Server};
@@ -15,6 +15,8 @@ pub struct Bot {
     pub app_id: u64,
     pub client_id: String,
     pub installation_id: u64,
+    /// Id of the user `<name>[bot]` (commit attribution).
+    pub user_id: u64,
     pub key: AppKey,
 }
 
@@ -79,7 +81,9 @@ impl World {
                 permissions: grants.iter().map(|(n, l)| (n.to_string(), l.to_string())).collect::<BTreeMap<_, _>>(),
                 repositories: REPOSITORIES.iter().map(|r| r.to_string()).collect(),
             });
-            let bot = Bot { name, app_id, client_id, installation_id, key };
+            let user_id = 149_000_001 + i as u64;
+            github.add_user(User { login: format!("{name}[bot]"), id: user_id, kind: "Bot" });
+            let bot = Bot { name, app_id, client_id, installation_id, user_id, key };
             infisical.put_folder(
                 ENVIRONMENT,
                 &folder(name),

@@ -1,0 +1,68 @@
+//! The audit log: one JSON line per mint, exec, spawn, verify or credential
+//! request, appended to `RAXX_AUDIT_LOG` / `--audit-log` (nothing when neither
+//! is set). Records hold fingerprints, never secrets: the token appears only
+//! as its SHA-256.
+
+use crate::cache::sha256_hex;
+use crate::{InstallationToken, PolicyDocuments};
+use std::io::Write;
+use std::path::Path;
+
+/// What happened, before it is written.
+pub struct Event<'a> {
+    pub command: &'a str,
+    pub agent: Option<&'a str>,
+    pub bot: Option<&'a str>,
+    pub workflow_uuid: Option<&'a str>,
+    pub token: Option<&'a InstallationToken>,
+    /// `Some((used, why))` where the fallback rule was consulted.
+    pub fallback: Option<(bool, &'a str)>,
+    /// `Err((exit code, one-line message))` for failures.
+    pub outcome: Result<(), (i32, &'a str)>,
+}
+
+/// The JSON record of an event, with the component and policy in force.
+pub fn record(event: &Event<'_>, component_sha256: &str, policy: &PolicyDocuments) -> serde_json::Value {
+    let token = event.token;
+    let permissions: serde_json::Map<String, serde_json::Value> =
+        token.map(|t| t.permissions.iter().map(|p| (p.name.clone(), p.level.clone().into())).collect()).unwrap_or_default();
+    serde_json::json!({
+        "time": crate::time::iso8601(crate::time::now()),
+        "command": event.command,
+        "agent": event.agent.or(token.and_then(|t| t.agent.as_deref())),
+        "bot": event.bot.or(token.map(|t| t.bot.as_str())),
+        "workflow_uuid": event.workflow_uuid,
+        "app_id": token.map(|t| t.app_id.as_str()),
+        "installation_id": token.map(|t| t.installation_id.as_str()),
+        "component_sha256": component_sha256,
+        "policy_sha256": sha256_hex(policy.policy.as_bytes()),
+        "agent_map_sha256": sha256_hex(policy.agent_map.as_bytes()),
+        "token_sha256": token.map(|t| sha256_hex(t.token.as_bytes())),
+        "expires_at": token.map(|t| t.expires_at.as_str()),
+        "permissions": permissions,
+        "repositories": token.map(|t| t.repositories.clone()).unwrap_or_default(),
+        "fallback": event.fallback.map(|(used, reason)| serde_json::json!({"used": used, "reason": reason})),
+        "outcome": if event.outcome.is_ok() { "ok" } else { "error" },
+        "exit_code": event.outcome.err().map(|(code, _)| code).unwrap_or(0),
+        "error": event.outcome.err().map(|(_, message)| message),
+    })
+}
+
+/// Appends one line under an exclusive lock, so concurrent agents never
+/// interleave or tear records. Creates the file owner-only.
+pub fn append(path: &Path, record: &serde_json::Value) -> std::io::Result<()> {
+    let mut line = record.to_string();
+    line.push('\n');
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.lock()?;
+    let written = file.write_all(line.as_bytes()).and_then(|_| file.flush());
+    let _ = file.unlock();
+    written
+}

@@ -1,0 +1,124 @@
+//! Audit records: one whole JSON line per mint, exec, spawn; fingerprints,
+//! never secrets; safe under concurrent appends.
+
+use crate::harness::{component_path, host, raxx, run, shipped, Scratch};
+use raxx_fakes::World;
+use raxx_host::cache::sha256_hex;
+
+fn read_records(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path).unwrap().lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("torn line {l:?}: {e}"))).collect()
+}
+
+#[test]
+fn every_mint_exec_and_spawn_appends_one_record_without_secrets() {
+    let world = World::start_shared();
+    let dir = Scratch::new("audit");
+    let log = dir.path("audit.jsonl");
+    let with_log = |args: &[&str]| {
+        let mut cmd = host(Some(&world));
+        cmd.env("RAXX_AUDIT_LOG", &log).args(args);
+        run(cmd)
+    };
+    assert_eq!(with_log(&["mint", "--agent", "card-groomer"]).code, 0);
+    assert_eq!(with_log(&["exec", "raxx-pm-bot", "--", "true"]).code, 0);
+    assert_eq!(with_log(&["spawn", "--agent", "feature-developer", "--workflow-uuid", "wfl_audit1", "--", "true"]).code, 0);
+    world.github.remove_installation(world.bot("raxx-dev-bot").installation_id);
+    assert_eq!(with_log(&["exec", "raxx-dev-bot", "--", "true"]).code, 0, "falls back");
+    assert_eq!(with_log(&["mint", "raxx-dev-bot"]).code, 3);
+
+    let records = read_records(&log);
+    assert_eq!(records.len(), 5, "{records:#?}");
+    let component_sha = sha256_hex(&std::fs::read(component_path()).unwrap());
+    let policy_sha = sha256_hex(&std::fs::read(shipped("policy.yaml")).unwrap());
+    let tokens = world.github.issued_tokens();
+    for r in &records {
+        assert_eq!(r["component_sha256"], component_sha.as_str());
+        assert_eq!(r["policy_sha256"], policy_sha.as_str());
+        assert!(r["time"].as_str().unwrap().ends_with('Z'));
+    }
+    let (mint, exec, spawn, fallback, failed) = (&records[0], &records[1], &records[2], &records[3], &records[4]);
+    assert_eq!((mint["command"].as_str(), mint["agent"].as_str(), mint["bot"].as_str()), (Some("mint"), Some("card-groomer"), Some("raxx-ops-bot")));
+    assert_eq!(mint["permissions"], serde_json::json!({"issues": "write", "metadata": "read"}));
+    assert_eq!(mint["token_sha256"], sha256_hex(tokens[0].token.as_bytes()).as_str());
+    assert_eq!(mint["installation_id"], world.bot("raxx-ops-bot").installation_id.to_string().as_str());
+    assert_eq!(mint["app_id"], world.bot("raxx-ops-bot").app_id.to_string().as_str());
+    assert_eq!(mint["expires_at"], raxx_fakes::time::iso8601(tokens[0].expires_at).as_str());
+    assert_eq!((mint["outcome"].as_str(), mint["fallback"].is_null()), (Some("ok"), true));
+    assert_eq!((exec["command"].as_str(), exec["bot"].as_str()), (Some("exec"), Some("raxx-pm-bot")));
+    assert_eq!((spawn["command"].as_str(), spawn["workflow_uuid"].as_str()), (Some("spawn"), Some("wfl_audit1")));
+    assert_eq!(fallback["fallback"]["used"], true);
+    assert!(fallback["fallback"]["reason"].as_str().unwrap().contains("allows fallback"));
+    assert_eq!((fallback["outcome"].as_str(), fallback["exit_code"].as_i64()), (Some("error"), Some(3)));
+    assert_eq!((failed["command"].as_str(), failed["exit_code"].as_i64()), (Some("mint"), Some(3)));
+    assert!(failed["error"].as_str().unwrap().contains("404 Not Found"));
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(!text.contains(&world.client_secret));
+    for t in &tokens {
+        assert!(!text.contains(&t.token), "a token in the audit log");
+    }
+    for bot in &world.bots {
+        assert!(!bot.key.pkcs1_pem().lines().skip(1).take(3).any(|l| text.contains(l)));
+    }
+}
+
+#[test]
+fn the_audit_log_option_works_and_an_unwritable_log_stops_the_mint() {
+    let world = World::start_shared();
+    let dir = Scratch::new("audit-flag");
+    let log = dir.path("a.jsonl");
+    let r = raxx(&world, &["--audit-log", log.to_str().unwrap(), "mint", "raxx-ops-bot"]);
+    assert_eq!(r.code, 0);
+    assert_eq!(read_records(&log).len(), 1);
+    let r = raxx(&world, &["--audit-log", "/nonexistent/dir/audit.jsonl", "mint", "raxx-ops-bot"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "no token handed out unrecorded");
+    assert!(r.stderr.contains("cannot write the audit log /nonexistent/dir/audit.jsonl"), "{}", r.stderr);
+    assert!(world.github.issued_tokens().pop().unwrap().revoked, "the unrecorded token was revoked");
+}
+
+#[test]
+fn concurrent_appends_stay_whole_lines() {
+    let dir = Scratch::new("audit-concurrent");
+    let log = dir.path("audit.jsonl");
+    let big = "x".repeat(8192);
+    std::thread::scope(|s| {
+        for t in 0..8 {
+            let (log, big) = (&log, &big);
+            s.spawn(move || {
+                for i in 0..40 {
+                    raxx_host::audit::append(log, &serde_json::json!({"thread": t, "i": i, "pad": big})).unwrap();
+                }
+            });
+        }
+    });
+    let records = read_records(&log);
+    assert_eq!(records.len(), 320);
+    assert!(records.iter().all(|r| r["pad"].as_str().map(str::len) == Some(8192)));
+}
+
+#[test]
+fn concurrent_cli_runs_each_leave_one_record() {
+    let world = World::start_shared();
+    let dir = Scratch::new("audit-cli");
+    let log = dir.path("audit.jsonl");
+    let children: Vec<_> = ["raxx-dev-bot", "raxx-ops-bot", "raxx-pm-bot"]
+        .iter()
+        .cycle()
+        .take(9)
+        .map(|bot| {
+            let mut cmd = host(Some(&world));
+            cmd.env("RAXX_AUDIT_LOG", &log).args(["mint", bot]).stdout(std::process::Stdio::null());
+            cmd.spawn().unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let records = read_records(&log);
+    assert_eq!(records.len(), 9);
+    let mut fingerprints: Vec<&str> = records.iter().map(|r| r["token_sha256"].as_str().unwrap()).collect();
+    fingerprints.sort();
+    fingerprints.dedup();
+    assert_eq!(fingerprints.len(), 9, "nine distinct tokens recorded");
+}
