@@ -110,7 +110,11 @@ impl Context {
 
 pub fn settings() -> Result<Settings, Failure> {
     Settings::from_env(|k| std::env::var(k).ok()).map_err(|e| Failure {
-        code: if e.side == Side::Vault { exit::VAULT } else { exit::GITHUB },
+        code: match e.side {
+            Side::Vault => exit::VAULT,
+            Side::Github => exit::GITHUB,
+            Side::Host => exit::USAGE,
+        },
         message: e.message,
     })
 }

@@ -24,6 +24,17 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 /// Linear memory one component instance may use.
 pub const MEMORY_LIMIT_BYTES: usize = 64 << 20;
 
+/// How often the engine's epoch advances.
+const EPOCH_TICK: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Wall time one call may spend running component code before it is stopped
+/// (`RAXX_DEADLINE_MS`; default 120 s). Time blocked on the network is bounded
+/// by the per-request timeouts instead.
+pub fn deadline() -> std::time::Duration {
+    let ms = std::env::var("RAXX_DEADLINE_MS").ok().and_then(|v| v.parse::<u64>().ok()).filter(|ms| *ms > 0).unwrap_or(120_000);
+    std::time::Duration::from_millis(ms)
+}
+
 /// File name of the component as the build leaves it.
 pub const COMPONENT_FILE: &str = "raxx_minter.wasm";
 
@@ -76,6 +87,31 @@ pub fn default_component_path() -> Option<PathBuf> {
     candidates.into_iter().find(|p| p.is_file())
 }
 
+/// Advances the engine's epoch until the engine is dropped.
+fn start_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    std::thread::spawn(move || loop {
+        std::thread::sleep(EPOCH_TICK);
+        match weak.upgrade() {
+            Some(engine) => engine.increment_epoch(),
+            None => break,
+        }
+    });
+}
+
+/// Says what stopped the component, when it was a limit rather than a bug.
+fn explain_trap(e: wasmtime::Error) -> anyhow::Error {
+    let text = format!("{e:?}");
+    let e = anyhow::Error::from(e);
+    if text.contains("interrupt") {
+        e.context(format!("the minter component ran past its deadline of {} ms (RAXX_DEADLINE_MS) and was stopped", deadline().as_millis()))
+    } else if text.contains("memory") && text.contains("grow") || text.contains("out of bounds memory") && text.contains("limit") {
+        e.context(format!("the minter component hit its memory limit of {} MiB and was stopped", MEMORY_LIMIT_BYTES >> 20))
+    } else {
+        e.context("the minter component trapped")
+    }
+}
+
 impl Runtime {
     /// Loads the component at `path`, through the compiled-artifact cache in `cache_dir`.
     pub fn load(path: &Path, cache_dir: Option<&Path>) -> Result<Runtime> {
@@ -86,7 +122,9 @@ impl Runtime {
     pub fn from_bytes(wasm: &[u8], cache_dir: Option<&Path>) -> Result<Runtime> {
         let mut config = Config::new();
         config.wasm_component_model(true);
+        config.epoch_interruption(true);
         let engine = Engine::new(&config)?;
+        start_epoch_ticker(&engine);
         let component_sha256 = cache::sha256_hex(wasm);
         let (component, source) = cache::load(&engine, wasm, &component_sha256, cache_dir)?;
         let pre = MinterPre::new(Self::linker(&engine)?.instantiate_pre(&component)?)?;
@@ -116,6 +154,7 @@ impl Runtime {
         let state = State { wasi, http: WasiHttpCtx::new(), table: ResourceTable::new(), hooks: EgressHooks::new(allowlist), limits };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
+        store.set_epoch_deadline((deadline().as_millis() / EPOCH_TICK.as_millis()).max(1) as u64);
         store
     }
 
@@ -132,15 +171,14 @@ impl Runtime {
         let result = minter
             .raxx_identity_identity()
             .call_mint(&mut store, &settings.wit, policy, request)
-            .map_err(anyhow::Error::from)
-            .context("the minter component trapped")?;
+            .map_err(explain_trap)?;
         Ok(Outcome { result, denied: store.data().hooks.denied() })
     }
 
     /// Resolves a request against the policy. No network: nothing is allowed out.
     pub fn resolve(&self, policy: &PolicyDocuments, request: &MintRequest) -> Result<Result<Resolution, MintError>> {
         let (mut store, minter) = self.instance(&Allowlist::default())?;
-        minter.raxx_identity_identity().call_resolve(&mut store, policy, request).map_err(anyhow::Error::from).context("the minter component trapped")
+        minter.raxx_identity_identity().call_resolve(&mut store, policy, request).map_err(explain_trap)
     }
 
     /// Asks the component's fallback rule. No network.
@@ -149,20 +187,19 @@ impl Runtime {
         minter
             .raxx_identity_identity()
             .call_decide_fallback(&mut store, policy, request)
-            .map_err(anyhow::Error::from)
-            .context("the minter component trapped")
+            .map_err(explain_trap)
     }
 
     /// The bots the policy knows. No network.
     pub fn bots(&self, policy: &PolicyDocuments) -> Result<Result<Vec<String>, MintError>> {
         let (mut store, minter) = self.instance(&Allowlist::default())?;
-        minter.raxx_identity_identity().call_bots(&mut store, policy).map_err(anyhow::Error::from).context("the minter component trapped")
+        minter.raxx_identity_identity().call_bots(&mut store, policy).map_err(explain_trap)
     }
 
     /// The smoke test of one bot.
     pub fn verify(&self, settings: &Settings, policy: &PolicyDocuments, bot: &str) -> Result<Result<Verification, MintError>> {
         let (mut store, minter) = self.instance(&settings.allowlist)?;
-        minter.raxx_identity_identity().call_verify(&mut store, &settings.wit, policy, bot).map_err(anyhow::Error::from).context("the minter component trapped")
+        minter.raxx_identity_identity().call_verify(&mut store, &settings.wit, policy, bot).map_err(explain_trap)
     }
 
     /// The id of the user `{bot}[bot]`.
@@ -171,13 +208,12 @@ impl Runtime {
         minter
             .raxx_identity_identity()
             .call_bot_user_id(&mut store, &settings.wit, policy, bot)
-            .map_err(anyhow::Error::from)
-            .context("the minter component trapped")
+            .map_err(explain_trap)
     }
 
     /// Revokes an installation token at GitHub.
     pub fn revoke(&self, settings: &Settings, token: &str) -> Result<Result<(), ServiceFailure>> {
         let (mut store, minter) = self.instance(&settings.allowlist)?;
-        minter.raxx_identity_identity().call_revoke(&mut store, &settings.wit, token).map_err(anyhow::Error::from).context("the minter component trapped")
+        minter.raxx_identity_identity().call_revoke(&mut store, &settings.wit, token).map_err(explain_trap)
     }
 }

@@ -10,6 +10,7 @@ pub const DEFAULT_ENVIRONMENT: &str = "prod";
 pub const DEFAULT_PATH_PREFIX: &str = "/MooseQuest/";
 pub const DEFAULT_CONNECT_TIMEOUT_MS: u32 = 5_000;
 pub const DEFAULT_FIRST_BYTE_TIMEOUT_MS: u32 = 20_000;
+pub const DEFAULT_RETRIES: u32 = 2;
 
 /// The vault machine identity's variables. A child of `exec` or `spawn` never
 /// inherits them: with them it could pull any bot's private key.
@@ -27,6 +28,8 @@ pub const VAULT_CREDENTIAL_VARS: [&str; 6] = [
 pub enum Side {
     Vault,
     Github,
+    /// raxx's own knobs (timeouts, retries).
+    Host,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,14 +90,25 @@ impl Settings {
         let github_url = get(&["GITHUB_API_URL"]).unwrap_or_else(|| DEFAULT_GITHUB_URL.into()).trim_end_matches('/').to_string();
         let github_origin = Origin::from_base_url(&github_url)
             .map_err(|e| ConfigError { side: Side::Github, message: format!("GITHUB_API_URL {e}") })?;
+        let number = |name: &str, default: u32, max: u32| -> Result<u32, ConfigError> {
+            match get(&[name]) {
+                None => Ok(default),
+                Some(v) => v.parse::<u32>().ok().filter(|n| *n <= max).ok_or_else(|| ConfigError {
+                    side: Side::Host,
+                    message: format!("{name}={v:?} is not a whole number from 0 to {max}"),
+                }),
+            }
+        };
+        let network = wit::NetworkSettings {
+            connect_timeout_ms: number("RAXX_CONNECT_TIMEOUT_MS", DEFAULT_CONNECT_TIMEOUT_MS, 600_000)?.max(1),
+            first_byte_timeout_ms: number("RAXX_TIMEOUT_MS", DEFAULT_FIRST_BYTE_TIMEOUT_MS, 600_000)?.max(1),
+            max_retries: number("RAXX_RETRIES", DEFAULT_RETRIES, 10)?,
+        };
         Ok(Settings {
             wit: wit::Settings {
                 vault: wit::VaultSettings { api_url: vault_url, client_id, client_secret, project_id, environment, path_prefix },
                 github: wit::GithubSettings { api_url: github_url, user_agent: user_agent() },
-                network: wit::NetworkSettings {
-                    connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
-                    first_byte_timeout_ms: DEFAULT_FIRST_BYTE_TIMEOUT_MS,
-                },
+                network,
             },
             allowlist: Allowlist::new(vec![vault_origin, github_origin]),
         })
@@ -164,6 +178,17 @@ mod tests {
         assert!(err.message.starts_with("INFISICAL_PROJECT_ID is not set"));
         let s = Settings::from_env(env(BASE)).unwrap();
         assert!(!format!("{s:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn network_knobs_have_defaults_and_are_checked() {
+        let s = Settings::from_env(env(BASE)).unwrap();
+        assert_eq!((s.wit.network.connect_timeout_ms, s.wit.network.first_byte_timeout_ms, s.wit.network.max_retries), (5_000, 20_000, 2));
+        let mut pairs = BASE.to_vec();
+        pairs.push(("RAXX_TIMEOUT_MS", "soon"));
+        let err = Settings::from_env(env(&pairs)).unwrap_err();
+        assert_eq!(err.side, Side::Host);
+        assert!(err.message.contains("RAXX_TIMEOUT_MS"), "{}", err.message);
     }
 
     #[test]

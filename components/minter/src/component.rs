@@ -6,6 +6,7 @@ use crate::github::{self, GithubSettings, Permission, Scope};
 use crate::infisical::VaultSettings;
 use crate::mint::{self, PolicyRequest, Settings};
 use crate::policy::{Documents, PolicyError, PolicyErrorKind, Resolution};
+use crate::retry::{Clock, RetryPolicy, Retrying};
 use crate::wasi_transport::WasiTransport;
 
 wit_bindgen::generate!({
@@ -29,7 +30,35 @@ struct Minter;
 
 export!(Minter);
 
-fn settings(s: wit::Settings) -> (Settings, WasiTransport) {
+/// WASI clocks for the retry loop.
+struct WasiClock;
+
+impl Clock for WasiClock {
+    fn sleep_ms(&self, ms: u64) {
+        wasip2::clocks::monotonic_clock::subscribe_duration(ms * 1_000_000).block();
+    }
+    fn now_secs(&self) -> u64 {
+        now_secs()
+    }
+    fn jitter(&self, bound: u64) -> u64 {
+        // The clock's low bits are jitter enough; no randomness import needed.
+        (wasip2::clocks::monotonic_clock::now() / 1_000) % bound.max(1)
+    }
+}
+
+/// The component's network: `wasi:http` behind the retry loop.
+struct Network {
+    wasi: WasiTransport,
+    policy: RetryPolicy,
+}
+
+impl Network {
+    fn transport(&self) -> Retrying<'_> {
+        Retrying { inner: &self.wasi, clock: &WasiClock, policy: self.policy }
+    }
+}
+
+fn settings(s: wit::Settings) -> (Settings, Network) {
     let v = s.vault;
     let settings = Settings {
         vault: VaultSettings {
@@ -43,11 +72,9 @@ fn settings(s: wit::Settings) -> (Settings, WasiTransport) {
         github: GithubSettings { api_url: s.github.api_url, user_agent: s.github.user_agent },
     };
     let ms = |ms: u32| u64::from(ms.max(1)) * 1_000_000;
-    let transport = WasiTransport {
-        connect_timeout_ns: ms(s.network.connect_timeout_ms),
-        first_byte_timeout_ns: ms(s.network.first_byte_timeout_ms),
-    };
-    (settings, transport)
+    let wasi = WasiTransport { connect_timeout_ns: ms(s.network.connect_timeout_ms), first_byte_timeout_ns: ms(s.network.first_byte_timeout_ms) };
+    let policy = RetryPolicy { max_retries: s.network.max_retries.min(10), ..RetryPolicy::default() };
+    (settings, Network { wasi, policy })
 }
 
 fn permissions_in(list: Vec<wit::Permission>) -> Vec<Permission> {
@@ -126,9 +153,9 @@ impl Guest for Minter {
     }
 
     fn mint(settings_in: wit::Settings, policy: wit::PolicyDocuments, request: wit::MintRequest) -> Result<wit::InstallationToken, wit::MintError> {
-        let (settings, transport) = settings(settings_in);
+        let (settings, network) = settings(settings_in);
         let (resolution, minted) =
-            mint::mint_with_policy(&transport, &settings, &documents(&policy), &policy_request(request), now_secs()).map_err(mint_error)?;
+            mint::mint_with_policy(&network.transport(), &settings, &documents(&policy), &policy_request(request), now_secs()).map_err(mint_error)?;
         let issued = minted.issued;
         Ok(wit::InstallationToken {
             token: issued.token,
@@ -165,8 +192,8 @@ impl Guest for Minter {
 
     fn verify(settings_in: wit::Settings, policy: wit::PolicyDocuments, bot: String) -> Result<wit::Verification, wit::MintError> {
         let resolution = resolve_bot(&policy, bot)?;
-        let (settings, transport) = settings(settings_in);
-        let v = mint::verify(&transport, &settings, &resolution, now_secs()).map_err(mint_error)?;
+        let (settings, network) = settings(settings_in);
+        let v = mint::verify(&network.transport(), &settings, &resolution, now_secs()).map_err(mint_error)?;
         Ok(wit::Verification {
             bot: v.bot,
             app_slug: v.app_slug,
@@ -181,12 +208,12 @@ impl Guest for Minter {
 
     fn bot_user_id(settings_in: wit::Settings, policy: wit::PolicyDocuments, bot: String) -> Result<u64, wit::MintError> {
         let resolution = resolve_bot(&policy, bot)?;
-        let (settings, transport) = settings(settings_in);
-        mint::bot_user_id(&transport, &settings, &resolution, now_secs()).map_err(mint_error)
+        let (settings, network) = settings(settings_in);
+        mint::bot_user_id(&network.transport(), &settings, &resolution, now_secs()).map_err(mint_error)
     }
 
     fn revoke(settings_in: wit::Settings, token: String) -> Result<(), wit::ServiceFailure> {
-        let (settings, transport) = settings(settings_in);
-        github::revoke_installation_token(&transport, &settings.github, &token).map_err(failure)
+        let (settings, network) = settings(settings_in);
+        github::revoke_installation_token(&network.transport(), &settings.github, &token).map_err(failure)
     }
 }

@@ -24,11 +24,15 @@ pub struct ServiceFailure {
     pub kind: FailureKind,
     pub status: Option<u16>,
     pub message: String,
+    /// Infisical said the access token expired or is invalid: log in again.
+    pub token_expired: bool,
+    /// The server's clock from the response's `Date` header (JWT clock-skew recovery).
+    pub server_time: Option<u64>,
 }
 
 impl ServiceFailure {
     pub fn new(kind: FailureKind, status: Option<u16>, message: impl Into<String>) -> Self {
-        ServiceFailure { kind, status, message: message.into() }
+        ServiceFailure { kind, status, message: message.into(), token_expired: false, server_time: None }
     }
 
     /// A failure before any response: the request never got an answer.

@@ -87,7 +87,9 @@ pub fn create_installation_token(
             _ if status >= 500 => "GitHub failed; try again later".to_string(),
             _ => "unexpected answer; check GITHUB_API_URL".to_string(),
         };
-        return Err(ServiceFailure::new(kind, Some(status), format!("GitHub refused the token mint ({status} {said}); {advice}")));
+        let mut failure = ServiceFailure::new(kind, Some(status), format!("GitHub refused the token mint ({status} {said}); {advice}"));
+        failure.server_time = crate::retry::server_time(&resp);
+        return Err(failure);
     }
     parse_token(&resp.body)
 }

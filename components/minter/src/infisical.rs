@@ -100,6 +100,8 @@ pub fn fetch_app_secrets(
         .header("authorization", &format!("Bearer {access_token}"));
     let resp = send(t, &req)?;
     let env = &vault.environment;
+    let token_rejected = resp.status == 401
+        || (resp.status == 403 && serde_json::from_slice::<serde_json::Value>(&resp.body).is_ok_and(|j| j["error"] == "TokenError"));
     if resp.status != 200 {
         let status = resp.status;
         let said = service_message(&resp.body);
@@ -111,7 +113,9 @@ pub fn fetch_app_secrets(
             _ if status >= 500 => "Infisical failed; try again later".to_string(),
             _ => "unexpected answer; check INFISICAL_API_URL".to_string(),
         };
-        return Err(fail(kind_for_status(status), Some(status), format!("Infisical refused to list {path} ({status} {said}); {advice}")));
+        let mut failure = fail(kind_for_status(status), Some(status), format!("Infisical refused to list {path} ({status} {said}); {advice}"));
+        failure.token_expired = token_rejected;
+        return Err(failure);
     }
     parse_secrets(&resp.body, &path)
 }

@@ -11,6 +11,7 @@ pub mod jwt;
 pub mod mint;
 pub mod pem;
 pub mod policy;
+pub mod retry;
 pub mod transport;
 pub mod url;
 pub mod yaml;

@@ -170,7 +170,15 @@ impl App {
         check_url("GitHub", "GITHUB_API_URL", &settings.github.api_url).map_err(MintError::Github)?;
         let ua = &settings.github.user_agent;
         let access_token = infisical::login(t, vault, ua).map_err(MintError::Vault)?;
-        let secrets = infisical::fetch_app_secrets(t, vault, ua, &access_token, bot).map_err(MintError::Vault)?;
+        let secrets = match infisical::fetch_app_secrets(t, vault, ua, &access_token, bot) {
+            // An access token that expired (or was revoked) between the calls: log in again, once.
+            Err(f) if f.token_expired => {
+                let fresh = infisical::login(t, vault, ua).map_err(MintError::Vault)?;
+                infisical::fetch_app_secrets(t, vault, ua, &fresh, bot)
+            }
+            other => other,
+        }
+        .map_err(MintError::Vault)?;
         let path = infisical::secret_path(&vault.path_prefix, bot);
         let bad_secret = |msg: String| MintError::Vault(ServiceFailure::new(FailureKind::BadSecret, None, msg));
         let issuer = Issuer::parse(&secrets.app_id).ok_or_else(|| {
@@ -189,6 +197,25 @@ impl App {
     /// A fresh App JWT for `now`.
     pub fn jwt(&self, now: u64) -> String {
         jwt::sign(&self.key, &self.issuer, now)
+    }
+
+    /// Exchanges the JWT; when GitHub rejects its `iat`/`exp` (this machine's
+    /// clock is off), signs again once on GitHub's clock from the `Date` header.
+    pub fn issue_with_clock_recovery(
+        &self,
+        t: &dyn Transport,
+        gh: &GithubSettings,
+        jwt: &str,
+        installation_id: u64,
+        scope: &Scope,
+    ) -> Result<IssuedToken, MintError> {
+        match self.issue(t, gh, jwt, installation_id, scope) {
+            Err(MintError::Github(f)) if f.status == Some(401) && (f.message.contains("'iat'") || f.message.contains("'exp'")) => match f.server_time {
+                Some(server_now) => self.issue(t, gh, &self.jwt(server_now), installation_id, scope),
+                None => Err(MintError::Github(f)),
+            },
+            other => other,
+        }
     }
 
     /// INSTALLATION_ID from the vault, or looked up on the owner/repository named.
@@ -248,7 +275,7 @@ pub fn mint(t: &dyn Transport, settings: &Settings, request: &MintRequest, now: 
     let app = App::load(t, settings, &request.bot)?;
     let jwt = app.jwt(now);
     let installation_id = app.installation(t, &settings.github, &jwt, &request.locate)?;
-    let issued = app.issue(t, &settings.github, &jwt, installation_id, &request.scope)?;
+    let issued = app.issue_with_clock_recovery(t, &settings.github, &jwt, installation_id, &request.scope)?;
     Ok(Minted { bot: request.bot.clone(), app_id: app.app_id.clone(), installation_id: installation_id.to_string(), issued })
 }
 
@@ -293,7 +320,7 @@ pub fn verify(t: &dyn Transport, settings: &Settings, resolution: &Resolution, n
         problems,
     };
     // With another App's secrets in the folder the mint may fail too; the mismatch is the cause to report.
-    let minted = app.installation(t, gh, &jwt, &Locate::default()).and_then(|id| Ok((id, app.issue(t, gh, &jwt, id, &resolution.scope)?)));
+    let minted = app.installation(t, gh, &jwt, &Locate::default()).and_then(|id| Ok((id, app.issue_with_clock_recovery(t, gh, &jwt, id, &resolution.scope)?)));
     let (installation_id, issued) = match minted {
         Ok(m) => m,
         Err(e) if !v.problems.is_empty() => {

@@ -52,7 +52,7 @@ fn exec_passes_stdin_and_stdout_through() {
 #[test]
 fn a_failed_revoke_is_a_warning_not_a_failure_of_the_command() {
     let world = World::start_shared();
-    world.github.inject("revoke", vec![github::error(500, "Server Error")]);
+    world.github.inject("revoke", vec![github::error(500, "Server Error"), github::error(502, "Bad Gateway"), github::error(500, "Server Error")]);
     let r = raxx(&world, &["exec", "raxx-pm-bot", "--", "true"]);
     assert_eq!(r.code, 0);
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);

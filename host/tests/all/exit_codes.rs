@@ -103,14 +103,15 @@ fn exit_2_when_infisical_is_unreachable_or_not_https() {
 
 #[test]
 fn exit_3_with_githubs_status_and_message() {
-    let world = World::start_shared();
     let cases = [
         (github::error(403, "Resource not accessible by integration"), "403 Resource not accessible by integration"),
         (github::error(422, "The permissions requested are not granted to this installation."), "422 The permissions requested"),
         (github::error(500, "Server Error"), "500 Server Error"),
     ];
     for (reply, needle) in cases {
-        world.github.inject("access_tokens", vec![reply]);
+        let world = World::start_shared();
+        // Three times: a 5xx is retried twice before it counts (a 4xx is not retried).
+        world.github.inject("access_tokens", vec![reply.clone(), reply.clone(), reply]);
         let r = raxx(&world, &["mint", "raxx-dev-bot"]);
         assert_eq!(r.code, 3, "{needle}");
         assert_one_line_error(&r, needle);
