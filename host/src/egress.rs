@@ -8,6 +8,7 @@
 
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
+use wasmtime_wasi_http::p2::bindings::http::types::ErrorCode;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
 /// One allowed destination.
@@ -117,7 +118,30 @@ type SendFuture = Box<
         > + Send,
 >;
 
+/// Classifies a hyper failure for the guest: a connection that died (reset,
+/// closed mid-answer) is `connection-terminated`, which callers may retry;
+/// wasmtime's default reports every hyper error as a protocol error.
+pub fn classify_hyper_error(err: &hyper::Error) -> ErrorCode {
+    use std::error::Error as _;
+    let io_kind = err.source().and_then(|s| s.downcast_ref::<std::io::Error>()).map(|e| e.kind());
+    let dropped = matches!(
+        io_kind,
+        Some(std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::UnexpectedEof)
+    );
+    if err.is_timeout() {
+        ErrorCode::ConnectionReadTimeout
+    } else if dropped || err.is_incomplete_message() || err.is_closed() || err.is_canceled() {
+        ErrorCode::ConnectionTerminated
+    } else {
+        ErrorCode::HttpProtocolError
+    }
+}
+
 impl WasiHttpHooks for EgressHooks {
+    fn p2_error_from_hyper(&mut self, err: &hyper::Error) -> ErrorCode {
+        classify_hyper_error(err)
+    }
+
     fn send_request(
         &mut self,
         request: http::Request<WasiBody>,

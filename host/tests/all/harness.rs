@@ -51,12 +51,20 @@ pub fn run(mut cmd: Command) -> Run {
     Run::from(cmd.output().expect("run raxx-host"))
 }
 
-/// Runs `raxx-host ARGS` in `world` and checks that nothing secret leaked.
+/// Runs `raxx-host ARGS` in `world` and checks that nothing secret leaked,
+/// neither in its output nor in the audit record it wrote.
 pub fn raxx(world: &World, args: &[&str]) -> Run {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let audit = std::env::temp_dir().join(format!("raxx-audit-{}-{n}.jsonl", std::process::id()));
     let mut cmd = host(Some(world));
-    cmd.args(args);
+    cmd.env("RAXX_AUDIT_LOG", &audit).args(args);
     let r = run(cmd);
     assert_no_secrets(world, &r);
+    if let Ok(text) = std::fs::read_to_string(&audit) {
+        let _ = std::fs::remove_file(&audit);
+        assert_no_secrets(world, &Run { code: r.code, stdout: String::new(), stderr: text });
+    }
     r
 }
 

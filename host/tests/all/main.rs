@@ -7,6 +7,7 @@ mod cli;
 mod egress;
 mod exec;
 mod exit_codes;
+mod faults;
 mod harness;
 mod identity;
 mod mint;

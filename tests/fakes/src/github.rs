@@ -166,6 +166,16 @@ impl FakeGithub {
     }
 
     pub fn handle(&self, req: &HttpRequest) -> Reply {
+        let reply = self.route(req);
+        // GitHub's own clock, which may be skewed against ours.
+        let date = crate::time::http_date(self.state().now().max(0) as u64);
+        match reply {
+            Reply::Respond(r) => Reply::Respond(r.with_header("date", &date)),
+            other => other,
+        }
+    }
+
+    fn route(&self, req: &HttpRequest) -> Reply {
         let mut st = self.state();
         st.requests.push(req.clone());
         if req.header("user-agent").is_none_or(str::is_empty) {

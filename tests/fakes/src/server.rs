@@ -278,7 +278,9 @@ fn write_response(mut conn: &TcpStream, r: &HttpResponse) -> std::io::Result<()>
     for (n, v) in &r.headers {
         head.push_str(&format!("{n}: {v}\r\n"));
     }
-    head.push_str(&format!("date: {}\r\n", crate::time::http_date(crate::time::now())));
+    if !r.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("date")) {
+        head.push_str(&format!("date: {}\r\n", crate::time::http_date(crate::time::now())));
+    }
     if r.status != 204 && r.status != 304 {
         head.push_str(&format!("content-length: {}\r\n", r.body.len()));
     }

@@ -64,7 +64,8 @@ impl World {
         use rand::Rng;
         let mut rng = rand::thread_rng();
         let client_id = format!("ua-{:08x}-fake-identity", rng.gen::<u32>());
-        let client_secret = format!("ua-secret-{:032x}", rng.gen::<u128>());
+        // A recognisable canary: tests assert it never appears in any output.
+        let client_secret = format!("CANARY-client-secret-{:032x}", rng.gen::<u128>());
         let infisical = Arc::new(FakeInfisical::new(PROJECT_ID));
         infisical.add_identity(&client_id, &client_secret);
         let github = Arc::new(FakeGithub::new());
