@@ -64,6 +64,7 @@ pub struct Runtime {
     pre: MinterPre<State>,
     component_sha256: String,
     source: Source,
+    deadline: std::time::Duration,
 }
 
 /// What one mint call produced.
@@ -100,11 +101,11 @@ fn start_epoch_ticker(engine: &Engine) {
 }
 
 /// Says what stopped the component, when it was a limit rather than a bug.
-fn explain_trap(e: wasmtime::Error) -> anyhow::Error {
+fn explain_trap(e: wasmtime::Error, deadline: std::time::Duration) -> anyhow::Error {
     let text = format!("{e:?}");
     let e = anyhow::Error::from(e);
     if text.contains("interrupt") {
-        e.context(format!("the minter component ran past its deadline of {} ms (RAXX_DEADLINE_MS) and was stopped", deadline().as_millis()))
+        e.context(format!("the minter component ran past its deadline of {} ms (RAXX_DEADLINE_MS) and was stopped", deadline.as_millis()))
     } else if text.contains("memory") && text.contains("grow") || text.contains("out of bounds memory") && text.contains("limit") {
         e.context(format!("the minter component hit its memory limit of {} MiB and was stopped", MEMORY_LIMIT_BYTES >> 20))
     } else {
@@ -128,7 +129,7 @@ impl Runtime {
         let component_sha256 = cache::sha256_hex(wasm);
         let (component, source) = cache::load(&engine, wasm, &component_sha256, cache_dir)?;
         let pre = MinterPre::new(Self::linker(&engine)?.instantiate_pre(&component)?)?;
-        Ok(Runtime { engine, pre, component_sha256, source })
+        Ok(Runtime { engine, pre, component_sha256, source, deadline: deadline() })
     }
 
     fn linker(engine: &Engine) -> Result<Linker<State>> {
@@ -136,6 +137,11 @@ impl Runtime {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
         Ok(linker)
+    }
+
+    /// Changes how long one call may run component code (default: `deadline()`).
+    pub fn set_deadline(&mut self, deadline: std::time::Duration) {
+        self.deadline = deadline;
     }
 
     /// SHA-256 of the component bytes (what an audit records).
@@ -154,7 +160,7 @@ impl Runtime {
         let state = State { wasi, http: WasiHttpCtx::new(), table: ResourceTable::new(), hooks: EgressHooks::new(allowlist), limits };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
-        store.set_epoch_deadline((deadline().as_millis() / EPOCH_TICK.as_millis()).max(1) as u64);
+        store.set_epoch_deadline((self.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64);
         store
     }
 
@@ -171,14 +177,14 @@ impl Runtime {
         let result = minter
             .raxx_identity_identity()
             .call_mint(&mut store, &settings.wit, policy, request)
-            .map_err(explain_trap)?;
+            .map_err(|e| explain_trap(e, self.deadline))?;
         Ok(Outcome { result, denied: store.data().hooks.denied() })
     }
 
     /// Resolves a request against the policy. No network: nothing is allowed out.
     pub fn resolve(&self, policy: &PolicyDocuments, request: &MintRequest) -> Result<Result<Resolution, MintError>> {
         let (mut store, minter) = self.instance(&Allowlist::default())?;
-        minter.raxx_identity_identity().call_resolve(&mut store, policy, request).map_err(explain_trap)
+        minter.raxx_identity_identity().call_resolve(&mut store, policy, request).map_err(|e| explain_trap(e, self.deadline))
     }
 
     /// Asks the component's fallback rule. No network.
@@ -187,19 +193,19 @@ impl Runtime {
         minter
             .raxx_identity_identity()
             .call_decide_fallback(&mut store, policy, request)
-            .map_err(explain_trap)
+            .map_err(|e| explain_trap(e, self.deadline))
     }
 
     /// The bots the policy knows. No network.
     pub fn bots(&self, policy: &PolicyDocuments) -> Result<Result<Vec<String>, MintError>> {
         let (mut store, minter) = self.instance(&Allowlist::default())?;
-        minter.raxx_identity_identity().call_bots(&mut store, policy).map_err(explain_trap)
+        minter.raxx_identity_identity().call_bots(&mut store, policy).map_err(|e| explain_trap(e, self.deadline))
     }
 
     /// The smoke test of one bot.
     pub fn verify(&self, settings: &Settings, policy: &PolicyDocuments, bot: &str) -> Result<Result<Verification, MintError>> {
         let (mut store, minter) = self.instance(&settings.allowlist)?;
-        minter.raxx_identity_identity().call_verify(&mut store, &settings.wit, policy, bot).map_err(explain_trap)
+        minter.raxx_identity_identity().call_verify(&mut store, &settings.wit, policy, bot).map_err(|e| explain_trap(e, self.deadline))
     }
 
     /// The id of the user `{bot}[bot]`.
@@ -208,12 +214,12 @@ impl Runtime {
         minter
             .raxx_identity_identity()
             .call_bot_user_id(&mut store, &settings.wit, policy, bot)
-            .map_err(explain_trap)
+            .map_err(|e| explain_trap(e, self.deadline))
     }
 
     /// Revokes an installation token at GitHub.
     pub fn revoke(&self, settings: &Settings, token: &str) -> Result<Result<(), ServiceFailure>> {
         let (mut store, minter) = self.instance(&settings.allowlist)?;
-        minter.raxx_identity_identity().call_revoke(&mut store, &settings.wit, token).map_err(explain_trap)
+        minter.raxx_identity_identity().call_revoke(&mut store, &settings.wit, token).map_err(|e| explain_trap(e, self.deadline))
     }
 }

@@ -10,6 +10,8 @@ mod exit_codes;
 mod faults;
 mod harness;
 mod identity;
+mod load;
 mod mint;
 mod policy;
+mod sandbox;
 mod spawn;

@@ -1,0 +1,115 @@
+//! The sandbox against a hostile component (tests/hostile): every escape
+//! attempt is refused, none reaches a listener, and the host survives.
+
+use crate::harness::cache_dir;
+use raxx_fakes::World;
+use raxx_host::runtime::Runtime;
+use raxx_host::settings::Settings;
+use raxx_host::{MintError, MintRequest, PolicyDocuments};
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+fn hostile() -> Runtime {
+    let path = crate::harness::component_path().with_file_name("raxx_hostile.wasm");
+    assert!(path.is_file(), "the hostile test component is not built at {}: run scripts/build", path.display());
+    Runtime::load(&path, Some(&cache_dir())).unwrap()
+}
+
+fn settings(world: &World) -> Settings {
+    let env = world.env();
+    Settings::from_env(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap()
+}
+
+fn no_policy() -> PolicyDocuments {
+    PolicyDocuments { agent_map: String::new(), agent_map_name: String::new(), policy: String::new(), policy_name: String::new() }
+}
+
+/// Runs one attack; returns what the component saw.
+fn attack(runtime: &Runtime, world: &World, name: &str, target: &str) -> anyhow::Result<String> {
+    let request = MintRequest { bot: Some(name.into()), agent: None, owner: Some(target.into()), repositories: vec![], permissions: vec![] };
+    let outcome = runtime.mint(&settings(world), &no_policy(), &request)?;
+    match outcome.result {
+        Err(MintError::InvalidRequest(report)) => Ok(report),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+/// A loopback listener that must never see a connection.
+struct Tripwire(TcpListener);
+
+impl Tripwire {
+    fn new() -> Tripwire {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.set_nonblocking(true).unwrap();
+        Tripwire(l)
+    }
+    fn port(&self) -> u16 {
+        self.0.local_addr().unwrap().port()
+    }
+    fn assert_untouched(&self, what: &str) {
+        match self.0.accept() {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            other => panic!("{what} reached a listener: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn http_to_anything_off_the_allowlist_is_denied_and_reaches_nobody() {
+    let world = World::start_shared();
+    let runtime = hostile();
+    let wire = Tripwire::new();
+    let github = world.github_url();
+    let github_port = github.rsplit(':').next().unwrap().to_string();
+    let cases = [
+        ("unlisted host", format!("http://localhost:{}/", wire.port())),
+        ("listed host, other port", format!("http://127.0.0.1:{}/", wire.port())),
+        ("listed host, other scheme", format!("https://127.0.0.1:{github_port}/app")),
+        ("cloud metadata IP literal", "http://169.254.169.254/latest/meta-data/".to_string()),
+        ("IPv6 loopback literal", format!("http://[::1]:{}/", wire.port())),
+    ];
+    for (what, url) in cases {
+        let report = attack(&runtime, &world, "fetch", &url).unwrap();
+        assert_eq!(report, "fetch: denied", "{what}: {url}");
+    }
+    wire.assert_untouched("a denied request");
+    assert!(world.github.requests().is_empty(), "nothing reached GitHub over another scheme");
+    // A listed origin is reachable (the fake answers 403: this component sends no User-Agent).
+    assert_eq!(attack(&runtime, &world, "fetch", &format!("{github}/app")).unwrap(), "fetch: status 403");
+}
+
+#[test]
+fn a_host_header_cannot_redirect_a_request() {
+    let world = World::start_shared();
+    let report = attack(&hostile(), &world, "host-header", "").unwrap();
+    assert!(report.starts_with("host-header: header refused"), "{report}");
+    assert!(world.github.requests().iter().all(|q| q.header("host") != Some("evil.example")));
+}
+
+#[test]
+fn no_files_no_environment_no_sockets() {
+    let world = World::start_shared();
+    let runtime = hostile();
+    let report = attack(&runtime, &world, "read-file", "/etc/hostname").unwrap();
+    assert!(report.starts_with("read-file: error:"), "{report}");
+    // The test process has variables (PATH at least); the component sees none.
+    assert_eq!(attack(&runtime, &world, "read-env", "").unwrap(), "read-env: 0 variables: ");
+    let wire = Tripwire::new();
+    let report = attack(&runtime, &world, "open-socket", &format!("127.0.0.1:{}", wire.port())).unwrap();
+    assert!(report.starts_with("open-socket: refused"), "{report}");
+    wire.assert_untouched("a socket");
+}
+
+#[test]
+fn a_runaway_component_is_stopped_and_the_host_survives() {
+    let world = World::start_shared();
+    let mut runtime = hostile();
+    runtime.set_deadline(Duration::from_millis(500));
+    let start = Instant::now();
+    let err = attack(&runtime, &world, "spin", "").unwrap_err();
+    assert!(start.elapsed() < Duration::from_secs(5), "stopped in {:?}", start.elapsed());
+    assert!(format!("{err:#}").contains("ran past its deadline of 500 ms"), "{err:#}");
+    let err = attack(&runtime, &world, "balloon", "").unwrap_err();
+    assert!(format!("{err:#}").contains("trapped") || format!("{err:#}").contains("memory limit"), "{err:#}");
+    assert_eq!(attack(&runtime, &world, "read-env", "").unwrap(), "read-env: 0 variables: ", "the same runtime still works");
+}

@@ -1,0 +1,127 @@
+use wasip2::http::outgoing_handler;
+use wasip2::http::types::{Fields, Method, OutgoingBody, OutgoingRequest, Scheme};
+
+wit_bindgen::generate!({
+    path: "../../wit",
+    world: "raxx:identity/minter",
+    with: {
+        "wasi:http/types@0.2.12": wasip2::http::types,
+        "wasi:http/outgoing-handler@0.2.12": wasip2::http::outgoing_handler,
+        "wasi:io/error@0.2.12": wasip2::io::error,
+        "wasi:io/poll@0.2.12": wasip2::io::poll,
+        "wasi:io/streams@0.2.12": wasip2::io::streams,
+        "wasi:clocks/monotonic-clock@0.2.12": wasip2::clocks::monotonic_clock,
+        "wasi:clocks/wall-clock@0.2.12": wasip2::clocks::wall_clock,
+    },
+});
+
+use exports::raxx::identity::identity::{self as wit, Guest};
+
+struct Hostile;
+export!(Hostile);
+
+/// GET `url` with extra headers; "denied", "error: …" or "status N".
+fn get(url: &str, headers: &[(&str, &str)]) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let entries: Vec<(String, Vec<u8>)> = headers.iter().map(|(k, v)| (k.to_string(), v.as_bytes().to_vec())).collect();
+    let fields = match Fields::from_list(&entries) {
+        Ok(f) => f,
+        Err(e) => return format!("header refused: {e:?}"),
+    };
+    let req = OutgoingRequest::new(fields);
+    let _ = req.set_method(&Method::Get);
+    let _ = req.set_scheme(Some(&if scheme == "https" { Scheme::Https } else { Scheme::Http }));
+    let _ = req.set_authority(Some(authority));
+    let _ = req.set_path_with_query(Some(if path.is_empty() { "/" } else { path }));
+    let body = req.body().expect("body");
+    let pending = match outgoing_handler::handle(req, None) {
+        Ok(p) => p,
+        Err(e) => return format!("error: {e:?}"),
+    };
+    let _ = OutgoingBody::finish(body, None);
+    pending.subscribe().block();
+    match pending.get() {
+        Some(Ok(Ok(resp))) => format!("status {}", resp.status()),
+        Some(Ok(Err(wasip2::http::types::ErrorCode::HttpRequestDenied))) => "denied".into(),
+        Some(Ok(Err(e))) => format!("error: {e:?}"),
+        _ => "error: no response".into(),
+    }
+}
+
+fn open_socket(target: &str) -> String {
+    use wasip2::sockets::network::{IpSocketAddress, Ipv4SocketAddress};
+    use wasip2::sockets::{instance_network, tcp_create_socket};
+    let port: u16 = target.rsplit(':').next().and_then(|p| p.trim_end_matches('/').parse().ok()).unwrap_or(80);
+    let socket = match tcp_create_socket::create_tcp_socket(wasip2::sockets::network::IpAddressFamily::Ipv4) {
+        Ok(s) => s,
+        Err(e) => return format!("refused at create: {e:?}"),
+    };
+    let network = instance_network::instance_network();
+    let addr = IpSocketAddress::Ipv4(Ipv4SocketAddress { port, address: (127, 0, 0, 1) });
+    if let Err(e) = socket.start_connect(&network, addr) {
+        return format!("refused at connect: {e:?}");
+    }
+    socket.subscribe().block();
+    match socket.finish_connect() {
+        Ok(_) => "connected".into(),
+        Err(e) => format!("refused at finish: {e:?}"),
+    }
+}
+
+fn attack(name: &str, target: &str, settings: &wit::Settings) -> String {
+    match name {
+        "fetch" => get(target, &[]),
+        "host-header" => get(&settings.github.api_url, &[("host", "evil.example")]),
+        "read-file" => match std::fs::read_to_string(target) {
+            Ok(text) => format!("read {} bytes", text.len()),
+            Err(e) => format!("error: {e}"),
+        },
+        "read-env" => format!("{} variables: {}", std::env::vars().count(), std::env::vars().map(|(k, _)| k).collect::<Vec<_>>().join(",")),
+        "open-socket" => open_socket(target),
+        "spin" => {
+            let mut n: u64 = 0;
+            loop {
+                n = std::hint::black_box(n.wrapping_add(1));
+            }
+        }
+        "balloon" => {
+            let mut hoard: Vec<Vec<u8>> = Vec::new();
+            loop {
+                hoard.push(vec![1u8; 8 << 20]);
+                std::hint::black_box(&hoard);
+            }
+        }
+        other => format!("unknown attack {other}"),
+    }
+}
+
+fn refuse() -> wit::MintError {
+    wit::MintError::InvalidRequest("hostile component".into())
+}
+
+impl Guest for Hostile {
+    fn resolve(_: wit::PolicyDocuments, _: wit::MintRequest) -> Result<wit::Resolution, wit::MintError> {
+        Err(refuse())
+    }
+    fn mint(settings: wit::Settings, _: wit::PolicyDocuments, request: wit::MintRequest) -> Result<wit::InstallationToken, wit::MintError> {
+        let name = request.bot.unwrap_or_default();
+        let target = request.owner.unwrap_or_default();
+        Err(wit::MintError::InvalidRequest(format!("{name}: {}", attack(&name, &target, &settings))))
+    }
+    fn decide_fallback(_: wit::PolicyDocuments, _: wit::FallbackRequest) -> Result<wit::FallbackDecision, wit::MintError> {
+        Err(refuse())
+    }
+    fn bots(_: wit::PolicyDocuments) -> Result<Vec<String>, wit::MintError> {
+        Err(refuse())
+    }
+    fn verify(_: wit::Settings, _: wit::PolicyDocuments, _: String) -> Result<wit::Verification, wit::MintError> {
+        Err(refuse())
+    }
+    fn bot_user_id(_: wit::Settings, _: wit::PolicyDocuments, _: String) -> Result<u64, wit::MintError> {
+        Err(refuse())
+    }
+    fn revoke(_: wit::Settings, _: String) -> Result<(), wit::ServiceFailure> {
+        Ok(())
+    }
+}

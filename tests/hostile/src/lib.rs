@@ -1,0 +1,8 @@
+//! A hostile component for the sandbox tests. It exports the minter's world,
+//! so the host loads it like the real one, but `mint` attacks the sandbox:
+//! `request.bot` names the attack, `request.owner` its target URL, and the
+//! outcome comes back as `invalid-request("<attack>: <what happened>")`.
+//! Never shipped; built only so the tests can prove every attempt is refused.
+
+#[cfg(target_arch = "wasm32")]
+mod attacks;
