@@ -49,6 +49,13 @@ pub struct Settings {
     pub allowlist: Allowlist,
 }
 
+impl Drop for Settings {
+    // The machine identity's secret does not outlive the settings.
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.wit.vault.client_secret);
+    }
+}
+
 impl std::fmt::Debug for Settings {
     // Never print the client secret.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -3,9 +3,10 @@
 use crate::error::{kind_for_status, service_message, FailureKind, ServiceFailure};
 use crate::transport::{Method, Request, Response, Transport};
 use crate::url::{encode, join};
+use zeroize::Zeroize;
 
-/// Where the vault is and who logs in.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Where the vault is and who logs in. The client secret is wiped on drop.
+#[derive(Clone, PartialEq, Eq)]
 pub struct VaultSettings {
     pub api_url: String,
     pub client_id: String,
@@ -15,12 +16,30 @@ pub struct VaultSettings {
     pub path_prefix: String,
 }
 
+impl std::fmt::Debug for VaultSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VaultSettings").field("api_url", &self.api_url).field("project_id", &self.project_id).finish_non_exhaustive()
+    }
+}
+
+impl Drop for VaultSettings {
+    fn drop(&mut self) {
+        self.client_secret.zeroize();
+    }
+}
+
 /// The secrets of one bot, as stored. INSTALLATION_ID may be absent when the
 /// caller names an owner or repository to look the installation up.
 pub struct AppSecrets {
     pub app_id: String,
     pub installation_id: Option<String>,
     pub private_key_pem: String,
+}
+
+impl Drop for AppSecrets {
+    fn drop(&mut self) {
+        self.private_key_pem.zeroize();
+    }
 }
 
 pub const APP_ID: &str = "APP_ID";
@@ -47,12 +66,16 @@ fn send(t: &dyn Transport, req: &Request) -> Result<Response, ServiceFailure> {
 
 /// Logs the machine identity in; returns the access token.
 pub fn login(t: &dyn Transport, vault: &VaultSettings, user_agent: &str) -> Result<String, ServiceFailure> {
-    let body = serde_json::json!({ "clientId": vault.client_id, "clientSecret": vault.client_secret });
-    let req = Request::new(Method::Post, join(&vault.api_url, "/v1/auth/universal-auth/login"))
+    let body = serde_json::json!({ "clientId": vault.client_id, "clientSecret": vault.client_secret }).to_string().into_bytes();
+    let mut req = Request::new(Method::Post, join(&vault.api_url, "/v1/auth/universal-auth/login"))
         .header("accept", "application/json")
         .header("user-agent", user_agent)
-        .json_body(body.to_string().into_bytes());
-    let resp = send(t, &req)?;
+        .json_body(body);
+    let resp = send(t, &req);
+    if let Some(body) = req.body.as_mut() {
+        body.zeroize();
+    }
+    let mut resp = resp?;
     if resp.status != 200 {
         let status = resp.status;
         let said = service_message(&resp.body);
@@ -70,6 +93,7 @@ pub fn login(t: &dyn Transport, vault: &VaultSettings, user_agent: &str) -> Resu
     let json: serde_json::Value = serde_json::from_slice(&resp.body).map_err(|_| {
         fail(FailureKind::Protocol, Some(200), "Infisical's login answer was not JSON; check INFISICAL_API_URL points at Infisical's API".into())
     })?;
+    resp.body.zeroize();
     match json["accessToken"].as_str() {
         Some(token) if !token.is_empty() => Ok(token.to_string()),
         _ => Err(fail(FailureKind::Protocol, Some(200), "Infisical's login answer has no accessToken; check INFISICAL_API_URL".into())),
@@ -117,7 +141,10 @@ pub fn fetch_app_secrets(
         failure.token_expired = token_rejected;
         return Err(failure);
     }
-    parse_secrets(&resp.body, &path)
+    let mut resp = resp;
+    let secrets = parse_secrets(&resp.body, &path);
+    resp.body.zeroize();
+    secrets
 }
 
 /// Picks the three secrets out of a `GET /v4/secrets` answer.

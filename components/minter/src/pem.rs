@@ -9,6 +9,7 @@ use base64::Engine as _;
 use rsa::pkcs1::DecodeRsaPrivateKey;
 use rsa::pkcs8::DecodePrivateKey;
 use rsa::RsaPrivateKey;
+use zeroize::Zeroize;
 
 /// Why a PEM could not be used. `Display` is safe to show: it never echoes key material.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,8 +51,8 @@ enum Encoding {
 
 /// Parses the App private key from the text stored in the vault.
 pub fn parse_private_key(text: &str) -> Result<RsaPrivateKey, PemError> {
-    let text = unescape(text);
-    let text = text.trim().trim_matches(|c| c == '"' || c == '\'').trim();
+    let unescaped = zeroize::Zeroizing::new(unescape(text));
+    let text = unescaped.trim().trim_matches(|c| c == '"' || c == '\'').trim();
     if text.is_empty() {
         return Err(PemError::Empty);
     }
@@ -70,10 +71,8 @@ pub fn parse_private_key(text: &str) -> Result<RsaPrivateKey, PemError> {
     if body.contains("Proc-Type:") || body.contains("DEK-Info:") {
         return Err(PemError::Encrypted);
     }
-    let b64: String = body.chars().filter(|c| !c.is_whitespace()).collect();
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(b64.as_bytes())
-        .map_err(|_| PemError::Corrupt)?;
+    let b64 = zeroize::Zeroizing::new(body.chars().filter(|c| !c.is_whitespace()).collect::<String>());
+    let der = zeroize::Zeroizing::new(base64::engine::general_purpose::STANDARD.decode(b64.as_bytes()).map_err(|_| PemError::Corrupt)?);
     let key = match encoding {
         Encoding::Pkcs1 => RsaPrivateKey::from_pkcs1_der(&der),
         Encoding::Pkcs8 => return RsaPrivateKey::from_pkcs8_der(&der).map_err(|e| pkcs8_error(&e)),
@@ -81,9 +80,18 @@ pub fn parse_private_key(text: &str) -> Result<RsaPrivateKey, PemError> {
     key.map_err(|_| PemError::Corrupt)
 }
 
-/// Turns the escapes a one-line paste leaves behind into real newlines.
+/// Turns the escapes a one-line paste leaves behind into real newlines. The
+/// intermediate copies of the key are wiped as they are replaced.
 fn unescape(text: &str) -> String {
-    text.replace("\\r\\n", "\n").replace("\\n", "\n").replace("\\r", "\n").replace("\r\n", "\n").replace('\r', "\n")
+    let mut out = text.to_string();
+    for (from, to) in [("\\r\\n", "\n"), ("\\n", "\n"), ("\\r", "\n"), ("\r\n", "\n"), ("\r", "\n")] {
+        if out.contains(from) {
+            let next = out.replace(from, to);
+            out.zeroize();
+            out = next;
+        }
+    }
+    out
 }
 
 /// Finds `-----BEGIN X-----` … `-----END X-----` and returns X and the text between.
