@@ -19,6 +19,32 @@ pub struct Context {
     pub runtime: Runtime,
     pub policy: PolicyDocuments,
     audit_log: Option<PathBuf>,
+    timing: Option<Timing>,
+}
+
+/// `RAXX_TIMING=1`: one stderr line splitting where a command's time went.
+struct Timing {
+    start: std::time::Instant,
+    phases: std::cell::RefCell<Vec<String>>,
+    last: std::cell::Cell<std::time::Instant>,
+}
+
+impl Timing {
+    fn mark(&self, phase: &str) {
+        let now = std::time::Instant::now();
+        let ms = (now - self.last.get()).as_secs_f64() * 1000.0;
+        self.phases.borrow_mut().push(format!("{phase} {ms:.2}ms"));
+        self.last.set(now);
+    }
+}
+
+impl Drop for Context {
+    fn drop(&mut self) {
+        if let Some(t) = &self.timing {
+            let total = t.start.elapsed().as_secs_f64() * 1000.0;
+            eprintln!("raxx-host: timing: {}; in main {total:.2}ms", t.phases.borrow().join(", "));
+        }
+    }
 }
 
 /// A failure ready to report: exit code and one-line message.
@@ -60,6 +86,8 @@ pub fn run(cli: Cli) -> ExitCode {
 
 impl Context {
     fn load(component: Option<PathBuf>, agent_map: Option<PathBuf>, policy: Option<PathBuf>, audit_log: Option<PathBuf>) -> Result<Context, Failure> {
+        let now = std::time::Instant::now();
+        let timing = std::env::var_os("RAXX_TIMING").filter(|v| v == "1").map(|_| Timing { start: now, phases: Default::default(), last: std::cell::Cell::new(now) });
         let files = PolicyFiles::locate(agent_map, policy).map_err(|message| Failure { code: exit::POLICY, message })?;
         let policy = files.read().map_err(|e| Failure { code: exit::POLICY, message: format!("{e:#}") })?;
         let Some(path) = component.or_else(default_component_path) else {
@@ -68,19 +96,39 @@ impl Context {
                 message: "no minter component next to this binary; build it with scripts/build, or pass --component PATH (or set RAXX_COMPONENT)".into(),
             });
         };
+        if let Some(t) = &timing {
+            t.mark("policy");
+        }
         let runtime = Runtime::load(&path, raxx_host::cache::default_dir().as_deref()).map_err(host_failure)?;
-        Ok(Context { runtime, policy, audit_log: audit_log.filter(|p| !p.as_os_str().is_empty()) })
+        if let Some(t) = &timing {
+            t.mark(&format!("load ({:?})", runtime.source()).to_lowercase());
+        }
+        Ok(Context { runtime, policy, audit_log: audit_log.filter(|p| !p.as_os_str().is_empty()), timing })
+    }
+
+    fn mark(&self, phase: &str) {
+        if let Some(t) = &self.timing {
+            t.mark(phase);
+        }
     }
 
     /// Checks the policy and resolves the request, before any network call.
     pub fn resolve(&self, request: &MintRequest) -> Result<Resolution, Failure> {
-        self.runtime.resolve(&self.policy, request).map_err(host_failure)?.map_err(|e| Failure::from_mint_error(&e))
+        let resolved = self.runtime.resolve(&self.policy, request).map_err(host_failure)?.map_err(|e| Failure::from_mint_error(&e));
+        self.mark("resolve");
+        resolved
     }
 
     /// Settings from the environment, then the mint.
     pub fn mint(&self, request: &MintRequest, who: &str) -> Result<InstallationToken, Failure> {
         let settings = settings()?;
         let outcome = self.runtime.mint(&settings, &self.policy, request).map_err(host_failure)?;
+        if self.timing.is_some() {
+            let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+            let network: std::time::Duration = outcome.requests.iter().map(|r| r.elapsed).sum();
+            let requests: Vec<String> = outcome.requests.iter().map(|r| format!("{} {:.2}ms", r.request, ms(r.elapsed))).collect();
+            self.mark(&format!("mint [requests {:.2}ms: {}] total", ms(network), requests.join(", ")));
+        }
         outcome.result.map_err(|e| Failure { code: exit::for_mint_error(&e), message: format!("mint {who}: {}", exit::message(&e)) })
     }
 

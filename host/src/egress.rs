@@ -95,20 +95,35 @@ impl Allowlist {
     }
 }
 
-/// The `wasi:http` hooks of one store: the allowlist, and a record of what was denied.
+/// How long one allowed request took, until its response headers arrived.
+#[derive(Clone, Debug)]
+pub struct RequestTiming {
+    /// `METHOD path` (no query: it can name a folder, never a secret, but stays short).
+    pub request: String,
+    pub elapsed: std::time::Duration,
+}
+
+/// The `wasi:http` hooks of one store: the allowlist, a record of what was
+/// denied, and how long each allowed request took.
 pub struct EgressHooks {
     allowlist: Arc<Allowlist>,
     denied: Arc<Mutex<Vec<String>>>,
+    timings: Arc<Mutex<Vec<RequestTiming>>>,
 }
 
 impl EgressHooks {
     pub fn new(allowlist: Arc<Allowlist>) -> Self {
-        EgressHooks { allowlist, denied: Arc::default() }
+        EgressHooks { allowlist, denied: Arc::default(), timings: Arc::default() }
     }
 
     /// Destinations refused so far (for the host's own messages and tests).
     pub fn denied(&self) -> Vec<String> {
         self.denied.lock().map(|d| d.clone()).unwrap_or_default()
+    }
+
+    /// Allowed requests so far, with their durations.
+    pub fn timings(&self) -> Vec<RequestTiming> {
+        self.timings.lock().map(|t| t.clone()).unwrap_or_default()
     }
 }
 
@@ -154,9 +169,16 @@ impl WasiHttpHooks for EgressHooks {
             }
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         }
+        let label = format!("{} {}", request.method(), request.uri().path());
+        let timings = self.timings.clone();
         Box::new(async move {
             use http_body_util::BodyExt;
-            let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            let start = std::time::Instant::now();
+            let sent = wasmtime_wasi_http::default_send_request(request, options).await;
+            if let Ok(mut t) = timings.lock() {
+                t.push(RequestTiming { request: label, elapsed: start.elapsed() });
+            }
+            let (response, io) = sent?;
             Ok((
                 response.map(BodyExt::boxed_unsync),
                 Box::new(io) as Box<dyn std::future::Future<Output = Result<(), HttpError>> + Send>,

@@ -73,6 +73,8 @@ pub struct Outcome {
     pub result: Result<InstallationToken, MintError>,
     /// Destinations the egress hooks refused during the call.
     pub denied: Vec<String>,
+    /// Each allowed request and how long it took.
+    pub requests: Vec<crate::egress::RequestTiming>,
 }
 
 /// Where the component is found without flags: next to the binary (installed
@@ -178,7 +180,8 @@ impl Runtime {
             .raxx_identity_identity()
             .call_mint(&mut store, &settings.wit, policy, request)
             .map_err(|e| explain_trap(e, self.deadline))?;
-        Ok(Outcome { result, denied: store.data().hooks.denied() })
+        let hooks = &store.data().hooks;
+        Ok(Outcome { result, denied: hooks.denied(), requests: hooks.timings() })
     }
 
     /// Resolves a request against the policy. No network: nothing is allowed out.

@@ -74,6 +74,7 @@ pub type Handler = Arc<dyn Fn(&HttpRequest) -> Reply + Send + Sync>;
 pub struct Server {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
+    latency_ms: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Server {
@@ -82,6 +83,8 @@ impl Server {
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let stop_flag = stop.clone();
+        let latency_ms = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let latency = latency_ms.clone();
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 if stop_flag.load(Ordering::SeqCst) {
@@ -89,10 +92,16 @@ impl Server {
                 }
                 let Ok(conn) = conn else { continue };
                 let handler = handler.clone();
-                std::thread::spawn(move || serve(conn, &handler));
+                let delay = Duration::from_millis(latency.load(Ordering::SeqCst));
+                std::thread::spawn(move || serve(conn, &handler, delay));
             }
         });
-        Ok(Server { addr, stop })
+        Ok(Server { addr, stop, latency_ms })
+    }
+
+    /// Adds this much delay before every answer (a network round trip, for benchmarks).
+    pub fn set_latency(&self, latency: Duration) {
+        self.latency_ms.store(latency.as_millis() as u64, Ordering::SeqCst);
     }
 
     /// `http://127.0.0.1:PORT`
@@ -113,11 +122,15 @@ impl Drop for Server {
     }
 }
 
-fn serve(conn: TcpStream, handler: &Handler) {
+fn serve(conn: TcpStream, handler: &Handler, latency: Duration) {
     let _ = conn.set_read_timeout(Some(Duration::from_secs(30)));
+    let _ = conn.set_nodelay(true);
     let Ok(read_half) = conn.try_clone() else { return };
     let mut reader = BufReader::new(read_half);
     let Some(request) = read_request(&mut reader) else { return };
+    if !latency.is_zero() {
+        std::thread::sleep(latency);
+    }
     let mut reply = handler(&request);
     loop {
         match reply {

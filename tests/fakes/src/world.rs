@@ -103,6 +103,12 @@ impl World {
         World { infisical, github, infisical_server, github_server, bots, client_id, client_secret }
     }
 
+    /// Delays every answer of both services by `latency` (one round trip).
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        self.infisical_server.set_latency(latency);
+        self.github_server.set_latency(latency);
+    }
+
     pub fn infisical_url(&self) -> String {
         self.infisical_server.url()
     }

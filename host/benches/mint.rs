@@ -1,0 +1,188 @@
+//! The mint benchmark (run it with `scripts/bench`, not part of the tests).
+//!
+//! Side by side, against the same loopback fakes with an injected latency per
+//! request (0 ms and 20 ms):
+//!   1. cold `raxx-host mint`: a new process each time, compiled-component cache warm;
+//!   2. the reference minter (tests/bench/reference_minter.py: requests + PyJWT);
+//!   3. the library: one process minting repeatedly.
+//! Prints medians, the ratio (1)/(2), the local overhead (wall − 3 × latency),
+//! where the time goes, and checks the targets. Writes docs/benchmark.md and,
+//! with the bench's Python, docs/benchmark.png.
+
+use raxx_fakes::World;
+use raxx_host::policy::PolicyFiles;
+use raxx_host::runtime::Runtime;
+use raxx_host::settings::Settings;
+use raxx_host::MintRequest;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const HOST: &str = env!("CARGO_BIN_EXE_raxx-host");
+const REQUESTS_PER_MINT: f64 = 3.0;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn component() -> PathBuf {
+    let exe = PathBuf::from(HOST);
+    exe.parent().unwrap().join("../wasm32-wasip2/component/raxx_minter.wasm")
+}
+
+/// Runs a command `n` times; wall time of each in ms. Every run must succeed.
+fn time_runs(n: usize, mut make: impl FnMut() -> Command) -> Vec<f64> {
+    (0..n)
+        .map(|_| {
+            let mut cmd = make();
+            let start = Instant::now();
+            let out = cmd.output().expect("run");
+            let wall = ms(start.elapsed());
+            assert!(out.status.success(), "{:?} failed: {}", cmd, String::from_utf8_lossy(&out.stderr));
+            wall
+        })
+        .collect()
+}
+
+fn host_cmd(world: &World, cache: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(HOST);
+    cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).env("RAXX_CACHE_DIR", cache).envs(world.env()).args(args);
+    cmd
+}
+
+struct Row {
+    latency_ms: u64,
+    cli_ms: f64,
+    reference_ms: Option<f64>,
+    library_ms: f64,
+    split: String,
+}
+
+fn main() {
+    let python = std::env::var("RAXX_BENCH_PYTHON").ok().filter(|p| Path::new(p).is_file());
+    let runs: usize = std::env::var("RAXX_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(25);
+    let scratch = std::env::temp_dir().join(format!("raxx-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).unwrap();
+    let keys = raxx_fakes::world::shared_keys();
+
+    // The first run after a build: an empty cache, then a warm one.
+    let first_world = World::start_with_keys(keys.clone());
+    let cold_cache = scratch.join("cold-cache");
+    let first = time_runs(1, || host_cmd(&first_world, &cold_cache, &["mint", "raxx-dev-bot"]))[0];
+    let second = time_runs(1, || host_cmd(&first_world, &cold_cache, &["mint", "raxx-dev-bot"]))[0];
+    let artifacts = std::fs::read_dir(&cold_cache).map(|d| d.count()).unwrap_or(0);
+    let process_start = median(time_runs(runs, || {
+        let mut c = Command::new(HOST);
+        c.arg("--version");
+        c
+    }));
+
+    let policy_dir = repo_root().join("policies");
+    let policy = PolicyFiles { agent_map: policy_dir.join("agent_bot_map.yaml"), policy: policy_dir.join("policy.yaml") }.read().unwrap();
+    let warm = scratch.join("warm-cache");
+    let load_start = Instant::now();
+    let runtime = Runtime::load(&component(), Some(&warm)).unwrap();
+    let _ = ms(load_start.elapsed());
+    let mut rows = Vec::new();
+    for latency in [0u64, 20] {
+        let world = World::start_with_keys(keys.clone());
+        world.set_latency(Duration::from_millis(latency));
+        time_runs(2, || host_cmd(&world, &warm, &["mint", "raxx-dev-bot"])); // warm the cache and the page cache
+        let cli = median(time_runs(runs, || host_cmd(&world, &warm, &["mint", "raxx-dev-bot"])));
+        let reference = python.as_ref().map(|py| {
+            let script = repo_root().join("tests/bench/reference_minter.py");
+            median(time_runs(runs.min(15), || {
+                let mut c = Command::new(py);
+                c.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).envs(world.env()).arg(&script).arg("raxx-dev-bot");
+                c
+            }))
+        });
+        let env = world.env();
+        let settings = Settings::from_env(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap();
+        let request = MintRequest { bot: Some("raxx-dev-bot".into()), agent: None, owner: None, repositories: vec![], permissions: vec![] };
+        let mut library = Vec::new();
+        let mut requests_ms = Vec::new();
+        for _ in 0..runs * 2 {
+            let start = Instant::now();
+            let outcome = runtime.mint(&settings, &policy, &request).unwrap();
+            library.push(ms(start.elapsed()));
+            outcome.result.expect("mint");
+            requests_ms.push(outcome.requests.iter().map(|r| ms(r.elapsed)).sum::<f64>());
+        }
+        let timing = host_cmd(&world, &warm, &["mint", "raxx-dev-bot"]).env("RAXX_TIMING", "1").output().unwrap();
+        let split = String::from_utf8_lossy(&timing.stderr).lines().find(|l| l.contains("timing:")).unwrap_or("").trim_start_matches("raxx-host: timing: ").to_string();
+        let library_ms = median(library);
+        println!(
+            "latency {latency:>2} ms: cli {cli:.1} ms, reference {}, library {library_ms:.1} ms (requests {:.1} ms)",
+            reference.map(|r| format!("{r:.1} ms")).unwrap_or("skipped".into()),
+            median(requests_ms)
+        );
+        rows.push(Row { latency_ms: latency, cli_ms: cli, reference_ms: reference, library_ms, split });
+    }
+
+    let overhead = |wall: f64, latency: u64| wall - REQUESTS_PER_MINT * latency as f64;
+    let mut checks = vec![
+        (format!("first run after a build (cache cold) {first:.0} ms < 2000 ms, then {second:.0} ms"), first < 2000.0 && artifacts == 1),
+    ];
+    for r in &rows {
+        if let Some(reference) = r.reference_ms {
+            let ratio = r.cli_ms / reference;
+            checks.push((format!("{} ms: (1)/(2) = {ratio:.3} ≤ 0.25", r.latency_ms), ratio <= 0.25));
+        }
+        let o1 = overhead(r.cli_ms, r.latency_ms);
+        let o3 = overhead(r.library_ms, r.latency_ms);
+        checks.push((format!("{} ms: local overhead of (1) {o1:.1} ms ≤ 15 ms", r.latency_ms), o1 <= 15.0));
+        checks.push((format!("{} ms: local overhead of (3) {o3:.1} ms ≤ 5 ms", r.latency_ms), o3 <= 5.0));
+    }
+    let mut md = String::new();
+    md.push_str("# Benchmark: one mint\n\nGenerated by `scripts/bench` (host/benches/mint.rs) on this project's 2-core machine, against the loopback fakes\nwith an injected latency per request. Medians of ");
+    md.push_str(&format!("{runs} runs (library: {}); (1) a new `raxx-host mint` process each time with the compiled-component cache warm,\n(2) the reference minter `tests/bench/reference_minter.py` (requests + PyJWT, a new process each time), (3) one process minting repeatedly\nthrough the library. Local overhead = wall − 3 × latency.\n\n", runs * 2));
+    md.push_str("| latency per request | (1) raxx-host | (2) reference | (1)/(2) | (3) library | overhead (1) | overhead (3) |\n|---|---|---|---|---|---|---|\n");
+    for r in &rows {
+        let reference = r.reference_ms.map(|v| format!("{v:.1} ms")).unwrap_or("—".into());
+        let ratio = r.reference_ms.map(|v| format!("{:.3}", r.cli_ms / v)).unwrap_or("—".into());
+        md.push_str(&format!(
+            "| {} ms | {:.1} ms | {reference} | {ratio} | {:.1} ms | {:.1} ms | {:.1} ms |\n",
+            r.latency_ms,
+            r.cli_ms,
+            r.library_ms,
+            overhead(r.cli_ms, r.latency_ms),
+            overhead(r.library_ms, r.latency_ms)
+        ));
+    }
+    md.push_str(&format!("\nFirst run after a build (empty cache, compiles the component): {first:.0} ms; the next run: {second:.0} ms ({artifacts} artifact cached).\nProcess start and exit (`raxx-host --version`): {process_start:.1} ms.\n\n## Where the time goes (one cold `raxx-host mint`, `RAXX_TIMING=1`)\n\n"));
+    for r in &rows {
+        md.push_str(&format!("- {} ms latency: {}\n", r.latency_ms, r.split));
+    }
+    md.push_str("\n## Targets\n\n");
+    for (what, ok) in &checks {
+        md.push_str(&format!("- {} {what}\n", if *ok { "✓" } else { "✗" }));
+    }
+    md.push_str("\n![median wall time per mint](benchmark.png)\n\nReproduce: `scripts/bench` (installs the reference's Python packages into `target/bench/venv`).\n");
+    let docs = repo_root().join("docs");
+    std::fs::write(docs.join("benchmark.md"), &md).unwrap();
+    if let Some(py) = &python {
+        let json = serde_json::json!({"rows": rows.iter().map(|r| serde_json::json!({"latency_ms": r.latency_ms, "cli_ms": r.cli_ms, "reference_ms": r.reference_ms.unwrap_or(0.0), "library_ms": r.library_ms})).collect::<Vec<_>>()});
+        let data = scratch.join("results.json");
+        std::fs::write(&data, json.to_string()).unwrap();
+        let status = Command::new(py).arg(repo_root().join("tests/bench/plot.py")).arg(&data).arg(docs.join("benchmark.png")).status().unwrap();
+        assert!(status.success(), "plotting failed");
+    }
+    println!("\n{md}");
+    let _ = std::fs::remove_dir_all(&scratch);
+}
