@@ -69,7 +69,25 @@ fn store(component: &Component, dir: &Path, path: &Path) -> Result<()> {
     std::fs::rename(&tmp, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })?;
+    evict(dir, KEEP);
     Ok(())
+}
+
+/// Compiled artifacts kept per cache directory (old components and wasmtime versions go).
+pub const KEEP: usize = 4;
+
+/// Removes all but the `keep` most recently written artifacts.
+fn evict(dir: &Path, keep: usize) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut artifacts: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("minter-") && e.file_name().to_string_lossy().ends_with(".cwasm"))
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    artifacts.sort_by(|a, b| b.0.cmp(&a.0));
+    for (_, path) in artifacts.into_iter().skip(keep) {
+        let _ = std::fs::remove_file(path);
+    }
 }
 
 fn create_private_dir(dir: &Path) -> Result<()> {

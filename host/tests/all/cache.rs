@@ -68,3 +68,17 @@ fn the_cli_compiles_once_then_reuses_the_artifact_which_holds_no_secret() {
     assert!(!text.contains("ghs_") || !world.github.issued_tokens().iter().any(|t| text.contains(&t.token)));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn the_cache_keeps_only_the_most_recent_artifacts() {
+    let dir = fresh_dir("cache-evict");
+    let wasm = std::fs::read(component_path()).unwrap();
+    for i in 0..raxx_host::cache::KEEP as u8 + 2 {
+        let mut variant = wasm.clone();
+        variant.extend_from_slice(&[0x00, 0x06, 0x05, b'r', b'a', b'x', b'x', b'0' + i]);
+        Runtime::from_bytes(&variant, Some(&dir)).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(artifacts(&dir).len(), raxx_host::cache::KEEP);
+    let _ = std::fs::remove_dir_all(dir);
+}
