@@ -292,9 +292,14 @@ fn parse() -> Result<Cli, ExitCode> {
                 print!("{}", err.render());
                 ExitCode::SUCCESS
             }
+            ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                eprint!("{}", err.render());
+                ExitCode::from(exit::USAGE as u8)
+            }
             _ => {
+                // clap's first paragraph, on one line: "the following required arguments were not provided: <BOT>".
                 let rendered = err.render().to_string();
-                let first = rendered.lines().next().unwrap_or("invalid arguments");
+                let first = rendered.split("\n\n").next().unwrap_or("invalid arguments");
                 let first = first.strip_prefix("error: ").unwrap_or(first);
                 fail(exit::USAGE, &format!("{first} (see 'raxx-host --help')"))
             }

@@ -39,6 +39,7 @@ fn from_error_code(code: &ErrorCode) -> TransportError {
     };
     // The Debug form names the wasi:http error code (e.g. ConnectionRefused); it holds no secrets.
     let name = format!("{code:?}");
+    let name = name.trim_start_matches("ErrorCode::");
     TransportError::new(kind, name.split(['(', ' ', '{']).next().unwrap_or("error").to_string())
 }
 
