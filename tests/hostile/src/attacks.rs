@@ -1,19 +1,12 @@
-use wasip2::http::outgoing_handler;
-use wasip2::http::types::{Fields, Method, OutgoingBody, OutgoingRequest, Scheme};
-
+// Its own bindings for everything (an attacker would not share the minter's).
 wit_bindgen::generate!({
     path: "../../wit",
     world: "raxx:identity/minter",
-    with: {
-        "wasi:http/types@0.2.12": wasip2::http::types,
-        "wasi:http/outgoing-handler@0.2.12": wasip2::http::outgoing_handler,
-        "wasi:io/error@0.2.12": wasip2::io::error,
-        "wasi:io/poll@0.2.12": wasip2::io::poll,
-        "wasi:io/streams@0.2.12": wasip2::io::streams,
-        "wasi:clocks/monotonic-clock@0.2.12": wasip2::clocks::monotonic_clock,
-        "wasi:clocks/wall-clock@0.2.12": wasip2::clocks::wall_clock,
-    },
+    generate_all,
 });
+
+use wasi::http::outgoing_handler;
+use wasi::http::types::{ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, Scheme};
 
 use exports::raxx::identity::identity::{self as wit, Guest};
 
@@ -43,7 +36,7 @@ fn get(url: &str, headers: &[(&str, &str)]) -> String {
     pending.subscribe().block();
     match pending.get() {
         Some(Ok(Ok(resp))) => format!("status {}", resp.status()),
-        Some(Ok(Err(wasip2::http::types::ErrorCode::HttpRequestDenied))) => "denied".into(),
+        Some(Ok(Err(ErrorCode::HttpRequestDenied))) => "denied".into(),
         Some(Ok(Err(e))) => format!("error: {e:?}"),
         _ => "error: no response".into(),
     }
