@@ -9,7 +9,8 @@
 use crate::bindings::exports::raxx::identity::identity::{
     FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments, Resolution, ServiceFailure, Verification,
 };
-use crate::bindings::{Minter, MinterPre};
+use crate::bindings::exports::raxx::identity::identity::Guest;
+use crate::bindings::MinterPre;
 use crate::cache::{self, Source};
 use crate::egress::{Allowlist, EgressHooks};
 use crate::settings::Settings;
@@ -166,63 +167,54 @@ impl Runtime {
         store
     }
 
-    fn instance(&self, allowlist: &Allowlist) -> Result<(Store<State>, Minter)> {
+    /// Runs one export in a fresh, locked-down instance that may reach
+    /// `allowlist`. A trap becomes an error saying what stopped it.
+    fn call<R>(
+        &self,
+        allowlist: &Allowlist,
+        export: impl FnOnce(&Guest, &mut Store<State>) -> wasmtime::Result<R>,
+    ) -> Result<(R, Store<State>)> {
         let mut store = self.store(Arc::new(allowlist.clone()));
         let minter = self.pre.instantiate(&mut store).map_err(anyhow::Error::from).context("instantiating the minter component")?;
-        Ok((store, minter))
+        let result = export(minter.raxx_identity_identity(), &mut store).map_err(|e| explain_trap(e, self.deadline))?;
+        Ok((result, store))
     }
 
     /// Mints in a fresh instance. `Err` means the component trapped or could
     /// not run (a bug); failures the component reports are in `Outcome::result`.
     pub fn mint(&self, settings: &Settings, policy: &PolicyDocuments, request: &MintRequest) -> Result<Outcome> {
-        let (mut store, minter) = self.instance(&settings.allowlist)?;
-        let result = minter
-            .raxx_identity_identity()
-            .call_mint(&mut store, &settings.wit, policy, request)
-            .map_err(|e| explain_trap(e, self.deadline))?;
+        let (result, store) = self.call(&settings.allowlist, |g, s| g.call_mint(s, &settings.wit, policy, request))?;
         let hooks = &store.data().hooks;
         Ok(Outcome { result, denied: hooks.denied(), requests: hooks.timings() })
     }
 
     /// Resolves a request against the policy. No network: nothing is allowed out.
     pub fn resolve(&self, policy: &PolicyDocuments, request: &MintRequest) -> Result<Result<Resolution, MintError>> {
-        let (mut store, minter) = self.instance(&Allowlist::default())?;
-        minter.raxx_identity_identity().call_resolve(&mut store, policy, request).map_err(|e| explain_trap(e, self.deadline))
+        Ok(self.call(&Allowlist::default(), |g, s| g.call_resolve(s, policy, request))?.0)
     }
 
     /// Asks the component's fallback rule. No network.
     pub fn decide_fallback(&self, policy: &PolicyDocuments, request: &FallbackRequest) -> Result<Result<FallbackDecision, MintError>> {
-        let (mut store, minter) = self.instance(&Allowlist::default())?;
-        minter
-            .raxx_identity_identity()
-            .call_decide_fallback(&mut store, policy, request)
-            .map_err(|e| explain_trap(e, self.deadline))
+        Ok(self.call(&Allowlist::default(), |g, s| g.call_decide_fallback(s, policy, request))?.0)
     }
 
     /// The bots the policy knows. No network.
     pub fn bots(&self, policy: &PolicyDocuments) -> Result<Result<Vec<String>, MintError>> {
-        let (mut store, minter) = self.instance(&Allowlist::default())?;
-        minter.raxx_identity_identity().call_bots(&mut store, policy).map_err(|e| explain_trap(e, self.deadline))
+        Ok(self.call(&Allowlist::default(), |g, s| g.call_bots(s, policy))?.0)
     }
 
     /// The smoke test of one bot.
     pub fn verify(&self, settings: &Settings, policy: &PolicyDocuments, bot: &str) -> Result<Result<Verification, MintError>> {
-        let (mut store, minter) = self.instance(&settings.allowlist)?;
-        minter.raxx_identity_identity().call_verify(&mut store, &settings.wit, policy, bot).map_err(|e| explain_trap(e, self.deadline))
+        Ok(self.call(&settings.allowlist, |g, s| g.call_verify(s, &settings.wit, policy, bot))?.0)
     }
 
     /// The id of the user `{bot}[bot]`.
     pub fn bot_user_id(&self, settings: &Settings, policy: &PolicyDocuments, bot: &str) -> Result<Result<u64, MintError>> {
-        let (mut store, minter) = self.instance(&settings.allowlist)?;
-        minter
-            .raxx_identity_identity()
-            .call_bot_user_id(&mut store, &settings.wit, policy, bot)
-            .map_err(|e| explain_trap(e, self.deadline))
+        Ok(self.call(&settings.allowlist, |g, s| g.call_bot_user_id(s, &settings.wit, policy, bot))?.0)
     }
 
     /// Revokes an installation token at GitHub.
     pub fn revoke(&self, settings: &Settings, token: &str) -> Result<Result<(), ServiceFailure>> {
-        let (mut store, minter) = self.instance(&settings.allowlist)?;
-        minter.raxx_identity_identity().call_revoke(&mut store, &settings.wit, token).map_err(|e| explain_trap(e, self.deadline))
+        Ok(self.call(&settings.allowlist, |g, s| g.call_revoke(s, &settings.wit, token))?.0)
     }
 }
