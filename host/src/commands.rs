@@ -150,9 +150,31 @@ impl Context {
         audit::append(path, &record).map_err(|e| Failure { code: exit::HOST, message: format!("cannot write the audit log {}: {e}", path.display()) })
     }
 
-    /// Records a minted token; if that fails, the token is revoked unused.
-    pub fn audit_token(&self, event: Event<'_>, token: &InstallationToken) -> Result<(), Failure> {
-        self.audit(event).inspect_err(|_| self.revoke(token))
+    /// Mints for a resolved request and records the minted token; when the
+    /// record cannot be written the token is revoked unused and that failure is
+    /// the outer `Err`. A failed mint comes back unrecorded as the inner `Err`:
+    /// callers record it with what they decided about it (the fallback rule).
+    pub fn mint_recorded(&self, command: &str, request: &MintRequest, resolution: &Resolution, workflow_uuid: Option<&str>) -> Result<Result<InstallationToken, Failure>, Failure> {
+        let token = match self.mint(request, &who(resolution)) {
+            Ok(token) => token,
+            Err(failed) => return Ok(Err(failed)),
+        };
+        self.audit(Event { token: Some(&token), ..event(command, resolution, workflow_uuid) }).inspect_err(|_| self.revoke(&token))?;
+        Ok(Ok(token))
+    }
+
+    /// `mint_recorded` where a failed mint has nothing to decide: it is recorded
+    /// too, best effort (the mint's own failure is what gets reported).
+    pub fn mint_and_record(&self, command: &str, request: &MintRequest, resolution: &Resolution) -> Result<InstallationToken, Failure> {
+        self.mint_recorded(command, request, resolution, None)?.inspect_err(|f| {
+            let _ = self.audit(Event { outcome: Err((f.code, &f.message)), ..event(command, resolution, None) });
+        })
+    }
+}
+
+impl From<process::StartError> for Failure {
+    fn from(e: process::StartError) -> Failure {
+        Failure { code: e.code, message: e.message }
     }
 }
 
@@ -213,23 +235,10 @@ fn event<'a>(command: &'a str, resolution: &'a Resolution, workflow_uuid: Option
     }
 }
 
-/// Mints for a resolved request and records the outcome either way.
-fn audited_mint(context: &Context, command: &str, request: &MintRequest, resolution: &Resolution, workflow_uuid: Option<&str>) -> Result<InstallationToken, Failure> {
-    match context.mint(request, &who(resolution)) {
-        Ok(token) => {
-            context.audit_token(Event { token: Some(&token), ..event(command, resolution, workflow_uuid) }, &token)?;
-            Ok(token)
-        }
-        Err(f) => Err(f),
-    }
-}
-
 fn mint(context: &Context, args: MintArgs) -> Result<i32, Failure> {
     let request = target_request(args.target);
     let resolution = context.resolve(&request)?;
-    let token = audited_mint(context, "mint", &request, &resolution, None).inspect_err(|f| {
-        let _ = context.audit(Event { outcome: Err((f.code, &f.message)), ..event("mint", &resolution, None) });
-    })?;
+    let token = context.mint_and_record("mint", &request, &resolution)?;
     let out = if args.export {
         format!("export GH_TOKEN={}\n", shell_quote(&token.token))
     } else if args.json {
@@ -261,17 +270,14 @@ fn run_with_token(context: &Context, token: &InstallationToken, command: &[Strin
     env.set.push(("GITHUB_TOKEN".into(), token.token.clone()));
     let status = process::run(command, &env);
     context.revoke(token);
-    status.map_err(|e| Failure { code: e.code, message: e.message })
+    Ok(status?)
 }
 
 fn exec(context: &Context, args: ExecArgs) -> Result<i32, Failure> {
     let request = target_request(args.target);
     let resolution = context.resolve(&request)?;
-    let failed = match context.mint(&request, &who(&resolution)) {
-        Ok(token) => {
-            context.audit_token(Event { token: Some(&token), ..event("exec", &resolution, None) }, &token)?;
-            return run_with_token(context, &token, &args.command, ChildEnv::default());
-        }
+    let failed = match context.mint_recorded("exec", &request, &resolution, None)? {
+        Ok(token) => return run_with_token(context, &token, &args.command, ChildEnv::default()),
         Err(failed) => failed,
     };
     let ask = FallbackRequest { mode: RunMode::Exec, bot: request.bot.clone(), agent: request.agent.clone(), command: args.command.clone() };
@@ -288,14 +294,14 @@ fn exec(context: &Context, args: ExecArgs) -> Result<i32, Failure> {
         one_line(&args.command.join(" ")),
         decision.reason
     );
-    process::run(&args.command, &ChildEnv::default()).map_err(|e| Failure { code: e.code, message: e.message })
+    Ok(process::run(&args.command, &ChildEnv::default())?)
 }
 
 fn spawn(context: &Context, args: SpawnArgs) -> Result<i32, Failure> {
     let request = request(None, Some(args.agent), args.narrow);
     let resolution = context.resolve(&request)?;
     let workflow = args.workflow_uuid.as_deref();
-    let token = match audited_mint(context, "spawn", &request, &resolution, workflow) {
+    let token = match context.mint_recorded("spawn", &request, &resolution, workflow)? {
         Ok(token) => token,
         Err(failed) => {
             let ask = FallbackRequest { mode: RunMode::Spawn, bot: None, agent: request.agent.clone(), command: args.command.clone() };

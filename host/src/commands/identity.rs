@@ -142,9 +142,6 @@ pub fn git_credential(context: &Context, args: GitCredentialArgs) -> Result<i32,
     }
     let request = bot_request(&args.bot);
     let resolution = context.resolve(&request)?;
-    let token = context.mint(&request, &resolution.bot).inspect_err(|f| {
-        let _ = context.audit(Event { command: "git-credential", agent: None, bot: Some(&args.bot), workflow_uuid: None, token: None, fallback: None, outcome: Err((f.code, &f.message)) });
-    })?;
-    context.audit_token(Event { command: "git-credential", agent: None, bot: Some(&args.bot), workflow_uuid: None, token: Some(&token), fallback: None, outcome: Ok(()) }, &token)?;
+    let token = context.mint_and_record("git-credential", &request, &resolution)?;
     print(&format!("username=x-access-token\npassword={}\n", token.token))
 }
