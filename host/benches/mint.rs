@@ -40,8 +40,7 @@ fn repo_root() -> PathBuf {
 }
 
 fn component() -> PathBuf {
-    let exe = PathBuf::from(HOST);
-    exe.parent().unwrap().join("../wasm32-wasip2/component/raxx_minter.wasm")
+    raxx_host::runtime::default_component_path().expect("the minter component is not built: run scripts/build")
 }
 
 /// Runs a command `n` times; wall time of each in ms. Every run must succeed.

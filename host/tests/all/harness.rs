@@ -12,12 +12,9 @@ pub fn cache_dir() -> PathBuf {
     dir
 }
 
-/// The component as `scripts/build` leaves it (the host binary finds the same one).
+/// The component as `scripts/build` leaves it, found the way the host finds it.
 pub fn component_path() -> PathBuf {
-    let exe = PathBuf::from(env!("CARGO_BIN_EXE_raxx-host"));
-    let path = exe.parent().unwrap().join("../wasm32-wasip2/component/raxx_minter.wasm");
-    assert!(path.is_file(), "the minter component is not built at {}: run scripts/build (or scripts/test)", path.display());
-    path
+    raxx_host::runtime::default_component_path().expect("the minter component is not built: run scripts/build (or scripts/test)")
 }
 
 /// What a run printed.
