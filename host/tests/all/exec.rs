@@ -1,6 +1,6 @@
 //! `raxx-host exec`: the per-call wrapper, its revocation, and the fallback rule.
 
-use crate::harness::{assert_no_secrets, host, raxx, run, Run, Scratch};
+use crate::harness::{host, raxx, raxx_env, run, Run, Scratch};
 use raxx_fakes::{github, World};
 use std::io::Write;
 use std::process::Stdio;
@@ -8,11 +8,8 @@ use std::process::Stdio;
 const OPERATOR_PAT: &str = "ghp_operatorCanaryPAT0000000000000000000";
 
 fn exec_with(world: &World, extra_env: &[(&str, &str)], args: &[&str]) -> Run {
-    let mut cmd = host(Some(world));
-    cmd.envs(extra_env.iter().copied()).args(args);
-    let r = run(cmd);
-    assert_no_secrets(world, &r);
-    r
+    let env: Vec<(&str, Option<&str>)> = extra_env.iter().map(|(k, v)| (*k, Some(*v))).collect();
+    raxx_env(world, &env, args)
 }
 
 /// A `gh` stand-in that records that it ran.

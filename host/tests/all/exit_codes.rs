@@ -1,6 +1,6 @@
 //! Every documented exit code, each with its one-line cause on stderr.
 
-use crate::harness::{assert_no_secrets, assert_one_line_error, host, raxx, run};
+use crate::harness::{assert_one_line_error, host, raxx, raxx_env, run};
 use raxx_fakes::github;
 use raxx_fakes::world::{folder, ENVIRONMENT};
 use raxx_fakes::{Reply, World};
@@ -14,15 +14,7 @@ fn closed_port_url() -> String {
 }
 
 fn raxx_with(world: &World, var: &str, value: Option<&str>, args: &[&str]) -> crate::harness::Run {
-    let mut cmd = host(Some(world));
-    match value {
-        Some(v) => cmd.env(var, v),
-        None => cmd.env_remove(var),
-    };
-    cmd.args(args);
-    let r = run(cmd);
-    assert_no_secrets(world, &r);
-    r
+    raxx_env(world, &[(var, value)], args)
 }
 
 #[test]

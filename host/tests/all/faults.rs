@@ -3,7 +3,7 @@
 //! and nothing secret printed (the harness checks output and audit record).
 //! Transient faults that succeed on retry must succeed.
 
-use crate::harness::{assert_one_line_error, host, raxx, run, Run};
+use crate::harness::{assert_one_line_error, host, raxx, raxx_env, run, Run};
 use raxx_fakes::server::Reply;
 use raxx_fakes::world::{folder, ENVIRONMENT};
 use raxx_fakes::{github, infisical, HttpResponse, World};
@@ -19,11 +19,7 @@ fn slow(secs: u64) -> Reply {
 
 /// Runs a mint with short timeouts so timeout cases stay quick.
 fn mint(world: &World) -> Run {
-    let mut cmd = host(Some(world));
-    cmd.env("RAXX_TIMEOUT_MS", "300").args(["mint", "raxx-dev-bot"]);
-    let r = run(cmd);
-    crate::harness::assert_no_secrets(world, &r);
-    r
+    raxx_env(world, &[("RAXX_TIMEOUT_MS", Some("300"))], &["mint", "raxx-dev-bot"])
 }
 
 fn expect(r: &Run, code: i32, needle: &str) {

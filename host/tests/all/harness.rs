@@ -51,11 +51,23 @@ pub fn run(mut cmd: Command) -> Run {
 /// Runs `raxx-host ARGS` in `world` and checks that nothing secret leaked,
 /// neither in its output nor in the audit record it wrote.
 pub fn raxx(world: &World, args: &[&str]) -> Run {
+    raxx_env(world, &[], args)
+}
+
+/// `raxx` with environment changes: `Some(value)` sets a variable, `None` removes it.
+pub fn raxx_env(world: &World, env: &[(&str, Option<&str>)], args: &[&str]) -> Run {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let audit = std::env::temp_dir().join(format!("raxx-audit-{}-{n}.jsonl", std::process::id()));
     let mut cmd = host(Some(world));
-    cmd.env("RAXX_AUDIT_LOG", &audit).args(args);
+    cmd.env("RAXX_AUDIT_LOG", &audit);
+    for (name, value) in env {
+        match value {
+            Some(v) => cmd.env(name, v),
+            None => cmd.env_remove(name),
+        };
+    }
+    cmd.args(args);
     let r = run(cmd);
     assert_no_secrets(world, &r);
     if let Ok(text) = std::fs::read_to_string(&audit) {
