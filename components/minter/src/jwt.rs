@@ -5,10 +5,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use rsa::pkcs1v15::SigningKey;
-use rsa::signature::{SignatureEncoding, Signer};
 use rsa::RsaPrivateKey;
-use sha2::Sha256;
 
 pub const BACKDATE_SECS: u64 = 60;
 pub const LIFETIME_SECS: u64 = 540;
@@ -55,8 +52,7 @@ pub fn sign(key: &RsaPrivateKey, issuer: &Issuer, now: u64) -> String {
         URL_SAFE_NO_PAD.encode(header.to_string()),
         URL_SAFE_NO_PAD.encode(claims.to_string())
     );
-    let signer = SigningKey::<Sha256>::new(key.clone());
-    let signature = signer.sign(signing_input.as_bytes()).to_bytes();
+    let signature = crate::signature::sign_rs256(key, signing_input.as_bytes());
     format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
@@ -65,6 +61,7 @@ mod tests {
     use super::*;
     use rsa::pkcs1v15::{Signature, VerifyingKey};
     use rsa::signature::Verifier;
+    use sha2::Sha256;
 
     fn decode_json(part: &str) -> serde_json::Value {
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()

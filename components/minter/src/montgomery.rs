@@ -1,0 +1,323 @@
+//! Modular exponentiation for the RSA signature: Montgomery multiplication over
+//! 28-bit limbs, product scanning, with a fixed 4-bit window.
+//!
+//! Why not the `rsa` crate's own (`num-bigint-dig`)? Compiled to wasm it runs
+//! ~5× slower than native. Wasm has a 32×32→64 multiply but no 64×64→128 one,
+//! and a 32-bit-limb loop spends its time on the carry chain (add, add, shift
+//! per limb, each waiting for the last). With 28-bit limbs a product is < 2^56,
+//! so a whole column of products (a·b and m·n, up to 2·74 of them for 2048-bit
+//! moduli) sums into a u64 with no carry at all, and the carry moves once per
+//! column. Results are checked byte-for-byte against `rsa` in the tests (see
+//! `signature.rs`).
+//!
+//! Side channels: the secret exponent is consumed in fixed 4-bit windows over
+//! its full padded length; every window does four squarings and one
+//! multiplication; the table entry is selected by reading the whole table with
+//! masks; and the final subtraction of each product is masked. No branch or
+//! memory address depends on a secret.
+
+use zeroize::Zeroizing;
+
+const BITS: u32 = 28;
+const MASK: u32 = (1 << BITS) - 1;
+/// Window width of the secret exponentiation.
+const WINDOW: u32 = 4;
+
+/// An odd modulus prepared for Montgomery arithmetic, R = 2^(28·len).
+pub struct Modulus {
+    n: Zeroizing<Vec<u32>>,
+    /// n's limbs in reverse: a column Σ m[i]·n[k−i] then reads both forward.
+    n_rev: Zeroizing<Vec<u32>>,
+    /// −n⁻¹ mod 2^28.
+    n0inv: u32,
+    /// R² mod n, to enter the Montgomery domain.
+    r2: Zeroizing<Vec<u32>>,
+    bytes: usize,
+}
+
+/// 28-bit little-endian limbs of a big-endian byte string, padded to `len` limbs.
+/// `None` when the value does not fit.
+fn limbs_from_be(bytes: &[u8], len: usize) -> Option<Zeroizing<Vec<u32>>> {
+    let mut limbs = Zeroizing::new(vec![0u32; len]);
+    let (mut acc, mut filled, mut index) = (0u64, 0u32, 0usize);
+    for byte in bytes.iter().rev() {
+        acc |= u64::from(*byte) << filled;
+        filled += 8;
+        if filled >= BITS {
+            let limb = acc as u32 & MASK;
+            match limbs.get_mut(index) {
+                Some(slot) => *slot = limb,
+                None if limb == 0 => {}
+                None => return None,
+            }
+            index += 1;
+            acc >>= BITS;
+            filled -= BITS;
+        }
+    }
+    if acc != 0 {
+        *limbs.get_mut(index)? = acc as u32;
+    }
+    Some(limbs)
+}
+
+/// Big-endian bytes of 28-bit limbs, exactly `len` bytes (the value must fit).
+fn be_from_limbs(limbs: &[u32], len: usize) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(vec![0u8; len]);
+    let (mut acc, mut filled) = (0u64, 0u32);
+    let mut limbs = limbs.iter();
+    for slot in out.iter_mut().rev() {
+        if filled < 8 {
+            acc |= u64::from(limbs.next().copied().unwrap_or(0)) << filled;
+            filled += BITS;
+        }
+        *slot = acc as u8;
+        acc >>= 8;
+        filled -= 8;
+    }
+    out
+}
+
+impl Modulus {
+    /// `n` (big-endian, odd, > 1). `None` otherwise.
+    pub fn new(n_be: &[u8]) -> Option<Modulus> {
+        let start = n_be.iter().position(|b| *b != 0)?;
+        let n_be = &n_be[start..];
+        let len = (8 * n_be.len()).div_ceil(BITS as usize);
+        let n = limbs_from_be(n_be, len)?;
+        if n[0] & 1 == 0 || (len == 1 && n[0] == 1) {
+            return None;
+        }
+        // Newton's iteration doubles the correct low bits each step: 1 → 32 in 5.
+        let mut inv: u32 = 1;
+        for _ in 0..5 {
+            inv = inv.wrapping_mul(2u32.wrapping_sub(n[0].wrapping_mul(inv)));
+        }
+        let n_rev = Zeroizing::new(n.iter().rev().copied().collect());
+        let mut modulus = Modulus { n, n_rev, n0inv: inv.wrapping_neg() & MASK, r2: Zeroizing::new(vec![0; len]), bytes: n_be.len() };
+        modulus.r2 = modulus.r_squared();
+        Some(modulus)
+    }
+
+    fn len(&self) -> usize {
+        self.n.len()
+    }
+
+    /// R² mod n by doubling 1 (2·28·len times, each reduced with a masked subtraction).
+    fn r_squared(&self) -> Zeroizing<Vec<u32>> {
+        let len = self.len();
+        let mut x = Zeroizing::new(vec![0u32; len]);
+        let mut reduced = Zeroizing::new(vec![0u32; len]);
+        x[0] = 1;
+        for _ in 0..2 * BITS as usize * len {
+            let mut carry = 0u32;
+            for limb in x.iter_mut() {
+                let doubled = (*limb << 1) | carry;
+                carry = doubled >> BITS;
+                *limb = doubled & MASK;
+            }
+            self.subtract_if_not_below(&x, carry, &mut reduced);
+            x.copy_from_slice(&reduced);
+        }
+        x
+    }
+
+    /// out = t − n when `top·R + t ≥ n`, else t, without branching on the values.
+    /// Requires top·R + t < 2n.
+    fn subtract_if_not_below(&self, t: &[u32], top: u32, out: &mut [u32]) {
+        let mut borrow = 0u32;
+        for ((o, tj), nj) in out.iter_mut().zip(t).zip(self.n.iter()) {
+            let d = tj.wrapping_sub(*nj).wrapping_sub(borrow);
+            *o = d & MASK;
+            borrow = d >> 31;
+        }
+        let keep_t = ((top ^ 1) & borrow).wrapping_neg(); // all ones when t < n
+        for (o, tj) in out.iter_mut().zip(t) {
+            *o = (tj & keep_t) | (*o & !keep_t);
+        }
+    }
+
+    /// out = a·b·R⁻¹ mod n for a, b < n. `scratch` holds `2·len` limbs.
+    fn mul(&self, a: &[u32], b: &[u32], scratch: &mut [u32], out: &mut [u32]) {
+        let (n, n_rev, len) = (&self.n[..], &self.n_rev[..], self.len());
+        let (a, b, out) = (&a[..len], &b[..len], &mut out[..len]);
+        let (m, b_rev) = scratch[..2 * len].split_at_mut(len);
+        for (r, bj) in b_rev.iter_mut().zip(b.iter().rev()) {
+            *r = *bj;
+        }
+        let mut acc = 0u64;
+        // Columns 0..len: each also fixes m[k] so that the column's low 28 bits are zero.
+        // Limb i of a (and m) meets limb k−i of b (and n), which is b_rev[len−1−k+i].
+        for k in 0..len {
+            let rev = len - 1 - k;
+            acc += column(&a[..k], &b_rev[rev..len - 1], &m[..k], &n_rev[rev..len - 1]);
+            acc += u64::from(a[k]) * u64::from(b[0]);
+            let mk = (acc as u32).wrapping_mul(self.n0inv) & MASK;
+            m[k] = mk;
+            acc += u64::from(mk) * u64::from(n[0]);
+            acc >>= BITS;
+        }
+        // Columns len..2·len−1 are the result's limbs.
+        for k in len..2 * len - 1 {
+            let (from, to) = (k + 1 - len, 2 * len - 1 - k);
+            acc += column(&a[from..], &b_rev[..to], &m[from..], &n_rev[..to]);
+            out[k - len] = acc as u32 & MASK;
+            acc >>= BITS;
+        }
+        out[len - 1] = acc as u32 & MASK;
+        let top = (acc >> BITS) as u32;
+        // The sum is < 2n; reduce it once.
+        let sum = Zeroizing::new(out.to_vec());
+        self.subtract_if_not_below(&sum, top, out);
+    }
+
+    /// base^exp mod n (big-endian in and out, `out` as long as n). `exp` is secret:
+    /// all of its bytes are consumed, whatever its bit length. `None` when base ≥ R.
+    pub fn pow(&self, base_be: &[u8], exp_be: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        let len = self.len();
+        let base = limbs_from_be(base_be, len)?;
+        let mut one = vec![0u32; len];
+        one[0] = 1;
+        let mut m = Zeroizing::new(vec![0u32; 2 * len]);
+        // Entering the domain also reduces a base ≥ n (a·R²·R⁻¹ < 2n, then reduced).
+        let mut base_m = Zeroizing::new(vec![0u32; len]);
+        self.mul(&base, &self.r2, &mut m, &mut base_m);
+        // table[i] = base^i in the Montgomery domain.
+        let entries = 1 << WINDOW;
+        let mut table = Zeroizing::new(vec![0u32; entries * len]);
+        self.mul(&one, &self.r2, &mut m, &mut table[..len]);
+        for i in 1..entries {
+            let (done, rest) = table.split_at_mut(i * len);
+            self.mul(&done[(i - 1) * len..], &base_m, &mut m, &mut rest[..len]);
+        }
+
+        let mut acc = Zeroizing::new(table[..len].to_vec());
+        let mut scratch = Zeroizing::new(vec![0u32; len]);
+        let mut selected = Zeroizing::new(vec![0u32; len]);
+        let nibbles = exp_be.iter().flat_map(|byte| [byte >> 4, byte & 0xf]);
+        for (i, window) in nibbles.enumerate() {
+            if i > 0 {
+                for _ in 0..WINDOW {
+                    self.mul(&acc, &acc, &mut m, &mut scratch);
+                    std::mem::swap(&mut acc, &mut scratch);
+                }
+            }
+            select(&table, len, u32::from(window), &mut selected);
+            self.mul(&acc, &selected, &mut m, &mut scratch);
+            std::mem::swap(&mut acc, &mut scratch);
+        }
+        self.mul(&acc, &one, &mut m, &mut scratch);
+        Some(be_from_limbs(&scratch, self.bytes))
+    }
+}
+
+/// Σ x[i]·y[i] + p[i]·q[i]: one column of both products. At most 2·74 products
+/// of < 2^56 each, so the u64 cannot overflow.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+#[inline(always)]
+fn column(x: &[u32], y: &[u32], p: &[u32], q: &[u32]) -> u64 {
+    let mut sum = 0u64;
+    for (((xi, yi), pi), qi) in x.iter().zip(y).zip(p).zip(q) {
+        sum += u64::from(*xi) * u64::from(*yi) + u64::from(*pi) * u64::from(*qi);
+    }
+    sum
+}
+
+/// The same column with wasm SIMD (`scripts/build` enables simd128): four limbs of
+/// each product per step, two 32×32→64 multiplies per instruction. Wasmtime,
+/// V8 (jco) and the other component hosts all run simd128; LLVM does not
+/// vectorise this loop for wasm by itself.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn column(x: &[u32], y: &[u32], p: &[u32], q: &[u32]) -> u64 {
+    use core::arch::wasm32::{i64x2_add, u64x2_extmul_high_u32x4, u64x2_extmul_low_u32x4, u64x2_extract_lane, u64x2_splat, v128, v128_load};
+    let len = x.len().min(y.len()).min(p.len()).min(q.len());
+    let load = |limbs: &[u32], at: usize| -> v128 {
+        let four: &[u32; 4] = limbs[at..].first_chunk().expect("four limbs");
+        // SAFETY: `four` is 16 readable bytes; v128_load has no alignment requirement.
+        unsafe { v128_load(four.as_ptr().cast()) }
+    };
+    let step = |acc: v128, at: usize| -> v128 {
+        let (xv, yv, pv, qv) = (load(x, at), load(y, at), load(p, at), load(q, at));
+        let acc = i64x2_add(acc, u64x2_extmul_low_u32x4(xv, yv));
+        let acc = i64x2_add(acc, u64x2_extmul_high_u32x4(xv, yv));
+        let acc = i64x2_add(acc, u64x2_extmul_low_u32x4(pv, qv));
+        i64x2_add(acc, u64x2_extmul_high_u32x4(pv, qv))
+    };
+    // Eight limbs per iteration: wasmtime checks its deadline (epoch) at every loop
+    // header, so fewer, longer iterations cost less.
+    let mut acc = u64x2_splat(0);
+    let mut at = 0;
+    while at + 8 <= len {
+        acc = step(step(acc, at), at + 4);
+        at += 8;
+    }
+    if at + 4 <= len {
+        acc = step(acc, at);
+        at += 4;
+    }
+    let mut sum = u64x2_extract_lane::<0>(acc) + u64x2_extract_lane::<1>(acc);
+    for i in at..len {
+        sum += u64::from(x[i]) * u64::from(y[i]) + u64::from(p[i]) * u64::from(q[i]);
+    }
+    sum
+}
+
+/// Copies `table[index]` into `out`, reading every entry.
+fn select(table: &[u32], len: usize, index: u32, out: &mut [u32]) {
+    out.fill(0);
+    for (i, entry) in table.chunks_exact(len).enumerate() {
+        let mask = ((i as u32 ^ index).wrapping_sub(1) >> 31).wrapping_neg(); // all ones when i == index
+        for (o, e) in out.iter_mut().zip(entry) {
+            *o |= e & mask;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limb_conversions_round_trip() {
+        let bytes = [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08];
+        let limbs = limbs_from_be(&bytes, 3).unwrap();
+        assert_eq!(*limbs, vec![0x5060708, 0x0203040, 0x1]);
+        assert_eq!(*be_from_limbs(&limbs, 8), bytes);
+        assert_eq!(*be_from_limbs(&limbs, 10), [0, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
+        assert!(limbs_from_be(&bytes, 2).is_none());
+        assert_eq!(*limbs_from_be(&[0, 0, 0, 0, 0, 7], 1).unwrap(), vec![7]);
+    }
+
+    #[test]
+    fn small_moduli_agree_with_plain_arithmetic() {
+        fn pow_mod(mut b: u64, mut e: u64, n: u64) -> u64 {
+            let mut r = 1 % n;
+            b %= n;
+            while e > 0 {
+                if e & 1 == 1 {
+                    r = (u128::from(r) * u128::from(b) % u128::from(n)) as u64;
+                }
+                b = (u128::from(b) * u128::from(b) % u128::from(n)) as u64;
+                e >>= 1;
+            }
+            r
+        }
+        for n in [3u64, 0xffff_fffb, 0xffff_ffff_ffff_ffc5, 0x1000_0001, (1 << 56) + 1] {
+            let modulus = Modulus::new(&n.to_be_bytes()).unwrap();
+            for (b, e) in [(0u64, 0u64), (1, 5), (2, 10), (n - 1, 3), (12345678901, 0xfedcba98), (n / 3, u64::MAX)] {
+                let got = modulus.pow(&(b % n).to_be_bytes(), &e.to_be_bytes()).unwrap();
+                let want = pow_mod(b, e, n).to_be_bytes();
+                assert_eq!(got[..], want[8 - modulus.bytes..], "{b}^{e} mod {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn even_zero_and_one_are_not_moduli() {
+        assert!(Modulus::new(&[0x10]).is_none());
+        assert!(Modulus::new(&[0, 0]).is_none());
+        assert!(Modulus::new(&[]).is_none());
+        assert!(Modulus::new(&[1]).is_none());
+    }
+}
