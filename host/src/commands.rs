@@ -127,7 +127,8 @@ impl Context {
             let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
             let network: std::time::Duration = outcome.requests.iter().map(|r| r.elapsed).sum();
             let requests: Vec<String> = outcome.requests.iter().map(|r| format!("{} {:.2}ms", r.request, ms(r.elapsed))).collect();
-            self.mark(&format!("mint [requests {:.2}ms: {}] total", ms(network), requests.join(", ")));
+            let summary = format!("requests {:.2}ms over {} connections", ms(network), outcome.connections);
+            self.mark(&format!("mint [{summary}: {}] total", requests.join(", ")));
         }
         outcome.result.map_err(|e| Failure { code: exit::for_mint_error(&e), message: format!("mint {who}: {}", exit::message(&e)) })
     }

@@ -6,6 +6,7 @@
 //! (never a header the guest controls; guests cannot set `Host`). `https` is
 //! required, except plain `http` to loopback addresses (local fakes, tests).
 
+use crate::connections::Pool;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use wasmtime_wasi_http::p2::bindings::http::types::ErrorCode;
@@ -109,11 +110,17 @@ pub struct EgressHooks {
     allowlist: Arc<Allowlist>,
     denied: Arc<Mutex<Vec<String>>>,
     timings: Arc<Mutex<Vec<RequestTiming>>>,
+    pool: Pool,
 }
 
 impl EgressHooks {
     pub fn new(allowlist: Arc<Allowlist>) -> Self {
-        EgressHooks { allowlist, denied: Arc::default(), timings: Arc::default() }
+        EgressHooks { allowlist, denied: Arc::default(), timings: Arc::default(), pool: Pool::default() }
+    }
+
+    /// Connections opened so far (each kept for the next request to its origin).
+    pub fn connections(&self) -> usize {
+        self.pool.opened()
     }
 
     /// Destinations refused so far (for the host's own messages and tests).
@@ -170,19 +177,15 @@ impl WasiHttpHooks for EgressHooks {
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         }
         let label = format!("{} {}", request.method(), request.uri().path());
-        let timings = self.timings.clone();
+        let (timings, pool) = (self.timings.clone(), self.pool.clone());
         Box::new(async move {
-            use http_body_util::BodyExt;
             let start = std::time::Instant::now();
-            let sent = wasmtime_wasi_http::default_send_request(request, options).await;
+            let sent = pool.send(request, options).await;
             if let Ok(mut t) = timings.lock() {
                 t.push(RequestTiming { request: label, elapsed: start.elapsed() });
             }
-            let (response, io) = sent?;
-            Ok((
-                response.map(BodyExt::boxed_unsync),
-                Box::new(io) as Box<dyn std::future::Future<Output = Result<(), HttpError>> + Send>,
-            ))
+            // The connection is driven by its own task (it outlives this request).
+            Ok((sent?, Box::new(async { Ok(()) }) as Box<dyn std::future::Future<Output = Result<(), HttpError>> + Send>))
         })
     }
 }

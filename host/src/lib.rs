@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod bindings;
 pub mod cache;
+pub mod connections;
 pub mod egress;
 pub mod exit;
 pub mod policy;

@@ -76,6 +76,8 @@ pub struct Outcome {
     pub denied: Vec<String>,
     /// Each allowed request and how long it took.
     pub requests: Vec<crate::egress::RequestTiming>,
+    /// Connections opened (kept alive and reused within the call).
+    pub connections: usize,
 }
 
 /// Where the component is found without flags: next to the binary (installed
@@ -185,7 +187,7 @@ impl Runtime {
     pub fn mint(&self, settings: &Settings, policy: &PolicyDocuments, request: &MintRequest) -> Result<Outcome> {
         let (result, store) = self.call(&settings.allowlist, |g, s| g.call_mint(s, &settings.wit, policy, request))?;
         let hooks = &store.data().hooks;
-        Ok(Outcome { result, denied: hooks.denied(), requests: hooks.timings() })
+        Ok(Outcome { result, denied: hooks.denied(), requests: hooks.timings(), connections: hooks.connections() })
     }
 
     /// Resolves a request against the policy. No network: nothing is allowed out.

@@ -69,6 +69,20 @@ fn one_runtime_mints_for_several_bots_with_the_configured_allowlist() {
 }
 
 #[test]
+fn a_mint_opens_one_connection_per_service_and_reuses_it() {
+    let world = World::start_with_keys(raxx_fakes::world::shared_keys());
+    let runtime = Runtime::load(&component_path(), Some(&cache_dir())).unwrap();
+    let outcome = runtime.mint(&settings(&world), &policy(), &request("raxx-dev-bot")).unwrap();
+    outcome.result.expect("mint");
+    assert_eq!(world.infisical.requests().len(), 2, "login, then the bot's folder");
+    assert_eq!(world.connections(), (1, 1), "Infisical's two requests share one connection");
+    assert_eq!(outcome.connections, 2);
+    // Connections belong to the call: the next mint opens its own.
+    runtime.mint(&settings(&world), &policy(), &request("raxx-dev-bot")).unwrap().result.expect("mint");
+    assert_eq!(world.connections(), (2, 2));
+}
+
+#[test]
 fn the_component_imports_only_standard_wasi_and_exports_identity() {
     let engine = wasmtime::Engine::default();
     let component = wasmtime::component::Component::from_file(&engine, component_path()).unwrap();

@@ -1,11 +1,14 @@
 //! A small HTTP/1.1 server on 127.0.0.1 for the fakes: one thread per
-//! connection, `Content-Length` bodies, `Connection: close`. Small enough to
-//! also misbehave on purpose (delay, reset, hang) for fault tests.
+//! connection, `Content-Length` or chunked request bodies, and keep-alive as
+//! the real services have (a connection serves requests until the client
+//! closes it, asks `Connection: close`, or stays idle for 5 s). It counts the
+//! connections it accepted. Small enough to also misbehave on purpose (delay,
+//! reset, hang) for fault tests.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -74,8 +77,12 @@ pub type Handler = Arc<dyn Fn(&HttpRequest) -> Reply + Send + Sync>;
 pub struct Server {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
-    latency_ms: Arc<std::sync::atomic::AtomicU64>,
+    latency_ms: Arc<AtomicU64>,
+    connections: Arc<AtomicUsize>,
 }
+
+/// How long a kept-alive connection may stay idle.
+const KEEP_ALIVE: Duration = Duration::from_secs(5);
 
 impl Server {
     pub fn start(handler: Handler) -> std::io::Result<Server> {
@@ -83,25 +90,31 @@ impl Server {
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let stop_flag = stop.clone();
-        let latency_ms = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let latency = latency_ms.clone();
+        let latency_ms = Arc::new(AtomicU64::new(0));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let (latency, accepted) = (latency_ms.clone(), connections.clone());
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 if stop_flag.load(Ordering::SeqCst) {
                     break;
                 }
                 let Ok(conn) = conn else { continue };
-                let handler = handler.clone();
-                let delay = Duration::from_millis(latency.load(Ordering::SeqCst));
-                std::thread::spawn(move || serve(conn, &handler, delay));
+                accepted.fetch_add(1, Ordering::SeqCst);
+                let (handler, latency) = (handler.clone(), latency.clone());
+                std::thread::spawn(move || serve(conn, &handler, &latency));
             }
         });
-        Ok(Server { addr, stop, latency_ms })
+        Ok(Server { addr, stop, latency_ms, connections })
     }
 
     /// Adds this much delay before every answer (a network round trip, for benchmarks).
     pub fn set_latency(&self, latency: Duration) {
         self.latency_ms.store(latency.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 
     /// `http://127.0.0.1:PORT`
@@ -122,29 +135,34 @@ impl Drop for Server {
     }
 }
 
-fn serve(conn: TcpStream, handler: &Handler, latency: Duration) {
-    let _ = conn.set_read_timeout(Some(Duration::from_secs(30)));
+fn serve(conn: TcpStream, handler: &Handler, latency_ms: &AtomicU64) {
+    let _ = conn.set_read_timeout(Some(KEEP_ALIVE));
     let _ = conn.set_nodelay(true);
     let Ok(read_half) = conn.try_clone() else { return };
     let mut reader = BufReader::new(read_half);
-    let Some(request) = read_request(&mut reader) else { return };
-    if !latency.is_zero() {
-        std::thread::sleep(latency);
-    }
-    let mut reply = handler(&request);
-    loop {
-        match reply {
-            Reply::Delay(d, next) => {
-                std::thread::sleep(d);
-                reply = *next;
-            }
-            Reply::Reset => {
-                reset(&conn);
-                return;
-            }
-            Reply::Respond(response) => {
-                let _ = write_response(&conn, &response);
-                return;
+    while let Some(request) = read_request(&mut reader) {
+        let latency = Duration::from_millis(latency_ms.load(Ordering::SeqCst));
+        if !latency.is_zero() {
+            std::thread::sleep(latency);
+        }
+        let close = request.header("connection").is_some_and(|c| c.eq_ignore_ascii_case("close"));
+        let mut reply = handler(&request);
+        loop {
+            match reply {
+                Reply::Delay(d, next) => {
+                    std::thread::sleep(d);
+                    reply = *next;
+                }
+                Reply::Reset => {
+                    reset(&conn);
+                    return;
+                }
+                Reply::Respond(response) => {
+                    if write_response(&conn, &response, close).is_err() || close {
+                        return;
+                    }
+                    break;
+                }
             }
         }
     }
@@ -286,7 +304,7 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-fn write_response(mut conn: &TcpStream, r: &HttpResponse) -> std::io::Result<()> {
+fn write_response(mut conn: &TcpStream, r: &HttpResponse, close: bool) -> std::io::Result<()> {
     let mut head = format!("HTTP/1.1 {} {}\r\n", r.status, reason(r.status));
     for (n, v) in &r.headers {
         head.push_str(&format!("{n}: {v}\r\n"));
@@ -297,7 +315,7 @@ fn write_response(mut conn: &TcpStream, r: &HttpResponse) -> std::io::Result<()>
     if r.status != 204 && r.status != 304 {
         head.push_str(&format!("content-length: {}\r\n", r.body.len()));
     }
-    head.push_str("connection: close\r\n\r\n");
+    head.push_str(if close { "connection: close\r\n\r\n" } else { "\r\n" });
     conn.write_all(head.as_bytes())?;
     conn.write_all(&r.body)?;
     conn.flush()

@@ -109,6 +109,11 @@ impl World {
         self.github_server.set_latency(latency);
     }
 
+    /// Connections each service accepted so far: (Infisical, GitHub).
+    pub fn connections(&self) -> (usize, usize) {
+        (self.infisical_server.connections(), self.github_server.connections())
+    }
+
     pub fn infisical_url(&self) -> String {
         self.infisical_server.url()
     }

@@ -1,0 +1,200 @@
+//! Outbound HTTP/1.1 for the component, with keep-alive: one mint logs in to
+//! Infisical and lists the bot's folder over the same connection (and TLS
+//! session), then opens one connection to GitHub.
+//!
+//! `wasmtime-wasi-http`'s default sender opens a connection per request. This
+//! one keeps each connection after its response and hands it to the next
+//! request for the same origin, if it is idle by then; a busy or closed one is
+//! never waited for (a new connection is opened instead). The pool belongs to
+//! one store, so nothing outlives the call that made it. TLS is as in
+//! `wasmtime-wasi-http`: rustls with the webpki roots.
+
+use bytes::Bytes;
+use http::uri::Scheme;
+use http_body_util::BodyExt;
+use hyper::client::conn::http1::SendRequest;
+use std::collections::HashMap;
+use std::future::Future as _;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::net::TcpStream;
+use wasmtime_wasi_http::io::TokioIo;
+use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody};
+
+/// Without an explicit option, as `wasmtime-wasi-http` does.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+
+type Sender = SendRequest<WasiBody>;
+
+/// The idle connections of one store, by origin (`scheme://host:port`).
+#[derive(Clone, Default)]
+pub struct Pool {
+    idle: Arc<Mutex<HashMap<String, Vec<Sender>>>>,
+    opened: Arc<AtomicUsize>,
+}
+
+impl Pool {
+    /// How many connections were opened so far.
+    pub fn opened(&self) -> usize {
+        self.opened.load(Ordering::Relaxed)
+    }
+
+    /// An idle connection to `origin`, if there is one; closed ones are dropped.
+    fn take_idle(&self, origin: &str) -> Option<Sender> {
+        let mut idle = self.idle.lock().ok()?;
+        let senders = idle.get_mut(origin)?;
+        senders.retain(|s| !s.is_closed());
+        let ready = senders.iter().position(|s| s.is_ready())?;
+        Some(senders.swap_remove(ready))
+    }
+
+    fn give_back(&self, origin: String, sender: Sender) {
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.entry(origin).or_default().push(sender);
+        }
+    }
+
+    /// Sends `request` (absolute URI) over an idle or a new connection; the
+    /// response body streams with the between-bytes timeout applied.
+    pub async fn send(
+        &self,
+        mut request: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+    ) -> Result<http::Response<WasiBody>, HttpError> {
+        let timeout = |pick: fn(&RequestOptions) -> Option<Duration>| options.as_ref().and_then(pick).unwrap_or(DEFAULT_TIMEOUT);
+        let (connect_timeout, first_byte, between_bytes) =
+            (timeout(|o| o.connect_timeout), timeout(|o| o.first_byte_timeout), timeout(|o| o.between_bytes_timeout));
+        let uri = request.uri();
+        let tls = uri.scheme() == Some(&Scheme::HTTPS);
+        let authority = uri.authority().ok_or(HttpError::HttpRequestUriInvalid)?;
+        let host_port = match authority.port() {
+            Some(_) => authority.to_string(),
+            None => format!("{authority}:{}", if tls { 443 } else { 80 }),
+        };
+        let origin = format!("{}://{host_port}", if tls { "https" } else { "http" });
+        let mut sender = match self.take_idle(&origin) {
+            Some(sender) => sender,
+            None => {
+                let sender = connect(&host_port, tls, connect_timeout).await?;
+                self.opened.fetch_add(1, Ordering::Relaxed);
+                sender
+            }
+        };
+        // On the wire the request line carries only the path (no proxy).
+        let path = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        *request.uri_mut() = http::Uri::builder().path_and_query(path).build().map_err(|_| HttpError::HttpRequestUriInvalid)?;
+        let response = tokio::time::timeout(first_byte, sender.send_request(request))
+            .await
+            .map_err(|_| HttpError::ConnectionReadTimeout)?
+            .map_err(HttpError::from)?;
+        self.give_back(origin, sender);
+        Ok(response.map(|incoming| TimedBody::new(incoming, between_bytes).boxed_unsync()))
+    }
+}
+
+/// Opens a connection (TCP, then TLS for https) and starts driving it.
+async fn connect(host_port: &str, tls: bool, timeout: Duration) -> Result<Sender, HttpError> {
+    let tcp = match tokio::time::timeout(timeout, TcpStream::connect(host_port)).await {
+        Ok(stream) => stream.map_err(HttpError::Connect)?,
+        Err(_) => return Err(HttpError::ConnectionTimeout),
+    };
+    let _ = tcp.set_nodelay(true);
+    let handshake = async {
+        if tls {
+            let name = server_name(host_port).map_err(|_| HttpError::HttpRequestUriInvalid)?;
+            let stream = tls_connector().connect(name, tcp).await.map_err(HttpError::Tls)?;
+            handshake(stream).await
+        } else {
+            handshake(tcp).await
+        }
+    };
+    tokio::time::timeout(timeout, handshake).await.map_err(|_| HttpError::ConnectionTimeout)?
+}
+
+async fn handshake<S>(stream: S) -> Result<Sender, HttpError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    // The connection runs until its last sender is dropped (the pool's, with the store).
+    tokio::spawn(connection);
+    Ok(sender)
+}
+
+fn tls_connector() -> tokio_rustls::TlsConnector {
+    static CONFIG: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
+    let config = CONFIG.get_or_init(|| {
+        let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.into() };
+        Arc::new(rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth())
+    });
+    tokio_rustls::TlsConnector::from(config.clone())
+}
+
+/// The TLS server name of `host:port` (an IP literal, bracketed for IPv6, or a DNS name).
+fn server_name(host_port: &str) -> Result<rustls::pki_types::ServerName<'static>, rustls::pki_types::InvalidDnsNameError> {
+    use rustls::pki_types::ServerName;
+    if let Ok(addr) = host_port.parse::<std::net::SocketAddr>() {
+        return Ok(ServerName::from(addr.ip()));
+    }
+    let host = host_port.rsplit_once(':').map(|(host, _)| host).unwrap_or(host_port);
+    Ok(ServerName::try_from(host)?.to_owned())
+}
+
+/// A response body that fails when no byte arrived for `between_bytes`.
+struct TimedBody {
+    incoming: hyper::body::Incoming,
+    timer: Pin<Box<tokio::time::Sleep>>,
+    between_bytes: Duration,
+}
+
+impl TimedBody {
+    fn new(incoming: hyper::body::Incoming, between_bytes: Duration) -> Self {
+        TimedBody { incoming, timer: Box::pin(tokio::time::sleep(between_bytes)), between_bytes }
+    }
+}
+
+impl http_body::Body for TimedBody {
+    type Data = Bytes;
+    type Error = HttpError;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<http_body::Frame<Bytes>, HttpError>>> {
+        match Pin::new(&mut self.incoming).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                let deadline = tokio::time::Instant::now() + self.between_bytes;
+                self.timer.as_mut().reset(deadline);
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(Some(Err(err))) => Poll::Ready(Some(Err(if err.is_timeout() { HttpError::HttpResponseTimeout } else { err.into() }))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => match self.timer.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Some(Err(HttpError::ConnectionReadTimeout))),
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.incoming.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.incoming.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::server_name;
+
+    #[test]
+    fn server_names_of_hosts_and_ip_literals() {
+        use rustls::pki_types::ServerName;
+        assert_eq!(server_name("api.github.com:443").unwrap(), ServerName::try_from("api.github.com").unwrap());
+        assert_eq!(server_name("127.0.0.1:8443").unwrap(), ServerName::from(std::net::Ipv4Addr::LOCALHOST));
+        assert_eq!(server_name("[::1]:443").unwrap(), ServerName::from(std::net::Ipv6Addr::LOCALHOST));
+        assert!(server_name("bad host:443").is_err());
+    }
+}
