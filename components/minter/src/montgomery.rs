@@ -32,6 +32,8 @@ pub struct Modulus {
     n0inv: u32,
     /// R² mod n, to enter the Montgomery domain.
     r2: Zeroizing<Vec<u32>>,
+    /// Bit length of n (public: the key size).
+    bits: usize,
     bytes: usize,
 }
 
@@ -83,7 +85,8 @@ impl Modulus {
     pub fn new(n_be: &[u8]) -> Option<Modulus> {
         let start = n_be.iter().position(|b| *b != 0)?;
         let n_be = &n_be[start..];
-        let len = (8 * n_be.len()).div_ceil(BITS as usize);
+        let bits = 8 * n_be.len() - n_be[0].leading_zeros() as usize;
+        let len = bits.div_ceil(BITS as usize);
         let n = limbs_from_be(n_be, len)?;
         if n[0] & 1 == 0 || (len == 1 && n[0] == 1) {
             return None;
@@ -94,7 +97,7 @@ impl Modulus {
             inv = inv.wrapping_mul(2u32.wrapping_sub(n[0].wrapping_mul(inv)));
         }
         let n_rev = Zeroizing::new(n.iter().rev().copied().collect());
-        let mut modulus = Modulus { n, n_rev, n0inv: inv.wrapping_neg() & MASK, r2: Zeroizing::new(vec![0; len]), bytes: n_be.len() };
+        let mut modulus = Modulus { n, n_rev, n0inv: inv.wrapping_neg() & MASK, r2: Zeroizing::new(vec![0; len]), bits, bytes: n_be.len() };
         modulus.r2 = modulus.r_squared();
         Some(modulus)
     }
@@ -103,23 +106,44 @@ impl Modulus {
         self.n.len()
     }
 
-    /// R² mod n by doubling 1 (2·28·len times, each reduced with a masked subtraction).
+    /// R² mod n, without dividing: R mod n (the Montgomery form of 1) by doubling
+    /// 2^(bits−1), 2·R mod n (the form of 2) by one more doubling, then 2^(28·len)
+    /// by square-and-multiply in the domain, whose form 2^(28·len)·R is R².
+    /// The exponent 28·len is public; the doublings are masked.
     fn r_squared(&self) -> Zeroizing<Vec<u32>> {
-        let len = self.len();
+        let (len, bits) = (self.len(), self.bits);
         let mut x = Zeroizing::new(vec![0u32; len]);
-        let mut reduced = Zeroizing::new(vec![0u32; len]);
-        x[0] = 1;
-        for _ in 0..2 * BITS as usize * len {
-            let mut carry = 0u32;
-            for limb in x.iter_mut() {
-                let doubled = (*limb << 1) | carry;
-                carry = doubled >> BITS;
-                *limb = doubled & MASK;
+        x[(bits - 1) / BITS as usize] = 1 << ((bits - 1) % BITS as usize);
+        let mut scratch = Zeroizing::new(vec![0u32; 2 * len]);
+        let mut other = Zeroizing::new(vec![0u32; len]);
+        for _ in bits - 1..BITS as usize * len {
+            self.double(&mut x, &mut other);
+        }
+        let one = x.clone();
+        let mut two = one.clone();
+        self.double(&mut two, &mut other);
+        let exponent = BITS as usize * len;
+        for bit in (0..usize::BITS - exponent.leading_zeros()).rev() {
+            self.mul(&x, &x, &mut scratch, &mut other);
+            std::mem::swap(&mut x, &mut other);
+            if exponent >> bit & 1 == 1 {
+                self.mul(&x, &two, &mut scratch, &mut other);
+                std::mem::swap(&mut x, &mut other);
             }
-            self.subtract_if_not_below(&x, carry, &mut reduced);
-            x.copy_from_slice(&reduced);
         }
         x
+    }
+
+    /// x = 2x mod n for x < n (`other` is scratch).
+    fn double(&self, x: &mut Zeroizing<Vec<u32>>, other: &mut Zeroizing<Vec<u32>>) {
+        let mut carry = 0u32;
+        for limb in x.iter_mut() {
+            let doubled = (*limb << 1) | carry;
+            carry = doubled >> BITS;
+            *limb = doubled & MASK;
+        }
+        self.subtract_if_not_below(x, carry, other);
+        std::mem::swap(x, other);
     }
 
     /// out = t − n when `top·R + t ≥ n`, else t, without branching on the values.
@@ -137,7 +161,9 @@ impl Modulus {
         }
     }
 
-    /// out = a·b·R⁻¹ mod n for a, b < n. `scratch` holds `2·len` limbs.
+    /// out = a·b·R⁻¹ mod n for a, b < n, by product scanning: column k of a·b plus
+    /// column k of m·n, where m is chosen limb by limb so that the low `len` columns
+    /// vanish; the high `len` columns are the result. `scratch` holds `2·len` limbs.
     fn mul(&self, a: &[u32], b: &[u32], scratch: &mut [u32], out: &mut [u32]) {
         let (n, n_rev, len) = (&self.n[..], &self.n_rev[..], self.len());
         let (a, b, out) = (&a[..len], &b[..len], &mut out[..len]);
@@ -244,11 +270,16 @@ fn column(x: &[u32], y: &[u32], p: &[u32], q: &[u32]) -> u64 {
         let acc = i64x2_add(acc, u64x2_extmul_low_u32x4(pv, qv));
         i64x2_add(acc, u64x2_extmul_high_u32x4(pv, qv))
     };
-    // Eight limbs per iteration: wasmtime checks its deadline (epoch) at every loop
-    // header, so fewer, longer iterations cost less.
+    // Sixteen limbs per iteration, then straight-line code for the rest: wasmtime
+    // checks its deadline (epoch) at every loop header, so few, long iterations
+    // cost less.
     let mut acc = u64x2_splat(0);
     let mut at = 0;
-    while at + 8 <= len {
+    while at + 16 <= len {
+        acc = step(step(step(step(acc, at), at + 4), at + 8), at + 12);
+        at += 16;
+    }
+    if at + 8 <= len {
         acc = step(step(acc, at), at + 4);
         at += 8;
     }
@@ -257,8 +288,15 @@ fn column(x: &[u32], y: &[u32], p: &[u32], q: &[u32]) -> u64 {
         at += 4;
     }
     let mut sum = u64x2_extract_lane::<0>(acc) + u64x2_extract_lane::<1>(acc);
-    for i in at..len {
-        sum += u64::from(x[i]) * u64::from(y[i]) + u64::from(p[i]) * u64::from(q[i]);
+    let scalar = |i: usize| u64::from(x[i]) * u64::from(y[i]) + u64::from(p[i]) * u64::from(q[i]);
+    if at < len {
+        sum += scalar(at);
+    }
+    if at + 1 < len {
+        sum += scalar(at + 1);
+    }
+    if at + 2 < len {
+        sum += scalar(at + 2);
     }
     sum
 }
@@ -303,7 +341,7 @@ mod tests {
             }
             r
         }
-        for n in [3u64, 0xffff_fffb, 0xffff_ffff_ffff_ffc5, 0x1000_0001, (1 << 56) + 1] {
+        for n in [3u64, 0xffff_fffb, 0xffff_ffff_ffff_ffc5, 0x1000_0001, 0x0100_0001, 0x0fff_ffff, (1 << 56) + 1, (1 << 56) - 1] {
             let modulus = Modulus::new(&n.to_be_bytes()).unwrap();
             for (b, e) in [(0u64, 0u64), (1, 5), (2, 10), (n - 1, 3), (12345678901, 0xfedcba98), (n / 3, u64::MAX)] {
                 let got = modulus.pow(&(b % n).to_be_bytes(), &e.to_be_bytes()).unwrap();
