@@ -9,6 +9,8 @@
 //! where the time goes, and checks the targets. Writes docs/benchmark.md and,
 //! with the bench's Python, docs/benchmark.png.
 
+mod signature;
+
 use raxx_fakes::World;
 use raxx_host::policy::PolicyFiles;
 use raxx_host::runtime::Runtime;
@@ -69,6 +71,22 @@ struct Row {
     reference_ms: Option<f64>,
     library_ms: f64,
     split: String,
+}
+
+/// The RS256 signature alone, in wasm and natively (when `scripts/bench` built the example).
+fn signature_section(key: &raxx_fakes::AppKey) -> String {
+    let mut md = String::from("\n## The RS256 signature alone (2048-bit key, medians)\n\n");
+    md.push_str("The example `components/minter/examples/sign_bench.rs`, built for wasm32-wasip2 and run inside wasmtime with the host's engine\nsettings (epoch deadline checks on), and built natively.\n\n");
+    md.push_str("| where | this component's signer | the `rsa` crate's signer | parse the PEM |\n|---|---|---|---|\n");
+    let rows = [("wasm (wasmtime)", signature::in_wasm(key)), ("native", signature::native(key))];
+    for (label, timings) in rows {
+        match timings {
+            Some(t) => md.push_str(&format!("| {label} | {:.2} ms | {:.2} ms | {:.2} ms |\n", t.raxx, t.rsa_crate, t.parse)),
+            None => md.push_str(&format!("| {label} | not built (run scripts/bench) | | |\n")),
+        }
+    }
+    print!("{md}");
+    md
 }
 
 fn main() {
@@ -168,6 +186,7 @@ fn main() {
     for r in &rows {
         md.push_str(&format!("- {} ms latency: {}\n", r.latency_ms, r.split));
     }
+    md.push_str(&signature_section(&keys[0]));
     md.push_str("\n## Targets\n\n");
     for (what, ok) in &checks {
         md.push_str(&format!("- {} {what}\n", if *ok { "✓" } else { "✗" }));

@@ -1,0 +1,41 @@
+//! Times the App JWT's RS256 signature: this crate's signer against the `rsa`
+//! crate's, on the key read from stdin. Built for wasm32-wasip2 by
+//! `scripts/build` and run inside wasmtime by `scripts/bench` (which also runs
+//! the native numbers); prints one JSON line of medians in milliseconds.
+
+use rsa::signature::{SignatureEncoding, Signer};
+use std::io::Read;
+use std::time::Instant;
+
+fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
+    let mut samples: Vec<f64> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+fn main() {
+    let mut pem = String::new();
+    if std::io::stdin().read_to_string(&mut pem).is_err() {
+        eprintln!("sign_bench: could not read the PEM from stdin");
+        std::process::exit(2);
+    }
+    let key = match raxx_minter::pem::parse_private_key(&pem) {
+        Ok(key) => key,
+        Err(e) => {
+            eprintln!("sign_bench: {e}");
+            std::process::exit(2);
+        }
+    };
+    let message = b"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJpYXQiOjE3MDAwMDAwMDAsImV4cCI6MTcwMDAwMDYwMCwiaXNzIjoxMjM0NX0";
+    let parse = median_ms(11, || drop(std::hint::black_box(raxx_minter::pem::parse_private_key(&pem))));
+    let ours = median_ms(21, || drop(std::hint::black_box(raxx_minter::signature::sign_rs256(&key, message))));
+    let signer = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(key.clone());
+    let crate_ms = median_ms(11, || drop(std::hint::black_box(signer.sign(message).to_vec())));
+    println!("{{\"parse_ms\":{parse:.3},\"raxx_ms\":{ours:.3},\"rsa_crate_ms\":{crate_ms:.3}}}");
+}
