@@ -22,6 +22,9 @@ const BITS: u32 = 28;
 const MASK: u32 = (1 << BITS) - 1;
 /// Window width of the secret exponentiation.
 const WINDOW: u32 = 4;
+/// A column sums up to 2·len products of < 2^56 plus a carry of < 2^36, which a
+/// u64 holds for len ≤ 127 (moduli up to 3556 bits; RSA-4096's primes need 74).
+const MAX_LIMBS: usize = 127;
 
 /// An odd modulus prepared for Montgomery arithmetic, R = 2^(28·len).
 pub struct Modulus {
@@ -57,8 +60,11 @@ fn limbs_from_be(bytes: &[u8], len: usize) -> Option<Zeroizing<Vec<u32>>> {
             filled -= BITS;
         }
     }
-    if acc != 0 {
-        *limbs.get_mut(index)? = acc as u32;
+    // Whether a slot is left depends only on the lengths, never on the value.
+    match limbs.get_mut(index) {
+        Some(slot) => *slot = acc as u32,
+        None if acc == 0 => {}
+        None => return None,
     }
     Some(limbs)
 }
@@ -81,14 +87,14 @@ fn be_from_limbs(limbs: &[u32], len: usize) -> Zeroizing<Vec<u8>> {
 }
 
 impl Modulus {
-    /// `n` (big-endian, odd, > 1). `None` otherwise.
+    /// `n` (big-endian, odd, > 1, at most 3556 bits). `None` otherwise.
     pub fn new(n_be: &[u8]) -> Option<Modulus> {
         let start = n_be.iter().position(|b| *b != 0)?;
         let n_be = &n_be[start..];
         let bits = 8 * n_be.len() - n_be[0].leading_zeros() as usize;
         let len = bits.div_ceil(BITS as usize);
         let n = limbs_from_be(n_be, len)?;
-        if n[0] & 1 == 0 || (len == 1 && n[0] == 1) {
+        if n[0] & 1 == 0 || (len == 1 && n[0] == 1) || len > MAX_LIMBS {
             return None;
         }
         // Newton's iteration doubles the correct low bits each step: 1 → 32 in 5.
@@ -119,8 +125,7 @@ impl Modulus {
         for _ in bits - 1..BITS as usize * len {
             self.double(&mut x, &mut other);
         }
-        let one = x.clone();
-        let mut two = one.clone();
+        let mut two = x.clone();
         self.double(&mut two, &mut other);
         let exponent = BITS as usize * len;
         for bit in (0..usize::BITS - exponent.leading_zeros()).rev() {
@@ -237,8 +242,8 @@ impl Modulus {
     }
 }
 
-/// Σ x[i]·y[i] + p[i]·q[i]: one column of both products. At most 2·74 products
-/// of < 2^56 each, so the u64 cannot overflow.
+/// Σ x[i]·y[i] + p[i]·q[i]: one column of both products. At most 2·MAX_LIMBS
+/// products of < 2^56 each, so the u64 cannot overflow.
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 #[inline(always)]
 fn column(x: &[u32], y: &[u32], p: &[u32], q: &[u32]) -> u64 {
@@ -357,5 +362,9 @@ mod tests {
         assert!(Modulus::new(&[0, 0]).is_none());
         assert!(Modulus::new(&[]).is_none());
         assert!(Modulus::new(&[1]).is_none());
+        let mut big = vec![0xffu8; 3556 / 8 + 1];
+        assert!(Modulus::new(&big).is_none(), "3560 bits would overflow a column");
+        big[0] = 0x0f;
+        assert!(Modulus::new(&big).is_some(), "3556 bits fit");
     }
 }
