@@ -8,6 +8,13 @@
 //! never waited for (a new connection is opened instead). The pool belongs to
 //! one store, so nothing outlives the call that made it. TLS is as in
 //! `wasmtime-wasi-http`: rustls with the webpki roots.
+//!
+//! A mint always talks to Infisical first and GitHub last, so a pool can be
+//! told to *pre-connect*: when the call's first request starts, the other
+//! allowed origins are connected to in the background, and the TCP and TLS
+//! handshakes with GitHub overlap Infisical's round trips instead of following
+//! them. A request that finds its origin still connecting waits for that
+//! connection rather than opening a second one.
 
 use bytes::Bytes;
 use http::uri::Scheme;
@@ -28,15 +35,77 @@ use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody};
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 
 type Sender = SendRequest<WasiBody>;
+type Connecting = tokio::sync::oneshot::Receiver<Result<Sender, HttpError>>;
+
+/// Where to connect: `host:port` (IPv6 bracketed) and whether with TLS.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub host_port: String,
+    pub tls: bool,
+}
+
+impl Target {
+    pub fn new(host: &str, port: u16, tls: bool) -> Target {
+        let host = host.to_ascii_lowercase();
+        let host_port = if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
+        Target { host_port, tls }
+    }
+
+    fn from_uri(uri: &http::Uri) -> Option<Target> {
+        let tls = uri.scheme() == Some(&Scheme::HTTPS);
+        let host = uri.host()?.trim_start_matches('[').trim_end_matches(']');
+        Some(Target::new(host, uri.port_u16().unwrap_or(if tls { 443 } else { 80 }), tls))
+    }
+
+    /// The pool's key: `scheme://host:port`.
+    fn origin(&self) -> String {
+        format!("{}://{}", if self.tls { "https" } else { "http" }, self.host_port)
+    }
+}
 
 /// The idle connections of one store, by origin (`scheme://host:port`).
 #[derive(Clone, Default)]
 pub struct Pool {
     idle: Arc<Mutex<HashMap<String, Vec<Sender>>>>,
+    connecting: Arc<Mutex<HashMap<String, Connecting>>>,
+    preconnect: Arc<Mutex<Vec<Target>>>,
     opened: Arc<AtomicUsize>,
 }
 
 impl Pool {
+    /// Connects to `targets` in the background when the first request starts
+    /// (skipping that request's own origin).
+    pub fn preconnect(&self, targets: Vec<Target>) {
+        if let Ok(mut pending) = self.preconnect.lock() {
+            *pending = targets;
+        }
+    }
+
+    fn start_preconnects(&self, first: &Target, connect_timeout: Duration) {
+        let targets = self.preconnect.lock().map(|mut t| std::mem::take(&mut *t)).unwrap_or_default();
+        for target in targets.into_iter().filter(|t| t != first) {
+            let (done, connecting) = tokio::sync::oneshot::channel();
+            if let Ok(mut map) = self.connecting.lock() {
+                map.insert(target.origin(), connecting);
+            }
+            let opened = self.opened.clone();
+            tokio::spawn(async move {
+                let result = connect(&target.host_port, target.tls, connect_timeout).await;
+                if result.is_ok() {
+                    opened.fetch_add(1, Ordering::Relaxed);
+                }
+                let _ = done.send(result);
+            });
+        }
+    }
+
+    /// The connection being opened in the background to `origin`, once it is up
+    /// or has failed (its error is this request's: trying again at once would
+    /// only double the wait on a host that does not answer).
+    async fn await_connecting(&self, origin: &str) -> Option<Result<Sender, HttpError>> {
+        let connecting = self.connecting.lock().ok()?.remove(origin)?;
+        connecting.await.ok()
+    }
     /// How many connections were opened so far.
     pub fn opened(&self) -> usize {
         self.opened.load(Ordering::Relaxed)
@@ -67,21 +136,19 @@ impl Pool {
         let timeout = |pick: fn(&RequestOptions) -> Option<Duration>| options.as_ref().and_then(pick).unwrap_or(DEFAULT_TIMEOUT);
         let (connect_timeout, first_byte, between_bytes) =
             (timeout(|o| o.connect_timeout), timeout(|o| o.first_byte_timeout), timeout(|o| o.between_bytes_timeout));
-        let uri = request.uri();
-        let tls = uri.scheme() == Some(&Scheme::HTTPS);
-        let authority = uri.authority().ok_or(HttpError::HttpRequestUriInvalid)?;
-        let host_port = match authority.port() {
-            Some(_) => authority.to_string(),
-            None => format!("{authority}:{}", if tls { 443 } else { 80 }),
-        };
-        let origin = format!("{}://{host_port}", if tls { "https" } else { "http" });
+        let target = Target::from_uri(request.uri()).ok_or(HttpError::HttpRequestUriInvalid)?;
+        let origin = target.origin();
+        self.start_preconnects(&target, connect_timeout);
         let mut sender = match self.take_idle(&origin) {
             Some(sender) => sender,
-            None => {
-                let sender = connect(&host_port, tls, connect_timeout).await?;
-                self.opened.fetch_add(1, Ordering::Relaxed);
-                sender
-            }
+            None => match self.await_connecting(&origin).await {
+                Some(connected) => connected?,
+                None => {
+                    let sender = connect(&target.host_port, target.tls, connect_timeout).await?;
+                    self.opened.fetch_add(1, Ordering::Relaxed);
+                    sender
+                }
+            },
         };
         // On the wire the request line carries only the path (no proxy).
         let path = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
@@ -196,5 +263,15 @@ mod tests {
         assert_eq!(server_name("127.0.0.1:8443").unwrap(), ServerName::from(std::net::Ipv4Addr::LOCALHOST));
         assert_eq!(server_name("[::1]:443").unwrap(), ServerName::from(std::net::Ipv6Addr::LOCALHOST));
         assert!(server_name("bad host:443").is_err());
+    }
+
+    #[test]
+    fn targets_normalise_to_one_origin_key() {
+        use super::Target;
+        let uri = |u: &str| Target::from_uri(&u.parse().unwrap()).unwrap();
+        assert_eq!(uri("https://API.GitHub.com/app").origin(), "https://api.github.com:443");
+        assert_eq!(uri("http://127.0.0.1:8080/x").origin(), "http://127.0.0.1:8080");
+        assert_eq!(uri("http://[::1]:9/x").host_port, "[::1]:9");
+        assert_eq!(Target::new("::1", 9, false), uri("http://[::1]:9/y"));
     }
 }

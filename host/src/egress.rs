@@ -6,7 +6,7 @@
 //! (never a header the guest controls; guests cannot set `Host`). `https` is
 //! required, except plain `http` to loopback addresses (local fakes, tests).
 
-use crate::connections::Pool;
+use crate::connections::{Pool, Target};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use wasmtime_wasi_http::p2::bindings::http::types::ErrorCode;
@@ -121,6 +121,13 @@ impl EgressHooks {
     /// Connections opened so far (each kept for the next request to its origin).
     pub fn connections(&self) -> usize {
         self.pool.opened()
+    }
+
+    /// For calls that use every allowed origin (a mint: Infisical, then GitHub):
+    /// the first request starts connecting to the others in the background.
+    pub fn preconnect_all(&self) {
+        let targets = self.allowlist.origins().iter().map(|o| Target::new(&o.host, o.port, o.https)).collect();
+        self.pool.preconnect(targets);
     }
 
     /// Destinations refused so far (for the host's own messages and tests).

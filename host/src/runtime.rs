@@ -170,13 +170,19 @@ impl Runtime {
     }
 
     /// Runs one export in a fresh, locked-down instance that may reach
-    /// `allowlist`. A trap becomes an error saying what stopped it.
+    /// `allowlist`. A trap becomes an error saying what stopped it. With
+    /// `preconnect`, the first request starts connecting to the other allowed
+    /// origins (for calls that use them all, Infisical then GitHub).
     fn call<R>(
         &self,
         allowlist: &Allowlist,
+        preconnect: bool,
         export: impl FnOnce(&Guest, &mut Store<State>) -> wasmtime::Result<R>,
     ) -> Result<(R, Store<State>)> {
         let mut store = self.store(Arc::new(allowlist.clone()));
+        if preconnect {
+            store.data().hooks.preconnect_all();
+        }
         let minter = self.pre.instantiate(&mut store).map_err(anyhow::Error::from).context("instantiating the minter component")?;
         let result = export(minter.raxx_identity_identity(), &mut store).map_err(|e| explain_trap(e, self.deadline))?;
         Ok((result, store))
@@ -185,38 +191,38 @@ impl Runtime {
     /// Mints in a fresh instance. `Err` means the component trapped or could
     /// not run (a bug); failures the component reports are in `Outcome::result`.
     pub fn mint(&self, settings: &Settings, policy: &PolicyDocuments, request: &MintRequest) -> Result<Outcome> {
-        let (result, store) = self.call(&settings.allowlist, |g, s| g.call_mint(s, &settings.wit, policy, request))?;
+        let (result, store) = self.call(&settings.allowlist, true, |g, s| g.call_mint(s, &settings.wit, policy, request))?;
         let hooks = &store.data().hooks;
         Ok(Outcome { result, denied: hooks.denied(), requests: hooks.timings(), connections: hooks.connections() })
     }
 
     /// Resolves a request against the policy. No network: nothing is allowed out.
     pub fn resolve(&self, policy: &PolicyDocuments, request: &MintRequest) -> Result<Result<Resolution, MintError>> {
-        Ok(self.call(&Allowlist::default(), |g, s| g.call_resolve(s, policy, request))?.0)
+        Ok(self.call(&Allowlist::default(), false, |g, s| g.call_resolve(s, policy, request))?.0)
     }
 
     /// Asks the component's fallback rule. No network.
     pub fn decide_fallback(&self, policy: &PolicyDocuments, request: &FallbackRequest) -> Result<Result<FallbackDecision, MintError>> {
-        Ok(self.call(&Allowlist::default(), |g, s| g.call_decide_fallback(s, policy, request))?.0)
+        Ok(self.call(&Allowlist::default(), false, |g, s| g.call_decide_fallback(s, policy, request))?.0)
     }
 
     /// The bots the policy knows. No network.
     pub fn bots(&self, policy: &PolicyDocuments) -> Result<Result<Vec<String>, MintError>> {
-        Ok(self.call(&Allowlist::default(), |g, s| g.call_bots(s, policy))?.0)
+        Ok(self.call(&Allowlist::default(), false, |g, s| g.call_bots(s, policy))?.0)
     }
 
     /// The smoke test of one bot.
     pub fn verify(&self, settings: &Settings, policy: &PolicyDocuments, bot: &str) -> Result<Result<Verification, MintError>> {
-        Ok(self.call(&settings.allowlist, |g, s| g.call_verify(s, &settings.wit, policy, bot))?.0)
+        Ok(self.call(&settings.allowlist, true, |g, s| g.call_verify(s, &settings.wit, policy, bot))?.0)
     }
 
     /// The id of the user `{bot}[bot]`.
     pub fn bot_user_id(&self, settings: &Settings, policy: &PolicyDocuments, bot: &str) -> Result<Result<u64, MintError>> {
-        Ok(self.call(&settings.allowlist, |g, s| g.call_bot_user_id(s, &settings.wit, policy, bot))?.0)
+        Ok(self.call(&settings.allowlist, false, |g, s| g.call_bot_user_id(s, &settings.wit, policy, bot))?.0)
     }
 
     /// Revokes an installation token at GitHub.
     pub fn revoke(&self, settings: &Settings, token: &str) -> Result<Result<(), ServiceFailure>> {
-        Ok(self.call(&settings.allowlist, |g, s| g.call_revoke(s, &settings.wit, token))?.0)
+        Ok(self.call(&settings.allowlist, false, |g, s| g.call_revoke(s, &settings.wit, token))?.0)
     }
 }

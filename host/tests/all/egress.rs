@@ -83,6 +83,28 @@ fn a_mint_opens_one_connection_per_service_and_reuses_it() {
 }
 
 #[test]
+fn a_mint_connects_to_github_while_infisical_answers() {
+    let world = World::start_with_keys(raxx_fakes::world::shared_keys());
+    // 20 ms per answer: the background connection has Infisical's two round trips to open.
+    world.set_latency(std::time::Duration::from_millis(20));
+    world.infisical.remove_folder(raxx_fakes::world::ENVIRONMENT, &raxx_fakes::world::folder("raxx-dev-bot"));
+    let runtime = Runtime::load(&component_path(), Some(&cache_dir())).unwrap();
+    let outcome = runtime.mint(&settings(&world), &policy(), &request("raxx-dev-bot")).unwrap();
+    assert!(matches!(outcome.result, Err(MintError::Vault(_))), "{:?}", outcome.result);
+    assert_eq!(world.connections(), (1, 1), "GitHub was connected to before Infisical failed");
+    assert!(world.github.requests().is_empty(), "but never asked anything");
+}
+
+#[test]
+fn calls_without_the_vault_do_not_preconnect() {
+    let world = World::start_with_keys(raxx_fakes::world::shared_keys());
+    let runtime = Runtime::load(&component_path(), Some(&cache_dir())).unwrap();
+    let outcome = runtime.revoke(&settings(&world), "ghs_notatoken").unwrap();
+    assert!(outcome.is_err(), "an unknown token is refused");
+    assert_eq!(world.connections(), (0, 1), "revoking talks to GitHub only");
+}
+
+#[test]
 fn the_component_imports_only_standard_wasi_and_exports_identity() {
     let engine = wasmtime::Engine::default();
     let component = wasmtime::component::Component::from_file(&engine, component_path()).unwrap();
