@@ -12,12 +12,12 @@ results = json.load(open(sys.argv[1]))
 rows = results["rows"]
 labels = ["raxx-host (new process)", "reference (Python)", "library (one process)"]
 keys = ["cli_ms", "reference_ms", "library_ms"]
-fig, ax = plt.subplots(figsize=(8, 4.5))
+fig, ax = plt.subplots(figsize=(9, 4.8))
 width = 0.8 / len(rows)
 for i, row in enumerate(rows):
     xs = [k + i * width for k in range(len(keys))]
     values = [row[k] for k in keys]
-    bars = ax.bar(xs, values, width, label=f"{row['latency_ms']} ms per request")
+    bars = ax.bar(xs, values, width, label=row["label"])
     ax.bar_label(bars, labels=[f"{v:.1f}" for v in values], fontsize=8)
 ax.set_xticks([k + width * (len(rows) - 1) / 2 for k in range(len(keys))], labels)
 ax.set_ylabel("median wall time per mint (ms)")

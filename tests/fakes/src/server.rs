@@ -78,6 +78,7 @@ pub struct Server {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
     latency_ms: Arc<AtomicU64>,
+    connect_latency_ms: Arc<AtomicU64>,
     connections: Arc<AtomicUsize>,
 }
 
@@ -91,25 +92,35 @@ impl Server {
         let stop = Arc::new(AtomicBool::new(false));
         let stop_flag = stop.clone();
         let latency_ms = Arc::new(AtomicU64::new(0));
+        let connect_latency_ms = Arc::new(AtomicU64::new(0));
         let connections = Arc::new(AtomicUsize::new(0));
-        let (latency, accepted) = (latency_ms.clone(), connections.clone());
+        let (latency, setup, accepted) = (latency_ms.clone(), connect_latency_ms.clone(), connections.clone());
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 if stop_flag.load(Ordering::SeqCst) {
                     break;
                 }
                 let Ok(conn) = conn else { continue };
+                let accepted_at = std::time::Instant::now();
                 accepted.fetch_add(1, Ordering::SeqCst);
                 let (handler, latency) = (handler.clone(), latency.clone());
-                std::thread::spawn(move || serve(conn, &handler, &latency));
+                let usable_at = accepted_at + Duration::from_millis(setup.load(Ordering::SeqCst));
+                std::thread::spawn(move || serve(conn, &handler, &latency, usable_at));
             }
         });
-        Ok(Server { addr, stop, latency_ms, connections })
+        Ok(Server { addr, stop, latency_ms, connect_latency_ms, connections })
     }
 
     /// Adds this much delay before every answer (a network round trip, for benchmarks).
     pub fn set_latency(&self, latency: Duration) {
         self.latency_ms.store(latency.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    /// Makes a new connection usable only this long after it was accepted, as the
+    /// TCP (and TLS) handshakes of a real network would: its first request waits
+    /// out what is left. A connection opened early has nothing left to wait.
+    pub fn set_connect_latency(&self, latency: Duration) {
+        self.connect_latency_ms.store(latency.as_millis() as u64, Ordering::SeqCst);
     }
 
     /// Connections accepted so far.
@@ -135,12 +146,13 @@ impl Drop for Server {
     }
 }
 
-fn serve(conn: TcpStream, handler: &Handler, latency_ms: &AtomicU64) {
+fn serve(conn: TcpStream, handler: &Handler, latency_ms: &AtomicU64, usable_at: std::time::Instant) {
     let _ = conn.set_read_timeout(Some(KEEP_ALIVE));
     let _ = conn.set_nodelay(true);
     let Ok(read_half) = conn.try_clone() else { return };
     let mut reader = BufReader::new(read_half);
     while let Some(request) = read_request(&mut reader) {
+        std::thread::sleep(usable_at.saturating_duration_since(std::time::Instant::now()));
         let latency = Duration::from_millis(latency_ms.load(Ordering::SeqCst));
         if !latency.is_zero() {
             std::thread::sleep(latency);

@@ -109,6 +109,13 @@ impl World {
         self.github_server.set_latency(latency);
     }
 
+    /// Makes every new connection to either service usable only `latency` after
+    /// it was accepted (the handshakes of a real network).
+    pub fn set_connect_latency(&self, latency: std::time::Duration) {
+        self.infisical_server.set_connect_latency(latency);
+        self.github_server.set_connect_latency(latency);
+    }
+
     /// Connections each service accepted so far: (Infisical, GitHub).
     pub fn connections(&self) -> (usize, usize) {
         (self.infisical_server.connections(), self.github_server.connections())
