@@ -22,6 +22,6 @@ for i, row in enumerate(rows):
 ax.set_xticks([k + width * (len(rows) - 1) / 2 for k in range(len(keys))], labels)
 ax.set_ylabel("median wall time per mint (ms)")
 ax.set_title("One mint: Infisical login → list secrets → GitHub access_tokens (loopback fakes)")
-ax.legend()
+ax.legend(loc="upper left")
 fig.tight_layout()
 fig.savefig(sys.argv[2], dpi=110)

@@ -82,8 +82,8 @@ struct Row {
 impl Row {
     fn label(&self) -> String {
         match self.connect_ms {
-            0 => format!("{} ms", self.latency_ms),
-            c => format!("{} ms, +{c} ms per new connection", self.latency_ms),
+            0 => format!("{} ms per request", self.latency_ms),
+            c => format!("{} ms per request, +{c} ms per new connection", self.latency_ms),
         }
     }
 
