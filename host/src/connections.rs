@@ -6,8 +6,8 @@
 //! one keeps each connection after its response and hands it to the next
 //! request for the same origin, if it is idle by then; a busy or closed one is
 //! never waited for (a new connection is opened instead). The pool belongs to
-//! one store, so nothing outlives the call that made it. TLS is as in
-//! `wasmtime-wasi-http`: rustls with the webpki roots.
+//! a `Runtime` and serves all its calls; an idle connection is dropped after
+//! 30 s. TLS is as in `wasmtime-wasi-http`: rustls with the webpki roots.
 //!
 //! A mint always talks to Infisical first and GitHub last, so a pool can be
 //! told to *pre-connect*: when the call's first request starts, the other
@@ -26,7 +26,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 use wasmtime_wasi_http::io::TokioIo;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody};
@@ -63,18 +63,63 @@ impl Target {
     }
 }
 
-/// The idle connections of one store, by origin (`scheme://host:port`).
+/// An idle connection older than this is closed rather than reused: servers and
+/// middleboxes drop quiet connections, sometimes without telling.
+const MAX_IDLE: Duration = Duration::from_secs(30);
+/// Idle connections kept per origin.
+const MAX_IDLE_PER_ORIGIN: usize = 4;
+
+/// The idle keep-alive connections of one `Runtime`, by origin
+/// (`scheme://host:port`), shared by its calls: an embedding that mints
+/// repeatedly pays the TCP and TLS handshakes once, not per mint. Only the
+/// egress hooks use it, after the allowlist has judged the request.
 #[derive(Clone, Default)]
 pub struct Pool {
-    idle: Arc<Mutex<HashMap<String, Vec<Sender>>>>,
+    idle: Arc<Mutex<HashMap<String, Vec<(Sender, Instant)>>>>,
+}
+
+impl Pool {
+    /// An idle connection to `origin`, if there is one; closed and stale ones are dropped.
+    fn take_idle(&self, origin: &str) -> Option<Sender> {
+        let mut idle = self.idle.lock().ok()?;
+        let senders = idle.get_mut(origin)?;
+        senders.retain(|(s, since)| !s.is_closed() && since.elapsed() < MAX_IDLE);
+        let ready = senders.iter().position(|(s, _)| s.is_ready())?;
+        Some(senders.swap_remove(ready).0)
+    }
+
+    fn has_idle(&self, origin: &str) -> bool {
+        self.idle.lock().is_ok_and(|idle| idle.get(origin).is_some_and(|s| s.iter().any(|(s, _)| !s.is_closed())))
+    }
+
+    fn give_back(&self, origin: String, sender: Sender) {
+        if let Ok(mut idle) = self.idle.lock() {
+            let senders = idle.entry(origin).or_default();
+            senders.retain(|(s, since)| !s.is_closed() && since.elapsed() < MAX_IDLE);
+            if senders.len() < MAX_IDLE_PER_ORIGIN {
+                senders.push((sender, Instant::now()));
+            }
+        }
+    }
+}
+
+/// One call's use of the pool: what it pre-connects, what is still connecting,
+/// and how many connections it opened.
+#[derive(Clone, Default)]
+pub struct Connections {
+    pool: Pool,
     connecting: Arc<Mutex<HashMap<String, Connecting>>>,
     preconnect: Arc<Mutex<Vec<Target>>>,
     opened: Arc<AtomicUsize>,
 }
 
-impl Pool {
+impl Connections {
+    pub fn new(pool: Pool) -> Connections {
+        Connections { pool, ..Connections::default() }
+    }
+
     /// Connects to `targets` in the background when the first request starts
-    /// (skipping that request's own origin).
+    /// (skipping that request's own origin and origins with an idle connection).
     pub fn preconnect(&self, targets: Vec<Target>) {
         if let Ok(mut pending) = self.preconnect.lock() {
             *pending = targets;
@@ -83,7 +128,7 @@ impl Pool {
 
     fn start_preconnects(&self, first: &Target, connect_timeout: Duration) {
         let targets = self.preconnect.lock().map(|mut t| std::mem::take(&mut *t)).unwrap_or_default();
-        for target in targets.into_iter().filter(|t| t != first) {
+        for target in targets.into_iter().filter(|t| t != first && !self.pool.has_idle(&t.origin())) {
             let (done, connecting) = tokio::sync::oneshot::channel();
             if let Ok(mut map) = self.connecting.lock() {
                 map.insert(target.origin(), connecting);
@@ -106,24 +151,10 @@ impl Pool {
         let connecting = self.connecting.lock().ok()?.remove(origin)?;
         connecting.await.ok()
     }
-    /// How many connections were opened so far.
+
+    /// How many connections this call opened.
     pub fn opened(&self) -> usize {
         self.opened.load(Ordering::Relaxed)
-    }
-
-    /// An idle connection to `origin`, if there is one; closed ones are dropped.
-    fn take_idle(&self, origin: &str) -> Option<Sender> {
-        let mut idle = self.idle.lock().ok()?;
-        let senders = idle.get_mut(origin)?;
-        senders.retain(|s| !s.is_closed());
-        let ready = senders.iter().position(|s| s.is_ready())?;
-        Some(senders.swap_remove(ready))
-    }
-
-    fn give_back(&self, origin: String, sender: Sender) {
-        if let Ok(mut idle) = self.idle.lock() {
-            idle.entry(origin).or_default().push(sender);
-        }
     }
 
     /// Sends `request` (absolute URI) over an idle or a new connection; the
@@ -139,7 +170,7 @@ impl Pool {
         let target = Target::from_uri(request.uri()).ok_or(HttpError::HttpRequestUriInvalid)?;
         let origin = target.origin();
         self.start_preconnects(&target, connect_timeout);
-        let mut sender = match self.take_idle(&origin) {
+        let mut sender = match self.pool.take_idle(&origin) {
             Some(sender) => sender,
             None => match self.await_connecting(&origin).await {
                 Some(connected) => connected?,
@@ -157,7 +188,7 @@ impl Pool {
             .await
             .map_err(|_| HttpError::ConnectionReadTimeout)?
             .map_err(HttpError::from)?;
-        self.give_back(origin, sender);
+        self.pool.give_back(origin, sender);
         Ok(response.map(|incoming| TimedBody::new(incoming, between_bytes).boxed_unsync()))
     }
 }

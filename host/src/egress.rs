@@ -6,7 +6,7 @@
 //! (never a header the guest controls; guests cannot set `Host`). `https` is
 //! required, except plain `http` to loopback addresses (local fakes, tests).
 
-use crate::connections::{Pool, Target};
+use crate::connections::{Connections, Pool, Target};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use wasmtime_wasi_http::p2::bindings::http::types::ErrorCode;
@@ -110,24 +110,25 @@ pub struct EgressHooks {
     allowlist: Arc<Allowlist>,
     denied: Arc<Mutex<Vec<String>>>,
     timings: Arc<Mutex<Vec<RequestTiming>>>,
-    pool: Pool,
+    connections: Connections,
 }
 
 impl EgressHooks {
-    pub fn new(allowlist: Arc<Allowlist>) -> Self {
-        EgressHooks { allowlist, denied: Arc::default(), timings: Arc::default(), pool: Pool::default() }
+    /// Hooks for one call; allowed requests go out over `pool`'s connections.
+    pub fn new(allowlist: Arc<Allowlist>, pool: Pool) -> Self {
+        EgressHooks { allowlist, denied: Arc::default(), timings: Arc::default(), connections: Connections::new(pool) }
     }
 
-    /// Connections opened so far (each kept for the next request to its origin).
+    /// Connections this call opened (each kept for the next request to its origin).
     pub fn connections(&self) -> usize {
-        self.pool.opened()
+        self.connections.opened()
     }
 
     /// For calls that use every allowed origin (a mint: Infisical, then GitHub):
     /// the first request starts connecting to the others in the background.
     pub fn preconnect_all(&self) {
         let targets = self.allowlist.origins().iter().map(|o| Target::new(&o.host, o.port, o.https)).collect();
-        self.pool.preconnect(targets);
+        self.connections.preconnect(targets);
     }
 
     /// Destinations refused so far (for the host's own messages and tests).
@@ -184,10 +185,10 @@ impl WasiHttpHooks for EgressHooks {
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         }
         let label = format!("{} {}", request.method(), request.uri().path());
-        let (timings, pool) = (self.timings.clone(), self.pool.clone());
+        let (timings, connections) = (self.timings.clone(), self.connections.clone());
         Box::new(async move {
             let start = std::time::Instant::now();
-            let sent = pool.send(request, options).await;
+            let sent = connections.send(request, options).await;
             if let Ok(mut t) = timings.lock() {
                 t.push(RequestTiming { request: label, elapsed: start.elapsed() });
             }

@@ -59,13 +59,15 @@ impl WasiHttpView for State {
     }
 }
 
-/// A loaded minter component, ready to instantiate per call. Cheap to share across threads.
+/// A loaded minter component, ready to instantiate per call. Cheap to share across
+/// threads. Its calls share a pool of keep-alive connections to the allowed origins.
 pub struct Runtime {
     engine: Engine,
     pre: MinterPre<State>,
     component_sha256: String,
     source: Source,
     deadline: std::time::Duration,
+    pool: crate::connections::Pool,
 }
 
 /// What one mint call produced.
@@ -134,7 +136,7 @@ impl Runtime {
         let component_sha256 = cache::sha256_hex(wasm);
         let (component, source) = cache::load(&engine, wasm, &component_sha256, cache_dir)?;
         let pre = MinterPre::new(Self::linker(&engine)?.instantiate_pre(&component)?)?;
-        Ok(Runtime { engine, pre, component_sha256, source, deadline: deadline() })
+        Ok(Runtime { engine, pre, component_sha256, source, deadline: deadline(), pool: Default::default() })
     }
 
     fn linker(engine: &Engine) -> Result<Linker<State>> {
@@ -162,7 +164,7 @@ impl Runtime {
     fn store(&self, allowlist: Arc<Allowlist>) -> Store<State> {
         let wasi = WasiCtx::builder().allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false).build();
         let limits = StoreLimitsBuilder::new().memory_size(MEMORY_LIMIT_BYTES).instances(16).trap_on_grow_failure(true).build();
-        let state = State { wasi, http: WasiHttpCtx::new(), table: ResourceTable::new(), hooks: EgressHooks::new(allowlist), limits };
+        let state = State { wasi, http: WasiHttpCtx::new(), table: ResourceTable::new(), hooks: EgressHooks::new(allowlist, self.pool.clone()), limits };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
         store.set_epoch_deadline((self.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64);

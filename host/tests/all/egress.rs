@@ -2,7 +2,7 @@
 //! refusal names the host it refused.
 
 use crate::harness::{cache_dir, component_path};
-use raxx_fakes::World;
+use raxx_fakes::{Reply, World};
 use raxx_host::egress::{Allowlist, Origin};
 use raxx_host::runtime::Runtime;
 use raxx_host::settings::Settings;
@@ -77,9 +77,26 @@ fn a_mint_opens_one_connection_per_service_and_reuses_it() {
     assert_eq!(world.infisical.requests().len(), 2, "login, then the bot's folder");
     assert_eq!(world.connections(), (1, 1), "Infisical's two requests share one connection");
     assert_eq!(outcome.connections, 2);
-    // Connections belong to the call: the next mint opens its own.
+    // The runtime keeps them: the next mints open none.
+    for _ in 0..2 {
+        let next = runtime.mint(&settings(&world), &policy(), &request("raxx-ops-bot")).unwrap();
+        next.result.expect("mint");
+        assert_eq!(next.connections, 0);
+    }
+    assert_eq!(world.connections(), (1, 1));
+}
+
+#[test]
+fn a_kept_connection_that_dies_is_replaced() {
+    let world = World::start_with_keys(raxx_fakes::world::shared_keys());
+    let runtime = Runtime::load(&component_path(), Some(&cache_dir())).unwrap();
     runtime.mint(&settings(&world), &policy(), &request("raxx-dev-bot")).unwrap().result.expect("mint");
-    assert_eq!(world.connections(), (2, 2));
+    // The kept Infisical connection is reset under the next login; the retry opens a new one.
+    world.infisical.inject("login", vec![Reply::Reset]);
+    let outcome = runtime.mint(&settings(&world), &policy(), &request("raxx-dev-bot")).unwrap();
+    outcome.result.expect("the retry on a new connection mints");
+    assert_eq!(world.connections(), (2, 1));
+    assert_eq!(outcome.connections, 1);
 }
 
 #[test]
