@@ -9,12 +9,13 @@
 //! a `Runtime` and serves all its calls; an idle connection is dropped after
 //! 30 s. TLS is as in `wasmtime-wasi-http`: rustls with the webpki roots.
 //!
-//! A mint always talks to Infisical first and GitHub last, so a pool can be
-//! told to *pre-connect*: when the call's first request starts, the other
-//! allowed origins are connected to in the background, and the TCP and TLS
-//! handshakes with GitHub overlap Infisical's round trips instead of following
-//! them. A request that finds its origin still connecting waits for that
-//! connection rather than opening a second one.
+//! A mint always talks to Infisical first and GitHub last, so a call can ask
+//! to *pre-connect*: when its first request starts, the other allowed origins
+//! without an idle connection are connected to in the background, and the TCP
+//! and TLS handshakes with GitHub overlap Infisical's round trips instead of
+//! following them. A request that finds its origin still connecting waits for
+//! that connection rather than opening a second one; a call that ends first
+//! leaves it in the pool.
 
 use bytes::Bytes;
 use http::uri::Scheme;
@@ -133,13 +134,16 @@ impl Connections {
             if let Ok(mut map) = self.connecting.lock() {
                 map.insert(target.origin(), connecting);
             }
-            let opened = self.opened.clone();
+            let (opened, pool) = (self.opened.clone(), self.pool.clone());
             tokio::spawn(async move {
                 let result = connect(&target.host_port, target.tls, connect_timeout).await;
                 if result.is_ok() {
                     opened.fetch_add(1, Ordering::Relaxed);
                 }
-                let _ = done.send(result);
+                // Nobody asked for it (the call ended first): keep it for the next call.
+                if let Err(Ok(sender)) = done.send(result) {
+                    pool.give_back(target.origin(), sender);
+                }
             });
         }
     }
@@ -150,6 +154,17 @@ impl Connections {
     async fn await_connecting(&self, origin: &str) -> Option<Result<Sender, HttpError>> {
         let connecting = self.connecting.lock().ok()?.remove(origin)?;
         connecting.await.ok()
+    }
+
+    /// Hands connections opened in the background but never asked for (the call
+    /// failed before it needed them) to the pool, for the next call.
+    pub fn release_pending(&self) {
+        let pending: Vec<(String, Connecting)> = self.connecting.lock().map(|mut m| m.drain().collect()).unwrap_or_default();
+        for (origin, mut connecting) in pending {
+            if let Ok(Ok(sender)) = connecting.try_recv() {
+                self.pool.give_back(origin, sender);
+            }
+        }
     }
 
     /// How many connections this call opened.

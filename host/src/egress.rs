@@ -142,6 +142,13 @@ impl EgressHooks {
     }
 }
 
+impl Drop for EgressHooks {
+    /// The call is over: what it pre-connected but did not use stays for the next.
+    fn drop(&mut self) {
+        self.connections.release_pending();
+    }
+}
+
 type SendFuture = Box<
     dyn std::future::Future<
             Output = Result<(http::Response<WasiBody>, Box<dyn std::future::Future<Output = Result<(), HttpError>> + Send>), HttpError>,

@@ -104,12 +104,16 @@ fn a_mint_connects_to_github_while_infisical_answers() {
     let world = World::start_with_keys(raxx_fakes::world::shared_keys());
     // 20 ms per answer: the background connection has Infisical's two round trips to open.
     world.set_latency(std::time::Duration::from_millis(20));
-    world.infisical.remove_folder(raxx_fakes::world::ENVIRONMENT, &raxx_fakes::world::folder("raxx-dev-bot"));
+    world.infisical.inject("secrets", vec![raxx_fakes::infisical::error(404, "NotFound", "Folder not found")]);
     let runtime = Runtime::load(&component_path(), Some(&cache_dir())).unwrap();
     let outcome = runtime.mint(&settings(&world), &policy(), &request("raxx-dev-bot")).unwrap();
     assert!(matches!(outcome.result, Err(MintError::Vault(_))), "{:?}", outcome.result);
     assert_eq!(world.connections(), (1, 1), "GitHub was connected to before Infisical failed");
     assert!(world.github.requests().is_empty(), "but never asked anything");
+    // The unused connection stays with the runtime: the next mint opens none.
+    let next = runtime.mint(&settings(&world), &policy(), &request("raxx-dev-bot")).unwrap();
+    next.result.expect("mint");
+    assert_eq!((next.connections, world.connections()), (0, (1, 1)));
 }
 
 #[test]
