@@ -18,7 +18,6 @@
 //! leaves it in the pool.
 
 use bytes::Bytes;
-use http::uri::Scheme;
 use http_body_util::BodyExt;
 use hyper::client::conn::http1::SendRequest;
 use std::collections::HashMap;
@@ -28,6 +27,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
+use crate::egress::Origin;
 use tokio::net::TcpStream;
 use wasmtime_wasi_http::io::TokioIo;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody};
@@ -38,67 +38,53 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 type Sender = SendRequest<WasiBody>;
 type Connecting = tokio::sync::oneshot::Receiver<Result<Sender, HttpError>>;
 
-/// Where to connect: `host:port` (IPv6 bracketed) and whether with TLS.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Target {
-    pub host_port: String,
-    pub tls: bool,
-}
-
-impl Target {
-    pub fn new(host: &str, port: u16, tls: bool) -> Target {
-        let host = host.to_ascii_lowercase();
-        let host_port = if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
-        Target { host_port, tls }
-    }
-
-    fn from_uri(uri: &http::Uri) -> Option<Target> {
-        let tls = uri.scheme() == Some(&Scheme::HTTPS);
-        let host = uri.host()?.trim_start_matches('[').trim_end_matches(']');
-        Some(Target::new(host, uri.port_u16().unwrap_or(if tls { 443 } else { 80 }), tls))
-    }
-
-    /// The pool's key: `scheme://host:port`.
-    fn origin(&self) -> String {
-        format!("{}://{}", if self.tls { "https" } else { "http" }, self.host_port)
-    }
-}
-
 /// An idle connection older than this is closed rather than reused: servers and
 /// middleboxes drop quiet connections, sometimes without telling.
 const MAX_IDLE: Duration = Duration::from_secs(30);
 /// Idle connections kept per origin.
 const MAX_IDLE_PER_ORIGIN: usize = 4;
 
-/// The idle keep-alive connections of one `Runtime`, by origin
-/// (`scheme://host:port`), shared by its calls: an embedding that mints
+/// The idle keep-alive connections of one `Runtime`, by origin, shared by its calls: an embedding that mints
 /// repeatedly pays the TCP and TLS handshakes once, not per mint. Only the
 /// egress hooks use it, after the allowlist has judged the request.
 #[derive(Clone, Default)]
 pub struct Pool {
-    idle: Arc<Mutex<HashMap<String, Vec<(Sender, Instant)>>>>,
+    idle: Arc<Mutex<HashMap<Origin, Vec<Idle>>>>,
+}
+
+/// A kept connection and since when it has been idle.
+struct Idle {
+    sender: Sender,
+    since: Instant,
+}
+
+impl Idle {
+    /// Still worth handing out: open, and not idle for too long.
+    fn live(&self) -> bool {
+        !self.sender.is_closed() && self.since.elapsed() < MAX_IDLE
+    }
 }
 
 impl Pool {
     /// An idle connection to `origin`, if there is one; closed and stale ones are dropped.
-    fn take_idle(&self, origin: &str) -> Option<Sender> {
+    fn take_idle(&self, origin: &Origin) -> Option<Sender> {
         let mut idle = self.idle.lock().ok()?;
-        let senders = idle.get_mut(origin)?;
-        senders.retain(|(s, since)| !s.is_closed() && since.elapsed() < MAX_IDLE);
-        let ready = senders.iter().position(|(s, _)| s.is_ready())?;
-        Some(senders.swap_remove(ready).0)
+        let kept = idle.get_mut(origin)?;
+        kept.retain(Idle::live);
+        let ready = kept.iter().position(|k| k.sender.is_ready())?;
+        Some(kept.swap_remove(ready).sender)
     }
 
-    fn has_idle(&self, origin: &str) -> bool {
-        self.idle.lock().is_ok_and(|idle| idle.get(origin).is_some_and(|s| s.iter().any(|(s, _)| !s.is_closed())))
+    fn has_idle(&self, origin: &Origin) -> bool {
+        self.idle.lock().is_ok_and(|idle| idle.get(origin).is_some_and(|kept| kept.iter().any(Idle::live)))
     }
 
-    fn give_back(&self, origin: String, sender: Sender) {
+    fn give_back(&self, origin: Origin, sender: Sender) {
         if let Ok(mut idle) = self.idle.lock() {
-            let senders = idle.entry(origin).or_default();
-            senders.retain(|(s, since)| !s.is_closed() && since.elapsed() < MAX_IDLE);
-            if senders.len() < MAX_IDLE_PER_ORIGIN {
-                senders.push((sender, Instant::now()));
+            let kept = idle.entry(origin).or_default();
+            kept.retain(Idle::live);
+            if kept.len() < MAX_IDLE_PER_ORIGIN {
+                kept.push(Idle { sender, since: Instant::now() });
             }
         }
     }
@@ -109,8 +95,8 @@ impl Pool {
 #[derive(Clone, Default)]
 pub struct Connections {
     pool: Pool,
-    connecting: Arc<Mutex<HashMap<String, Connecting>>>,
-    preconnect: Arc<Mutex<Vec<Target>>>,
+    connecting: Arc<Mutex<HashMap<Origin, Connecting>>>,
+    preconnect: Arc<Mutex<Vec<Origin>>>,
     opened: Arc<AtomicUsize>,
 }
 
@@ -121,28 +107,28 @@ impl Connections {
 
     /// Connects to `targets` in the background when the first request starts
     /// (skipping that request's own origin and origins with an idle connection).
-    pub fn preconnect(&self, targets: Vec<Target>) {
+    pub fn preconnect(&self, targets: Vec<Origin>) {
         if let Ok(mut pending) = self.preconnect.lock() {
             *pending = targets;
         }
     }
 
-    fn start_preconnects(&self, first: &Target, connect_timeout: Duration) {
+    fn start_preconnects(&self, first: &Origin, connect_timeout: Duration) {
         let targets = self.preconnect.lock().map(|mut t| std::mem::take(&mut *t)).unwrap_or_default();
-        for target in targets.into_iter().filter(|t| t != first && !self.pool.has_idle(&t.origin())) {
+        for target in targets.into_iter().filter(|t| t != first && !self.pool.has_idle(t)) {
             let (done, connecting) = tokio::sync::oneshot::channel();
             if let Ok(mut map) = self.connecting.lock() {
-                map.insert(target.origin(), connecting);
+                map.insert(target.clone(), connecting);
             }
             let (opened, pool) = (self.opened.clone(), self.pool.clone());
             tokio::spawn(async move {
-                let result = connect(&target.host_port, target.tls, connect_timeout).await;
+                let result = connect(&target, connect_timeout).await;
                 if result.is_ok() {
                     opened.fetch_add(1, Ordering::Relaxed);
                 }
                 // Nobody asked for it (the call ended first): keep it for the next call.
                 if let Err(Ok(sender)) = done.send(result) {
-                    pool.give_back(target.origin(), sender);
+                    pool.give_back(target, sender);
                 }
             });
         }
@@ -151,7 +137,7 @@ impl Connections {
     /// The connection being opened in the background to `origin`, once it is up
     /// or has failed (its error is this request's: trying again at once would
     /// only double the wait on a host that does not answer).
-    async fn await_connecting(&self, origin: &str) -> Option<Result<Sender, HttpError>> {
+    async fn await_connecting(&self, origin: &Origin) -> Option<Result<Sender, HttpError>> {
         let connecting = self.connecting.lock().ok()?.remove(origin)?;
         connecting.await.ok()
     }
@@ -159,7 +145,7 @@ impl Connections {
     /// Hands connections opened in the background but never asked for (the call
     /// failed before it needed them) to the pool, for the next call.
     pub fn release_pending(&self) {
-        let pending: Vec<(String, Connecting)> = self.connecting.lock().map(|mut m| m.drain().collect()).unwrap_or_default();
+        let pending: Vec<(Origin, Connecting)> = self.connecting.lock().map(|mut m| m.drain().collect()).unwrap_or_default();
         for (origin, mut connecting) in pending {
             if let Ok(Ok(sender)) = connecting.try_recv() {
                 self.pool.give_back(origin, sender);
@@ -172,25 +158,25 @@ impl Connections {
         self.opened.load(Ordering::Relaxed)
     }
 
-    /// Sends `request` (absolute URI) over an idle or a new connection; the
-    /// response body streams with the between-bytes timeout applied.
+    /// Sends `request` to `origin` (what the allowlist matched its URI to) over an
+    /// idle or a new connection; the response body streams with the
+    /// between-bytes timeout applied.
     pub async fn send(
         &self,
+        origin: &Origin,
         mut request: http::Request<WasiBody>,
         options: Option<RequestOptions>,
     ) -> Result<http::Response<WasiBody>, HttpError> {
         let timeout = |pick: fn(&RequestOptions) -> Option<Duration>| options.as_ref().and_then(pick).unwrap_or(DEFAULT_TIMEOUT);
         let (connect_timeout, first_byte, between_bytes) =
             (timeout(|o| o.connect_timeout), timeout(|o| o.first_byte_timeout), timeout(|o| o.between_bytes_timeout));
-        let target = Target::from_uri(request.uri()).ok_or(HttpError::HttpRequestUriInvalid)?;
-        let origin = target.origin();
-        self.start_preconnects(&target, connect_timeout);
-        let mut sender = match self.pool.take_idle(&origin) {
+        self.start_preconnects(origin, connect_timeout);
+        let mut sender = match self.pool.take_idle(origin) {
             Some(sender) => sender,
-            None => match self.await_connecting(&origin).await {
+            None => match self.await_connecting(origin).await {
                 Some(connected) => connected?,
                 None => {
-                    let sender = connect(&target.host_port, target.tls, connect_timeout).await?;
+                    let sender = connect(origin, connect_timeout).await?;
                     self.opened.fetch_add(1, Ordering::Relaxed);
                     sender
                 }
@@ -203,21 +189,22 @@ impl Connections {
             .await
             .map_err(|_| HttpError::ConnectionReadTimeout)?
             .map_err(HttpError::from)?;
-        self.pool.give_back(origin, sender);
+        self.pool.give_back(origin.clone(), sender);
         Ok(response.map(|incoming| TimedBody::new(incoming, between_bytes).boxed_unsync()))
     }
 }
 
 /// Opens a connection (TCP, then TLS for https) and starts driving it.
-async fn connect(host_port: &str, tls: bool, timeout: Duration) -> Result<Sender, HttpError> {
-    let tcp = match tokio::time::timeout(timeout, TcpStream::connect(host_port)).await {
+async fn connect(origin: &Origin, timeout: Duration) -> Result<Sender, HttpError> {
+    let authority = origin.authority();
+    let tcp = match tokio::time::timeout(timeout, TcpStream::connect(&authority)).await {
         Ok(stream) => stream.map_err(HttpError::Connect)?,
         Err(_) => return Err(HttpError::ConnectionTimeout),
     };
     let _ = tcp.set_nodelay(true);
     let handshake = async {
-        if tls {
-            let name = server_name(host_port).map_err(|_| HttpError::HttpRequestUriInvalid)?;
+        if origin.https {
+            let name = server_name(&origin.host).map_err(|_| HttpError::HttpRequestUriInvalid)?;
             let stream = tls_connector().connect(name, tcp).await.map_err(HttpError::Tls)?;
             handshake(stream).await
         } else {
@@ -246,14 +233,13 @@ fn tls_connector() -> tokio_rustls::TlsConnector {
     tokio_rustls::TlsConnector::from(config.clone())
 }
 
-/// The TLS server name of `host:port` (an IP literal, bracketed for IPv6, or a DNS name).
-fn server_name(host_port: &str) -> Result<rustls::pki_types::ServerName<'static>, rustls::pki_types::InvalidDnsNameError> {
+/// The TLS server name of an origin's host (an IP literal, IPv6 without brackets, or a DNS name).
+fn server_name(host: &str) -> Result<rustls::pki_types::ServerName<'static>, rustls::pki_types::InvalidDnsNameError> {
     use rustls::pki_types::ServerName;
-    if let Ok(addr) = host_port.parse::<std::net::SocketAddr>() {
-        return Ok(ServerName::from(addr.ip()));
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => Ok(ServerName::from(ip)),
+        Err(_) => Ok(ServerName::try_from(host)?.to_owned()),
     }
-    let host = host_port.rsplit_once(':').map(|(host, _)| host).unwrap_or(host_port);
-    Ok(ServerName::try_from(host)?.to_owned())
 }
 
 /// A response body that fails when no byte arrived for `between_bytes`.
@@ -305,19 +291,9 @@ mod tests {
     #[test]
     fn server_names_of_hosts_and_ip_literals() {
         use rustls::pki_types::ServerName;
-        assert_eq!(server_name("api.github.com:443").unwrap(), ServerName::try_from("api.github.com").unwrap());
-        assert_eq!(server_name("127.0.0.1:8443").unwrap(), ServerName::from(std::net::Ipv4Addr::LOCALHOST));
-        assert_eq!(server_name("[::1]:443").unwrap(), ServerName::from(std::net::Ipv6Addr::LOCALHOST));
-        assert!(server_name("bad host:443").is_err());
-    }
-
-    #[test]
-    fn targets_normalise_to_one_origin_key() {
-        use super::Target;
-        let uri = |u: &str| Target::from_uri(&u.parse().unwrap()).unwrap();
-        assert_eq!(uri("https://API.GitHub.com/app").origin(), "https://api.github.com:443");
-        assert_eq!(uri("http://127.0.0.1:8080/x").origin(), "http://127.0.0.1:8080");
-        assert_eq!(uri("http://[::1]:9/x").host_port, "[::1]:9");
-        assert_eq!(Target::new("::1", 9, false), uri("http://[::1]:9/y"));
+        assert_eq!(server_name("api.github.com").unwrap(), ServerName::try_from("api.github.com").unwrap());
+        assert_eq!(server_name("127.0.0.1").unwrap(), ServerName::from(std::net::Ipv4Addr::LOCALHOST));
+        assert_eq!(server_name("::1").unwrap(), ServerName::from(std::net::Ipv6Addr::LOCALHOST));
+        assert!(server_name("bad host").is_err());
     }
 }

@@ -6,14 +6,14 @@
 //! (never a header the guest controls; guests cannot set `Host`). `https` is
 //! required, except plain `http` to loopback addresses (local fakes, tests).
 
-use crate::connections::{Connections, Pool, Target};
+use crate::connections::{Connections, Pool};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use wasmtime_wasi_http::p2::bindings::http::types::ErrorCode;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
 /// One allowed destination.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Origin {
     pub https: bool,
     /// Lower-case host name or IP literal (IPv6 without brackets).
@@ -24,11 +24,7 @@ pub struct Origin {
 impl std::fmt::Display for Origin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let scheme = if self.https { "https" } else { "http" };
-        if self.host.contains(':') {
-            write!(f, "{scheme}://[{}]:{}", self.host, self.port)
-        } else {
-            write!(f, "{scheme}://{}:{}", self.host, self.port)
-        }
+        write!(f, "{scheme}://{}", self.authority())
     }
 }
 
@@ -41,6 +37,15 @@ pub fn is_loopback(host: &str) -> bool {
 }
 
 impl Origin {
+    /// `host:port`, an IPv6 host in brackets: what a socket connects to.
+    pub fn authority(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+
     /// Reads a configured base URL. Refuses anything but `https`, and plain
     /// `http` anywhere but loopback, with a message saying how to fix it.
     pub fn from_base_url(url: &str) -> Result<Origin, String> {
@@ -85,11 +90,12 @@ impl Allowlist {
         &self.origins
     }
 
-    /// Judges a request URI: its scheme, host and port must match an allowed origin exactly.
-    pub fn allows(&self, uri: &http::Uri) -> Result<(), String> {
+    /// Judges a request URI: its scheme, host and port must match an allowed origin
+    /// exactly. The allowed origin is what the request then connects to.
+    pub fn allows(&self, uri: &http::Uri) -> Result<Origin, String> {
         let origin = Origin::from_uri(uri).map_err(|why| format!("{uri} {why}"))?;
         if self.origins.contains(&origin) {
-            Ok(())
+            Ok(origin)
         } else {
             Err(origin.to_string())
         }
@@ -127,8 +133,7 @@ impl EgressHooks {
     /// For calls that use every allowed origin (a mint: Infisical, then GitHub):
     /// the first request starts connecting to the others in the background.
     pub fn preconnect_all(&self) {
-        let targets = self.allowlist.origins().iter().map(|o| Target::new(&o.host, o.port, o.https)).collect();
-        self.connections.preconnect(targets);
+        self.connections.preconnect(self.allowlist.origins().to_vec());
     }
 
     /// Destinations refused so far (for the host's own messages and tests).
@@ -185,17 +190,20 @@ impl WasiHttpHooks for EgressHooks {
         options: Option<RequestOptions>,
         _fut: Box<dyn std::future::Future<Output = Result<(), HttpError>> + Send>,
     ) -> SendFuture {
-        if let Err(destination) = self.allowlist.allows(request.uri()) {
-            if let Ok(mut denied) = self.denied.lock() {
-                denied.push(destination);
+        let origin = match self.allowlist.allows(request.uri()) {
+            Ok(origin) => origin,
+            Err(destination) => {
+                if let Ok(mut denied) = self.denied.lock() {
+                    denied.push(destination);
+                }
+                return Box::new(async { Err(HttpError::HttpRequestDenied) });
             }
-            return Box::new(async { Err(HttpError::HttpRequestDenied) });
-        }
+        };
         let label = format!("{} {}", request.method(), request.uri().path());
         let (timings, connections) = (self.timings.clone(), self.connections.clone());
         Box::new(async move {
             let start = std::time::Instant::now();
-            let sent = connections.send(request, options).await;
+            let sent = connections.send(&origin, request, options).await;
             if let Ok(mut t) = timings.lock() {
                 t.push(RequestTiming { request: label, elapsed: start.elapsed() });
             }
@@ -223,6 +231,15 @@ mod tests {
         assert!(Origin::from_base_url("ftp://example.com").is_err());
         assert!(Origin::from_base_url("https://user:pw@example.com").is_err());
         assert!(Origin::from_base_url("not a url").is_err());
+    }
+
+    #[test]
+    fn origins_name_what_to_connect_to() {
+        let origin = |u: &str| Origin::from_base_url(u).unwrap();
+        assert_eq!(origin("https://API.GitHub.com/app").authority(), "api.github.com:443");
+        assert_eq!(origin("http://127.0.0.1:8080/x").authority(), "127.0.0.1:8080");
+        assert_eq!(origin("http://[::1]:9/x").authority(), "[::1]:9");
+        assert_eq!(origin("http://[::1]:9/x").to_string(), "http://[::1]:9");
     }
 
     #[test]
