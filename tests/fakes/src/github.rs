@@ -6,10 +6,7 @@
 use crate::server::{HttpRequest, HttpResponse, Reply};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use rsa::pkcs1v15::{Signature, VerifyingKey};
-use rsa::signature::Verifier;
 use rsa::RsaPublicKey;
-use sha2::Sha256;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
@@ -275,10 +272,9 @@ impl State {
             _ => return Err(error(401, "'Issuer' claim ('iss') must be an Integer")),
         };
         let Some(app) = app else { return Err(undecodable()) };
-        let sig = URL_SAFE_NO_PAD.decode(signature).ok().and_then(|s| Signature::try_from(s.as_slice()).ok());
-        let verifier = VerifyingKey::<Sha256>::new(app.public_key.clone());
+        let sig = URL_SAFE_NO_PAD.decode(signature).ok();
         let signed = format!("{header}.{claims}");
-        if sig.is_none_or(|s| verifier.verify(signed.as_bytes(), &s).is_err()) {
+        if sig.is_none_or(|s| !crate::rs256::verify(&app.public_key, signed.as_bytes(), &s)) {
             return Err(undecodable());
         }
         let now = self.now();
