@@ -26,6 +26,24 @@ const WINDOW: u32 = 4;
 /// u64 holds for len ≤ 127 (moduli up to 3556 bits; RSA-4096's primes need 74).
 const MAX_LIMBS: usize = 127;
 
+/// Working buffers of `mul`, `len` limbs each. They hold secret
+/// intermediates, so they are wiped when dropped.
+struct Scratch {
+    /// The limbs m of the multiple of n added to the product.
+    m: Zeroizing<Vec<u32>>,
+    /// The second factor's limbs in reverse.
+    rev: Zeroizing<Vec<u32>>,
+    /// The result before its final reduction.
+    sum: Zeroizing<Vec<u32>>,
+}
+
+impl Scratch {
+    fn new(len: usize) -> Scratch {
+        let buffer = || Zeroizing::new(vec![0u32; len]);
+        Scratch { m: buffer(), rev: buffer(), sum: buffer() }
+    }
+}
+
 /// An odd modulus prepared for Montgomery arithmetic, R = 2^(28·len).
 pub struct Modulus {
     n: Zeroizing<Vec<u32>>,
@@ -120,7 +138,7 @@ impl Modulus {
         let (len, bits) = (self.len(), self.bits);
         let mut x = Zeroizing::new(vec![0u32; len]);
         x[(bits - 1) / BITS as usize] = 1 << ((bits - 1) % BITS as usize);
-        let mut scratch = Zeroizing::new(vec![0u32; 2 * len]);
+        let mut scratch = Scratch::new(len);
         let mut other = Zeroizing::new(vec![0u32; len]);
         for _ in bits - 1..BITS as usize * len {
             self.double(&mut x, &mut other);
@@ -168,20 +186,20 @@ impl Modulus {
 
     /// out = a·b·R⁻¹ mod n for a, b < n, by product scanning: column k of a·b plus
     /// column k of m·n, where m is chosen limb by limb so that the low `len` columns
-    /// vanish; the high `len` columns are the result. `scratch` holds `2·len` limbs.
-    fn mul(&self, a: &[u32], b: &[u32], scratch: &mut [u32], out: &mut [u32]) {
+    /// vanish; the high `len` columns are the result.
+    fn mul(&self, a: &[u32], b: &[u32], s: &mut Scratch, out: &mut [u32]) {
         let (n, n_rev, len) = (&self.n[..], &self.n_rev[..], self.len());
-        let (a, b, out) = (&a[..len], &b[..len], &mut out[..len]);
-        let (m, b_rev) = scratch[..2 * len].split_at_mut(len);
-        for (r, bj) in b_rev.iter_mut().zip(b.iter().rev()) {
+        let (a, b) = (&a[..len], &b[..len]);
+        for (r, bj) in s.rev.iter_mut().zip(b.iter().rev()) {
             *r = *bj;
         }
+        let (m, b_rev, sum) = (&mut s.m[..], &s.rev[..], &mut s.sum[..]);
         let mut acc = 0u64;
         // Columns 0..len: each also fixes m[k] so that the column's low 28 bits are zero.
         // Limb i of a (and m) meets limb k−i of b (and n), which is b_rev[len−1−k+i].
         for k in 0..len {
             let rev = len - 1 - k;
-            acc += column(&a[..k], &b_rev[rev..len - 1], &m[..k], &n_rev[rev..len - 1]);
+            acc += dot([(&a[..k], &b_rev[rev..len - 1]), (&m[..k], &n_rev[rev..len - 1])]);
             acc += u64::from(a[k]) * u64::from(b[0]);
             let mk = (acc as u32).wrapping_mul(self.n0inv) & MASK;
             m[k] = mk;
@@ -191,15 +209,14 @@ impl Modulus {
         // Columns len..2·len−1 are the result's limbs.
         for k in len..2 * len - 1 {
             let (from, to) = (k + 1 - len, 2 * len - 1 - k);
-            acc += column(&a[from..], &b_rev[..to], &m[from..], &n_rev[..to]);
-            out[k - len] = acc as u32 & MASK;
+            acc += dot([(&a[from..], &b_rev[..to]), (&m[from..], &n_rev[..to])]);
+            sum[k - len] = acc as u32 & MASK;
             acc >>= BITS;
         }
-        out[len - 1] = acc as u32 & MASK;
+        sum[len - 1] = acc as u32 & MASK;
         let top = (acc >> BITS) as u32;
         // The sum is < 2n; reduce it once.
-        let sum = Zeroizing::new(out.to_vec());
-        self.subtract_if_not_below(&sum, top, out);
+        self.subtract_if_not_below(sum, top, &mut out[..len]);
     }
 
     /// base^exp mod n (big-endian in and out, `out` as long as n). `exp` is secret:
@@ -209,7 +226,7 @@ impl Modulus {
         let base = limbs_from_be(base_be, len)?;
         let mut one = vec![0u32; len];
         one[0] = 1;
-        let mut m = Zeroizing::new(vec![0u32; 2 * len]);
+        let mut m = Scratch::new(len);
         // Entering the domain also reduces a base ≥ n (a·R²·R⁻¹ < 2n, then reduced).
         let mut base_m = Zeroizing::new(vec![0u32; len]);
         self.mul(&base, &self.r2, &mut m, &mut base_m);
@@ -242,38 +259,46 @@ impl Modulus {
     }
 }
 
-/// Σ x[i]·y[i] + p[i]·q[i]: one column of both products. At most 2·MAX_LIMBS
-/// products of < 2^56 each, so the u64 cannot overflow.
+/// Σ x[i]·y[i] over each stream (x, y) of a column, up to the shortest stream's
+/// length. A column holds at most 2·MAX_LIMBS products of < 2^56, so the u64
+/// cannot overflow.
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 #[inline(always)]
-fn column(x: &[u32], y: &[u32], p: &[u32], q: &[u32]) -> u64 {
+fn dot<const S: usize>(streams: [(&[u32], &[u32]); S]) -> u64 {
+    let len = streams.iter().map(|(x, y)| x.len().min(y.len())).min().unwrap_or(0);
     let mut sum = 0u64;
-    for (((xi, yi), pi), qi) in x.iter().zip(y).zip(p).zip(q) {
-        sum += u64::from(*xi) * u64::from(*yi) + u64::from(*pi) * u64::from(*qi);
+    for i in 0..len {
+        for (x, y) in &streams {
+            sum += u64::from(x[i]) * u64::from(y[i]);
+        }
     }
     sum
 }
 
-/// The same column with wasm SIMD (`scripts/build` enables simd128): four limbs of
-/// each product per step, two 32×32→64 multiplies per instruction. Wasmtime,
-/// V8 (jco) and the other component hosts all run simd128; LLVM does not
-/// vectorise this loop for wasm by itself.
+/// The same with wasm SIMD (`scripts/build` enables simd128): four limbs of each
+/// stream per step, two 32×32→64 multiplies per instruction. Wasmtime, V8 (jco)
+/// and the other component hosts all run simd128; LLVM does not vectorise this
+/// loop for wasm by itself.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 #[inline(always)]
-fn column(x: &[u32], y: &[u32], p: &[u32], q: &[u32]) -> u64 {
+fn dot<const S: usize>(streams: [(&[u32], &[u32]); S]) -> u64 {
     use core::arch::wasm32::{i64x2_add, u64x2_extmul_high_u32x4, u64x2_extmul_low_u32x4, u64x2_extract_lane, u64x2_splat, v128, v128_load};
-    let len = x.len().min(y.len()).min(p.len()).min(q.len());
-    let load = |limbs: &[u32], at: usize| -> v128 {
-        let four: &[u32; 4] = limbs[at..].first_chunk().expect("four limbs");
-        // SAFETY: `four` is 16 readable bytes; v128_load has no alignment requirement.
-        unsafe { v128_load(four.as_ptr().cast()) }
+    let len = streams.iter().map(|(x, y)| x.len().min(y.len())).min().unwrap_or(0);
+    let starts = streams.map(|(x, y)| (x.as_ptr(), y.as_ptr()));
+    // Reads limbs at..at + 4 of a stream; every caller below has at + 4 ≤ len.
+    let load = |start: *const u32, at: usize| -> v128 {
+        debug_assert!(at + 4 <= len);
+        // SAFETY: at + 4 ≤ len, and len is at most each stream's length, so the
+        // 16 bytes are inside the slice; v128_load has no alignment requirement.
+        unsafe { v128_load(start.add(at).cast()) }
     };
-    let step = |acc: v128, at: usize| -> v128 {
-        let (xv, yv, pv, qv) = (load(x, at), load(y, at), load(p, at), load(q, at));
-        let acc = i64x2_add(acc, u64x2_extmul_low_u32x4(xv, yv));
-        let acc = i64x2_add(acc, u64x2_extmul_high_u32x4(xv, yv));
-        let acc = i64x2_add(acc, u64x2_extmul_low_u32x4(pv, qv));
-        i64x2_add(acc, u64x2_extmul_high_u32x4(pv, qv))
+    let step = |mut acc: v128, at: usize| -> v128 {
+        for (x, y) in starts {
+            let (xv, yv) = (load(x, at), load(y, at));
+            acc = i64x2_add(acc, u64x2_extmul_low_u32x4(xv, yv));
+            acc = i64x2_add(acc, u64x2_extmul_high_u32x4(xv, yv));
+        }
+        acc
     };
     // Sixteen limbs per iteration, then straight-line code for the rest: wasmtime
     // checks its deadline (epoch) at every loop header, so few, long iterations
@@ -293,7 +318,7 @@ fn column(x: &[u32], y: &[u32], p: &[u32], q: &[u32]) -> u64 {
         at += 4;
     }
     let mut sum = u64x2_extract_lane::<0>(acc) + u64x2_extract_lane::<1>(acc);
-    let scalar = |i: usize| u64::from(x[i]) * u64::from(y[i]) + u64::from(p[i]) * u64::from(q[i]);
+    let scalar = |i: usize| streams.iter().map(|(x, y)| u64::from(x[i]) * u64::from(y[i])).sum::<u64>();
     if at < len {
         sum += scalar(at);
     }
