@@ -35,7 +35,12 @@ fn main() {
     let message = b"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJpYXQiOjE3MDAwMDAwMDAsImV4cCI6MTcwMDAwMDYwMCwiaXNzIjoxMjM0NX0";
     let parse = median_ms(11, || drop(std::hint::black_box(raxx_minter::pem::parse_private_key(&pem))));
     let ours = median_ms(21, || drop(std::hint::black_box(raxx_minter::signature::sign_rs256(&key, message))));
-    let signer = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(key.clone());
+    // The `rsa` crate's own reading of the key (it validates and precomputes).
+    let Ok(theirs) = <rsa::RsaPrivateKey as rsa::pkcs1::DecodeRsaPrivateKey>::from_pkcs1_pem(&pem) else {
+        eprintln!("sign_bench: the rsa crate could not read the key (it takes PKCS#1 here)");
+        std::process::exit(2);
+    };
+    let signer = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(theirs);
     let crate_ms = median_ms(11, || drop(std::hint::black_box(signer.sign(message).to_vec())));
     println!("{{\"parse_ms\":{parse:.3},\"raxx_ms\":{ours:.3},\"rsa_crate_ms\":{crate_ms:.3}}}");
 }

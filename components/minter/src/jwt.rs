@@ -5,7 +5,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use rsa::RsaPrivateKey;
+use crate::key::PrivateKey;
 
 pub const BACKDATE_SECS: u64 = 60;
 pub const LIFETIME_SECS: u64 = 540;
@@ -40,7 +40,7 @@ impl Issuer {
 }
 
 /// Signs the App JWT for `now` (seconds since the Unix epoch).
-pub fn sign(key: &RsaPrivateKey, issuer: &Issuer, now: u64) -> String {
+pub fn sign(key: &PrivateKey, issuer: &Issuer, now: u64) -> String {
     let header = serde_json::json!({ "alg": "RS256", "typ": "JWT" });
     let claims = serde_json::json!({
         "iat": now.saturating_sub(BACKDATE_SECS),
@@ -70,7 +70,7 @@ mod tests {
     #[test]
     fn signs_rs256_with_the_design_lifetime() {
         let key = crate::pem::tests::test_key();
-        let jwt = sign(key, &Issuer::AppId(123456), 1_700_000_000);
+        let jwt = sign(&key.clone().into(), &Issuer::AppId(123456), 1_700_000_000);
         let parts: Vec<&str> = jwt.split('.').collect();
         assert_eq!(parts.len(), 3);
         assert_eq!(decode_json(parts[0])["alg"], "RS256");
@@ -87,7 +87,7 @@ mod tests {
     fn client_id_issuer_is_a_string() {
         let key = crate::pem::tests::test_key();
         let iss = Issuer::parse("Iv23liABCDEF1234").unwrap();
-        let jwt = sign(key, &iss, 1_700_000_000);
+        let jwt = sign(&key.clone().into(), &iss, 1_700_000_000);
         let claims = decode_json(jwt.split('.').nth(1).unwrap());
         assert_eq!(claims["iss"], "Iv23liABCDEF1234");
     }

@@ -8,6 +8,7 @@ pub mod fallback;
 pub mod github;
 pub mod infisical;
 pub mod jwt;
+pub mod key;
 pub mod mint;
 pub mod montgomery;
 pub mod pem;

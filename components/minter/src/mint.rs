@@ -7,7 +7,7 @@ use crate::infisical::{self, VaultSettings};
 use crate::jwt::{self, Issuer};
 use crate::policy::{Documents, Policies, Resolution};
 use crate::transport::Transport;
-use rsa::RsaPrivateKey;
+use crate::key::PrivateKey;
 
 /// Everything the component is told about its surroundings.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -158,7 +158,7 @@ pub struct App {
     pub app_id: String,
     pub issuer: Issuer,
     pub installation_id: Option<u64>,
-    key: RsaPrivateKey,
+    key: PrivateKey,
 }
 
 impl App {

@@ -25,6 +25,8 @@ const WINDOW: u32 = 4;
 /// A column sums up to 2·len products of < 2^56 plus a carry of < 2^36, which a
 /// u64 holds for len ≤ 127 (moduli up to 3556 bits; RSA-4096's primes need 74).
 const MAX_LIMBS: usize = 127;
+/// The largest modulus `Modulus::new` takes.
+pub const MAX_BITS: usize = BITS as usize * MAX_LIMBS;
 
 /// Working buffers of `mul`, `len` limbs each. They hold secret
 /// intermediates, so they are wiped when dropped.

@@ -5,10 +5,8 @@
 //! wrapped in quotes. Everything else is refused with a message naming the
 //! format problem. No message ever contains any part of the key.
 
+use crate::key::{KeyError, PrivateKey};
 use base64::Engine as _;
-use rsa::pkcs1::DecodeRsaPrivateKey;
-use rsa::pkcs8::DecodePrivateKey;
-use rsa::RsaPrivateKey;
 use zeroize::Zeroize;
 
 /// Why a PEM could not be used. `Display` is safe to show: it never echoes key material.
@@ -23,6 +21,8 @@ pub enum PemError {
     OpenSsh,
     NotRsa(String),
     Corrupt,
+    /// A valid RSA key of this many bits, too small to use.
+    TooSmall(usize),
 }
 
 impl std::fmt::Display for PemError {
@@ -37,6 +37,7 @@ impl std::fmt::Display for PemError {
             PemError::OpenSsh => "is an OpenSSH key; GitHub App keys are RSA PEM ('-----BEGIN RSA PRIVATE KEY-----'): generate one in the App's settings".to_string(),
             PemError::NotRsa(label) => format!("is a {label}, not an RSA key; GitHub App keys are RSA: generate one in the App's settings"),
             PemError::Corrupt => "is not a valid RSA private key (damaged base64 or DER); store the .pem file again, unmodified".to_string(),
+            PemError::TooSmall(bits) => format!("is a {bits}-bit RSA key, too short to sign with (at least 1024 bits); GitHub App keys are 2048-bit: generate one in the App's settings"),
         };
         write!(f, "PRIVATE_KEY_PEM {what}")
     }
@@ -50,7 +51,7 @@ enum Encoding {
 }
 
 /// Parses the App private key from the text stored in the vault.
-pub fn parse_private_key(text: &str) -> Result<RsaPrivateKey, PemError> {
+pub fn parse_private_key(text: &str) -> Result<PrivateKey, PemError> {
     let unescaped = zeroize::Zeroizing::new(unescape(text));
     let text = unescaped.trim().trim_matches(|c| c == '"' || c == '\'').trim();
     if text.is_empty() {
@@ -73,11 +74,24 @@ pub fn parse_private_key(text: &str) -> Result<RsaPrivateKey, PemError> {
     }
     let b64 = zeroize::Zeroizing::new(body.chars().filter(|c| !c.is_whitespace()).collect::<String>());
     let der = zeroize::Zeroizing::new(base64::engine::general_purpose::STANDARD.decode(b64.as_bytes()).map_err(|_| PemError::Corrupt)?);
-    let key = match encoding {
-        Encoding::Pkcs1 => RsaPrivateKey::from_pkcs1_der(&der),
-        Encoding::Pkcs8 => return RsaPrivateKey::from_pkcs8_der(&der).map_err(|e| pkcs8_error(&e)),
+    let pkcs1 = match encoding {
+        Encoding::Pkcs1 => &der[..],
+        Encoding::Pkcs8 => pkcs8_private_key(&der)?,
     };
-    key.map_err(|_| PemError::Corrupt)
+    PrivateKey::from_pkcs1_der(pkcs1).map_err(|e| match e {
+        KeyError::Invalid => PemError::Corrupt,
+        KeyError::TooSmall(bits) => PemError::TooSmall(bits),
+    })
+}
+
+/// The PKCS#1 key inside PKCS#8's PrivateKeyInfo, which also names the
+/// algorithm: say which one when it is not RSA.
+fn pkcs8_private_key(der: &[u8]) -> Result<&[u8], PemError> {
+    let info = rsa::pkcs8::PrivateKeyInfo::try_from(der).map_err(|_| PemError::Corrupt)?;
+    if info.algorithm.oid != rsa::pkcs1::ALGORITHM_OID {
+        return Err(PemError::NotRsa("PKCS#8 key of another algorithm (EC or Ed25519?)".into()));
+    }
+    Ok(info.private_key)
 }
 
 /// Turns the escapes a one-line paste leaves behind into real newlines. The
@@ -108,14 +122,6 @@ fn armored_body(text: &str) -> Result<(String, &str), PemError> {
     Ok((label, &rest[..end]))
 }
 
-/// PKCS#8 carries the algorithm: say which one when it is not RSA.
-fn pkcs8_error(err: &rsa::pkcs8::Error) -> PemError {
-    match err {
-        rsa::pkcs8::Error::KeyMalformed | rsa::pkcs8::Error::Asn1(_) => PemError::Corrupt,
-        _ => PemError::NotRsa("PKCS#8 key of another algorithm (EC or Ed25519?)".into()),
-    }
-}
-
 /// A label is not secret, but keep it short and printable.
 fn sanitize_label(label: &str) -> String {
     label.chars().filter(|c| c.is_ascii_alphanumeric() || *c == ' ').take(40).collect()
@@ -124,8 +130,9 @@ fn sanitize_label(label: &str) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use rsa::pkcs1::EncodeRsaPrivateKey;
+    use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey};
     use rsa::pkcs8::EncodePrivateKey;
+    use rsa::RsaPrivateKey;
     use std::sync::OnceLock;
 
     /// A small fixed key for unit tests (generated once per test run).
@@ -147,10 +154,24 @@ pub(crate) mod tests {
         test_key().to_pkcs8_pem(rsa::pkcs8::LineEnding::LF).unwrap().to_string()
     }
 
+    /// The same public half, and the same signature as the `rsa` crate's.
+    fn is_test_key(key: PrivateKey) -> bool {
+        use rsa::signature::{SignatureEncoding, Signer};
+        let theirs = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(test_key().clone()).sign(b"x").to_vec();
+        key.public_key() == test_key().to_public_key() && crate::signature::sign_rs256(&key, b"x") == theirs
+    }
+
     #[test]
     fn accepts_pkcs1_and_pkcs8() {
-        assert_eq!(&parse_private_key(&pkcs1_pem()).unwrap(), test_key());
-        assert_eq!(&parse_private_key(&pkcs8_pem()).unwrap(), test_key());
+        assert!(is_test_key(parse_private_key(&pkcs1_pem()).unwrap()));
+        assert!(is_test_key(parse_private_key(&pkcs8_pem()).unwrap()));
+    }
+
+    #[test]
+    fn names_a_pkcs8_key_of_another_algorithm() {
+        // PKCS#8 Ed25519 (RFC 8410 §10.3), a zero seed.
+        let pem = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n-----END PRIVATE KEY-----\n";
+        assert!(matches!(parse_private_key(pem), Err(PemError::NotRsa(what)) if what.contains("another algorithm")));
     }
 
     #[test]
@@ -163,7 +184,7 @@ pub(crate) mod tests {
             format!("\"{}\"", pem.replace('\n', "\\n")),
             format!("  \n{pem}\n\n"),
         ] {
-            assert_eq!(&parse_private_key(&variant).unwrap(), test_key(), "variant {variant:.40}");
+            assert!(is_test_key(parse_private_key(&variant).unwrap()), "variant {variant:.40}");
         }
     }
 
@@ -171,21 +192,21 @@ pub(crate) mod tests {
     fn names_each_format_problem() {
         let pem = pkcs1_pem();
         let truncated = &pem[..pem.len() / 2];
-        assert_eq!(parse_private_key(truncated), Err(PemError::Truncated));
-        assert_eq!(parse_private_key(""), Err(PemError::Empty));
-        assert_eq!(parse_private_key("hello"), Err(PemError::NotPem));
+        assert_eq!(parse_private_key(truncated).unwrap_err(), PemError::Truncated);
+        assert_eq!(parse_private_key("").unwrap_err(), PemError::Empty);
+        assert_eq!(parse_private_key("hello").unwrap_err(), PemError::NotPem);
         let cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
-        assert_eq!(parse_private_key(cert), Err(PemError::Certificate));
+        assert_eq!(parse_private_key(cert).unwrap_err(), PemError::Certificate);
         let ssh = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n-----END OPENSSH PRIVATE KEY-----\n";
-        assert_eq!(parse_private_key(ssh), Err(PemError::OpenSsh));
+        assert_eq!(parse_private_key(ssh).unwrap_err(), PemError::OpenSsh);
         let ec = "-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\n";
         assert!(matches!(parse_private_key(ec), Err(PemError::NotRsa(_))));
         let enc = "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIF\n-----END ENCRYPTED PRIVATE KEY-----\n";
-        assert_eq!(parse_private_key(enc), Err(PemError::Encrypted));
+        assert_eq!(parse_private_key(enc).unwrap_err(), PemError::Encrypted);
         let legacy_enc = pem.replace("-----\n", "-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\n");
-        assert_eq!(parse_private_key(&legacy_enc), Err(PemError::Encrypted));
+        assert_eq!(parse_private_key(&legacy_enc).unwrap_err(), PemError::Encrypted);
         let damaged = pem.replacen("MII", "MI!", 1);
-        assert_eq!(parse_private_key(&damaged), Err(PemError::Corrupt));
+        assert_eq!(parse_private_key(&damaged).unwrap_err(), PemError::Corrupt);
     }
 
     #[test]

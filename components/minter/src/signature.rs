@@ -9,8 +9,8 @@
 //! Compiled to wasm this is ~4× faster than the `rsa` crate's signer there
 //! (see docs/performance.md); natively the two are close.
 
+use crate::key::{Form, PrivateKey, TwoPrime};
 use crate::montgomery::Modulus;
-use rsa::traits::{PrivateKeyParts, PublicKeyParts};
 use rsa::{BigUint, RsaPrivateKey};
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
@@ -21,10 +21,12 @@ const SHA256_DIGEST_INFO: [u8; 19] = [
 ];
 
 /// The RS256 signature of `message`: exactly as many bytes as the modulus.
-pub fn sign_rs256(key: &RsaPrivateKey, message: &[u8]) -> Vec<u8> {
-    match crt_sign(key, message) {
-        Some(signature) => signature,
-        None => fallback_sign(key, message),
+/// Every `PrivateKey` can sign: at least 1024 bits (`pem` checks), a two-prime
+/// key's integers fit together and its primes suit `Modulus` (`key` checks).
+pub fn sign_rs256(key: &PrivateKey, message: &[u8]) -> Vec<u8> {
+    match key.form() {
+        Form::TwoPrime(parts) => crt_sign(parts, message).expect("a checked two-prime key of at least 1024 bits signs"),
+        Form::Other(key) => fallback_sign(key, message),
     }
 }
 
@@ -95,21 +97,21 @@ fn checked(halves: &[Half; 2], e: &BigUint, s: BigUint, m: &BigUint) -> Option<B
     halves.iter().all(|half| half.verifies(&s, &e, m)).then_some(s)
 }
 
-/// `None` when the key is not a two-prime key with CRT values.
-fn crt_sign(key: &RsaPrivateKey, message: &[u8]) -> Option<Vec<u8>> {
-    let [p, q] = key.primes() else { return None };
-    let halves = [Half::new(p, key.dp()?)?, Half::new(q, key.dq()?)?];
-    let qinv = Zeroizing::new(key.qinv()?.to_biguint()?);
-    let k = key.size();
+/// `None` when the primes do not suit `Modulus` or the modulus is too small for
+/// the encoding (neither happens for a `PrivateKey`).
+fn crt_sign(key: &TwoPrime, message: &[u8]) -> Option<Vec<u8>> {
+    let (p, q) = (&key.p, &key.q);
+    let halves = [Half::new(p, &key.dp)?, Half::new(q, &key.dq)?];
+    let k = key.n.bits().div_ceil(8);
     let em = Zeroizing::new(encode(message, k)?);
     let m = BigUint::from_bytes_be(&em);
 
     let sp = Zeroizing::new(halves[0].pow(&m, None)?);
     let sq = Zeroizing::new(halves[1].pow(&m, None)?);
-    let Some(s) = checked(&halves, key.e(), garner(p, q, &qinv, &sp, &sq), &m) else {
-        // On a key `rsa` validated (de ≡ 1 mod p−1 and q−1) this cannot happen unless the
-        // arithmetic is wrong: a bug or a hardware fault. Stop loudly (the host reports
-        // a trap) rather than publish the result or hide the bug behind the slow path.
+    let Some(s) = checked(&halves, &key.e, garner(p, q, &key.qinv, &sp, &sq), &m) else {
+        // On a key whose integers fit together (`key` checks them) this cannot happen
+        // unless the arithmetic is wrong: a bug or a hardware fault. Stop loudly (the
+        // host reports a trap) rather than publish the result or hide the bug.
         panic!("RS256 self-check failed: the CRT signature does not verify");
     };
     let bytes = s.to_bytes_be();
@@ -122,6 +124,14 @@ fn crt_sign(key: &RsaPrivateKey, message: &[u8]) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
     use rand::{Rng, SeedableRng};
+    use rsa::traits::{PrivateKeyParts, PublicKeyParts};
+
+    /// The CRT signer's view of a key the `rsa` crate made.
+    fn two_prime(key: &RsaPrivateKey) -> PrivateKey {
+        let ours = PrivateKey::from(key.clone());
+        assert!(matches!(ours.form(), Form::TwoPrime(_)), "a two-prime key");
+        ours
+    }
 
     fn reference(key: &RsaPrivateKey, message: &[u8]) -> Vec<u8> {
         fallback_sign(key, message)
@@ -130,8 +140,9 @@ mod tests {
     #[test]
     fn matches_the_rsa_crate_for_the_fixture_key() {
         let key = crate::pem::tests::test_key();
+        let ours = two_prime(key);
         for message in [&b""[..], b"a", b"header.claims", &[0xffu8; 1000][..]] {
-            assert_eq!(crt_sign(key, message).expect("two-prime key"), reference(key, message));
+            assert_eq!(sign_rs256(&ours, message), reference(key, message));
         }
     }
 
@@ -140,9 +151,10 @@ mod tests {
         let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed);
         for bits in [1024, 2048, 2056, 3072] {
             let key = RsaPrivateKey::new(&mut rng, bits).unwrap();
+            let signer = two_prime(&key);
             for _ in 0..8 {
                 let message: Vec<u8> = (0..rng.gen_range(0..300)).map(|_| rng.gen()).collect();
-                let ours = crt_sign(&key, &message).expect("two-prime key");
+                let ours = sign_rs256(&signer, &message);
                 assert_eq!(ours.len(), key.size());
                 assert_eq!(ours, reference(&key, &message), "{bits}-bit key");
             }
@@ -156,9 +168,10 @@ mod tests {
         let b = RsaPrivateKey::new(&mut rng, 1024).unwrap();
         let primes = vec![a.primes()[0].clone(), a.primes()[1].clone(), b.primes()[0].clone()];
         let three = RsaPrivateKey::from_primes(primes, BigUint::from(65537u32)).unwrap();
-        assert!(crt_sign(&three, b"x").is_none());
-        assert_eq!(sign_rs256(&three, b"x"), reference(&three, b"x"));
-        assert_eq!(sign_rs256(&a, b"x"), reference(&a, b"x"));
+        let ours = PrivateKey::from(three.clone());
+        assert!(matches!(ours.form(), Form::Other(_)));
+        assert_eq!(sign_rs256(&ours, b"x"), reference(&three, b"x"));
+        assert_eq!(sign_rs256(&two_prime(&a), b"x"), reference(&a, b"x"));
     }
 
     #[test]
