@@ -53,7 +53,7 @@ fn infisical_login_failures_exit_2() {
 
 #[test]
 fn missing_or_unusable_secrets_exit_2() {
-    let cases: [(&str, fn(&World), &str); 10] = [
+    let cases: [(&str, fn(&World), &str); 11] = [
         ("folder 404", |w| w.infisical.remove_folder(ENVIRONMENT, &folder("raxx-dev-bot")), "404 SecretPathNotFound"),
         ("APP_ID missing", |w| w.infisical.remove_secret(ENVIRONMENT, &folder("raxx-dev-bot"), "APP_ID"), "lacks APP_ID"),
         ("PEM missing", |w| w.infisical.remove_secret(ENVIRONMENT, &folder("raxx-dev-bot"), "PRIVATE_KEY_PEM"), "lacks PRIVATE_KEY_PEM"),
@@ -67,6 +67,7 @@ fn missing_or_unusable_secrets_exit_2() {
         ("OpenSSH key", |w| set(w, "PRIVATE_KEY_PEM", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n"), "PRIVATE_KEY_PEM is an OpenSSH key"),
         ("EC key", |w| set(w, "PRIVATE_KEY_PEM", "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIByLh8Ho\n-----END EC PRIVATE KEY-----\n"), "PRIVATE_KEY_PEM is a EC key, not an RSA key"),
         ("encrypted key", |w| set(w, "PRIVATE_KEY_PEM", "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHzBJBgkqhkiG9w0BBQ0w\n-----END ENCRYPTED PRIVATE KEY-----\n"), "PRIVATE_KEY_PEM is an encrypted key"),
+        ("768-bit key", |w| set(w, "PRIVATE_KEY_PEM", &raxx_fakes::AppKey::generate_bits(768).pkcs1_pem()), "PRIVATE_KEY_PEM is a 768-bit RSA key, too short to sign with"),
     ];
     for (name, setup, needle) in cases {
         let world = World::start_shared();

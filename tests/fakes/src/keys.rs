@@ -13,7 +13,12 @@ pub struct AppKey {
 impl AppKey {
     /// A new 2048-bit key, as GitHub generates for Apps.
     pub fn generate() -> AppKey {
-        let private = RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).expect("RSA key generation");
+        AppKey::generate_bits(2048)
+    }
+
+    /// A key of another size (for the minter's refusals).
+    pub fn generate_bits(bits: usize) -> AppKey {
+        let private = RsaPrivateKey::new(&mut rand::rngs::OsRng, bits).expect("RSA key generation");
         AppKey { private }
     }
 
