@@ -11,6 +11,9 @@ use rsa::signature::{SignatureEncoding, Signer};
 use std::io::Read;
 use std::time::{Duration, Instant};
 
+/// The wait before each `raxx_after_idle_ms` run: one request's latency in the benchmark.
+const IDLE: Duration = Duration::from_millis(20);
+
 fn median_ms(runs: usize, f: impl FnMut()) -> f64 {
     median_ms_after(runs, Duration::ZERO, f)
 }
@@ -46,8 +49,9 @@ fn main() {
     };
     let message = b"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJpYXQiOjE3MDAwMDAwMDAsImV4cCI6MTcwMDAwMDYwMCwiaXNzIjoxMjM0NX0";
     let parse = median_ms(11, || drop(std::hint::black_box(raxx_minter::pem::parse_private_key(&pem))));
-    let ours = median_ms(21, || drop(std::hint::black_box(raxx_minter::signature::sign_rs256(&key, message))));
-    let after_idle = median_ms_after(21, Duration::from_millis(20), || drop(std::hint::black_box(raxx_minter::signature::sign_rs256(&key, message))));
+    let sign = || drop(std::hint::black_box(raxx_minter::signature::sign_rs256(&key, message)));
+    let ours = median_ms(21, sign);
+    let after_idle = median_ms_after(21, IDLE, sign);
     // The `rsa` crate's own reading of the key (it validates and precomputes).
     let Ok(theirs) = <rsa::RsaPrivateKey as rsa::pkcs1::DecodeRsaPrivateKey>::from_pkcs1_pem(&pem) else {
         eprintln!("sign_bench: the rsa crate could not read the key (it takes PKCS#1 here)");
