@@ -107,6 +107,22 @@ fn rotating_the_key_takes_effect_on_the_next_mint() {
 }
 
 #[test]
+fn keys_of_other_sizes_sign_in_the_sandbox() {
+    // GitHub issues 2048-bit App keys; other sizes take other limb counts
+    // through the component's SIMD signer (components/minter/src/montgomery.rs).
+    let world = World::start_shared();
+    let bot = world.bot("raxx-ops-bot").clone();
+    for bits in [1024, 3072] {
+        let key = raxx_fakes::AppKey::generate_bits(bits);
+        world.github.set_public_key(bot.app_id, key.public());
+        world.infisical.set_secret(ENVIRONMENT, &folder(bot.name), "PRIVATE_KEY_PEM", &key.pkcs1_pem());
+        let r = raxx(&world, &["mint", "raxx-ops-bot"]);
+        assert_eq!(r.code, 0, "{bits}-bit key: {}", r.stderr);
+        assert_eq!(r.stdout.trim(), world.github.issued_tokens().pop().unwrap().token);
+    }
+}
+
+#[test]
 fn long_and_legacy_token_formats_are_both_passed_through_opaque() {
     let world = World::start_shared();
     for legacy in [false, true] {
