@@ -1,14 +1,16 @@
 //! Modular exponentiation for the RSA signature: Montgomery multiplication over
-//! 28-bit limbs, product scanning, with a fixed 4-bit window.
+//! 28-bit limbs, operand scanning two rows at a time, with a fixed 4-bit window.
 //!
 //! Why not the `rsa` crate's own (`num-bigint-dig`)? Compiled to wasm it runs
 //! ~5× slower than native. Wasm has a 32×32→64 multiply but no 64×64→128 one,
 //! and a 32-bit-limb loop spends its time on the carry chain (add, add, shift
 //! per limb, each waiting for the last). With 28-bit limbs a product is < 2^56,
-//! so a whole column of products (a·b and m·n, up to 2·74 of them for 2048-bit
-//! moduli) sums into a u64 with no carry at all, and the carry moves once per
-//! column. Results are checked byte-for-byte against `rsa` in the tests (see
-//! `signature.rs`).
+//! so every column of the product (a·b and m·n, up to 2·126 products) sums in
+//! a u64 with no carry at all: the carries move once per column, at the end.
+//! A product then is `len/2` passes of one uniform loop, each adding four rows
+//! (a_i·b, m_i·n, a_{i+1}·b, m_{i+1}·n) into the column sums; with wasm SIMD a
+//! step of that loop does sixteen 32×32→64 multiplies. Results are checked
+//! byte-for-byte against `rsa` in the tests (see `signature.rs`).
 //!
 //! Side channels: the secret exponent is consumed in fixed 4-bit windows over
 //! its full padded length; every window does four squarings and one
@@ -23,34 +25,38 @@ const MASK: u32 = (1 << BITS) - 1;
 /// Window width of the secret exponentiation.
 const WINDOW: u32 = 4;
 /// A column sums up to 2·len products of < 2^56 plus a carry of < 2^36, which a
-/// u64 holds for len ≤ 127 (moduli up to 3556 bits; RSA-4096's primes need 74).
-const MAX_LIMBS: usize = 127;
+/// u64 holds for len ≤ 127; `len` is even (rows go in pairs), so at most 126
+/// (moduli up to 3528 bits; RSA-4096's primes need 74).
+const MAX_LIMBS: usize = 126;
+/// Zero limbs after b and n in their padded copies, and after the column sums,
+/// so that the SIMD loop's last step reads and writes inside them.
+const PAD: usize = 8;
 /// The largest modulus `Modulus::new` takes.
 pub const MAX_BITS: usize = BITS as usize * MAX_LIMBS;
 
-/// Working buffers of `mul`, `len` limbs each. They hold secret
-/// intermediates, so they are wiped when dropped.
+/// Working buffers of `mul`. They hold secret intermediates, so they are
+/// wiped when dropped.
 struct Scratch {
-    /// The limbs m of the multiple of n added to the product.
-    m: Zeroizing<Vec<u32>>,
-    /// The second factor's limbs in reverse.
-    rev: Zeroizing<Vec<u32>>,
-    /// The result before its final reduction.
+    /// The column sums of a·b + m·n, 2·len + PAD.
+    t: Zeroizing<Vec<u64>>,
+    /// The second factor as `padded` lays it out, len + PAD.
+    b: Zeroizing<Vec<u32>>,
+    /// The result before its final reduction, len.
     sum: Zeroizing<Vec<u32>>,
 }
 
 impl Scratch {
     fn new(len: usize) -> Scratch {
-        let buffer = || Zeroizing::new(vec![0u32; len]);
-        Scratch { m: buffer(), rev: buffer(), sum: buffer() }
+        Scratch { t: Zeroizing::new(vec![0; 2 * len + PAD]), b: Zeroizing::new(vec![0; len + PAD]), sum: Zeroizing::new(vec![0; len]) }
     }
 }
 
-/// An odd modulus prepared for Montgomery arithmetic, R = 2^(28·len).
+/// An odd modulus prepared for Montgomery arithmetic, R = 2^(28·len), `len`
+/// even.
 pub struct Modulus {
     n: Zeroizing<Vec<u32>>,
-    /// n's limbs in reverse: a column Σ m[i]·n[k−i] then reads both forward.
-    n_rev: Zeroizing<Vec<u32>>,
+    /// n as `padded` lays it out.
+    n_padded: Zeroizing<Vec<u32>>,
     /// −n⁻¹ mod 2^28.
     n0inv: u32,
     /// R² mod n, to enter the Montgomery domain.
@@ -112,9 +118,9 @@ impl Modulus {
         let start = n_be.iter().position(|b| *b != 0)?;
         let n_be = &n_be[start..];
         let bits = 8 * n_be.len() - n_be[0].leading_zeros() as usize;
-        let len = bits.div_ceil(BITS as usize);
+        let len = bits.div_ceil(BITS as usize).next_multiple_of(2);
         let n = limbs_from_be(n_be, len)?;
-        if n[0] & 1 == 0 || (len == 1 && n[0] == 1) || len > MAX_LIMBS {
+        if n[0] & 1 == 0 || bits == 1 || len > MAX_LIMBS {
             return None;
         }
         // Newton's iteration doubles the correct low bits each step: 1 → 32 in 5.
@@ -122,8 +128,9 @@ impl Modulus {
         for _ in 0..5 {
             inv = inv.wrapping_mul(2u32.wrapping_sub(n[0].wrapping_mul(inv)));
         }
-        let n_rev = Zeroizing::new(n.iter().rev().copied().collect());
-        let mut modulus = Modulus { n, n_rev, n0inv: inv.wrapping_neg() & MASK, r2: Zeroizing::new(vec![0; len]), bits, bytes: n_be.len() };
+        let mut n_padded = Zeroizing::new(vec![0; len + PAD]);
+        padded(&n, &mut n_padded);
+        let mut modulus = Modulus { n, n_padded, n0inv: inv.wrapping_neg() & MASK, r2: Zeroizing::new(vec![0; len]), bits, bytes: n_be.len() };
         modulus.r2 = modulus.r_squared();
         Some(modulus)
     }
@@ -186,39 +193,36 @@ impl Modulus {
         }
     }
 
-    /// out = a·b·R⁻¹ mod n for a, b < n, by product scanning: column k of a·b plus
-    /// column k of m·n, where m is chosen limb by limb so that the low `len` columns
-    /// vanish; the high `len` columns are the result.
+    /// out = a·b·R⁻¹ mod n for a, b < n, by operand scanning: row i adds a_i·b
+    /// and m_i·n into the column sums, m_i chosen so that column i's low 28 bits
+    /// vanish; after `len` rows the high `len` columns are the result. Rows go in
+    /// pairs: both m's come first (from the pair's two low columns), then one
+    /// pass adds all four rows into the columns above them.
     fn mul(&self, a: &[u32], b: &[u32], s: &mut Scratch, out: &mut [u32]) {
-        let (n, n_rev, len) = (&self.n[..], &self.n_rev[..], self.len());
-        let (a, b) = (&a[..len], &b[..len]);
-        for (r, bj) in s.rev.iter_mut().zip(b.iter().rev()) {
-            *r = *bj;
+        let (n, len) = (&self.n[..], self.len());
+        padded(&b[..len], &mut s.b);
+        let (b, t) = (&s.b[1..], &mut s.t[..]);
+        t.fill(0);
+        let mont = |column: u64| (column as u32).wrapping_mul(self.n0inv) & MASK;
+        let product = |x: u32, y: u32| u64::from(x) * u64::from(y);
+        for i in (0..len).step_by(2) {
+            let (a0, a1) = (a[i], a[i + 1]);
+            let low = t[i] + product(a0, b[0]);
+            let m0 = mont(low);
+            let carry = (low + product(m0, n[0])) >> BITS;
+            let high = t[i + 1] + carry + product(a0, b[1]) + product(m0, n[1]) + product(a1, b[0]);
+            let m1 = mont(high);
+            t[i + 2] += (high + product(m1, n[0])) >> BITS;
+            add_rows(&mut t[i..], &s.b, &self.n_padded, [a0, m0, a1, m1], len);
         }
-        let (m, b_rev, sum) = (&mut s.m[..], &s.rev[..], &mut s.sum[..]);
         let mut acc = 0u64;
-        // Columns 0..len: each also fixes m[k] so that the column's low 28 bits are zero.
-        // Limb i of a (and m) meets limb k−i of b (and n), which is b_rev[len−1−k+i].
-        for k in 0..len {
-            let rev = len - 1 - k;
-            acc += dot([(&a[..k], &b_rev[rev..len - 1]), (&m[..k], &n_rev[rev..len - 1])]);
-            acc += u64::from(a[k]) * u64::from(b[0]);
-            let mk = (acc as u32).wrapping_mul(self.n0inv) & MASK;
-            m[k] = mk;
-            acc += u64::from(mk) * u64::from(n[0]);
+        for (limb, column) in s.sum.iter_mut().zip(&t[len..2 * len]) {
+            acc += column;
+            *limb = acc as u32 & MASK;
             acc >>= BITS;
         }
-        // Columns len..2·len−1 are the result's limbs.
-        for k in len..2 * len - 1 {
-            let (from, to) = (k + 1 - len, 2 * len - 1 - k);
-            acc += dot([(&a[from..], &b_rev[..to]), (&m[from..], &n_rev[..to])]);
-            sum[k - len] = acc as u32 & MASK;
-            acc >>= BITS;
-        }
-        sum[len - 1] = acc as u32 & MASK;
-        let top = (acc >> BITS) as u32;
         // The sum is < 2n; reduce it once.
-        self.subtract_if_not_below(sum, top, &mut out[..len]);
+        self.subtract_if_not_below(&s.sum, acc as u32, &mut out[..len]);
     }
 
     /// base^exp mod n (big-endian in and out, `out` as long as n). `exp` is secret:
@@ -261,76 +265,64 @@ impl Modulus {
     }
 }
 
-/// Σ x[i]·y[i] over each stream (x, y) of a column, up to the shortest stream's
-/// length. A column holds at most 2·MAX_LIMBS products of < 2^56, so the u64
-/// cannot overflow.
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-#[inline(always)]
-fn dot<const S: usize>(streams: [(&[u32], &[u32]); S]) -> u64 {
-    let len = streams.iter().map(|(x, y)| x.len().min(y.len())).min().unwrap_or(0);
-    let mut sum = 0u64;
-    for i in 0..len {
-        for (x, y) in &streams {
-            sum += u64::from(x[i]) * u64::from(y[i]);
-        }
-    }
-    sum
+/// `out` = one zero limb, then `x`, then zeros: limbs j−1 and j of x are then
+/// `out[j]` and `out[j + 1]`, for every j from 0 to len + PAD − 2.
+fn padded(x: &[u32], out: &mut [u32]) {
+    out[0] = 0;
+    out[1..=x.len()].copy_from_slice(x);
+    out[x.len() + 1..].fill(0);
 }
 
-/// The same with wasm SIMD (`scripts/build` enables simd128): four limbs of each
-/// stream per step, two 32×32→64 multiplies per instruction. Wasmtime, V8 (jco)
-/// and the other component hosts all run simd128; LLVM does not vectorise this
-/// loop for wasm by itself.
+/// t[j] += a0·b_j + m0·n_j + a1·b_{j−1} + m1·n_{j−1} for j in 2..len + 2, with b
+/// and n laid out by `padded`. Column sums stay below 2^64 (see MAX_LIMBS).
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+#[inline(always)]
+fn add_rows(t: &mut [u64], b: &[u32], n: &[u32], [a0, m0, a1, m1]: [u32; 4], len: usize) {
+    let product = |x: u32, y: u32| u64::from(x) * u64::from(y);
+    for j in 2..len + 2 {
+        t[j] += product(a0, b[j + 1]) + product(m0, n[j + 1]) + product(a1, b[j]) + product(m1, n[j]);
+    }
+}
+
+/// The same with wasm SIMD (`scripts/build` enables simd128): four columns per
+/// step, two 32×32→64 multiplies per instruction. Wasmtime, V8 (jco) and the
+/// other component hosts all run simd128; LLVM does not vectorise this loop
+/// for wasm by itself. The last step may run past column len + 1 into the
+/// padding, where b and n are zero, so it adds nothing there.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 #[inline(always)]
-fn dot<const S: usize>(streams: [(&[u32], &[u32]); S]) -> u64 {
-    use core::arch::wasm32::{i64x2_add, u64x2_extmul_high_u32x4, u64x2_extmul_low_u32x4, u64x2_extract_lane, u64x2_splat, v128, v128_load};
-    let len = streams.iter().map(|(x, y)| x.len().min(y.len())).min().unwrap_or(0);
-    let starts = streams.map(|(x, y)| (x.as_ptr(), y.as_ptr()));
-    // Reads limbs at..at + 4 of a stream; every caller below has at + 4 ≤ len.
-    let load = |start: *const u32, at: usize| -> v128 {
-        debug_assert!(at + 4 <= len);
-        // SAFETY: at + 4 ≤ len, and len is at most each stream's length, so the
-        // 16 bytes are inside the slice; v128_load has no alignment requirement.
-        unsafe { v128_load(start.add(at).cast()) }
-    };
-    let step = |mut acc: v128, at: usize| -> v128 {
-        for (x, y) in starts {
-            let (xv, yv) = (load(x, at), load(y, at));
-            acc = i64x2_add(acc, u64x2_extmul_low_u32x4(xv, yv));
-            acc = i64x2_add(acc, u64x2_extmul_high_u32x4(xv, yv));
+fn add_rows(t: &mut [u64], b: &[u32], n: &[u32], factors: [u32; 4], len: usize) {
+    use core::arch::wasm32::{i64x2_add, u32x4_splat, u64x2_extmul_high_u32x4, u64x2_extmul_low_u32x4, v128_load, v128_store};
+    let steps = len.div_ceil(4);
+    // Step s reads limbs j..j + 5 of b and n and columns j..j + 4 of t, j = 2 + 4s.
+    let end = 2 + 4 * steps;
+    assert!(t.len() >= end && b.len() > end && n.len() > end, "Montgomery buffers too short");
+    let splats = factors.map(|x| u32x4_splat(x));
+    let (b, n, t) = (b.as_ptr(), n.as_ptr(), t.as_mut_ptr());
+    for step in 0..steps {
+        let j = 2 + 4 * step;
+        // SAFETY: j + 5 ≤ end < b.len(), n.len() and j + 4 ≤ end ≤ t.len() (asserted
+        // above), so every 16-byte access below is inside its slice; v128 loads and
+        // stores have no alignment requirement.
+        unsafe {
+            // Read anew each step: LLVM would otherwise hoist the splats' widening out
+            // of the loop and emit i64x2.mul, which wasmtime lowers to three multiplies
+            // where an extmul is one.
+            let [a0, m0, a1, m1] = [0, 1, 2, 3].map(|k| core::ptr::read_volatile(&splats[k]));
+            let (b_j, b_before, n_j, n_before) = (v128_load(b.add(j + 1).cast()), v128_load(b.add(j).cast()), v128_load(n.add(j + 1).cast()), v128_load(n.add(j).cast()));
+            let low = i64x2_add(
+                i64x2_add(u64x2_extmul_low_u32x4(a0, b_j), u64x2_extmul_low_u32x4(m0, n_j)),
+                i64x2_add(u64x2_extmul_low_u32x4(a1, b_before), u64x2_extmul_low_u32x4(m1, n_before)),
+            );
+            let high = i64x2_add(
+                i64x2_add(u64x2_extmul_high_u32x4(a0, b_j), u64x2_extmul_high_u32x4(m0, n_j)),
+                i64x2_add(u64x2_extmul_high_u32x4(a1, b_before), u64x2_extmul_high_u32x4(m1, n_before)),
+            );
+            let at = t.add(j);
+            v128_store(at.cast(), i64x2_add(v128_load(at.cast()), low));
+            v128_store(at.add(2).cast(), i64x2_add(v128_load(at.add(2).cast()), high));
         }
-        acc
-    };
-    // Sixteen limbs per iteration, then straight-line code for the rest: wasmtime
-    // checks its deadline (epoch) at every loop header, so few, long iterations
-    // cost less.
-    let mut acc = u64x2_splat(0);
-    let mut at = 0;
-    while at + 16 <= len {
-        acc = step(step(step(step(acc, at), at + 4), at + 8), at + 12);
-        at += 16;
     }
-    if at + 8 <= len {
-        acc = step(step(acc, at), at + 4);
-        at += 8;
-    }
-    if at + 4 <= len {
-        acc = step(acc, at);
-        at += 4;
-    }
-    let mut sum = u64x2_extract_lane::<0>(acc) + u64x2_extract_lane::<1>(acc);
-    let scalar = |i: usize| streams.iter().map(|(x, y)| u64::from(x[i]) * u64::from(y[i])).sum::<u64>();
-    if at < len {
-        sum += scalar(at);
-    }
-    if at + 1 < len {
-        sum += scalar(at + 1);
-    }
-    if at + 2 < len {
-        sum += scalar(at + 2);
-    }
-    sum
 }
 
 /// Copies `table[index]` into `out`, reading every entry.
@@ -389,9 +381,9 @@ mod tests {
         assert!(Modulus::new(&[0, 0]).is_none());
         assert!(Modulus::new(&[]).is_none());
         assert!(Modulus::new(&[1]).is_none());
-        let mut big = vec![0xffu8; 3556 / 8 + 1];
-        assert!(Modulus::new(&big).is_none(), "3560 bits would overflow a column");
-        big[0] = 0x0f;
-        assert!(Modulus::new(&big).is_some(), "3556 bits fit");
+        let mut big = vec![0xffu8; 3528 / 8 + 1];
+        assert!(Modulus::new(&big).is_none(), "3536 bits would overflow a column");
+        big[0] = 0x00;
+        assert!(Modulus::new(&big).is_some(), "3528 bits fit");
     }
 }
