@@ -285,23 +285,23 @@ fn add_rows(t: &mut [u64], b: &[u32], n: &[u32], [a0, m0, a1, m1]: [u32; 4], len
 }
 
 /// The same with wasm SIMD (`scripts/build` enables simd128): four columns per
-/// step, two 32×32→64 multiplies per instruction. Wasmtime, V8 (jco) and the
-/// other component hosts all run simd128; LLVM does not vectorise this loop
-/// for wasm by itself. The last step may run past column len + 1 into the
-/// padding, where b and n are zero, so it adds nothing there.
+/// step, sixteen 32×32→64 multiplies, two per instruction. Wasmtime, V8 (jco)
+/// and the other component hosts all run simd128. The last step may run past
+/// column len + 1 into the padding, where b and n are zero, so it adds nothing
+/// there.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 #[inline(always)]
 fn add_rows(t: &mut [u64], b: &[u32], n: &[u32], factors: [u32; 4], len: usize) {
     use core::arch::wasm32::{i64x2_add, u32x4_splat, u64x2_extmul_high_u32x4, u64x2_extmul_low_u32x4, v128_load, v128_store};
     let steps = len.div_ceil(4);
-    // Step s reads limbs j..j + 5 of b and n and columns j..j + 4 of t, j = 2 + 4s.
+    // Step s reads limbs j..=j + 4 of b and n and columns j..j + 4 of t, j = 2 + 4s.
     let end = 2 + 4 * steps;
     assert!(t.len() >= end && b.len() > end && n.len() > end, "Montgomery buffers too short");
     let splats = factors.map(|x| u32x4_splat(x));
     let (b, n, t) = (b.as_ptr(), n.as_ptr(), t.as_mut_ptr());
     for step in 0..steps {
         let j = 2 + 4 * step;
-        // SAFETY: j + 5 ≤ end < b.len(), n.len() and j + 4 ≤ end ≤ t.len() (asserted
+        // SAFETY: j + 4 ≤ end < b.len(), n.len() and j + 4 ≤ end ≤ t.len() (asserted
         // above), so every 16-byte access below is inside its slice; v128 loads and
         // stores have no alignment requirement.
         unsafe {
