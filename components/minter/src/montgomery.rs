@@ -54,8 +54,7 @@ impl Scratch {
 /// An odd modulus prepared for Montgomery arithmetic, R = 2^(28·len), `len`
 /// even.
 pub struct Modulus {
-    n: Zeroizing<Vec<u32>>,
-    /// n as `padded` lays it out.
+    /// n as `padded` lays it out (`n()` is its limbs alone).
     n_padded: Zeroizing<Vec<u32>>,
     /// −n⁻¹ mod 2^28.
     n0inv: u32,
@@ -130,13 +129,18 @@ impl Modulus {
         }
         let mut n_padded = Zeroizing::new(vec![0; len + PAD]);
         padded(&n, &mut n_padded);
-        let mut modulus = Modulus { n, n_padded, n0inv: inv.wrapping_neg() & MASK, r2: Zeroizing::new(vec![0; len]), bits, bytes: n_be.len() };
+        let mut modulus = Modulus { n_padded, n0inv: inv.wrapping_neg() & MASK, r2: Zeroizing::new(vec![0; len]), bits, bytes: n_be.len() };
         modulus.r2 = modulus.r_squared();
         Some(modulus)
     }
 
     fn len(&self) -> usize {
-        self.n.len()
+        self.n_padded.len() - PAD
+    }
+
+    /// n's `len` limbs.
+    fn n(&self) -> &[u32] {
+        &self.n_padded[1..=self.len()]
     }
 
     /// R² mod n, without dividing: R mod n (the Montgomery form of 1) by doubling
@@ -182,7 +186,7 @@ impl Modulus {
     /// Requires top·R + t < 2n.
     fn subtract_if_not_below(&self, t: &[u32], top: u32, out: &mut [u32]) {
         let mut borrow = 0u32;
-        for ((o, tj), nj) in out.iter_mut().zip(t).zip(self.n.iter()) {
+        for ((o, tj), nj) in out.iter_mut().zip(t).zip(self.n()) {
             let d = tj.wrapping_sub(*nj).wrapping_sub(borrow);
             *o = d & MASK;
             borrow = d >> 31;
@@ -199,7 +203,7 @@ impl Modulus {
     /// pairs: both m's come first (from the pair's two low columns), then one
     /// pass adds all four rows into the columns above them.
     fn mul(&self, a: &[u32], b: &[u32], s: &mut Scratch, out: &mut [u32]) {
-        let (n, len) = (&self.n[..], self.len());
+        let (n, len) = (self.n(), self.len());
         padded(&b[..len], &mut s.b);
         let (b, t) = (&s.b[1..], &mut s.t[..]);
         t.fill(0);
