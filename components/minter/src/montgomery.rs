@@ -15,8 +15,9 @@
 //! Side channels: the secret exponent is consumed in fixed 4-bit windows over
 //! its full padded length; every window does four squarings and one
 //! multiplication; the table entry is selected by reading the whole table with
-//! masks; and the final subtraction of each product is masked. No branch or
-//! memory address depends on a secret.
+//! masks; products need no final subtraction (R ≥ 4n keeps them below 2n), and
+//! the one on leaving the domain is masked. No branch or memory address depends
+//! on a secret.
 
 use zeroize::Zeroizing;
 
@@ -26,13 +27,13 @@ const MASK: u32 = (1 << BITS) - 1;
 const WINDOW: u32 = 4;
 /// A column sums up to 2·len products of < 2^56 plus a carry of < 2^36, which a
 /// u64 holds for len ≤ 127; `len` is even (rows go in pairs), so at most 126
-/// (moduli up to 3528 bits; RSA-4096's primes need 74).
+/// (moduli up to 3526 bits, as R ≥ 4n; RSA-4096's primes need 74).
 const MAX_LIMBS: usize = 126;
 /// Zero limbs after b and n in their padded copies, and after the column sums,
 /// so that the SIMD loop's last step reads and writes inside them.
 const PAD: usize = 8;
-/// The largest modulus `Modulus::new` takes.
-pub const MAX_BITS: usize = BITS as usize * MAX_LIMBS;
+/// The largest modulus `Modulus::new` takes (R = 2^(28·len) ≥ 4n).
+pub const MAX_BITS: usize = BITS as usize * MAX_LIMBS - 2;
 
 /// Working buffers of `mul`. They hold secret intermediates, so they are
 /// wiped when dropped.
@@ -41,13 +42,11 @@ struct Scratch {
     t: Zeroizing<Vec<u64>>,
     /// The second factor as `padded` lays it out, len + PAD.
     b: Zeroizing<Vec<u32>>,
-    /// The result before its final reduction, len.
-    sum: Zeroizing<Vec<u32>>,
 }
 
 impl Scratch {
     fn new(len: usize) -> Scratch {
-        Scratch { t: Zeroizing::new(vec![0; 2 * len + PAD]), b: Zeroizing::new(vec![0; len + PAD]), sum: Zeroizing::new(vec![0; len]) }
+        Scratch { t: Zeroizing::new(vec![0; 2 * len + PAD]), b: Zeroizing::new(vec![0; len + PAD]) }
     }
 }
 
@@ -112,12 +111,13 @@ fn be_from_limbs(limbs: &[u32], len: usize) -> Zeroizing<Vec<u8>> {
 }
 
 impl Modulus {
-    /// `n` (big-endian, odd, > 1, at most 3556 bits). `None` otherwise.
+    /// `n` (big-endian, odd, > 1, at most `MAX_BITS`). `None` otherwise.
     pub fn new(n_be: &[u8]) -> Option<Modulus> {
         let start = n_be.iter().position(|b| *b != 0)?;
         let n_be = &n_be[start..];
         let bits = 8 * n_be.len() - n_be[0].leading_zeros() as usize;
-        let len = bits.div_ceil(BITS as usize).next_multiple_of(2);
+        // R ≥ 4n: then a product of two values below 2n is below 2n (see `mul`).
+        let len = (bits + 2).div_ceil(BITS as usize).next_multiple_of(2);
         let n = limbs_from_be(n_be, len)?;
         if n[0] & 1 == 0 || bits == 1 || len > MAX_LIMBS {
             return None;
@@ -167,7 +167,9 @@ impl Modulus {
                 std::mem::swap(&mut x, &mut other);
             }
         }
-        x
+        // Below 2n; below n, so that a base up to R enters the domain below 2n.
+        self.subtract_if_not_below(&x, 0, &mut other);
+        other
     }
 
     /// x = 2x mod n for x < n (`other` is scratch).
@@ -197,7 +199,7 @@ impl Modulus {
         }
     }
 
-    /// out = a·b·R⁻¹ mod n for a, b < n, by operand scanning: row i adds a_i·b
+    /// out ≡ a·b·R⁻¹ (mod n), below 2n, for a, b < 2n, by operand scanning: row i adds a_i·b
     /// and m_i·n into the column sums, m_i chosen so that column i's low 28 bits
     /// vanish; after `len` rows the high `len` columns are the result. Rows go in
     /// pairs: both m's come first (from the pair's two low columns), then one
@@ -219,14 +221,15 @@ impl Modulus {
             t[i + 2] += (high + product(m1, n[0])) >> BITS;
             add_rows(&mut t[i..], &s.b, &self.n_padded, [a0, m0, a1, m1], len);
         }
+        // (a·b + m·n)/R < (4n² + R·n)/R ≤ 2n as R ≥ 4n: no subtraction, and no
+        // carry out of the top limb.
         let mut acc = 0u64;
-        for (limb, column) in s.sum.iter_mut().zip(&t[len..2 * len]) {
+        for (limb, column) in out[..len].iter_mut().zip(&t[len..2 * len]) {
             acc += column;
             *limb = acc as u32 & MASK;
             acc >>= BITS;
         }
-        // The sum is < 2n; reduce it once.
-        self.subtract_if_not_below(&s.sum, acc as u32, &mut out[..len]);
+        debug_assert_eq!(acc, 0, "a Montgomery product is below 2n < R");
     }
 
     /// base^exp mod n (big-endian in and out, `out` as long as n). `exp` is secret:
@@ -237,7 +240,8 @@ impl Modulus {
         let mut one = vec![0u32; len];
         one[0] = 1;
         let mut m = Scratch::new(len);
-        // Entering the domain also reduces a base ≥ n (a·R²·R⁻¹ < 2n, then reduced).
+        // Entering the domain also reduces a base ≥ n: base < R and R² mod n < n, so
+        // the product is below 2n like every other.
         let mut base_m = Zeroizing::new(vec![0u32; len]);
         self.mul(&base, &self.r2, &mut m, &mut base_m);
         // table[i] = base^i in the Montgomery domain.
@@ -264,8 +268,11 @@ impl Modulus {
             self.mul(&acc, &selected, &mut m, &mut scratch);
             std::mem::swap(&mut acc, &mut scratch);
         }
+        // Leaving the domain: (acc + m·n)/R < 2n/R + n, so at most n; at most one
+        // subtraction brings it below n.
         self.mul(&acc, &one, &mut m, &mut scratch);
-        Some(be_from_limbs(&scratch, self.bytes))
+        self.subtract_if_not_below(&scratch, 0, &mut selected);
+        Some(be_from_limbs(&selected, self.bytes))
     }
 }
 
@@ -385,9 +392,10 @@ mod tests {
         assert!(Modulus::new(&[0, 0]).is_none());
         assert!(Modulus::new(&[]).is_none());
         assert!(Modulus::new(&[1]).is_none());
-        let mut big = vec![0xffu8; 3528 / 8 + 1];
-        assert!(Modulus::new(&big).is_none(), "3536 bits would overflow a column");
-        big[0] = 0x00;
-        assert!(Modulus::new(&big).is_some(), "3528 bits fit");
+        let mut big = vec![0xffu8; 3528 / 8];
+        big[0] = 0x7f;
+        assert!(Modulus::new(&big).is_none(), "3527 bits would overflow a column (R ≥ 4n takes 127 limbs)");
+        big[0] = 0x3f;
+        assert!(Modulus::new(&big).is_some(), "3526 bits fit");
     }
 }
