@@ -199,11 +199,11 @@ impl Modulus {
         }
     }
 
-    /// out ≡ a·b·R⁻¹ (mod n), below 2n, for a, b < 2n, by operand scanning: row i adds a_i·b
-    /// and m_i·n into the column sums, m_i chosen so that column i's low 28 bits
-    /// vanish; after `len` rows the high `len` columns are the result. Rows go in
-    /// pairs: both m's come first (from the pair's two low columns), then one
-    /// pass adds all four rows into the columns above them.
+    /// out ≡ a·b·R⁻¹ (mod n), below 2n, for a, b < 2n, by operand scanning: row
+    /// i adds a_i·b and m_i·n into the column sums, m_i chosen so that column i's
+    /// low 28 bits vanish; after `len` rows the high `len` columns are the
+    /// result. Rows go in pairs: both m's come first (from the pair's two low
+    /// columns), then one pass adds all four rows into the columns above them.
     fn mul(&self, a: &[u32], b: &[u32], s: &mut Scratch, out: &mut [u32]) {
         let (n, len) = (self.n(), self.len());
         padded(&b[..len], &mut s.b);
@@ -271,8 +271,8 @@ impl Modulus {
         // Leaving the domain: (acc + m·n)/R < 2n/R + n, so at most n; at most one
         // subtraction brings it below n.
         self.mul(&acc, &one, &mut m, &mut scratch);
-        self.subtract_if_not_below(&scratch, 0, &mut selected);
-        Some(be_from_limbs(&selected, self.bytes))
+        self.subtract_if_not_below(&scratch, 0, &mut acc);
+        Some(be_from_limbs(&acc, self.bytes))
     }
 }
 
