@@ -6,8 +6,16 @@
 //! one keeps each connection after its response and hands it to the next
 //! request for the same origin, if it is idle by then; a busy or closed one is
 //! never waited for (a new connection is opened instead). The pool belongs to
-//! a `Runtime` and serves all its calls; an idle connection is dropped after
-//! 30 s. TLS is as in `wasmtime-wasi-http`: rustls with the webpki roots.
+//! an I/O lane (`lanes.rs`) and serves the calls that run on it; an idle
+//! connection is dropped after 30 s. TLS is as in `wasmtime-wasi-http`: rustls
+//! with the webpki roots.
+//!
+//! A lane drives its connections only while a call runs on it, so between
+//! calls nobody reads what a server sends to an idle connection. Before one is
+//! handed out, a non-blocking peek at its socket checks that the server has
+//! neither closed it nor written to it (an HTTP/1.1 server only writes to an
+//! idle connection to say it is closing it); one that fails the check is
+//! dropped, and the request does not find out by failing.
 //!
 //! A mint always talks to Infisical first and GitHub last, so a call can ask
 //! to *pre-connect*: when its first request starts, the other allowed origins
@@ -36,7 +44,7 @@ use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody};
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 
 type Sender = SendRequest<WasiBody>;
-type Connecting = tokio::sync::oneshot::Receiver<Result<Sender, HttpError>>;
+type Connecting = tokio::sync::oneshot::Receiver<Result<Conn, HttpError>>;
 
 /// An idle connection older than this is closed rather than reused: servers and
 /// middleboxes drop quiet connections, sometimes without telling.
@@ -52,39 +60,92 @@ pub struct Pool {
     idle: Arc<Mutex<HashMap<Origin, Vec<Idle>>>>,
 }
 
+/// A connection: its request side, and its socket for the liveness check.
+struct Conn {
+    sender: Sender,
+    socket: Socket,
+}
+
 /// A kept connection and since when it has been idle.
 struct Idle {
-    sender: Sender,
+    conn: Conn,
     since: Instant,
 }
 
 impl Idle {
-    /// Still worth handing out: open, and not idle for too long.
+    /// Still worth keeping: open, and not idle for too long.
     fn live(&self) -> bool {
-        !self.sender.is_closed() && self.since.elapsed() < MAX_IDLE
+        !self.conn.sender.is_closed() && self.since.elapsed() < MAX_IDLE
+    }
+
+    /// Done with its last response, and its server has said nothing since.
+    /// Only for a `live` one: while `is_closed` is false the connection's task,
+    /// which owns the socket, has not dropped it, so the peek is at our socket.
+    fn quiet(&self) -> bool {
+        self.conn.sender.is_ready() && self.conn.socket.quiet()
+    }
+
+    fn usable(&self) -> bool {
+        self.live() && self.quiet()
+    }
+}
+
+/// The raw socket under a connection, kept to look at, never to read or close.
+#[cfg(unix)]
+struct Socket(std::os::fd::RawFd);
+
+#[cfg(unix)]
+impl Socket {
+    fn of(tcp: &TcpStream) -> Socket {
+        use std::os::fd::AsRawFd;
+        Socket(tcp.as_raw_fd())
+    }
+
+    /// Nothing to read and not closed: a non-blocking peek would block.
+    fn quiet(&self) -> bool {
+        let mut byte = 0u8;
+        // SAFETY: a one-byte buffer we own; MSG_PEEK leaves the byte for its reader.
+        let read = unsafe { libc::recv(self.0, (&raw mut byte).cast(), 1, libc::MSG_PEEK | libc::MSG_DONTWAIT) };
+        read < 0 && matches!(std::io::Error::last_os_error().kind(), std::io::ErrorKind::WouldBlock)
+    }
+}
+
+/// Elsewhere, only the connection task's own view (`is_closed`) is checked.
+#[cfg(not(unix))]
+struct Socket;
+
+#[cfg(not(unix))]
+impl Socket {
+    fn of(_: &TcpStream) -> Socket {
+        Socket
+    }
+
+    fn quiet(&self) -> bool {
+        true
     }
 }
 
 impl Pool {
     /// An idle connection to `origin`, if there is one; closed and stale ones are dropped.
-    fn take_idle(&self, origin: &Origin) -> Option<Sender> {
+    fn take_idle(&self, origin: &Origin) -> Option<Conn> {
         let mut idle = self.idle.lock().ok()?;
         let kept = idle.get_mut(origin)?;
-        kept.retain(Idle::live);
-        let ready = kept.iter().position(|k| k.sender.is_ready())?;
-        Some(kept.swap_remove(ready).sender)
+        // A connection still reading its last response is busy, not dead.
+        kept.retain(|k| k.live() && (!k.conn.sender.is_ready() || k.quiet()));
+        let ready = kept.iter().position(|k| k.conn.sender.is_ready())?;
+        Some(kept.swap_remove(ready).conn)
     }
 
     fn has_idle(&self, origin: &Origin) -> bool {
-        self.idle.lock().is_ok_and(|idle| idle.get(origin).is_some_and(|kept| kept.iter().any(Idle::live)))
+        self.idle.lock().is_ok_and(|idle| idle.get(origin).is_some_and(|kept| kept.iter().any(Idle::usable)))
     }
 
-    fn give_back(&self, origin: Origin, sender: Sender) {
+    fn give_back(&self, origin: Origin, conn: Conn) {
         if let Ok(mut idle) = self.idle.lock() {
             let kept = idle.entry(origin).or_default();
             kept.retain(Idle::live);
             if kept.len() < MAX_IDLE_PER_ORIGIN {
-                kept.push(Idle { sender, since: Instant::now() });
+                kept.push(Idle { conn, since: Instant::now() });
             }
         }
     }
@@ -127,8 +188,8 @@ impl Connections {
                     opened.fetch_add(1, Ordering::Relaxed);
                 }
                 // Nobody asked for it (the call ended first): keep it for the next call.
-                if let Err(Ok(sender)) = done.send(result) {
-                    pool.give_back(target, sender);
+                if let Err(Ok(conn)) = done.send(result) {
+                    pool.give_back(target, conn);
                 }
             });
         }
@@ -137,7 +198,7 @@ impl Connections {
     /// The connection being opened in the background to `origin`, once it is up
     /// or has failed (its error is this request's: trying again at once would
     /// only double the wait on a host that does not answer).
-    async fn await_connecting(&self, origin: &Origin) -> Option<Result<Sender, HttpError>> {
+    async fn await_connecting(&self, origin: &Origin) -> Option<Result<Conn, HttpError>> {
         let connecting = self.connecting.lock().ok()?.remove(origin)?;
         connecting.await.ok()
     }
@@ -147,8 +208,8 @@ impl Connections {
     pub fn release_pending(&self) {
         let pending: Vec<(Origin, Connecting)> = self.connecting.lock().map(|mut m| m.drain().collect()).unwrap_or_default();
         for (origin, mut connecting) in pending {
-            if let Ok(Ok(sender)) = connecting.try_recv() {
-                self.pool.give_back(origin, sender);
+            if let Ok(Ok(conn)) = connecting.try_recv() {
+                self.pool.give_back(origin, conn);
             }
         }
     }
@@ -171,37 +232,38 @@ impl Connections {
         let (connect_timeout, first_byte, between_bytes) =
             (timeout(|o| o.connect_timeout), timeout(|o| o.first_byte_timeout), timeout(|o| o.between_bytes_timeout));
         self.start_preconnects(origin, connect_timeout);
-        let mut sender = match self.pool.take_idle(origin) {
-            Some(sender) => sender,
+        let mut conn = match self.pool.take_idle(origin) {
+            Some(conn) => conn,
             None => match self.await_connecting(origin).await {
                 Some(connected) => connected?,
                 None => {
-                    let sender = connect(origin, connect_timeout).await?;
+                    let conn = connect(origin, connect_timeout).await?;
                     self.opened.fetch_add(1, Ordering::Relaxed);
-                    sender
+                    conn
                 }
             },
         };
         // On the wire the request line carries only the path (no proxy).
         let path = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
         *request.uri_mut() = http::Uri::builder().path_and_query(path).build().map_err(|_| HttpError::HttpRequestUriInvalid)?;
-        let response = tokio::time::timeout(first_byte, sender.send_request(request))
+        let response = tokio::time::timeout(first_byte, conn.sender.send_request(request))
             .await
             .map_err(|_| HttpError::ConnectionReadTimeout)?
             .map_err(HttpError::from)?;
-        self.pool.give_back(origin.clone(), sender);
+        self.pool.give_back(origin.clone(), conn);
         Ok(response.map(|incoming| TimedBody::new(incoming, between_bytes).boxed_unsync()))
     }
 }
 
 /// Opens a connection (TCP, then TLS for https) and starts driving it.
-async fn connect(origin: &Origin, timeout: Duration) -> Result<Sender, HttpError> {
+async fn connect(origin: &Origin, timeout: Duration) -> Result<Conn, HttpError> {
     let authority = origin.authority();
     let tcp = match tokio::time::timeout(timeout, TcpStream::connect(&authority)).await {
         Ok(stream) => stream.map_err(HttpError::Connect)?,
         Err(_) => return Err(HttpError::ConnectionTimeout),
     };
     let _ = tcp.set_nodelay(true);
+    let socket = Socket::of(&tcp);
     let handshake = async {
         if origin.https {
             let name = server_name(&origin.host).map_err(|_| HttpError::HttpRequestUriInvalid)?;
@@ -211,7 +273,8 @@ async fn connect(origin: &Origin, timeout: Duration) -> Result<Sender, HttpError
             handshake(tcp).await
         }
     };
-    tokio::time::timeout(timeout, handshake).await.map_err(|_| HttpError::ConnectionTimeout)?
+    let sender = tokio::time::timeout(timeout, handshake).await.map_err(|_| HttpError::ConnectionTimeout)??;
+    Ok(Conn { sender, socket })
 }
 
 async fn handshake<S>(stream: S) -> Result<Sender, HttpError>

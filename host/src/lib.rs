@@ -11,6 +11,7 @@ pub mod cache;
 pub mod connections;
 pub mod egress;
 pub mod exit;
+pub mod lanes;
 pub mod policy;
 pub mod process;
 pub mod runtime;

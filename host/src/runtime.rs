@@ -1,5 +1,5 @@
 //! The sandbox: engine, component loading (through the cache), and one
-//! locked-down store per call.
+//! locked-down store per call, run on an I/O lane (`lanes.rs`).
 //!
 //! The store grants the component outbound HTTP (judged by the egress hooks)
 //! and the clocks. The rest of WASI that Rust's std makes it import is linked
@@ -12,7 +12,9 @@ use crate::bindings::exports::raxx::identity::identity::{
 use crate::bindings::exports::raxx::identity::identity::Guest;
 use crate::bindings::MinterPre;
 use crate::cache::{self, Source};
+use crate::connections::Pool;
 use crate::egress::{Allowlist, EgressHooks};
+use crate::lanes::Lanes;
 use crate::settings::Settings;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -60,14 +62,16 @@ impl WasiHttpView for State {
 }
 
 /// A loaded minter component, ready to instantiate per call. Cheap to share across
-/// threads. Its calls share a pool of keep-alive connections to the allowed origins.
+/// threads. Its calls run on I/O lanes (`lanes.rs`) that keep their connections
+/// to the allowed origins alive for the next call. The calls block the calling
+/// thread; from async code, call them through `tokio::task::spawn_blocking`.
 pub struct Runtime {
     engine: Engine,
     pre: MinterPre<State>,
     component_sha256: String,
     source: Source,
     deadline: std::time::Duration,
-    pool: crate::connections::Pool,
+    lanes: Lanes,
 }
 
 /// What one mint call produced.
@@ -78,8 +82,15 @@ pub struct Outcome {
     pub denied: Vec<String>,
     /// Each allowed request and how long it took.
     pub requests: Vec<crate::egress::RequestTiming>,
-    /// Connections opened (kept alive and reused within the call).
+    /// Connections opened (kept alive for the call's later requests and for later calls).
     pub connections: usize,
+}
+
+/// What the egress hooks saw during one call (`Outcome`'s other fields).
+struct Traffic {
+    denied: Vec<String>,
+    requests: Vec<crate::egress::RequestTiming>,
+    connections: usize,
 }
 
 /// Where the component is found without flags: next to the binary (installed
@@ -136,13 +147,13 @@ impl Runtime {
         let component_sha256 = cache::sha256_hex(wasm);
         let (component, source) = cache::load(&engine, wasm, &component_sha256, cache_dir)?;
         let pre = MinterPre::new(Self::linker(&engine)?.instantiate_pre(&component)?)?;
-        Ok(Runtime { engine, pre, component_sha256, source, deadline: deadline(), pool: Default::default() })
+        Ok(Runtime { engine, pre, component_sha256, source, deadline: deadline(), lanes: Lanes::default() })
     }
 
     fn linker(engine: &Engine) -> Result<Linker<State>> {
         let mut linker = Linker::new(engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
         Ok(linker)
     }
 
@@ -161,10 +172,10 @@ impl Runtime {
         self.source
     }
 
-    fn store(&self, allowlist: Arc<Allowlist>) -> Store<State> {
+    fn store(&self, allowlist: Arc<Allowlist>, pool: Pool) -> Store<State> {
         let wasi = WasiCtx::builder().allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false).build();
         let limits = StoreLimitsBuilder::new().memory_size(MEMORY_LIMIT_BYTES).instances(16).trap_on_grow_failure(true).build();
-        let state = State { wasi, http: WasiHttpCtx::new(), table: ResourceTable::new(), hooks: EgressHooks::new(allowlist, self.pool.clone()), limits };
+        let state = State { wasi, http: WasiHttpCtx::new(), table: ResourceTable::new(), hooks: EgressHooks::new(allowlist, pool), limits };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
         store.set_epoch_deadline((self.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64);
@@ -174,57 +185,60 @@ impl Runtime {
     /// Runs one export in a fresh, locked-down instance that may reach
     /// `allowlist`. A trap becomes an error saying what stopped it. With
     /// `preconnect`, the first request starts connecting to the other allowed
-    /// origins (for calls that use them all, Infisical then GitHub).
+    /// origins (for calls that use them all, Infisical then GitHub). The store
+    /// ends on the lane, with the call.
     fn call<R>(
         &self,
         allowlist: &Allowlist,
         preconnect: bool,
-        export: impl FnOnce(&Guest, &mut Store<State>) -> wasmtime::Result<R>,
-    ) -> Result<(R, Store<State>)> {
-        let mut store = self.store(Arc::new(allowlist.clone()));
-        if preconnect {
-            store.data().hooks.preconnect_all();
-        }
-        let minter = self.pre.instantiate(&mut store).map_err(anyhow::Error::from).context("instantiating the minter component")?;
-        let result = export(minter.raxx_identity_identity(), &mut store).map_err(|e| explain_trap(e, self.deadline))?;
-        Ok((result, store))
+        export: impl AsyncFnOnce(&Guest, &mut Store<State>) -> wasmtime::Result<R>,
+    ) -> Result<(R, Traffic)> {
+        self.lanes.run(async |pool| {
+            let mut store = self.store(Arc::new(allowlist.clone()), pool.clone());
+            if preconnect {
+                store.data().hooks.preconnect_all();
+            }
+            let minter = self.pre.instantiate_async(&mut store).await.map_err(anyhow::Error::from).context("instantiating the minter component")?;
+            let result = export(minter.raxx_identity_identity(), &mut store).await.map_err(|e| explain_trap(e, self.deadline))?;
+            let hooks = &store.data().hooks;
+            Ok((result, Traffic { denied: hooks.denied(), requests: hooks.timings(), connections: hooks.connections() }))
+        })?
     }
 
     /// Mints in a fresh instance. `Err` means the component trapped or could
     /// not run (a bug); failures the component reports are in `Outcome::result`.
     pub fn mint(&self, settings: &Settings, policy: &PolicyDocuments, request: &MintRequest) -> Result<Outcome> {
-        let (result, store) = self.call(&settings.allowlist, true, |g, s| g.call_mint(s, &settings.wit, policy, request))?;
-        let hooks = &store.data().hooks;
-        Ok(Outcome { result, denied: hooks.denied(), requests: hooks.timings(), connections: hooks.connections() })
+        let (result, traffic) = self.call(&settings.allowlist, true, async |g, s| g.call_mint(s, &settings.wit, policy, request).await)?;
+        Ok(Outcome { result, denied: traffic.denied, requests: traffic.requests, connections: traffic.connections })
     }
 
     /// Resolves a request against the policy. No network: nothing is allowed out.
     pub fn resolve(&self, policy: &PolicyDocuments, request: &MintRequest) -> Result<Result<Resolution, MintError>> {
-        Ok(self.call(&Allowlist::default(), false, |g, s| g.call_resolve(s, policy, request))?.0)
+        Ok(self.call(&Allowlist::default(), false, async |g, s| g.call_resolve(s, policy, request).await)?.0)
     }
 
     /// Asks the component's fallback rule. No network.
     pub fn decide_fallback(&self, policy: &PolicyDocuments, request: &FallbackRequest) -> Result<Result<FallbackDecision, MintError>> {
-        Ok(self.call(&Allowlist::default(), false, |g, s| g.call_decide_fallback(s, policy, request))?.0)
+        Ok(self.call(&Allowlist::default(), false, async |g, s| g.call_decide_fallback(s, policy, request).await)?.0)
     }
 
     /// The bots the policy knows. No network.
     pub fn bots(&self, policy: &PolicyDocuments) -> Result<Result<Vec<String>, MintError>> {
-        Ok(self.call(&Allowlist::default(), false, |g, s| g.call_bots(s, policy))?.0)
+        Ok(self.call(&Allowlist::default(), false, async |g, s| g.call_bots(s, policy).await)?.0)
     }
 
     /// The smoke test of one bot.
     pub fn verify(&self, settings: &Settings, policy: &PolicyDocuments, bot: &str) -> Result<Result<Verification, MintError>> {
-        Ok(self.call(&settings.allowlist, true, |g, s| g.call_verify(s, &settings.wit, policy, bot))?.0)
+        Ok(self.call(&settings.allowlist, true, async |g, s| g.call_verify(s, &settings.wit, policy, bot).await)?.0)
     }
 
     /// The id of the user `{bot}[bot]`.
     pub fn bot_user_id(&self, settings: &Settings, policy: &PolicyDocuments, bot: &str) -> Result<Result<u64, MintError>> {
-        Ok(self.call(&settings.allowlist, false, |g, s| g.call_bot_user_id(s, &settings.wit, policy, bot))?.0)
+        Ok(self.call(&settings.allowlist, false, async |g, s| g.call_bot_user_id(s, &settings.wit, policy, bot).await)?.0)
     }
 
     /// Revokes an installation token at GitHub.
     pub fn revoke(&self, settings: &Settings, token: &str) -> Result<Result<(), ServiceFailure>> {
-        Ok(self.call(&settings.allowlist, false, |g, s| g.call_revoke(s, &settings.wit, token))?.0)
+        Ok(self.call(&settings.allowlist, false, async |g, s| g.call_revoke(s, &settings.wit, token).await)?.0)
     }
 }

@@ -100,6 +100,21 @@ fn a_kept_connection_that_dies_is_replaced() {
 }
 
 #[test]
+fn a_kept_connection_the_server_closed_between_calls_is_not_used() {
+    let world = World::start_with_keys(raxx_fakes::world::shared_keys());
+    world.set_keep_alive(std::time::Duration::from_millis(300));
+    let runtime = Runtime::load(&component_path(), Some(&cache_dir())).unwrap();
+    runtime.mint(&settings(&world), &policy(), &request("raxx-dev-bot")).unwrap().result.expect("mint");
+    // Both services close the idle connections while no call runs.
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    let outcome = runtime.mint(&settings(&world), &policy(), &request("raxx-dev-bot")).unwrap();
+    outcome.result.expect("mint");
+    let sent: Vec<&str> = outcome.requests.iter().map(|r| r.request.as_str()).collect();
+    assert_eq!(sent.len(), 3, "nothing was sent on a closed connection and retried: {sent:?}");
+    assert_eq!((outcome.connections, world.connections()), (2, (2, 2)), "a new connection to each service");
+}
+
+#[test]
 fn a_mint_connects_to_github_while_infisical_answers() {
     let world = World::start_with_keys(raxx_fakes::world::shared_keys());
     // 20 ms per answer: the background connection has Infisical's two round trips to open.

@@ -79,10 +79,11 @@ pub struct Server {
     stop: Arc<AtomicBool>,
     latency_ms: Arc<AtomicU64>,
     connect_latency_ms: Arc<AtomicU64>,
+    keep_alive_ms: Arc<AtomicU64>,
     connections: Arc<AtomicUsize>,
 }
 
-/// How long a kept-alive connection may stay idle.
+/// How long a kept-alive connection may stay idle, unless set otherwise.
 const KEEP_ALIVE: Duration = Duration::from_secs(5);
 
 impl Server {
@@ -93,8 +94,9 @@ impl Server {
         let stop_flag = stop.clone();
         let latency_ms = Arc::new(AtomicU64::new(0));
         let connect_latency_ms = Arc::new(AtomicU64::new(0));
+        let keep_alive_ms = Arc::new(AtomicU64::new(KEEP_ALIVE.as_millis() as u64));
         let connections = Arc::new(AtomicUsize::new(0));
-        let (latency, setup, accepted) = (latency_ms.clone(), connect_latency_ms.clone(), connections.clone());
+        let (latency, setup, idle, accepted) = (latency_ms.clone(), connect_latency_ms.clone(), keep_alive_ms.clone(), connections.clone());
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 if stop_flag.load(Ordering::SeqCst) {
@@ -105,10 +107,11 @@ impl Server {
                 accepted.fetch_add(1, Ordering::SeqCst);
                 let (handler, latency) = (handler.clone(), latency.clone());
                 let usable_at = accepted_at + Duration::from_millis(setup.load(Ordering::SeqCst));
-                std::thread::spawn(move || serve(conn, &handler, &latency, usable_at));
+                let keep_alive = Duration::from_millis(idle.load(Ordering::SeqCst));
+                std::thread::spawn(move || serve(conn, &handler, &latency, usable_at, keep_alive));
             }
         });
-        Ok(Server { addr, stop, latency_ms, connect_latency_ms, connections })
+        Ok(Server { addr, stop, latency_ms, connect_latency_ms, keep_alive_ms, connections })
     }
 
     /// Adds this much delay before every answer (a network round trip, for benchmarks).
@@ -121,6 +124,12 @@ impl Server {
     /// out what is left. A connection opened early has nothing left to wait.
     pub fn set_connect_latency(&self, latency: Duration) {
         self.connect_latency_ms.store(latency.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    /// Closes a connection that has been idle this long (for connections
+    /// accepted from now on), as real servers do with their keep-alive timeout.
+    pub fn set_keep_alive(&self, idle: Duration) {
+        self.keep_alive_ms.store(idle.as_millis() as u64, Ordering::SeqCst);
     }
 
     /// Connections accepted so far.
@@ -146,8 +155,8 @@ impl Drop for Server {
     }
 }
 
-fn serve(conn: TcpStream, handler: &Handler, latency_ms: &AtomicU64, usable_at: std::time::Instant) {
-    let _ = conn.set_read_timeout(Some(KEEP_ALIVE));
+fn serve(conn: TcpStream, handler: &Handler, latency_ms: &AtomicU64, usable_at: std::time::Instant, keep_alive: Duration) {
+    let _ = conn.set_read_timeout(Some(keep_alive));
     let _ = conn.set_nodelay(true);
     let Ok(read_half) = conn.try_clone() else { return };
     let mut reader = BufReader::new(read_half);

@@ -116,6 +116,12 @@ impl World {
         self.github_server.set_connect_latency(latency);
     }
 
+    /// Makes both services close connections idle for `idle` (accepted from now on).
+    pub fn set_keep_alive(&self, idle: std::time::Duration) {
+        self.infisical_server.set_keep_alive(idle);
+        self.github_server.set_keep_alive(idle);
+    }
+
     /// Connections each service accepted so far: (Infisical, GitHub).
     pub fn connections(&self) -> (usize, usize) {
         (self.infisical_server.connections(), self.github_server.connections())
