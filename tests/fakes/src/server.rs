@@ -1,9 +1,10 @@
 //! A small HTTP/1.1 server on 127.0.0.1 for the fakes: one thread per
 //! connection, `Content-Length` or chunked request bodies, and keep-alive as
 //! the real services have (a connection serves requests until the client
-//! closes it, asks `Connection: close`, or stays idle for 5 s). It counts the
-//! connections it accepted. Small enough to also misbehave on purpose (delay,
-//! reset, hang) for fault tests.
+//! closes it, asks `Connection: close`, or stays idle for 5 s or as set). It
+//! counts the connections it accepted and the time it spent on its own side of
+//! requests. Small enough to also misbehave on purpose (delay, reset, hang)
+//! for fault tests.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -81,6 +82,31 @@ pub struct Server {
     connect_latency_ms: Arc<AtomicU64>,
     keep_alive_ms: Arc<AtomicU64>,
     connections: Arc<AtomicUsize>,
+    own_time: Arc<OwnTime>,
+}
+
+/// Time a server spent on its own side of requests, in nanoseconds: the part
+/// of a client's wall time that is neither the injected latency nor the client.
+#[derive(Default)]
+struct OwnTime {
+    /// Answering: the handler, then writing the response.
+    answering: AtomicU64,
+    /// Sleeping past the injected latency (timer slack, waking up).
+    oversleeping: AtomicU64,
+}
+
+/// What `Server::own_time` reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ServerTime {
+    pub answering: Duration,
+    pub oversleeping: Duration,
+}
+
+impl std::ops::Add for ServerTime {
+    type Output = ServerTime;
+    fn add(self, other: ServerTime) -> ServerTime {
+        ServerTime { answering: self.answering + other.answering, oversleeping: self.oversleeping + other.oversleeping }
+    }
 }
 
 /// How long a kept-alive connection may stay idle, unless set otherwise.
@@ -96,7 +122,8 @@ impl Server {
         let connect_latency_ms = Arc::new(AtomicU64::new(0));
         let keep_alive_ms = Arc::new(AtomicU64::new(KEEP_ALIVE.as_millis() as u64));
         let connections = Arc::new(AtomicUsize::new(0));
-        let (latency, setup, idle, accepted) = (latency_ms.clone(), connect_latency_ms.clone(), keep_alive_ms.clone(), connections.clone());
+        let own_time = Arc::new(OwnTime::default());
+        let (latency, setup, idle, accepted, own) = (latency_ms.clone(), connect_latency_ms.clone(), keep_alive_ms.clone(), connections.clone(), own_time.clone());
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 if stop_flag.load(Ordering::SeqCst) {
@@ -105,13 +132,13 @@ impl Server {
                 let Ok(conn) = conn else { continue };
                 let accepted_at = std::time::Instant::now();
                 accepted.fetch_add(1, Ordering::SeqCst);
-                let (handler, latency) = (handler.clone(), latency.clone());
+                let (handler, latency, own) = (handler.clone(), latency.clone(), own.clone());
                 let usable_at = accepted_at + Duration::from_millis(setup.load(Ordering::SeqCst));
                 let keep_alive = Duration::from_millis(idle.load(Ordering::SeqCst));
-                std::thread::spawn(move || serve(conn, &handler, &latency, usable_at, keep_alive));
+                std::thread::spawn(move || serve(conn, &handler, &latency, usable_at, keep_alive, &own));
             }
         });
-        Ok(Server { addr, stop, latency_ms, connect_latency_ms, keep_alive_ms, connections })
+        Ok(Server { addr, stop, latency_ms, connect_latency_ms, keep_alive_ms, connections, own_time })
     }
 
     /// Adds this much delay before every answer (a network round trip, for benchmarks).
@@ -130,6 +157,12 @@ impl Server {
     /// accepted from now on), as real servers do with their keep-alive timeout.
     pub fn set_keep_alive(&self, idle: Duration) {
         self.keep_alive_ms.store(idle.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    /// Time spent on the server's side of all requests so far.
+    pub fn own_time(&self) -> ServerTime {
+        let ns = |a: &AtomicU64| Duration::from_nanos(a.load(Ordering::SeqCst));
+        ServerTime { answering: ns(&self.own_time.answering), oversleeping: ns(&self.own_time.oversleeping) }
     }
 
     /// Connections accepted so far.
@@ -155,7 +188,7 @@ impl Drop for Server {
     }
 }
 
-fn serve(conn: TcpStream, handler: &Handler, latency_ms: &AtomicU64, usable_at: std::time::Instant, keep_alive: Duration) {
+fn serve(conn: TcpStream, handler: &Handler, latency_ms: &AtomicU64, usable_at: std::time::Instant, keep_alive: Duration, own: &OwnTime) {
     let _ = conn.set_read_timeout(Some(keep_alive));
     let _ = conn.set_nodelay(true);
     let Ok(read_half) = conn.try_clone() else { return };
@@ -164,14 +197,20 @@ fn serve(conn: TcpStream, handler: &Handler, latency_ms: &AtomicU64, usable_at: 
         std::thread::sleep(usable_at.saturating_duration_since(std::time::Instant::now()));
         let latency = Duration::from_millis(latency_ms.load(Ordering::SeqCst));
         if !latency.is_zero() {
+            let asleep = std::time::Instant::now();
             std::thread::sleep(latency);
+            own.oversleeping.fetch_add(asleep.elapsed().saturating_sub(latency).as_nanos() as u64, Ordering::SeqCst);
         }
+        let answering = std::time::Instant::now();
         let close = request.header("connection").is_some_and(|c| c.eq_ignore_ascii_case("close"));
         let mut reply = handler(&request);
+        let mut delayed = Duration::ZERO;
         loop {
             match reply {
                 Reply::Delay(d, next) => {
+                    let asleep = std::time::Instant::now();
                     std::thread::sleep(d);
+                    delayed += asleep.elapsed();
                     reply = *next;
                 }
                 Reply::Reset => {
@@ -179,7 +218,9 @@ fn serve(conn: TcpStream, handler: &Handler, latency_ms: &AtomicU64, usable_at: 
                     return;
                 }
                 Reply::Respond(response) => {
-                    if write_response(&conn, &response, close).is_err() || close {
+                    let written = write_response(&conn, &response, close);
+                    own.answering.fetch_add(answering.elapsed().saturating_sub(delayed).as_nanos() as u64, Ordering::SeqCst);
+                    if written.is_err() || close {
                         return;
                     }
                     break;
@@ -337,14 +378,31 @@ fn write_response(mut conn: &TcpStream, r: &HttpResponse, close: bool) -> std::i
         head.push_str(&format!("content-length: {}\r\n", r.body.len()));
     }
     head.push_str(if close { "connection: close\r\n\r\n" } else { "\r\n" });
-    conn.write_all(head.as_bytes())?;
-    conn.write_all(&r.body)?;
+    // One write, as servers send a small answer: head and body in one segment.
+    let mut answer = head.into_bytes();
+    answer.extend_from_slice(&r.body);
+    conn.write_all(&answer)?;
     conn.flush()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::percent_decode;
+    use super::*;
+
+    #[test]
+    fn own_time_is_the_answering_not_the_injected_waits() {
+        let handler: Handler = Arc::new(|_| Reply::Delay(Duration::from_millis(40), Box::new(Reply::Respond(HttpResponse::text(200, "ok")))));
+        let server = Server::start(handler).unwrap();
+        server.set_latency(Duration::from_millis(40));
+        let mut conn = TcpStream::connect(server.addr).unwrap();
+        conn.write_all(b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        conn.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("\r\n\r\nok"), "{answer:?}");
+        let own = server.own_time();
+        assert!(own.answering > Duration::ZERO && own.answering < Duration::from_millis(40), "{own:?}");
+        assert!(own.oversleeping < Duration::from_millis(40), "{own:?}");
+    }
 
     #[test]
     fn decodes_percent_escapes() {

@@ -122,6 +122,11 @@ impl World {
         self.github_server.set_keep_alive(idle);
     }
 
+    /// Time both services spent on their side of all requests so far.
+    pub fn own_time(&self) -> crate::server::ServerTime {
+        self.infisical_server.own_time() + self.github_server.own_time()
+    }
+
     /// Connections each service accepted so far: (Infisical, GitHub).
     pub fn connections(&self) -> (usize, usize) {
         (self.infisical_server.connections(), self.github_server.connections())
