@@ -72,21 +72,35 @@ struct Idle {
     since: Instant,
 }
 
+/// What a kept connection is good for now.
+#[derive(PartialEq)]
+enum Kept {
+    /// Closed, stale, or its server closed it or wrote to it while it was idle.
+    Gone,
+    /// Still reading its last response.
+    Busy,
+    Ready,
+}
+
 impl Idle {
     /// Still worth keeping: open, and not idle for too long.
     fn live(&self) -> bool {
         !self.conn.sender.is_closed() && self.since.elapsed() < MAX_IDLE
     }
 
-    /// Done with its last response, and its server has said nothing since.
-    /// Only for a `live` one: while `is_closed` is false the connection's task,
-    /// which owns the socket, has not dropped it, so the peek is at our socket.
-    fn quiet(&self) -> bool {
-        self.conn.sender.is_ready() && self.conn.socket.quiet()
-    }
-
-    fn usable(&self) -> bool {
-        self.live() && self.quiet()
+    /// `live` is checked before the peek: while `is_closed` is false the
+    /// connection's task, which owns the socket, has not dropped it, so the
+    /// peek is at our socket.
+    fn state(&self) -> Kept {
+        if !self.live() {
+            Kept::Gone
+        } else if !self.conn.sender.is_ready() {
+            Kept::Busy
+        } else if self.conn.socket.quiet() {
+            Kept::Ready
+        } else {
+            Kept::Gone
+        }
     }
 }
 
@@ -126,18 +140,17 @@ impl Socket {
 }
 
 impl Pool {
-    /// An idle connection to `origin`, if there is one; closed and stale ones are dropped.
+    /// An idle connection to `origin`, if there is one; `Kept::Gone` ones are dropped.
     fn take_idle(&self, origin: &Origin) -> Option<Conn> {
         let mut idle = self.idle.lock().ok()?;
         let kept = idle.get_mut(origin)?;
-        // A connection still reading its last response is busy, not dead.
-        kept.retain(|k| k.live() && (!k.conn.sender.is_ready() || k.quiet()));
+        kept.retain(|k| k.state() != Kept::Gone);
         let ready = kept.iter().position(|k| k.conn.sender.is_ready())?;
         Some(kept.swap_remove(ready).conn)
     }
 
     fn has_idle(&self, origin: &Origin) -> bool {
-        self.idle.lock().is_ok_and(|idle| idle.get(origin).is_some_and(|kept| kept.iter().any(Idle::usable)))
+        self.idle.lock().is_ok_and(|idle| idle.get(origin).is_some_and(|kept| kept.iter().any(|k| k.state() == Kept::Ready)))
     }
 
     fn give_back(&self, origin: Origin, conn: Conn) {

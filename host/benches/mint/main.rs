@@ -210,14 +210,15 @@ The reference opens three connections per mint.\n\n", runs.min(15), runs * 2));
     for r in &rows {
         let reference = r.reference_ms.map(|v| format!("{v:.1} ms")).unwrap_or("—".into());
         let ratio = r.reference_ms.map(|v| format!("{:.3}", r.cli_ms / v)).unwrap_or("—".into());
+        let library = r.overhead(r.library_ms, LIBRARY_CONNECTIONS);
         md.push_str(&format!(
             "| {} | {:.1} ms | {reference} | {ratio} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms |\n",
             r.label(),
             r.cli_ms,
             r.library_ms,
             r.overhead(r.cli_ms, CLI_CONNECTIONS),
-            r.overhead(r.library_ms, LIBRARY_CONNECTIONS),
-            r.overhead(r.library_ms, LIBRARY_CONNECTIONS) - r.fakes_ms.0 - r.fakes_ms.1
+            library,
+            library - r.fakes_ms.0 - r.fakes_ms.1
         ));
     }
     md.push_str(&format!("\nFirst run after a build (empty cache, compiles the component): {first:.0} ms; the next run: {second:.0} ms ({artifacts} artifact cached).\nProcess start and exit (`raxx-host --version`): {process_start:.1} ms.\n\n## Where the time goes (one cold `raxx-host mint`, `RAXX_TIMING=1`)\n\n"));

@@ -197,9 +197,7 @@ fn serve(conn: TcpStream, handler: &Handler, latency_ms: &AtomicU64, usable_at: 
         std::thread::sleep(usable_at.saturating_duration_since(std::time::Instant::now()));
         let latency = Duration::from_millis(latency_ms.load(Ordering::SeqCst));
         if !latency.is_zero() {
-            let asleep = std::time::Instant::now();
-            std::thread::sleep(latency);
-            own.oversleeping.fetch_add(asleep.elapsed().saturating_sub(latency).as_nanos() as u64, Ordering::SeqCst);
+            own.oversleeping.fetch_add(sleep(latency).saturating_sub(latency).as_nanos() as u64, Ordering::SeqCst);
         }
         let answering = std::time::Instant::now();
         let close = request.header("connection").is_some_and(|c| c.eq_ignore_ascii_case("close"));
@@ -208,9 +206,7 @@ fn serve(conn: TcpStream, handler: &Handler, latency_ms: &AtomicU64, usable_at: 
         loop {
             match reply {
                 Reply::Delay(d, next) => {
-                    let asleep = std::time::Instant::now();
-                    std::thread::sleep(d);
-                    delayed += asleep.elapsed();
+                    delayed += sleep(d);
                     reply = *next;
                 }
                 Reply::Reset => {
@@ -228,6 +224,13 @@ fn serve(conn: TcpStream, handler: &Handler, latency_ms: &AtomicU64, usable_at: 
             }
         }
     }
+}
+
+/// Sleeps for `d`; how long it really slept.
+fn sleep(d: Duration) -> Duration {
+    let asleep = std::time::Instant::now();
+    std::thread::sleep(d);
+    asleep.elapsed()
 }
 
 /// Closes with RST: SO_LINGER 0 then drop.
