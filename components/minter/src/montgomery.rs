@@ -210,7 +210,6 @@ impl Modulus {
         let (b, t) = (&s.b[1..], &mut s.t[..]);
         t.fill(0);
         let mont = |column: u64| (column as u32).wrapping_mul(self.n0inv) & MASK;
-        let product = |x: u32, y: u32| u64::from(x) * u64::from(y);
         for i in (0..len).step_by(2) {
             let (a0, a1) = (a[i], a[i + 1]);
             let low = t[i] + product(a0, b[0]);
@@ -276,6 +275,12 @@ impl Modulus {
     }
 }
 
+/// x·y, exact: two limbs' product is below 2^56.
+#[inline(always)]
+fn product(x: u32, y: u32) -> u64 {
+    u64::from(x) * u64::from(y)
+}
+
 /// `out` = one zero limb, then `x`, then zeros: limbs j−1 and j of x are then
 /// `out[j]` and `out[j + 1]`, for every j from 0 to len + PAD − 2.
 fn padded(x: &[u32], out: &mut [u32]) {
@@ -289,7 +294,6 @@ fn padded(x: &[u32], out: &mut [u32]) {
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 #[inline(always)]
 fn add_rows(t: &mut [u64], b: &[u32], n: &[u32], [a0, m0, a1, m1]: [u32; 4], len: usize) {
-    let product = |x: u32, y: u32| u64::from(x) * u64::from(y);
     for j in 2..len + 2 {
         t[j] += product(a0, b[j + 1]) + product(m0, n[j + 1]) + product(a1, b[j]) + product(m1, n[j]);
     }
