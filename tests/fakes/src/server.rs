@@ -91,7 +91,7 @@ pub struct Server {
 struct OwnTime {
     /// Answering: the handler, then writing the response.
     answering: AtomicU64,
-    /// Sleeping past the injected latency (timer slack, waking up).
+    /// Sleeping past the injected latency (waking up).
     oversleeping: AtomicU64,
 }
 
@@ -189,6 +189,7 @@ impl Drop for Server {
 }
 
 fn serve(conn: TcpStream, handler: &Handler, latency_ms: &AtomicU64, usable_at: std::time::Instant, keep_alive: Duration, own: &OwnTime) {
+    exact_timers();
     let _ = conn.set_read_timeout(Some(keep_alive));
     let _ = conn.set_nodelay(true);
     let Ok(read_half) = conn.try_clone() else { return };
@@ -224,6 +225,27 @@ fn serve(conn: TcpStream, handler: &Handler, latency_ms: &AtomicU64, usable_at: 
             }
         }
     }
+}
+
+/// Asks the kernel to end this thread's sleeps on time. By default Linux may
+/// end a sleep up to 50 µs late (timer slack, to batch wake-ups), so every
+/// injected latency came out that much longer than asked, and a client's
+/// measured overhead with it.
+fn exact_timers() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_TIMERSLACK takes one unsigned long (the slack in ns; 0 would
+    // mean the default) and applies to the calling thread only.
+    unsafe {
+        prctl(PR_SET_TIMERSLACK, 1 as std::ffi::c_ulong);
+    }
+}
+
+#[cfg(target_os = "linux")]
+const PR_SET_TIMERSLACK: i32 = 29;
+
+#[cfg(target_os = "linux")]
+extern "C" {
+    fn prctl(option: i32, ...) -> i32;
 }
 
 /// Sleeps for `d`; how long it really slept.
@@ -405,6 +427,20 @@ mod tests {
         let own = server.own_time();
         assert!(own.answering > Duration::ZERO && own.answering < Duration::from_millis(40), "{own:?}");
         assert!(own.oversleeping < Duration::from_millis(40), "{own:?}");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn requests_are_served_with_exact_timers() {
+        const PR_GET_TIMERSLACK: i32 = 30;
+        // SAFETY: PR_GET_TIMERSLACK takes no argument and returns the calling thread's slack.
+        let handler: Handler = Arc::new(|_| Reply::Respond(HttpResponse::text(200, &unsafe { prctl(PR_GET_TIMERSLACK) }.to_string())));
+        let server = Server::start(handler).unwrap();
+        let mut conn = TcpStream::connect(server.addr).unwrap();
+        conn.write_all(b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        conn.read_to_string(&mut answer).unwrap();
+        assert!(answer.ends_with("\r\n\r\n1"), "the serving thread's timer slack, in ns: {answer:?}");
     }
 
     #[test]
