@@ -70,7 +70,10 @@ impl<'k> Half<'k> {
     /// (x mod prime)^exponent mod prime, for the given (public) or the secret exponent.
     fn pow(&self, x: &BigUint, exponent: Option<&[u8]>) -> Option<BigUint> {
         let reduced = Zeroizing::new((x % self.prime).to_bytes_be());
-        let result = self.modulus.pow(&reduced, exponent.unwrap_or(&self.exponent))?;
+        let result = match exponent {
+            Some(public) => self.modulus.pow_public(&reduced, public)?,
+            None => self.modulus.pow(&reduced, &self.exponent)?,
+        };
         Some(BigUint::from_bytes_be(&result))
     }
 

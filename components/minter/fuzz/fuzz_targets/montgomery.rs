@@ -1,5 +1,6 @@
 //! The signature's arithmetic agrees with num-bigint-dig: base^exp mod n for any
-//! odd n, any base below R (reduced or not) and any exponent.
+//! odd n, any base below R (reduced or not) and any exponent, secret (`pow`) or
+//! public (`pow_public`).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use raxx_minter::montgomery::Modulus;
@@ -21,4 +22,6 @@ fuzz_target!(|data: &[u8]| {
     let Some(got) = modulus.pow(base, exp) else { return };
     let want = BigUint::from_bytes_be(base).modpow(&BigUint::from_bytes_be(exp), &n);
     assert_eq!(BigUint::from_bytes_be(&got), want);
+    let public = modulus.pow_public(base, exp).expect("the same base fits");
+    assert_eq!(BigUint::from_bytes_be(&public), want);
 });
