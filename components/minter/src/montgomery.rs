@@ -159,14 +159,8 @@ impl Modulus {
         let mut two = x.clone();
         self.double(&mut two, &mut other);
         let exponent = BITS as usize * len;
-        for bit in (0..usize::BITS - exponent.leading_zeros()).rev() {
-            self.mul(&x, &x, &mut scratch, &mut other);
-            std::mem::swap(&mut x, &mut other);
-            if exponent >> bit & 1 == 1 {
-                self.mul(&x, &two, &mut scratch, &mut other);
-                std::mem::swap(&mut x, &mut other);
-            }
-        }
+        let exponent_bits = (0..usize::BITS - exponent.leading_zeros()).rev().map(|bit| exponent >> bit & 1 == 1);
+        let x = self.square_and_multiply(x, &two, exponent_bits, &mut scratch);
         // Below 2n; below n, so that a base up to R enters the domain below 2n.
         self.subtract_if_not_below(&x, 0, &mut other);
         other
@@ -277,17 +271,24 @@ impl Modulus {
         if bits.next().is_none() {
             return Some(be_from_limbs(&self.one(), self.bytes));
         }
-        let mut acc = base_m.clone();
+        let acc = self.square_and_multiply(base_m.clone(), &base_m, bits, &mut m);
+        Some(self.leave(acc, &mut m))
+    }
+
+    /// acc·base^e in the domain, e given by its bits from the most significant:
+    /// one squaring per bit and one multiplication per set bit, so the bits must
+    /// be public.
+    fn square_and_multiply(&self, mut acc: Zeroizing<Vec<u32>>, base: &[u32], bits: impl Iterator<Item = bool>, m: &mut Scratch) -> Zeroizing<Vec<u32>> {
         let mut scratch = Zeroizing::new(vec![0u32; self.len()]);
         for bit in bits {
-            self.mul(&acc, &acc, &mut m, &mut scratch);
+            self.mul(&acc, &acc, m, &mut scratch);
             std::mem::swap(&mut acc, &mut scratch);
             if bit {
-                self.mul(&acc, &base_m, &mut m, &mut scratch);
+                self.mul(&acc, base, m, &mut scratch);
                 std::mem::swap(&mut acc, &mut scratch);
             }
         }
-        Some(self.leave(acc, &mut m))
+        acc
     }
 
     /// 1 as `len` limbs.
