@@ -8,6 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use rsa::RsaPublicKey;
 use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 const DOCS: &str = "https://docs.github.com/rest";
@@ -52,6 +53,25 @@ pub struct IssuedToken {
     pub revoked: bool,
 }
 
+/// An issue created through the API, with who created it.
+#[derive(Clone, Debug)]
+pub struct Issue {
+    /// `OWNER/REPO`
+    pub repository: String,
+    pub number: u64,
+    /// The login of the token's bot, `<slug>[bot]`.
+    pub author: String,
+    pub title: String,
+    pub body: String,
+}
+
+/// A `git push` the fake accepted: which bot's token, to which repository.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Push {
+    pub author: String,
+    pub repository: String,
+}
+
 #[derive(Default)]
 struct State {
     apps: HashMap<u64, App>,
@@ -69,6 +89,12 @@ struct State {
     legacy_token_format: bool,
     /// Path the API is served under (`/api/v3` on GitHub Enterprise Server).
     path_prefix: String,
+    /// Lifetime of the installation tokens issued (GitHub's: one hour).
+    token_lifetime_secs: Option<u64>,
+    /// Where bare repositories are served over git's smart HTTP (`/OWNER/REPO.git`).
+    git_root: Option<PathBuf>,
+    issues: Vec<Issue>,
+    pushes: Vec<Push>,
 }
 
 pub struct FakeGithub {
@@ -106,6 +132,13 @@ impl FakeGithub {
 
     pub fn add_app(&self, app: App) {
         self.state().apps.insert(app.id, app);
+    }
+
+    /// Renames an App (its slug, as `GET /app` reports it).
+    pub fn set_app_slug(&self, app_id: u64, slug: &str) {
+        if let Some(app) = self.state().apps.get_mut(&app_id) {
+            app.slug = slug.to_string();
+        }
     }
 
     /// Replaces an App's public key (key rotation).
@@ -150,6 +183,26 @@ impl FakeGithub {
         self.state().requests.clone()
     }
 
+    /// Issue installation tokens that live this long (GitHub's live an hour).
+    pub fn set_token_lifetime(&self, lifetime: std::time::Duration) {
+        self.state().token_lifetime_secs = Some(lifetime.as_secs().max(1));
+    }
+
+    /// Serves the bare repositories under `root` (`root/OWNER/REPO.git`) over git's smart HTTP.
+    pub fn serve_git(&self, root: PathBuf) {
+        self.state().git_root = Some(root);
+    }
+
+    /// Issues created through the API, in order.
+    pub fn issues(&self) -> Vec<Issue> {
+        self.state().issues.clone()
+    }
+
+    /// Pushes accepted over git's smart HTTP, in order.
+    pub fn pushes(&self) -> Vec<Push> {
+        self.state().pushes.clone()
+    }
+
     pub fn token_requests(&self) -> Vec<(u64, serde_json::Value)> {
         self.state().token_requests.clone()
     }
@@ -180,6 +233,10 @@ impl FakeGithub {
                 403,
                 "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required).",
             ));
+        }
+        // git's smart HTTP lives beside the API (github.com/OWNER/REPO.git), not under it.
+        if let Some((owner, repo)) = crate::git::repository(&req.path) {
+            return git_request(&mut st, req, &owner, &repo);
         }
         let Some(path) = req.path.strip_prefix(st.path_prefix.as_str()) else {
             return Reply::Respond(HttpResponse::text(501, &format!("{} {} not implemented", req.method, req.path)));
@@ -220,6 +277,22 @@ impl FakeGithub {
                     let repos: Vec<serde_json::Value> =
                         t.repositories.iter().map(|r| serde_json::json!({"name": r, "full_name": format!("{account}/{r}"), "private": true})).collect();
                     Reply::Respond(HttpResponse::json(200, serde_json::json!({"total_count": repos.len(), "repositories": repos, "repository_selection": "selected"})))
+                }
+                Err(reply) => reply,
+            },
+            ("GET", ["repos", owner, repo]) => match st.token_on_repository(req, owner, repo) {
+                Ok(_) => Reply::Respond(HttpResponse::json(200, serde_json::json!({"name": repo, "full_name": format!("{owner}/{repo}"), "private": true}))),
+                Err(reply) => reply,
+            },
+            ("POST", ["repos", owner, repo, "issues"]) => match st.token_on_repository(req, owner, repo) {
+                Ok(i) => {
+                    let body = req.json().unwrap_or_default();
+                    let Some(title) = body["title"].as_str().filter(|t| !t.is_empty()) else { return error(422, "Validation Failed") };
+                    let author = st.bot_login(i);
+                    let number = st.issues.len() as u64 + 1;
+                    let issue = Issue { repository: format!("{owner}/{repo}"), number, author: author.clone(), title: title.to_string(), body: body["body"].as_str().unwrap_or("").to_string() };
+                    st.issues.push(issue);
+                    Reply::Respond(HttpResponse::json(201, serde_json::json!({"number": number, "title": title, "state": "open", "user": {"login": author, "type": "Bot"}})))
                 }
                 Err(reply) => reply,
             },
@@ -294,15 +367,35 @@ impl State {
         Ok(app)
     }
 
+    /// The index of `token` if it is an issued token neither revoked nor expired.
+    fn valid_token(&self, token: &str) -> Option<usize> {
+        let now = self.now().max(0) as u64;
+        self.tokens.iter().position(|t| t.token == token && !t.revoked && t.expires_at > now)
+    }
+
     /// Verifies `Authorization: Bearer|token <installation token>`; returns its index.
     fn authenticate_token(&self, req: &HttpRequest) -> Result<usize, Reply> {
         let auth = req.header("authorization").unwrap_or("");
         let token = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("token ")).unwrap_or("");
-        let now = self.now().max(0) as u64;
-        self.tokens
-            .iter()
-            .position(|t| t.token == token && !t.revoked && t.expires_at > now)
-            .ok_or_else(|| error(401, "Bad credentials"))
+        self.valid_token(token).ok_or_else(|| error(401, "Bad credentials"))
+    }
+
+    /// A valid token whose installation reaches `owner/repo`; its index.
+    fn token_on_repository(&self, req: &HttpRequest, owner: &str, repo: &str) -> Result<usize, Reply> {
+        let i = self.authenticate_token(req)?;
+        self.reaches(i, owner, repo).then_some(i).ok_or_else(|| error(404, "Not Found"))
+    }
+
+    fn reaches(&self, token: usize, owner: &str, repo: &str) -> bool {
+        let t = &self.tokens[token];
+        let account = self.installations.get(&t.installation_id).map(|i| i.account.as_str()).unwrap_or("");
+        account.eq_ignore_ascii_case(owner) && t.repositories.iter().any(|r| r == repo)
+    }
+
+    /// `<slug>[bot]`: who a token acts as.
+    fn bot_login(&self, token: usize) -> String {
+        let app = self.installations.get(&self.tokens[token].installation_id).and_then(|i| self.apps.get(&i.app_id));
+        format!("{}[bot]", app.map(|a| a.slug.as_str()).unwrap_or("unknown"))
     }
 
     fn new_token(&self, app_id: u64) -> String {
@@ -320,6 +413,25 @@ impl State {
             format!("ghs_{app_id}_{}.{}.{}", part(150), part(150), part(80))
         }
     }
+}
+
+/// git's smart HTTP: a valid installation token (basic auth) that reaches the
+/// repository; pushes need `contents: write` and are recorded with their bot.
+fn git_request(st: &mut State, req: &HttpRequest, owner: &str, repo: &str) -> Reply {
+    let Some(root) = st.git_root.clone() else { return error(404, "Not Found") };
+    let Some(i) = crate::git::basic_password(req).and_then(|token| st.valid_token(&token)) else { return crate::git::challenge() };
+    if !st.reaches(i, owner, repo) {
+        return Reply::Respond(HttpResponse::text(404, "Repository not found."));
+    }
+    let pushing = req.path.ends_with("/git-receive-pack") || req.query.get("service").is_some_and(|s| s == "git-receive-pack");
+    if pushing && st.tokens[i].permissions.get("contents").map(String::as_str) != Some("write") {
+        return Reply::Respond(HttpResponse::text(403, "Permission to push denied."));
+    }
+    if req.path.ends_with("/git-receive-pack") {
+        let author = st.bot_login(i);
+        st.pushes.push(Push { author, repository: format!("{owner}/{repo}") });
+    }
+    crate::git::serve(&root, req)
 }
 
 fn installation_json(i: &Installation) -> serde_json::Value {
@@ -383,7 +495,7 @@ fn access_tokens(st: &mut State, req: &HttpRequest, id: &str) -> Reply {
         installation_id: inst.id,
         permissions: permissions.clone(),
         repositories: if repositories.is_empty() { inst.repositories.clone() } else { repositories.clone() },
-        expires_at: now + 3600,
+        expires_at: now + st.token_lifetime_secs.unwrap_or(3600),
         revoked: false,
     };
     let mut answer = serde_json::json!({

@@ -20,6 +20,7 @@ struct State {
     folders: HashMap<(String, String), Vec<Secret>>,
     /// Replies to use instead of the normal ones, per route ("login", "secrets"), in order.
     faults: HashMap<&'static str, Vec<Reply>>,
+    outage: bool,
     requests: Vec<HttpRequest>,
     next_id: u64,
 }
@@ -83,9 +84,22 @@ impl FakeInfisical {
         self.state().requests.clone()
     }
 
+    /// Every access token issued by a login so far.
+    pub fn access_tokens(&self) -> Vec<String> {
+        self.state().tokens.clone()
+    }
+
+    /// While on, every request is answered 503 (the vault is down).
+    pub fn set_outage(&self, down: bool) {
+        self.state().outage = down;
+    }
+
     pub fn handle(&self, req: &HttpRequest) -> Reply {
         let mut st = self.state();
         st.requests.push(req.clone());
+        if st.outage {
+            return error(503, "ServiceUnavailable", "Infisical is down");
+        }
         let route = match (req.method.as_str(), req.path.as_str()) {
             ("POST", "/api/v1/auth/universal-auth/login") => "login",
             ("GET", "/api/v4/secrets") => "secrets",

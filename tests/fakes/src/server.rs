@@ -294,6 +294,10 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<HttpRequest> {
         let (name, value) = h.split_once(':')?;
         headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
     }
+    // curl (under git) waits a second for this before sending a large body.
+    if headers.get("expect").is_some_and(|e| e.eq_ignore_ascii_case("100-continue")) {
+        reader.get_ref().write_all(b"HTTP/1.1 100 Continue\r\n\r\n").ok()?;
+    }
     let body = if headers.get("transfer-encoding").is_some_and(|te| te.eq_ignore_ascii_case("chunked")) {
         read_chunked(reader)?
     } else {

@@ -33,6 +33,15 @@ pub const PROJECT_ID: &str = "proj-moosequest";
 pub const ENVIRONMENT: &str = "prod";
 pub const PATH_PREFIX: &str = "/MooseQuest/";
 
+/// The machine identity's secret: a recognisable canary (tests assert it never
+/// appears in any output), one per process as a machine has one identity —
+/// raxx's compiled-code cache is keyed from it, so the worlds of one test run
+/// share that cache.
+pub fn client_secret() -> String {
+    static SECRET: OnceLock<String> = OnceLock::new();
+    SECRET.get_or_init(|| format!("CANARY-client-secret-{:032x}", rand::random::<u128>())).clone()
+}
+
 /// Three App keys generated once per process (key generation is the slow part of a world).
 pub fn shared_keys() -> [AppKey; 3] {
     static KEYS: OnceLock<[AppKey; 3]> = OnceLock::new();
@@ -47,6 +56,8 @@ pub struct World {
     pub bots: Vec<Bot>,
     pub client_id: String,
     pub client_secret: String,
+    /// Bare repositories served over git's smart HTTP, once `serve_git` made them.
+    git_root: std::sync::Mutex<Option<tempfile::TempDir>>,
 }
 
 impl World {
@@ -64,8 +75,7 @@ impl World {
         use rand::Rng;
         let mut rng = rand::thread_rng();
         let client_id = format!("ua-{:08x}-fake-identity", rng.gen::<u32>());
-        // A recognisable canary: tests assert it never appears in any output.
-        let client_secret = format!("CANARY-client-secret-{:032x}", rng.gen::<u128>());
+        let client_secret = client_secret();
         let infisical = Arc::new(FakeInfisical::new(PROJECT_ID));
         infisical.add_identity(&client_id, &client_secret);
         let github = Arc::new(FakeGithub::new());
@@ -100,7 +110,23 @@ impl World {
         let infisical_server = Server::start(Arc::new(move |r: &crate::server::HttpRequest| inf.handle(r)) as Handler).expect("start fake Infisical");
         let gh = github.clone();
         let github_server = Server::start(Arc::new(move |r: &crate::server::HttpRequest| gh.handle(r)) as Handler).expect("start fake GitHub");
-        World { infisical, github, infisical_server, github_server, bots, client_id, client_secret }
+        World { infisical, github, infisical_server, github_server, bots, client_id, client_secret, git_root: Default::default() }
+    }
+
+    /// Serves the installations' repositories over git's smart HTTP at
+    /// `{github_url}/raxx-app/REPO.git`, each a bare repository with one
+    /// commit on `main`; returns where they are on disk.
+    pub fn serve_git(&self) -> std::path::PathBuf {
+        let mut root = self.git_root.lock().unwrap_or_else(|p| p.into_inner());
+        let dir = root.get_or_insert_with(|| {
+            let dir = tempfile::Builder::new().prefix("raxx-fake-git-").tempdir().expect("a scratch folder for the fake's repositories");
+            for repo in REPOSITORIES {
+                crate::git::create(dir.path(), ACCOUNT, repo).expect("create a bare repository");
+            }
+            dir
+        });
+        self.github.serve_git(dir.path().to_path_buf());
+        dir.path().to_path_buf()
     }
 
     /// Delays every answer of both services by `latency` (one round trip).
