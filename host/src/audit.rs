@@ -17,12 +17,22 @@ pub struct Event<'a> {
     pub token: Option<&'a InstallationToken>,
     /// `Some((used, why))` where the fallback rule was consulted.
     pub fallback: Option<(bool, &'a str)>,
+    /// The command that ran, or would have run, as the operator (fallback only).
+    pub operator_command: Option<&'a [String]>,
     /// `Err((exit code, one-line message))` for failures.
     pub outcome: Result<(), (i32, &'a str)>,
 }
 
-/// The JSON record of an event, with the component and policy in force.
-pub fn record(event: &Event<'_>, component_sha256: &str, policy: &PolicyDocuments) -> serde_json::Value {
+/// What ran: the component, its compiled code, and the policy in force.
+pub struct InForce<'a> {
+    pub component_sha256: &'a str,
+    pub compiled_sha256: &'a str,
+    pub policy: &'a PolicyDocuments,
+}
+
+/// The JSON record of an event, with what was in force.
+pub fn record(event: &Event<'_>, in_force: &InForce<'_>) -> serde_json::Value {
+    let policy = in_force.policy;
     let token = event.token;
     let permissions: serde_json::Map<String, serde_json::Value> =
         token.map(|t| t.permissions.iter().map(|p| (p.name.clone(), p.level.clone().into())).collect()).unwrap_or_default();
@@ -34,14 +44,15 @@ pub fn record(event: &Event<'_>, component_sha256: &str, policy: &PolicyDocument
         "workflow_uuid": event.workflow_uuid,
         "app_id": token.map(|t| t.app_id.as_str()),
         "installation_id": token.map(|t| t.installation_id.as_str()),
-        "component_sha256": component_sha256,
+        "component_sha256": in_force.component_sha256,
+        "compiled_sha256": in_force.compiled_sha256,
         "policy_sha256": sha256_hex(policy.policy.as_bytes()),
         "agent_map_sha256": sha256_hex(policy.agent_map.as_bytes()),
         "token_sha256": token.map(|t| sha256_hex(t.token.as_bytes())),
         "expires_at": token.map(|t| t.expires_at.as_str()),
         "permissions": permissions,
         "repositories": token.map(|t| t.repositories.clone()).unwrap_or_default(),
-        "fallback": event.fallback.map(|(used, reason)| serde_json::json!({"used": used, "reason": reason})),
+        "fallback": event.fallback.map(|(used, reason)| serde_json::json!({"used": used, "reason": reason, "command": event.operator_command})),
         "outcome": if event.outcome.is_ok() { "ok" } else { "error" },
         "exit_code": event.outcome.err().map(|(code, _)| code).unwrap_or(0),
         "error": event.outcome.err().map(|(_, message)| message),
@@ -49,7 +60,8 @@ pub fn record(event: &Event<'_>, component_sha256: &str, policy: &PolicyDocument
 }
 
 /// Appends one line under an exclusive lock, so concurrent agents never
-/// interleave or tear records. Creates the file owner-only.
+/// interleave or tear records. Creates the file owner-only; the log must be a
+/// regular file (a FIFO or device would block or swallow the record).
 pub fn append(path: &Path, record: &serde_json::Value) -> std::io::Result<()> {
     let mut line = record.to_string();
     line.push('\n');
@@ -58,9 +70,12 @@ pub fn append(path: &Path, record: &serde_json::Value) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+        options.mode(0o600).custom_flags(libc::O_NONBLOCK);
     }
     let mut file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("it is not a regular file"));
+    }
     file.lock()?;
     let written = file.write_all(line.as_bytes()).and_then(|_| file.flush());
     let _ = file.unlock();

@@ -1,19 +1,49 @@
-//! The compiled-component cache.
+//! Compiled code for the component, and why a planted artifact never runs.
 //!
-//! Compiling the component with Cranelift costs ~140 ms; loading a
-//! precompiled artifact costs ~1 ms. Artifacts are keyed by the component's
-//! SHA-256 and the engine's compatibility hash (wasmtime version and
-//! settings), so a changed component or wasmtime is compiled afresh. They
-//! hold compiled code only, never a secret.
+//! Compiling the component with Cranelift costs ~140 ms; loading compiled code
+//! costs a few. But compiled code is native code: deserializing an artifact
+//! somebody else wrote runs their code in this process, next to the vault
+//! identity's secret. So an artifact is used only when raxx can tell that it
+//! wrote it itself:
+//!
+//! - **installed** (`scripts/install`): `raxx_minter.<sha>.cwasm` beside the
+//!   component, trusted as the binary is: the file and its folder must be
+//!   owned by root and writable by nobody else, which a same-user agent cannot
+//!   arrange.
+//! - **the user cache** (`RAXX_CACHE_DIR`, else `$XDG_CACHE_HOME/raxx`, else
+//!   `~/.cache/raxx`): every artifact carries an HMAC-SHA256 keyed by a key
+//!   derived from the vault identity's client secret, which no child of raxx
+//!   ever sees (`child_env`, `harden`). A planted or edited artifact fails the
+//!   check and the component is compiled afresh. The folder must be a real
+//!   folder owned by this user and writable by nobody else; artifacts are
+//!   opened without following links and written through exclusive temp
+//!   files. Without the secret (commands that need no vault) the user cache
+//!   is not used at all.
+//!
+//! Keys include the component's SHA-256 and wasmtime's compatibility hash, so
+//! a changed component or wasmtime compiles afresh. Artifacts hold compiled
+//! code only, never a secret. The SHA-256 of the compiled code that runs is
+//! reported for the audit record.
 
 use anyhow::{Context, Result};
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::hash::{Hash, Hasher};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use wasmtime::component::Component;
 use wasmtime::Engine;
 
-/// Where artifacts live: `RAXX_CACHE_DIR`, else `$XDG_CACHE_HOME/raxx`, else `~/.cache/raxx`.
+/// Compiled artifacts kept per cache folder (old components and wasmtime versions go).
+pub const KEEP: usize = 4;
+
+/// Largest artifact read (the minter's is a few MiB).
+const MAX_ARTIFACT_BYTES: u64 = 256 << 20;
+
+/// Bytes of the HMAC tag in front of a user-cache artifact.
+const TAG_BYTES: usize = 32;
+
+/// Where the user cache lives: `RAXX_CACHE_DIR`, else `$XDG_CACHE_HOME/raxx`, else `~/.cache/raxx`.
 pub fn default_dir() -> Option<PathBuf> {
     let var = |n: &str| std::env::var_os(n).filter(|v| !v.is_empty()).map(PathBuf::from);
     var("RAXX_CACHE_DIR")
@@ -26,63 +56,212 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// How a component was obtained (for timing reports and tests).
+/// Where the compiled code came from (for timing reports, tests and audits).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Source {
+    /// Installed beside the component, root-owned.
+    Installed,
+    /// The user cache, its HMAC checked.
     Cache,
+    /// Compiled in this process.
     Compiled,
 }
 
-fn artifact_path(dir: &Path, engine: &Engine, component_sha: &str) -> PathBuf {
+/// The user cache: a folder and the key its artifacts are authenticated with.
+pub struct UserCache {
+    dir: PathBuf,
+    key: zeroize::Zeroizing<[u8; 32]>,
+}
+
+impl UserCache {
+    /// The cache in `dir`, keyed from the vault identity's client secret.
+    pub fn new(dir: PathBuf, client_secret: &str) -> UserCache {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(client_secret.as_bytes()).expect("HMAC takes keys of any length");
+        mac.update(b"raxx compiled-component cache key v1");
+        UserCache { dir, key: zeroize::Zeroizing::new(mac.finalize().into_bytes().into()) }
+    }
+
+    /// Names the key in artifact names (32 bits of an HMAC: nothing about the
+    /// secret), so a rotated secret writes new files instead of taking a
+    /// valid artifact for a planted one.
+    fn key_id(&self) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.key.as_slice()).expect("HMAC takes keys of any length");
+        mac.update(b"raxx compiled-component cache key id");
+        mac.finalize().into_bytes()[..4].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn artifact_name(&self, engine_hash: u64, component_sha: &str) -> String {
+        format!("minter-{}-{engine_hash:016x}-{}.cwasm", &component_sha[..32], self.key_id())
+    }
+
+    fn tag(&self, component_sha: &str, engine_hash: u64, artifact: &[u8]) -> Hmac<Sha256> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.key.as_slice()).expect("HMAC takes keys of any length");
+        mac.update(component_sha.as_bytes());
+        mac.update(&engine_hash.to_le_bytes());
+        mac.update(artifact);
+        mac
+    }
+}
+
+/// Where compiled code may come from.
+#[derive(Default)]
+pub struct Cache {
+    /// The folder an installed artifact would be in (the component's).
+    pub installed_dir: Option<PathBuf>,
+    pub user: Option<UserCache>,
+}
+
+impl Cache {
+    /// Only the user cache in `dir`, keyed from `client_secret` (tests, embedders).
+    pub fn in_dir(dir: PathBuf, client_secret: &str) -> Cache {
+        Cache { installed_dir: None, user: Some(UserCache::new(dir, client_secret)) }
+    }
+
+    /// The caches of this process: an installed artifact beside `component`,
+    /// and the user cache when the vault identity's secret is in the environment.
+    pub fn from_env(component: &Path) -> Cache {
+        let secret = ["INFISICAL_CLIENT_SECRET", "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET"]
+            .iter()
+            .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+            .map(zeroize::Zeroizing::new);
+        let user = match (default_dir(), secret) {
+            (Some(dir), Some(secret)) => Some(UserCache::new(dir, secret.trim())),
+            _ => None,
+        };
+        Cache { installed_dir: component.parent().map(Path::to_path_buf), user }
+    }
+}
+
+/// Compiled code ready to instantiate.
+pub struct Loaded {
+    pub component: Component,
+    pub source: Source,
+    /// SHA-256 of the compiled code (the serialized artifact).
+    pub compiled_sha256: String,
+    /// Caches that were skipped, and why (one line each, for stderr).
+    pub warnings: Vec<String>,
+}
+
+fn engine_hash(engine: &Engine) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut h);
-    dir.join(format!("minter-{}-{:016x}.cwasm", &component_sha[..32], h.finish()))
+    h.finish()
 }
 
-/// Loads `wasm` through the cache in `dir` (no cache when `dir` is `None`).
-pub fn load(engine: &Engine, wasm: &[u8], component_sha: &str, dir: Option<&Path>) -> Result<(Component, Source)> {
-    let Some(dir) = dir else {
-        return Ok((Component::new(engine, wasm)?, Source::Compiled));
-    };
-    let path = artifact_path(dir, engine, component_sha);
-    if path.is_file() {
-        // SAFETY: the artifact was written by `Component::serialize` of this
-        // engine configuration (the key includes its compatibility hash) into
-        // the user's own cache directory; deserialize also checks the header.
-        if let Ok(component) = unsafe { Component::deserialize_file(engine, &path) } {
-            return Ok((component, Source::Cache));
+/// File name of an installed artifact for a component.
+pub fn installed_name(component_sha: &str) -> String {
+    format!("raxx_minter.{}.cwasm", &component_sha[..32])
+}
+
+/// Loads compiled code for `wasm`: installed, else the user cache, else compiled (and cached).
+pub fn load(engine: &Engine, wasm: &[u8], component_sha: &str, cache: &Cache) -> Result<Loaded> {
+    let mut warnings = Vec::new();
+    if let Some(dir) = &cache.installed_dir {
+        match load_installed(engine, &dir.join(installed_name(component_sha))) {
+            Ok(Some(loaded)) => return Ok(loaded),
+            Ok(None) => {}
+            Err(why) => warnings.push(why),
         }
-        let _ = std::fs::remove_file(&path);
+    }
+    let engine_hash = engine_hash(engine);
+    let user = cache.user.as_ref().and_then(|user| match usable_dir(&user.dir) {
+        Ok(()) => Some(user),
+        Err(why) => {
+            warnings.push(format!("not using the compiled-component cache {}: {why}; compiling in memory", user.dir.display()));
+            None
+        }
+    });
+    if let Some(user) = user {
+        let path = user.dir.join(user.artifact_name(engine_hash, component_sha));
+        match load_cached(engine, user, &path, component_sha, engine_hash) {
+            Ok(Some((component, compiled_sha256))) => return Ok(Loaded { component, source: Source::Cache, compiled_sha256, warnings }),
+            Ok(None) => {}
+            Err(why) => warnings.push(format!("not using {}: {why}; compiling it afresh", path.display())),
+        }
     }
     let component = Component::new(engine, wasm).map_err(anyhow::Error::from).context("compiling the minter component")?;
-    // A cache that cannot be written only costs speed.
-    let _ = store(&component, dir, &path);
-    Ok((component, Source::Compiled))
+    let artifact = component.serialize()?;
+    let compiled_sha256 = sha256_hex(&artifact);
+    if let Some(user) = user {
+        // A cache that cannot be written only costs speed.
+        let _ = store(user, component_sha, engine_hash, &artifact);
+    }
+    Ok(Loaded { component, source: Source::Compiled, compiled_sha256, warnings })
 }
 
-/// Writes atomically (temp file + rename) so concurrent runs never read half an artifact.
-fn store(component: &Component, dir: &Path, path: &Path) -> Result<()> {
-    create_private_dir(dir)?;
-    let bytes = component.serialize()?;
-    let tmp = dir.join(format!(".tmp-{}-{:?}", std::process::id(), std::thread::current().id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })?;
-    evict(dir, KEEP);
+/// The installed artifact, if there is one raxx may trust.
+fn load_installed(engine: &Engine, path: &Path) -> Result<Option<Loaded>, String> {
+    let Ok(dir_meta) = std::fs::symlink_metadata(path.parent().unwrap_or(Path::new("/"))) else { return Ok(None) };
+    let file = match open_no_follow(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("not using the installed compiled component {}: {e}", path.display())),
+    };
+    let trusted = |m: &std::fs::Metadata| owner_mode(m).is_some_and(|(uid, mode)| uid == 0 && mode & 0o022 == 0);
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    if !meta.is_file() || !trusted(&meta) || !dir_meta.is_dir() || !trusted(&dir_meta) {
+        return Err(format!(
+            "not using the installed compiled component {}: it and its folder must be owned by root and writable by nobody else (reinstall with scripts/install)",
+            path.display()
+        ));
+    }
+    let bytes = read_bounded(file).map_err(|e| format!("not using {}: {e}", path.display()))?;
+    // SAFETY: the artifact is owned by root and writable by nobody else, as the
+    // binary itself is (scripts/install writes both); wasmtime checks that it
+    // was compiled by this engine configuration.
+    match unsafe { Component::deserialize(engine, &bytes) } {
+        Ok(component) => Ok(Some(Loaded { component, source: Source::Installed, compiled_sha256: sha256_hex(&bytes), warnings: Vec::new() })),
+        Err(_) => Err(format!("not using the installed compiled component {}: it was built by another raxx-host; reinstall", path.display())),
+    }
+}
+
+/// A user-cache artifact whose HMAC checks out: the component and its compiled SHA-256.
+fn load_cached(engine: &Engine, user: &UserCache, path: &Path, component_sha: &str, engine_hash: u64) -> Result<Option<(Component, String)>, String> {
+    let file = match open_no_follow(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot open it without following links ({e})")),
+    };
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    if !meta.is_file() || owner_mode(&meta).is_some_and(|(uid, mode)| uid != euid() || mode & 0o022 != 0) {
+        return Err("it is not a regular file owned by this user and writable by nobody else".into());
+    }
+    let bytes = zeroize::Zeroizing::new(read_bounded(file).map_err(|e| e.to_string())?);
+    if bytes.len() < TAG_BYTES {
+        return Err("it is truncated".into());
+    }
+    let (tag, artifact) = bytes.split_at(TAG_BYTES);
+    user.tag(component_sha, engine_hash, artifact).verify_slice(tag).map_err(|_| "raxx did not write it (its authentication tag does not match)".to_string())?;
+    // SAFETY: the HMAC proves raxx wrote these bytes with a key derived from the
+    // vault identity's secret (which no other process of raxx's making holds);
+    // wasmtime checks that it was compiled by this engine configuration.
+    let component = unsafe { Component::deserialize(engine, artifact) }.map_err(|_| "wasmtime refused it".to_string())?;
+    Ok(Some((component, sha256_hex(artifact))))
+}
+
+/// Writes tag + artifact through an exclusive temp file (O_EXCL, mode 0600,
+/// random name: a planted link is never followed), then renames it in place.
+fn store(user: &UserCache, component_sha: &str, engine_hash: u64, artifact: &[u8]) -> std::io::Result<()> {
+    let tag = user.tag(component_sha, engine_hash, artifact).finalize().into_bytes();
+    let mut tmp = tempfile::Builder::new().prefix(".tmp-").suffix(".cwasm").tempfile_in(&user.dir)?;
+    tmp.write_all(&tag)?;
+    tmp.write_all(artifact)?;
+    tmp.as_file().sync_data()?;
+    tmp.persist(user.dir.join(user.artifact_name(engine_hash, component_sha))).map_err(|e| e.error)?;
+    evict(&user.dir, KEEP);
     Ok(())
 }
 
-/// Compiled artifacts kept per cache directory (old components and wasmtime versions go).
-pub const KEEP: usize = 4;
-
-/// Removes all but the `keep` most recently written artifacts.
+/// Removes all but the `keep` most recently written artifacts (regular files only).
 fn evict(dir: &Path, keep: usize) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     let mut artifacts: Vec<(std::time::SystemTime, PathBuf)> = entries
         .filter_map(Result::ok)
         .filter(|e| e.file_name().to_string_lossy().starts_with("minter-") && e.file_name().to_string_lossy().ends_with(".cwasm"))
-        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .filter_map(|e| {
+            let meta = e.metadata().ok().filter(std::fs::Metadata::is_file)?;
+            Some((meta.modified().ok()?, e.path()))
+        })
         .collect();
     artifacts.sort_by(|a, b| b.0.cmp(&a.0));
     for (_, path) in artifacts.into_iter().skip(keep) {
@@ -90,12 +269,70 @@ fn evict(dir: &Path, keep: usize) {
     }
 }
 
-fn create_private_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir)?;
+/// Creates the cache folder (0700) when missing; refuses one that is a link,
+/// not ours, or writable by others.
+fn usable_dir(dir: &Path) -> Result<(), String> {
+    if std::fs::symlink_metadata(dir).is_err() {
+        if let Some(parent) = dir.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create it ({e})"))?;
+        }
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        if let Err(e) = builder.create(dir) {
+            if e.kind() != std::io::ErrorKind::AlreadyExists {
+                return Err(format!("cannot create it ({e})"));
+            }
+        }
+    }
+    let meta = std::fs::symlink_metadata(dir).map_err(|e| e.to_string())?;
+    if meta.file_type().is_symlink() {
+        return Err("it is a symbolic link".into());
+    }
+    if !meta.is_dir() {
+        return Err("it is not a folder".into());
+    }
+    match owner_mode(&meta) {
+        Some((uid, _)) if uid != euid() => Err(format!("it belongs to uid {uid}, not to this user")),
+        Some((_, mode)) if mode & 0o022 != 0 => Err(format!("others may write to it (mode {:o}); chmod 700 it", mode & 0o777)),
+        _ => Ok(()),
+    }
+}
+
+fn open_no_follow(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
     }
-    Ok(())
+    options.open(path)
+}
+
+fn read_bounded(file: std::fs::File) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    file.take(MAX_ARTIFACT_BYTES).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+#[cfg(unix)]
+fn owner_mode(meta: &std::fs::Metadata) -> Option<(u32, u32)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.uid(), meta.mode()))
+}
+
+#[cfg(not(unix))]
+fn owner_mode(_: &std::fs::Metadata) -> Option<(u32, u32)> {
+    None
+}
+
+#[cfg(unix)]
+fn euid() -> u32 {
+    rustix::process::geteuid().as_raw()
+}
+
+#[cfg(not(unix))]
+fn euid() -> u32 {
+    0
 }

@@ -1,23 +1,30 @@
 //! The subcommands. Each returns the process exit code or a one-line failure.
 
-use crate::{fail, one_line, Cli, Command, ExecArgs, MintArgs, Narrow, ResolveArgs, SpawnArgs, Target};
-use raxx_host::audit::{self, Event};
+use crate::{fail, Cli, Command, MintArgs, Narrow, ResolveArgs, Target};
+use raxx_host::audit::{self, Event, InForce};
+use raxx_host::cache::Cache;
 use raxx_host::exit;
 use raxx_host::policy::PolicyFiles;
-use raxx_host::process::{self, ChildEnv};
 use raxx_host::runtime::{default_component_path, Runtime};
 use raxx_host::settings::{Settings, Side};
-use raxx_host::{FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments, Resolution, RunMode};
+use raxx_host::{FailureKind, InstallationToken, MintError, MintRequest, PolicyDocuments, Resolution, ServiceFailure};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 mod identity;
+mod run;
+pub mod session;
 
-/// What every command needs: the component, the policy in force, the audit log.
+/// What every command that runs the component needs: the component, the
+/// policy in force, the audit log.
 pub struct Context {
-    pub runtime: Runtime,
+    pub runtime: Arc<Runtime>,
     pub policy: PolicyDocuments,
+    /// The files the policy came from and the component's path (a child's
+    /// raxx-host uses the same ones).
+    pub files: (PolicyFiles, PathBuf),
     audit_log: Option<PathBuf>,
     timing: Option<Timing>,
 }
@@ -63,24 +70,50 @@ impl Failure {
     }
 }
 
+/// A mint that did not happen: what to report and, for the fallback rule,
+/// why (`None`: raxx itself failed, which never falls back).
+pub struct MintFailed {
+    pub failure: Failure,
+    pub cause: Option<MintError>,
+}
+
+impl From<Failure> for MintFailed {
+    fn from(failure: Failure) -> MintFailed {
+        MintFailed { failure, cause: None }
+    }
+}
+
 pub fn run(cli: Cli) -> ExitCode {
-    let context = match Context::load(cli.component, cli.agent_map, cli.policy, cli.audit_log) {
-        Ok(c) => c,
-        Err(f) => return f.report(),
-    };
+    // Commands a session's child runs: no policy, no component, no vault.
     let result = match cli.command {
+        Command::Token(args) => session::token(args),
+        Command::GitCredential(args) if args.words.len() == 1 => session::git_helper(args.words),
+        command => with_context(cli.component, cli.agent_map, cli.policy, cli.audit_log, command),
+    };
+    finish(result)
+}
+
+/// The process's exit: the code, or the failure reported on one line.
+pub fn finish(result: Result<i32, Failure>) -> ExitCode {
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(f) => f.report(),
+    }
+}
+
+fn with_context(component: Option<PathBuf>, agent_map: Option<PathBuf>, policy: Option<PathBuf>, audit_log: Option<PathBuf>, command: Command) -> Result<i32, Failure> {
+    let context = Context::load(component, agent_map, policy, audit_log)?;
+    match command {
         Command::Mint(args) => mint(&context, args),
         Command::Resolve(args) => resolve(&context, args),
-        Command::Exec(args) => exec(&context, args),
-        Command::Spawn(args) => spawn(&context, args),
+        Command::Exec(args) => run::exec(&context, args),
+        Command::Spawn(args) => run::spawn(&context, args),
         Command::PrHeader(args) => identity::pr_header(&context, args),
         Command::Verify(args) => identity::verify(&context, args),
         Command::GitIdentity(args) => identity::git_identity(&context, args),
         Command::GitCredential(args) => identity::git_credential(&context, args),
-    };
-    match result {
-        Ok(code) => ExitCode::from(code as u8),
-        Err(f) => f.report(),
+        Command::Compile(args) => compile(&context, args),
+        Command::Token(_) => unreachable!("handled without a context"),
     }
 }
 
@@ -99,11 +132,14 @@ impl Context {
         if let Some(t) = &timing {
             t.mark("policy");
         }
-        let runtime = Runtime::load(&path, raxx_host::cache::default_dir().as_deref()).map_err(host_failure)?;
+        let runtime = Runtime::load(&path, &Cache::from_env(&path)).map_err(host_failure)?;
+        for warning in runtime.warnings() {
+            eprintln!("raxx-host: warning: {}", crate::one_line(warning));
+        }
         if let Some(t) = &timing {
             t.mark(&format!("load ({:?})", runtime.source()).to_lowercase());
         }
-        Ok(Context { runtime, policy, audit_log: audit_log.filter(|p| !p.as_os_str().is_empty()), timing })
+        Ok(Context { runtime: Arc::new(runtime), policy, files: (files, path), audit_log: audit_log.filter(|p| !p.as_os_str().is_empty()), timing })
     }
 
     fn mark(&self, phase: &str) {
@@ -119,10 +155,9 @@ impl Context {
         resolved
     }
 
-    /// Settings from the environment, then the mint.
-    pub fn mint(&self, request: &MintRequest, who: &str) -> Result<InstallationToken, Failure> {
-        let settings = settings()?;
-        let outcome = self.runtime.mint(&settings, &self.policy, request).map_err(host_failure)?;
+    /// The mint itself, with `settings` from `settings()`.
+    pub fn mint(&self, settings: &Settings, request: &MintRequest, who: &str) -> Result<InstallationToken, MintFailed> {
+        let outcome = self.runtime.mint(settings, &self.policy, request).map_err(host_failure)?;
         if self.timing.is_some() {
             let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
             let network: std::time::Duration = outcome.requests.iter().map(|r| r.elapsed).sum();
@@ -130,24 +165,35 @@ impl Context {
             let summary = format!("requests {:.2}ms over {} connections", ms(network), outcome.connections);
             self.mark(&format!("mint [{summary}: {}] total", requests.join(", ")));
         }
-        outcome.result.map_err(|e| Failure { code: exit::for_mint_error(&e), message: format!("mint {who}: {}", exit::message(&e)) })
+        outcome.result.map_err(|e| MintFailed { failure: Failure { code: exit::for_mint_error(&e), message: format!("mint {who}: {}", exit::message(&e)) }, cause: Some(e) })
     }
 
+    /// Revokes a token; a failure is a warning line (the token expires within the hour).
     pub fn revoke(&self, token: &InstallationToken) {
-        let result = settings().ok().map(|s| self.runtime.revoke(&s, &token.token));
-        match result {
-            Some(Ok(Ok(()))) => {}
-            Some(Ok(Err(f))) => eprintln!("raxx-host: warning: {}", one_line(&f.message)),
-            Some(Err(e)) => eprintln!("raxx-host: warning: could not revoke the token: {}", one_line(&format!("{e:#}"))),
-            None => eprintln!("raxx-host: warning: could not revoke the token (settings unavailable); it expires within the hour"),
+        if let Err(warning) = self.try_revoke(&token.token) {
+            eprintln!("raxx-host: warning: {}", crate::one_line(&warning));
         }
+    }
+
+    pub fn try_revoke(&self, token: &str) -> Result<(), String> {
+        let settings = settings().map_err(|_| "could not revoke the token (settings unavailable); it expires within the hour".to_string())?;
+        match self.runtime.revoke(&settings, token) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(f)) => Err(f.message),
+            Err(e) => Err(format!("could not revoke the token: {e:#}")),
+        }
+    }
+
+    /// What was in force, for audit records.
+    pub fn in_force(&self) -> InForce<'_> {
+        InForce { component_sha256: self.runtime.component_sha256(), compiled_sha256: self.runtime.compiled_sha256(), policy: &self.policy }
     }
 
     /// Appends the event to the audit log, when one is configured. A log that
     /// cannot be written stops the command: nothing happens unrecorded.
     pub fn audit(&self, event: Event<'_>) -> Result<(), Failure> {
         let Some(path) = &self.audit_log else { return Ok(()) };
-        let record = audit::record(&event, self.runtime.component_sha256(), &self.policy);
+        let record = audit::record(&event, &self.in_force());
         audit::append(path, &record).map_err(|e| Failure { code: exit::HOST, message: format!("cannot write the audit log {}: {e}", path.display()) })
     }
 
@@ -155,38 +201,56 @@ impl Context {
     /// record cannot be written the token is revoked unused and that failure is
     /// the outer `Err`. A failed mint comes back unrecorded as the inner `Err`:
     /// callers record it with what they decided about it (the fallback rule).
-    pub fn mint_recorded(&self, command: &str, request: &MintRequest, resolution: &Resolution, workflow_uuid: Option<&str>) -> Result<Result<InstallationToken, Failure>, Failure> {
-        let token = match self.mint(request, &who(resolution)) {
+    pub fn mint_recorded(&self, command: &str, request: &MintRequest, resolution: &Resolution, workflow_uuid: Option<&str>) -> Result<Result<(InstallationToken, Settings), MintFailed>, Failure> {
+        let settings = match settings() {
+            Ok(s) => s,
+            Err(failed) => return Ok(Err(failed)),
+        };
+        let token = match self.mint(&settings, request, &who(resolution)) {
             Ok(token) => token,
             Err(failed) => return Ok(Err(failed)),
         };
         self.audit(Event { token: Some(&token), ..event(command, resolution, workflow_uuid) }).inspect_err(|_| self.revoke(&token))?;
-        Ok(Ok(token))
+        Ok(Ok((token, settings)))
     }
 
     /// `mint_recorded` where a failed mint has nothing to decide: it is recorded
     /// too, best effort (the mint's own failure is what gets reported).
     pub fn mint_and_record(&self, command: &str, request: &MintRequest, resolution: &Resolution) -> Result<InstallationToken, Failure> {
-        self.mint_recorded(command, request, resolution, None)?.inspect_err(|f| {
-            let _ = self.audit(Event { outcome: Err((f.code, &f.message)), ..event(command, resolution, None) });
-        })
+        match self.mint_recorded(command, request, resolution, None)? {
+            Ok((token, _)) => Ok(token),
+            Err(failed) => {
+                let f = failed.failure;
+                let _ = self.audit(Event { outcome: Err((f.code, &f.message)), ..event(command, resolution, None) });
+                Err(f)
+            }
+        }
     }
 }
 
-impl From<process::StartError> for Failure {
-    fn from(e: process::StartError) -> Failure {
+impl From<raxx_host::process::StartError> for Failure {
+    fn from(e: raxx_host::process::StartError) -> Failure {
         Failure { code: e.code, message: e.message }
     }
 }
 
-pub fn settings() -> Result<Settings, Failure> {
-    Settings::from_env(|k| std::env::var(k).ok()).map_err(|e| Failure {
-        code: match e.side {
+/// Settings from the environment. A missing machine identity or an invalid
+/// value is also a mint failure, so `exec`'s fallback rule can judge it.
+pub fn settings() -> Result<Settings, MintFailed> {
+    Settings::from_env(|k| std::env::var(k).ok()).map_err(|e| {
+        let code = match e.side {
             Side::Vault => exit::VAULT,
             Side::Github => exit::GITHUB,
             Side::Host => exit::USAGE,
-        },
-        message: e.message,
+        };
+        let kind = if e.absent { FailureKind::Absent } else { FailureKind::Config };
+        let service = ServiceFailure { kind, status: None, message: e.message.clone() };
+        let cause = match e.side {
+            Side::Vault => MintError::Vault(service),
+            Side::Github => MintError::Github(service),
+            Side::Host => MintError::InvalidRequest(e.message.clone()),
+        };
+        MintFailed { failure: Failure { code, message: e.message }, cause: Some(cause) }
     })
 }
 
@@ -232,6 +296,7 @@ fn event<'a>(command: &'a str, resolution: &'a Resolution, workflow_uuid: Option
         workflow_uuid,
         token: None,
         fallback: None,
+        operator_command: None,
         outcome: Ok(()),
     }
 }
@@ -261,72 +326,15 @@ fn resolve(context: &Context, args: ResolveArgs) -> Result<i32, Failure> {
         "permissions": permissions_json(&r.permissions),
         "repositories": r.repositories,
         "fallback": if r.fallback_allowed { "allow" } else { "refuse" },
+        "isolate": r.isolate,
     });
     print(&format!("{json}\n"))
 }
 
-/// Runs `command` with the bot token, revoking it afterwards.
-fn run_with_token(context: &Context, token: &InstallationToken, command: &[String], mut env: ChildEnv) -> Result<i32, Failure> {
-    env.set.push(("GH_TOKEN".into(), token.token.clone()));
-    env.set.push(("GITHUB_TOKEN".into(), token.token.clone()));
-    let status = process::run(command, &env);
-    context.revoke(token);
-    Ok(status?)
-}
-
-fn exec(context: &Context, args: ExecArgs) -> Result<i32, Failure> {
-    let request = target_request(args.target);
-    let resolution = context.resolve(&request)?;
-    let failed = match context.mint_recorded("exec", &request, &resolution, None)? {
-        Ok(token) => return run_with_token(context, &token, &args.command, ChildEnv::default()),
-        Err(failed) => failed,
-    };
-    let ask = FallbackRequest { mode: RunMode::Exec, bot: request.bot.clone(), agent: request.agent.clone(), command: args.command.clone() };
-    let decision = context.runtime.decide_fallback(&context.policy, &ask).map_err(host_failure)?.map_err(|e| Failure::from_mint_error(&e))?;
-    let failed_event = Event { fallback: Some((decision.allowed, &decision.reason)), outcome: Err((failed.code, &failed.message)), ..event("exec", &resolution, None) };
-    context.audit(failed_event)?;
-    if !decision.allowed {
-        return Err(Failure { code: failed.code, message: format!("{}; not running as the operator: {}", failed.message, decision.reason) });
-    }
-    eprintln!(
-        "raxx-host: WARNING: no token for {} ({}); running as the operator: {} ({})",
-        who(&resolution),
-        one_line(&failed.message),
-        one_line(&args.command.join(" ")),
-        decision.reason
-    );
-    Ok(process::run(&args.command, &ChildEnv::default())?)
-}
-
-fn spawn(context: &Context, args: SpawnArgs) -> Result<i32, Failure> {
-    let request = request(None, Some(args.agent), args.narrow);
-    let resolution = context.resolve(&request)?;
-    let workflow = args.workflow_uuid.as_deref();
-    let token = match context.mint_recorded("spawn", &request, &resolution, workflow)? {
-        Ok(token) => token,
-        Err(failed) => {
-            let ask = FallbackRequest { mode: RunMode::Spawn, bot: None, agent: request.agent.clone(), command: args.command.clone() };
-            let reason = match context.runtime.decide_fallback(&context.policy, &ask).map_err(host_failure)? {
-                Ok(d) => d.reason,
-                Err(e) => exit::message(&e).to_string(),
-            };
-            context.audit(Event { fallback: Some((false, &reason)), outcome: Err((failed.code, &failed.message)), ..event("spawn", &resolution, workflow) })?;
-            return Err(Failure { code: failed.code, message: format!("{}; {reason}", failed.message) });
-        }
-    };
-    let env = ChildEnv {
-        remove: resolution.scrub_env.clone(),
-        set: vec![
-            ("RAXX_AGENT".into(), resolution.agent.clone().unwrap_or_default()),
-            ("RAXX_BOT".into(), resolution.bot.clone()),
-            ("RAXX_WORKFLOW_UUID".into(), args.workflow_uuid.clone().unwrap_or_else(|| "n/a".into())),
-            ("RAXX_SESSION".into(), raxx_host::time::iso8601(raxx_host::time::now())),
-        ]
-        .into_iter()
-        .chain(args.refs.map(|n| ("RAXX_REFS".to_string(), n.to_string())))
-        .collect(),
-    };
-    run_with_token(context, &token, &args.command, env)
+/// `compile --out-dir DIR`: the installed artifact (scripts/install).
+fn compile(context: &Context, args: crate::CompileArgs) -> Result<i32, Failure> {
+    let path = context.runtime.write_installed_artifact(&args.out_dir).map_err(host_failure)?;
+    print(&format!("{}\n", path.display()))
 }
 
 /// Single-quotes a value for POSIX shells (`'` becomes `'\''`).

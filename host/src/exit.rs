@@ -17,6 +17,11 @@ pub const POLICY: i32 = 4;
 pub const UNKNOWN_AGENT: i32 = 5;
 /// `verify` found a mismatch (wrong App behind a bot's secrets).
 pub const MISMATCH: i32 = 6;
+/// `spawn --isolate`: the sandbox (bubblewrap) cannot run here.
+pub const ISOLATION: i32 = 7;
+/// Not inside a raxx session, or the session has ended (`token`, the gh shim,
+/// git's credential helper in a session).
+pub const NO_SESSION: i32 = 8;
 /// Usage error: unknown flag, missing argument, invalid bot name or permission.
 pub const USAGE: i32 = 64;
 
@@ -32,8 +37,11 @@ Exit codes:
       policy entry, or a request for more than the policy grants
   5   the agent class is not in the agent map
   6   verify found a mismatch (e.g. the App behind a bot's secrets is another bot's)
+  7   spawn --isolate: the sandbox (bubblewrap) cannot run on this machine
+  8   token: not inside a raxx session, or the session has ended
   64  usage error (unknown flag, missing argument, invalid bot name)
-  exec and spawn exit with the command's own status once it ran (126/127: it could not start).";
+  exec and spawn exit with the command's own status once it ran (126/127: it could not start);
+  in a session, token exits 3 when the token expired and could not be refreshed.";
 
 /// The exit code for a failure the component reported.
 pub fn for_mint_error(err: &MintError) -> i32 {

@@ -8,13 +8,19 @@
 pub mod audit;
 pub mod bindings;
 pub mod cache;
+pub mod child_env;
 pub mod connections;
+pub mod display;
 pub mod egress;
 pub mod exit;
+pub mod files;
+pub mod harden;
+pub mod isolate;
 pub mod lanes;
 pub mod policy;
 pub mod process;
 pub mod runtime;
+pub mod session;
 pub mod settings;
 pub mod time;
 

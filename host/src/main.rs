@@ -64,6 +64,12 @@ pub enum Command {
     /// Git credential helper: answers `get` for the GitHub host with a bot token.
     #[command(after_help = after_help())]
     GitCredential(GitCredentialArgs),
+    /// Print the current token of the session this process runs in (inside an agent of spawn or a command of exec).
+    #[command(after_help = after_help())]
+    Token(TokenArgs),
+    /// Write the component's compiled code for an installation (scripts/install).
+    #[command(after_help = after_help())]
+    Compile(CompileArgs),
 }
 
 /// Who to mint for, and how to narrow the policy's scope.
@@ -147,6 +153,11 @@ pub struct SpawnArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub refs: Option<u64>,
 
+    /// Run the agent in a bubblewrap sandbox: its own PID namespace, the system read-only,
+    /// the working directory read-write, a private home and /tmp (also set by the policy's isolate).
+    #[arg(long)]
+    pub isolate: bool,
+
     #[command(flatten)]
     pub narrow: Narrow,
 
@@ -198,13 +209,25 @@ pub struct GitIdentityArgs {
 
 #[derive(Args)]
 pub struct GitCredentialArgs {
-    /// Bot to authenticate as.
-    #[arg(value_name = "BOT")]
-    pub bot: String,
+    /// `BOT OPERATION` mints a fresh token for BOT; inside a session (spawn, exec)
+    /// `OPERATION` alone answers with the session's current token.
+    /// OPERATION is what git asks: get, store or erase.
+    #[arg(value_name = "[BOT] OPERATION", num_args = 1..=2, required = true)]
+    pub words: Vec<String>,
+}
 
-    /// What git asks: get, store or erase.
-    #[arg(value_name = "OPERATION", value_parser = ["get", "store", "erase"])]
-    pub operation: String,
+#[derive(Args)]
+pub struct TokenArgs {
+    /// Print JSON: token, expires_at, bot.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct CompileArgs {
+    /// Folder to write raxx_minter.<sha>.cwasm into (beside the installed component).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: PathBuf,
 }
 
 fn parse_workflow_uuid_or_na(s: &str) -> Result<String, String> {
@@ -263,6 +286,7 @@ const ENVIRONMENT_HELP: &str = concat!(
     "  GITHUB_API_URL        default: https://api.github.com (GitHub Enterprise: https://HOST/api/v3)\n",
     "  RAXX_COMPONENT, RAXX_POLICY, RAXX_AGENT_MAP, RAXX_AUDIT_LOG   as the options above\n",
     "  RAXX_CACHE_DIR        compiled-component cache (default: ~/.cache/raxx)\n",
+    "  RAXX_SESSION_SOCKET   set by spawn and exec for their child: where `raxx-host token` asks\n",
 );
 
 fn after_help() -> String {
@@ -275,14 +299,7 @@ pub fn fail(code: i32, message: &str) -> ExitCode {
     ExitCode::from(code as u8)
 }
 
-pub fn one_line(message: &str) -> String {
-    let line = message.split_whitespace().collect::<Vec<_>>().join(" ");
-    if line.chars().count() > 600 {
-        line.chars().take(600).chain("…".chars()).collect()
-    } else {
-        line
-    }
-}
+pub use raxx_host::display::one_line;
 
 fn parse() -> Result<Cli, ExitCode> {
     Cli::try_parse().map_err(|err| {
@@ -307,7 +324,24 @@ fn parse() -> Result<Cli, ExitCode> {
     })
 }
 
+// Every freed heap block is wiped: buffers that held a secret do not keep it.
+#[global_allocator]
+static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> = zeroizing_alloc::ZeroAlloc(std::alloc::System);
+
 fn main() -> ExitCode {
+    // Before anything is read: no /proc/PID/{environ,mem}, ptrace or core file for same-user processes.
+    if let Err(e) = raxx_host::harden::process() {
+        return fail(exit::HOST, &format!("cannot make this process non-dumpable: {e}"));
+    }
+    // Inside a session raxx-host is also the `gh` shim and git's credential helper.
+    let invoked = std::env::args_os().next().map(PathBuf::from);
+    match invoked.as_deref().and_then(|p| p.file_name()).and_then(|n| n.to_str()) {
+        Some("gh") => return commands::session::gh_shim(),
+        Some(helper) if helper == format!("git-credential-{}", raxx_host::session::dir::GIT_HELPER) => {
+            return commands::finish(commands::session::git_helper(std::env::args().skip(1).collect()));
+        }
+        _ => {}
+    }
     match parse() {
         Ok(cli) => commands::run(cli),
         Err(code) => code,

@@ -3,7 +3,7 @@
 //! component applies the same rules.
 
 use crate::bindings::exports::raxx::identity::identity::PolicyDocuments;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::path::{Path, PathBuf};
 
 pub const MAP_FILE: &str = "agent_bot_map.yaml";
@@ -38,8 +38,9 @@ impl PolicyFiles {
         Ok(PolicyFiles { agent_map: pick(agent_map, MAP_FILE, "--agent-map")?, policy: pick(policy, POLICY_FILE, "--policy")? })
     }
 
+    /// Reads both files (regular files of at most 1 MiB).
     pub fn read(&self) -> Result<PolicyDocuments> {
-        let read = |p: &Path| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()));
+        let read = |p: &Path| crate::files::read_text(p, crate::files::MAX_POLICY_BYTES).map_err(|why| anyhow::anyhow!("{why}"));
         Ok(PolicyDocuments {
             agent_map: read(&self.agent_map)?,
             agent_map_name: self.agent_map.display().to_string(),

@@ -1,16 +1,19 @@
 //! Running the wrapped command (`exec`) or agent (`spawn`): stdio passed
-//! through, environment adjusted, its exit status returned.
+//! through, the environment given whole (`child_env`), SIGINT, SIGTERM,
+//! SIGHUP and SIGQUIT forwarded, its exit status returned.
+//!
+//! A child outside a sandbox shares raxx's process group, so a ^C typed in
+//! the terminal reaches it directly; a signal sent to raxx itself (`kill`, an
+//! orchestrator stopping it) is passed on. A sandboxed agent runs in its own
+//! session, so every such signal is passed on, to the agent inside.
 
+use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+use signal_hook::iterator::exfiltrator::origin::WithOrigin;
+use signal_hook::iterator::SignalsInfo;
+use signal_hook::low_level::siginfo::Cause;
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// How the child's environment differs from ours.
-#[derive(Clone, Debug, Default)]
-pub struct ChildEnv {
-    /// Variables removed before `set` is applied (operator credentials), in
-    /// addition to the vault credentials, which are always removed.
-    pub remove: Vec<String>,
-    pub set: Vec<(String, String)>,
-}
 
 /// Why the command did not run.
 #[derive(Debug)]
@@ -20,32 +23,87 @@ pub struct StartError {
     pub message: String,
 }
 
-/// Runs `argv` with stdin, stdout and stderr inherited and without the vault
-/// credentials (see `settings::VAULT_CREDENTIAL_VARS`); returns its exit code
-/// (128 + signal number when a signal ended it).
-pub fn run(argv: &[String], env: &ChildEnv) -> Result<i32, StartError> {
-    let Some((program, args)) = argv.split_first() else {
+/// What to run, and how.
+pub struct Child<'a> {
+    pub argv: &'a [String],
+    /// The child's whole environment.
+    pub env: Vec<(OsString, OsString)>,
+    /// bwrap and its arguments, for an agent that runs sandboxed.
+    pub sandbox: Option<(PathBuf, Vec<OsString>)>,
+}
+
+/// Finds `program` as the child's `PATH` would (a name with a slash is taken as is).
+fn find(program: &str, env: &[(OsString, OsString)]) -> Option<PathBuf> {
+    if program.contains('/') {
+        return Path::new(program).is_file().then(|| PathBuf::from(program));
+    }
+    let path = env.iter().find(|(k, _)| k == "PATH").map(|(_, v)| v.clone()).unwrap_or_default();
+    std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| p.is_file())
+}
+
+fn to_signal(signal: i32) -> Option<rustix::process::Signal> {
+    use rustix::process::Signal;
+    [(SIGINT, Signal::INT), (SIGTERM, Signal::TERM), (SIGHUP, Signal::HUP), (SIGQUIT, Signal::QUIT)].into_iter().find(|(n, _)| *n == signal).map(|(_, s)| s)
+}
+
+/// Runs the child and waits for it; its exit code (128 + signal number when a
+/// signal ended it).
+pub fn run(child: Child<'_>) -> Result<i32, StartError> {
+    let Some((program, args)) = child.argv.split_first() else {
         return Err(StartError { code: 64, message: "no command given after --".into() });
     };
-    let mut cmd = Command::new(program);
-    cmd.args(args);
-    for name in crate::settings::VAULT_CREDENTIAL_VARS.iter().copied().chain(env.remove.iter().map(String::as_str)) {
-        cmd.env_remove(name);
-    }
-    cmd.envs(env.set.iter().map(|(k, v)| (k, v)));
-    let status = cmd.status().map_err(|e| StartError {
-        code: if e.kind() == std::io::ErrorKind::NotFound { 127 } else { 126 },
-        message: format!("cannot run '{program}': {e}"),
-    })?;
+    let not_found = || StartError { code: 127, message: format!("cannot run '{program}': not found on the PATH it was given") };
+    let mut cmd = match &child.sandbox {
+        Some((bwrap, sandbox)) => {
+            // bwrap would report a missing program as its own failure: say it as a shell would.
+            find(program, &child.env).ok_or_else(not_found)?;
+            let mut cmd = Command::new(bwrap);
+            cmd.args(sandbox).arg("--").arg(program);
+            cmd
+        }
+        None => Command::new(program),
+    };
+    cmd.args(args).env_clear().envs(child.env.iter().map(|(k, v)| (k.as_os_str(), v.as_os_str())));
+    // Caught from now on (the child starts with default handlers: exec resets caught signals).
+    let mut signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
+        .map_err(|e| StartError { code: 126, message: format!("cannot forward signals: {e}") })?;
+    let process = cmd.spawn();
+    let mut process = match process {
+        Ok(p) => p,
+        Err(e) => {
+            signals.handle().close();
+            return Err(StartError {
+                code: if e.kind() == std::io::ErrorKind::NotFound { 127 } else { 126 },
+                message: format!("cannot run '{program}': {e}"),
+            });
+        }
+    };
+    let (pid, sandboxed) = (process.id(), child.sandbox.is_some());
+    let handle = signals.handle();
+    let forwarder = std::thread::spawn(move || {
+        for origin in signals.forever() {
+            // Typed in the terminal: a child of our process group has it already.
+            if !sandboxed && origin.cause == Cause::Kernel {
+                continue;
+            }
+            let target = if sandboxed { crate::isolate::agent_pid(pid) } else { Some(pid) };
+            if let (Some(target), Some(signal)) = (target.and_then(|t| rustix::process::Pid::from_raw(t as i32)), to_signal(origin.signal)) {
+                let _ = rustix::process::kill_process(target, signal);
+            }
+        }
+    });
+    let status = process.wait();
+    handle.close();
+    let _ = forwarder.join();
+    let status = status.map_err(|e| StartError { code: 126, message: format!("lost track of '{program}': {e}") })?;
     if let Some(code) = status.code() {
         return Ok(code);
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        if let Some(signal) = status.signal() {
-            return Ok(128 + signal);
-        }
-    }
-    Ok(1)
+    use std::os::unix::process::ExitStatusExt;
+    Ok(status.signal().map(|s| 128 + s).unwrap_or(1))
+}
+
+/// The real `program` for the gh shim: on `PATH`, but not in `skip` (the session's own bin folder).
+pub fn find_skipping(program: &str, path: &OsStr, skip: &Path) -> Option<PathBuf> {
+    std::env::split_paths(path).filter(|dir| dir != skip).map(|dir| dir.join(program)).find(|p| p.is_file())
 }

@@ -11,10 +11,9 @@ use crate::bindings::exports::raxx::identity::identity::{
 };
 use crate::bindings::exports::raxx::identity::identity::Guest;
 use crate::bindings::MinterPre;
-use crate::cache::{self, Source};
+use crate::cache::{self, Cache, Source};
 use crate::connections::Pool;
 use crate::egress::{Allowlist, EgressHooks};
-use crate::lanes::Lanes;
 use crate::settings::Settings;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -62,16 +61,17 @@ impl WasiHttpView for State {
 }
 
 /// A loaded minter component, ready to instantiate per call. Cheap to share across
-/// threads. Its calls run on I/O lanes (`lanes.rs`) that keep their connections
-/// to the allowed origins alive for the next call. The calls block the calling
-/// thread; from async code, call them through `tokio::task::spawn_blocking`.
+/// threads. Each call runs on an I/O lane of its own (`lanes.rs`). The calls
+/// block the calling thread; from async code, call them through
+/// `tokio::task::spawn_blocking`.
 pub struct Runtime {
     engine: Engine,
     pre: MinterPre<State>,
     component_sha256: String,
+    compiled_sha256: String,
     source: Source,
+    warnings: Vec<String>,
     deadline: std::time::Duration,
-    lanes: Lanes,
 }
 
 /// What one mint call produced.
@@ -100,6 +100,7 @@ pub fn default_component_path() -> Option<PathBuf> {
     let dir = exe.parent()?;
     let candidates = [
         dir.join(COMPONENT_FILE),
+        dir.join("../share/raxx").join(COMPONENT_FILE),
         dir.join("../wasm32-wasip2/component").join(COMPONENT_FILE),
         dir.join("../../wasm32-wasip2/component").join(COMPONENT_FILE),
     ];
@@ -132,22 +133,39 @@ fn explain_trap(e: wasmtime::Error, deadline: std::time::Duration) -> anyhow::Er
 }
 
 impl Runtime {
-    /// Loads the component at `path`, through the compiled-artifact cache in `cache_dir`.
-    pub fn load(path: &Path, cache_dir: Option<&Path>) -> Result<Runtime> {
-        let wasm = std::fs::read(path).with_context(|| format!("reading the minter component {}", path.display()))?;
-        Runtime::from_bytes(&wasm, cache_dir).with_context(|| format!("loading the minter component {}", path.display()))
+    /// Loads the component at `path` (a regular file), its compiled code from `cache` when it may be trusted.
+    pub fn load(path: &Path, cache: &Cache) -> Result<Runtime> {
+        let wasm = crate::files::read_regular(path, crate::files::MAX_COMPONENT_BYTES).map_err(|why| anyhow::anyhow!("{why}"))?;
+        Runtime::from_bytes(&wasm, cache).with_context(|| format!("loading the minter component {}", path.display()))
     }
 
-    pub fn from_bytes(wasm: &[u8], cache_dir: Option<&Path>) -> Result<Runtime> {
+    pub fn from_bytes(wasm: &[u8], cache: &Cache) -> Result<Runtime> {
         let mut config = Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(true);
         let engine = Engine::new(&config)?;
         start_epoch_ticker(&engine);
         let component_sha256 = cache::sha256_hex(wasm);
-        let (component, source) = cache::load(&engine, wasm, &component_sha256, cache_dir)?;
-        let pre = MinterPre::new(Self::linker(&engine)?.instantiate_pre(&component)?)?;
-        Ok(Runtime { engine, pre, component_sha256, source, deadline: deadline(), lanes: Lanes::default() })
+        let loaded = cache::load(&engine, wasm, &component_sha256, cache)?;
+        let pre = MinterPre::new(Self::linker(&engine)?.instantiate_pre(&loaded.component)?)?;
+        Ok(Runtime {
+            engine,
+            pre,
+            component_sha256,
+            compiled_sha256: loaded.compiled_sha256,
+            source: loaded.source,
+            warnings: loaded.warnings,
+            deadline: deadline(),
+        })
+    }
+
+    /// Writes this component's compiled code where `scripts/install` puts it
+    /// (`dir/raxx_minter.<sha>.cwasm`); returns the file written.
+    pub fn write_installed_artifact(&self, dir: &Path) -> Result<PathBuf> {
+        let bytes = self.pre.instance_pre().component().serialize()?;
+        let path = dir.join(cache::installed_name(&self.component_sha256));
+        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+        Ok(path)
     }
 
     fn linker(engine: &Engine) -> Result<Linker<State>> {
@@ -167,9 +185,19 @@ impl Runtime {
         &self.component_sha256
     }
 
-    /// Whether the compiled component came from the cache.
+    /// SHA-256 of the compiled code that runs (what an audit records beside the component's).
+    pub fn compiled_sha256(&self) -> &str {
+        &self.compiled_sha256
+    }
+
+    /// Where the compiled code came from.
     pub fn source(&self) -> Source {
         self.source
+    }
+
+    /// Caches skipped while loading, and why (one line each).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     fn store(&self, allowlist: Arc<Allowlist>, pool: Pool) -> Store<State> {
@@ -193,7 +221,7 @@ impl Runtime {
         preconnect: bool,
         export: impl AsyncFnOnce(&Guest, &mut Store<State>) -> wasmtime::Result<R>,
     ) -> Result<(R, Traffic)> {
-        self.lanes.run(async |pool| {
+        crate::lanes::run(async |pool| {
             let mut store = self.store(Arc::new(allowlist.clone()), pool.clone());
             if preconnect {
                 store.data().hooks.preconnect_all();
@@ -232,9 +260,9 @@ impl Runtime {
         Ok(self.call(&settings.allowlist, true, async |g, s| g.call_verify(s, &settings.wit, policy, bot).await)?.0)
     }
 
-    /// The id of the user `{bot}[bot]`.
-    pub fn bot_user_id(&self, settings: &Settings, policy: &PolicyDocuments, bot: &str) -> Result<Result<u64, MintError>> {
-        Ok(self.call(&settings.allowlist, false, async |g, s| g.call_bot_user_id(s, &settings.wit, policy, bot).await)?.0)
+    /// The id of the user `{bot}[bot]`, looked up with one of the bot's tokens.
+    pub fn bot_user_id(&self, settings: &Settings, token: &str, bot: &str) -> Result<Result<u64, ServiceFailure>> {
+        Ok(self.call(&settings.allowlist, false, async |g, s| g.call_bot_user_id(s, &settings.wit, token, bot).await)?.0)
     }
 
     /// Revokes an installation token at GitHub.

@@ -36,10 +36,13 @@ pub enum Side {
 pub struct ConfigError {
     pub side: Side,
     pub message: String,
+    /// The machine identity is not configured at all (a required variable is
+    /// missing), rather than set to something invalid.
+    pub absent: bool,
 }
 
 fn vault_err(message: String) -> ConfigError {
-    ConfigError { side: Side::Vault, message }
+    ConfigError { side: Side::Vault, message, absent: false }
 }
 
 /// Everything the host needs to run a mint.
@@ -83,7 +86,7 @@ impl Settings {
         let require = |names: &[&str], what: &str| {
             get(names).ok_or_else(|| {
                 let alt = if names.len() > 1 { format!(" (or {})", names[1..].join(", ")) } else { String::new() };
-                vault_err(format!("{} is not set{alt}: export {what}", names[0]))
+                ConfigError { absent: true, ..vault_err(format!("{} is not set{alt}: export {what}", names[0])) }
             })
         };
         let client_id = require(&["INFISICAL_CLIENT_ID", "INFISICAL_UNIVERSAL_AUTH_CLIENT_ID"], "the machine identity's Universal Auth client ID")?;
@@ -96,13 +99,14 @@ impl Settings {
         let vault_origin = Origin::from_base_url(&vault_url).map_err(|e| vault_err(format!("INFISICAL_DOMAIN/INFISICAL_API_URL {e}")))?;
         let github_url = get(&["GITHUB_API_URL"]).unwrap_or_else(|| DEFAULT_GITHUB_URL.into()).trim_end_matches('/').to_string();
         let github_origin = Origin::from_base_url(&github_url)
-            .map_err(|e| ConfigError { side: Side::Github, message: format!("GITHUB_API_URL {e}") })?;
+            .map_err(|e| ConfigError { side: Side::Github, message: format!("GITHUB_API_URL {e}"), absent: false })?;
         let number = |name: &str, default: u32, max: u32| -> Result<u32, ConfigError> {
             match get(&[name]) {
                 None => Ok(default),
                 Some(v) => v.parse::<u32>().ok().filter(|n| *n <= max).ok_or_else(|| ConfigError {
                     side: Side::Host,
                     message: format!("{name}={v:?} is not a whole number from 0 to {max}"),
+                    absent: false,
                 }),
             }
         };

@@ -85,21 +85,40 @@ fn permissions_out(list: Vec<Permission>) -> Vec<wit::Permission> {
     list.into_iter().map(|p| wit::Permission { name: p.name, level: p.level }).collect()
 }
 
+/// The one table between our failure kinds and WIT's, used both ways.
+const KINDS: [(FailureKind, wit::FailureKind); 12] = [
+    (FailureKind::Config, wit::FailureKind::Config),
+    (FailureKind::Absent, wit::FailureKind::Absent),
+    (FailureKind::Denied, wit::FailureKind::Denied),
+    (FailureKind::Unreachable, wit::FailureKind::Unreachable),
+    (FailureKind::Timeout, wit::FailureKind::Timeout),
+    (FailureKind::Refused, wit::FailureKind::Refused),
+    (FailureKind::NotFound, wit::FailureKind::NotFound),
+    (FailureKind::Rejected, wit::FailureKind::Rejected),
+    (FailureKind::RateLimited, wit::FailureKind::RateLimited),
+    (FailureKind::Server, wit::FailureKind::Server),
+    (FailureKind::Protocol, wit::FailureKind::Protocol),
+    (FailureKind::BadSecret, wit::FailureKind::BadSecret),
+];
+
 fn failure(f: ServiceFailure) -> wit::ServiceFailure {
-    let kind = match f.kind {
-        FailureKind::Config => wit::FailureKind::Config,
-        FailureKind::Denied => wit::FailureKind::Denied,
-        FailureKind::Unreachable => wit::FailureKind::Unreachable,
-        FailureKind::Timeout => wit::FailureKind::Timeout,
-        FailureKind::Refused => wit::FailureKind::Refused,
-        FailureKind::NotFound => wit::FailureKind::NotFound,
-        FailureKind::Rejected => wit::FailureKind::Rejected,
-        FailureKind::RateLimited => wit::FailureKind::RateLimited,
-        FailureKind::Server => wit::FailureKind::Server,
-        FailureKind::Protocol => wit::FailureKind::Protocol,
-        FailureKind::BadSecret => wit::FailureKind::BadSecret,
-    };
+    let kind = KINDS.iter().find(|(ours, _)| *ours == f.kind).map(|(_, theirs)| *theirs).unwrap_or(wit::FailureKind::Protocol);
     wit::ServiceFailure { kind, status: f.status, message: f.message }
+}
+
+fn failure_in(f: wit::ServiceFailure) -> ServiceFailure {
+    let kind = KINDS.iter().find(|(_, theirs)| *theirs == f.kind).map(|(ours, _)| *ours).unwrap_or(FailureKind::Protocol);
+    ServiceFailure::new(kind, f.status, f.message)
+}
+
+/// The failure a caller reports to `decide-fallback`.
+fn mint_error_in(e: wit::MintError) -> MintError {
+    match e {
+        wit::MintError::Vault(f) => MintError::Vault(failure_in(f)),
+        wit::MintError::Github(f) => MintError::Github(failure_in(f)),
+        wit::MintError::InvalidRequest(m) => MintError::InvalidRequest(m),
+        wit::MintError::Policy(p) => MintError::Policy(PolicyError { kind: PolicyErrorKind::Invalid, message: p.message }),
+    }
 }
 
 fn policy_failure(e: PolicyError) -> wit::PolicyFailure {
@@ -148,7 +167,8 @@ impl Guest for Minter {
             permissions: permissions_out(r.scope.permissions),
             repositories: r.scope.repositories,
             fallback_allowed: r.fallback_allowed,
-            scrub_env: policies.scrubbed_variables(),
+            isolate: r.isolate,
+            pass_env: policies.pass_env,
         })
     }
 
@@ -181,8 +201,8 @@ impl Guest for Minter {
             Some(agent) => format!("{agent} ({})", r.bot),
             None => r.bot.clone(),
         };
-        let d = fallback::decide(&policies, mode, &who, r.fallback_allowed, &request.command);
-        Ok(wit::FallbackDecision { allowed: d.allowed, reason: d.reason })
+        let d = fallback::decide(&policies, mode, &who, r.fallback_allowed, &request.command, &mint_error_in(request.failure));
+        Ok(wit::FallbackDecision { allowed: d.allowed, reason: d.reason, matched: d.matched })
     }
 
     fn bots(policy: wit::PolicyDocuments) -> Result<Vec<String>, wit::MintError> {
@@ -206,10 +226,10 @@ impl Guest for Minter {
         })
     }
 
-    fn bot_user_id(settings_in: wit::Settings, policy: wit::PolicyDocuments, bot: String) -> Result<u64, wit::MintError> {
-        let resolution = resolve_bot(&policy, bot)?;
+    fn bot_user_id(settings_in: wit::Settings, token: String, bot: String) -> Result<u64, wit::ServiceFailure> {
+        crate::mint::check_bot_name(&bot).map_err(|m| failure(ServiceFailure::new(FailureKind::Config, None, m)))?;
         let (settings, network) = settings(settings_in);
-        mint::bot_user_id(&network.transport(), &settings, &resolution, now_secs()).map_err(mint_error)
+        github::bot_user_id(&network.transport(), &settings.github, &token, &bot).map_err(failure)
     }
 
     fn revoke(settings_in: wit::Settings, token: String) -> Result<(), wit::ServiceFailure> {

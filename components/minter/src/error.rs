@@ -7,6 +7,8 @@ use crate::transport::{TransportError, TransportErrorKind};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FailureKind {
     Config,
+    /// The machine identity is not configured (the host found its variables missing).
+    Absent,
     Denied,
     Unreachable,
     Timeout,

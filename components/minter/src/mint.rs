@@ -339,15 +339,6 @@ pub fn verify(t: &dyn Transport, settings: &Settings, resolution: &Resolution, n
     Ok(v)
 }
 
-/// The bot user's id for commit attribution (`GET /users/{bot}[bot]` with a
-/// short-lived token of the bot, revoked afterwards).
-pub fn bot_user_id(t: &dyn Transport, settings: &Settings, resolution: &Resolution, now: u64) -> Result<u64, MintError> {
-    let minted = mint(t, settings, &MintRequest { bot: resolution.bot.clone(), scope: resolution.scope.clone(), locate: Locate::default() }, now)?;
-    let id = github::bot_user_id(t, &settings.github, &minted.issued.token, &resolution.bot);
-    let _ = github::revoke_installation_token(t, &settings.github, &minted.issued.token);
-    id.map_err(MintError::Github)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,9 +32,6 @@ fn invalid(file: &str, line: usize, message: impl std::fmt::Display) -> PolicyEr
     PolicyError { kind: PolicyErrorKind::Invalid, message: format!("{file} line {line}: {message}") }
 }
 
-/// Variables that carry the operator's GitHub credentials; spawn removes them.
-pub const OPERATOR_CREDENTIAL_VARS: [&str; 4] = ["GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"];
-
 /// Commands that may author a pull request; never run as the operator, whatever the policy says.
 pub const PR_AUTHORING_COMMANDS: [&str; 5] = ["gh pr create", "gh api *pulls*", "gh api *createPullRequest*", "git push", "hub pull-request"];
 
@@ -53,6 +50,8 @@ pub struct Rule {
     /// `None`: the installation's own repository selection.
     pub repositories: Option<Vec<String>>,
     pub fallback: Option<bool>,
+    /// `spawn` runs the agent in a sandbox.
+    pub isolate: Option<bool>,
 }
 
 /// Both documents, checked against each other.
@@ -63,7 +62,11 @@ pub struct Policies {
     pub bots: BTreeMap<String, Rule>,
     pub agent_rules: BTreeMap<String, Rule>,
     pub never_fallback_for: Vec<String>,
-    pub scrub_env: Vec<String>,
+    /// `fallback.operator_safe`: the only commands (argv prefixes, word by
+    /// word) that may ever run as the operator.
+    pub operator_safe: Vec<Vec<String>>,
+    /// `children.pass_env`: variables children get on top of the host's allowlist.
+    pub pass_env: Vec<String>,
 }
 
 /// The bot and the exact scope a request resolves to.
@@ -73,6 +76,7 @@ pub struct Resolution {
     pub agent: Option<String>,
     pub scope: Scope,
     pub fallback_allowed: bool,
+    pub isolate: bool,
 }
 
 fn level_rank(level: &str) -> u8 {
@@ -177,7 +181,14 @@ fn parse_rule(file: &str, at: &str, node: &Node) -> Result<Rule, PolicyError> {
                     other => return Err(invalid(file, *line, format!("{at}.fallback: '{other}' is not allow or refuse"))),
                 });
             }
-            _ => return Err(unknown_key(file, *line, key, at, &["permissions", "repositories", "fallback"])),
+            "isolate" => {
+                rule.isolate = Some(match scalar(file, value, &format!("{at}.isolate"))? {
+                    "true" => true,
+                    "false" => false,
+                    other => return Err(invalid(file, *line, format!("{at}.isolate: '{other}' is not true or false"))),
+                });
+            }
+            _ => return Err(unknown_key(file, *line, key, at, &["permissions", "repositories", "fallback", "isolate"])),
         }
     }
     Ok(rule)
@@ -189,7 +200,14 @@ impl Policies {
         let (agents, agent_lines) = parse_map(docs.agent_map_name, docs.agent_map)?;
         let file = docs.policy_name;
         let doc = parse_doc(file, docs.policy)?;
-        let mut p = Policies { agents, bots: BTreeMap::new(), agent_rules: BTreeMap::new(), never_fallback_for: Vec::new(), scrub_env: Vec::new() };
+        let mut p = Policies {
+            agents,
+            bots: BTreeMap::new(),
+            agent_rules: BTreeMap::new(),
+            never_fallback_for: Vec::new(),
+            operator_safe: Vec::new(),
+            pass_env: Vec::new(),
+        };
         let mut bot_lines = BTreeMap::new();
         let mut agent_rule_lines = BTreeMap::new();
         let mut saw_version = false;
@@ -222,31 +240,45 @@ impl Policies {
                 }
                 "fallback" => {
                     for (k, fline, v) in entries(file, value, "fallback")? {
-                        if k != "never_for" {
-                            return Err(unknown_key(file, *fline, k, "fallback", &["never_for"]));
-                        }
-                        for (pattern, pline) in list(file, v, "fallback.never_for")? {
-                            if pattern.split_whitespace().count() < 1 {
-                                return Err(invalid(file, pline, "fallback.never_for: empty command pattern"));
+                        match k.as_str() {
+                            "never_for" => {
+                                for (pattern, pline) in list(file, v, "fallback.never_for")? {
+                                    if pattern.split_whitespace().count() < 1 {
+                                        return Err(invalid(file, pline, "fallback.never_for: empty command pattern"));
+                                    }
+                                    p.never_fallback_for.push(pattern);
+                                }
                             }
-                            p.never_fallback_for.push(pattern);
+                            "operator_safe" => {
+                                for (entry, eline) in list(file, v, "fallback.operator_safe")? {
+                                    p.operator_safe.push(crate::fallback::parse_safe_entry(&entry).map_err(|why| invalid(file, eline, format!("fallback.operator_safe: {why}")))?);
+                                }
+                            }
+                            _ => return Err(unknown_key(file, *fline, k, "fallback", &["never_for", "operator_safe"])),
+                        }
+                    }
+                }
+                "children" => {
+                    for (k, cline, v) in entries(file, value, "children")? {
+                        if k != "pass_env" {
+                            return Err(unknown_key(file, *cline, k, "children", &["pass_env"]));
+                        }
+                        for (name, nline) in list(file, v, "children.pass_env")? {
+                            if !is_variable_pattern(&name) {
+                                return Err(invalid(file, nline, format!("children.pass_env: '{name}' is not a variable name (letters, digits, '_'; a trailing '*' passes a prefix)")));
+                            }
+                            p.pass_env.push(name);
                         }
                     }
                 }
                 "spawn" => {
-                    for (k, sline, v) in entries(file, value, "spawn")? {
-                        if k != "scrub_env" {
-                            return Err(unknown_key(file, *sline, k, "spawn", &["scrub_env"]));
-                        }
-                        for (name, nline) in list(file, v, "spawn.scrub_env")? {
-                            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-                                return Err(invalid(file, nline, format!("spawn.scrub_env: '{name}' is not an environment variable name")));
-                            }
-                            p.scrub_env.push(name);
-                        }
-                    }
+                    return Err(invalid(
+                        file,
+                        *line,
+                        "spawn.scrub_env is gone: children now get only an allowlist of variables; list extra ones under children.pass_env (see docs/policy.md)",
+                    ))
                 }
-                _ => return Err(unknown_key(file, *line, key, "the policy", &["version", "bots", "agents", "fallback", "spawn"])),
+                _ => return Err(unknown_key(file, *line, key, "the policy", &["version", "bots", "agents", "fallback", "children"])),
             }
         }
         if !saw_version {
@@ -322,6 +354,9 @@ impl Policies {
             if agent_rule.fallback.is_some() {
                 rule.fallback = agent_rule.fallback;
             }
+            if agent_rule.isolate.is_some() {
+                rule.isolate = agent_rule.isolate;
+            }
         }
         let who = match agent {
             Some(a) => format!("{a} ({bot})"),
@@ -338,15 +373,15 @@ impl Policies {
             agent: agent.map(str::to_string),
             scope: Scope { repositories, permissions: permissions.into_iter().map(|(name, level)| Permission { name, level }).collect() },
             fallback_allowed: rule.fallback.unwrap_or(false),
+            isolate: rule.isolate.unwrap_or(false),
         })
     }
+}
 
-    /// Operator credential variables spawn removes: the built-in ones and the policy's.
-    pub fn scrubbed_variables(&self) -> Vec<String> {
-        let mut vars: Vec<String> = OPERATOR_CREDENTIAL_VARS.iter().map(|v| v.to_string()).collect();
-        vars.extend(self.scrub_env.iter().filter(|v| !vars.contains(v)).cloned().collect::<Vec<_>>());
-        vars
-    }
+/// `NAME` or `PREFIX*`: what `children.pass_env` may hold.
+fn is_variable_pattern(name: &str) -> bool {
+    let stem = name.strip_suffix('*').unwrap_or(name);
+    !stem.is_empty() && stem.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') && !stem.as_bytes()[0].is_ascii_digit()
 }
 
 /// Checks that `permissions` and `repositories` stay within `rule`.
@@ -390,10 +425,15 @@ agents:
     permissions:
       issues: write
     fallback: refuse
+  sre-agent:
+    isolate: true
 fallback:
   never_for: [gh release create]
-spawn:
-  scrub_env: [OPERATOR_PAT]
+  operator_safe:
+    - gh issue list
+    - gh issue create
+children:
+  pass_env: [ANTHROPIC_API_KEY, LC_*]
 ";
 
     pub(crate) fn load(map: &str, policy: &str) -> Result<Policies, PolicyError> {
@@ -459,8 +499,21 @@ spawn:
     }
 
     #[test]
-    fn scrubbed_variables_add_the_policys_to_the_built_ins() {
+    fn children_isolation_and_operator_safe_commands_are_read() {
         let p = load(MAP, POLICY).unwrap();
-        assert_eq!(p.scrubbed_variables(), ["GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "OPERATOR_PAT"]);
+        assert_eq!(p.pass_env, ["ANTHROPIC_API_KEY", "LC_*"]);
+        assert_eq!(p.operator_safe, [vec!["gh", "issue", "list"], vec!["gh", "issue", "create"]]);
+        assert!(p.resolve(None, Some("sre-agent"), &Scope::default()).unwrap().isolate);
+        assert!(!p.resolve(None, Some("feature-developer"), &Scope::default()).unwrap().isolate, "absent means false");
+        for (from, to, needle) in [
+            ("pass_env: [ANTHROPIC_API_KEY, LC_*]", "pass_env: [BAD-NAME]", "children.pass_env: 'BAD-NAME' is not a variable name"),
+            ("    isolate: true", "    isolate: yes", "agents.sre-agent.isolate: 'yes' is not true or false"),
+            ("    - gh issue list", "    - sh -c", "fallback.operator_safe: 'sh' runs other programs"),
+            ("    - gh issue list", "    - ./gh issue list", "fallback.operator_safe: the program './gh' must be a bare name"),
+            ("children:\n", "spawn:\n  scrub_env: [X]\nchildren:\n", "spawn.scrub_env is gone"),
+        ] {
+            let e = load(MAP, &POLICY.replace(from, to)).unwrap_err();
+            assert!(e.message.contains(needle), "want {needle:?}\n got {}", e.message);
+        }
     }
 }

@@ -4,10 +4,11 @@
 use super::{bot_request, host_failure, print, settings, Context, Failure};
 use crate::{GitCredentialArgs, GitIdentityArgs, PrHeaderArgs, VerifyArgs};
 use raxx_host::audit::Event;
+use raxx_host::display::clean;
 use raxx_host::exit;
+use raxx_host::session::dir::GitIdentity;
 use raxx_host::settings::github_git_host;
 use raxx_host::{MintRequest, Verification};
-use std::io::BufRead;
 
 /// The design's PR body block. The bot comes from the policy, never typed by hand.
 pub fn pr_header(context: &Context, args: PrHeaderArgs) -> Result<i32, Failure> {
@@ -32,7 +33,8 @@ fn verify_row(v: &Verification) -> [String; 7] {
         repos = format!("{repos} ({}{more})", shown.join(", "));
     }
     let status = if v.problems.is_empty() { "ok".to_string() } else { format!("MISMATCH: {}", v.problems.join("; ")) };
-    [v.bot.clone(), v.app_slug.clone(), v.app_id.clone(), v.installation_id.clone(), repos, v.expires_at.clone(), status]
+    // Everything but the bot's name came from GitHub: no control characters reach the terminal.
+    [v.bot.clone(), v.app_slug.clone(), v.app_id.clone(), v.installation_id.clone(), repos, v.expires_at.clone(), status].map(|cell| clean(&cell))
 }
 
 fn table(rows: &[[String; 7]]) -> String {
@@ -60,12 +62,12 @@ pub fn verify(context: &Context, args: VerifyArgs) -> Result<i32, Failure> {
         Some(bot) => vec![bot],
         None => context.runtime.bots(&context.policy).map_err(host_failure)?.map_err(|e| Failure::from_mint_error(&e))?,
     };
-    let settings = settings()?;
+    let settings = settings().map_err(|f| f.failure)?;
     let mut rows = Vec::new();
     let mut code = exit::OK;
     for bot in &bots {
         let result = context.runtime.verify(&settings, &context.policy, bot).map_err(host_failure)?;
-        let event = Event { command: "verify", agent: None, bot: Some(bot), workflow_uuid: None, token: None, fallback: None, outcome: Ok(()) };
+        let event = Event { command: "verify", agent: None, bot: Some(bot), workflow_uuid: None, token: None, fallback: None, operator_command: None, outcome: Ok(()) };
         match result {
             Ok(v) => {
                 if !v.problems.is_empty() && code == exit::OK {
@@ -91,12 +93,17 @@ pub fn verify(context: &Context, args: VerifyArgs) -> Result<i32, Failure> {
     Ok(code)
 }
 
-/// `user.name "<bot>[bot]"`, `user.email "<id>+<bot>[bot]@users.noreply.github.com"`.
+/// `user.name "<bot>[bot]"`, `user.email "<id>+<bot>[bot]@users.noreply.github.com"`:
+/// the id is looked up with a short-lived token of the bot, revoked afterwards.
 pub fn git_identity(context: &Context, args: GitIdentityArgs) -> Result<i32, Failure> {
-    let settings = settings()?;
-    let id = context.runtime.bot_user_id(&settings, &context.policy, &args.bot).map_err(host_failure)?.map_err(|e| Failure::from_mint_error(&e))?;
-    let name = format!("{}[bot]", args.bot);
-    let email = format!("{id}+{name}@users.noreply.github.com");
+    let request = bot_request(&args.bot);
+    let resolution = context.resolve(&request)?;
+    let token = context.mint_and_record("git-identity", &request, &resolution)?;
+    let settings = settings().map_err(|f| f.failure)?;
+    let id = context.runtime.bot_user_id(&settings, &token.token, &args.bot).map_err(host_failure);
+    context.revoke(&token);
+    let id = id?.map_err(|f| Failure { code: exit::GITHUB, message: f.message })?;
+    let GitIdentity { name, email } = GitIdentity::of_bot(&args.bot, Some(id));
     if args.apply {
         for (key, value) in [("user.name", &name), ("user.email", &email)] {
             let out = std::process::Command::new("git").args(["config", key, value]).output().map_err(|e| Failure { code: exit::HOST, message: format!("cannot run git: {e}") })?;
@@ -109,38 +116,27 @@ pub fn git_identity(context: &Context, args: GitIdentityArgs) -> Result<i32, Fai
     print(&format!("user.name \"{name}\"\nuser.email \"{email}\"\n"))
 }
 
-/// Reads git's `key=value` lines up to the first blank line.
-fn read_credential_request() -> Vec<(String, String)> {
-    let stdin = std::io::stdin();
-    let mut attrs = Vec::new();
-    for line in stdin.lock().lines() {
-        let Ok(line) = line else { break };
-        if line.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = line.split_once('=') {
-            attrs.push((k.to_string(), v.to_string()));
-        }
-    }
-    attrs
-}
-
-/// git's credential protocol: for `get` on the configured GitHub host, answer
-/// `username=x-access-token` and a fresh bot token; stay silent for any other
-/// host (git then asks its next helper). `store` and `erase` are no-ops: the
-/// token is never kept.
+/// git's credential protocol for `BOT OPERATION`: for `get` on the configured
+/// GitHub host, answer `username=x-access-token` and a fresh bot token; stay
+/// silent for any other host (git then asks its next helper). `store` and
+/// `erase` are no-ops: the token is never kept.
 pub fn git_credential(context: &Context, args: GitCredentialArgs) -> Result<i32, Failure> {
-    let attrs = read_credential_request();
-    if args.operation != "get" {
+    let [bot, operation] = args.words.as_slice() else {
+        return Err(Failure { code: exit::USAGE, message: "git-credential takes BOT and an operation (get, store or erase)".into() });
+    };
+    if !["get", "store", "erase"].contains(&operation.as_str()) {
+        return Err(Failure { code: exit::USAGE, message: format!("git-credential: '{}' is not get, store or erase", crate::one_line(operation)) });
+    }
+    let attrs = super::session::read_credential_request();
+    if operation != "get" {
         return Ok(exit::OK);
     }
-    let get = |k: &str| attrs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
-    let settings = settings()?;
+    let settings = settings().map_err(|f| f.failure)?;
     let Some((scheme, host)) = github_git_host(&settings.wit.github.api_url) else { return Ok(exit::OK) };
-    if get("protocol") != Some(scheme.as_str()) || !get("host").is_some_and(|h| h.eq_ignore_ascii_case(&host)) {
+    if !super::session::asks_for(&attrs, &scheme, &host) {
         return Ok(exit::OK);
     }
-    let request = bot_request(&args.bot);
+    let request = bot_request(bot);
     let resolution = context.resolve(&request)?;
     let token = context.mint_and_record("git-credential", &request, &resolution)?;
     print(&format!("username=x-access-token\npassword={}\n", token.token))

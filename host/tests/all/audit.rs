@@ -14,16 +14,20 @@ fn every_mint_exec_and_spawn_appends_one_record_without_secrets() {
     let world = World::start_shared();
     let dir = Scratch::new("audit");
     let log = dir.path("audit.jsonl");
+    // A stand-in gh for the command that falls back.
+    let gh = dir.write("gh", "#!/bin/sh\nexit 0\n");
+    std::fs::set_permissions(&gh, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", dir.0.display(), std::env::var("PATH").unwrap());
     let with_log = |args: &[&str]| {
         let mut cmd = host(Some(&world));
-        cmd.env("RAXX_AUDIT_LOG", &log).args(args);
+        cmd.env("RAXX_AUDIT_LOG", &log).env("PATH", &path).args(args);
         run(cmd)
     };
     assert_eq!(with_log(&["mint", "--agent", "card-groomer"]).code, 0);
     assert_eq!(with_log(&["exec", "raxx-pm-bot", "--", "true"]).code, 0);
     assert_eq!(with_log(&["spawn", "--agent", "feature-developer", "--workflow-uuid", "wfl_audit1", "--", "true"]).code, 0);
     world.github.remove_installation(world.bot("raxx-dev-bot").installation_id);
-    assert_eq!(with_log(&["exec", "raxx-dev-bot", "--", "true"]).code, 0, "falls back");
+    assert_eq!(with_log(&["exec", "raxx-dev-bot", "--", "gh", "issue", "view", "1"]).code, 0, "falls back");
     assert_eq!(with_log(&["mint", "raxx-dev-bot"]).code, 3);
 
     let records = read_records(&log);
@@ -34,6 +38,7 @@ fn every_mint_exec_and_spawn_appends_one_record_without_secrets() {
     for r in &records {
         assert_eq!(r["component_sha256"], component_sha.as_str());
         assert_eq!(r["policy_sha256"], policy_sha.as_str());
+        assert_eq!(r["compiled_sha256"].as_str().map(str::len), Some(64));
         assert!(r["time"].as_str().unwrap().ends_with('Z'));
     }
     let (mint, exec, spawn, fallback, failed) = (&records[0], &records[1], &records[2], &records[3], &records[4]);
@@ -48,6 +53,7 @@ fn every_mint_exec_and_spawn_appends_one_record_without_secrets() {
     assert_eq!((spawn["command"].as_str(), spawn["workflow_uuid"].as_str()), (Some("spawn"), Some("wfl_audit1")));
     assert_eq!(fallback["fallback"]["used"], true);
     assert!(fallback["fallback"]["reason"].as_str().unwrap().contains("allows fallback"));
+    assert_eq!(fallback["fallback"]["command"], serde_json::json!(["gh", "issue", "view", "1"]));
     assert_eq!((fallback["outcome"].as_str(), fallback["exit_code"].as_i64()), (Some("error"), Some(3)));
     assert_eq!((failed["command"].as_str(), failed["exit_code"].as_i64()), (Some("mint"), Some(3)));
     assert!(failed["error"].as_str().unwrap().contains("404 Not Found"));

@@ -1,7 +1,7 @@
 //! The sandbox's egress: only the configured origins are reachable, and a
 //! refusal names the host it refused.
 
-use crate::harness::{cache_dir, component_path};
+use crate::harness::{cache, component_path};
 use raxx_fakes::{Reply, World};
 use raxx_host::egress::{Allowlist, Origin};
 use raxx_host::runtime::Runtime;
@@ -27,7 +27,7 @@ fn request(bot: &str) -> MintRequest {
 #[test]
 fn a_request_to_a_host_off_the_allowlist_is_denied_and_named() {
     let world = World::start_shared();
-    let runtime = Runtime::load(&component_path(), Some(&cache_dir())).unwrap();
+    let runtime = Runtime::load(&component_path(), &cache()).unwrap();
     let mut s = settings(&world);
     // Allow Infisical only: the component's GitHub request must be refused by the host.
     s.allowlist = Allowlist::new(vec![Origin::from_base_url(&world.infisical_url()).unwrap()]);
@@ -43,7 +43,7 @@ fn a_request_to_a_host_off_the_allowlist_is_denied_and_named() {
 #[test]
 fn the_same_host_on_another_port_is_denied() {
     let world = World::start_shared();
-    let runtime = Runtime::load(&component_path(), Some(&cache_dir())).unwrap();
+    let runtime = Runtime::load(&component_path(), &cache()).unwrap();
     let mut s = settings(&world);
     let mut shifted = Origin::from_base_url(&world.infisical_url()).unwrap();
     shifted.port = shifted.port.wrapping_add(1);
@@ -57,7 +57,7 @@ fn the_same_host_on_another_port_is_denied() {
 #[test]
 fn one_runtime_mints_for_several_bots_with_the_configured_allowlist() {
     let world = World::start_shared();
-    let runtime = Runtime::load(&component_path(), Some(&cache_dir())).unwrap();
+    let runtime = Runtime::load(&component_path(), &cache()).unwrap();
     let s = settings(&world);
     for bot in ["raxx-dev-bot", "raxx-ops-bot", "raxx-pm-bot"] {
         let outcome = runtime.mint(&s, &policy(), &request(bot)).unwrap();
@@ -69,41 +69,37 @@ fn one_runtime_mints_for_several_bots_with_the_configured_allowlist() {
 }
 
 #[test]
-fn a_mint_opens_one_connection_per_service_and_reuses_it() {
+fn a_mint_opens_one_connection_per_service_and_none_outlives_it() {
     let world = World::start_with_keys(raxx_fakes::world::shared_keys());
-    let runtime = Runtime::load(&component_path(), Some(&cache_dir())).unwrap();
+    let runtime = Runtime::load(&component_path(), &cache()).unwrap();
     let outcome = runtime.mint(&settings(&world), &policy(), &request("raxx-dev-bot")).unwrap();
     outcome.result.expect("mint");
     assert_eq!(world.infisical.requests().len(), 2, "login, then the bot's folder");
     assert_eq!(world.connections(), (1, 1), "Infisical's two requests share one connection");
     assert_eq!(outcome.connections, 2);
-    // The runtime keeps them: the next mints open none.
-    for _ in 0..2 {
-        let next = runtime.mint(&settings(&world), &policy(), &request("raxx-ops-bot")).unwrap();
-        next.result.expect("mint");
-        assert_eq!(next.connections, 0);
-    }
-    assert_eq!(world.connections(), (1, 1));
+    // Connections (and the buffers that carried the secrets) end with the call.
+    let next = runtime.mint(&settings(&world), &policy(), &request("raxx-ops-bot")).unwrap();
+    next.result.expect("mint");
+    assert_eq!((next.connections, world.connections()), (2, (2, 2)));
 }
 
 #[test]
 fn a_kept_connection_that_dies_is_replaced() {
     let world = World::start_with_keys(raxx_fakes::world::shared_keys());
-    let runtime = Runtime::load(&component_path(), Some(&cache_dir())).unwrap();
-    runtime.mint(&settings(&world), &policy(), &request("raxx-dev-bot")).unwrap().result.expect("mint");
-    // The kept Infisical connection is reset under the next login; the retry opens a new one.
-    world.infisical.inject("login", vec![Reply::Reset]);
+    let runtime = Runtime::load(&component_path(), &cache()).unwrap();
+    // The login's connection is reset under the secrets list; the retry opens a new one.
+    world.infisical.inject("secrets", vec![Reply::Reset]);
     let outcome = runtime.mint(&settings(&world), &policy(), &request("raxx-dev-bot")).unwrap();
     outcome.result.expect("the retry on a new connection mints");
     assert_eq!(world.connections(), (2, 1));
-    assert_eq!(outcome.connections, 1);
+    assert_eq!(outcome.connections, 3);
 }
 
 #[test]
 fn a_kept_connection_the_server_closed_between_calls_is_not_used() {
     let world = World::start_with_keys(raxx_fakes::world::shared_keys());
     world.set_keep_alive(std::time::Duration::from_millis(300));
-    let runtime = Runtime::load(&component_path(), Some(&cache_dir())).unwrap();
+    let runtime = Runtime::load(&component_path(), &cache()).unwrap();
     runtime.mint(&settings(&world), &policy(), &request("raxx-dev-bot")).unwrap().result.expect("mint");
     // Both services close the idle connections while no call runs.
     std::thread::sleep(std::time::Duration::from_millis(1000));
@@ -120,21 +116,21 @@ fn a_mint_connects_to_github_while_infisical_answers() {
     // 20 ms per answer: the background connection has Infisical's two round trips to open.
     world.set_latency(std::time::Duration::from_millis(20));
     world.infisical.inject("secrets", vec![raxx_fakes::infisical::error(404, "NotFound", "Folder not found")]);
-    let runtime = Runtime::load(&component_path(), Some(&cache_dir())).unwrap();
+    let runtime = Runtime::load(&component_path(), &cache()).unwrap();
     let outcome = runtime.mint(&settings(&world), &policy(), &request("raxx-dev-bot")).unwrap();
     assert!(matches!(outcome.result, Err(MintError::Vault(_))), "{:?}", outcome.result);
     assert_eq!(world.connections(), (1, 1), "GitHub was connected to before Infisical failed");
     assert!(world.github.requests().is_empty(), "but never asked anything");
-    // The unused connection stays with the runtime: the next mint opens none.
+    // It ends with the call: the next mint opens its own.
     let next = runtime.mint(&settings(&world), &policy(), &request("raxx-dev-bot")).unwrap();
     next.result.expect("mint");
-    assert_eq!((next.connections, world.connections()), (0, (1, 1)));
+    assert_eq!((next.connections, world.connections()), (2, (2, 2)));
 }
 
 #[test]
 fn calls_without_the_vault_do_not_preconnect() {
     let world = World::start_with_keys(raxx_fakes::world::shared_keys());
-    let runtime = Runtime::load(&component_path(), Some(&cache_dir())).unwrap();
+    let runtime = Runtime::load(&component_path(), &cache()).unwrap();
     let outcome = runtime.revoke(&settings(&world), "ghs_notatoken").unwrap();
     assert!(outcome.is_err(), "an unknown token is refused");
     assert_eq!(world.connections(), (0, 1), "revoking talks to GitHub only");

@@ -12,11 +12,14 @@ fn exec_with(world: &World, extra_env: &[(&str, &str)], args: &[&str]) -> Run {
     raxx_env(world, &env, args)
 }
 
-/// A `gh` stand-in that records that it ran.
-fn fake_gh(dir: &Scratch) -> (String, std::path::PathBuf) {
-    let marker = dir.path("gh-ran");
-    dir.write("gh", &format!("#!/bin/sh\ntouch '{}'\n", marker.display()));
-    std::process::Command::new("chmod").arg("+x").arg(dir.path("gh")).status().unwrap();
+/// Stand-ins for `gh`, `git`, `make` and `curl` that record that they ran
+/// (and, for gh, with which GH_TOKEN); returns the PATH that finds them first.
+fn stand_ins(dir: &Scratch) -> (String, std::path::PathBuf) {
+    let marker = dir.path("ran");
+    for tool in ["gh", "git", "make", "curl"] {
+        dir.write(tool, &format!("#!/bin/sh\necho \"{tool} $* GH_TOKEN=$GH_TOKEN\" >> '{}'\n", marker.display()));
+        std::process::Command::new("chmod").arg("+x").arg(dir.path(tool)).status().unwrap();
+    }
     (format!("{}:{}", dir.0.display(), std::env::var("PATH").unwrap_or_default()), marker)
 }
 
@@ -66,45 +69,79 @@ fn a_command_that_cannot_start_exits_127_and_the_token_is_still_revoked() {
 }
 
 #[test]
-fn fallback_allowed_warns_once_and_runs_with_the_callers_credentials() {
+fn fallback_allowed_warns_once_and_runs_an_operator_safe_command_as_the_operator() {
     let world = World::start_shared();
     world.github.remove_installation(world.bot("raxx-dev-bot").installation_id);
-    let r = exec_with(&world, &[("GH_TOKEN", OPERATOR_PAT)], &["exec", "raxx-dev-bot", "--", "sh", "-c", "printf %s \"$GH_TOKEN\""]);
+    let dir = Scratch::new("fallback");
+    let (path, marker) = stand_ins(&dir);
+    let audit = dir.path("audit.jsonl");
+    let r = exec_with(&world, &[("PATH", &path), ("GH_TOKEN", OPERATOR_PAT), ("RAXX_AUDIT_LOG", audit.to_str().unwrap())], &["exec", "raxx-dev-bot", "--", "gh", "issue", "list", "--state", "open"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(r.stdout, OPERATOR_PAT, "the command ran with the caller's own credentials");
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), format!("gh issue list --state open GH_TOKEN={OPERATOR_PAT}\n"), "ran with the caller's own credentials");
     let lines: Vec<&str> = r.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "{}", r.stderr);
-    for needle in ["WARNING", "raxx-dev-bot", "404 Not Found", "running as the operator", "the policy allows fallback for raxx-dev-bot"] {
+    for needle in ["WARNING", "raxx-dev-bot", "404 Not Found", "running as the operator", "'gh issue list' is operator-safe"] {
         assert!(lines[0].contains(needle), "missing {needle:?}: {}", lines[0]);
     }
+    let record: serde_json::Value = serde_json::from_str(std::fs::read_to_string(&audit).unwrap().lines().last().unwrap()).unwrap();
+    assert_eq!(record["fallback"]["used"], true);
+    assert_eq!(record["fallback"]["command"], serde_json::json!(["gh", "issue", "list", "--state", "open"]), "the record names the command that ran");
 }
 
 #[test]
-fn fallback_also_covers_a_vault_that_cannot_be_reached() {
+fn an_absent_machine_identity_may_fall_back() {
     let world = World::start_shared();
+    let dir = Scratch::new("fallback-absent");
+    let (path, marker) = stand_ins(&dir);
     let mut cmd = host(Some(&world));
-    cmd.env_remove("INFISICAL_CLIENT_ID").args(["exec", "--agent", "product-manager", "--", "true"]);
+    cmd.env_remove("INFISICAL_CLIENT_ID").env("PATH", &path).args(["exec", "--agent", "product-manager", "--", "gh", "issue", "comment", "12", "--body", "done"]);
     let r = run(cmd);
-    assert_eq!(r.code, 0);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("INFISICAL_CLIENT_ID is not set") && r.stderr.contains("running as the operator"), "{}", r.stderr);
+    assert!(marker.exists());
 }
 
+/// Each attempt to smuggle a command past the fallback rule: none may run as the operator.
 #[test]
-fn no_fallback_for_commands_that_author_pull_requests() {
+fn no_command_outside_the_operator_safe_list_runs_as_the_operator() {
     let world = World::start_shared();
     world.github.remove_installation(world.bot("raxx-dev-bot").installation_id);
-    let dir = Scratch::new("gh");
-    let (path, marker) = fake_gh(&dir);
-    for cmdline in [&["gh", "pr", "create", "--title", "x"][..], &["sh", "-c", "gh pr create --fill"], &["gh", "api", "-X", "POST", "repos/raxx-app/x/pulls"]] {
+    let dir = Scratch::new("bypass");
+    let (path, marker) = stand_ins(&dir);
+    let script = dir.write("script.sh", "gh pr create --fill\n");
+    let query = dir.write("query.graphql", "mutation { createPullRequest(input: {}) { clientMutationId } }");
+    let github_pulls = format!("{}/repos/raxx-app/TradeMasterAPI/pulls", world.github_url());
+    let query_arg = format!("query=@{}", query.display());
+    let attempts: Vec<Vec<&str>> = vec![
+        vec!["gh", "pr", "new"],
+        vec!["gh", "pr", "create", "--title", "x"],
+        vec!["bash", "-c", "g\"\"h pr create"],
+        vec!["sh", script.to_str().unwrap()],
+        vec!["python3", "-c", "import os; os.system('gh pr create')"],
+        vec!["timeout", "5", "gh", "pr", "create"],
+        vec!["nohup", "gh", "pr", "create"],
+        vec!["xargs", "gh", "pr", "create"],
+        vec!["make", "pr"],
+        vec!["env", "-u", "X", "gh", "pr", "create"],
+        vec!["git", "-c", "alias.p=push", "p"],
+        vec!["gh", "api", "graphql", "-F", &query_arg],
+        vec!["curl", "-X", "POST", &github_pulls],
+        vec!["./gh", "issue", "list"],
+        vec!["gh", "-R", "raxx-app/TradeMasterAPI", "issue", "list"],
+        vec!["gh", "issue", "create", "--body-file", "/etc/passwd"],
+        vec!["gh", "issue", "create", "-F", "/etc/passwd"],
+    ];
+    for attempt in attempts {
         let mut args = vec!["exec", "--agent", "feature-developer", "--"];
-        args.extend_from_slice(cmdline);
+        args.extend_from_slice(&attempt);
         let r = exec_with(&world, &[("PATH", &path), ("GH_TOKEN", OPERATOR_PAT)], &args);
-        assert_eq!(r.code, 3, "{cmdline:?}: {}", r.stderr);
+        assert_eq!(r.code, 3, "{attempt:?}: {}", r.stderr);
         assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
-        assert!(r.stderr.contains("not running as the operator") && r.stderr.contains("may author a pull request"), "{}", r.stderr);
-        assert!(!marker.exists(), "{cmdline:?} must not run");
+        assert!(r.stderr.contains("not running as the operator"), "{attempt:?}: {}", r.stderr);
+        assert!(!marker.exists(), "{attempt:?} ran as the operator: {}", std::fs::read_to_string(&marker).unwrap_or_default());
     }
-    // A policy pattern adds to the built-ins.
+    assert!(!world.github.requests().iter().any(|q| q.path.ends_with("/pulls")), "nothing reached /pulls");
+    // A policy pattern adds to the built-in PR-authoring list.
     let r = exec_with(&world, &[("PATH", &path)], &["exec", "raxx-dev-bot", "--", "gh", "pr", "merge", "1"]);
     assert_eq!(r.code, 3);
     assert!(r.stderr.contains("matches 'gh pr merge'"), "{}", r.stderr);
@@ -112,17 +149,35 @@ fn no_fallback_for_commands_that_author_pull_requests() {
 }
 
 #[test]
+fn a_usage_error_or_an_invalid_setting_never_falls_back() {
+    let world = World::start_shared();
+    world.github.remove_installation(world.bot("raxx-dev-bot").installation_id);
+    let dir = Scratch::new("fallback-config");
+    let (path, marker) = stand_ins(&dir);
+    for (var, value, code, why) in [
+        ("RAXX_TIMEOUT_MS", "abc", 64, "usage error"),
+        ("GITHUB_API_URL", "ftp://x", 3, "invalid setting"),
+        ("INFISICAL_DOMAIN", "http://vault.example.com", 2, "invalid setting"),
+    ] {
+        let r = exec_with(&world, &[("PATH", &path), (var, value)], &["exec", "raxx-dev-bot", "--", "gh", "issue", "list"]);
+        assert_eq!(r.code, code, "{var}={value}: {}", r.stderr);
+        assert!(r.stderr.contains(why) && !r.stderr.contains("WARNING"), "{}", r.stderr);
+        assert!(!marker.exists(), "{var}={value} chose the fallback");
+    }
+}
+
+#[test]
 fn no_fallback_where_the_policy_refuses_it() {
     let world = World::start_shared();
     world.github.remove_installation(world.bot("raxx-ops-bot").installation_id);
     let dir = Scratch::new("refuse");
-    let marker = dir.path("ran");
-    let r = raxx(&world, &["exec", "--agent", "security-agent", "--", "touch", marker.to_str().unwrap()]);
+    let (path, marker) = stand_ins(&dir);
+    let r = exec_with(&world, &[("PATH", &path)], &["exec", "--agent", "security-agent", "--", "gh", "issue", "list"]);
     assert_eq!(r.code, 3);
     assert!(r.stderr.contains("the policy refuses fallback for security-agent (raxx-ops-bot)"), "{}", r.stderr);
     assert!(!marker.exists());
     // The same failure for another class of the same bot falls back (the rule is per class).
-    let r = raxx(&world, &["exec", "--agent", "sre-agent", "--", "touch", marker.to_str().unwrap()]);
+    let r = exec_with(&world, &[("PATH", &path)], &["exec", "--agent", "sre-agent", "--", "gh", "issue", "list"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(marker.exists());
 }
@@ -130,7 +185,7 @@ fn no_fallback_where_the_policy_refuses_it() {
 #[test]
 fn policy_and_usage_errors_never_fall_back() {
     let world = World::start_shared();
-    let r = raxx(&world, &["exec", "--agent", "card-groomer", "--permission", "contents=write", "--", "true"]);
+    let r = raxx(&world, &["exec", "--agent", "card-groomer", "--permission", "contents=write", "--", "gh", "issue", "list"]);
     assert_eq!(r.code, 4);
     assert!(!r.stderr.contains("running as the operator"));
     let r = raxx(&world, &["exec", "raxx-dev-bot"]);

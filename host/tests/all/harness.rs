@@ -12,6 +12,11 @@ pub fn cache_dir() -> PathBuf {
     dir
 }
 
+/// The test run's compiled-code cache, keyed as raxx-host keys it from the worlds' secret.
+pub fn cache() -> raxx_host::cache::Cache {
+    raxx_host::cache::Cache::in_dir(cache_dir(), &raxx_fakes::world::client_secret())
+}
+
 /// The component as `scripts/build` leaves it, found the way the host finds it.
 pub fn component_path() -> PathBuf {
     raxx_host::runtime::default_component_path().expect("the minter component is not built: run scripts/build (or scripts/test)")
@@ -138,4 +143,43 @@ impl Drop for Scratch {
 /// The shipped policy files.
 pub fn shipped(file: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../policies").join(file)
+}
+
+/// An unprivileged uid for attacks that need raxx under a normal user, and a second one.
+pub const USER: u32 = 61_001;
+pub const OTHER_USER: u32 = 61_002;
+
+/// Whether this test may act as root (chown, `setpriv` to another uid). Off
+/// root such a test is skipped with a note, except on CI, where it fails:
+/// there the attack must really run.
+pub fn root_or_skip(test: &str) -> bool {
+    if rustix::process::geteuid().is_root() {
+        return true;
+    }
+    assert!(std::env::var_os("CI").is_none(), "{test} needs root (setpriv to another uid) and CI runs as root");
+    eprintln!("skipping {test}: it needs root to act as another uid");
+    false
+}
+
+/// `program` run as `uid` (and its own group), no supplementary groups, no capabilities.
+pub fn as_user(uid: u32, program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut cmd = Command::new("setpriv");
+    cmd.args(["--reuid", &uid.to_string(), "--regid", &uid.to_string(), "--clear-groups", "--inh-caps=-all", "--"]).arg(program);
+    cmd
+}
+
+/// Gives `path` (recursively) to `uid`.
+pub fn chown(path: &std::path::Path, uid: u32) {
+    let status = Command::new("chown").arg("-R").arg(format!("{uid}:{uid}")).arg(path).status().unwrap();
+    assert!(status.success(), "chown {}", path.display());
+}
+
+/// `raxx-host` as `uid`, in `world`, with a home and cache of its own under `home`.
+pub fn host_as(uid: u32, world: Option<&World>, home: &std::path::Path) -> Command {
+    let mut cmd = as_user(uid, env!("CARGO_BIN_EXE_raxx-host"));
+    cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).env("HOME", home).env("RAXX_CACHE_DIR", home.join(".cache/raxx"));
+    if let Some(world) = world {
+        cmd.envs(world.env());
+    }
+    cmd
 }

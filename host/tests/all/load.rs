@@ -1,6 +1,6 @@
 //! Load: one host process (library use) minting concurrently for 50 agents.
 
-use crate::harness::{cache_dir, component_path};
+use crate::harness::{cache, component_path};
 use raxx_fakes::World;
 use raxx_host::policy::PolicyFiles;
 use raxx_host::runtime::Runtime;
@@ -16,7 +16,7 @@ fn fifty_agents_mint_concurrently_without_failure_or_mix_up() {
     let settings = Settings::from_env(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
     let policy = PolicyFiles { agent_map: root.join("agent_bot_map.yaml"), policy: root.join("policy.yaml") }.read().unwrap();
-    let runtime = Runtime::load(&component_path(), Some(&cache_dir())).unwrap();
+    let runtime = Runtime::load(&component_path(), &cache()).unwrap();
     let results: Vec<(String, raxx_host::InstallationToken)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..50)
             .map(|i| {

@@ -4,14 +4,17 @@
 mod audit;
 mod cache;
 mod cli;
+mod containment;
 mod egress;
 mod exec;
 mod exit_codes;
 mod faults;
 mod harness;
 mod identity;
+mod isolate;
 mod load;
 mod mint;
 mod policy;
 mod sandbox;
+mod session;
 mod spawn;

@@ -45,7 +45,7 @@ fn resolve_json_shows_the_class_scope() {
     let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(json, serde_json::json!({
         "agent": "card-groomer", "bot": "raxx-ops-bot",
-        "permissions": {"issues": "write", "metadata": "read"}, "repositories": [], "fallback": "allow"
+        "permissions": {"issues": "write", "metadata": "read"}, "repositories": [], "fallback": "allow", "isolate": false
     }));
 }
 

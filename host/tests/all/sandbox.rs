@@ -1,7 +1,7 @@
 //! The sandbox against a hostile component (tests/hostile): every escape
 //! attempt is refused, none reaches a listener, and the host survives.
 
-use crate::harness::cache_dir;
+use crate::harness::cache;
 use raxx_fakes::World;
 use raxx_host::runtime::Runtime;
 use raxx_host::settings::Settings;
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 fn hostile() -> Runtime {
     let path = crate::harness::component_path().with_file_name("raxx_hostile.wasm");
     assert!(path.is_file(), "the hostile test component is not built at {}: run scripts/build", path.display());
-    Runtime::load(&path, Some(&cache_dir())).unwrap()
+    Runtime::load(&path, &cache()).unwrap()
 }
 
 fn settings(world: &World) -> Settings {

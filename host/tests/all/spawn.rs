@@ -10,40 +10,79 @@ fn child_env(stdout: &str) -> BTreeMap<String, String> {
     stdout.split('\0').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
+/// Operator credentials, and ways to reach one, that no child may inherit.
+pub const OPERATOR_CREDENTIALS: [&str; 16] = [
+    "GH_TOKEN",
+    "GITHUB_TOKEN",
+    "GH_ENTERPRISE_TOKEN",
+    "GITHUB_ENTERPRISE_TOKEN",
+    "GITHUB_PAT",
+    "GH_PAT",
+    "GH_HOST",
+    "SSH_AUTH_SOCK",
+    "GIT_ASKPASS",
+    "SSH_ASKPASS",
+    "GIT_SSH_COMMAND",
+    "GH_CONFIG_DIR",
+    "DBUS_SESSION_BUS_ADDRESS",
+    "XDG_RUNTIME_DIR",
+    "OPERATOR_PAT",
+    "INFISICAL_TOKEN",
+];
+
 #[test]
-fn spawn_injects_the_bot_token_and_scrubs_every_operator_credential() {
+fn spawn_gives_the_agent_an_allowlisted_environment_and_no_operator_credential() {
     let world = World::start_shared();
     let dir = Scratch::new("spawn");
-    let policy = std::fs::read_to_string(shipped("policy.yaml")).unwrap().replace("scrub_env: []", "scrub_env: [OPERATOR_PAT, DEPLOY_KEY]");
+    let policy = std::fs::read_to_string(shipped("policy.yaml")).unwrap().replace("pass_env: []", "pass_env: [ANTHROPIC_API_KEY]");
     let policy = dir.write("policy.yaml", &policy);
     let mut cmd = host(Some(&world));
-    for var in ["GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "OPERATOR_PAT", "DEPLOY_KEY"] {
+    for var in OPERATOR_CREDENTIALS {
         cmd.env(var, format!("operator-secret-{var}"));
     }
-    cmd.env("KEEP_ME", "1");
+    cmd.env("KEEP_ME", "1").env("LANG", "C.UTF-8").env("ANTHROPIC_API_KEY", "agent-llm-key");
     cmd.args(["--policy", policy.to_str().unwrap(), "spawn", "--agent", "feature-developer", "--workflow-uuid", "wfl_2070abc", "--refs", "2150", "--", "env", "-0"]);
     let r = run(cmd);
     assert_no_secrets(&world, &r);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let env = child_env(&r.stdout);
-    let token = world.github.issued_tokens().pop().unwrap();
-    assert_eq!(env["GH_TOKEN"], token.token);
+    let token = world.github.issued_tokens().into_iter().find(|t| t.token == env["GH_TOKEN"]).expect("GH_TOKEN is an issued token");
     assert_eq!(env["GITHUB_TOKEN"], token.token);
-    for gone in ["GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "OPERATOR_PAT", "DEPLOY_KEY"] {
-        assert!(!env.contains_key(gone), "{gone} reached the agent");
-    }
-    assert!(!r.stdout.contains("operator-secret-"), "no operator credential reached the agent");
+    assert!(!r.stdout.contains("operator-secret-"), "no operator credential reached the agent:\n{}", r.stdout.replace('\0', "\n"));
     for vault in raxx_host::settings::VAULT_CREDENTIAL_VARS {
         assert!(!env.contains_key(vault), "{vault} reached the agent: it could pull any bot's key");
     }
+    assert!(!env.contains_key("KEEP_ME"), "only allowlisted variables are inherited");
+    assert_eq!(env["LANG"], "C.UTF-8");
+    assert_eq!(env["ANTHROPIC_API_KEY"], "agent-llm-key", "the policy's children.pass_env");
     assert!(r.stderr.is_empty(), "{}", r.stderr);
     assert_eq!(env["RAXX_AGENT"], "feature-developer");
     assert_eq!(env["RAXX_BOT"], "raxx-dev-bot");
     assert_eq!(env["RAXX_WORKFLOW_UUID"], "wfl_2070abc");
     assert_eq!(env["RAXX_REFS"], "2150");
     assert!(env["RAXX_SESSION"].ends_with('Z') && env["RAXX_SESSION"].len() == 20, "{}", env["RAXX_SESSION"]);
-    assert_eq!(env["KEEP_ME"], "1");
-    assert!(token.revoked, "the token is revoked when the agent ends");
+    // A private gh configuration, and git's, with the bot's identity and helper.
+    assert!(env["GH_CONFIG_DIR"].contains("raxx-session-"), "{}", env["GH_CONFIG_DIR"]);
+    assert!(env["GIT_CONFIG_GLOBAL"].contains("raxx-session-"), "{}", env["GIT_CONFIG_GLOBAL"]);
+    assert!(env["PATH"].starts_with(&format!("{}/bin:", env["RAXX_SESSION_SOCKET"].trim_end_matches("/socket"))), "{}", env["PATH"]);
+    assert!(!std::path::Path::new(&env["RAXX_SESSION_SOCKET"]).exists(), "the session is gone when the agent ends");
+    assert!(world.github.issued_tokens().iter().all(|t| t.revoked), "the token is revoked when the agent ends");
+}
+
+#[test]
+fn a_policy_cannot_pass_a_credential_to_a_child() {
+    let world = World::start_shared();
+    let dir = Scratch::new("spawn-pass");
+    let policy = std::fs::read_to_string(shipped("policy.yaml")).unwrap().replace("pass_env: []", "pass_env: [GH_*]");
+    let policy = dir.write("policy.yaml", &policy);
+    let marker = dir.path("started");
+    let mut cmd = host(Some(&world));
+    cmd.env("GH_ENTERPRISE_TOKEN", "operator").args(["--policy", policy.to_str().unwrap(), "spawn", "--agent", "feature-developer", "--", "touch", marker.to_str().unwrap()]);
+    let r = run(cmd);
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    assert!(r.stderr.contains("children.pass_env names GH_*"), "{}", r.stderr);
+    assert!(!marker.exists());
+    assert!(world.github.issued_tokens().iter().all(|t| t.revoked));
 }
 
 #[test]

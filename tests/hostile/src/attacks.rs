@@ -111,8 +111,8 @@ impl Guest for Hostile {
     fn verify(_: wit::Settings, _: wit::PolicyDocuments, _: String) -> Result<wit::Verification, wit::MintError> {
         Err(refuse())
     }
-    fn bot_user_id(_: wit::Settings, _: wit::PolicyDocuments, _: String) -> Result<u64, wit::MintError> {
-        Err(refuse())
+    fn bot_user_id(_: wit::Settings, _: String, _: String) -> Result<u64, wit::ServiceFailure> {
+        Err(wit::ServiceFailure { kind: wit::FailureKind::Config, status: None, message: "hostile component".into() })
     }
     fn revoke(_: wit::Settings, _: String) -> Result<(), wit::ServiceFailure> {
         Ok(())

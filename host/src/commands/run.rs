@@ -1,0 +1,217 @@
+//! `exec` and `spawn`: a child with a bot's identity for as long as it runs.
+//!
+//! Both serve the child a session (`raxx_host::session`): its first token in
+//! `GH_TOKEN`, and through a private socket always a valid one (`raxx-host
+//! token`, the `gh` shim, git's credential helper), re-minted before expiry;
+//! every token is revoked when the child ends. The child's environment comes
+//! from an allowlist, with a private gh and git configuration. `spawn` can
+//! sandbox the agent (`--isolate`, or the policy's `isolate`) and never falls
+//! back; `exec` may fall back to the operator for operator-safe commands only.
+
+use super::{event, request, target_request, who, Context, Failure, MintFailed};
+use crate::{ExecArgs, SpawnArgs};
+use raxx_host::audit::Event;
+use raxx_host::child_env;
+use raxx_host::exit;
+use raxx_host::isolate::{self, Sandbox};
+use raxx_host::process::{self, Child};
+use raxx_host::session::dir::{GitIdentity, SessionDir};
+use raxx_host::session::endpoint::{About, Endpoint, SOCKET_VAR};
+use raxx_host::session::{AuditTo, RuntimeMint, TokenSource};
+use raxx_host::settings::{github_git_host, Settings};
+use raxx_host::{FallbackRequest, InstallationToken, MintRequest, Resolution, RunMode};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub fn exec(context: &Context, args: ExecArgs) -> Result<i32, Failure> {
+    let request = target_request(args.target);
+    let resolution = context.resolve(&request)?;
+    match context.mint_recorded("exec", &request, &resolution, None)? {
+        Ok((token, settings)) => BotChild { command: "exec", request, resolution, settings, workflow: None, refs: None, sandbox: None }.run(context, token, &args.command),
+        Err(failed) => fall_back(context, &request, &resolution, failed, &args.command),
+    }
+}
+
+pub fn spawn(context: &Context, args: SpawnArgs) -> Result<i32, Failure> {
+    let request = request(None, Some(args.agent), args.narrow);
+    let resolution = context.resolve(&request)?;
+    // The sandbox is checked before anything is minted.
+    let sandbox = if args.isolate || resolution.isolate { Some(sandbox_plan()?) } else { None };
+    let workflow = args.workflow_uuid.as_deref();
+    let (token, settings) = match context.mint_recorded("spawn", &request, &resolution, workflow)? {
+        Ok(minted) => minted,
+        Err(failed) => {
+            let reason = match &failed.cause {
+                Some(cause) => {
+                    let ask = FallbackRequest { mode: RunMode::Spawn, bot: None, agent: request.agent.clone(), command: args.command.clone(), failure: cause.clone() };
+                    match context.runtime.decide_fallback(&context.policy, &ask).map_err(super::host_failure)? {
+                        Ok(d) => d.reason,
+                        Err(e) => exit::message(&e).to_string(),
+                    }
+                }
+                None => "spawn never falls back".to_string(),
+            };
+            let f = &failed.failure;
+            context.audit(Event { fallback: Some((false, &reason)), outcome: Err((f.code, &f.message)), ..event("spawn", &resolution, workflow) })?;
+            return Err(Failure { code: f.code, message: format!("{}; {reason}", f.message) });
+        }
+    };
+    let child = BotChild { command: "spawn", request, resolution, settings, workflow: args.workflow_uuid.clone(), refs: args.refs, sandbox };
+    child.run(context, token, &args.command)
+}
+
+/// The sandbox's parts that do not depend on the session, checked now:
+/// bwrap present, the working directory acceptable, namespaces available.
+fn sandbox_plan() -> Result<(PathBuf, Sandbox), Failure> {
+    let unavailable = |why: String| Failure { code: exit::ISOLATION, message: format!("spawn --isolate: {why}") };
+    let bwrap = isolate::bwrap().map_err(|u| unavailable(u.0))?;
+    let cwd = std::env::current_dir().map_err(|e| Failure { code: exit::USAGE, message: format!("spawn --isolate: no working directory ({e})") })?;
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from).and_then(|h| h.canonicalize().ok());
+    let hide = raxx_host::cache::default_dir().into_iter().collect();
+    let sandbox = Sandbox { cwd, home, hide, session: std::env::temp_dir(), files: vec![] };
+    sandbox.check().map_err(|message| Failure { code: exit::USAGE, message })?;
+    sandbox.probe(&bwrap).map_err(|u| unavailable(u.0))?;
+    Ok((bwrap, sandbox))
+}
+
+/// A bot's child and its session.
+struct BotChild {
+    command: &'static str,
+    request: MintRequest,
+    resolution: Resolution,
+    settings: Settings,
+    workflow: Option<String>,
+    refs: Option<u64>,
+    sandbox: Option<(PathBuf, Sandbox)>,
+}
+
+impl BotChild {
+    /// Serves the session, runs the child, ends the session (every token revoked).
+    fn run(self, context: &Context, token: InstallationToken, argv: &[String]) -> Result<i32, Failure> {
+        let credentials = child_env::credentials_in(&self.resolution.pass_env);
+        if !credentials.is_empty() {
+            context.revoke(&token);
+            return Err(Failure {
+                code: exit::POLICY,
+                message: format!("the policy's children.pass_env names {}, which would hand the child an operator credential; remove it", credentials.join(", ")),
+            });
+        }
+        let host_failure = |what: &str, e: std::io::Error| Failure { code: exit::HOST, message: format!("cannot {what}: {e}") };
+        let (protocol, host) = github_git_host(&self.settings.wit.github.api_url).unwrap_or_else(|| ("https".into(), "github.com".into()));
+        let bot = self.resolution.bot.clone();
+        let dir = SessionDir::create().map_err(|e| host_failure("create the session folder", e))?;
+        let user_id = match context.runtime.bot_user_id(&self.settings, &token.token, &bot) {
+            Ok(Ok(id)) => Some(id),
+            Ok(Err(f)) => {
+                eprintln!("raxx-host: warning: commits will lack the bot's user id: {}", crate::one_line(&f.message));
+                None
+            }
+            Err(e) => return Err(super::host_failure(e)),
+        };
+        let exe = std::env::current_exe().and_then(|p| p.canonicalize()).map_err(|e| host_failure("find this program", e))?;
+        let operator_path = std::env::var_os("PATH").unwrap_or_else(|| OsString::from("/usr/local/bin:/usr/bin:/bin"));
+        let real_gh = process::find_skipping("gh", &operator_path, &dir.bin());
+        dir.prepare(&exe, &GitIdentity::of_bot(&bot, user_id), &protocol, &host, real_gh.is_some()).map_err(|e| host_failure("prepare the session folder", e))?;
+        let minter = RuntimeMint {
+            runtime: context.runtime.clone(),
+            settings: self.settings.clone(),
+            policy: context.policy.clone(),
+            request: self.request.clone(),
+            audit: context.audit_log.clone().map(|log| AuditTo { log, agent: self.resolution.agent.clone(), bot: bot.clone(), workflow_uuid: self.workflow.clone() }),
+        };
+        let source = Arc::new(TokenSource::start(Arc::new(minter), token.clone()));
+        let about = About { bot: bot.clone(), git_protocol: protocol, git_host: host };
+        let endpoint = Endpoint::serve(&dir.socket(), source.clone(), about).map_err(|e| host_failure("open the session endpoint", e))?;
+        let env = self.env(context, &dir, &token, &operator_path, real_gh.as_deref());
+        let sandbox = self.sandbox.as_ref().map(|(bwrap, plan)| {
+            let mut files = vec![exe.clone(), context.files.1.clone(), context.files.0.policy.clone(), context.files.0.agent_map.clone()];
+            files.extend(real_gh.clone());
+            let sandbox = Sandbox { session: dir.path().to_path_buf(), files: files.into_iter().filter_map(|f| f.canonicalize().ok()).collect(), ..plan.clone() };
+            (bwrap.clone(), sandbox.args())
+        });
+        let status = process::run(Child { argv, env, sandbox });
+        drop(endpoint);
+        for warning in source.end() {
+            eprintln!("raxx-host: warning: {}", crate::one_line(&warning));
+        }
+        drop(dir);
+        Ok(status?)
+    }
+
+    /// The child's whole environment: the allowlist, the session, the bot's
+    /// first token, a private gh and git configuration.
+    fn env(&self, context: &Context, dir: &SessionDir, token: &InstallationToken, operator_path: &OsString, real_gh: Option<&Path>) -> Vec<(OsString, OsString)> {
+        let mut env = child_env::inherited(&self.resolution.pass_env, std::env::vars_os());
+        let mut set = |name: &str, value: OsString| {
+            env.retain(|(k, _)| k != name);
+            env.push((name.into(), value));
+        };
+        let path = std::env::join_paths(std::iter::once(dir.bin()).chain(std::env::split_paths(operator_path))).unwrap_or_else(|_| dir.bin().into_os_string());
+        set("PATH", path);
+        set("GH_TOKEN", token.token.clone().into());
+        set("GITHUB_TOKEN", token.token.clone().into());
+        set("GH_CONFIG_DIR", dir.gh_config().into());
+        set("GIT_CONFIG_GLOBAL", dir.git_config().into());
+        set("GIT_TERMINAL_PROMPT", "0".into());
+        set(SOCKET_VAR, dir.socket().into());
+        set("RAXX_TOKEN_EXPIRES_AT", token.expires_at.clone().into());
+        set("RAXX_BOT", self.resolution.bot.clone().into());
+        if let Some(agent) = &self.resolution.agent {
+            set("RAXX_AGENT", agent.clone().into());
+        }
+        if self.command == "spawn" {
+            set("RAXX_WORKFLOW_UUID", self.workflow.clone().unwrap_or_else(|| "n/a".into()).into());
+            set("RAXX_SESSION", raxx_host::time::iso8601(raxx_host::time::now()).into());
+            if let Some(n) = self.refs {
+                set("RAXX_REFS", n.to_string().into());
+            }
+        }
+        // The child's raxx-host uses the files in force here.
+        let (files, component) = &context.files;
+        for (name, file) in [("RAXX_POLICY", &files.policy), ("RAXX_AGENT_MAP", &files.agent_map), ("RAXX_COMPONENT", component)] {
+            set(name, file.canonicalize().unwrap_or_else(|_| file.clone()).into());
+        }
+        if let Some(gh) = real_gh {
+            set("RAXX_REAL_GH", gh.into());
+        }
+        if self.sandbox.is_some() {
+            set("HOME", dir.home().into());
+            env.retain(|(k, _)| k != "TMPDIR");
+        }
+        env
+    }
+}
+
+/// `exec` after a failed mint: the command runs as the operator only when the
+/// component's fallback rule allows it, and the host checks that the entry the
+/// rule matched is what the command begins with.
+fn fall_back(context: &Context, request: &MintRequest, resolution: &Resolution, failed: MintFailed, argv: &[String]) -> Result<i32, Failure> {
+    let Some(cause) = failed.cause else { return Err(failed.failure) };
+    let failed = failed.failure;
+    let ask = FallbackRequest { mode: RunMode::Exec, bot: request.bot.clone(), agent: request.agent.clone(), command: argv.to_vec(), failure: cause };
+    let decision = context.runtime.decide_fallback(&context.policy, &ask).map_err(super::host_failure)?.map_err(|e| Failure::from_mint_error(&e))?;
+    let begins_with = |entry: &str| {
+        let words: Vec<&str> = entry.split(' ').collect();
+        argv.len() >= words.len() && argv.iter().zip(&words).all(|(a, w)| a == w) && !argv[0].contains('/')
+    };
+    let allowed = decision.allowed && decision.matched.as_deref().is_some_and(begins_with);
+    let reason = if decision.allowed && !allowed { "the component's answer does not match the command; refusing".to_string() } else { decision.reason.clone() };
+    let record = Event { fallback: Some((allowed, &reason)), operator_command: Some(argv), outcome: Err((failed.code, &failed.message)), ..event("exec", resolution, None) };
+    context.audit(record)?;
+    if !allowed {
+        return Err(Failure { code: failed.code, message: format!("{}; not running as the operator: {reason}", failed.message) });
+    }
+    let credentials = child_env::credentials_in(&resolution.pass_env);
+    if !credentials.is_empty() {
+        return Err(Failure { code: exit::POLICY, message: format!("the policy's children.pass_env names {}, an operator credential; remove it", credentials.join(", ")) });
+    }
+    eprintln!(
+        "raxx-host: WARNING: no token for {} ({}); running as the operator: {} ({reason})",
+        who(resolution),
+        crate::one_line(&failed.message),
+        crate::one_line(&argv.join(" ")),
+    );
+    let env = child_env::operator(&resolution.pass_env, std::env::vars_os());
+    Ok(process::run(Child { argv, env, sandbox: None })?)
+}

@@ -1,0 +1,130 @@
+//! The session's private folder (mode 0700, in `$TMPDIR`): the endpoint's
+//! socket; the tools first on the child's `PATH` (`raxx-host`, the `gh` shim,
+//! git's credential helper `git-credential-raxx`, all the raxx-host binary);
+//! an empty gh configuration; the git configuration (the bot's commit
+//! identity and credential helper); and, for an isolated agent, its home.
+//! It holds no secret and is removed when the session ends.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// `user.name` and `user.email` that attribute commits to a bot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GitIdentity {
+    pub name: String,
+    pub email: String,
+}
+
+impl GitIdentity {
+    /// `<bot>[bot]` and `<id>+<bot>[bot]@users.noreply.github.com` (without
+    /// the id when it could not be looked up; GitHub then may not link commits).
+    pub fn of_bot(bot: &str, user_id: Option<u64>) -> GitIdentity {
+        let name = format!("{bot}[bot]");
+        let email = match user_id {
+            Some(id) => format!("{id}+{name}@users.noreply.github.com"),
+            None => format!("{name}@users.noreply.github.com"),
+        };
+        GitIdentity { name, email }
+    }
+}
+
+/// The name git's credential helper is configured by (`git credential-raxx`).
+pub const GIT_HELPER: &str = "raxx";
+
+pub struct SessionDir {
+    dir: tempfile::TempDir,
+}
+
+impl SessionDir {
+    /// A new private folder in `$TMPDIR`: mode 0700, a random name, created exclusively.
+    pub fn create() -> std::io::Result<SessionDir> {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::Builder::new().prefix("raxx-session-").permissions(std::fs::Permissions::from_mode(0o700)).tempdir()?;
+        Ok(SessionDir { dir })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn socket(&self) -> PathBuf {
+        self.path().join("socket")
+    }
+
+    /// Goes first on the child's PATH.
+    pub fn bin(&self) -> PathBuf {
+        self.path().join("bin")
+    }
+
+    /// `GH_CONFIG_DIR`: empty, so gh without the token finds no login.
+    pub fn gh_config(&self) -> PathBuf {
+        self.path().join("gh")
+    }
+
+    /// `GIT_CONFIG_GLOBAL`.
+    pub fn git_config(&self) -> PathBuf {
+        self.path().join("gitconfig")
+    }
+
+    /// An isolated agent's `HOME`.
+    pub fn home(&self) -> PathBuf {
+        self.path().join("home")
+    }
+
+    /// Lays the folder out: the tools (links to `exe`), the gh and home
+    /// folders, and a git configuration whose credential helper answers for
+    /// `protocol://host` only, and which sends ssh remotes of that host over
+    /// it too (so a push never falls to the operator's ssh keys).
+    pub fn prepare(&self, exe: &Path, identity: &GitIdentity, protocol: &str, host: &str, gh_shim: bool) -> std::io::Result<()> {
+        for dir in [self.bin(), self.gh_config(), self.home()] {
+            let mut builder = std::fs::DirBuilder::new();
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            builder.create(&dir)?;
+        }
+        std::os::unix::fs::symlink(exe, self.bin().join("raxx-host"))?;
+        std::os::unix::fs::symlink("raxx-host", self.bin().join(format!("git-credential-{GIT_HELPER}")))?;
+        if gh_shim {
+            std::os::unix::fs::symlink("raxx-host", self.bin().join("gh"))?;
+        }
+        let base = format!("{protocol}://{host}/");
+        let bare_host = host.split(':').next().unwrap_or(host);
+        let config = format!(
+            "# Written by raxx-host for one session and removed with it. Holds no secret.\n\
+             [user]\n\tname = {}\n\temail = {}\n\
+             [credential]\n\thelper =\n\thelper = {GIT_HELPER}\n\
+             [url \"{base}\"]\n\tinsteadOf = git@{bare_host}:\n\tinsteadOf = ssh://git@{bare_host}/\n",
+            identity.name, identity.email
+        );
+        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(self.git_config())?;
+        file.write_all(config.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_folder_is_private_and_holds_the_tools_and_configuration() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = SessionDir::create().unwrap();
+        let path = dir.path().to_path_buf();
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o700);
+        dir.prepare(Path::new("/usr/bin/raxx-host"), &GitIdentity::of_bot("raxx-dev-bot", Some(7)), "https", "github.com", true).unwrap();
+        assert_eq!(std::fs::read_link(dir.bin().join("gh")).unwrap(), Path::new("raxx-host"));
+        assert!(std::fs::read_dir(dir.gh_config()).unwrap().next().is_none(), "gh finds no login");
+        let git = std::process::Command::new("git").args(["config", "--file"]).arg(dir.git_config()).arg("--list").output().unwrap();
+        let list = String::from_utf8_lossy(&git.stdout);
+        for line in [
+            "user.name=raxx-dev-bot[bot]",
+            "user.email=7+raxx-dev-bot[bot]@users.noreply.github.com",
+            "credential.helper=\n",
+            "credential.helper=raxx",
+            "url.https://github.com/.insteadof=git@github.com:",
+        ] {
+            assert!(list.contains(line), "{line:?} missing from:\n{list}");
+        }
+        drop(dir);
+        assert!(!path.exists(), "removed with the session");
+    }
+}

@@ -1,0 +1,149 @@
+//! The session endpoint: a Unix socket in the session's private (0700)
+//! folder that answers one question, "the current token", and only to
+//! processes of this user (checked on every connection with `SO_PEERCRED`,
+//! on top of the folder's permissions). It holds no secret at rest and is
+//! removed when the session ends.
+//!
+//! Protocol: the client sends `token\n`; the answer is one JSON line, either
+//! `{"token", "expires_at", "bot", "git_protocol", "git_host"}` or
+//! `{"error", "exit_code"}`.
+
+use super::{SessionError, TokenSource};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The variable that tells a child where its session's endpoint is.
+pub const SOCKET_VAR: &str = "RAXX_SESSION_SOCKET";
+
+/// What the endpoint tells about the session besides the token.
+#[derive(Clone, Debug)]
+pub struct About {
+    pub bot: String,
+    /// The git remote scheme and host the bot's tokens are for (`https`, `github.com`).
+    pub git_protocol: String,
+    pub git_host: String,
+}
+
+/// What a client learns: the current token and where it is good for.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    pub token: String,
+    pub expires_at: String,
+    pub about: About,
+}
+
+/// A serving endpoint; stops and removes its socket when dropped.
+pub struct Endpoint {
+    path: PathBuf,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Endpoint {
+    /// Serves `source` on a new socket at `path` (inside a private folder).
+    pub fn serve(path: &Path, source: Arc<TokenSource>, about: About) -> std::io::Result<Endpoint> {
+        let listener = UnixListener::bind(path)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = stop.clone();
+        let thread = std::thread::Builder::new().name("raxx-endpoint".into()).spawn(move || {
+            for conn in listener.incoming() {
+                if stopping.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(conn) = conn else { continue };
+                let (source, about) = (source.clone(), about.clone());
+                let _ = std::thread::Builder::new().name("raxx-answer".into()).spawn(move || answer(conn, &source, &about));
+            }
+        })?;
+        Ok(Endpoint { path: path.to_path_buf(), stop, thread: Some(thread) })
+    }
+}
+
+impl Drop for Endpoint {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop so it sees the flag.
+        let _ = UnixStream::connect(&self.path);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// The uid of the process at the other end of `conn`.
+fn peer_uid(conn: &UnixStream) -> Option<u32> {
+    rustix::net::sockopt::socket_peercred(conn).ok().map(|cred| cred.uid.as_raw())
+}
+
+fn answer(conn: UnixStream, source: &TokenSource, about: &About) {
+    let reply = |mut conn: &UnixStream, json: serde_json::Value| {
+        let _ = conn.write_all(format!("{json}\n").as_bytes());
+    };
+    let refuse = |message: String, code: i32| serde_json::json!({ "error": message, "exit_code": code });
+    let me = rustix::process::geteuid().as_raw();
+    match peer_uid(&conn) {
+        Some(uid) if uid == me => {}
+        other => {
+            let who = other.map(|u| format!("uid {u}")).unwrap_or_else(|| "an unknown peer".into());
+            return reply(&conn, refuse(format!("refused: {who} is not the session's user"), crate::exit::NO_SESSION));
+        }
+    }
+    let _ = conn.set_read_timeout(Some(Duration::from_secs(2)));
+    let mut line = String::new();
+    let read = BufReader::new((&conn).take(64)).read_line(&mut line);
+    if read.is_err() || line.trim() != "token" {
+        return reply(&conn, refuse("unknown request; send 'token'".into(), crate::exit::USAGE));
+    }
+    let json = match source.token() {
+        Ok(t) => serde_json::json!({
+            "token": t.token,
+            "expires_at": t.expires_at,
+            "bot": about.bot,
+            "git_protocol": about.git_protocol,
+            "git_host": about.git_host,
+        }),
+        Err(e) => refuse(e.message, e.code),
+    };
+    reply(&conn, json);
+}
+
+fn no_session(message: String) -> SessionError {
+    SessionError { code: crate::exit::NO_SESSION, message }
+}
+
+/// Asks the endpoint of the session this process runs in (`RAXX_SESSION_SOCKET`).
+pub fn ask_from_env() -> Result<Answer, SessionError> {
+    match std::env::var_os(SOCKET_VAR).filter(|v| !v.is_empty()) {
+        Some(path) => ask(Path::new(&path)),
+        None => Err(no_session(format!(
+            "not inside a raxx session ({SOCKET_VAR} is not set): run this in an agent started by raxx-host spawn or in a command run by raxx-host exec"
+        ))),
+    }
+}
+
+/// Asks the endpoint at `path` for the current token.
+pub fn ask(path: &Path) -> Result<Answer, SessionError> {
+    let mut conn = UnixStream::connect(path).map_err(|e| no_session(format!("the raxx session at {} has ended or cannot be reached ({e})", path.display())))?;
+    // The session may wait up to 10 s for a refresh under way.
+    let _ = conn.set_read_timeout(Some(Duration::from_secs(20)));
+    conn.write_all(b"token\n").map_err(|e| no_session(format!("the raxx session at {} did not take the request ({e})", path.display())))?;
+    let mut line = String::new();
+    BufReader::new(conn.take(1 << 16)).read_line(&mut line).map_err(|e| no_session(format!("the raxx session at {} did not answer ({e})", path.display())))?;
+    let json: serde_json::Value = serde_json::from_str(&line).map_err(|_| no_session(format!("the raxx session at {} answered something else", path.display())))?;
+    if let Some(error) = json["error"].as_str() {
+        let code = json["exit_code"].as_i64().and_then(|c| i32::try_from(c).ok()).unwrap_or(crate::exit::NO_SESSION);
+        return Err(SessionError { code, message: crate::display::one_line(error) });
+    }
+    let field = |k: &str| json[k].as_str().map(str::to_string);
+    match (field("token"), field("expires_at"), field("bot"), field("git_protocol"), field("git_host")) {
+        (Some(token), Some(expires_at), Some(bot), Some(git_protocol), Some(git_host)) => {
+            Ok(Answer { token, expires_at, about: About { bot, git_protocol, git_host } })
+        }
+        _ => Err(no_session(format!("the raxx session at {} answered without a token", path.display()))),
+    }
+}

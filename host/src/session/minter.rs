@@ -1,0 +1,60 @@
+//! [`Mint`] over a loaded [`Runtime`]: what `spawn`, `exec` and an embedding
+//! orchestrator refresh with. Every refresh is a full mint (vault read live),
+//! recorded in the audit log when one is configured.
+
+use super::{Mint, SessionError};
+use crate::audit::{self, Event, InForce};
+use crate::runtime::Runtime;
+use crate::settings::Settings;
+use crate::{InstallationToken, MintRequest, PolicyDocuments};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Where and under which names refreshes are recorded.
+#[derive(Clone, Debug)]
+pub struct AuditTo {
+    pub log: PathBuf,
+    pub agent: Option<String>,
+    pub bot: String,
+    pub workflow_uuid: Option<String>,
+}
+
+/// Mints `request` under `policy` with `settings`, again and again.
+pub struct RuntimeMint {
+    pub runtime: Arc<Runtime>,
+    pub settings: Settings,
+    pub policy: PolicyDocuments,
+    pub request: MintRequest,
+    pub audit: Option<AuditTo>,
+}
+
+impl Mint for RuntimeMint {
+    fn mint(&self) -> Result<InstallationToken, SessionError> {
+        let outcome = self.runtime.mint(&self.settings, &self.policy, &self.request).map_err(|e| SessionError { code: crate::exit::HOST, message: format!("{e:#}") })?;
+        outcome.result.map_err(|e| SessionError { code: crate::exit::for_mint_error(&e), message: crate::exit::message(&e).to_string() })
+    }
+
+    fn revoke(&self, token: &str) -> Result<(), String> {
+        match self.runtime.revoke(&self.settings, token) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(f)) => Err(f.message),
+            Err(e) => Err(format!("could not revoke a session token: {e:#}")),
+        }
+    }
+
+    fn record(&self, refreshed: Result<&InstallationToken, &SessionError>) -> Result<(), String> {
+        let Some(to) = &self.audit else { return Ok(()) };
+        let event = Event {
+            command: "refresh",
+            agent: to.agent.as_deref(),
+            bot: Some(&to.bot),
+            workflow_uuid: to.workflow_uuid.as_deref(),
+            token: refreshed.ok(),
+            fallback: None,
+            operator_command: None,
+            outcome: refreshed.map(|_| ()).map_err(|e| (e.code, e.message.as_str())),
+        };
+        let in_force = InForce { component_sha256: self.runtime.component_sha256(), compiled_sha256: self.runtime.compiled_sha256(), policy: &self.policy };
+        audit::append(&to.log, &audit::record(&event, &in_force)).map_err(|e| format!("{}: {e}", to.log.display()))
+    }
+}

@@ -1,0 +1,121 @@
+//! `spawn --isolate`: the agent in a bubblewrap sandbox sees neither the
+//! operator's home nor raxx's process, and still has its bot token.
+
+use crate::harness::{chown, host, host_as, root_or_skip, run, shipped, Run, Scratch, USER};
+use raxx_fakes::World;
+use std::path::PathBuf;
+
+/// A folder outside /tmp and /home (which the sandbox hides anyway), so only
+/// raxx's own rules can hide what is in it.
+fn outside_tmp(name: &str) -> Scratch {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("raxx-{name}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    Scratch(dir)
+}
+
+const PROBE: &str = "cat \"$OPERATOR_HOME/canary\" 2>/dev/null && echo home=READ || echo home=HIDDEN; \
+    cat \"$CACHE/canary\" 2>/dev/null && echo cache=SEEN || echo cache=HIDDEN; \
+    echo pids=$(ls /proc | grep -c '^[0-9]'); \
+    echo pid1=$(tr '\\0' ' ' < /proc/1/cmdline | cut -c1-40); \
+    test \"$(raxx-host token)\" = \"$GH_TOKEN\" && echo token=OK; \
+    echo home=$HOME; touch written-by-the-agent";
+
+fn isolated_run(world: &World, as_user: bool, extra: &[&str]) -> (Run, Scratch) {
+    let dir = outside_tmp("isolate");
+    for sub in ["home/.cache/raxx", "project", "cache"] {
+        std::fs::create_dir_all(dir.path(sub)).unwrap();
+    }
+    std::fs::write(dir.path("home/canary"), "operator-only").unwrap();
+    std::fs::write(dir.path("cache/canary"), "compiled code").unwrap();
+    let mut cmd = if as_user {
+        chown(&dir.0, USER);
+        host_as(USER, Some(world), &dir.path("home"))
+    } else {
+        let mut cmd = host(Some(world));
+        cmd.env("HOME", dir.path("home"));
+        cmd
+    };
+    cmd.current_dir(dir.path("project"))
+        .env("RAXX_CACHE_DIR", dir.path("cache"))
+        .args(["--policy", shipped("policy.yaml").to_str().unwrap(), "spawn", "--agent", "feature-developer"])
+        .args(extra)
+        .args(["--", "env", &format!("OPERATOR_HOME={}", dir.path("home").display()), &format!("CACHE={}", dir.path("cache").display()), "sh", "-c", PROBE]);
+    (run(cmd), dir)
+}
+
+fn assert_contained(r: &Run, dir: &Scratch) {
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for line in ["home=HIDDEN", "cache=HIDDEN", "token=OK"] {
+        assert!(r.stdout.lines().any(|l| l == line), "want {line}:\n{}", r.stdout);
+    }
+    let pids: u32 = r.stdout.lines().find_map(|l| l.strip_prefix("pids=")).unwrap().parse().unwrap();
+    assert!(pids <= 6, "the agent sees its own processes only, not raxx: {pids} pids");
+    assert!(r.stdout.lines().any(|l| l.starts_with("pid1=") && l.contains("bwrap")), "{}", r.stdout);
+    assert!(r.stdout.lines().any(|l| l.starts_with("home=") && l.contains("raxx-session-")), "a private home: {}", r.stdout);
+    assert!(dir.path("project/written-by-the-agent").exists(), "the working directory is writable");
+}
+
+#[test]
+fn an_isolated_agent_sees_neither_the_operators_home_nor_raxx_and_keeps_its_token() {
+    let world = World::start_shared();
+    let (r, dir) = isolated_run(&world, false, &["--isolate"]);
+    assert_contained(&r, &dir);
+}
+
+#[test]
+fn isolation_holds_with_raxx_under_an_unprivileged_user() {
+    if !root_or_skip("isolation_holds_with_raxx_under_an_unprivileged_user") {
+        return;
+    }
+    let world = World::start_shared();
+    let (r, dir) = isolated_run(&world, true, &["--isolate"]);
+    assert_contained(&r, &dir);
+}
+
+#[test]
+fn the_policy_can_require_isolation_for_a_class() {
+    let world = World::start_shared();
+    let dir = Scratch::new("isolate-policy");
+    let policy = std::fs::read_to_string(shipped("policy.yaml")).unwrap().replace("  security-agent:\n    fallback: refuse\n", "  security-agent:\n    fallback: refuse\n    isolate: true\n");
+    let policy = dir.write("policy.yaml", &policy);
+    let mut cmd = host(Some(&world));
+    cmd.current_dir(&dir.0).args(["--policy", policy.to_str().unwrap(), "spawn", "--agent", "security-agent", "--", "sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline | cut -d' ' -f1"]);
+    let r = run(cmd);
+    assert_eq!((r.code, r.stdout.trim()), (0, "/usr/bin/bwrap"), "{}", r.stderr);
+}
+
+#[test]
+fn isolation_that_cannot_be_had_fails_before_the_agent_starts() {
+    let world = World::start_shared();
+    // The working directory would expose the home it contains.
+    let dir = Scratch::new("isolate-home");
+    let marker = dir.path("started");
+    let mut cmd = host(Some(&world));
+    cmd.current_dir(&dir.0).env("HOME", &dir.0).args(["spawn", "--isolate", "--agent", "feature-developer", "--", "touch", marker.to_str().unwrap()]);
+    let r = run(cmd);
+    assert_eq!(r.code, 64, "{}", r.stderr);
+    assert!(r.stderr.contains("holds your home directory"), "{}", r.stderr);
+    assert!(!marker.exists() && world.infisical.requests().is_empty(), "nothing started, nothing minted");
+    // No bubblewrap on the machine (hidden in a mount namespace of this run).
+    if root_or_skip("isolation_that_cannot_be_had_fails_before_the_agent_starts") {
+        let project = outside_tmp("isolate-nobwrap");
+        let mut cmd = std::process::Command::new("unshare");
+        let raxx = env!("CARGO_BIN_EXE_raxx-host");
+        cmd.env_clear().envs(world.env()).env("PATH", std::env::var("PATH").unwrap()).env("HOME", "/nonexistent").current_dir(&project.0).args([
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            &format!("mount --bind /dev/null /usr/bin/bwrap && exec {raxx} spawn --isolate --agent feature-developer -- touch {}", marker.display()),
+        ]);
+        let r = run(cmd);
+        assert_eq!(r.code, 7, "{}", r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+        assert!(r.stderr.contains("bubblewrap (bwrap) is not installed"), "{}", r.stderr);
+        assert!(!marker.exists());
+    }
+}

@@ -1,0 +1,245 @@
+//! Sessions that outlive a token: `spawn` (and `exec`) serve their child a
+//! valid token for as long as it runs, through `raxx-host token`, the `gh`
+//! shim and git's credential helper, re-minting before each token expires.
+
+use crate::harness::{as_user, host, raxx, root_or_skip, run, Scratch, OTHER_USER};
+use raxx_fakes::World;
+use std::io::Read;
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+/// Writes an executable script.
+fn script(dir: &Scratch, name: &str, body: &str) -> std::path::PathBuf {
+    let path = dir.write(name, &format!("#!/bin/sh\n{body}"));
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    path
+}
+
+fn wait_for(path: &Path, what: &str) {
+    let start = Instant::now();
+    while !path.exists() {
+        assert!(start.elapsed() < Duration::from_secs(30), "{what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn finish(mut child: Child) -> (i32, String) {
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        e.read_to_string(&mut stderr).unwrap();
+    }
+    (status.code().unwrap_or(-1), stderr)
+}
+
+#[test]
+fn a_spawned_agent_keeps_its_bot_identity_for_four_token_lifetimes() {
+    let world = World::start_shared();
+    world.github.set_token_lifetime(Duration::from_secs(4));
+    let git_root = world.serve_git();
+    let dir = Scratch::new("long-session");
+    let api = world.github_url();
+    // A stand-in for the real gh: calls the API with the token the shim gave it.
+    let tools = Scratch::new("long-session-tools");
+    script(&tools, "gh", &format!("exec curl -fsS -o /dev/null -H \"Authorization: Bearer $GH_TOKEN\" {api}/repos/raxx-app/TradeMasterAPI\n"));
+    let agent = script(
+        &dir,
+        "agent.sh",
+        &format!(
+            "cd {dir}
+env > env.txt
+fail() {{ echo \"$*\" >> failures; }}
+git clone -q {api}/raxx-app/TradeMasterAPI.git repo || fail clone
+end=$(( $(date +%s) + 17 )); n=0
+while [ \"$(date +%s)\" -lt \"$end\" ]; do
+  t=$(raxx-host token) || fail \"token $n\"
+  curl -fsS -o /dev/null -H \"Authorization: Bearer $t\" {api}/repos/raxx-app/TradeMasterAPI || fail \"api $n\"
+  gh || fail \"gh $n\"
+  git -C repo fetch -q || fail \"fetch $n\"
+  n=$((n+1)); sleep 0.4
+done
+echo agent > repo/agent.txt
+git -C repo add agent.txt && git -C repo commit -qm 'by the agent' && git -C repo push -q origin HEAD:main || fail push
+echo $n > iterations
+",
+            dir = dir.0.display()
+        ),
+    );
+    let audit = dir.path("audit.jsonl");
+    let mut cmd = host(Some(&world));
+    cmd.env("PATH", format!("{}:{}", tools.0.display(), std::env::var("PATH").unwrap()))
+        .env("GH_TOKEN", "gho_operatorCanary000000000000000000000")
+        .env("RAXX_AUDIT_LOG", &audit)
+        .args(["spawn", "--agent", "feature-developer", "--workflow-uuid", "wfl_long", "--", agent.to_str().unwrap()]);
+    let r = run(cmd);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(dir.path("failures")).unwrap_or_default(), "", "every call succeeded as the bot");
+    let iterations: u32 = std::fs::read_to_string(dir.path("iterations")).unwrap().trim().parse().unwrap();
+    assert!(iterations >= 15, "{iterations} rounds");
+    let tokens = world.github.issued_tokens();
+    assert!(tokens.len() >= 5, "refreshed at least four times: {} tokens", tokens.len());
+    assert!(tokens.iter().all(|t| t.revoked), "every token of the session is revoked when it ends");
+    // Refreshes are recorded like the first mint.
+    let records: Vec<serde_json::Value> = std::fs::read_to_string(&audit).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(records[0]["command"], "spawn");
+    let refreshes: Vec<&serde_json::Value> = records.iter().filter(|r| r["command"] == "refresh").collect();
+    assert_eq!(refreshes.len(), tokens.len() - 1, "one record per refresh");
+    for r in &refreshes {
+        assert_eq!((r["agent"].as_str(), r["bot"].as_str(), r["workflow_uuid"].as_str()), (Some("feature-developer"), Some("raxx-dev-bot"), Some("wfl_long")));
+        assert!(tokens.iter().any(|t| Some(raxx_host::cache::sha256_hex(t.token.as_bytes()).as_str()) == r["token_sha256"].as_str()));
+    }
+    // git pushed as the bot, with the bot's commit identity.
+    assert_eq!(world.github.pushes(), vec![raxx_fakes::github::Push { author: "raxx-dev-bot[bot]".into(), repository: "raxx-app/TradeMasterAPI".into() }]);
+    let log = std::process::Command::new("git").arg("--git-dir").arg(git_root.join("raxx-app/TradeMasterAPI.git")).args(["log", "-1", "--format=%an <%ae>", "main"]).output().unwrap();
+    let bot = world.bot("raxx-dev-bot");
+    assert_eq!(String::from_utf8_lossy(&log.stdout).trim(), format!("raxx-dev-bot[bot] <{}+raxx-dev-bot[bot]@users.noreply.github.com>", bot.user_id));
+    let env = std::fs::read_to_string(dir.path("env.txt")).unwrap();
+    assert!(!env.contains("INFISICAL_"), "no vault variable reached the agent");
+    assert!(!env.contains("gho_operatorCanary"), "nor the operator's token");
+}
+
+#[test]
+fn another_user_is_refused_by_the_session_endpoint() {
+    if !root_or_skip("another_user_is_refused_by_the_session_endpoint") {
+        return;
+    }
+    let world = World::start_shared();
+    let dir = Scratch::new("endpoint");
+    let (socket_file, done) = (dir.path("socket"), dir.path("done"));
+    let agent = format!("printf %s \"$RAXX_SESSION_SOCKET\" > {}; while [ ! -e {} ]; do sleep 0.05; done", socket_file.display(), done.display());
+    let mut cmd = host(Some(&world));
+    cmd.args(["spawn", "--agent", "sre-agent", "--", "sh", "-c", &agent]).stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    wait_for(&socket_file, "the agent did not start");
+    let socket = std::fs::read_to_string(&socket_file).unwrap();
+    let ask_as = |uid: Option<u32>| {
+        let mut cmd = match uid {
+            Some(uid) => as_user(uid, env!("CARGO_BIN_EXE_raxx-host")),
+            None => std::process::Command::new(env!("CARGO_BIN_EXE_raxx-host")),
+        };
+        cmd.env_clear().env("RAXX_SESSION_SOCKET", &socket).arg("token");
+        run(cmd)
+    };
+    // The session's own user gets the token.
+    let own = ask_as(None);
+    assert_eq!(own.code, 0, "{}", own.stderr);
+    assert!(own.stdout.starts_with("ghs_"));
+    // Another user cannot reach the private folder…
+    let r = ask_as(Some(OTHER_USER));
+    assert_eq!(r.code, 8, "{}", r.stderr);
+    assert!(r.stderr.contains("Permission denied") && !r.stdout.contains("ghs_"), "{}", r.stderr);
+    // …and with the folder opened up, the endpoint itself refuses them.
+    let folder = Path::new(&socket).parent().unwrap();
+    std::fs::set_permissions(folder, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&socket, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    let r = ask_as(Some(OTHER_USER));
+    assert_eq!(r.code, 8, "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("refused: uid {OTHER_USER} is not the session's user")), "{}", r.stderr);
+    assert!(!r.stdout.contains("ghs_"));
+    std::fs::write(&done, "").unwrap();
+    let (code, stderr) = finish(child);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!Path::new(&socket).exists(), "the endpoint is gone with the agent");
+}
+
+#[test]
+fn a_vault_outage_keeps_the_agent_working_until_its_token_expires_then_token_exits_3() {
+    let world = World::start_shared();
+    world.github.set_token_lifetime(Duration::from_secs(4));
+    let dir = Scratch::new("outage");
+    let (ready, log) = (dir.path("ready"), dir.path("log"));
+    let agent = format!(
+        "touch {ready}; start=$(date +%s); while [ $(( $(date +%s) - start )) -lt 15 ]; do \
+           if raxx-host token > /dev/null 2> {log}.err; then echo ok >> {log}; else echo \"exit $?: $(cat {log}.err)\" >> {log}; break; fi; sleep 0.2; done",
+        ready = ready.display(),
+        log = log.display()
+    );
+    let mut cmd = host(Some(&world));
+    cmd.env("GH_TOKEN", "gho_operatorCanary000000000000000000000").args(["spawn", "--agent", "feature-developer", "--", "sh", "-c", &agent]).stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    wait_for(&ready, "the agent did not start");
+    world.infisical.set_outage(true);
+    let down = Instant::now();
+    let (code, stderr) = finish(child);
+    let after = down.elapsed();
+    assert_eq!(code, 0, "{stderr}");
+    let log = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    let last = lines.last().unwrap();
+    assert!(last.starts_with("exit 3: raxx-host: the session's token expired and could not be refreshed"), "{log}");
+    assert!(last.contains("Infisical") && last.contains("503"), "the cause: {last}");
+    assert!(lines.len() >= 8, "the agent kept working while the token was valid:\n{log}");
+    assert!(after < Duration::from_secs(14), "it failed once the token expired, not at the end: {after:?}");
+    assert_eq!(stderr.lines().filter(|l| l.contains("refreshing the token failed")).count(), 1, "one warning: {stderr}");
+    assert!(!log.contains("gho_operatorCanary"), "never as the operator");
+}
+
+#[test]
+fn signals_to_spawn_reach_the_agent_and_end_the_session() {
+    for (signal, name) in [(rustix::process::Signal::TERM, "TERM"), (rustix::process::Signal::INT, "INT")] {
+        let world = World::start_shared();
+        let dir = Scratch::new("signals");
+        let (ready, got) = (dir.path("ready"), dir.path("got"));
+        let agent = format!("trap 'echo {name} > {got}; exit 7' {name}; touch {ready}; while :; do sleep 0.05; done", got = got.display(), ready = ready.display());
+        let mut cmd = host(Some(&world));
+        cmd.args(["spawn", "--agent", "data-scientist", "--", "sh", "-c", &agent]).stderr(Stdio::piped());
+        let child = cmd.spawn().unwrap();
+        wait_for(&ready, "the agent did not start");
+        rustix::process::kill_process(rustix::process::Pid::from_raw(child.id() as i32).unwrap(), signal).unwrap();
+        let (code, stderr) = finish(child);
+        assert_eq!(code, 7, "spawn exits with the agent's status after SIG{name}: {stderr}");
+        assert_eq!(std::fs::read_to_string(&got).unwrap().trim(), name, "the agent got SIG{name}");
+        assert!(world.github.issued_tokens().iter().all(|t| t.revoked), "the session ended with SIG{name}");
+    }
+}
+
+#[test]
+fn exec_children_also_get_their_token_from_the_session() {
+    let world = World::start_shared();
+    let r = raxx(&world, &["exec", "raxx-pm-bot", "--", "sh", "-c", "test \"$(raxx-host token)\" = \"$GH_TOKEN\" && raxx-host token --json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(json["bot"], "raxx-pm-bot");
+    assert!(json["expires_at"].as_str().unwrap().ends_with('Z'));
+}
+
+#[test]
+fn token_outside_a_session_says_so_in_one_line() {
+    let mut cmd = host(None);
+    cmd.arg("token");
+    let r = run(cmd);
+    assert_eq!(r.code, 8);
+    assert_eq!(r.stderr.lines().count(), 1);
+    assert!(r.stderr.starts_with("raxx-host: not inside a raxx session (RAXX_SESSION_SOCKET is not set)"), "{}", r.stderr);
+    let mut cmd = host(None);
+    cmd.env("RAXX_SESSION_SOCKET", "/nonexistent/socket").arg("token");
+    let r = run(cmd);
+    assert_eq!(r.code, 8);
+    assert!(r.stderr.contains("has ended or cannot be reached"), "{}", r.stderr);
+}
+
+#[test]
+fn the_library_handle_always_has_a_valid_token() {
+    use raxx_host::session::{RuntimeMint, TokenSource};
+    let world = World::start_shared();
+    world.github.set_token_lifetime(Duration::from_secs(2));
+    let env = world.env();
+    let settings = raxx_host::settings::Settings::from_env(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap();
+    let policy = raxx_host::policy::PolicyFiles::locate(Some(crate::harness::shipped("agent_bot_map.yaml")), Some(crate::harness::shipped("policy.yaml"))).unwrap().read().unwrap();
+    let runtime = std::sync::Arc::new(raxx_host::runtime::Runtime::load(&crate::harness::component_path(), &crate::harness::cache()).unwrap());
+    let request = raxx_host::MintRequest { bot: None, agent: Some("card-groomer".into()), owner: None, repositories: vec![], permissions: vec![] };
+    let source = TokenSource::begin(std::sync::Arc::new(RuntimeMint { runtime, settings, policy, request, audit: None })).unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(5) {
+        let token = source.token().unwrap();
+        assert!(world.github.issued_tokens().iter().any(|t| t.token == token.token && !t.revoked), "a valid token");
+        seen.insert(token.token);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(seen.len() >= 3, "{} tokens", seen.len());
+    assert!(source.end().is_empty());
+    assert!(world.github.issued_tokens().iter().all(|t| t.revoked));
+}
