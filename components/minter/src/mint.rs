@@ -4,10 +4,9 @@
 use crate::error::{FailureKind, MintError, ServiceFailure};
 use crate::github::{self, GithubSettings, IssuedToken, Permission, Scope};
 use crate::infisical::{self, VaultSettings};
-use crate::jwt::{self, Issuer};
+use crate::jwt::{self, AppKey, Issuer};
 use crate::policy::{Documents, Policies, Resolution};
 use crate::transport::Transport;
-use crate::key::PrivateKey;
 
 /// Everything the component is told about its surroundings.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -158,7 +157,7 @@ pub struct App {
     pub app_id: String,
     pub issuer: Issuer,
     pub installation_id: Option<u64>,
-    key: PrivateKey,
+    key: AppKey,
 }
 
 impl App {
@@ -400,8 +399,7 @@ mod tests {
     }
 
     fn pem() -> String {
-        use rsa::pkcs1::EncodeRsaPrivateKey;
-        crate::pem::tests::test_key().to_pkcs1_pem(rsa::pkcs1::LineEnding::LF).unwrap().to_string()
+        crate::test_vectors::app_key().pkcs1.to_string()
     }
 
     fn request() -> MintRequest {

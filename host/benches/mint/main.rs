@@ -9,8 +9,6 @@
 //! where the time goes, and checks the targets. Writes docs/benchmark.md and,
 //! with the bench's Python, docs/benchmark.png.
 
-mod signature;
-
 use raxx_fakes::World;
 use raxx_host::policy::PolicyFiles;
 use raxx_host::runtime::Runtime;
@@ -96,22 +94,6 @@ impl Row {
     fn overhead(&self, wall: f64, connections: f64) -> f64 {
         wall - REQUESTS_PER_MINT * self.latency_ms as f64 - connections * self.connect_ms as f64
     }
-}
-
-/// The RS256 signature alone, in wasm and natively (when `scripts/bench` built the example).
-fn signature_section(key: &raxx_fakes::AppKey) -> String {
-    let mut md = String::from("\n## The RS256 signature alone (2048-bit key, medians)\n\n");
-    md.push_str("The example `components/minter/examples/sign_bench.rs`, built for wasm32-wasip2 and run inside wasmtime with the host's engine\nsettings (epoch deadline checks on), and built natively. \"After 20 ms idle\" times the same signature right after a 20 ms sleep,\nas a mint runs it after a network wait: the difference is what the machine charges for waking from idle, not work of ours.\n\n");
-    md.push_str("| where | this component's signer | the same, after 20 ms idle | the `rsa` crate's signer | parse the PEM |\n|---|---|---|---|---|\n");
-    let rows = [("wasm (wasmtime)", signature::in_wasm(key)), ("native", signature::native(key))];
-    for (label, timings) in rows {
-        match timings {
-            Some(t) => md.push_str(&format!("| {label} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms |\n", t.raxx, t.raxx_after_idle, t.rsa_crate, t.parse)),
-            None => md.push_str(&format!("| {label} | not built (run scripts/bench) | | | |\n")),
-        }
-    }
-    print!("{md}");
-    md
 }
 
 fn main() {
@@ -229,7 +211,6 @@ The reference opens three connections per mint.\n\n", runs.min(15), runs * 2));
     for r in &rows {
         md.push_str(&format!("- {}: answering {:.2} ms, oversleeping {:.2} ms\n", r.label(), r.fakes_ms.0, r.fakes_ms.1));
     }
-    md.push_str(&signature_section(&keys[0]));
     md.push_str("\n## Targets\n\n");
     for (what, ok) in &checks {
         md.push_str(&format!("- {} {what}\n", if *ok { "✓" } else { "✗" }));

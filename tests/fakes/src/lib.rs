@@ -5,7 +5,6 @@
 pub mod github;
 pub mod infisical;
 pub mod keys;
-pub mod rs256;
 pub mod server;
 #[path = "../../../host/src/time.rs"]
 pub mod time;
