@@ -177,10 +177,7 @@ impl Guest for Minter {
             wit::RunMode::Exec => Mode::Exec,
             wit::RunMode::Spawn => Mode::Spawn,
         };
-        let who = match &r.agent {
-            Some(agent) => format!("{agent} ({})", r.bot),
-            None => r.bot.clone(),
-        };
+        let who = crate::names::who(r.agent.as_deref(), &r.bot);
         let d = fallback::decide(&policies, mode, &who, r.fallback_allowed, &request.command);
         Ok(wit::FallbackDecision { allowed: d.allowed, reason: d.reason })
     }

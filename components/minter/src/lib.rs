@@ -9,6 +9,7 @@ pub mod github;
 pub mod infisical;
 pub mod jwt;
 pub mod mint;
+pub mod names;
 pub mod pem;
 pub mod policy;
 pub mod retry;

@@ -5,6 +5,7 @@ use crate::error::{FailureKind, MintError, ServiceFailure};
 use crate::github::{self, GithubSettings, IssuedToken, Permission, Scope};
 use crate::infisical::{self, VaultSettings};
 use crate::jwt::{self, AppKey, Issuer};
+use crate::names::{check_bot_name, is_name, is_repository, one_line};
 use crate::policy::{Documents, Policies, Resolution};
 use crate::transport::Transport;
 
@@ -40,23 +41,6 @@ pub struct Minted {
     pub issued: IssuedToken,
 }
 
-/// Bot names double as vault folder names: keep them to one plain path segment.
-pub fn check_bot_name(bot: &str) -> Result<(), String> {
-    let ok = !bot.is_empty()
-        && bot.len() <= 100
-        && bot.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-        && bot.as_bytes()[0].is_ascii_alphanumeric();
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("invalid bot name {:?}: use letters, digits, '-', '_' or '.', e.g. raxx-dev-bot", crate::error::one_line(bot, 60)))
-    }
-}
-
-fn is_plain_name(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-}
-
 /// Checks a permission request before it is sent (GitHub's own names are snake_case).
 pub fn check_scope(scope: &Scope) -> Result<(), String> {
     for Permission { name, level } in &scope.permissions {
@@ -71,8 +55,8 @@ pub fn check_scope(scope: &Scope) -> Result<(), String> {
         return Err("at most 500 repositories can be named in one token request".into());
     }
     for repo in &scope.repositories {
-        if !is_plain_name(repo) {
-            return Err(format!("invalid repository name {:?}: give NAME or OWNER/NAME, e.g. Hello-World", crate::error::one_line(repo, 60)));
+        if !is_repository(repo) {
+            return Err(format!("invalid repository name {:?}: give NAME or OWNER/NAME, e.g. Hello-World", one_line(repo, 60)));
         }
     }
     Ok(())
@@ -86,8 +70,8 @@ pub fn split_repositories(repositories: &[String], owner: Option<&str>) -> Resul
     for repo in repositories {
         match repo.split_once('/') {
             Some((o, name)) => {
-                if !is_plain_name(o) || !is_plain_name(name) {
-                    return Err(format!("invalid repository {:?}: give NAME or OWNER/NAME", crate::error::one_line(repo, 60)));
+                if !is_name(o) || !is_repository(name) {
+                    return Err(format!("invalid repository {:?}: give NAME or OWNER/NAME", one_line(repo, 60)));
                 }
                 if locate.owner.as_deref().is_some_and(|known| !known.eq_ignore_ascii_case(o)) {
                     return Err(format!("repository {repo} is not under owner {}: one token covers one installation", locate.owner.as_deref().unwrap_or("")));
@@ -100,8 +84,8 @@ pub fn split_repositories(repositories: &[String], owner: Option<&str>) -> Resul
         }
     }
     if let Some(o) = &locate.owner {
-        if !is_plain_name(o) {
-            return Err(format!("invalid owner {:?}: give the organization or user login", crate::error::one_line(o, 60)));
+        if !is_name(o) {
+            return Err(format!("invalid owner {:?}: give the organization or user login", one_line(o, 60)));
         }
     }
     Ok((names, locate))
@@ -468,6 +452,10 @@ mod tests {
         assert!(split_repositories(&["a/x".into(), "b/y".into()], None).is_err(), "two owners");
         assert!(split_repositories(&["a/x".into()], Some("b")).is_err(), "owner disagrees");
         assert!(split_repositories(&["a/b/c".into()], None).is_err());
+        assert!(split_repositories(&["acme/..".into()], None).is_err(), "a dot segment is no repository");
+        assert!(split_repositories(&["../x".into()], None).is_err(), "nor an owner");
+        assert_eq!(split_repositories(&["acme/.github".into()], None).unwrap().0, vec![".github".to_string()]);
+        assert!(check_scope(&Scope { repositories: vec!["..".into()], permissions: vec![] }).is_err());
     }
 
     #[test]

@@ -5,28 +5,11 @@
 //! map entry without a policy, a malformed permission or an agent rule that
 //! grants more than its bot are refused with the file, line and key to fix.
 
+pub use crate::error::{PolicyError, PolicyErrorKind};
 use crate::github::{Permission, Scope};
+use crate::names::{check_bot_name, is_name, is_repository, one_line, who};
 use crate::yaml::{self, Node, Value};
 use std::collections::BTreeMap;
-
-/// Why the policy refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PolicyErrorKind {
-    /// A policy or map document is malformed or inconsistent.
-    Invalid,
-    /// The agent class is not in the map.
-    UnknownAgent,
-    /// The bot has no entry in the policy.
-    UnknownBot,
-    /// The request asks for more than the policy grants.
-    Widening,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PolicyError {
-    pub kind: PolicyErrorKind,
-    pub message: String,
-}
 
 fn invalid(file: &str, line: usize, message: impl std::fmt::Display) -> PolicyError {
     PolicyError { kind: PolicyErrorKind::Invalid, message: format!("{file} line {line}: {message}") }
@@ -84,10 +67,6 @@ fn level_rank(level: &str) -> u8 {
     }
 }
 
-fn is_name(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.') && s.as_bytes()[0].is_ascii_alphanumeric()
-}
-
 fn parse_doc(file: &str, text: &str) -> Result<Node, PolicyError> {
     yaml::parse(text).map_err(|e| invalid(file, e.line, e.message))
 }
@@ -132,8 +111,8 @@ fn parse_map(file: &str, text: &str) -> Result<(BTreeMap<String, String>, BTreeM
                 return Err(invalid(file, *line, format!("agent class '{class}' must use letters, digits and '-'")));
             }
             let bot = scalar(file, bot, &format!("the bot of agent class '{class}'"))?;
-            if crate::mint::check_bot_name(bot).is_err() {
-                return Err(invalid(file, *line, format!("agent class '{class}' maps to an invalid bot name '{}'", crate::error::one_line(bot, 40))));
+            if check_bot_name(bot).is_err() {
+                return Err(invalid(file, *line, format!("agent class '{class}' maps to an invalid bot name '{}'", one_line(bot, 40))));
             }
             agents.insert(class.clone(), bot.to_string());
             lines.insert(class.clone(), *line);
@@ -164,7 +143,7 @@ fn parse_rule(file: &str, at: &str, node: &Node) -> Result<Rule, PolicyError> {
             "repositories" => {
                 let repos = list(file, value, &format!("{at}.repositories"))?;
                 for (repo, rline) in &repos {
-                    if !is_name(repo) {
+                    if !is_repository(repo) {
                         return Err(invalid(file, *rline, format!("{at}.repositories: '{repo}' is not a repository name (no owner, e.g. Hello-World)")));
                     }
                 }
@@ -203,7 +182,7 @@ impl Policies {
                 }
                 "bots" => {
                     for (bot, bline, rule) in entries(file, value, "bots")? {
-                        if crate::mint::check_bot_name(bot).is_err() {
+                        if check_bot_name(bot).is_err() {
                             return Err(invalid(file, *bline, format!("'{bot}' is not a valid bot name")));
                         }
                         let rule = parse_rule(file, &format!("bots.{bot}"), rule)?;
@@ -323,10 +302,7 @@ impl Policies {
                 rule.fallback = agent_rule.fallback;
             }
         }
-        let who = match agent {
-            Some(a) => format!("{a} ({bot})"),
-            None => bot.to_string(),
-        };
+        let who = who(agent, bot);
         let asked: BTreeMap<String, String> = narrow.permissions.iter().map(|p| (p.name.clone(), p.level.clone())).collect();
         let asked_repos = (!narrow.repositories.is_empty()).then_some(narrow.repositories.as_slice());
         within(&asked, asked_repos, &rule)
@@ -430,6 +406,16 @@ spawn:
         ] {
             let e = p.resolve(None, Some("sre-agent"), &wide).unwrap_err();
             assert_eq!(e.kind, PolicyErrorKind::Widening, "{wide:?}");
+        }
+    }
+
+    #[test]
+    fn repositories_are_named_as_github_names_them() {
+        let p = load(MAP, &POLICY.replace("repositories: [app, docs]", "repositories: [app, .github]")).unwrap();
+        assert_eq!(p.bots["raxx-ops-bot"].repositories, Some(vec!["app".to_string(), ".github".to_string()]));
+        for bad in ["..", "acme/app", "'a b'"] {
+            let e = load(MAP, &POLICY.replace("repositories: [app, docs]", &format!("repositories: [app, {bad}]"))).unwrap_err();
+            assert!(e.message.contains("is not a repository name"), "{bad}: {}", e.message);
         }
     }
 

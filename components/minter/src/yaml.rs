@@ -163,7 +163,7 @@ fn map(lines: &[Line<'_>], pos: &mut usize, indent: usize) -> Result<Node, YamlE
             return err(line.number, "unexpected indentation (check that this line lines up with its siblings)");
         }
         let Some((key, rest)) = split_key(line.text) else {
-            return err(line.number, format!("expected 'key: value', found {:?}", crate::error::one_line(line.text, 40)));
+            return err(line.number, format!("expected 'key: value', found {:?}", crate::names::one_line(line.text, 40)));
         };
         if let Some((_, first_line, _)) = entries.iter().find(|(k, _, _)| *k == key) {
             return err(line.number, format!("duplicate key '{key}' (first on line {first_line})"));
