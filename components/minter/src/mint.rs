@@ -92,9 +92,7 @@ pub fn split_repositories(repositories: &[String], owner: Option<&str>) -> Resul
 }
 
 fn check_url(service: &str, var: &str, url: &str) -> Result<(), ServiceFailure> {
-    crate::url::split(url)
-        .map(|_| ())
-        .map_err(|e| ServiceFailure::new(FailureKind::Config, None, format!("{service} URL is unusable: {}; fix {var}", e.detail)))
+    crate::url::check_base(url).map_err(|why| ServiceFailure::new(FailureKind::Config, None, format!("{service} URL {why}; fix {var}")))
 }
 
 /// A request before the policy has resolved it.
