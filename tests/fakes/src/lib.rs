@@ -2,6 +2,8 @@
 //! the world that wires them with the design's three bots. One implementation,
 //! shared by every test and by the demo (`raxx-demo`).
 
+#![forbid(unsafe_code)]
+
 pub mod github;
 pub mod infisical;
 pub mod keys;
