@@ -11,6 +11,7 @@ pub mod jwt;
 pub mod mint;
 pub mod names;
 pub mod pem;
+pub mod permissions;
 pub mod policy;
 pub mod retry;
 pub mod transport;

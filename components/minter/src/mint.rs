@@ -41,15 +41,11 @@ pub struct Minted {
     pub issued: IssuedToken,
 }
 
-/// Checks a permission request before it is sent (GitHub's own names are snake_case).
+/// Checks a permission request before it is sent: GitHub's App permissions and their levels.
 pub fn check_scope(scope: &Scope) -> Result<(), String> {
     for Permission { name, level } in &scope.permissions {
-        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
-            return Err(format!("invalid permission name {name:?}: use GitHub's snake_case names, e.g. contents, pull_requests"));
-        }
-        if !matches!(level.as_str(), "read" | "write" | "admin") {
-            return Err(format!("invalid level {level:?} for permission {name}: use read, write or admin"));
-        }
+        crate::permissions::check_name(name).map_err(|why| format!("invalid permission: {why}"))?;
+        crate::permissions::check_level(name, level).map_err(|why| format!("invalid permission {name}={level}: {why}"))?;
     }
     if scope.repositories.len() > 500 {
         return Err("at most 500 repositories can be named in one token request".into());
@@ -505,6 +501,13 @@ mod tests {
             locate: Locate::default(),
         };
         assert!(matches!(mint(&t, &settings(), &bad_perm, 0), Err(MintError::InvalidRequest(_))));
+        for (name, level, why) in [("pull_request", "write", "did you mean 'pull_requests'?"), ("workflows", "read", "it takes write")] {
+            let r = MintRequest { scope: Scope { repositories: vec![], permissions: vec![Permission { name: name.into(), level: level.into() }] }, ..request() };
+            match mint(&t, &settings(), &r, 0) {
+                Err(MintError::InvalidRequest(m)) => assert!(m.contains(why), "{m}"),
+                other => panic!("{other:?}"),
+            }
+        }
         assert!(t.seen.borrow().is_empty());
     }
 }

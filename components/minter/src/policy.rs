@@ -8,6 +8,7 @@
 pub use crate::error::{PolicyError, PolicyErrorKind};
 use crate::github::{Permission, Scope};
 use crate::names::{check_bot_name, is_name, is_repository, one_line, who};
+use crate::permissions;
 use crate::yaml::{self, Node, Value};
 use std::collections::BTreeMap;
 
@@ -127,13 +128,9 @@ fn parse_rule(file: &str, at: &str, node: &Node) -> Result<Rule, PolicyError> {
         match key.as_str() {
             "permissions" => {
                 for (name, pline, level) in entries(file, value, &format!("{at}.permissions"))? {
-                    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
-                        return Err(invalid(file, *pline, format!("{at}.permissions: '{name}' is not a GitHub permission name (snake_case, e.g. pull_requests)")));
-                    }
+                    permissions::check_name(name).map_err(|why| invalid(file, *pline, format!("{at}.permissions: {why}")))?;
                     let level = scalar(file, level, &format!("{at}.permissions.{name}"))?;
-                    if level_rank(level) == 0 {
-                        return Err(invalid(file, *pline, format!("{at}.permissions.{name}: level '{level}' is not one of read, write, admin")));
-                    }
+                    permissions::check_level(name, level).map_err(|why| invalid(file, *pline, format!("{at}.permissions.{name}: {why}")))?;
                     rule.permissions.insert(name.clone(), level.to_string());
                 }
                 if rule.permissions.is_empty() {
@@ -434,7 +431,7 @@ spawn:
             (MAP, &POLICY.replace("pull_requests: write\n    fallback", "pull-requests: write\n    fallback"), "policy.yaml line 6: bots.raxx-dev-bot.permissions: 'pull-requests'"),
             (MAP, &format!("{POLICY}").replace("bots:\n", "bots:\n  raxx-pm-bot:\n    permissions:\n      issues: read\n"), "policy.yaml line 3: bot 'raxx-pm-bot' has no agent class in agent_bot_map.yaml"),
             ("agents:\n  product-manager: raxx-pm-bot\n  feature-developer: raxx-dev-bot\n  card-groomer: raxx-ops-bot\n", POLICY, "agent_bot_map.yaml line 2: agent class 'product-manager' maps to bot 'raxx-pm-bot', which has no entry"),
-            (MAP, &POLICY.replace("      issues: write\n    fallback: refuse", "      issues: admin\n    fallback: refuse"), "policy.yaml line 15: agents.card-groomer: permission issues=admin exceeds issues=write"),
+            (MAP, &POLICY.replace("      issues: write\n    fallback: refuse", "      contents: write\n    fallback: refuse"), "policy.yaml line 15: agents.card-groomer: permission contents=write exceeds contents=read"),
             (MAP, &POLICY.replace("version: 1\n", ""), "missing 'version: 1'"),
         ];
         for (map, policy, needle) in cases {
@@ -442,6 +439,21 @@ spawn:
             assert_eq!(e.kind, PolicyErrorKind::Invalid);
             assert!(e.message.contains(needle), "want {needle:?}\n got {}", e.message);
         }
+    }
+
+    #[test]
+    fn permissions_are_github_s_with_the_levels_it_offers() {
+        let cases = [
+            ("pull_requests: write", "pull_request: write", "policy.yaml line 6: bots.raxx-dev-bot.permissions: 'pull_request' is not a GitHub permission name; did you mean 'pull_requests'?"),
+            ("contents: read", "contents: admin", "policy.yaml line 10: bots.raxx-ops-bot.permissions.contents: level 'admin' is not offered for contents; it takes read or write"),
+            ("issues: write\n    repositories", "workflows: read\n    repositories", "policy.yaml line 11: bots.raxx-ops-bot.permissions.workflows: level 'read' is not offered for workflows; it takes write"),
+            ("      issues: write\n    fallback: refuse", "      isues: write\n    fallback: refuse", "policy.yaml line 17: agents.card-groomer.permissions: 'isues' is not a GitHub permission name; did you mean 'issues'?"),
+        ];
+        for (from, to, want) in cases {
+            let e = load(MAP, &POLICY.replacen(from, to, 1)).unwrap_err();
+            assert_eq!((e.kind, e.message.as_str()), (PolicyErrorKind::Invalid, want));
+        }
+        assert!(load(MAP, &POLICY.replace("pull_requests: write", "pull_requests: write\n      repository_projects: admin")).is_ok());
     }
 
     #[test]
