@@ -26,7 +26,7 @@
 //! reported for the audit record.
 
 use anyhow::{Context, Result};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use std::hash::{Hash, Hasher};
 use std::io::{Read, Write};
@@ -76,7 +76,7 @@ pub struct UserCache {
 impl UserCache {
     /// The cache in `dir`, keyed from the vault identity's client secret.
     pub fn new(dir: PathBuf, client_secret: &str) -> UserCache {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(client_secret.as_bytes()).expect("HMAC takes keys of any length");
+        let mut mac = hmac(client_secret.as_bytes());
         mac.update(b"raxx compiled-component cache key v1");
         UserCache { dir, key: zeroize::Zeroizing::new(mac.finalize().into_bytes().into()) }
     }
@@ -85,7 +85,7 @@ impl UserCache {
     /// secret), so a rotated secret writes new files instead of taking a
     /// valid artifact for a planted one.
     fn key_id(&self) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.key.as_slice()).expect("HMAC takes keys of any length");
+        let mut mac = hmac(self.key.as_slice());
         mac.update(b"raxx compiled-component cache key id");
         mac.finalize().into_bytes()[..4].iter().map(|b| format!("{b:02x}")).collect()
     }
@@ -95,12 +95,17 @@ impl UserCache {
     }
 
     fn tag(&self, component_sha: &str, engine_hash: u64, artifact: &[u8]) -> Hmac<Sha256> {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.key.as_slice()).expect("HMAC takes keys of any length");
+        let mut mac = hmac(self.key.as_slice());
         mac.update(component_sha.as_bytes());
         mac.update(&engine_hash.to_le_bytes());
         mac.update(artifact);
         mac
     }
+}
+
+/// HMAC-SHA256 with `key` (any length is a valid HMAC key).
+fn hmac(key: &[u8]) -> Hmac<Sha256> {
+    <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes keys of any length")
 }
 
 /// Where compiled code may come from.

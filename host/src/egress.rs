@@ -7,73 +7,13 @@
 //! required, except plain `http` to loopback addresses (local fakes, tests).
 
 use crate::connections::{Connections, Pool};
-use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use wasmtime_wasi_http::p2::bindings::http::types::ErrorCode;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
-/// One allowed destination.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Origin {
-    pub https: bool,
-    /// Lower-case host name or IP literal (IPv6 without brackets).
-    pub host: String,
-    pub port: u16,
-}
-
-impl std::fmt::Display for Origin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let scheme = if self.https { "https" } else { "http" };
-        write!(f, "{scheme}://{}", self.authority())
-    }
-}
-
-/// Whether `host` is a loopback name or address (`localhost`, 127.0.0.0/8, ::1).
-pub fn is_loopback(host: &str) -> bool {
-    if host.eq_ignore_ascii_case("localhost") {
-        return true;
-    }
-    host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
-}
-
-impl Origin {
-    /// `host:port`, an IPv6 host in brackets: what a socket connects to.
-    pub fn authority(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
-    }
-
-    /// Reads a configured base URL. Refuses anything but `https`, and plain
-    /// `http` anywhere but loopback, with a message saying how to fix it.
-    pub fn from_base_url(url: &str) -> Result<Origin, String> {
-        let uri: http::Uri = url.parse().map_err(|_| format!("{url:?} is not a URL; expected https://host[:port][/path]"))?;
-        Origin::from_uri(&uri).map_err(|why| format!("{url:?} {why}"))
-    }
-
-    fn from_uri(uri: &http::Uri) -> Result<Origin, String> {
-        let https = match uri.scheme_str() {
-            Some("https") => true,
-            Some("http") => false,
-            _ => return Err("must start with https://".into()),
-        };
-        let authority = uri.authority().ok_or("has no host")?;
-        if authority.as_str().contains('@') {
-            return Err("must not carry user info (user@host)".into());
-        }
-        let host = authority.host().trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
-        if host.is_empty() {
-            return Err("has no host".into());
-        }
-        if !https && !is_loopback(&host) {
-            return Err("uses plain http to a non-loopback host; use https".into());
-        }
-        let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
-        Ok(Origin { https, host, port })
-    }
-}
+/// One allowed destination, read by the URL code the component uses too
+/// (`crates/url`), so the allowlist and the component agree on every URL.
+pub use raxx_url::{is_loopback, Origin};
 
 /// The origins the component may reach.
 #[derive(Clone, Debug, Default)]
@@ -234,6 +174,13 @@ mod tests {
     }
 
     #[test]
+    fn base_urls_are_read_strictly() {
+        for url in ["http://127.0.0.1:+18082", "https://api.github.com:", "https://api.github.com.", "http://[fe80::1%25lo]:9", "https://api.github.com?x=1"] {
+            assert!(Origin::from_base_url(url).is_err(), "{url}");
+        }
+    }
+
+    #[test]
     fn origins_name_what_to_connect_to() {
         let origin = |u: &str| Origin::from_base_url(u).unwrap();
         assert_eq!(origin("https://API.GitHub.com/app").authority(), "api.github.com:443");
@@ -255,5 +202,7 @@ mod tests {
         assert!(!ok("https://evil.example/x"));
         assert!(!ok("http://169.254.169.254/latest/meta-data"));
         assert!(!ok("/relative"));
+        assert!(!ok("http://127.0.0.1:+8080/x"), "a port http::Uri reads leniently");
+        assert!(!ok("https://api.github.com.:443/x"), "another spelling of an allowed host");
     }
 }

@@ -1,4 +1,4 @@
-//! Time without a date crate: Unix seconds, ISO-8601 and HTTP dates (UTC).
+//! Time: Unix seconds, ISO-8601 (UTC) and HTTP dates (`httpdate`).
 //! Shared with the fakes (tests/fakes includes this file by path).
 
 pub fn now() -> u64 {
@@ -27,12 +27,7 @@ pub fn iso8601(secs: u64) -> String {
 
 /// `Sun, 22 Nov 2026 23:00:00 GMT`
 pub fn http_date(secs: u64) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let (y, m, d) = civil((secs / 86_400) as i64);
-    let s = secs % 86_400;
-    let wd = DAYS[((secs / 86_400) % 7) as usize];
-    format!("{wd}, {d:02} {} {y} {:02}:{:02}:{:02} GMT", MONTHS[(m - 1) as usize], s / 3600, s / 60 % 60, s % 60)
+    httpdate::fmt_http_date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
 }
 
 #[cfg(test)]

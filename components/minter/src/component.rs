@@ -197,10 +197,7 @@ impl Guest for Minter {
             wit::RunMode::Exec => Mode::Exec,
             wit::RunMode::Spawn => Mode::Spawn,
         };
-        let who = match &r.agent {
-            Some(agent) => format!("{agent} ({})", r.bot),
-            None => r.bot.clone(),
-        };
+        let who = crate::names::who(r.agent.as_deref(), &r.bot);
         let d = fallback::decide(&policies, mode, &who, r.fallback_allowed, &request.command, &mint_error_in(request.failure));
         Ok(wit::FallbackDecision { allowed: d.allowed, reason: d.reason, matched: d.matched })
     }
@@ -227,7 +224,7 @@ impl Guest for Minter {
     }
 
     fn bot_user_id(settings_in: wit::Settings, token: String, bot: String) -> Result<u64, wit::ServiceFailure> {
-        crate::mint::check_bot_name(&bot).map_err(|m| failure(ServiceFailure::new(FailureKind::Config, None, m)))?;
+        crate::names::check_bot_name(&bot).map_err(|m| failure(ServiceFailure::new(FailureKind::Config, None, m)))?;
         let (settings, network) = settings(settings_in);
         github::bot_user_id(&network.transport(), &settings.github, &token, &bot).map_err(failure)
     }

@@ -1,7 +1,9 @@
 //! The minter's failures, mirroring `raxx:identity/types` (the WIT glue maps
 //! them one to one). Messages are one line, name what to fix, and never carry
-//! a secret.
+//! a secret. Near the bottom of the module graph: the policy, the mint and the
+//! clients all report in these types, so this file imports none of them.
 
+use crate::names::one_line;
 use crate::transport::{TransportError, TransportErrorKind};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,12 +64,31 @@ impl ServiceFailure {
     }
 }
 
+/// Why the policy refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolicyErrorKind {
+    /// A policy or map document is malformed or inconsistent.
+    Invalid,
+    /// The agent class is not in the map.
+    UnknownAgent,
+    /// The bot has no entry in the policy.
+    UnknownBot,
+    /// The request asks for more than the policy grants.
+    Widening,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyError {
+    pub kind: PolicyErrorKind,
+    pub message: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MintError {
     Vault(ServiceFailure),
     Github(ServiceFailure),
     InvalidRequest(String),
-    Policy(crate::policy::PolicyError),
+    Policy(PolicyError),
 }
 
 impl std::fmt::Display for MintError {
@@ -119,21 +140,6 @@ pub fn service_message(body: &[u8]) -> String {
         (false, false) => format!("{name}: {message}"),
     };
     one_line(&text, 240)
-}
-
-/// Collapses control characters and caps length so a message stays one line.
-pub fn one_line(text: &str, max_chars: usize) -> String {
-    let mut out: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    if out.chars().count() > max_chars {
-        out = out.chars().take(max_chars).collect::<String>() + "…";
-    }
-    out
 }
 
 #[cfg(test)]

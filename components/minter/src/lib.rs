@@ -8,16 +8,18 @@ pub mod fallback;
 pub mod github;
 pub mod infisical;
 pub mod jwt;
-pub mod key;
 pub mod mint;
-pub mod montgomery;
+pub mod names;
 pub mod pem;
+pub mod permissions;
 pub mod policy;
 pub mod retry;
-pub mod signature;
 pub mod transport;
 pub mod url;
 pub mod yaml;
+
+#[cfg(test)]
+mod test_vectors;
 
 #[cfg(target_arch = "wasm32")]
 mod component;

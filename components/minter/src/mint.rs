@@ -4,10 +4,10 @@
 use crate::error::{FailureKind, MintError, ServiceFailure};
 use crate::github::{self, GithubSettings, IssuedToken, Permission, Scope};
 use crate::infisical::{self, VaultSettings};
-use crate::jwt::{self, Issuer};
+use crate::jwt::{self, AppKey, Issuer};
+use crate::names::{check_bot_name, is_name, is_repository, one_line};
 use crate::policy::{Documents, Policies, Resolution};
 use crate::transport::Transport;
-use crate::key::PrivateKey;
 
 /// Everything the component is told about its surroundings.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,39 +41,18 @@ pub struct Minted {
     pub issued: IssuedToken,
 }
 
-/// Bot names double as vault folder names: keep them to one plain path segment.
-pub fn check_bot_name(bot: &str) -> Result<(), String> {
-    let ok = !bot.is_empty()
-        && bot.len() <= 100
-        && bot.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-        && bot.as_bytes()[0].is_ascii_alphanumeric();
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("invalid bot name {:?}: use letters, digits, '-', '_' or '.', e.g. raxx-dev-bot", crate::error::one_line(bot, 60)))
-    }
-}
-
-fn is_plain_name(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-}
-
-/// Checks a permission request before it is sent (GitHub's own names are snake_case).
+/// Checks a permission request before it is sent: GitHub's App permissions and their levels.
 pub fn check_scope(scope: &Scope) -> Result<(), String> {
     for Permission { name, level } in &scope.permissions {
-        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
-            return Err(format!("invalid permission name {name:?}: use GitHub's snake_case names, e.g. contents, pull_requests"));
-        }
-        if !matches!(level.as_str(), "read" | "write" | "admin") {
-            return Err(format!("invalid level {level:?} for permission {name}: use read, write or admin"));
-        }
+        crate::permissions::check_name(name).map_err(|why| format!("invalid permission: {why}"))?;
+        crate::permissions::check_level(name, level).map_err(|why| format!("invalid permission {name}={level}: {why}"))?;
     }
     if scope.repositories.len() > 500 {
         return Err("at most 500 repositories can be named in one token request".into());
     }
     for repo in &scope.repositories {
-        if !is_plain_name(repo) {
-            return Err(format!("invalid repository name {:?}: give NAME or OWNER/NAME, e.g. Hello-World", crate::error::one_line(repo, 60)));
+        if !is_repository(repo) {
+            return Err(format!("invalid repository name {:?}: give NAME or OWNER/NAME, e.g. Hello-World", one_line(repo, 60)));
         }
     }
     Ok(())
@@ -87,8 +66,8 @@ pub fn split_repositories(repositories: &[String], owner: Option<&str>) -> Resul
     for repo in repositories {
         match repo.split_once('/') {
             Some((o, name)) => {
-                if !is_plain_name(o) || !is_plain_name(name) {
-                    return Err(format!("invalid repository {:?}: give NAME or OWNER/NAME", crate::error::one_line(repo, 60)));
+                if !is_name(o) || !is_repository(name) {
+                    return Err(format!("invalid repository {:?}: give NAME or OWNER/NAME", one_line(repo, 60)));
                 }
                 if locate.owner.as_deref().is_some_and(|known| !known.eq_ignore_ascii_case(o)) {
                     return Err(format!("repository {repo} is not under owner {}: one token covers one installation", locate.owner.as_deref().unwrap_or("")));
@@ -101,17 +80,15 @@ pub fn split_repositories(repositories: &[String], owner: Option<&str>) -> Resul
         }
     }
     if let Some(o) = &locate.owner {
-        if !is_plain_name(o) {
-            return Err(format!("invalid owner {:?}: give the organization or user login", crate::error::one_line(o, 60)));
+        if !is_name(o) {
+            return Err(format!("invalid owner {:?}: give the organization or user login", one_line(o, 60)));
         }
     }
     Ok((names, locate))
 }
 
 fn check_url(service: &str, var: &str, url: &str) -> Result<(), ServiceFailure> {
-    crate::url::split(url)
-        .map(|_| ())
-        .map_err(|e| ServiceFailure::new(FailureKind::Config, None, format!("{service} URL is unusable: {}; fix {var}", e.detail)))
+    crate::url::check_base(url).map_err(|why| ServiceFailure::new(FailureKind::Config, None, format!("{service} URL {why}; fix {var}")))
 }
 
 /// A request before the policy has resolved it.
@@ -158,7 +135,7 @@ pub struct App {
     pub app_id: String,
     pub issuer: Issuer,
     pub installation_id: Option<u64>,
-    key: PrivateKey,
+    key: AppKey,
 }
 
 impl App {
@@ -391,8 +368,7 @@ mod tests {
     }
 
     fn pem() -> String {
-        use rsa::pkcs1::EncodeRsaPrivateKey;
-        crate::pem::tests::test_key().to_pkcs1_pem(rsa::pkcs1::LineEnding::LF).unwrap().to_string()
+        crate::test_vectors::app_key().pkcs1.to_string()
     }
 
     fn request() -> MintRequest {
@@ -461,6 +437,10 @@ mod tests {
         assert!(split_repositories(&["a/x".into(), "b/y".into()], None).is_err(), "two owners");
         assert!(split_repositories(&["a/x".into()], Some("b")).is_err(), "owner disagrees");
         assert!(split_repositories(&["a/b/c".into()], None).is_err());
+        assert!(split_repositories(&["acme/..".into()], None).is_err(), "a dot segment is no repository");
+        assert!(split_repositories(&["../x".into()], None).is_err(), "nor an owner");
+        assert_eq!(split_repositories(&["acme/.github".into()], None).unwrap().0, vec![".github".to_string()]);
+        assert!(check_scope(&Scope { repositories: vec!["..".into()], permissions: vec![] }).is_err());
     }
 
     #[test]
@@ -512,6 +492,13 @@ mod tests {
             locate: Locate::default(),
         };
         assert!(matches!(mint(&t, &settings(), &bad_perm, 0), Err(MintError::InvalidRequest(_))));
+        for (name, level, why) in [("pull_request", "write", "did you mean 'pull_requests'?"), ("workflows", "read", "it takes write")] {
+            let r = MintRequest { scope: Scope { repositories: vec![], permissions: vec![Permission { name: name.into(), level: level.into() }] }, ..request() };
+            match mint(&t, &settings(), &r, 0) {
+                Err(MintError::InvalidRequest(m)) => assert!(m.contains(why), "{m}"),
+                other => panic!("{other:?}"),
+            }
+        }
         assert!(t.seen.borrow().is_empty());
     }
 }

@@ -4,10 +4,18 @@
 //! newlines, CRLF, literal `\n` escapes, or whitespace-joined lines, optionally
 //! wrapped in quotes. Everything else is refused with a message naming the
 //! format problem. No message ever contains any part of the key.
+//!
+//! The DER and the key itself are the `rsa` crate's (its `pkcs1`/`pkcs8`
+//! decoders check that the integers form a key); what is ours is how a pasted
+//! key is normalised and what the errors say.
 
-use crate::key::{KeyError, PrivateKey};
+use crate::jwt::AppKey;
 use base64::Engine as _;
 use zeroize::Zeroize;
+
+/// Smallest modulus accepted. GitHub generates 2048-bit App keys; below 1024
+/// bits RSA is broken (and the `rsa` crate refuses such keys).
+pub const MIN_MODULUS_BITS: usize = 1024;
 
 /// Why a PEM could not be used. `Display` is safe to show: it never echoes key material.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +29,9 @@ pub enum PemError {
     OpenSsh,
     NotRsa(String),
     Corrupt,
-    /// A valid RSA key of this many bits, too small to use.
+    /// An RSA key with more than two primes (the `rsa` crate reads two-prime keys only).
+    MultiPrime,
+    /// An RSA key of this many bits, too small to use.
     TooSmall(usize),
 }
 
@@ -37,6 +47,7 @@ impl std::fmt::Display for PemError {
             PemError::OpenSsh => "is an OpenSSH key; GitHub App keys are RSA PEM ('-----BEGIN RSA PRIVATE KEY-----'): generate one in the App's settings".to_string(),
             PemError::NotRsa(label) => format!("is a {label}, not an RSA key; GitHub App keys are RSA: generate one in the App's settings"),
             PemError::Corrupt => "is not a valid RSA private key (damaged base64 or DER); store the .pem file again, unmodified".to_string(),
+            PemError::MultiPrime => "is a multi-prime RSA key, which cannot sign here; GitHub App keys are two-prime: generate one in the App's settings".to_string(),
             PemError::TooSmall(bits) => format!("is a {bits}-bit RSA key, too short to sign with (at least 1024 bits); GitHub App keys are 2048-bit: generate one in the App's settings"),
         };
         write!(f, "PRIVATE_KEY_PEM {what}")
@@ -51,7 +62,7 @@ enum Encoding {
 }
 
 /// Parses the App private key from the text stored in the vault.
-pub fn parse_private_key(text: &str) -> Result<PrivateKey, PemError> {
+pub fn parse_private_key(text: &str) -> Result<AppKey, PemError> {
     let unescaped = zeroize::Zeroizing::new(unescape(text));
     let text = unescaped.trim().trim_matches(|c| c == '"' || c == '\'').trim();
     if text.is_empty() {
@@ -78,20 +89,32 @@ pub fn parse_private_key(text: &str) -> Result<PrivateKey, PemError> {
         Encoding::Pkcs1 => &der[..],
         Encoding::Pkcs8 => pkcs8_private_key(&der)?,
     };
-    PrivateKey::from_pkcs1_der(pkcs1).map_err(|e| match e {
-        KeyError::Invalid => PemError::Corrupt,
-        KeyError::TooSmall(bits) => PemError::TooSmall(bits),
-    })
+    signing_key(pkcs1)
+}
+
+/// The key in PKCS#1 DER (`RSAPrivateKey`), at least `MIN_MODULUS_BITS` long.
+fn signing_key(der: &[u8]) -> Result<AppKey, PemError> {
+    let parts = rsa::pkcs1::RsaPrivateKeyRef::try_from(der).map_err(|_| PemError::Corrupt)?;
+    if parts.other_prime_infos.is_some() {
+        return Err(PemError::MultiPrime);
+    }
+    let modulus = parts.modulus.as_bytes();
+    let bits = (modulus.len() * 8).saturating_sub(modulus.first().map_or(0, |b| b.leading_zeros() as usize));
+    if bits < MIN_MODULUS_BITS {
+        return Err(PemError::TooSmall(bits));
+    }
+    let key = rsa::PrivateKey::try_from(parts).map_err(|_| PemError::Corrupt)?;
+    Ok(AppKey::new(key))
 }
 
 /// The PKCS#1 key inside PKCS#8's PrivateKeyInfo, which also names the
 /// algorithm: say which one when it is not RSA.
 fn pkcs8_private_key(der: &[u8]) -> Result<&[u8], PemError> {
-    let info = rsa::pkcs8::PrivateKeyInfo::try_from(der).map_err(|_| PemError::Corrupt)?;
+    let info = rsa::pkcs8::PrivateKeyInfoRef::try_from(der).map_err(|_| PemError::Corrupt)?;
     if info.algorithm.oid != rsa::pkcs1::ALGORITHM_OID {
         return Err(PemError::NotRsa("PKCS#8 key of another algorithm (EC or Ed25519?)".into()));
     }
-    Ok(info.private_key)
+    Ok(info.private_key.as_bytes())
 }
 
 /// Turns the escapes a one-line paste leaves behind into real newlines. The
@@ -130,41 +153,22 @@ fn sanitize_label(label: &str) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey};
-    use rsa::pkcs8::EncodePrivateKey;
-    use rsa::RsaPrivateKey;
-    use std::sync::OnceLock;
+    use crate::test_vectors::{app_key, MESSAGE, SIGNING, TOO_SMALL};
+    use rsa::pkcs1::der::Encode;
 
-    /// A small fixed key for unit tests (generated once per test run).
-    pub(crate) fn test_key() -> &'static RsaPrivateKey {
-        static KEY: OnceLock<RsaPrivateKey> = OnceLock::new();
-        KEY.get_or_init(|| {
-            // Deterministic: rsa's keygen over a seeded ChaCha would need rand; build from a
-            // PKCS#1 DER fixture instead (1024-bit is enough to exercise parsing).
-            let der = base64::engine::general_purpose::STANDARD.decode(TEST_KEY_PKCS1_B64).unwrap();
-            RsaPrivateKey::from_pkcs1_der(&der).unwrap()
-        })
-    }
-
-    fn pkcs1_pem() -> String {
-        test_key().to_pkcs1_pem(rsa::pkcs1::LineEnding::LF).unwrap().to_string()
-    }
-
-    fn pkcs8_pem() -> String {
-        test_key().to_pkcs8_pem(rsa::pkcs8::LineEnding::LF).unwrap().to_string()
-    }
-
-    /// The same public half, and the same signature as the `rsa` crate's.
-    fn is_test_key(key: PrivateKey) -> bool {
-        use rsa::signature::{SignatureEncoding, Signer};
-        let theirs = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(test_key().clone()).sign(b"x").to_vec();
-        key.public_key() == test_key().to_public_key() && crate::signature::sign_rs256(&key, b"x") == theirs
+    /// A parsed key that is the vector's: it signs exactly OpenSSL's bytes.
+    fn is_app_key(key: AppKey) -> bool {
+        crate::jwt::rs256(&key, MESSAGE.as_bytes()) == app_key().signature_bytes()
     }
 
     #[test]
-    fn accepts_pkcs1_and_pkcs8() {
-        assert!(is_test_key(parse_private_key(&pkcs1_pem()).unwrap()));
-        assert!(is_test_key(parse_private_key(&pkcs8_pem()).unwrap()));
+    fn accepts_pkcs1_and_pkcs8_of_every_size() {
+        for v in &SIGNING {
+            for pem in [v.pkcs1, v.pkcs8] {
+                let key = parse_private_key(pem).unwrap_or_else(|e| panic!("{} bits: {e}", v.bits));
+                assert_eq!(crate::jwt::rs256(&key, MESSAGE.as_bytes()), v.signature_bytes(), "{} bits", v.bits);
+            }
+        }
     }
 
     #[test]
@@ -176,50 +180,106 @@ pub(crate) mod tests {
 
     #[test]
     fn accepts_crlf_literal_escapes_spaces_and_quotes() {
-        let pem = pkcs1_pem();
+        let pem = app_key().pkcs1;
         for variant in [
             pem.replace('\n', "\r\n"),
             pem.replace('\n', "\\n"),
+            pem.replace('\n', "\\r\\n"),
             pem.trim_end().replace('\n', " "),
             format!("\"{}\"", pem.replace('\n', "\\n")),
+            format!("'{pem}'"),
             format!("  \n{pem}\n\n"),
         ] {
-            assert!(is_test_key(parse_private_key(&variant).unwrap()), "variant {variant:.40}");
+            assert!(is_app_key(parse_private_key(&variant).unwrap()), "variant {variant:.40}");
         }
     }
 
     #[test]
     fn names_each_format_problem() {
-        let pem = pkcs1_pem();
+        let pem = app_key().pkcs1;
         let truncated = &pem[..pem.len() / 2];
         assert_eq!(parse_private_key(truncated).unwrap_err(), PemError::Truncated);
         assert_eq!(parse_private_key("").unwrap_err(), PemError::Empty);
         assert_eq!(parse_private_key("hello").unwrap_err(), PemError::NotPem);
         let cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
         assert_eq!(parse_private_key(cert).unwrap_err(), PemError::Certificate);
+        let public = "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n";
+        assert_eq!(parse_private_key(public).unwrap_err(), PemError::PublicKey);
         let ssh = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n-----END OPENSSH PRIVATE KEY-----\n";
         assert_eq!(parse_private_key(ssh).unwrap_err(), PemError::OpenSsh);
         let ec = "-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\n";
-        assert!(matches!(parse_private_key(ec), Err(PemError::NotRsa(_))));
+        assert_eq!(parse_private_key(ec).unwrap_err(), PemError::NotRsa("EC key".into()));
+        let dsa = "-----BEGIN DSA PRIVATE KEY-----\nMIIB\n-----END DSA PRIVATE KEY-----\n";
+        assert_eq!(parse_private_key(dsa).unwrap_err(), PemError::NotRsa("DSA key".into()));
         let enc = "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIF\n-----END ENCRYPTED PRIVATE KEY-----\n";
         assert_eq!(parse_private_key(enc).unwrap_err(), PemError::Encrypted);
-        let legacy_enc = pem.replace("-----\n", "-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\n");
+        let legacy_enc = pem.replacen("-----\n", "-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\n", 1);
         assert_eq!(parse_private_key(&legacy_enc).unwrap_err(), PemError::Encrypted);
         let damaged = pem.replacen("MII", "MI!", 1);
         assert_eq!(parse_private_key(&damaged).unwrap_err(), PemError::Corrupt);
     }
 
     #[test]
+    fn refuses_keys_below_1024_bits() {
+        assert_eq!(parse_private_key(TOO_SMALL.pkcs1).unwrap_err(), PemError::TooSmall(768));
+        assert_eq!(parse_private_key(TOO_SMALL.pkcs8).unwrap_err(), PemError::TooSmall(768));
+        assert!(PemError::TooSmall(768).to_string().contains("768-bit"));
+    }
+
+    /// The vector's PKCS#1 DER, and the same with `edit` applied to its integers.
+    fn edited_der(edit: impl FnOnce(&mut rsa::pkcs1::RsaPrivateKeyOwned)) -> (Vec<u8>, Vec<u8>) {
+        use rsa::pkcs1::DecodeRsaPrivateKey;
+        let body: String = app_key().pkcs1.lines().filter(|l| !l.starts_with("-----")).collect();
+        let der = base64::engine::general_purpose::STANDARD.decode(body).unwrap();
+        let mut parts = rsa::pkcs1::RsaPrivateKeyOwned::from_pkcs1_der(&der).unwrap();
+        edit(&mut parts);
+        (der, parts.to_der().unwrap())
+    }
+
+    fn pem_of(der: &[u8]) -> String {
+        format!("-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n", base64::engine::general_purpose::STANDARD.encode(der))
+    }
+
+    #[test]
+    fn refuses_integers_that_do_not_fit_together() {
+        let (der, same) = edited_der(|_| {});
+        assert_eq!(der, same, "re-encoding alone changes nothing");
+        assert!(is_app_key(parse_private_key(&pem_of(&der)).unwrap()));
+        let other = rsa::pkcs1::RsaPrivateKeyOwned::try_from(
+            base64::engine::general_purpose::STANDARD.decode(SIGNING[0].pkcs1.lines().filter(|l| !l.starts_with("-----")).collect::<String>()).unwrap().as_slice(),
+        )
+        .unwrap();
+        let edits: [(&str, Box<dyn Fn(&mut rsa::pkcs1::RsaPrivateKeyOwned)>); 4] = [
+            ("n ≠ p·q", Box::new(|k| k.modulus = other.modulus.clone())),
+            ("another d", Box::new(|k| k.private_exponent = other.private_exponent.clone())),
+            ("p and q of another key", Box::new(|k| (k.prime1, k.prime2) = (other.prime1.clone(), other.prime2.clone()))),
+            ("e = 3", Box::new(|k| k.public_exponent = rsa::pkcs1::der::asn1::Uint::new(&[3]).unwrap())),
+        ];
+        for (what, edit) in edits {
+            let (_, edited) = edited_der(edit);
+            assert_eq!(parse_private_key(&pem_of(&edited)).unwrap_err(), PemError::Corrupt, "{what}");
+        }
+        assert_eq!(parse_private_key(&pem_of(&[0x30, 0x03, 0x02, 0x01, 0x00])).unwrap_err(), PemError::Corrupt, "not an RSAPrivateKey");
+    }
+
+    #[test]
+    fn names_a_multi_prime_key() {
+        let (_, multi) = edited_der(|k| {
+            let prime = k.prime1.clone();
+            let info = rsa::pkcs1::OtherPrimeInfo { prime: prime.clone(), exponent: prime.clone(), coefficient: prime };
+            k.other_prime_infos = Some(vec![info]);
+        });
+        assert_eq!(parse_private_key(&pem_of(&multi)).unwrap_err(), PemError::MultiPrime);
+    }
+
+    #[test]
     fn messages_never_echo_key_material() {
-        let pem = pkcs1_pem();
+        let pem = app_key().pkcs1;
         let body_line = pem.lines().nth(1).unwrap();
-        for bad in [&pem[..pem.len() / 2], &pem.replacen("MII", "MI!", 1)] {
+        for bad in [&pem[..pem.len() / 2], &pem.replacen("MII", "MI!", 1), TOO_SMALL.pkcs1] {
             let msg = parse_private_key(bad).unwrap_err().to_string();
             assert!(!msg.contains(&body_line[..16]), "{msg}");
             assert!(msg.starts_with("PRIVATE_KEY_PEM "));
         }
     }
-
-    /// 1024-bit RSA test key (PKCS#1 DER, base64). Not used anywhere but unit tests.
-    const TEST_KEY_PKCS1_B64: &str = include_str!("../testdata/test_key_pkcs1.b64");
 }

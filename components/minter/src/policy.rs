@@ -5,28 +5,12 @@
 //! map entry without a policy, a malformed permission or an agent rule that
 //! grants more than its bot are refused with the file, line and key to fix.
 
+pub use crate::error::{PolicyError, PolicyErrorKind};
 use crate::github::{Permission, Scope};
+use crate::names::{check_bot_name, is_name, is_repository, one_line, who};
+use crate::permissions;
 use crate::yaml::{self, Node, Value};
 use std::collections::BTreeMap;
-
-/// Why the policy refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PolicyErrorKind {
-    /// A policy or map document is malformed or inconsistent.
-    Invalid,
-    /// The agent class is not in the map.
-    UnknownAgent,
-    /// The bot has no entry in the policy.
-    UnknownBot,
-    /// The request asks for more than the policy grants.
-    Widening,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PolicyError {
-    pub kind: PolicyErrorKind,
-    pub message: String,
-}
 
 fn invalid(file: &str, line: usize, message: impl std::fmt::Display) -> PolicyError {
     PolicyError { kind: PolicyErrorKind::Invalid, message: format!("{file} line {line}: {message}") }
@@ -88,10 +72,6 @@ fn level_rank(level: &str) -> u8 {
     }
 }
 
-fn is_name(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.') && s.as_bytes()[0].is_ascii_alphanumeric()
-}
-
 fn parse_doc(file: &str, text: &str) -> Result<Node, PolicyError> {
     yaml::parse(text).map_err(|e| invalid(file, e.line, e.message))
 }
@@ -136,8 +116,8 @@ fn parse_map(file: &str, text: &str) -> Result<(BTreeMap<String, String>, BTreeM
                 return Err(invalid(file, *line, format!("agent class '{class}' must use letters, digits and '-'")));
             }
             let bot = scalar(file, bot, &format!("the bot of agent class '{class}'"))?;
-            if crate::mint::check_bot_name(bot).is_err() {
-                return Err(invalid(file, *line, format!("agent class '{class}' maps to an invalid bot name '{}'", crate::error::one_line(bot, 40))));
+            if check_bot_name(bot).is_err() {
+                return Err(invalid(file, *line, format!("agent class '{class}' maps to an invalid bot name '{}'", one_line(bot, 40))));
             }
             agents.insert(class.clone(), bot.to_string());
             lines.insert(class.clone(), *line);
@@ -152,13 +132,9 @@ fn parse_rule(file: &str, at: &str, node: &Node) -> Result<Rule, PolicyError> {
         match key.as_str() {
             "permissions" => {
                 for (name, pline, level) in entries(file, value, &format!("{at}.permissions"))? {
-                    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
-                        return Err(invalid(file, *pline, format!("{at}.permissions: '{name}' is not a GitHub permission name (snake_case, e.g. pull_requests)")));
-                    }
+                    permissions::check_name(name).map_err(|why| invalid(file, *pline, format!("{at}.permissions: {why}")))?;
                     let level = scalar(file, level, &format!("{at}.permissions.{name}"))?;
-                    if level_rank(level) == 0 {
-                        return Err(invalid(file, *pline, format!("{at}.permissions.{name}: level '{level}' is not one of read, write, admin")));
-                    }
+                    permissions::check_level(name, level).map_err(|why| invalid(file, *pline, format!("{at}.permissions.{name}: {why}")))?;
                     rule.permissions.insert(name.clone(), level.to_string());
                 }
                 if rule.permissions.is_empty() {
@@ -168,7 +144,7 @@ fn parse_rule(file: &str, at: &str, node: &Node) -> Result<Rule, PolicyError> {
             "repositories" => {
                 let repos = list(file, value, &format!("{at}.repositories"))?;
                 for (repo, rline) in &repos {
-                    if !is_name(repo) {
+                    if !is_repository(repo) {
                         return Err(invalid(file, *rline, format!("{at}.repositories: '{repo}' is not a repository name (no owner, e.g. Hello-World)")));
                     }
                 }
@@ -221,7 +197,7 @@ impl Policies {
                 }
                 "bots" => {
                     for (bot, bline, rule) in entries(file, value, "bots")? {
-                        if crate::mint::check_bot_name(bot).is_err() {
+                        if check_bot_name(bot).is_err() {
                             return Err(invalid(file, *bline, format!("'{bot}' is not a valid bot name")));
                         }
                         let rule = parse_rule(file, &format!("bots.{bot}"), rule)?;
@@ -358,10 +334,7 @@ impl Policies {
                 rule.isolate = agent_rule.isolate;
             }
         }
-        let who = match agent {
-            Some(a) => format!("{a} ({bot})"),
-            None => bot.to_string(),
-        };
+        let who = who(agent, bot);
         let asked: BTreeMap<String, String> = narrow.permissions.iter().map(|p| (p.name.clone(), p.level.clone())).collect();
         let asked_repos = (!narrow.repositories.is_empty()).then_some(narrow.repositories.as_slice());
         within(&asked, asked_repos, &rule)
@@ -474,6 +447,16 @@ children:
     }
 
     #[test]
+    fn repositories_are_named_as_github_names_them() {
+        let p = load(MAP, &POLICY.replace("repositories: [app, docs]", "repositories: [app, .github]")).unwrap();
+        assert_eq!(p.bots["raxx-ops-bot"].repositories, Some(vec!["app".to_string(), ".github".to_string()]));
+        for bad in ["..", "acme/app", "'a b'"] {
+            let e = load(MAP, &POLICY.replace("repositories: [app, docs]", &format!("repositories: [app, {bad}]"))).unwrap_err();
+            assert!(e.message.contains("is not a repository name"), "{bad}: {}", e.message);
+        }
+    }
+
+    #[test]
     fn unknown_agents_and_bots_are_refused() {
         let p = load(MAP, POLICY).unwrap();
         assert_eq!(p.resolve(None, Some("intern"), &Scope::default()).unwrap_err().kind, PolicyErrorKind::UnknownAgent);
@@ -488,7 +471,7 @@ children:
             (MAP, &POLICY.replace("pull_requests: write\n    fallback", "pull-requests: write\n    fallback"), "policy.yaml line 6: bots.raxx-dev-bot.permissions: 'pull-requests'"),
             (MAP, &format!("{POLICY}").replace("bots:\n", "bots:\n  raxx-pm-bot:\n    permissions:\n      issues: read\n"), "policy.yaml line 3: bot 'raxx-pm-bot' has no agent class in agent_bot_map.yaml"),
             ("agents:\n  product-manager: raxx-pm-bot\n  feature-developer: raxx-dev-bot\n  card-groomer: raxx-ops-bot\n", POLICY, "agent_bot_map.yaml line 2: agent class 'product-manager' maps to bot 'raxx-pm-bot', which has no entry"),
-            (MAP, &POLICY.replace("      issues: write\n    fallback: refuse", "      issues: admin\n    fallback: refuse"), "policy.yaml line 15: agents.card-groomer: permission issues=admin exceeds issues=write"),
+            (MAP, &POLICY.replace("      issues: write\n    fallback: refuse", "      contents: write\n    fallback: refuse"), "policy.yaml line 15: agents.card-groomer: permission contents=write exceeds contents=read"),
             (MAP, &POLICY.replace("version: 1\n", ""), "missing 'version: 1'"),
         ];
         for (map, policy, needle) in cases {
@@ -496,6 +479,21 @@ children:
             assert_eq!(e.kind, PolicyErrorKind::Invalid);
             assert!(e.message.contains(needle), "want {needle:?}\n got {}", e.message);
         }
+    }
+
+    #[test]
+    fn permissions_are_github_s_with_the_levels_it_offers() {
+        let cases = [
+            ("pull_requests: write", "pull_request: write", "policy.yaml line 6: bots.raxx-dev-bot.permissions: 'pull_request' is not a GitHub permission name; did you mean 'pull_requests'?"),
+            ("contents: read", "contents: admin", "policy.yaml line 10: bots.raxx-ops-bot.permissions.contents: level 'admin' is not offered for contents; it takes read or write"),
+            ("issues: write\n    repositories", "workflows: read\n    repositories", "policy.yaml line 11: bots.raxx-ops-bot.permissions.workflows: level 'read' is not offered for workflows; it takes write"),
+            ("      issues: write\n    fallback: refuse", "      isues: write\n    fallback: refuse", "policy.yaml line 17: agents.card-groomer.permissions: 'isues' is not a GitHub permission name; did you mean 'issues'?"),
+        ];
+        for (from, to, want) in cases {
+            let e = load(MAP, &POLICY.replacen(from, to, 1)).unwrap_err();
+            assert_eq!((e.kind, e.message.as_str()), (PolicyErrorKind::Invalid, want));
+        }
+        assert!(load(MAP, &POLICY.replace("pull_requests: write", "pull_requests: write\n      repository_projects: admin")).is_ok());
     }
 
     #[test]

@@ -38,23 +38,11 @@ pub struct Retrying<'a> {
     pub policy: RetryPolicy,
 }
 
-/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) into Unix seconds.
+/// Parses an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`, or the obsolete
+/// RFC 850 and asctime forms) into Unix seconds.
 pub fn parse_http_date(value: &str) -> Option<u64> {
-    let parts: Vec<&str> = value.split_whitespace().collect();
-    let [_, day, month, year, time, "GMT"] = parts.as_slice() else { return None };
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let m = MONTHS.iter().position(|x| x == month)? as i64 + 1;
-    let (d, y): (i64, i64) = (day.parse().ok()?, year.parse().ok()?);
-    let hms: Vec<i64> = time.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
-    let [h, mi, s] = hms.as_slice() else { return None };
-    // Days from civil (Howard Hinnant).
-    let y2 = if m <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    u64::try_from(days * 86_400 + h * 3600 + mi * 60 + s).ok()
+    let time = httpdate::parse_http_date(value.trim()).ok()?;
+    time.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_secs())
 }
 
 /// The server's clock from a response's `Date` header.
@@ -197,6 +185,10 @@ pub(crate) mod tests {
     fn parses_http_dates() {
         assert_eq!(parse_http_date("Sun, 22 Nov 2026 23:00:00 GMT"), Some(1_795_388_400));
         assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(parse_http_date("Sunday, 22-Nov-26 23:00:00 GMT"), Some(1_795_388_400), "RFC 850");
+        assert_eq!(parse_http_date("Sun Nov 22 23:00:00 2026"), Some(1_795_388_400), "asctime");
         assert_eq!(parse_http_date("yesterday"), None);
+        assert_eq!(parse_http_date("Sun, 31 Nov 2026 23:00:00 GMT"), None, "no 31 November");
+        assert_eq!(parse_http_date("Sun, 22 Nov 2026 25:00:00 GMT"), None, "no hour 25");
     }
 }

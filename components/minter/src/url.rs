@@ -1,57 +1,25 @@
-//! Just enough URL handling for base URLs from configuration: split into
-//! scheme, authority and path, join paths, and encode query values.
+//! URLs, read by the code the host's egress allowlist reads them with
+//! (`crates/url`): what the component requests is what the host judges.
 
 use crate::transport::{TransportError, TransportErrorKind};
+pub use raxx_url::{encode, join, Target};
 
-/// An absolute URL split into the parts `wasi:http` takes.
-#[derive(Debug, PartialEq, Eq)]
-pub struct UrlParts<'a> {
-    pub scheme: &'a str,
-    pub authority: &'a str,
-    pub path_with_query: &'a str,
+/// Splits an absolute URL into what `wasi:http` takes. User info, lenient
+/// ports, `%` in the host, a trailing dot and plain `http` beyond loopback are
+/// refused here as the host would refuse them.
+pub fn split(url: &str) -> Result<Target, TransportError> {
+    raxx_url::parse(url).map_err(|why| TransportError::new(TransportErrorKind::Protocol, format!("URL {url:?} {why}")))
 }
 
-/// Splits `scheme://authority/path?query`. Userinfo (`user@host`) is refused:
-/// credentials never travel in URLs here.
-pub fn split(url: &str) -> Result<UrlParts<'_>, TransportError> {
-    let bad = |why: &str| TransportError::new(TransportErrorKind::Protocol, format!("invalid URL {url:?}: {why}"));
-    let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("expected scheme://host"))?;
-    if scheme != "http" && scheme != "https" {
-        return Err(bad("scheme must be http or https"));
-    }
-    let end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(end);
-    if authority.is_empty() {
-        return Err(bad("missing host"));
-    }
-    if authority.contains('@') {
-        return Err(bad("user info is not allowed in URLs"));
-    }
-    let path_with_query = if path.is_empty() { "/" } else { path };
-    Ok(UrlParts { scheme, authority, path_with_query })
-}
-
-/// `base` (no trailing slash needed) + `path` (starting with `/`).
-pub fn join(base: &str, path: &str) -> String {
-    format!("{}{}", base.trim_end_matches('/'), path)
-}
-
-/// Percent-encodes a query value or path segment (RFC 3986 unreserved kept).
-pub fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+/// Checks a configured base URL (no query: paths are appended to it).
+pub fn check_base(url: &str) -> Result<(), String> {
+    raxx_url::parse_base(url).map(|_| ()).map_err(|why| format!("{url:?} {why}"))
 }
 
 /// `scheme://authority` of a URL, for messages that name a host.
 pub fn origin(url: &str) -> String {
-    match split(url) {
-        Ok(p) => format!("{}://{}", p.scheme, p.authority),
+    match raxx_url::parse(url) {
+        Ok(t) => format!("{}://{}", if t.origin.https { "https" } else { "http" }, t.authority),
         Err(_) => url.to_string(),
     }
 }
@@ -62,30 +30,23 @@ mod tests {
 
     #[test]
     fn splits_a_url_with_port_path_and_query() {
-        let p = split("http://127.0.0.1:8080/api/v4/secrets?x=1").unwrap();
-        assert_eq!(p, UrlParts { scheme: "http", authority: "127.0.0.1:8080", path_with_query: "/api/v4/secrets?x=1" });
+        let t = split("http://127.0.0.1:8080/api/v4/secrets?x=1").unwrap();
+        assert_eq!((t.origin.https, t.authority.as_str(), t.path_and_query.as_str()), (false, "127.0.0.1:8080", "/api/v4/secrets?x=1"));
     }
 
     #[test]
-    fn bare_host_gets_root_path() {
-        assert_eq!(split("https://api.github.com").unwrap().path_with_query, "/");
+    fn refuses_what_the_host_refuses() {
+        for url in ["https://user:pw@example.com/", "ftp://example.com/", "example.com/x", "http://127.0.0.1:+8080/", "https://example.com./", "http://example.com/"] {
+            let e = split(url).unwrap_err();
+            assert_eq!(e.kind, TransportErrorKind::Protocol, "{url}");
+        }
+        assert!(check_base("https://api.github.com?per_page=1").unwrap_err().contains("must not have a query"));
     }
 
     #[test]
-    fn refuses_userinfo_and_other_schemes() {
-        assert!(split("https://user:pw@example.com/").is_err());
-        assert!(split("ftp://example.com/").is_err());
-        assert!(split("example.com/x").is_err());
-    }
-
-    #[test]
-    fn encodes_reserved_characters() {
-        assert_eq!(encode("/MooseQuest/raxx-dev-bot"), "%2FMooseQuest%2Fraxx-dev-bot");
-        assert_eq!(encode("a b&c"), "a%20b%26c");
-    }
-
-    #[test]
-    fn joins_without_double_slashes() {
-        assert_eq!(join("https://h/api/", "/v1/x"), "https://h/api/v1/x");
+    fn origins_name_the_host_as_configured() {
+        assert_eq!(origin("http://127.0.0.1:1/api/v1/x"), "http://127.0.0.1:1");
+        assert_eq!(origin("https://api.github.com/app"), "https://api.github.com");
+        assert_eq!(origin("not a url"), "not a url");
     }
 }

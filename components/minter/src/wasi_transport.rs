@@ -55,11 +55,11 @@ impl WasiTransport {
             Method::Post => WasiMethod::Post,
             Method::Delete => WasiMethod::Delete,
         };
-        let scheme = if parts.scheme == "https" { Scheme::Https } else { Scheme::Http };
+        let scheme = if parts.origin.https { Scheme::Https } else { Scheme::Http };
         out.set_method(&method).map_err(|_| protocol("method rejected"))?;
         out.set_scheme(Some(&scheme)).map_err(|_| protocol("scheme rejected"))?;
-        out.set_authority(Some(parts.authority)).map_err(|_| protocol("authority rejected"))?;
-        out.set_path_with_query(Some(parts.path_with_query)).map_err(|_| protocol("path rejected"))?;
+        out.set_authority(Some(&parts.authority)).map_err(|_| protocol("authority rejected"))?;
+        out.set_path_with_query(Some(&parts.path_and_query)).map_err(|_| protocol("path rejected"))?;
         Ok(out)
     }
 

@@ -1,11 +1,11 @@
-//! A strict YAML subset for policy files, with a line number on every node so
-//! errors can say exactly where to look.
-//!
-//! Supported: block mappings, block sequences of scalars, flow sequences of
-//! scalars (`[a, b]`), empty flow mappings (`{}`), plain and quoted scalars,
-//! `#` comments, one leading `---`. Refused with a line number: tabs in
-//! indentation, anchors, aliases, tags, block scalars, multiple documents,
-//! duplicate keys, sequences of mappings.
+//! The policy files' YAML, read by `saphyr-parser` (YAML 1.2, so quoting and
+//! escapes mean what they mean everywhere else), with a line number on every
+//! node so errors can say exactly where to look, and our rules on top: no
+//! anchors, aliases or tags, no block scalars, no duplicate keys, one
+//! document, keys and list items are plain values. The parser's messages for
+//! the mistakes people make by hand get a hint saying what to fix.
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
 /// A parsed value and the (1-based) line it starts on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,225 +30,131 @@ pub struct YamlError {
     pub message: String,
 }
 
-struct Line<'a> {
-    number: usize,
-    indent: usize,
-    text: &'a str,
-}
-
 fn err<T>(line: usize, message: impl Into<String>) -> Result<T, YamlError> {
     Err(YamlError { line, message: message.into() })
 }
 
-/// Removes a trailing `# comment` that is outside quotes.
-fn strip_comment(text: &str) -> &str {
-    let mut quote: Option<char> = None;
-    let mut prev_space = true;
-    for (i, c) in text.char_indices() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if c == '"' || c == '\'' => quote = Some(c),
-            None if c == '#' && prev_space => return &text[..i],
-            None => {}
-        }
-        prev_space = c == ' ';
-    }
-    text
+/// The events of one document, with the strict rules applied as they pass.
+struct Events<'a> {
+    parser: Parser<'a, saphyr_parser::StrInput<'a>>,
 }
 
-fn lines(src: &str) -> Result<Vec<Line<'_>>, YamlError> {
-    let mut out = Vec::new();
-    let mut seen_content = false;
-    for (i, raw) in src.lines().enumerate() {
-        let number = i + 1;
-        let without_comment = strip_comment(raw.trim_end_matches('\r')).trim_end();
-        let text = without_comment.trim_start_matches(' ');
-        if text.is_empty() {
-            continue;
-        }
-        let indent = without_comment.len() - text.len();
-        if text.starts_with('\t') {
-            return err(number, "indent with spaces, not tabs");
-        }
-        if text == "---" && indent == 0 {
-            if seen_content {
-                return err(number, "only one YAML document per file is supported");
+impl<'a> Events<'a> {
+    fn next(&mut self) -> Result<(Event<'a>, usize), YamlError> {
+        match self.parser.next() {
+            Some(Ok((event, span))) => {
+                let line = line(&span);
+                match &event {
+                    Event::Alias(_) => err(line, "anchors and aliases are not supported"),
+                    Event::Scalar(_, _, anchor, _) | Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) if *anchor != 0 => {
+                        err(line, "anchors and aliases are not supported")
+                    }
+                    Event::Scalar(_, _, _, Some(_)) | Event::SequenceStart(_, Some(_)) | Event::MappingStart(_, Some(_)) => err(line, "tags are not supported"),
+                    Event::Scalar(_, ScalarStyle::Literal | ScalarStyle::Folded, _, _) => {
+                        err(line, "block scalars are not supported; write the value on one line")
+                    }
+                    _ => Ok((event, line)),
+                }
             }
-            continue;
+            Some(Err(e)) => err(e.marker().line(), advice(e.info())),
+            None => err(0, "unexpected end of the document"),
         }
-        if text == "..." {
-            continue;
-        }
-        seen_content = true;
-        out.push(Line { number, indent, text });
     }
-    Ok(out)
+}
+
+/// The parser's message, with what to fix for the usual hand-written mistakes.
+fn advice(info: &str) -> String {
+    const HINTS: [(&str, &str); 7] = [
+        ("mapping values are not allowed", "unexpected indentation or ':' (check that this line lines up with its siblings; quote a value that holds ': ')"),
+        ("did not find expected key", "unexpected indentation (check that this line lines up with its siblings)"),
+        ("did not find expected '-'", "unexpected indentation inside a list (each item is '- value' at the list's indentation)"),
+        ("tabs disallowed", "indent with spaces, not tabs"),
+        ("unknown anchor", "anchors and aliases are not supported"),
+        ("quoted scalar, found unexpected end", "unclosed quote"),
+        ("unknown escape character", "unknown escape in a double-quoted value (write \\\\ for a backslash, or use single quotes)"),
+    ];
+    match HINTS.iter().find(|(needle, _)| info.contains(needle)) {
+        Some((_, hint)) => hint.to_string(),
+        None if info.contains("flow sequence") => format!("unclosed '[' list, or a missing ',' ({info})"),
+        None => info.to_string(),
+    }
+}
+
+fn line(span: &Span) -> usize {
+    span.start.line()
 }
 
 /// Parses a document; an empty document is an empty mapping.
 pub fn parse(src: &str) -> Result<Node, YamlError> {
-    let lines = lines(src)?;
-    if lines.is_empty() {
-        return Ok(Node { line: 1, value: Value::Map(Vec::new()) });
+    let mut events = Events { parser: Parser::new_from_str(src) };
+    let mut root = None;
+    loop {
+        match events.next()? {
+            (Event::StreamStart | Event::DocumentEnd, _) => {}
+            (Event::DocumentStart(_), line) if root.is_some() => return err(line, "only one YAML document per file is supported"),
+            (Event::DocumentStart(_), _) => {
+                let (first, line) = events.next()?;
+                let doc = node(&mut events, first, line)?;
+                if let Value::Scalar(text) = &doc.value {
+                    return err(line, format!("expected 'key: value', found {:?}", crate::names::one_line(text, 40)));
+                }
+                root = Some(doc);
+            }
+            (Event::StreamEnd, _) => return Ok(root.unwrap_or(Node { line: 1, value: Value::Map(Vec::new()) })),
+            (_, line) => return err(line, "unexpected YAML here"),
+        }
     }
-    let mut pos = 0;
-    let node = block(&lines, &mut pos, lines[0].indent)?;
-    if let Some(extra) = lines.get(pos) {
-        return err(extra.number, "expected a list item ('- value') or consistent indentation here");
-    }
-    Ok(node)
 }
 
-fn block(lines: &[Line<'_>], pos: &mut usize, indent: usize) -> Result<Node, YamlError> {
-    let first = &lines[*pos];
-    if first.text == "-" || first.text.starts_with("- ") {
-        list(lines, pos, indent)
+/// The node that `first` starts.
+fn node<'a>(events: &mut Events<'a>, first: Event<'a>, line: usize) -> Result<Node, YamlError> {
+    let value = match first {
+        Event::Scalar(text, style, _, _) => scalar(text.into_owned(), style),
+        Event::SequenceStart(..) => Value::List(list(events)?),
+        Event::MappingStart(..) => Value::Map(map(events)?),
+        _ => return err(line, "unexpected YAML here"),
+    };
+    Ok(Node { line, value })
+}
+
+/// A plain empty scalar (`key:` with nothing after it) is null; every other scalar is text.
+fn scalar(text: String, style: ScalarStyle) -> Value {
+    if style == ScalarStyle::Plain && text.is_empty() {
+        Value::Null
     } else {
-        map(lines, pos, indent)
+        Value::Scalar(text)
     }
 }
 
-fn list(lines: &[Line<'_>], pos: &mut usize, indent: usize) -> Result<Node, YamlError> {
-    let start = lines[*pos].number;
+fn list<'a>(events: &mut Events<'a>) -> Result<Vec<Node>, YamlError> {
     let mut items = Vec::new();
-    while let Some(line) = lines.get(*pos) {
-        if line.indent < indent {
-            break;
+    loop {
+        match events.next()? {
+            (Event::SequenceEnd, _) => return Ok(items),
+            (Event::Scalar(text, style, _, _), line) => items.push(Node { line, value: scalar(text.into_owned(), style) }),
+            (Event::MappingStart(..), line) => return err(line, "lists of mappings are not supported here; list plain values"),
+            (_, line) => return err(line, "nested lists are not supported"),
         }
-        if line.indent > indent {
-            return err(line.number, "unexpected indentation inside a list");
-        }
-        // A non-item at the same indentation ends the list (a sibling key of its parent).
-        let Some(rest) = line.text.strip_prefix('-') else { break };
-        let rest = rest.trim();
-        if rest.is_empty() {
-            return err(line.number, "empty list item");
-        }
-        if split_key(rest).is_some() {
-            return err(line.number, "lists of mappings are not supported here; list plain values");
-        }
-        items.push(Node { line: line.number, value: inline(rest, line.number)? });
-        *pos += 1;
     }
-    Ok(Node { line: start, value: Value::List(items) })
 }
 
-/// `key: rest` → (key, rest), for an unquoted or quoted key.
-fn split_key(text: &str) -> Option<(String, &str)> {
-    if let Some(q) = text.chars().next().filter(|c| *c == '"' || *c == '\'') {
-        let end = text[1..].find(q)? + 1;
-        let after = text[end + 1..].strip_prefix(':')?;
-        if !(after.is_empty() || after.starts_with(' ')) {
-            return None;
-        }
-        return Some((text[1..end].to_string(), after.trim()));
-    }
-    let idx = text.find(": ").or_else(|| text.ends_with(':').then(|| text.len() - 1))?;
-    let key = text[..idx].trim();
-    if key.is_empty() || key.starts_with('[') || key.starts_with('{') {
-        return None;
-    }
-    Some((key.to_string(), text[idx + 1..].trim()))
-}
-
-fn map(lines: &[Line<'_>], pos: &mut usize, indent: usize) -> Result<Node, YamlError> {
-    let start = lines[*pos].number;
+fn map<'a>(events: &mut Events<'a>) -> Result<Vec<(String, usize, Node)>, YamlError> {
     let mut entries: Vec<(String, usize, Node)> = Vec::new();
-    while let Some(line) = lines.get(*pos) {
-        if line.indent < indent {
-            break;
-        }
-        if line.indent > indent {
-            return err(line.number, "unexpected indentation (check that this line lines up with its siblings)");
-        }
-        let Some((key, rest)) = split_key(line.text) else {
-            return err(line.number, format!("expected 'key: value', found {:?}", crate::error::one_line(line.text, 40)));
+    loop {
+        let (key, line) = match events.next()? {
+            (Event::MappingEnd, _) => return Ok(entries),
+            (Event::Scalar(key, _, _, _), line) => (key.into_owned(), line),
+            (_, line) => return err(line, "keys must be plain values"),
         };
         if let Some((_, first_line, _)) = entries.iter().find(|(k, _, _)| *k == key) {
-            return err(line.number, format!("duplicate key '{key}' (first on line {first_line})"));
+            return err(line, format!("duplicate key '{key}' (first on line {first_line})"));
         }
-        *pos += 1;
-        let value = if !rest.is_empty() {
-            Node { line: line.number, value: inline(rest, line.number)? }
-        } else {
-            match lines.get(*pos) {
-                Some(next) if next.indent > indent => block(lines, pos, next.indent)?,
-                // A list may sit at the key's own indentation (common YAML style).
-                Some(next) if next.indent == indent && (next.text == "-" || next.text.starts_with("- ")) => list(lines, pos, indent)?,
-                _ => Node { line: line.number, value: Value::Null },
-            }
-        };
-        entries.push((key, line.number, value));
-    }
-    Ok(Node { line: start, value: Value::Map(entries) })
-}
-
-fn inline(text: &str, line: usize) -> Result<Value, YamlError> {
-    match text.chars().next() {
-        Some('&') | Some('*') => err(line, "anchors and aliases are not supported"),
-        Some('!') => err(line, "tags are not supported"),
-        Some('|') | Some('>') => err(line, "block scalars are not supported; write the value on one line"),
-        Some('{') => {
-            if text.trim() == "{}" {
-                Ok(Value::Map(Vec::new()))
-            } else {
-                err(line, "flow mappings are not supported; write one 'key: value' per line")
-            }
-        }
-        Some('[') => {
-            let inner = text.strip_prefix('[').and_then(|t| t.strip_suffix(']'));
-            let Some(inner) = inner else { return err(line, "unclosed '[' list") };
-            let mut items = Vec::new();
-            for part in split_flow(inner) {
-                let part = part.trim();
-                if part.is_empty() {
-                    continue;
-                }
-                if part.starts_with('[') || part.starts_with('{') {
-                    return err(line, "nested lists are not supported");
-                }
-                items.push(Node { line, value: Value::Scalar(scalar(part, line)?) });
-            }
-            Ok(Value::List(items))
-        }
-        _ => Ok(Value::Scalar(scalar(text, line)?)),
+        let (first, value_line) = events.next()?;
+        let value = node(events, first, value_line)?;
+        entries.push((key, line, value));
     }
 }
 
-/// Splits on commas outside quotes.
-fn split_flow(text: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let mut quote = None;
-    let mut start = 0;
-    for (i, c) in text.char_indices() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if c == '"' || c == '\'' => quote = Some(c),
-            None if c == ',' => {
-                parts.push(&text[start..i]);
-                start = i + 1;
-            }
-            None => {}
-        }
-    }
-    parts.push(&text[start..]);
-    parts
-}
-
-fn scalar(text: &str, line: usize) -> Result<String, YamlError> {
-    let text = text.trim();
-    if let Some(inner) = text.strip_prefix('\'') {
-        let Some(inner) = inner.strip_suffix('\'') else { return err(line, "unclosed single quote") };
-        return Ok(inner.replace("''", "'"));
-    }
-    if let Some(inner) = text.strip_prefix('"') {
-        let Some(inner) = inner.strip_suffix('"') else { return err(line, "unclosed double quote") };
-        return Ok(inner.replace("\\\"", "\"").replace("\\\\", "\\"));
-    }
-    Ok(text.to_string())
-}
 
 #[cfg(test)]
 mod tests {
@@ -293,14 +199,28 @@ mod tests {
     fn refuses_what_it_does_not_support_with_the_line() {
         let cases = [
             ("a: 1\na: 2\n", 2, "duplicate key 'a' (first on line 1)"),
+            ("a:\n  b: 1\n  b: 2\n", 3, "duplicate key 'b' (first on line 2)"),
             ("a:\n\tb: 1\n", 2, "tabs"),
             ("a: &x 1\n", 1, "anchors"),
-            ("a: |\n  text\n", 1, "block scalars"),
+            ("a: *x\n", 1, "anchors and aliases"),
+            ("a: &x 1\nb: *x\n", 1, "anchors"),
+            ("a: !!str 1\n", 1, "tags are not supported"),
+            ("a: !secret x\n", 1, "tags are not supported"),
+            ("a: |\n  text\n", 2, "block scalars"),
+            ("a: >\n  text\n", 2, "block scalars"),
             ("a:\n  - b: 1\n", 2, "lists of mappings"),
+            ("a: [[1]]\n", 1, "nested lists"),
+            ("? [a]\n: 1\n", 1, "keys must be plain values"),
             ("a: 1\n  b: 2\n", 2, "unexpected indentation"),
+            ("bots:\n  x:\n    permissions:\n      contents: write\n   fallback: allow\n", 5, "unexpected indentation"),
+            ("a:\n  - x\n  y: 1\n", 3, "unexpected indentation inside a list"),
+            ("a: b: c\n", 1, "quote a value that holds ': '"),
             ("a: 1\n---\nb: 2\n", 2, "one YAML document"),
             ("just text\n", 1, "expected 'key: value'"),
-            ("a: [1, 2\n", 1, "unclosed"),
+            ("a: [1, 2\n", 2, "unclosed '[' list"),
+            ("a: \"x\n", 1, "unclosed quote"),
+            ("a: 'x\n", 1, "unclosed quote"),
+            ("a: \"\\q\"\n", 1, "unknown escape"),
         ];
         for (doc, line, needle) in cases {
             let e = parse(doc).unwrap_err();
@@ -310,13 +230,25 @@ mod tests {
     }
 
     #[test]
+    fn double_quoted_escapes_mean_what_yaml_says() {
+        let value = |doc: &str| scalar_at(&parse(doc).unwrap(), &["a"]).to_string();
+        assert_eq!(value("a: \"tab\\there\"\n"), "tab\there");
+        assert_eq!(value("a: \"\\u00e9\\x41\\\"\\\\\"\n"), "éA\"\\");
+        assert_eq!(value("a: \"gh pr create\\n\"\n"), "gh pr create\n");
+        assert_eq!(value("a: 'it''s \\n'\n"), "it's \\n", "single quotes have no escapes");
+        assert_eq!(value("a: plain \\n\n"), "plain \\n", "nor do plain values");
+    }
+
+    #[test]
     fn empty_documents_and_values() {
         assert_eq!(parse("# nothing\n").unwrap().value, Value::Map(vec![]));
-        let node = parse("a:\nb: {}\nc: []\nd: 'it''s'\n").unwrap();
+        assert_eq!(parse("").unwrap().value, Value::Map(vec![]));
+        let node = parse("a:\nb: {}\nc: []\nd: 'it''s'\ne: ''\n").unwrap();
         let Value::Map(m) = node.value else { panic!() };
         assert_eq!(m[0].2.value, Value::Null);
         assert_eq!(m[1].2.value, Value::Map(vec![]));
         assert_eq!(m[2].2.value, Value::List(vec![]));
         assert_eq!(m[3].2.value, Value::Scalar("it's".into()));
+        assert_eq!(m[4].2.value, Value::Scalar("".into()), "quoted empty is a value, not null");
     }
 }

@@ -67,7 +67,8 @@ fn missing_or_unusable_secrets_exit_2() {
         ("OpenSSH key", |w| set(w, "PRIVATE_KEY_PEM", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n"), "PRIVATE_KEY_PEM is an OpenSSH key"),
         ("EC key", |w| set(w, "PRIVATE_KEY_PEM", "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIByLh8Ho\n-----END EC PRIVATE KEY-----\n"), "PRIVATE_KEY_PEM is a EC key, not an RSA key"),
         ("encrypted key", |w| set(w, "PRIVATE_KEY_PEM", "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHzBJBgkqhkiG9w0BBQ0w\n-----END ENCRYPTED PRIVATE KEY-----\n"), "PRIVATE_KEY_PEM is an encrypted key"),
-        ("768-bit key", |w| set(w, "PRIVATE_KEY_PEM", &raxx_fakes::AppKey::generate_bits(768).pkcs1_pem()), "PRIVATE_KEY_PEM is a 768-bit RSA key, too short to sign with"),
+        // A valid key the rsa crate would not generate: OpenSSL made it (components/minter/testdata/kat/generate).
+        ("768-bit key", |w| set(w, "PRIVATE_KEY_PEM", include_str!("../../../components/minter/testdata/kat/rsa768.pem")), "PRIVATE_KEY_PEM is a 768-bit RSA key, too short to sign with"),
     ];
     for (name, setup, needle) in cases {
         let world = World::start_shared();

@@ -108,11 +108,10 @@ fn rotating_the_key_takes_effect_on_the_next_mint() {
 
 #[test]
 fn keys_of_other_sizes_sign_in_the_sandbox() {
-    // GitHub issues 2048-bit App keys; other sizes take other limb counts
-    // through the component's SIMD signer (components/minter/src/montgomery.rs).
+    // GitHub issues 2048-bit App keys; the fake GitHub checks the others too.
     let world = World::start_shared();
     let bot = world.bot("raxx-ops-bot").clone();
-    for bits in [1024, 3072] {
+    for bits in [1024, 3072, 4096] {
         let key = raxx_fakes::AppKey::generate_bits(bits);
         world.github.set_public_key(bot.app_id, key.public());
         world.infisical.set_secret(ENVIRONMENT, &folder(bot.name), "PRIVATE_KEY_PEM", &key.pkcs1_pem());

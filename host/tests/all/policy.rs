@@ -79,9 +79,16 @@ fn asking_for_more_than_the_policy_grants_is_refused_before_any_call() {
         assert_eq!(r.code, 4, "{args:?}");
         assert_one_line_error(&r, needle);
     }
-    let r = raxx(&world, &["mint", "raxx-ops-bot", "--permission", "contents=owner"]);
-    assert_eq!(r.code, 64);
-    assert_one_line_error(&r, "use read, write or admin");
+    // Not GitHub's permissions or levels: a usage error, before any call (not a 422 from GitHub).
+    for (permission, needle) in [
+        ("contents=owner", "level 'owner' is not one of read, write, admin"),
+        ("pull_request=write", "'pull_request' is not a GitHub permission name; did you mean 'pull_requests'?"),
+        ("workflows=read", "level 'read' is not offered for workflows; it takes write"),
+    ] {
+        let r = raxx(&world, &["mint", "raxx-ops-bot", "--permission", permission]);
+        assert_eq!(r.code, 64, "{permission}: {}", r.stderr);
+        assert_one_line_error(&r, needle);
+    }
     assert!(world.infisical.requests().is_empty(), "refused before any network call");
 }
 
@@ -109,6 +116,10 @@ fn bad_policies_are_refused_with_file_line_and_key() {
         ),
         (shipped_policy.replacen("bots:\n", "bots:\n  raxx-qa-bot:\n    permissions:\n      issues: read\n", 1), "bot 'raxx-qa-bot' has no agent class in".to_string()),
         (shipped_policy.replacen("pull_requests: write", "pull requests: write", 1), "'pull requests' is not a GitHub permission name".to_string()),
+        (
+            shipped_policy.replacen("pull_requests: write", "pull_request: write", 1),
+            format!("line {}: bots.raxx-dev-bot.permissions: 'pull_request' is not a GitHub permission name; did you mean 'pull_requests'?", line_of("pull_requests: write")),
+        ),
     ];
     for (policy, needle) in cases {
         let r = with_policy(&world, &policy, &["mint", "raxx-dev-bot"]);

@@ -6,7 +6,7 @@
 use crate::server::{HttpRequest, HttpResponse, Reply};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use rsa::RsaPublicKey;
+use rsa::PublicKey;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -19,7 +19,7 @@ pub struct App {
     pub id: u64,
     pub slug: String,
     pub client_id: String,
-    pub public_key: RsaPublicKey,
+    pub public_key: PublicKey,
 }
 
 /// A user (bots are users named `<slug>[bot]`).
@@ -142,7 +142,7 @@ impl FakeGithub {
     }
 
     /// Replaces an App's public key (key rotation).
-    pub fn set_public_key(&self, app_id: u64, key: RsaPublicKey) {
+    pub fn set_public_key(&self, app_id: u64, key: PublicKey) {
         if let Some(app) = self.state().apps.get_mut(&app_id) {
             app.public_key = key;
         }
@@ -347,7 +347,7 @@ impl State {
         let Some(app) = app else { return Err(undecodable()) };
         let sig = URL_SAFE_NO_PAD.decode(signature).ok();
         let signed = format!("{header}.{claims}");
-        if sig.is_none_or(|s| !crate::rs256::verify(&app.public_key, signed.as_bytes(), &s)) {
+        if sig.is_none_or(|s| !crate::keys::verify_rs256(&app.public_key, signed.as_bytes(), &s)) {
             return Err(undecodable());
         }
         let now = self.now();
@@ -399,8 +399,8 @@ impl State {
     }
 
     fn new_token(&self, app_id: u64) -> String {
-        use rand::RngCore;
-        let mut rng = rand::thread_rng();
+        use rand::Rng;
+        let mut rng = rand::rng();
         let mut part = |n: usize| {
             let mut b = vec![0u8; n];
             rng.fill_bytes(&mut b);

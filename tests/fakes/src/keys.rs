@@ -1,13 +1,16 @@
-//! Freshly generated GitHub App keys, in every form a vault may hold them.
+//! Freshly generated GitHub App keys, in every form a vault may hold them, and
+//! the RS256 check GitHub makes with the public half (the `rsa` crate's verifier).
 
 use rsa::pkcs1::EncodeRsaPrivateKey;
+use rsa::pkcs1v15::{Signature, VerifyingKey};
 use rsa::pkcs8::EncodePrivateKey;
-use rsa::{RsaPrivateKey, RsaPublicKey};
+use rsa::signature::Verifier;
+use rsa::{PrivateKey, PublicKey};
 
 /// An App's RSA key pair. The private half only ever goes into the fake vault.
 #[derive(Clone)]
 pub struct AppKey {
-    private: RsaPrivateKey,
+    private: PrivateKey,
 }
 
 impl AppKey {
@@ -16,13 +19,13 @@ impl AppKey {
         AppKey::generate_bits(2048)
     }
 
-    /// A key of another size (for the minter's refusals).
+    /// A key of another size, 1024 bits or more (smaller keys: `components/minter/testdata/kat`).
     pub fn generate_bits(bits: usize) -> AppKey {
-        let private = RsaPrivateKey::new(&mut rand::rngs::OsRng, bits).expect("RSA key generation");
+        let private = PrivateKey::new(&mut rand::rng(), bits).expect("RSA key generation");
         AppKey { private }
     }
 
-    pub fn public(&self) -> RsaPublicKey {
+    pub fn public(&self) -> PublicKey {
         self.private.to_public_key()
     }
 
@@ -35,6 +38,12 @@ impl AppKey {
     pub fn pkcs8_pem(&self) -> String {
         self.private.to_pkcs8_pem(rsa::pkcs8::LineEnding::LF).expect("PKCS#8 encoding").to_string()
     }
+}
+
+/// Whether `signature` is `key`'s RS256 (RSASSA-PKCS1-v1_5, SHA-256) signature of `message`.
+pub fn verify_rs256(key: &PublicKey, message: &[u8], signature: &[u8]) -> bool {
+    let verifier = VerifyingKey::<sha2::Sha256>::new(key.clone());
+    Signature::try_from(signature).is_ok_and(|s| verifier.verify(message, &s).is_ok())
 }
 
 /// The ways a PEM arrives from a secrets manager.

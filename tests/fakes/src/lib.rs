@@ -2,11 +2,12 @@
 //! the world that wires them with the design's three bots. One implementation,
 //! shared by every test and by the demo (`raxx-demo`).
 
+#![forbid(unsafe_code)]
+
 pub mod git;
 pub mod github;
 pub mod infisical;
 pub mod keys;
-pub mod rs256;
 pub mod server;
 #[path = "../../../host/src/time.rs"]
 pub mod time;

@@ -72,9 +72,9 @@ impl World {
     }
 
     pub fn start_with_keys(keys: [AppKey; 3]) -> World {
-        use rand::Rng;
-        let mut rng = rand::thread_rng();
-        let client_id = format!("ua-{:08x}-fake-identity", rng.gen::<u32>());
+        use rand::RngExt;
+        let mut rng = rand::rng();
+        let client_id = format!("ua-{:08x}-fake-identity", rng.random::<u32>());
         let client_secret = client_secret();
         let infisical = Arc::new(FakeInfisical::new(PROJECT_ID));
         infisical.add_identity(&client_id, &client_secret);
