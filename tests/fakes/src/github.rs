@@ -69,6 +69,8 @@ struct State {
     legacy_token_format: bool,
     /// Path the API is served under (`/api/v3` on GitHub Enterprise Server).
     path_prefix: String,
+    /// Suspended installations: id → (since, login of who suspended it).
+    suspended: HashMap<u64, (u64, String)>,
 }
 
 pub struct FakeGithub {
@@ -125,6 +127,20 @@ impl FakeGithub {
 
     pub fn remove_installation(&self, id: u64) {
         self.state().installations.remove(&id);
+    }
+
+    /// Installs the App on one account per id (`org-{id}`, metadata only): an
+    /// App with many installations, for pagination.
+    pub fn add_installations(&self, app_id: u64, ids: std::ops::Range<u64>) {
+        for id in ids {
+            let permissions = [("metadata".to_string(), "read".to_string())].into_iter().collect();
+            self.add_installation(Installation { id, app_id, account: format!("org-{id}"), permissions, repositories: vec![] });
+        }
+    }
+
+    /// Whether an installation is suspended now.
+    pub fn is_suspended(&self, id: u64) -> bool {
+        self.state().suspended.contains_key(&id)
     }
 
     /// The next requests to `route` ("access_tokens", "revoke") get these replies instead.
@@ -200,12 +216,29 @@ impl FakeGithub {
                 Err(reply) => reply,
             },
             ("GET", ["app", "installations"]) => match st.authenticate_app(req) {
-                Ok(app) => {
-                    let mut list: Vec<&Installation> = st.installations.values().filter(|i| i.app_id == app.id).collect();
-                    list.sort_by_key(|i| i.id);
-                    let body: Vec<serde_json::Value> = list.iter().map(|i| installation_json(i)).collect();
-                    Reply::Respond(HttpResponse::json(200, body.into()))
-                }
+                Ok(app) => list_installations(&st, req, &app),
+                Err(reply) => reply,
+            },
+            ("GET", ["app", "installations", id]) => match st.authenticate_app(req) {
+                Ok(app) => match st.installation_of(&app, id) {
+                    Some(i) => Reply::Respond(HttpResponse::json(200, st.installation_json(i))),
+                    None => error(404, "Not Found"),
+                },
+                Err(reply) => reply,
+            },
+            (method @ ("PUT" | "DELETE"), ["app", "installations", id, "suspended"]) => match st.authenticate_app(req) {
+                Ok(app) => match st.installation_of(&app, id).map(|i| i.id) {
+                    Some(id) if method == "PUT" => {
+                        let since = st.now().max(0) as u64;
+                        st.suspended.entry(id).or_insert((since, format!("{}[bot]", app.slug)));
+                        Reply::Respond(HttpResponse { status: 204, headers: vec![], body: vec![] })
+                    }
+                    Some(id) => {
+                        st.suspended.remove(&id);
+                        Reply::Respond(HttpResponse { status: 204, headers: vec![], body: vec![] })
+                    }
+                    None => error(404, "Not Found"),
+                },
                 Err(reply) => reply,
             },
             ("GET", ["repos", owner, repo, "installation"]) => lookup_installation(&mut st, req, |i| i.account.eq_ignore_ascii_case(owner) && i.repositories.iter().any(|r| r == repo)),
@@ -294,15 +327,29 @@ impl State {
         Ok(app)
     }
 
-    /// Verifies `Authorization: Bearer|token <installation token>`; returns its index.
+    /// Verifies `Authorization: Bearer|token <installation token>`; returns its
+    /// index. A suspended installation's tokens are refused like bad ones.
     fn authenticate_token(&self, req: &HttpRequest) -> Result<usize, Reply> {
         let auth = req.header("authorization").unwrap_or("");
         let token = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("token ")).unwrap_or("");
         let now = self.now().max(0) as u64;
         self.tokens
             .iter()
-            .position(|t| t.token == token && !t.revoked && t.expires_at > now)
+            .position(|t| t.token == token && !t.revoked && t.expires_at > now && !self.suspended.contains_key(&t.installation_id))
             .ok_or_else(|| error(401, "Bad credentials"))
+    }
+
+    /// The App's installation with this id (path segment), if any.
+    fn installation_of(&self, app: &App, id: &str) -> Option<&Installation> {
+        id.parse::<u64>().ok().and_then(|id| self.installations.get(&id)).filter(|i| i.app_id == app.id)
+    }
+
+    fn installation_json(&self, i: &Installation) -> serde_json::Value {
+        let mut json = installation_json(i);
+        let suspension = self.suspended.get(&i.id);
+        json["suspended_at"] = suspension.map(|(at, _)| crate::time::iso8601(*at)).into();
+        json["suspended_by"] = suspension.map(|(_, by)| serde_json::json!({"login": by, "type": "Bot"})).unwrap_or_default();
+        json
     }
 
     fn new_token(&self, app_id: u64) -> String {
@@ -322,6 +369,23 @@ impl State {
     }
 }
 
+/// `GET /app/installations`: `per_page` (default 30, at most 100) and `page`,
+/// with GitHub's `Link` header (`rel="next"`, `rel="last"`) while more remain.
+fn list_installations(st: &State, req: &HttpRequest, app: &App) -> Reply {
+    let mut list: Vec<&Installation> = st.installations.values().filter(|i| i.app_id == app.id).collect();
+    list.sort_by_key(|i| i.id);
+    let per_page = req.query.get("per_page").and_then(|v| v.parse::<usize>().ok()).unwrap_or(30).clamp(1, 100);
+    let page = req.query.get("page").and_then(|v| v.parse::<usize>().ok()).unwrap_or(1).max(1);
+    let last = list.len().div_ceil(per_page).max(1);
+    let body: Vec<serde_json::Value> = list.iter().skip((page - 1) * per_page).take(per_page).map(|i| st.installation_json(i)).collect();
+    let mut response = HttpResponse::json(200, body.into());
+    if page < last {
+        let url = |n: usize| format!("<http://{}{}/app/installations?per_page={per_page}&page={n}>", req.header("host").unwrap_or("127.0.0.1"), st.path_prefix);
+        response = response.with_header("link", &format!("{}; rel=\"next\", {}; rel=\"last\"", url(page + 1), url(last)));
+    }
+    Reply::Respond(response)
+}
+
 fn installation_json(i: &Installation) -> serde_json::Value {
     serde_json::json!({"id": i.id, "app_id": i.app_id, "account": {"login": i.account, "type": "Organization"}, "permissions": i.permissions, "repository_selection": "selected"})
 }
@@ -333,7 +397,7 @@ fn lookup_installation(st: &mut State, req: &HttpRequest, matches: impl Fn(&Inst
         Err(reply) => return reply,
     };
     match st.installations.values().find(|i| i.app_id == app.id && matches(i)) {
-        Some(i) => Reply::Respond(HttpResponse::json(200, installation_json(i))),
+        Some(i) => Reply::Respond(HttpResponse::json(200, st.installation_json(i))),
         None => error(404, "Not Found"),
     }
 }
@@ -346,6 +410,9 @@ fn access_tokens(st: &mut State, req: &HttpRequest, id: &str) -> Reply {
     let Some(inst) = id.parse::<u64>().ok().and_then(|id| st.installations.get(&id).cloned()).filter(|i| i.app_id == app.id) else {
         return error(404, "Not Found");
     };
+    if st.suspended.contains_key(&inst.id) {
+        return error(403, "This installation has been suspended");
+    }
     let body = if req.body.is_empty() { serde_json::json!({}) } else {
         match req.json() {
             Some(b) if b.is_object() => b,
