@@ -85,6 +85,10 @@ fn permissions_out(list: Vec<Permission>) -> Vec<wit::Permission> {
     list.into_iter().map(|p| wit::Permission { name: p.name, level: p.level }).collect()
 }
 
+fn gaps_out(list: Vec<crate::drift::Gap>) -> Vec<wit::PermissionGap> {
+    list.into_iter().map(|g| wit::PermissionGap { name: g.name, asked: g.asked, granted: g.granted }).collect()
+}
+
 fn failure(f: ServiceFailure) -> wit::ServiceFailure {
     let kind = match f.kind {
         FailureKind::Config => wit::FailureKind::Config,
@@ -191,9 +195,10 @@ impl Guest for Minter {
     }
 
     fn verify(settings_in: wit::Settings, policy: wit::PolicyDocuments, bot: String) -> Result<wit::Verification, wit::MintError> {
-        let resolution = resolve_bot(&policy, bot)?;
+        let asked = PolicyRequest { bot: Some(bot), ..PolicyRequest::default() };
+        let (policies, resolution, _) = mint::resolve(&documents(&policy), &asked).map_err(mint_error)?;
         let (settings, network) = settings(settings_in);
-        let v = mint::verify(&network.transport(), &settings, &resolution, now_secs()).map_err(mint_error)?;
+        let v = mint::verify(&network.transport(), &settings, &policies, &resolution, now_secs()).map_err(mint_error)?;
         Ok(wit::Verification {
             bot: v.bot,
             app_slug: v.app_slug,
@@ -203,7 +208,19 @@ impl Guest for Minter {
             repositories: v.repositories,
             expires_at: v.expires_at,
             problems: v.problems,
+            granted: permissions_out(v.granted),
+            suspended_at: v.suspended_at,
+            suspended_by: v.suspended_by,
+            missing: v.drift.missing.into_iter().map(|m| wit::MissingPermissions { agent: m.agent, permissions: gaps_out(m.gaps) }).collect(),
+            excess: gaps_out(v.drift.excess),
         })
+    }
+
+    fn set_suspended(settings_in: wit::Settings, policy: wit::PolicyDocuments, bot: String, suspended: bool) -> Result<wit::Suspension, wit::MintError> {
+        let resolution = resolve_bot(&policy, bot)?;
+        let (settings, network) = settings(settings_in);
+        let s = mint::set_suspended(&network.transport(), &settings, &resolution, suspended, now_secs()).map_err(mint_error)?;
+        Ok(wit::Suspension { bot: s.bot, app_id: s.app_id, installation_id: s.installation_id, suspended: s.suspended })
     }
 
     fn bot_user_id(settings_in: wit::Settings, policy: wit::PolicyDocuments, bot: String) -> Result<u64, wit::MintError> {
