@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod identity;
+mod incident;
 
 /// What every command needs: the component, the policy in force, the audit log.
 pub struct Context {
@@ -77,6 +78,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Verify(args) => identity::verify(&context, args),
         Command::GitIdentity(args) => identity::git_identity(&context, args),
         Command::GitCredential(args) => identity::git_credential(&context, args),
+        Command::Suspend(args) => incident::set_suspended(&context, args, true),
+        Command::Unsuspend(args) => incident::set_suspended(&context, args, false),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),
@@ -109,6 +112,14 @@ impl Context {
     fn mark(&self, phase: &str) {
         if let Some(t) = &self.timing {
             t.mark(phase);
+        }
+    }
+
+    /// The bot named, or every bot of the policy (`--all`).
+    pub fn bots_or(&self, bot: Option<String>) -> Result<Vec<String>, Failure> {
+        match bot {
+            Some(bot) => Ok(vec![bot]),
+            None => self.runtime.bots(&self.policy).map_err(host_failure)?.map_err(|e| Failure::from_mint_error(&e)),
         }
     }
 
@@ -231,6 +242,7 @@ fn event<'a>(command: &'a str, resolution: &'a Resolution, workflow_uuid: Option
         bot: Some(&resolution.bot),
         workflow_uuid,
         token: None,
+        installation: None,
         fallback: None,
         outcome: Ok(()),
     }
