@@ -10,6 +10,7 @@ mod exit_codes;
 mod faults;
 mod harness;
 mod identity;
+mod incident;
 mod load;
 mod mint;
 mod policy;
