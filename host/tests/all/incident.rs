@@ -77,7 +77,7 @@ fn suspend_stops_mints_with_the_cause_until_unsuspend_and_each_step_is_audited()
     assert!(!world.github.is_suspended(dev.installation_id));
     let after = logged(&world, &log, &["mint", "raxx-dev-bot"]);
     assert_eq!(after.code, 0, "{}", after.stderr);
-    assert_eq!(status_with_token(&world, &issued), 200, "lifting the suspension revives unexpired tokens (revoke them to be rid of them)");
+    assert_eq!(status_with_token(&world, &issued), 200, "the fake, like the runbook, assumes lifting a suspension revives unexpired tokens");
 
     let records = records(&log);
     let steps: Vec<(&str, &str, i64)> =
