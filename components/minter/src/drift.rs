@@ -32,13 +32,12 @@ pub struct Drift {
     pub excess: Vec<Gap>,
 }
 
-fn rank(level: &str) -> u8 {
-    match level {
-        "read" => 1,
-        "write" => 2,
-        "admin" => 3,
-        _ => 0,
-    }
+/// GitHub's permission levels, weakest first.
+const LEVELS: [&str; 3] = ["read", "write", "admin"];
+
+/// 1 for read up to 3 for admin; 0 for anything else (none, unknown).
+fn rank(level: &str) -> usize {
+    LEVELS.iter().position(|l| *l == level).map_or(0, |i| i + 1)
 }
 
 /// GitHub gives every installation `metadata: read` whatever the App asks: never excess.
