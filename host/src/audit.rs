@@ -1,12 +1,22 @@
-//! The audit log: one JSON line per mint, exec, spawn, verify or credential
-//! request, appended to `RAXX_AUDIT_LOG` / `--audit-log` (nothing when neither
-//! is set). Records hold fingerprints, never secrets: the token appears only
-//! as its SHA-256.
+//! The audit log: one JSON line per mint, exec, spawn, verify, credential
+//! request, suspend or unsuspend, appended to `RAXX_AUDIT_LOG` / `--audit-log`
+//! (nothing when neither is set). Records hold fingerprints, never secrets: the
+//! token appears only as its SHA-256, in hex (`token_sha256`) and in GitHub's
+//! audit-log form (`hashed_token`), which joins GitHub's own audit log.
 
 use crate::cache::sha256_hex;
 use crate::{InstallationToken, PolicyDocuments};
+use base64::Engine as _;
+use sha2::Digest as _;
 use std::io::Write;
 use std::path::Path;
+
+/// A token as GitHub's audit log names it (`hashed_token`): the SHA-256 of
+/// the token, base64-encoded (standard alphabet, padded), as
+/// `printf %s "$TOKEN" | openssl dgst -sha256 -binary | base64` prints it.
+pub fn github_hashed_token(token: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(token.as_bytes()))
+}
 
 /// What happened, before it is written.
 pub struct Event<'a> {
@@ -15,6 +25,8 @@ pub struct Event<'a> {
     pub bot: Option<&'a str>,
     pub workflow_uuid: Option<&'a str>,
     pub token: Option<&'a InstallationToken>,
+    /// `(app id, installation id)` when known without a token (suspend, verify).
+    pub installation: Option<(&'a str, &'a str)>,
     /// `Some((used, why))` where the fallback rule was consulted.
     pub fallback: Option<(bool, &'a str)>,
     /// The command that ran, or would have run, as the operator (fallback only).
@@ -42,13 +54,14 @@ pub fn record(event: &Event<'_>, in_force: &InForce<'_>) -> serde_json::Value {
         "agent": event.agent.or(token.and_then(|t| t.agent.as_deref())),
         "bot": event.bot.or(token.map(|t| t.bot.as_str())),
         "workflow_uuid": event.workflow_uuid,
-        "app_id": token.map(|t| t.app_id.as_str()),
-        "installation_id": token.map(|t| t.installation_id.as_str()),
+        "app_id": token.map(|t| t.app_id.as_str()).or(event.installation.map(|(app, _)| app)),
+        "installation_id": token.map(|t| t.installation_id.as_str()).or(event.installation.map(|(_, id)| id)),
         "component_sha256": in_force.component_sha256,
         "compiled_sha256": in_force.compiled_sha256,
         "policy_sha256": sha256_hex(policy.policy.as_bytes()),
         "agent_map_sha256": sha256_hex(policy.agent_map.as_bytes()),
         "token_sha256": token.map(|t| sha256_hex(t.token.as_bytes())),
+        "hashed_token": token.map(|t| github_hashed_token(&t.token)),
         "expires_at": token.map(|t| t.expires_at.as_str()),
         "permissions": permissions,
         "repositories": token.map(|t| t.repositories.clone()).unwrap_or_default(),
@@ -80,4 +93,16 @@ pub fn append(path: &Path, record: &serde_json::Value) -> std::io::Result<()> {
     let written = file.write_all(line.as_bytes()).and_then(|_| file.flush());
     let _ = file.unlock();
     written
+}
+
+#[cfg(test)]
+mod tests {
+    use super::github_hashed_token;
+
+    #[test]
+    fn hashed_token_is_githubs_base64_sha256() {
+        // `printf %s abc | openssl dgst -sha256 -binary | base64`
+        assert_eq!(github_hashed_token("abc"), "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=");
+        assert_eq!(github_hashed_token(""), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+    }
 }

@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 mod identity;
+mod incident;
 mod run;
 pub mod session;
 
@@ -114,6 +115,8 @@ fn with_context(component: Option<PathBuf>, agent_map: Option<PathBuf>, policy: 
         Command::GitCredential(args) => identity::git_credential(&context, args),
         Command::Compile(args) => compile(&context, args),
         Command::Token(_) => unreachable!("handled without a context"),
+        Command::Suspend(args) => incident::set_suspended(&context, args, true),
+        Command::Unsuspend(args) => incident::set_suspended(&context, args, false),
     }
 }
 
@@ -145,6 +148,14 @@ impl Context {
     fn mark(&self, phase: &str) {
         if let Some(t) = &self.timing {
             t.mark(phase);
+        }
+    }
+
+    /// The bot named, or every bot of the policy (`--all`).
+    pub fn bots_or(&self, bot: Option<String>) -> Result<Vec<String>, Failure> {
+        match bot {
+            Some(bot) => Ok(vec![bot]),
+            None => self.runtime.bots(&self.policy).map_err(host_failure)?.map_err(|e| Failure::from_mint_error(&e)),
         }
     }
 
@@ -295,6 +306,7 @@ fn event<'a>(command: &'a str, resolution: &'a Resolution, workflow_uuid: Option
         bot: Some(&resolution.bot),
         workflow_uuid,
         token: None,
+        installation: None,
         fallback: None,
         operator_command: None,
         outcome: Ok(()),

@@ -27,4 +27,5 @@ pub mod time;
 pub use bindings::exports::raxx::identity::identity::{
     FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments, Resolution, Verification,
 };
+pub use bindings::exports::raxx::identity::identity::{MissingPermissions, PermissionGap, Suspension};
 pub use bindings::exports::raxx::identity::identity::{FailureKind, Permission, PolicyFailure, PolicyFailureKind, RunMode, ServiceFailure};

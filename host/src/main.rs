@@ -70,6 +70,12 @@ pub enum Command {
     /// Write the component's compiled code for an installation (scripts/install).
     #[command(after_help = after_help())]
     Compile(CompileArgs),
+    /// Kill switch: suspend a bot's App installation; no token is minted and issued ones stop working.
+    #[command(after_help = after_help())]
+    Suspend(SuspendArgs),
+    /// Lift a suspension made with `suspend`.
+    #[command(after_help = after_help())]
+    Unsuspend(SuspendArgs),
 }
 
 /// Who to mint for, and how to narrow the policy's scope.
@@ -192,6 +198,17 @@ pub struct VerifyArgs {
     pub bot: Option<String>,
 
     /// Check every bot of the policy.
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Args)]
+pub struct SuspendArgs {
+    /// Bot whose installation to (un)suspend.
+    #[arg(value_name = "BOT", required_unless_present = "all", conflicts_with = "all")]
+    pub bot: Option<String>,
+
+    /// Every bot of the policy.
     #[arg(long)]
     pub all: bool,
 }

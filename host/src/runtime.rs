@@ -7,7 +7,7 @@
 //! stdin closed, stdout/stderr discarded.
 
 use crate::bindings::exports::raxx::identity::identity::{
-    FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments, Resolution, ServiceFailure, Verification,
+    FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments, Resolution, ServiceFailure, Suspension, Verification,
 };
 use crate::bindings::exports::raxx::identity::identity::Guest;
 use crate::bindings::MinterPre;
@@ -263,6 +263,11 @@ impl Runtime {
     /// The id of the user `{bot}[bot]`, looked up with one of the bot's tokens.
     pub fn bot_user_id(&self, settings: &Settings, token: &str, bot: &str) -> Result<Result<u64, ServiceFailure>> {
         Ok(self.call(&settings.allowlist, false, async |g, s| g.call_bot_user_id(s, &settings.wit, token, bot).await)?.0)
+    }
+
+    /// Suspends (or unsuspends) the bot's installation: the kill switch.
+    pub fn set_suspended(&self, settings: &Settings, policy: &PolicyDocuments, bot: &str, suspended: bool) -> Result<Result<Suspension, MintError>> {
+        Ok(self.call(&settings.allowlist, true, async |g, s| g.call_set_suspended(s, &settings.wit, policy, bot, suspended).await)?.0)
     }
 
     /// Revokes an installation token at GitHub.

@@ -101,6 +101,10 @@ const KINDS: [(FailureKind, wit::FailureKind); 12] = [
     (FailureKind::BadSecret, wit::FailureKind::BadSecret),
 ];
 
+fn gaps_out(list: Vec<crate::drift::Gap>) -> Vec<wit::PermissionGap> {
+    list.into_iter().map(|g| wit::PermissionGap { name: g.name, asked: g.asked, granted: g.granted }).collect()
+}
+
 fn failure(f: ServiceFailure) -> wit::ServiceFailure {
     let kind = KINDS.iter().find(|(ours, _)| *ours == f.kind).map(|(_, theirs)| *theirs).unwrap_or(wit::FailureKind::Protocol);
     wit::ServiceFailure { kind, status: f.status, message: f.message }
@@ -208,9 +212,10 @@ impl Guest for Minter {
     }
 
     fn verify(settings_in: wit::Settings, policy: wit::PolicyDocuments, bot: String) -> Result<wit::Verification, wit::MintError> {
-        let resolution = resolve_bot(&policy, bot)?;
+        let asked = PolicyRequest { bot: Some(bot), ..PolicyRequest::default() };
+        let (policies, resolution, _) = mint::resolve(&documents(&policy), &asked).map_err(mint_error)?;
         let (settings, network) = settings(settings_in);
-        let v = mint::verify(&network.transport(), &settings, &resolution, now_secs()).map_err(mint_error)?;
+        let v = mint::verify(&network.transport(), &settings, &policies, &resolution, now_secs()).map_err(mint_error)?;
         Ok(wit::Verification {
             bot: v.bot,
             app_slug: v.app_slug,
@@ -220,7 +225,19 @@ impl Guest for Minter {
             repositories: v.repositories,
             expires_at: v.expires_at,
             problems: v.problems,
+            granted: permissions_out(v.granted),
+            suspended_at: v.suspended_at,
+            suspended_by: v.suspended_by,
+            missing: v.drift.missing.into_iter().map(|m| wit::MissingPermissions { agent: m.agent, permissions: gaps_out(m.gaps) }).collect(),
+            excess: gaps_out(v.drift.excess),
         })
+    }
+
+    fn set_suspended(settings_in: wit::Settings, policy: wit::PolicyDocuments, bot: String, suspended: bool) -> Result<wit::Suspension, wit::MintError> {
+        let resolution = resolve_bot(&policy, bot)?;
+        let (settings, network) = settings(settings_in);
+        let s = mint::set_suspended(&network.transport(), &settings, &resolution, suspended, now_secs()).map_err(mint_error)?;
+        Ok(wit::Suspension { bot: s.bot, app_id: s.app_id, installation_id: s.installation_id, suspended: s.suspended })
     }
 
     fn bot_user_id(settings_in: wit::Settings, token: String, bot: String) -> Result<u64, wit::ServiceFailure> {

@@ -39,7 +39,12 @@ pub const API_VERSION: &str = "2022-11-28";
 
 /// Headers every GitHub request carries.
 pub fn request(method: Method, gh: &GithubSettings, path: &str, bearer: &str) -> Request {
-    Request::new(method, join(&gh.api_url, path))
+    request_to(method, gh, join(&gh.api_url, path), bearer)
+}
+
+/// `request` for an absolute URL under the API (a page GitHub linked to).
+fn request_to(method: Method, gh: &GithubSettings, url: String, bearer: &str) -> Request {
+    Request::new(method, url)
         .header("accept", "application/vnd.github+json")
         .header("x-github-api-version", API_VERSION)
         .header("user-agent", &gh.user_agent)
@@ -60,16 +65,30 @@ pub fn scope_body(scope: &Scope) -> serde_json::Value {
     body.into()
 }
 
-/// `POST /app/installations/{installation_id}/access_tokens`. `vault_path`
-/// names where INSTALLATION_ID and the key live, for the advice in errors.
+/// Where a bot's App lives, for the advice in errors: the bot, and the vault
+/// folder holding its INSTALLATION_ID and key.
+#[derive(Clone, Copy, Debug)]
+pub struct Origin<'a> {
+    pub bot: &'a str,
+    pub vault_path: &'a str,
+}
+
+/// Whether GitHub's message says the installation is suspended ("This
+/// installation has been suspended", its 403 to access_tokens).
+pub fn says_suspended(message: &str) -> bool {
+    message.to_ascii_lowercase().contains("installation has been suspended")
+}
+
+/// `POST /app/installations/{installation_id}/access_tokens`.
 pub fn create_installation_token(
     t: &dyn Transport,
     gh: &GithubSettings,
     jwt: &str,
     installation_id: u64,
     scope: &Scope,
-    vault_path: &str,
+    origin: Origin<'_>,
 ) -> Result<IssuedToken, ServiceFailure> {
+    let Origin { bot, vault_path } = origin;
     let req = request(Method::Post, gh, &format!("/app/installations/{installation_id}/access_tokens"), jwt)
         .json_body(scope_body(scope).to_string().into_bytes());
     let resp = t.send(&req).map_err(|e| ServiceFailure::from_transport("GitHub", &req.url, &e))?;
@@ -81,6 +100,9 @@ pub fn create_installation_token(
         let advice = match status {
             _ if rate_limited => "rate limited; wait for the limit to reset and try again".to_string(),
             401 => format!("GitHub rejected the App JWT: check that APP_ID and PRIVATE_KEY_PEM at {vault_path} belong to the same App, and this machine's clock"),
+            403 if says_suspended(&said) => format!(
+                "installation {installation_id} of {bot} is suspended (kill switch): lift it with `raxx-host unsuspend {bot}`, or in the App's installation settings on GitHub if the account's owner suspended it"
+            ),
             403 => "the App lacks a permission for this request, or the installation is suspended; check the App's permissions and installation".to_string(),
             404 => format!("installation {installation_id} does not exist for this App (org renamed or App reinstalled?): update INSTALLATION_ID in Infisical at {vault_path}/"),
             422 => format!("the requested permissions or repositories exceed what installation {installation_id} was granted; narrow the request or grant them to the App"),
@@ -110,14 +132,51 @@ pub struct InstallationInfo {
 
 /// GET with the usual headers; the JSON body of a 200, or a failure naming `what`.
 fn get_json(t: &dyn Transport, gh: &GithubSettings, path: &str, bearer: &str, what: &str) -> Result<serde_json::Value, ServiceFailure> {
-    let req = request(Method::Get, gh, path, bearer);
+    get_page(t, gh, join(&gh.api_url, path), bearer, what).map(|(json, _)| json)
+}
+
+/// GET `url`: the JSON body of a 200 and the `Link` header's `rel="next"` target.
+fn get_page(t: &dyn Transport, gh: &GithubSettings, url: String, bearer: &str, what: &str) -> Result<(serde_json::Value, Option<String>), ServiceFailure> {
+    let req = request_to(Method::Get, gh, url, bearer);
     let resp = t.send(&req).map_err(|e| ServiceFailure::from_transport("GitHub", &req.url, &e))?;
     if resp.status != 200 {
         let status = resp.status;
         return Err(ServiceFailure::new(kind_for_status(status), Some(status), format!("GitHub refused {what} ({status} {})", service_message(&resp.body))));
     }
-    serde_json::from_slice(&resp.body)
-        .map_err(|_| ServiceFailure::new(FailureKind::Protocol, Some(200), format!("GitHub's answer to {what} was not JSON; check GITHUB_API_URL")))
+    let json = serde_json::from_slice(&resp.body)
+        .map_err(|_| ServiceFailure::new(FailureKind::Protocol, Some(200), format!("GitHub's answer to {what} was not JSON; check GITHUB_API_URL")))?;
+    Ok((json, resp.header("link").and_then(crate::link::next).map(str::to_string)))
+}
+
+/// Most pages of a list read (100 items each): a server that keeps answering
+/// `rel="next"` cannot keep the component asking.
+pub const MAX_PAGES: usize = 50;
+
+/// Every item of a paginated list: `path` with `per_page=100`, then each
+/// `rel="next"` page while it stays under GITHUB_API_URL, at most `MAX_PAGES`.
+fn get_all_pages(t: &dyn Transport, gh: &GithubSettings, path: &str, bearer: &str, what: &str) -> Result<Vec<serde_json::Value>, ServiceFailure> {
+    let base = format!("{}/", gh.api_url.trim_end_matches('/'));
+    let mut url = join(&gh.api_url, path);
+    let mut items = Vec::new();
+    for _ in 0..MAX_PAGES {
+        let (json, next) = get_page(t, gh, url, bearer, what)?;
+        let page = match json {
+            serde_json::Value::Array(page) => page,
+            _ => return Err(ServiceFailure::new(FailureKind::Protocol, Some(200), format!("GitHub's answer to {what} was not a list; check GITHUB_API_URL"))),
+        };
+        let empty = page.is_empty();
+        items.extend(page);
+        match next {
+            None => return Ok(items),
+            _ if empty => return Ok(items),
+            Some(next) if next.starts_with(&base) => url = next,
+            Some(next) => {
+                let said = crate::names::one_line(&crate::url::origin(&next), 80);
+                return Err(ServiceFailure::new(FailureKind::Protocol, Some(200), format!("GitHub's next page of {what} is not under GITHUB_API_URL ({said}); not followed")));
+            }
+        }
+    }
+    Err(ServiceFailure::new(FailureKind::Protocol, Some(200), format!("GitHub's {what} went on past {MAX_PAGES} pages; stopped there")))
 }
 
 /// `GET /app` with the App JWT.
@@ -129,17 +188,68 @@ pub fn get_app(t: &dyn Transport, gh: &GithubSettings, jwt: &str) -> Result<AppI
     }
 }
 
-/// `GET /app/installations` with the App JWT (first 100).
+/// `GET /app/installations` with the App JWT: every page (see `get_all_pages`).
 pub fn list_installations(t: &dyn Transport, gh: &GithubSettings, jwt: &str) -> Result<Vec<InstallationInfo>, ServiceFailure> {
-    let json = get_json(t, gh, "/app/installations?per_page=100", jwt, "GET /app/installations")?;
-    Ok(json
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .filter_map(|i| Some(InstallationInfo { id: i["id"].as_u64()?, account: i["account"]["login"].as_str().unwrap_or("?").to_string() }))
-                .collect()
-        })
-        .unwrap_or_default())
+    let list = get_all_pages(t, gh, "/app/installations?per_page=100", jwt, "GET /app/installations")?;
+    Ok(list
+        .iter()
+        .filter_map(|i| Some(InstallationInfo { id: i["id"].as_u64()?, account: crate::names::one_line(i["account"]["login"].as_str().unwrap_or("?"), 100) }))
+        .collect())
+}
+
+/// What `GET /app/installations/{id}` says about one installation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstallationState {
+    pub id: u64,
+    /// The permissions the installation was granted.
+    pub permissions: Vec<Permission>,
+    /// Set while suspended (ISO-8601), and who suspended it (a login).
+    pub suspended_at: Option<String>,
+    pub suspended_by: Option<String>,
+}
+
+/// Reads a permissions object (`{"contents": "write", …}`); non-string levels are skipped.
+fn permissions_of(json: &serde_json::Value) -> Vec<Permission> {
+    json.as_object()
+        .map(|m| m.iter().filter_map(|(name, level)| Some(Permission { name: name.clone(), level: level.as_str()?.to_string() })).collect())
+        .unwrap_or_default()
+}
+
+/// `GET /app/installations/{installation_id}` with the App JWT.
+pub fn get_installation(t: &dyn Transport, gh: &GithubSettings, jwt: &str, installation_id: u64) -> Result<InstallationState, ServiceFailure> {
+    let path = format!("/app/installations/{installation_id}");
+    let json = get_json(t, gh, &path, jwt, &format!("GET {path}"))?;
+    Ok(InstallationState {
+        id: installation_id,
+        permissions: permissions_of(&json["permissions"]),
+        suspended_at: json["suspended_at"].as_str().map(str::to_string),
+        // `suspended_by` is nullable: a suspension that names no one is by "unknown".
+        suspended_by: json["suspended_at"].as_str().map(|_| json["suspended_by"]["login"].as_str().unwrap_or("unknown").to_string()),
+    })
+}
+
+/// `PUT` (suspend) or `DELETE` (unsuspend) `/app/installations/{id}/suspended` with the App JWT; 204 either way.
+pub fn set_suspended(t: &dyn Transport, gh: &GithubSettings, jwt: &str, installation_id: u64, suspended: bool, origin: Origin<'_>) -> Result<(), ServiceFailure> {
+    let path = format!("/app/installations/{installation_id}/suspended");
+    let method = if suspended { Method::Put } else { Method::Delete };
+    // GitHub asks for `Content-Length: 0` on a PUT without a body.
+    let req = request(method, gh, &path, jwt).header("content-length", "0");
+    let resp = t.send(&req).map_err(|e| ServiceFailure::from_transport("GitHub", &req.url, &e))?;
+    if resp.status == 204 {
+        return Ok(());
+    }
+    let (status, said) = (resp.status, service_message(&resp.body));
+    let vault_path = origin.vault_path;
+    let advice = match status {
+        401 => format!("GitHub rejected the App JWT: check that APP_ID and PRIVATE_KEY_PEM at {vault_path} belong to the same App, and this machine's clock"),
+        403 if !suspended => "if an owner of the account suspended the installation, only they can lift it, in its installation settings on GitHub".to_string(),
+        403 => "only the App's owner can suspend its installations through the API; suspend it in the installation settings on GitHub instead".to_string(),
+        404 => format!("installation {installation_id} does not exist for this App: check INSTALLATION_ID at {vault_path}/ (raxx-host verify {})", origin.bot),
+        _ if status >= 500 => "GitHub failed; try again".to_string(),
+        _ => "unexpected answer; check GITHUB_API_URL".to_string(),
+    };
+    let verb = if suspended { "suspend" } else { "unsuspend" };
+    Err(ServiceFailure::new(kind_for_status(status), Some(status), format!("GitHub did not {verb} installation {installation_id} ({status} {said}); {advice}")))
 }
 
 /// Finds the App's installation on an owner (`/orgs/{o}`, then `/users/{o}`), or on one repository.
@@ -236,6 +346,105 @@ pub fn parse_token(body: &[u8]) -> Result<IssuedToken, ServiceFailure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transport::{Response, TransportError};
+    use std::cell::RefCell;
+
+    /// Answers every request with `answer(n, request)` and records the URLs asked.
+    struct Server<F: Fn(usize, &Request) -> Response> {
+        answer: F,
+        asked: RefCell<Vec<String>>,
+    }
+
+    impl<F: Fn(usize, &Request) -> Response> Transport for Server<F> {
+        fn send(&self, request: &Request) -> Result<Response, TransportError> {
+            let n = self.asked.borrow().len();
+            self.asked.borrow_mut().push(format!("{} {}", request.method.as_str(), request.url));
+            Ok((self.answer)(n, request))
+        }
+    }
+
+    fn server<F: Fn(usize, &Request) -> Response>(answer: F) -> Server<F> {
+        Server { answer, asked: RefCell::new(Vec::new()) }
+    }
+
+    fn gh() -> GithubSettings {
+        GithubSettings { api_url: "https://ghe.example/api/v3".into(), user_agent: "raxx-test".into() }
+    }
+
+    fn page(ids: std::ops::Range<u64>, next: Option<&str>) -> Response {
+        let body: Vec<serde_json::Value> = ids.map(|id| serde_json::json!({"id": id, "account": {"login": format!("org-{id}")}})).collect();
+        let headers = next.map(|n| vec![("Link".to_string(), format!("<{n}>; rel=\"next\", <{n}>; rel=\"last\""))]).unwrap_or_default();
+        Response { status: 200, headers, body: serde_json::Value::from(body).to_string().into_bytes() }
+    }
+
+    const ORIGIN: Origin<'static> = Origin { bot: "raxx-dev-bot", vault_path: "/MooseQuest/raxx-dev-bot" };
+
+    #[test]
+    fn installations_are_read_past_the_first_page() {
+        let t = server(|n, _| match n {
+            0 => page(0..100, Some("https://ghe.example/api/v3/app/installations?per_page=100&page=2")),
+            _ => page(100..150, None),
+        });
+        let list = list_installations(&t, &gh(), "jwt").unwrap();
+        assert_eq!((list.len(), list[149].id, list[149].account.as_str()), (150, 149, "org-149"));
+        assert_eq!(*t.asked.borrow(), ["GET https://ghe.example/api/v3/app/installations?per_page=100", "GET https://ghe.example/api/v3/app/installations?per_page=100&page=2"]);
+    }
+
+    #[test]
+    fn a_server_that_always_has_a_next_page_is_stopped() {
+        let t = server(|n, _| page(n as u64..n as u64 + 1, Some(&format!("https://ghe.example/api/v3/app/installations?page={}", n + 2))));
+        let f = list_installations(&t, &gh(), "jwt").unwrap_err();
+        assert_eq!(t.asked.borrow().len(), MAX_PAGES);
+        assert!(f.message.contains("went on past 50 pages"), "{}", f.message);
+    }
+
+    #[test]
+    fn a_next_page_outside_the_api_is_not_followed() {
+        for elsewhere in ["https://evil.example/app/installations?page=2", "https://ghe.example/other/app/installations?page=2", "https://ghe.example/api/v3.evil/x"] {
+            let t = server(|_, _| page(0..1, Some(elsewhere)));
+            let f = list_installations(&t, &gh(), "jwt").unwrap_err();
+            assert_eq!(t.asked.borrow().len(), 1, "{elsewhere}");
+            assert!(f.message.contains("not under GITHUB_API_URL"), "{}", f.message);
+        }
+    }
+
+    #[test]
+    fn a_suspended_installation_is_named_with_how_to_lift_it() {
+        let t = server(|_, _| Response { status: 403, headers: vec![], body: br#"{"message":"This installation has been suspended","documentation_url":"https://docs.github.com/rest"}"#.to_vec() });
+        let f = create_installation_token(&t, &gh(), "jwt", 7, &Scope::default(), ORIGIN).unwrap_err();
+        assert_eq!((f.kind, f.status), (FailureKind::Refused, Some(403)));
+        assert!(f.message.starts_with("GitHub refused the token mint (403 This installation has been suspended); installation 7 of raxx-dev-bot is suspended"), "{}", f.message);
+        assert!(f.message.contains("`raxx-host unsuspend raxx-dev-bot`") && f.message.contains("installation settings"), "{}", f.message);
+        let t = server(|_, _| Response { status: 403, headers: vec![], body: br#"{"message":"Resource not accessible by integration"}"#.to_vec() });
+        let f = create_installation_token(&t, &gh(), "jwt", 7, &Scope::default(), ORIGIN).unwrap_err();
+        assert!(!f.message.contains("unsuspend"), "{}", f.message);
+    }
+
+    #[test]
+    fn suspend_puts_and_unsuspend_deletes_with_the_jwt() {
+        let t = server(|_, r| {
+            assert!(r.headers.contains(&("authorization".into(), "Bearer jwt".into())));
+            assert!(r.headers.contains(&("content-length".into(), "0".into())));
+            Response { status: 204, headers: vec![], body: vec![] }
+        });
+        set_suspended(&t, &gh(), "jwt", 7, true, ORIGIN).unwrap();
+        set_suspended(&t, &gh(), "jwt", 7, false, ORIGIN).unwrap();
+        assert_eq!(*t.asked.borrow(), ["PUT https://ghe.example/api/v3/app/installations/7/suspended", "DELETE https://ghe.example/api/v3/app/installations/7/suspended"]);
+        let t = server(|_, _| Response { status: 404, headers: vec![], body: br#"{"message":"Not Found"}"#.to_vec() });
+        let f = set_suspended(&t, &gh(), "jwt", 7, true, ORIGIN).unwrap_err();
+        assert_eq!(f.message, "GitHub did not suspend installation 7 (404 Not Found); installation 7 does not exist for this App: check INSTALLATION_ID at /MooseQuest/raxx-dev-bot/ (raxx-host verify raxx-dev-bot)");
+    }
+
+    #[test]
+    fn an_installation_reads_its_grants_and_suspension() {
+        let body = serde_json::json!({"id": 7, "permissions": {"issues": "write", "odd": 3}, "suspended_at": "2026-11-30T10:00:00Z", "suspended_by": {"login": "octo-admin"}});
+        let t = server(move |_, _| Response { status: 200, headers: vec![], body: body.to_string().into_bytes() });
+        let state = get_installation(&t, &gh(), "jwt", 7).unwrap();
+        assert_eq!(state.permissions, vec![Permission { name: "issues".into(), level: "write".into() }]);
+        assert_eq!((state.suspended_at.as_deref(), state.suspended_by.as_deref()), (Some("2026-11-30T10:00:00Z"), Some("octo-admin")));
+        let t = server(|_, _| Response { status: 200, headers: vec![], body: br#"{"id": 7, "permissions": {}, "suspended_at": null, "suspended_by": null}"#.to_vec() });
+        assert_eq!(get_installation(&t, &gh(), "jwt", 7).unwrap().suspended_by, None);
+    }
 
     #[test]
     fn accepts_long_new_format_tokens() {

@@ -3,11 +3,13 @@
 //! unit-tested) natively; `component.rs` is the thin WIT glue, built only for
 //! wasm32, and `wasi_transport.rs` is the `wasi:http` client under it.
 
+pub mod drift;
 pub mod error;
 pub mod fallback;
 pub mod github;
 pub mod infisical;
 pub mod jwt;
+pub mod link;
 pub mod mint;
 pub mod names;
 pub mod pem;

@@ -1,6 +1,7 @@
 //! The mint: vault → key → JWT → GitHub, with every input checked first; and
 //! the checks built on the same steps (verify, the bot's commit identity).
 
+use crate::drift::{self, Drift};
 use crate::error::{FailureKind, MintError, ServiceFailure};
 use crate::github::{self, GithubSettings, IssuedToken, Permission, Scope};
 use crate::infisical::{self, VaultSettings};
@@ -185,10 +186,11 @@ impl App {
         jwt: &str,
         installation_id: u64,
         scope: &Scope,
+        locate: &Locate,
     ) -> Result<IssuedToken, MintError> {
-        match self.issue(t, gh, jwt, installation_id, scope) {
+        match self.issue(t, gh, jwt, installation_id, scope, locate) {
             Err(MintError::Github(f)) if f.status == Some(401) && (f.message.contains("'iat'") || f.message.contains("'exp'")) => match f.server_time {
-                Some(server_now) => self.issue(t, gh, &self.jwt(server_now), installation_id, scope),
+                Some(server_now) => self.issue(t, gh, &self.jwt(server_now), installation_id, scope, locate),
                 None => Err(MintError::Github(f)),
             },
             other => other,
@@ -210,12 +212,18 @@ impl App {
         }
     }
 
+    /// Where this App lives, for advice in errors.
+    pub fn origin(&self) -> github::Origin<'_> {
+        github::Origin { bot: &self.bot, vault_path: &self.path }
+    }
+
     /// Exchanges the JWT for an installation token. A 404 is diagnosed: which
-    /// installations the App has now, and what to update.
-    pub fn issue(&self, t: &dyn Transport, gh: &GithubSettings, jwt: &str, installation_id: u64, scope: &Scope) -> Result<IssuedToken, MintError> {
-        let issued = github::create_installation_token(t, gh, jwt, installation_id, scope, &self.path).map_err(|mut f| {
+    /// installations the App has now (on the owner `locate` names, if any),
+    /// and what to update.
+    pub fn issue(&self, t: &dyn Transport, gh: &GithubSettings, jwt: &str, installation_id: u64, scope: &Scope, locate: &Locate) -> Result<IssuedToken, MintError> {
+        let issued = github::create_installation_token(t, gh, jwt, installation_id, scope, self.origin()).map_err(|mut f| {
             if f.status == Some(404) {
-                f.message.push_str(&diagnose_missing_installation(t, gh, jwt, installation_id, &self.path));
+                f.message.push_str(&diagnose_missing_installation(t, gh, jwt, installation_id, &self.path, locate.owner.as_deref()));
             }
             MintError::Github(f)
         })?;
@@ -230,14 +238,35 @@ impl App {
     }
 }
 
-/// "; the App is installed on: acme (66000001) — update INSTALLATION_ID …"
-fn diagnose_missing_installation(t: &dyn Transport, gh: &GithubSettings, jwt: &str, stale: u64, path: &str) -> String {
+/// Installations a diagnosis names at most before it asks for `--owner`.
+const NAMED_INSTALLATIONS: usize = 5;
+
+/// "; the App is installed on: acme (66000001) — update INSTALLATION_ID …".
+/// Reads every page of the App's installations; with an `owner` named
+/// (`--owner`, `--repo OWNER/NAME`) it picks that owner's.
+fn diagnose_missing_installation(t: &dyn Transport, gh: &GithubSettings, jwt: &str, stale: u64, path: &str, owner: Option<&str>) -> String {
+    let update = |id: u64| format!("update INSTALLATION_ID in Infisical at {path}/ from {stale} to {id}");
     match github::list_installations(t, gh, jwt) {
         Ok(list) if list.is_empty() => format!("; the App has no installations now: install it on your organization, then store its id as INSTALLATION_ID at {path}/"),
+        Ok(list) if owner.is_some() => {
+            let owner = owner.unwrap_or_default();
+            match list.iter().find(|i| i.account.eq_ignore_ascii_case(owner)) {
+                Some(i) => format!("; the App is installed on {} as {} — {}", i.account, i.id, update(i.id)),
+                None => format!("; none of the App's {} installations is on {owner}: install it there, then store its id as INSTALLATION_ID at {path}/", list.len()),
+            }
+        }
+        Ok(list) if list.len() > NAMED_INSTALLATIONS => {
+            let first: Vec<String> = list.iter().take(NAMED_INSTALLATIONS).map(|i| format!("{} ({})", i.account, i.id)).collect();
+            format!(
+                "; the App is installed on {} accounts ({}, …) — pass --owner ORG (or --repo OWNER/NAME) to find yours, then update INSTALLATION_ID in Infisical at {path}/",
+                list.len(),
+                first.join(", ")
+            )
+        }
         Ok(list) => {
             let found: Vec<String> = list.iter().map(|i| format!("{} ({})", i.account, i.id)).collect();
             let advice = match list.as_slice() {
-                [only] => format!("update INSTALLATION_ID in Infisical at {path}/ from {stale} to {}", only.id),
+                [only] => update(only.id),
                 _ => format!("update INSTALLATION_ID in Infisical at {path}/ to the one for your organization"),
             };
             format!("; the App is installed on: {} — {advice}", found.join(", "))
@@ -252,7 +281,7 @@ pub fn mint(t: &dyn Transport, settings: &Settings, request: &MintRequest, now: 
     let app = App::load(t, settings, &request.bot)?;
     let jwt = app.jwt(now);
     let installation_id = app.installation(t, &settings.github, &jwt, &request.locate)?;
-    let issued = app.issue_with_clock_recovery(t, &settings.github, &jwt, installation_id, &request.scope)?;
+    let issued = app.issue_with_clock_recovery(t, &settings.github, &jwt, installation_id, &request.scope, &request.locate)?;
     Ok(Minted { bot: request.bot.clone(), app_id: app.app_id.clone(), installation_id: installation_id.to_string(), issued })
 }
 
@@ -268,13 +297,22 @@ pub struct Verification {
     pub expires_at: String,
     /// Empty when everything matched.
     pub problems: Vec<String>,
+    /// The installation's granted permissions (empty when GitHub did not say).
+    pub granted: Vec<Permission>,
+    /// Set while the installation is suspended: since when, by whom.
+    pub suspended_at: Option<String>,
+    pub suspended_by: Option<String>,
+    pub drift: Drift,
 }
 
 
-/// Mints for `bot`, then checks the token kind, that the App's slug is the
-/// bot's name (secrets stored under the wrong bot), and what the token can
-/// reach. The token is revoked afterwards.
-pub fn verify(t: &dyn Transport, settings: &Settings, resolution: &Resolution, now: u64) -> Result<Verification, MintError> {
+/// Checks that the App's slug is the bot's name (secrets stored under the
+/// wrong bot), reads the installation (suspended? permission drift against
+/// every user of the bot in `policies`), then mints for the bot and checks the
+/// token kind and what it can reach. The token is revoked afterwards. No mint
+/// is tried where one would fail (suspended, or the bot's own entry asks a
+/// permission not granted): the row says why.
+pub fn verify(t: &dyn Transport, settings: &Settings, policies: &Policies, resolution: &Resolution, now: u64) -> Result<Verification, MintError> {
     let gh = &settings.github;
     let app = App::load(t, settings, &resolution.bot)?;
     let jwt = app.jwt(now);
@@ -295,16 +333,35 @@ pub fn verify(t: &dyn Transport, settings: &Settings, resolution: &Resolution, n
         repositories: Vec::new(),
         expires_at: "-".into(),
         problems,
+        granted: Vec::new(),
+        suspended_at: None,
+        suspended_by: None,
+        drift: Drift::default(),
     };
     // With another App's secrets in the folder the mint may fail too; the mismatch is the cause to report.
-    let minted = app.installation(t, gh, &jwt, &Locate::default()).and_then(|id| Ok((id, app.issue_with_clock_recovery(t, gh, &jwt, id, &resolution.scope)?)));
-    let (installation_id, issued) = match minted {
-        Ok(m) => m,
-        Err(e) if !v.problems.is_empty() => {
-            v.problems.push(format!("and the mint failed: {e}"));
-            return Ok(v);
+    let reported = |mut v: Verification, e: MintError| {
+        if v.problems.is_empty() {
+            return Err(e);
         }
-        Err(e) => return Err(e),
+        v.problems.push(format!("and the mint failed: {e}"));
+        Ok(v)
+    };
+    let installation_id = match app.installation(t, gh, &jwt, &Locate::default()) {
+        Ok(id) => id,
+        Err(e) => return reported(v, e),
+    };
+    // Unreadable (a 404 among them): the mint below meets the same cause and diagnoses it.
+    if let Ok(state) = github::get_installation(t, gh, &jwt, installation_id) {
+        v.installation_id = installation_id.to_string();
+        v.drift = drift::drift(policies, &resolution.bot, &state.permissions);
+        (v.granted, v.suspended_at, v.suspended_by) = (state.permissions, state.suspended_at, state.suspended_by);
+    }
+    if v.suspended_at.is_some() || v.drift.missing.iter().any(|m| m.agent.is_none()) {
+        return Ok(v);
+    }
+    let issued = match app.issue_with_clock_recovery(t, gh, &jwt, installation_id, &resolution.scope, &Locate::default()) {
+        Ok(issued) => issued,
+        Err(e) => return reported(v, e),
     };
     let repos = github::installation_repositories(t, gh, &issued.token);
     let _ = github::revoke_installation_token(t, gh, &issued.token);
@@ -314,6 +371,26 @@ pub fn verify(t: &dyn Transport, settings: &Settings, resolution: &Resolution, n
     v.repositories = repositories;
     v.expires_at = issued.expires_at;
     Ok(v)
+}
+
+/// What `set_suspended` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suspension {
+    pub bot: String,
+    pub app_id: String,
+    pub installation_id: String,
+    pub suspended: bool,
+}
+
+/// The kill switch: suspends (or unsuspends) the bot's installation with its
+/// App JWT, from the bot's live credentials.
+pub fn set_suspended(t: &dyn Transport, settings: &Settings, resolution: &Resolution, suspended: bool, now: u64) -> Result<Suspension, MintError> {
+    let gh = &settings.github;
+    let app = App::load(t, settings, &resolution.bot)?;
+    let jwt = app.jwt(now);
+    let installation_id = app.installation(t, gh, &jwt, &Locate::default())?;
+    github::set_suspended(t, gh, &jwt, installation_id, suspended, app.origin()).map_err(MintError::Github)?;
+    Ok(Suspension { bot: app.bot.clone(), app_id: app.app_id.clone(), installation_id: installation_id.to_string(), suspended })
 }
 
 #[cfg(test)]
@@ -427,6 +504,85 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_404_diagnosis_picks_the_named_owner_and_otherwise_asks_for_it() {
+        let many: Vec<serde_json::Value> = (1..=8).map(|i| serde_json::json!({"id": 60 + i, "account": {"login": format!("org-{i}")}})).collect();
+        let run = |locate: Locate| {
+            let t = Script::new(vec![
+                ok(200, serde_json::json!({"accessToken": "at"})),
+                secrets("42", "7", &pem()),
+                ok(404, serde_json::json!({"message": "Not Found"})),
+                ok(200, serde_json::Value::from(many.clone())),
+            ]);
+            match mint(&t, &settings(), &MintRequest { locate, ..request() }, 0) {
+                Err(MintError::Github(f)) => f.message,
+                other => panic!("{other:?}"),
+            }
+        };
+        let named = run(Locate { owner: Some("ORG-6".into()), repository: None });
+        assert!(named.ends_with("; the App is installed on org-6 as 66 — update INSTALLATION_ID in Infisical at /MooseQuest/raxx-dev-bot/ from 7 to 66"), "{named}");
+        let elsewhere = run(Locate { owner: Some("acme".into()), repository: None });
+        assert!(elsewhere.contains("none of the App's 8 installations is on acme: install it there"), "{elsewhere}");
+        let unnamed = run(Locate::default());
+        assert!(unnamed.contains("installed on 8 accounts (org-1 (61), org-2 (62), org-3 (63), org-4 (64), org-5 (65), …) — pass --owner ORG"), "{unnamed}");
+    }
+
+    fn policies() -> Policies {
+        let docs = Documents {
+            agent_map: "agents:\n  feature-developer: raxx-dev-bot\n",
+            agent_map_name: "map.yaml",
+            policy: "version: 1\nbots:\n  raxx-dev-bot:\n    permissions:\n      contents: write\n      metadata: read\n",
+            policy_name: "policy.yaml",
+        };
+        Policies::load(&docs).unwrap()
+    }
+
+    fn verify_with(installation: serde_json::Value, then: Vec<Result<Response, TransportError>>) -> (Result<Verification, MintError>, Vec<String>) {
+        let mut answers = vec![
+            ok(200, serde_json::json!({"accessToken": "at"})),
+            secrets("42", "7", &pem()),
+            ok(200, serde_json::json!({"id": 42, "slug": "raxx-dev-bot"})),
+            ok(200, installation),
+        ];
+        answers.extend(then);
+        let t = Script::new(answers);
+        let p = policies();
+        let resolution = p.resolve(Some("raxx-dev-bot"), None, &Scope::default()).unwrap();
+        let v = verify(&t, &settings(), &p, &resolution, 0);
+        let urls = t.seen.borrow().iter().map(|q| format!("{} {}", q.method.as_str(), q.url)).collect();
+        (v, urls)
+    }
+
+    #[test]
+    fn verify_mints_nothing_for_a_suspended_installation_or_a_missing_permission() {
+        let suspended = serde_json::json!({"id": 7, "permissions": {"contents": "write", "metadata": "read"}, "suspended_at": "2026-11-30T10:00:00Z", "suspended_by": {"login": "raxx-dev-bot[bot]"}});
+        let (v, urls) = verify_with(suspended, vec![]);
+        let v = v.unwrap();
+        assert_eq!((v.suspended_at.as_deref(), v.suspended_by.as_deref(), v.installation_id.as_str()), (Some("2026-11-30T10:00:00Z"), Some("raxx-dev-bot[bot]"), "7"));
+        assert_eq!(urls.last().unwrap(), "GET http://127.0.0.1:2/app/installations/7", "no access_tokens request");
+        let lacking = serde_json::json!({"id": 7, "permissions": {"contents": "read", "metadata": "read"}, "suspended_at": null});
+        let (v, urls) = verify_with(lacking, vec![]);
+        let v = v.unwrap();
+        assert_eq!(v.drift.missing.len(), 2, "the bot's entry and feature-developer: {:?}", v.drift);
+        assert_eq!(v.drift.missing[0].gaps[0], drift::Gap { name: "contents".into(), asked: Some("write".into()), granted: Some("read".into()) });
+        assert_eq!(urls.len(), 4, "{urls:?}");
+    }
+
+    #[test]
+    fn verify_reports_excess_and_still_mints() {
+        let wide = serde_json::json!({"id": 7, "permissions": {"contents": "write", "metadata": "read", "administration": "write"}});
+        let (v, urls) = verify_with(wide, vec![
+            ok(201, serde_json::json!({"token": "ghs_abc123", "expires_at": "2026-11-30T11:00:00Z", "permissions": {"contents": "write", "metadata": "read"}})),
+            ok(200, serde_json::json!({"total_count": 1, "repositories": [{"name": "app"}]})),
+            Ok(Response { status: 204, headers: vec![], body: vec![] }),
+        ]);
+        let v = v.unwrap();
+        assert_eq!(v.drift.excess, vec![drift::Gap { name: "administration".into(), asked: None, granted: Some("write".into()) }]);
+        assert!(v.drift.missing.is_empty() && v.problems.is_empty());
+        assert_eq!((v.repository_count, v.expires_at.as_str()), (1, "2026-11-30T11:00:00Z"));
+        assert!(urls[4].ends_with("/app/installations/7/access_tokens") && urls[6].starts_with("DELETE "), "{urls:?}");
     }
 
     #[test]

@@ -53,6 +53,7 @@ impl WasiTransport {
         let method = match request.method {
             Method::Get => WasiMethod::Get,
             Method::Post => WasiMethod::Post,
+            Method::Put => WasiMethod::Put,
             Method::Delete => WasiMethod::Delete,
         };
         let scheme = if parts.origin.https { Scheme::Https } else { Scheme::Http };

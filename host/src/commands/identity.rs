@@ -4,11 +4,11 @@
 use super::{bot_request, host_failure, print, settings, Context, Failure};
 use crate::{GitCredentialArgs, GitIdentityArgs, PrHeaderArgs, VerifyArgs};
 use raxx_host::audit::Event;
-use raxx_host::display::clean;
+use raxx_host::display::strip;
 use raxx_host::exit;
 use raxx_host::session::dir::GitIdentity;
 use raxx_host::settings::github_git_host;
-use raxx_host::{MintRequest, Verification};
+use raxx_host::{MintRequest, PermissionGap, Verification};
 
 /// The design's PR body block. The bot comes from the policy, never typed by hand.
 pub fn pr_header(context: &Context, args: PrHeaderArgs) -> Result<i32, Failure> {
@@ -25,6 +25,23 @@ pub fn pr_header(context: &Context, args: PrHeaderArgs) -> Result<i32, Failure> 
     print(&out)
 }
 
+/// Whether the bot fails verify: a mismatch, a suspended installation, or a
+/// permission its own users ask that the installation lacks (their mints fail).
+fn fails(v: &Verification) -> bool {
+    !v.problems.is_empty() || v.suspended_at.is_some() || !v.missing.is_empty()
+}
+
+/// The STATUS cell.
+fn verify_status(v: &Verification) -> String {
+    match (&v.suspended_at, v.missing.is_empty(), v.excess.is_empty()) {
+        _ if !v.problems.is_empty() => format!("MISMATCH: {}", v.problems.join("; ")),
+        (Some(at), _, _) => format!("SUSPENDED since {at} by {}: lift with raxx-host unsuspend {}", v.suspended_by.as_deref().unwrap_or("unknown"), v.bot),
+        (None, false, _) => "MISSING PERMISSIONS (see drift below)".to_string(),
+        (None, true, false) => "ok, excess grants (see drift below)".to_string(),
+        (None, true, true) => "ok".to_string(),
+    }
+}
+
 fn verify_row(v: &Verification) -> [String; 7] {
     let mut repos = v.repository_count.to_string();
     if !v.repositories.is_empty() {
@@ -32,9 +49,38 @@ fn verify_row(v: &Verification) -> [String; 7] {
         let more = if v.repositories.len() > 3 { ", …" } else { "" };
         repos = format!("{repos} ({}{more})", shown.join(", "));
     }
-    let status = if v.problems.is_empty() { "ok".to_string() } else { format!("MISMATCH: {}", v.problems.join("; ")) };
-    // Everything but the bot's name came from GitHub: no control characters reach the terminal.
-    [v.bot.clone(), v.app_slug.clone(), v.app_id.clone(), v.installation_id.clone(), repos, v.expires_at.clone(), status].map(|cell| clean(&cell))
+    [&v.bot, &v.app_slug, &v.app_id, &v.installation_id, &repos, &v.expires_at, &verify_status(v)].map(|cell| strip(cell))
+}
+
+fn level(level: &Option<String>) -> &str {
+    level.as_deref().unwrap_or("none")
+}
+
+/// The drift section under the table: one line per bot and permission.
+/// Missing permissions name every user of the bot whose mints they break.
+fn drift_lines(v: &Verification) -> Vec<String> {
+    let mut missing: Vec<(&PermissionGap, Vec<String>)> = Vec::new();
+    for m in &v.missing {
+        let user = m.agent.clone().unwrap_or_else(|| format!("{} (its policy entry)", v.bot));
+        for gap in &m.permissions {
+            let same = |g: &&PermissionGap| (&g.name, &g.asked, &g.granted) == (&gap.name, &gap.asked, &gap.granted);
+            match missing.iter_mut().find(|(g, _)| same(g)) {
+                Some((_, users)) => users.push(user.clone()),
+                None => missing.push((gap, vec![user.clone()])),
+            }
+        }
+    }
+    let missing = missing.into_iter().map(|(g, users)| {
+        format!(
+            "{}  MISSING  {}={} asked, {} granted, by {}: their mints fail; grant it to the App on GitHub, or drop it from the policy",
+            v.bot, g.name, level(&g.asked), level(&g.granted), users.join(", ")
+        )
+    });
+    let excess = v.excess.iter().map(|g| match &g.asked {
+        None => format!("{}  EXCESS   {}={} granted, asked by no user of the bot: least privilege says remove it from the App on GitHub", v.bot, g.name, level(&g.granted)),
+        Some(asked) => format!("{}  EXCESS   {}={} granted, at most {}={asked} asked: least privilege says lower it on GitHub", v.bot, g.name, level(&g.granted), g.name),
+    });
+    missing.chain(excess).map(|line| strip(&line)).collect()
 }
 
 fn table(rows: &[[String; 7]]) -> String {
@@ -58,25 +104,25 @@ fn table(rows: &[[String; 7]]) -> String {
 
 /// The smoke test: one row per bot; exit 0 only when every bot checks out.
 pub fn verify(context: &Context, args: VerifyArgs) -> Result<i32, Failure> {
-    let bots = match args.bot {
-        Some(bot) => vec![bot],
-        None => context.runtime.bots(&context.policy).map_err(host_failure)?.map_err(|e| Failure::from_mint_error(&e))?,
-    };
+    let bots = context.bots_or(args.bot)?;
     let settings = settings().map_err(|f| f.failure)?;
     let mut rows = Vec::new();
+    let mut drift = Vec::new();
     let mut code = exit::OK;
     for bot in &bots {
         let result = context.runtime.verify(&settings, &context.policy, bot).map_err(host_failure)?;
-        let event = Event { command: "verify", agent: None, bot: Some(bot), workflow_uuid: None, token: None, fallback: None, operator_command: None, outcome: Ok(()) };
+        let event = Event { command: "verify", agent: None, bot: Some(bot), workflow_uuid: None, token: None, installation: None, fallback: None, operator_command: None, outcome: Ok(()) };
         match result {
             Ok(v) => {
-                if !v.problems.is_empty() && code == exit::OK {
+                if fails(&v) && code == exit::OK {
                     code = exit::MISMATCH;
                 }
-                let problems = v.problems.join("; ");
-                let outcome = if v.problems.is_empty() { Ok(()) } else { Err((exit::MISMATCH, problems.as_str())) };
-                context.audit(Event { outcome, ..event })?;
+                let status = verify_status(&v);
+                let outcome = if fails(&v) { Err((exit::MISMATCH, status.as_str())) } else { Ok(()) };
+                let installation = (v.installation_id != "-").then_some((v.app_id.as_str(), v.installation_id.as_str()));
+                context.audit(Event { outcome, installation, ..event })?;
                 rows.push(verify_row(&v));
+                drift.extend(drift_lines(&v));
             }
             Err(e) => {
                 let failure = Failure::from_mint_error(&e);
@@ -89,7 +135,12 @@ pub fn verify(context: &Context, args: VerifyArgs) -> Result<i32, Failure> {
             }
         }
     }
-    print(&table(&rows))?;
+    let mut out = table(&rows);
+    if !drift.is_empty() {
+        out.push_str("\nPermission drift (the installation's grant on GitHub against the policy):\n");
+        out.extend(drift.iter().map(|line| format!("  {line}\n")));
+    }
+    print(&out)?;
     Ok(code)
 }
 
@@ -140,4 +191,64 @@ pub fn git_credential(context: &Context, args: GitCredentialArgs) -> Result<i32,
     let resolution = context.resolve(&request)?;
     let token = context.mint_and_record("git-credential", &request, &resolution)?;
     print(&format!("username=x-access-token\npassword={}\n", token.token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use raxx_host::{MissingPermissions, Permission};
+
+    fn gap(name: &str, asked: Option<&str>, granted: Option<&str>) -> PermissionGap {
+        PermissionGap { name: name.into(), asked: asked.map(Into::into), granted: granted.map(Into::into) }
+    }
+
+    /// What a hostile GitHub could put in every string verify prints.
+    fn hostile() -> Verification {
+        let esc = |s: &str| format!("{s}\u{1b}[2J\r\nFAKE ROW ok\u{7}");
+        Verification {
+            bot: "raxx-dev-bot".into(),
+            app_slug: esc("raxx-dev-bot"),
+            app_id: "900001".into(),
+            installation_id: "55000001".into(),
+            repository_count: 1,
+            repositories: vec![esc("repo")],
+            expires_at: esc("2026-11-30T11:00:00Z"),
+            problems: vec![],
+            granted: vec![Permission { name: esc("issues"), level: "write".into() }],
+            suspended_at: Some(esc("2026-11-30T10:00:00Z")),
+            suspended_by: Some(esc("octo")),
+            missing: vec![MissingPermissions { agent: Some("card-groomer".into()), permissions: vec![gap(&esc("issues"), Some("write"), Some(&esc("read")))] }],
+            excess: vec![gap(&esc("administration"), None, Some(&esc("write")))],
+        }
+    }
+
+    #[test]
+    fn server_strings_are_printed_without_control_characters() {
+        let v = hostile();
+        let printed = format!("{}{}", table(&[verify_row(&v)]), drift_lines(&v).join("\n"));
+        assert!(!printed.chars().any(|c| c.is_control() && c != '\n'), "{printed:?}");
+        assert_eq!(printed.lines().count(), 4, "one header, one row, two drift lines: {printed}");
+        assert!(printed.contains("SUSPENDED since 2026-11-30T10:00:00Z[2J") && printed.contains("by octo[2J"), "{printed}");
+    }
+
+    #[test]
+    fn missing_permissions_are_grouped_by_permission_with_every_user_named() {
+        let mut v = hostile();
+        let both = vec![gap("actions", Some("read"), None)];
+        v.missing = vec![
+            MissingPermissions { agent: None, permissions: both.clone() },
+            MissingPermissions { agent: Some("feature-developer".into()), permissions: both },
+        ];
+        v.excess.clear();
+        assert_eq!(
+            drift_lines(&v),
+            ["raxx-dev-bot  MISSING  actions=read asked, none granted, by raxx-dev-bot (its policy entry), feature-developer: their mints fail; grant it to the App on GitHub, or drop it from the policy"]
+        );
+        assert!(fails(&v));
+        v.suspended_at = None;
+        assert_eq!(verify_status(&v), "MISSING PERMISSIONS (see drift below)");
+        v.missing.clear();
+        assert!(!fails(&v));
+        assert_eq!(verify_status(&v), "ok");
+    }
 }

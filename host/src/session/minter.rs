@@ -50,6 +50,7 @@ impl Mint for RuntimeMint {
             bot: Some(&to.bot),
             workflow_uuid: to.workflow_uuid.as_deref(),
             token: refreshed.ok(),
+            installation: None,
             fallback: None,
             operator_command: None,
             outcome: refreshed.map(|_| ()).map_err(|e| (e.code, e.message.as_str())),

@@ -11,6 +11,7 @@ mod exit_codes;
 mod faults;
 mod harness;
 mod identity;
+mod incident;
 mod isolate;
 mod load;
 mod mint;

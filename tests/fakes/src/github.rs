@@ -95,6 +95,8 @@ struct State {
     git_root: Option<PathBuf>,
     issues: Vec<Issue>,
     pushes: Vec<Push>,
+    /// Suspended installations: id → (since, login of who suspended it).
+    suspended: HashMap<u64, (u64, String)>,
 }
 
 pub struct FakeGithub {
@@ -158,6 +160,20 @@ impl FakeGithub {
 
     pub fn remove_installation(&self, id: u64) {
         self.state().installations.remove(&id);
+    }
+
+    /// Installs the App on one account per id (`org-{id}`, metadata only): an
+    /// App with many installations, for pagination.
+    pub fn add_installations(&self, app_id: u64, ids: std::ops::Range<u64>) {
+        for id in ids {
+            let permissions = [("metadata".to_string(), "read".to_string())].into_iter().collect();
+            self.add_installation(Installation { id, app_id, account: format!("org-{id}"), permissions, repositories: vec![] });
+        }
+    }
+
+    /// Whether an installation is suspended now.
+    pub fn is_suspended(&self, id: u64) -> bool {
+        self.state().suspended.contains_key(&id)
     }
 
     /// The next requests to `route` ("access_tokens", "revoke") get these replies instead.
@@ -257,12 +273,29 @@ impl FakeGithub {
                 Err(reply) => reply,
             },
             ("GET", ["app", "installations"]) => match st.authenticate_app(req) {
-                Ok(app) => {
-                    let mut list: Vec<&Installation> = st.installations.values().filter(|i| i.app_id == app.id).collect();
-                    list.sort_by_key(|i| i.id);
-                    let body: Vec<serde_json::Value> = list.iter().map(|i| installation_json(i)).collect();
-                    Reply::Respond(HttpResponse::json(200, body.into()))
-                }
+                Ok(app) => list_installations(&st, req, &app),
+                Err(reply) => reply,
+            },
+            ("GET", ["app", "installations", id]) => match st.authenticate_app(req) {
+                Ok(app) => match st.installation_of(&app, id) {
+                    Some(i) => Reply::Respond(HttpResponse::json(200, st.installation_json(i))),
+                    None => error(404, "Not Found"),
+                },
+                Err(reply) => reply,
+            },
+            (method @ ("PUT" | "DELETE"), ["app", "installations", id, "suspended"]) => match st.authenticate_app(req) {
+                Ok(app) => match st.installation_of(&app, id).map(|i| i.id) {
+                    Some(id) if method == "PUT" => {
+                        let since = st.now().max(0) as u64;
+                        st.suspended.entry(id).or_insert((since, format!("{}[bot]", app.slug)));
+                        Reply::Respond(HttpResponse { status: 204, headers: vec![], body: vec![] })
+                    }
+                    Some(id) => {
+                        st.suspended.remove(&id);
+                        Reply::Respond(HttpResponse { status: 204, headers: vec![], body: vec![] })
+                    }
+                    None => error(404, "Not Found"),
+                },
                 Err(reply) => reply,
             },
             ("GET", ["repos", owner, repo, "installation"]) => lookup_installation(&mut st, req, |i| i.account.eq_ignore_ascii_case(owner) && i.repositories.iter().any(|r| r == repo)),
@@ -367,10 +400,11 @@ impl State {
         Ok(app)
     }
 
-    /// The index of `token` if it is an issued token neither revoked nor expired.
+    /// The index of `token` if it is an issued token neither revoked nor
+    /// expired, of an installation that is not suspended.
     fn valid_token(&self, token: &str) -> Option<usize> {
         let now = self.now().max(0) as u64;
-        self.tokens.iter().position(|t| t.token == token && !t.revoked && t.expires_at > now)
+        self.tokens.iter().position(|t| t.token == token && !t.revoked && t.expires_at > now && !self.suspended.contains_key(&t.installation_id))
     }
 
     /// Verifies `Authorization: Bearer|token <installation token>`; returns its index.
@@ -396,6 +430,19 @@ impl State {
     fn bot_login(&self, token: usize) -> String {
         let app = self.installations.get(&self.tokens[token].installation_id).and_then(|i| self.apps.get(&i.app_id));
         format!("{}[bot]", app.map(|a| a.slug.as_str()).unwrap_or("unknown"))
+    }
+
+    /// The App's installation with this id (path segment), if any.
+    fn installation_of(&self, app: &App, id: &str) -> Option<&Installation> {
+        id.parse::<u64>().ok().and_then(|id| self.installations.get(&id)).filter(|i| i.app_id == app.id)
+    }
+
+    fn installation_json(&self, i: &Installation) -> serde_json::Value {
+        let mut json = installation_json(i);
+        let suspension = self.suspended.get(&i.id);
+        json["suspended_at"] = suspension.map(|(at, _)| crate::time::iso8601(*at)).into();
+        json["suspended_by"] = suspension.map(|(_, by)| serde_json::json!({"login": by, "type": "Bot"})).unwrap_or_default();
+        json
     }
 
     fn new_token(&self, app_id: u64) -> String {
@@ -434,6 +481,23 @@ fn git_request(st: &mut State, req: &HttpRequest, owner: &str, repo: &str) -> Re
     crate::git::serve(&root, req)
 }
 
+/// `GET /app/installations`: `per_page` (default 30, at most 100) and `page`,
+/// with GitHub's `Link` header (`rel="next"`, `rel="last"`) while more remain.
+fn list_installations(st: &State, req: &HttpRequest, app: &App) -> Reply {
+    let mut list: Vec<&Installation> = st.installations.values().filter(|i| i.app_id == app.id).collect();
+    list.sort_by_key(|i| i.id);
+    let per_page = req.query.get("per_page").and_then(|v| v.parse::<usize>().ok()).unwrap_or(30).clamp(1, 100);
+    let page = req.query.get("page").and_then(|v| v.parse::<usize>().ok()).unwrap_or(1).max(1);
+    let last = list.len().div_ceil(per_page).max(1);
+    let body: Vec<serde_json::Value> = list.iter().skip((page - 1) * per_page).take(per_page).map(|i| st.installation_json(i)).collect();
+    let mut response = HttpResponse::json(200, body.into());
+    if page < last {
+        let url = |n: usize| format!("<http://{}{}/app/installations?per_page={per_page}&page={n}>", req.header("host").unwrap_or("127.0.0.1"), st.path_prefix);
+        response = response.with_header("link", &format!("{}; rel=\"next\", {}; rel=\"last\"", url(page + 1), url(last)));
+    }
+    Reply::Respond(response)
+}
+
 fn installation_json(i: &Installation) -> serde_json::Value {
     serde_json::json!({"id": i.id, "app_id": i.app_id, "account": {"login": i.account, "type": "Organization"}, "permissions": i.permissions, "repository_selection": "selected"})
 }
@@ -445,7 +509,7 @@ fn lookup_installation(st: &mut State, req: &HttpRequest, matches: impl Fn(&Inst
         Err(reply) => return reply,
     };
     match st.installations.values().find(|i| i.app_id == app.id && matches(i)) {
-        Some(i) => Reply::Respond(HttpResponse::json(200, installation_json(i))),
+        Some(i) => Reply::Respond(HttpResponse::json(200, st.installation_json(i))),
         None => error(404, "Not Found"),
     }
 }
@@ -458,6 +522,9 @@ fn access_tokens(st: &mut State, req: &HttpRequest, id: &str) -> Reply {
     let Some(inst) = id.parse::<u64>().ok().and_then(|id| st.installations.get(&id).cloned()).filter(|i| i.app_id == app.id) else {
         return error(404, "Not Found");
     };
+    if st.suspended.contains_key(&inst.id) {
+        return error(403, "This installation has been suspended");
+    }
     let body = if req.body.is_empty() { serde_json::json!({}) } else {
         match req.json() {
             Some(b) if b.is_object() => b,

@@ -114,6 +114,9 @@ impl Guest for Hostile {
     fn bot_user_id(_: wit::Settings, _: String, _: String) -> Result<u64, wit::ServiceFailure> {
         Err(wit::ServiceFailure { kind: wit::FailureKind::Config, status: None, message: "hostile component".into() })
     }
+    fn set_suspended(_: wit::Settings, _: wit::PolicyDocuments, _: String, _: bool) -> Result<wit::Suspension, wit::MintError> {
+        Err(refuse())
+    }
     fn revoke(_: wit::Settings, _: String) -> Result<(), wit::ServiceFailure> {
         Ok(())
     }

@@ -1,0 +1,52 @@
+//! Incident response: the kill switch. `suspend` / `unsuspend` a bot's GitHub
+//! App installation from the bot's live credentials (docs/runbooks/kill-switch.md).
+
+use super::{host_failure, print, settings, Context, Failure};
+use crate::{one_line, SuspendArgs};
+use raxx_host::audit::Event;
+use raxx_host::exit;
+
+/// Suspends (or unsuspends) one bot, or every bot of the policy with `--all`:
+/// one line per bot on stdout, each recorded in the audit log. With `--all`
+/// every bot is tried and the exit code is the first failure's.
+///
+/// The switch is never held back by the audit log: an unwritable log is
+/// reported (exit 1) after the installation was changed, not before.
+pub fn set_suspended(context: &Context, args: SuspendArgs, suspend: bool) -> Result<i32, Failure> {
+    let command = if suspend { "suspend" } else { "unsuspend" };
+    let single = args.bot.is_some();
+    let bots = context.bots_or(args.bot)?;
+    let settings = settings().map_err(|f| f.failure)?;
+    let mut code = exit::OK;
+    for bot in &bots {
+        let result = context.runtime.set_suspended(&settings, &context.policy, bot, suspend).map_err(host_failure)?;
+        let event = Event { command, agent: None, bot: Some(bot), workflow_uuid: None, token: None, installation: None, fallback: None, operator_command: None, outcome: Ok(()) };
+        let (line, failed) = match result {
+            Ok(s) => {
+                let done = if suspend {
+                    format!("suspended: GitHub mints no token for it and refuses those issued; lift with raxx-host unsuspend {bot}")
+                } else {
+                    "unsuspended: mints work again".to_string()
+                };
+                let line = format!("{bot}: installation {} (App {}) {done}", s.installation_id, s.app_id);
+                match context.audit(Event { installation: Some((&s.app_id, &s.installation_id)), ..event }) {
+                    Ok(()) => (line, None),
+                    Err(f) => (format!("{line}; NOT RECORDED: {}", f.message), Some(f)),
+                }
+            }
+            Err(e) => {
+                let f = Failure::from_mint_error(&e);
+                let _ = context.audit(Event { outcome: Err((f.code, &f.message)), ..event });
+                if single {
+                    return Err(Failure { code: f.code, message: format!("{command} {bot}: {}", f.message) });
+                }
+                (format!("{bot}: FAILED (exit {}): {}", f.code, one_line(&f.message)), Some(f))
+            }
+        };
+        print(&format!("{line}\n"))?;
+        if let Some(f) = failed.filter(|_| code == exit::OK) {
+            code = f.code;
+        }
+    }
+    Ok(code)
+}
