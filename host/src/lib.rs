@@ -13,10 +13,12 @@ pub mod egress;
 pub mod exit;
 pub mod lanes;
 pub mod policy;
+pub mod pr_header;
 pub mod process;
 pub mod runtime;
 pub mod settings;
 pub mod time;
+pub mod untrusted;
 
 pub use bindings::exports::raxx::identity::identity::{
     FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments, Resolution, Verification,

@@ -5,6 +5,7 @@ use super::{bot_request, host_failure, print, settings, Context, Failure};
 use crate::{GitCredentialArgs, GitIdentityArgs, PrHeaderArgs, VerifyArgs};
 use raxx_host::audit::Event;
 use raxx_host::exit;
+use raxx_host::pr_header::{self, Header};
 use raxx_host::settings::github_git_host;
 use raxx_host::{MintRequest, Verification};
 use std::io::BufRead;
@@ -12,16 +13,14 @@ use std::io::BufRead;
 /// The design's PR body block. The bot comes from the policy, never typed by hand.
 pub fn pr_header(context: &Context, args: PrHeaderArgs) -> Result<i32, Failure> {
     let resolution = context.resolve(&MintRequest { bot: None, agent: Some(args.agent.clone()), owner: None, repositories: vec![], permissions: vec![] })?;
-    let workflow = args.workflow_uuid.unwrap_or_else(|| "n/a".into());
-    let session = args.session.unwrap_or_else(|| raxx_host::time::iso8601(raxx_host::time::now()));
-    let mut out = format!(
-        "Agent: {}\nBot identity: {}\nWorkflow UUID: {workflow}\nOrchestrator session: {session}\n",
-        args.agent, resolution.bot
-    );
-    if let Some(n) = args.refs {
-        out.push_str(&format!("Refs #{n}\n"));
-    }
-    print(&out)
+    let header = Header {
+        agent: args.agent,
+        bot: resolution.bot,
+        workflow_uuid: args.workflow_uuid.unwrap_or_else(|| pr_header::NO_WORKFLOW.into()),
+        session: args.session.unwrap_or_else(|| raxx_host::time::iso8601(raxx_host::time::now())),
+        refs: args.refs,
+    };
+    print(&header.render())
 }
 
 fn verify_row(v: &Verification) -> [String; 7] {
