@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod identity;
+mod preamble;
 
 /// What every command needs: the component, the policy in force, the audit log.
 pub struct Context {
@@ -77,6 +78,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Verify(args) => identity::verify(&context, args),
         Command::GitIdentity(args) => identity::git_identity(&context, args),
         Command::GitCredential(args) => identity::git_credential(&context, args),
+        Command::Preamble(args) => preamble::preamble(&context, args),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

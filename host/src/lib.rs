@@ -5,6 +5,7 @@
 //! environment, [`runtime::Runtime`] to load the component once and mint per
 //! call. The `raxx-host` binary is a thin CLI over it.
 
+pub mod agent_definitions;
 pub mod audit;
 pub mod bindings;
 pub mod cache;
@@ -14,6 +15,7 @@ pub mod exit;
 pub mod lanes;
 pub mod policy;
 pub mod pr_header;
+pub mod preamble;
 pub mod process;
 pub mod runtime;
 pub mod settings;

@@ -64,6 +64,9 @@ pub enum Command {
     /// Git credential helper: answers `get` for the GitHub host with a bot token.
     #[command(after_help = after_help())]
     GitCredential(GitCredentialArgs),
+    /// Print, write or check the GitHub identity preamble of agent definitions (no network).
+    #[command(after_help = after_help())]
+    Preamble(PreambleArgs),
 }
 
 /// Who to mint for, and how to narrow the policy's scope.
@@ -205,6 +208,23 @@ pub struct GitCredentialArgs {
     /// What git asks: get, store or erase.
     #[arg(value_name = "OPERATION", value_parser = ["get", "store", "erase"])]
     pub operation: String,
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["agent", "write", "check"])))]
+pub struct PreambleArgs {
+    /// Print the preamble for this agent class.
+    #[arg(long, value_name = "CLASS")]
+    pub agent: Option<String>,
+
+    /// Insert or refresh the preamble in every agent definition (*.md) under DIR.
+    #[arg(long, value_name = "DIR")]
+    pub write: Option<PathBuf>,
+
+    /// Change nothing; list every definition under DIR whose preamble is missing or
+    /// stale or whose class is not in the map, and exit 6 if there is one.
+    #[arg(long, value_name = "DIR")]
+    pub check: Option<PathBuf>,
 }
 
 // The header's field rules live with its parser (raxx_host::pr_header), so
