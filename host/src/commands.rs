@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod identity;
+mod pr_check;
 mod preamble;
 
 /// What every command needs: the component, the policy in force, the audit log.
@@ -79,6 +80,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::GitIdentity(args) => identity::git_identity(&context, args),
         Command::GitCredential(args) => identity::git_credential(&context, args),
         Command::Preamble(args) => preamble::preamble(&context, args),
+        Command::PrCheck(args) => pr_check::pr_check(&context, args),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

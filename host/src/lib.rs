@@ -14,6 +14,7 @@ pub mod egress;
 pub mod exit;
 pub mod lanes;
 pub mod policy;
+pub mod pr_gate;
 pub mod pr_header;
 pub mod preamble;
 pub mod process;

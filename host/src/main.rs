@@ -67,6 +67,9 @@ pub enum Command {
     /// Print, write or check the GitHub identity preamble of agent definitions (no network).
     #[command(after_help = after_help())]
     Preamble(PreambleArgs),
+    /// The PR gate: exit 0 only when the PR's author fits the audit header in its body (no network).
+    #[command(after_help = after_help())]
+    PrCheck(PrCheckArgs),
 }
 
 /// Who to mint for, and how to narrow the policy's scope.
@@ -225,6 +228,17 @@ pub struct PreambleArgs {
     /// stale or whose class is not in the map, and exit 6 if there is one.
     #[arg(long, value_name = "DIR")]
     pub check: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct PrCheckArgs {
+    /// The PR author's login (github.event.pull_request.user.login), e.g. raxx-dev-bot[bot].
+    #[arg(long, value_name = "LOGIN")]
+    pub author: String,
+
+    /// File holding the PR body; without it the body is read from stdin.
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<PathBuf>,
 }
 
 // The header's field rules live with its parser (raxx_host::pr_header), so

@@ -1,11 +1,13 @@
-//! The agent side: identity preambles in agent definitions (`preamble`).
-//! It runs without network and without
+//! The agent side: identity preambles in agent definitions (`preamble`) and
+//! the PR authorship gate (`pr-check`). Both run without network and without
 //! any Infisical variable: most tests run the binary with an empty environment.
 
 use crate::harness::{assert_one_line_error, host, raxx, run, shipped, Run, Scratch};
 use raxx_fakes::World;
 use raxx_host::preamble::BEGIN_LINE;
+use std::io::Write;
 use std::path::Path;
+use std::process::Stdio;
 
 const BEGIN: &str = "<!-- raxx-identity-preamble: begin";
 const END: &str = "<!-- raxx-identity-preamble: end -->";
@@ -220,4 +222,135 @@ fn check_reports_definitions_it_cannot_trust() {
     let r = cli(&["preamble", "--check", scratch.path("nowhere").to_str().unwrap()]);
     assert_eq!(r.code, 64);
     assert_one_line_error(&r, "cannot read the folder");
+}
+
+/// `raxx-host pr-check --author AUTHOR` with `body` on stdin, plus `extra` arguments first.
+fn pr_check_with(extra: &[&str], author: &str, body: &[u8]) -> Run {
+    let mut cmd = host(None);
+    cmd.args(extra).args(["pr-check", "--author", author]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("run raxx-host");
+    let mut stdin = child.stdin.take().unwrap();
+    // A refused body may not be read to its end: a broken pipe is fine.
+    let _ = stdin.write_all(body);
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    Run { code: out.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&out.stdout).into(), stderr: String::from_utf8_lossy(&out.stderr).into() }
+}
+
+fn pr_check(author: &str, body: &str) -> Run {
+    pr_check_with(&[], author, body.as_bytes())
+}
+
+/// The header `pr-header` prints for `class`, then a blank line and some prose.
+fn body_for(class: &str) -> String {
+    let r = cli(&["pr-header", "--agent", class, "--workflow-uuid", "wfl_2070abc", "--refs", "2150", "--session", "2026-05-16T14:03:00Z"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    format!("{}\n## Summary\n\nAdds the thing.\n", r.stdout)
+}
+
+#[test]
+fn pr_check_passes_the_header_pr_header_prints_on_its_bots_pr() {
+    let r = pr_check("raxx-dev-bot[bot]", &body_for("feature-developer"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "pr-check: ok: raxx-dev-bot[bot] is the bot the agent map gives feature-developer, and the audit header is well formed\n");
+    let scratch = Scratch::new("pr-body");
+    let file = scratch.write("body.md", &body_for("card-groomer").replace('\n', "\r\n"));
+    let r = cli(&["pr-check", "--author", "raxx-ops-bot[bot]", "--body-file", file.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "GitHub's CRLF bodies pass: {}", r.stderr);
+    assert_eq!(pr_check("MooseQuest", "The operator's own change.\n").code, 0);
+    assert_eq!(pr_check("dependabot[bot]", "Bumps serde from 1.0.1 to 1.0.2.").code, 0);
+
+    // What a spawned agent prints with no flags is what the gate accepts, and nothing goes over the network.
+    let world = World::start_shared();
+    let spawned = raxx(&world, &["spawn", "--agent", "sre-agent", "--workflow-uuid", "wfl_9", "--refs", "7", "--", env!("CARGO_BIN_EXE_raxx-host"), "pr-header"]);
+    assert_eq!(spawned.code, 0, "{}", spawned.stderr);
+    let requests = world.github.requests().len();
+    let file = scratch.write("spawned.md", &spawned.stdout);
+    let r = raxx(&world, &["pr-check", "--author", "raxx-ops-bot[bot]", "--body-file", file.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(world.github.requests().len(), requests, "pr-check makes no request");
+}
+
+#[test]
+fn pr_check_refuses_each_mismatch_with_one_line_and_exit_6() {
+    let good = body_for("feature-developer");
+    let cases = [
+        ("raxx-dev-bot[bot]", "Adds the thing.\n".to_string(), "this PR by raxx-dev-bot[bot] has no audit header"),
+        ("raxx-ops-bot[bot]", good.clone(), "the header claims feature-developer, whose bot is raxx-dev-bot[bot], but this PR is by raxx-ops-bot[bot]"),
+        // Edited to claim another class, bot field and all.
+        ("raxx-dev-bot[bot]", good.replace("feature-developer", "sre-agent").replace("raxx-dev-bot", "raxx-ops-bot"), "the header claims sre-agent, whose bot is raxx-ops-bot[bot], but this PR is by raxx-dev-bot[bot]"),
+        // Edited to claim another class, bot field left alone.
+        ("raxx-dev-bot[bot]", good.replace("Agent: feature-developer", "Agent: security-agent"), "the header says `Bot identity: raxx-dev-bot`, but the agent map gives security-agent the bot raxx-ops-bot"),
+        ("raxx-dev-bot[bot]", good.replace("feature-developer", "intern"), "the header's agent class `intern` is not in the agent map"),
+        ("MooseQuest", good.clone(), "authored by MooseQuest, who is not a bot"),
+        ("raxx-dev-bot", good.clone(), "authored by raxx-dev-bot, who is not a bot"),
+        ("MooseQuest", format!("Context first.\n\n{good}"), "authored by MooseQuest, who is not a bot"),
+        ("raxx-dev-bot[bot]", format!("Context first.\n\n{good}"), "is not well formed: line 3: `Agent: feature-developer` looks like a header field, but the header must open the body"),
+        ("raxx-dev-bot[bot]", format!("{good}\n> Agent: sre-agent\n"), "is not well formed: line 11: a second header field below the header"),
+        ("raxx-dev-bot[bot]", good.replace("Workflow UUID: wfl_2070abc", "Workflow-UUID: wfl_2070abc"), "line 3: expected the header's `Workflow UUID:` line here"),
+        ("raxx-dev-bot[bot]", good.replace("2026-05-16T14:03:00Z", "2026-02-30T14:03:00Z"), "line 4: `Orchestrator session:` `2026-02-30T14:03:00Z`: not a real date"),
+        ("raxx-dev-bot[bot]", good.replace("Refs #2150", "Refs #2150, #2151"), "line 5: expected `Refs #N`"),
+    ];
+    for (author, body, reason) in cases {
+        let r = pr_check(author, &body);
+        assert_eq!(r.code, 6, "{author}: {body:?}\n{}", r.stderr);
+        assert_one_line_error(&r, "raxx-host: pr-check refused the PR: ");
+        assert!(r.stderr.contains(reason), "{author}: expected {reason:?}, got {}", r.stderr);
+    }
+}
+
+#[test]
+fn pr_check_refuses_control_characters_and_markdown_in_fields_without_echoing_them() {
+    let good = body_for("feature-developer");
+    // (the line as pr-header printed it, the line as a hostile body has it)
+    let hostile: [(&str, &str); 9] = [
+        ("Agent: feature-developer", "Agent: feature-developer\x1b[2K\x1b]0;owned\x07"),
+        ("Agent: feature-developer", "Agent: **feature-developer**"),
+        ("Agent: feature-developer", "Agent: `feature-developer`"),
+        ("Agent: feature-developer", "Agent: feature-developer<!-- -->"),
+        ("Agent: feature-developer", "# Agent: feature-developer"),
+        ("Agent: feature-developer", "Agent: feature-developer\rBot identity: raxx-ops-bot"),
+        ("Bot identity: raxx-dev-bot", "Bot identity: [raxx-dev-bot](https://evil.example/x)"),
+        ("Bot identity: raxx-dev-bot", "Bot identity: raxx-dev-bot\u{202e}"),
+        ("Workflow UUID: wfl_2070abc", "Workflow UUID: wfl_2070abc\0"),
+    ];
+    let hostile = hostile.map(|(line, evil)| good.replace(line, evil));
+    for body in hostile {
+        let r = pr_check("raxx-dev-bot[bot]", &body);
+        assert_eq!(r.code, 6, "{body:?}: {}", r.stderr);
+        assert_one_line_error(&r, "is not well formed: line ");
+        assert!(r.stderr.chars().all(|c| c == '\n' || (!c.is_control() && (c.is_ascii() || c == '…'))), "raw bytes echoed: {:?}", r.stderr);
+        assert!(!r.stderr.contains("](https") || r.stderr.contains("`[raxx-dev-bot](https://evil.example/x)`"), "Markdown only inside a code span: {}", r.stderr);
+    }
+}
+
+#[test]
+fn pr_check_input_errors_are_usage_errors() {
+    let good = body_for("feature-developer");
+    for author in ["", "raxx dev", "raxx-dev-bot[bot]\x1b[31m", "[bot]"] {
+        let r = pr_check(author, &good);
+        assert_eq!(r.code, 64, "{author:?}");
+        assert_one_line_error(&r, "is not a GitHub login (NAME or NAME[bot]; pass github.event.pull_request.user.login)");
+        assert!(!r.stderr.contains('\x1b'));
+    }
+    let r = cli(&["pr-check", "--author", "raxx-dev-bot[bot]", "--body-file", "/nonexistent/body.md"]);
+    assert_eq!(r.code, 64);
+    assert_one_line_error(&r, "cannot read the body file `/nonexistent/body.md`");
+    let r = pr_check_with(&[], "raxx-dev-bot[bot]", b"Agent: \xff\n");
+    assert_eq!(r.code, 64);
+    assert_one_line_error(&r, "the body from stdin is not UTF-8 text");
+    let r = pr_check_with(&[], "raxx-dev-bot[bot]", &vec![b'a'; (1 << 20) + 1]);
+    assert_eq!(r.code, 64);
+    assert_one_line_error(&r, "the body from stdin is over 1 MiB");
+    let r = cli(&["pr-check", "--body-file", "x"]);
+    assert_eq!(r.code, 64, "--author is required");
+}
+
+#[test]
+fn pr_check_with_a_broken_map_is_a_policy_error_not_a_verdict() {
+    let scratch = Scratch::new("pr-check-map");
+    let map = edited_map(&scratch, |t| t.replace("feature-developer: raxx-dev-bot", "feature-developer: raxx-nobody-bot"));
+    let r = pr_check_with(&["--agent-map", &map], "raxx-dev-bot[bot]", body_for("feature-developer").as_bytes());
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    assert_one_line_error(&r, "raxx-nobody-bot");
 }
