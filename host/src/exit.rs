@@ -15,7 +15,9 @@ pub const GITHUB: i32 = 3;
 pub const POLICY: i32 = 4;
 /// The agent class is not in the agent map.
 pub const UNKNOWN_AGENT: i32 = 5;
-/// `verify` found a mismatch (wrong App behind a bot's secrets).
+/// A check failed: `verify` found a mismatch (wrong App behind a bot's
+/// secrets), `preamble --check` a missing or stale preamble (or an unmapped
+/// class), `pr-check` refused the PR.
 pub const MISMATCH: i32 = 6;
 /// Usage error: unknown flag, missing argument, invalid bot name or permission.
 pub const USAGE: i32 = 64;
@@ -31,7 +33,8 @@ Exit codes:
   4   the policy refused: invalid policy or agent map (file and line shown), a bot without a
       policy entry, or a request for more than the policy grants
   5   the agent class is not in the agent map
-  6   verify found a mismatch (e.g. the App behind a bot's secrets is another bot's)
+  6   a check failed: verify found a mismatch (e.g. the App behind a bot's secrets is another
+      bot's), preamble --check found a missing or stale preamble, pr-check refused the PR
   64  usage error (unknown flag, missing argument, invalid bot name)
   exec and spawn exit with the command's own status once it ran (126/127: it could not start).";
 

@@ -354,3 +354,15 @@ fn pr_check_with_a_broken_map_is_a_policy_error_not_a_verdict() {
     assert_eq!(r.code, 4, "{}", r.stderr);
     assert_one_line_error(&r, "raxx-nobody-bot");
 }
+
+#[test]
+fn the_docs_show_the_preamble_and_exit_codes_the_binary_has() {
+    let docs = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/agents.md")).unwrap();
+    let preamble = cli(&["preamble", "--agent", "feature-developer"]).stdout;
+    assert!(docs.contains(&format!("```markdown\n{preamble}```\n")), "docs/agents.md's example preamble is not what `preamble --agent feature-developer` prints:\n{preamble}");
+    assert!(docs.contains(&format!("  {BEGIN_LINE}\n  …the preamble…\n  {END}\n")), "docs/agents.md's markers");
+    for command in ["preamble", "pr-check"] {
+        let r = cli(&[command, "--help"]);
+        assert!(r.stdout.contains("6   a check failed: verify found a mismatch") && r.stdout.contains("pr-check refused the PR"), "{command} --help:\n{}", r.stdout);
+    }
+}
