@@ -15,6 +15,8 @@ use std::sync::Arc;
 
 mod identity;
 mod incident;
+mod pr_check;
+mod preamble;
 mod run;
 pub mod session;
 
@@ -117,6 +119,8 @@ fn with_context(component: Option<PathBuf>, agent_map: Option<PathBuf>, policy: 
         Command::Token(_) => unreachable!("handled without a context"),
         Command::Suspend(args) => incident::set_suspended(&context, args, true),
         Command::Unsuspend(args) => incident::set_suspended(&context, args, false),
+        Command::Preamble(args) => preamble::preamble(&context, args),
+        Command::PrCheck(args) => pr_check::pr_check(&context, args),
     }
 }
 

@@ -15,8 +15,10 @@ pub const GITHUB: i32 = 3;
 pub const POLICY: i32 = 4;
 /// The agent class is not in the agent map.
 pub const UNKNOWN_AGENT: i32 = 5;
-/// `verify` found a mismatch (wrong App behind a bot's secrets), a suspended
-/// installation, or a permission asked but not granted.
+/// A check failed: `verify` found a mismatch (wrong App behind a bot's
+/// secrets), a suspended installation or a permission asked but not granted;
+/// `preamble --check` a missing or stale preamble (or an unmapped class);
+/// `pr-check` refused the PR.
 pub const MISMATCH: i32 = 6;
 /// `spawn --isolate`: the sandbox (bubblewrap) cannot run here.
 pub const ISOLATION: i32 = 7;
@@ -37,8 +39,9 @@ Exit codes:
   4   the policy refused: invalid policy or agent map (file and line shown), a bot without a
       policy entry, or a request for more than the policy grants
   5   the agent class is not in the agent map
-  6   verify found a mismatch (e.g. the App behind a bot's secrets is another bot's), a suspended
-      installation, or a permission the policy asks that the installation was not granted
+  6   a check failed: verify found a mismatch (e.g. the App behind a bot's secrets is another
+      bot's), a suspended installation or a permission the policy asks that the installation was
+      not granted; preamble --check found a missing or stale preamble; pr-check refused the PR
   7   spawn --isolate: the sandbox (bubblewrap) cannot run on this machine
   8   token: not inside a raxx session, or the session has ended
   64  usage error (unknown flag, missing argument, invalid bot name)

@@ -5,6 +5,7 @@
 //! environment, [`runtime::Runtime`] to load the component once and mint per
 //! call. The `raxx-host` binary is a thin CLI over it.
 
+pub mod agent_definitions;
 pub mod audit;
 pub mod bindings;
 pub mod cache;
@@ -18,11 +19,15 @@ pub mod harden;
 pub mod isolate;
 pub mod lanes;
 pub mod policy;
+pub mod pr_gate;
+pub mod pr_header;
+pub mod preamble;
 pub mod process;
 pub mod runtime;
 pub mod session;
 pub mod settings;
 pub mod time;
+pub mod untrusted;
 
 pub use bindings::exports::raxx::identity::identity::{
     FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments, Resolution, Verification,

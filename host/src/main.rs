@@ -76,6 +76,12 @@ pub enum Command {
     /// Lift a suspension made with `suspend`.
     #[command(after_help = after_help())]
     Unsuspend(SuspendArgs),
+    /// Print, write or check the GitHub identity preamble of agent definitions (no network).
+    #[command(after_help = after_help())]
+    Preamble(PreambleArgs),
+    /// The PR gate: exit 0 only when the PR's author fits the audit header in its body (no network).
+    #[command(after_help = after_help())]
+    PrCheck(PrCheckArgs),
 }
 
 /// Who to mint for, and how to narrow the policy's scope.
@@ -247,35 +253,42 @@ pub struct CompileArgs {
     pub out_dir: PathBuf,
 }
 
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["agent", "write", "check"])))]
+pub struct PreambleArgs {
+    /// Print the preamble for this agent class.
+    #[arg(long, value_name = "CLASS")]
+    pub agent: Option<String>,
+
+    /// Insert or refresh the preamble in every agent definition (*.md) under DIR.
+    #[arg(long, value_name = "DIR")]
+    pub write: Option<PathBuf>,
+
+    /// Change nothing; list every definition under DIR whose preamble is missing or
+    /// stale or whose class is not in the map, and exit 6 if there is one.
+    #[arg(long, value_name = "DIR")]
+    pub check: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct PrCheckArgs {
+    /// The PR author's login (github.event.pull_request.user.login), e.g. raxx-dev-bot[bot].
+    #[arg(long, value_name = "LOGIN")]
+    pub author: String,
+
+    /// File holding the PR body; without it the body is read from stdin.
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<PathBuf>,
+}
+
+// The header's field rules live with its parser (raxx_host::pr_header), so
+// what pr-header and spawn accept is what pr-check accepts.
 fn parse_workflow_uuid_or_na(s: &str) -> Result<String, String> {
-    if s == "n/a" {
-        Ok(s.to_string())
-    } else {
-        parse_workflow_uuid(s)
-    }
+    raxx_host::pr_header::check_workflow_uuid_or_none(s).map(|()| s.to_string()).map_err(str::to_string)
 }
 
 fn parse_session(s: &str) -> Result<String, String> {
-    let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    let ok = b.len() == 20
-        && digits(0..4)
-        && b[4] == b'-'
-        && digits(5..7)
-        && b[7] == b'-'
-        && digits(8..10)
-        && b[10] == b'T'
-        && digits(11..13)
-        && b[13] == b':'
-        && digits(14..16)
-        && b[16] == b':'
-        && digits(17..19)
-        && b[19] == b'Z';
-    if ok {
-        Ok(s.to_string())
-    } else {
-        Err("expected a UTC timestamp like 2026-05-16T14:03:00Z".into())
-    }
+    raxx_host::pr_header::check_session(s).map(|()| s.to_string()).map_err(str::to_string)
 }
 
 fn parse_permission(s: &str) -> Result<Permission, String> {
@@ -284,12 +297,7 @@ fn parse_permission(s: &str) -> Result<Permission, String> {
 }
 
 fn parse_workflow_uuid(s: &str) -> Result<String, String> {
-    let ok = s.strip_prefix("wfl_").is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
-    if ok {
-        Ok(s.to_string())
-    } else {
-        Err("expected wfl_ followed by letters, digits, '-' or '_'".into())
-    }
+    raxx_host::pr_header::check_workflow_uuid(s).map(|()| s.to_string()).map_err(str::to_string)
 }
 
 const ENVIRONMENT_HELP: &str = concat!(

@@ -6,6 +6,7 @@ use crate::{GitCredentialArgs, GitIdentityArgs, PrHeaderArgs, VerifyArgs};
 use raxx_host::audit::Event;
 use raxx_host::display::strip;
 use raxx_host::exit;
+use raxx_host::pr_header::{self, Header};
 use raxx_host::session::dir::GitIdentity;
 use raxx_host::settings::github_git_host;
 use raxx_host::{MintRequest, PermissionGap, Verification};
@@ -13,16 +14,14 @@ use raxx_host::{MintRequest, PermissionGap, Verification};
 /// The design's PR body block. The bot comes from the policy, never typed by hand.
 pub fn pr_header(context: &Context, args: PrHeaderArgs) -> Result<i32, Failure> {
     let resolution = context.resolve(&MintRequest { bot: None, agent: Some(args.agent.clone()), owner: None, repositories: vec![], permissions: vec![] })?;
-    let workflow = args.workflow_uuid.unwrap_or_else(|| "n/a".into());
-    let session = args.session.unwrap_or_else(|| raxx_host::time::iso8601(raxx_host::time::now()));
-    let mut out = format!(
-        "Agent: {}\nBot identity: {}\nWorkflow UUID: {workflow}\nOrchestrator session: {session}\n",
-        args.agent, resolution.bot
-    );
-    if let Some(n) = args.refs {
-        out.push_str(&format!("Refs #{n}\n"));
-    }
-    print(&out)
+    let header = Header {
+        agent: args.agent,
+        bot: resolution.bot,
+        workflow_uuid: args.workflow_uuid.unwrap_or_else(|| pr_header::NO_WORKFLOW.into()),
+        session: args.session.unwrap_or_else(|| raxx_host::time::iso8601(raxx_host::time::now())),
+        refs: args.refs,
+    };
+    print(&header.render())
 }
 
 /// Whether the bot fails verify: a mismatch, a suspended installation, or a

@@ -6,11 +6,12 @@ use raxx_fakes::world::{folder, ENVIRONMENT};
 use raxx_fakes::{Reply, World};
 
 /// A loopback URL where nothing listens.
-fn closed_port_url() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    drop(listener);
-    url
+/// A URL nothing answers at; the port stays reserved while the test runs
+/// (a released one could be taken by another test's fake and answer).
+fn closed_port_url() -> (raxx_fakes::server::ClosedPort, String) {
+    let port = raxx_fakes::server::ClosedPort::new().unwrap();
+    let url = port.url();
+    (port, url)
 }
 
 fn raxx_with(world: &World, var: &str, value: Option<&str>, args: &[&str]) -> crate::harness::Run {
@@ -85,7 +86,7 @@ fn exit_2_when_a_secret_is_missing_or_unusable() {
 #[test]
 fn exit_2_when_infisical_is_unreachable_or_not_https() {
     let world = World::start_shared();
-    let r = raxx_with(&world, "INFISICAL_API_URL", Some(&closed_port_url()), &["mint", "raxx-dev-bot"]);
+    let r = raxx_with(&world, "INFISICAL_API_URL", Some(&closed_port_url().1), &["mint", "raxx-dev-bot"]);
     assert_eq!(r.code, 2);
     assert_one_line_error(&r, "could not be reached");
     let r = raxx_with(&world, "INFISICAL_API_URL", Some("http://vault.example.com"), &["mint", "raxx-dev-bot"]);
@@ -134,7 +135,7 @@ fn exit_3_when_the_key_belongs_to_another_app() {
 #[test]
 fn exit_3_when_github_is_unreachable_or_not_https() {
     let world = World::start_shared();
-    let r = raxx_with(&world, "GITHUB_API_URL", Some(&closed_port_url()), &["mint", "raxx-dev-bot"]);
+    let r = raxx_with(&world, "GITHUB_API_URL", Some(&closed_port_url().1), &["mint", "raxx-dev-bot"]);
     assert_eq!(r.code, 3);
     assert_one_line_error(&r, "GitHub at http://127.0.0.1");
     let r = raxx_with(&world, "GITHUB_API_URL", Some("http://github.example.com"), &["mint", "raxx-dev-bot"]);

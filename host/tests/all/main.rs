@@ -1,6 +1,7 @@
 //! Integration tests: the built `raxx-host` binary and library, with the real
 //! component, against the shared loopback fakes (`tests/fakes`).
 
+mod agent_side;
 mod audit;
 mod cache;
 mod cli;

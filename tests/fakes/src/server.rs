@@ -109,6 +109,25 @@ impl std::ops::Add for ServerTime {
     }
 }
 
+/// A loopback port where nothing listens, held for as long as this lives: a
+/// socket bound to it but not listening, so connections are refused and no
+/// other server of the test run can take the port meanwhile.
+pub struct ClosedPort(socket2::Socket);
+
+impl ClosedPort {
+    pub fn new() -> std::io::Result<ClosedPort> {
+        let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+        socket.bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())?;
+        Ok(ClosedPort(socket))
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        let addr = self.0.local_addr().ok().and_then(|a| a.as_socket()).map(|a| a.to_string()).unwrap_or_default();
+        format!("http://{addr}")
+    }
+}
+
 /// How long a kept-alive connection may stay idle, unless set otherwise.
 const KEEP_ALIVE: Duration = Duration::from_secs(5);
 

@@ -1,0 +1,155 @@
+//! `raxx-host preamble`: the GitHub identity preamble of agent definitions,
+//! printed for one class, or written into / checked in a folder of them.
+//! Reads the policy through the component's `resolve` only: no network.
+
+use super::{print, Context, Failure};
+use crate::PreambleArgs;
+use raxx_host::agent_definitions::{self, MAX_BYTES};
+use raxx_host::exit;
+use raxx_host::preamble::{self, Identity, Placement};
+use raxx_host::untrusted::{quoted, quoted_path};
+use raxx_host::{MintRequest, Resolution};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A request naming only an agent class (no narrowing).
+pub fn agent_request(class: &str) -> MintRequest {
+    MintRequest { bot: None, agent: Some(class.to_string()), owner: None, repositories: vec![], permissions: vec![] }
+}
+
+/// The bot the map gives `class`: `Ok(None)` when the map does not hold it;
+/// any other failure (an invalid policy) is the command's.
+pub fn mapped(context: &Context, class: &str) -> Result<Option<Resolution>, Failure> {
+    match context.resolve(&agent_request(class)) {
+        Ok(r) => Ok(Some(r)),
+        Err(f) if f.code == exit::UNKNOWN_AGENT => Ok(None),
+        Err(f) => Err(f),
+    }
+}
+
+fn identity<'a>(class: &'a str, r: &'a Resolution) -> Identity<'a> {
+    Identity {
+        class,
+        bot: &r.bot,
+        permissions: r.permissions.iter().map(|p| (p.name.as_str(), p.level.as_str())).collect(),
+        repositories: &r.repositories,
+        fallback_allowed: r.fallback_allowed,
+    }
+}
+
+pub fn preamble(context: &Context, args: PreambleArgs) -> Result<i32, Failure> {
+    let (dir, write) = match (args.agent, args.write, args.check) {
+        (Some(class), _, _) => {
+            let r = context.resolve(&agent_request(&class))?;
+            return print(&preamble::text(&identity(&class, &r)));
+        }
+        (None, Some(dir), _) => (dir, true),
+        (None, None, Some(dir)) => (dir, false),
+        (None, None, None) => return Err(Failure { code: exit::USAGE, message: "name --agent CLASS, --write DIR or --check DIR".into() }),
+    };
+    let verb = if write { "--write" } else { "--check" };
+    let files = agent_definitions::find(&dir).map_err(|e| Failure { code: exit::USAGE, message: format!("preamble {verb}: cannot read the folder {}: {e}", quoted_path(&dir)) })?;
+    if files.is_empty() {
+        return Err(Failure { code: exit::MISMATCH, message: format!("preamble {verb}: no agent definitions (*.md) under {}: nothing to check (wrong folder?)", quoted_path(&dir)) });
+    }
+    let mut classes = BTreeMap::new();
+    let (mut out, mut problems, mut written) = (String::new(), 0, 0);
+    for path in &files {
+        let (line, problem) = match review(context, path, &mut classes)? {
+            Review::Current => continue,
+            Review::Problem(why) => (why, true),
+            Review::Outdated { what, .. } if !write => (format!("{what}; run raxx-host preamble --write {}", quoted_path(&dir)), true),
+            Review::Outdated { what, text, done } => match write_in_place(path, &text) {
+                Ok(()) => (done, false),
+                Err(e) => (format!("{what}, and it could not be written: {e}"), true),
+            },
+        };
+        problems += usize::from(problem);
+        written += usize::from(!problem);
+        out.push_str(&format!("{}: {line}\n", quoted_path(path)));
+    }
+    print(&out)?;
+    let under = format!("{} agent definition(s) under {}", files.len(), quoted_path(&dir));
+    match (problems, write) {
+        (0, true) => print(&format!("preamble --write: {under}, {written} updated, every preamble current\n")),
+        (0, false) => print(&format!("preamble --check: {under}, every preamble current\n")),
+        (n, _) => Err(Failure { code: exit::MISMATCH, message: format!("preamble {verb}: {n} problem(s) in {under}, listed on stdout") }),
+    }
+}
+
+/// What one definition needs.
+enum Review {
+    Current,
+    /// Missing or stale: `what` says which, `text` is the file as it should
+    /// be, `done` what writing it did.
+    Outdated { what: String, text: String, done: String },
+    Problem(String),
+}
+
+fn review(context: &Context, path: &Path, classes: &mut BTreeMap<String, PathBuf>) -> Result<Review, Failure> {
+    let text = match read_text(path) {
+        Ok(text) => text,
+        Err(why) => return Ok(Review::Problem(why)),
+    };
+    let definition = match agent_definitions::read(path, &text) {
+        Ok(d) => d,
+        Err(why) => return Ok(Review::Problem(why)),
+    };
+    let class = definition.class;
+    if let Some(first) = classes.insert(class.clone(), path.to_path_buf()) {
+        return Ok(Review::Problem(format!("defines agent class {class} again ({} defines it too); keep one definition per class", quoted_path(&first))));
+    }
+    let Some(resolution) = mapped(context, &class)? else {
+        return Ok(Review::Problem(format!(
+            "agent class {} is not in the agent map; map it (a new class must be mapped before its first PR) or move this file out of the folder",
+            quoted(&class)
+        )));
+    };
+    let placement = match preamble::locate(&text, definition.body_start) {
+        Ok(p) => p,
+        Err(why) => return Ok(Review::Problem(why)),
+    };
+    let newline = preamble::newline_of(&text);
+    let block = preamble::block(&identity(&class, &resolution), newline);
+    let updated = preamble::splice(&text, &placement, &block, newline);
+    let bot = &resolution.bot;
+    Ok(match placement {
+        _ if updated == text => Review::Current,
+        Placement::Missing(_) => Review::Outdated { what: "no identity preamble".into(), text: updated, done: format!("inserted the preamble ({class} → {bot})") },
+        Placement::Present(_) => Review::Outdated {
+            what: "its identity preamble is stale (the map or policy changed, or the block was edited)".into(),
+            text: updated,
+            done: format!("refreshed the preamble ({class} → {bot})"),
+        },
+    })
+}
+
+fn read_text(path: &Path) -> Result<String, String> {
+    let size = std::fs::metadata(path).map_err(|e| format!("cannot read it: {e}"))?.len();
+    if size > MAX_BYTES {
+        return Err(format!("{size} bytes: larger than an agent definition can be (1 MiB)"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
+    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
+}
+
+/// Replaces the file's contents through a new file renamed over it (a crash
+/// leaves the old or the new text, never half of one), keeping its
+/// permissions; a link is followed and its target rewritten.
+fn write_in_place(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let target = std::fs::canonicalize(path)?;
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = target.with_file_name(format!(".{name}.raxx-preamble-{}", std::process::id()));
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temporary)?;
+    let result = (|| {
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        std::fs::set_permissions(&temporary, std::fs::metadata(&target)?.permissions())?;
+        std::fs::rename(&temporary, &target)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result
+}
