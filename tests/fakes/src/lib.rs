@@ -2,6 +2,7 @@
 //! the world that wires them with the design's three bots. One implementation,
 //! shared by every test and by the demo (`raxx-demo`).
 
+pub mod control;
 pub mod github;
 pub mod infisical;
 pub mod keys;
