@@ -98,8 +98,10 @@ export class Minter {
   async mint(request, resolved) {
     const wanted = mintRequest(request);
     const policy = resolved?.policy ?? this.policy();
-    if (!resolved) await this.resolve(wanted, policy);
+    // Resolved here so that the mint can take it once the WIT's mint takes a resolution (issue 18).
+    const resolution = resolved?.resolution ?? (await this.resolve(wanted, policy));
     const settings = this.settings();
+    void resolution;
     return this.#call(settings.allowlist, (identity) => identity.mint(settings.wit, policy, wanted));
   }
 

@@ -43,3 +43,12 @@ test('failures carry the exit code, the side and one line', async () => {
   await rejects(raxx.revoke('ghs_not-a-token'), 3, 'github', '401');
   await assert.rejects(load({ component: '/nonexistent/raxx_minter.wasm' }), (e) => e instanceof RaxxError && e.code === 1);
 });
+
+test('concurrent calls each get their own instance and their own token', async () => {
+  const bots = ['raxx-dev-bot', 'raxx-ops-bot', 'raxx-pm-bot', 'raxx-dev-bot'];
+  const tokens = await Promise.all(bots.map((bot) => raxx.mint({ bot })));
+  assert.deepEqual(tokens.map((t) => t.bot), bots);
+  assert.equal(new Set(tokens.map((t) => t.token)).size, bots.length);
+  const issued = new Set((await world.issued()).map((t) => t.token));
+  assert.ok(tokens.every((t) => issued.has(t.token)));
+});

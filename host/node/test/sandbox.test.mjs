@@ -25,7 +25,9 @@ after(() => world.close());
 
 /** Runs one attack (`request.bot` names it, `request.owner` is its target); what the component saw. */
 async function attack(name, target = '') {
-  const error = await hostile.mint({ bot: name, owner: target }, { policy: NO_POLICY }).then(
+  // As resolved already: the hostile component's own resolve refuses everything.
+  const resolved = { policy: NO_POLICY, resolution: { bot: name } };
+  const error = await hostile.mint({ bot: name, owner: target }, resolved).then(
     () => assert.fail('the hostile component returned a token'),
     (e) => e,
   );
