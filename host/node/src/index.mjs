@@ -30,11 +30,12 @@ export const USER_AGENT = `raxx-node/${VERSION}`;
  */
 export async function load(options = {}) {
   const env = options.env ?? process.env;
+  // raxx-host's order: the policy files (exit 4), then the component (exit 1).
+  const policyFiles = locatePolicy({ agentMap: options.agentMap || env.RAXX_AGENT_MAP, policy: options.policy || env.RAXX_POLICY });
   const path = options.component || env.RAXX_COMPONENT || defaultComponentPath();
   if (!path) {
     throw new RaxxError(HOST, 'host', 'no minter component next to this package; build it with scripts/build, or pass component (or set RAXX_COMPONENT)');
   }
-  const policyFiles = locatePolicy({ agentMap: options.agentMap || env.RAXX_AGENT_MAP, policy: options.policy || env.RAXX_POLICY });
   const component = await loadComponent(path, options.cacheDir ?? defaultCacheDir(env));
   return new Minter(component, policyFiles, env);
 }
