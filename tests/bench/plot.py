@@ -10,9 +10,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 results = json.load(open(sys.argv[1]))
 rows = results["rows"]
-labels = ["raxx-host (new process)", "reference (Python)", "library (one process)"]
-keys = ["cli_ms", "reference_ms", "library_ms"]
-fig, ax = plt.subplots(figsize=(9, 4.8))
+labels = ["raxx-host (new process)", "reference (Python)", "library (one process)", "raxx-node (new process)", "Node library (one process)"]
+keys = ["cli_ms", "reference_ms", "library_ms", "node_ms", "node_library_ms"]
+# A client the run skipped (no Python, no Node) has no bars.
+present = [i for i, k in enumerate(keys) if any(row.get(k, 0) for row in rows)]
+labels, keys = [labels[i] for i in present], [keys[i] for i in present]
+fig, ax = plt.subplots(figsize=(11, 4.8))
 width = 0.8 / len(rows)
 for i, row in enumerate(rows):
     xs = [k + i * width for k in range(len(keys))]
@@ -22,6 +25,7 @@ for i, row in enumerate(rows):
 ax.set_xticks([k + width * (len(rows) - 1) / 2 for k in range(len(keys))], labels)
 ax.set_ylabel("median wall time per mint (ms)")
 ax.set_title("One mint: Infisical login → list secrets → GitHub access_tokens (loopback fakes)")
+ax.set_ylim(top=ax.get_ylim()[1] * 1.3)  # room for the legend above the bars
 ax.legend(loc="upper left")
 fig.tight_layout()
 fig.savefig(sys.argv[2], dpi=110)

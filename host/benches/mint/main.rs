@@ -4,7 +4,9 @@
 //! request (0 ms and 20 ms):
 //!   1. cold `raxx-host mint`: a new process each time, compiled-component cache warm;
 //!   2. the reference minter (tests/bench/reference_minter.py: requests + PyJWT);
-//!   3. the library: one process minting repeatedly.
+//!   3. the library: one process minting repeatedly;
+//!   4. cold `raxx-node mint` (host/node): a new Node process each time, the same component through jco;
+//!   5. the Node library: one Node process minting repeatedly (tests/bench/node_library.mjs).
 //! Prints medians, the ratio (1)/(2), the local overhead (wall − 3 × latency),
 //! where the time goes, and checks the targets. Writes docs/benchmark.md and,
 //! with the bench's Python, docs/benchmark.png.
@@ -19,6 +21,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 const HOST: &str = env!("CARGO_BIN_EXE_raxx-host");
+const NODE_CLI: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/node/bin/raxx-node.mjs");
 const REQUESTS_PER_MINT: f64 = 3.0;
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -63,12 +66,24 @@ fn host_cmd(world: &World, cache: &Path, args: &[&str]) -> Command {
     cmd
 }
 
+/// `raxx-node ARGS` (or the Node library script) the same way; `None` without Node or its packages (scripts/build installs them).
+fn node_cmd(world: &World, cache: &Path, script: &str, args: &[&str]) -> Option<Command> {
+    let installed = repo_root().join("host/node/node_modules/@bytecodealliance/preview2-shim").is_dir();
+    let node = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+    let mut cmd = Command::new("node");
+    cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).env("RAXX_CACHE_DIR", cache).envs(world.env()).arg(script).args(args);
+    (installed && node).then_some(cmd)
+}
+
 /// Per request, and per new connection (the handshakes the fakes simulate).
 const SCENARIOS: [(u64, u64); 3] = [(0, 0), (20, 0), (20, 20)];
 /// Connection setups a new process cannot avoid: Infisical's (GitHub's overlaps it).
 /// The library keeps its connections between mints, so it has none.
 const CLI_CONNECTIONS: f64 = 1.0;
 const LIBRARY_CONNECTIONS: f64 = 0.0;
+/// raxx-node opens Infisical's connection, then GitHub's (jco's shim does not pre-connect);
+/// the Node library keeps both between mints (the shim's keep-alive agent).
+const NODE_CLI_CONNECTIONS: f64 = 2.0;
 
 struct Row {
     latency_ms: u64,
@@ -76,6 +91,8 @@ struct Row {
     cli_ms: f64,
     reference_ms: Option<f64>,
     library_ms: f64,
+    node_ms: Option<f64>,
+    node_library_ms: Option<f64>,
     /// The fakes' own time per library mint: answering, and sleeping past the latency.
     fakes_ms: (f64, f64),
     split: String,
@@ -94,6 +111,39 @@ impl Row {
     fn overhead(&self, wall: f64, connections: f64) -> f64 {
         wall - REQUESTS_PER_MINT * self.latency_ms as f64 - connections * self.connect_ms as f64
     }
+}
+
+/// The Node host's rows: (4) raxx-node and (5) the Node library, beside (1) and (3).
+fn node_section(rows: &[Row], cache: &Path, world: &World) -> String {
+    let mut md = String::from("\n## The Node host (host/node: the same component through jco)\n\n");
+    if rows.iter().all(|r| r.node_ms.is_none()) {
+        md.push_str("Skipped: no `node`, or host/node's packages are not installed (scripts/build installs them).\n");
+        return md;
+    }
+    md.push_str(&format!("(4) a new `raxx-node mint` process each time (Node {}), interleaved with (1) and (2); (5) one Node process minting repeatedly\n(`tests/bench/node_library.mjs`, medians of the same count as (3)). raxx-node opens Infisical's connection, then GitHub's\n(jco's shim does not pre-connect): its overhead charges both; (5) keeps its connections between mints.\n\n", node_version()));
+    md.push_str("| latency | (4) raxx-node | (4)/(1) | (5) Node library | (5)/(3) | overhead (4) | overhead (5) |\n|---|---|---|---|---|---|---|\n");
+    let ms = |v: Option<f64>| v.map(|v| format!("{v:.1} ms")).unwrap_or("—".into());
+    let ratio = |v: Option<f64>, of: f64| v.map(|v| format!("{:.1}", v / of)).unwrap_or("—".into());
+    for r in rows {
+        md.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            r.label(),
+            ms(r.node_ms),
+            ratio(r.node_ms, r.cli_ms),
+            ms(r.node_library_ms),
+            ratio(r.node_library_ms, r.library_ms),
+            ms(r.node_ms.map(|v| r.overhead(v, NODE_CLI_CONNECTIONS))),
+            ms(r.node_library_ms.map(|v| r.overhead(v, LIBRARY_CONNECTIONS))),
+        ));
+    }
+    let bare = node_cmd(world, cache, "-e", &["0"]).map(|_| median(time_runs(9, || node_cmd(world, cache, "-e", &["0"]).unwrap())));
+    let version = node_cmd(world, cache, NODE_CLI, &["--version"]).map(|_| median(time_runs(9, || node_cmd(world, cache, NODE_CLI, &["--version"]).unwrap())));
+    md.push_str(&format!("\nNode start and exit (`node -e 0`): {}; `raxx-node --version` (start, load the cached transpile, hash the component): {}.\n", ms(bare), ms(version)));
+    md
+}
+
+fn node_version() -> String {
+    Command::new("node").arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default()
 }
 
 fn main() {
@@ -120,7 +170,7 @@ fn main() {
     let policy = PolicyFiles { agent_map: policy_dir.join("agent_bot_map.yaml"), policy: policy_dir.join("policy.yaml") }.read().unwrap();
     let warm = scratch.join("warm-cache");
     let load_start = Instant::now();
-    let runtime = Runtime::load(&component(), Some(&warm)).unwrap();
+    let runtime = Runtime::load(&component(), &raxx_host::cache::Cache::in_dir(warm.clone(), &raxx_fakes::world::client_secret())).unwrap();
     let _ = ms(load_start.elapsed());
     let mut rows = Vec::new();
     for (latency, connect) in SCENARIOS {
@@ -133,6 +183,11 @@ fn main() {
         let request = MintRequest { bot: Some("raxx-dev-bot".into()), agent: None, owner: None, repositories: vec![], permissions: vec![] };
         let script = repo_root().join("tests/bench/reference_minter.py");
         let (mut cli, mut reference, mut library, mut requests_ms) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let node_cli = || node_cmd(&world, &warm, NODE_CLI, &["mint", "raxx-dev-bot"]);
+        if node_cli().is_some() {
+            time_runs(2, || node_cli().unwrap()); // transpile into the cache, warm the page cache
+        }
+        let mut node = Vec::new();
         // (1) and (2) interleaved, so a slow spell of the machine hits both alike;
         // (3) as the embedding runs it: one process minting back to back.
         for round in 0..runs {
@@ -144,7 +199,17 @@ fn main() {
                     c
                 }));
             }
+            if node_cli().is_some() {
+                node.extend(time_runs(1, || node_cli().unwrap()));
+            }
         }
+        // (5): one Node process, `runs * 2` mints back to back (it prints their times).
+        let node_library_ms = node_cmd(&world, &warm, &repo_root().join("tests/bench/node_library.mjs").to_string_lossy(), &["raxx-dev-bot", &(runs * 2).to_string()]).map(|mut c| {
+            let out = c.output().expect("run node");
+            assert!(out.status.success(), "the Node library bench failed: {}", String::from_utf8_lossy(&out.stderr));
+            median(serde_json::from_slice::<Vec<f64>>(&out.stdout).expect("JSON times"))
+        });
+        let node_ms = (!node.is_empty()).then(|| median(node));
         let fakes_before = world.own_time();
         for _ in 0..runs * 2 {
             let start = Instant::now();
@@ -162,11 +227,13 @@ fn main() {
         let split = String::from_utf8_lossy(&timing.stderr).lines().find(|l| l.contains("timing:")).unwrap_or("").trim_start_matches("raxx-host: timing: ").to_string();
         let library_ms = median(library);
         println!(
-            "latency {latency:>2} ms, connect {connect:>2} ms: cli {cli:.1} ms, reference {}, library {library_ms:.1} ms (requests {:.1} ms)",
+            "latency {latency:>2} ms, connect {connect:>2} ms: cli {cli:.1} ms, reference {}, library {library_ms:.1} ms (requests {:.1} ms), raxx-node {}, Node library {}",
             reference.map(|r| format!("{r:.1} ms")).unwrap_or("skipped".into()),
-            median(requests_ms)
+            median(requests_ms),
+            node_ms.map(|r| format!("{r:.1} ms")).unwrap_or("skipped".into()),
+            node_library_ms.map(|r| format!("{r:.1} ms")).unwrap_or("skipped".into()),
         );
-        rows.push(Row { latency_ms: latency, connect_ms: connect, cli_ms: cli, reference_ms: reference, library_ms, fakes_ms, split });
+        rows.push(Row { latency_ms: latency, connect_ms: connect, cli_ms: cli, reference_ms: reference, library_ms, node_ms, node_library_ms, fakes_ms, split });
     }
 
     let mut checks = vec![
@@ -206,6 +273,7 @@ The reference opens three connections per mint.\n\n", runs.min(15), runs * 2));
             library - r.fakes_ms.0 - r.fakes_ms.1
         ));
     }
+    md.push_str(&node_section(&rows, &warm, &first_world));
     md.push_str(&format!("\nFirst run after a build (empty cache, compiles the component): {first:.0} ms; the next run: {second:.0} ms ({artifacts} artifact cached).\nProcess start and exit (`raxx-host --version`): {process_start:.1} ms.\n\n## Where the time goes (one cold `raxx-host mint`, `RAXX_TIMING=1`)\n\n"));
     for r in &rows {
         md.push_str(&format!("- {}: {}\n", r.label(), r.split));
@@ -222,7 +290,10 @@ The reference opens three connections per mint.\n\n", runs.min(15), runs * 2));
     let docs = repo_root().join("docs");
     std::fs::write(docs.join("benchmark.md"), &md).unwrap();
     if let Some(py) = &python {
-        let json = serde_json::json!({"rows": rows.iter().map(|r| serde_json::json!({"label": r.label(), "cli_ms": r.cli_ms, "reference_ms": r.reference_ms.unwrap_or(0.0), "library_ms": r.library_ms})).collect::<Vec<_>>()});
+        let json = serde_json::json!({"rows": rows.iter().map(|r| serde_json::json!({
+            "label": r.label(), "cli_ms": r.cli_ms, "reference_ms": r.reference_ms.unwrap_or(0.0), "library_ms": r.library_ms,
+            "node_ms": r.node_ms.unwrap_or(0.0), "node_library_ms": r.node_library_ms.unwrap_or(0.0),
+        })).collect::<Vec<_>>()});
         let data = scratch.join("results.json");
         std::fs::write(&data, json.to_string()).unwrap();
         let status = Command::new(py).arg(repo_root().join("tests/bench/plot.py")).arg(&data).arg(docs.join("benchmark.png")).status().unwrap();

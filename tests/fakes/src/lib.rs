@@ -4,6 +4,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod control;
 pub mod git;
 pub mod github;
 pub mod infisical;

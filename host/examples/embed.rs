@@ -1,0 +1,38 @@
+//! Embedding the raxx-host library: load the minter component once, then
+//! mint per call, each in a fresh sandbox that may reach only the configured
+//! Infisical and GitHub origins. `docs/embedding.md` walks through it.
+//!
+//! `cargo run --release -p raxx-host --example embed -- raxx-dev-bot`
+//! (with the INFISICAL_* variables set; the demo's fakes work too).
+
+use anyhow::{anyhow, Context};
+use raxx_host::policy::PolicyFiles;
+use raxx_host::runtime::{default_component_path, Runtime};
+use raxx_host::settings::Settings;
+use raxx_host::{exit, MintRequest};
+use std::path::Path;
+use std::process::ExitCode;
+
+fn main() -> anyhow::Result<ExitCode> {
+    let bot = std::env::args().nth(1).unwrap_or_else(|| "raxx-dev-bot".into());
+    // Once per process: the component (through the compiled-component cache) and the policy.
+    let component = default_component_path().context("no minter component: run scripts/build")?;
+    let runtime = Runtime::load(&component, &raxx_host::cache::Cache::from_env(&component))?;
+    let policies = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
+    let files = PolicyFiles { agent_map: policies.join("agent_bot_map.yaml"), policy: policies.join("policy.yaml") };
+    let policy = files.read()?;
+    let settings = Settings::from_env(|k| std::env::var(k).ok()).map_err(|e| anyhow!(e.message.clone()))?;
+
+    // Per call: a fresh, locked-down instance. Failures the component reports are values.
+    let request = MintRequest { bot: Some(bot), agent: None, owner: None, repositories: vec![], permissions: vec![] };
+    match runtime.mint(&settings, &policy, &request)?.result {
+        Ok(token) => {
+            println!("{}", token.token);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(failure) => {
+            eprintln!("embed: {}", exit::message(&failure));
+            Ok(ExitCode::from(exit::for_mint_error(&failure) as u8))
+        }
+    }
+}

@@ -1,0 +1,139 @@
+// raxx-identity: the raxx minter component in Node, sandboxed as raxx-host
+// sandboxes it. `load()` once, then `mint`, `resolve` and `revoke`; each call
+// runs in a fresh instance whose only way out is the egress allowlist built
+// from the settings (sandbox.mjs). Every decision about identity and scope is
+// the component's; this file only carries arguments across.
+//
+// jco's wasi-http shim is synchronous: a call blocks the calling thread until
+// the component returns (a mint: a few round trips). Run it in a worker
+// thread where an event loop must stay responsive.
+
+import { defaultCacheDir, defaultComponentPath, loadComponent, VERSION } from './component.mjs';
+import { fromConfigError, fromMintError, GITHUB, HOST, hostError, RaxxError } from './errors.mjs';
+import { locatePolicy, readPolicy } from './policy.mjs';
+import { Allowlist } from './egress.mjs';
+import { sandboxImports } from './sandbox.mjs';
+import { ConfigError, settingsFromEnv } from './settings.mjs';
+
+export { RaxxError } from './errors.mjs';
+export { VERSION } from './component.mjs';
+
+/** `raxx-node/<version>`: GitHub rejects requests without a User-Agent. */
+export const USER_AGENT = `raxx-node/${VERSION}`;
+
+/**
+ * Loads the component once. Options (all optional): `component` (path;
+ * default `RAXX_COMPONENT`, then the one next to the package or in `target/`),
+ * `policy` and `agentMap` (paths; default `RAXX_POLICY`, `RAXX_AGENT_MAP`, then
+ * `policies/`), `env` (where settings are read; default `process.env`),
+ * `cacheDir` (transpiles; default `RAXX_CACHE_DIR`, …).
+ */
+export async function load(options = {}) {
+  const env = options.env ?? process.env;
+  // raxx-host's order: the policy files (exit 4), then the component (exit 1).
+  const policyFiles = locatePolicy({ agentMap: options.agentMap || env.RAXX_AGENT_MAP, policy: options.policy || env.RAXX_POLICY });
+  const path = options.component || env.RAXX_COMPONENT || defaultComponentPath();
+  if (!path) {
+    throw new RaxxError(HOST, 'host', 'no minter component next to this package; build it with scripts/build, or pass component (or set RAXX_COMPONENT)');
+  }
+  const component = await loadComponent(path, options.cacheDir ?? defaultCacheDir(env));
+  return new Minter(component, policyFiles, env);
+}
+
+/** The WIT `mint-request` for `{ bot | agent, repositories, permissions, owner }`. */
+function mintRequest({ bot, agent, owner, repositories = [], permissions = [] } = {}) {
+  const list = Array.isArray(permissions) ? permissions : Object.entries(permissions).map(([name, level]) => ({ name, level }));
+  return { bot: bot ?? undefined, agent: agent ?? undefined, owner: owner ?? undefined, repositories: [...repositories], permissions: list };
+}
+
+export class Minter {
+  #component;
+  #env;
+
+  constructor(component, policyFiles, env) {
+    this.#component = component;
+    this.#env = env;
+    /** `{ agentMap, policy }`: the policy files in force (read fresh on every call). */
+    this.policyFiles = policyFiles;
+  }
+
+  /** SHA-256 of the component bytes this minter runs (what an audit records). */
+  get componentSha256() {
+    return this.#component.sha256;
+  }
+
+  /** SHA-256 of the transpiled code that runs (what an audit records as compiled_sha256). */
+  get compiledSha256() {
+    return this.#component.compiledSha256;
+  }
+
+  get componentPath() {
+    return this.#component.path;
+  }
+
+  /** The policy documents now in force. */
+  policy() {
+    return readPolicy(this.policyFiles);
+  }
+
+  /** The settings from the environment (`RaxxError` with exit 2, 3 or 64 when unusable). */
+  settings() {
+    try {
+      return settingsFromEnv(this.#env, USER_AGENT);
+    } catch (e) {
+      throw e instanceof ConfigError ? fromConfigError(e) : e;
+    }
+  }
+
+  /**
+   * The bot and exact scope for an agent class (a string) or a mint request
+   * (`{ bot | agent, … }`). No network.
+   */
+  async resolve(agentOrRequest, policy = this.policy()) {
+    const request = typeof agentOrRequest === 'string' ? mintRequest({ agent: agentOrRequest }) : mintRequest(agentOrRequest);
+    return this.#call(new Allowlist(), (identity) => identity.resolve(policy, request));
+  }
+
+  /**
+   * Mints an installation token (the WIT `installation-token`): resolves
+   * against the policy first (a refusal never reaches the network), then the
+   * settings, then the component pulls the bot's credentials and asks GitHub.
+   * `resolved` (`{ policy, resolution }`, from an earlier `resolve` of the
+   * same request) skips the first step.
+   */
+  async mint(request, resolved) {
+    const wanted = mintRequest(request);
+    const policy = resolved?.policy ?? this.policy();
+    // Resolved here so that the mint can take it once the WIT's mint takes a resolution (issue 18).
+    const resolution = resolved?.resolution ?? (await this.resolve(wanted, policy));
+    const settings = this.settings();
+    void resolution;
+    return this.#call(settings.allowlist, (identity) => identity.mint(settings.wit, policy, wanted));
+  }
+
+  /** Revokes an installation token (a string or what `mint` returned). */
+  async revoke(token) {
+    const settings = this.settings();
+    const value = typeof token === 'string' ? token : token.token;
+    // revoke's error is a bare service-failure at GitHub, not a mint-error.
+    const failed = (f) => new RaxxError(GITHUB, 'github', f.message, f);
+    return this.#call(settings.allowlist, (identity) => identity.revoke(settings.wit, value), failed);
+  }
+
+  /** Runs one export in a fresh instance that may reach `allowlist`; a WIT error becomes `failed(error)`. */
+  async #call(allowlist, run, failed = fromMintError) {
+    let root;
+    try {
+      root = await this.#component.instantiate(sandboxImports(allowlist));
+    } catch (e) {
+      throw hostError('instantiating the minter component', e);
+    }
+    try {
+      return run(root.identity);
+    } catch (e) {
+      // jco throws a WIT `err` as a ComponentError carrying it as `payload`; anything else is a trap.
+      if (e instanceof Error && e.constructor.name === 'ComponentError' && 'payload' in e) throw failed(e.payload);
+      throw hostError('the minter component trapped', e);
+    }
+  }
+}

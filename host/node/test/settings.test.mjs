@@ -1,0 +1,107 @@
+// Settings and base URLs: the same rules and messages as raxx-host's
+// (host/src/settings.rs and host/src/egress.rs unit tests, ported).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Allowlist, Origin } from '../src/egress.mjs';
+import { ConfigError, infisicalApiUrl, settingsFromEnv } from '../src/settings.mjs';
+
+const BASE = { INFISICAL_CLIENT_ID: 'id', INFISICAL_CLIENT_SECRET: 's3cret', INFISICAL_PROJECT_ID: 'p' };
+const settings = (env) => settingsFromEnv(env, 'raxx-node/test');
+const refusal = (env) => {
+  try {
+    settings(env);
+  } catch (e) {
+    assert.ok(e instanceof ConfigError);
+    return e;
+  }
+  assert.fail('accepted');
+};
+
+test('defaults match the design', () => {
+  const s = settings(BASE);
+  assert.equal(s.wit.vault.apiUrl, 'https://app.infisical.com/api');
+  assert.equal(s.wit.vault.environment, 'prod');
+  assert.equal(s.wit.vault.pathPrefix, '/MooseQuest/');
+  assert.equal(s.wit.github.apiUrl, 'https://api.github.com');
+  assert.deepEqual(s.wit.network, { connectTimeoutMs: 5000, firstByteTimeoutMs: 20000, maxRetries: 2 });
+  assert.deepEqual(s.allowlist.origins.map(String), ['https://app.infisical.com:443', 'https://api.github.com:443']);
+});
+
+test("accepts the Infisical CLI's names and appends /api", () => {
+  const s = settings({
+    INFISICAL_UNIVERSAL_AUTH_CLIENT_ID: 'id',
+    INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET: 's',
+    INFISICAL_PROJECT_ID: 'p',
+    INFISICAL_DOMAIN: 'https://vault.example.com/',
+    GITHUB_API_URL: 'https://ghe.example.com/api/v3/',
+  });
+  assert.equal(s.wit.vault.apiUrl, 'https://vault.example.com/api');
+  assert.equal(s.wit.github.apiUrl, 'https://ghe.example.com/api/v3');
+  assert.equal(infisicalApiUrl('https://eu.infisical.com/api'), 'https://eu.infisical.com/api');
+});
+
+test('missing variables are named, blank ones count as missing, and the secret is never echoed', () => {
+  let e = refusal({ INFISICAL_CLIENT_SECRET: 's3cret' });
+  assert.equal(e.side, 'vault');
+  assert.equal(e.message, "INFISICAL_CLIENT_ID is not set (or INFISICAL_UNIVERSAL_AUTH_CLIENT_ID): export the machine identity's Universal Auth client ID");
+  e = refusal({ INFISICAL_CLIENT_ID: 'i', INFISICAL_CLIENT_SECRET: 's3cret', INFISICAL_PROJECT_ID: '  ' });
+  assert.ok(e.message.startsWith('INFISICAL_PROJECT_ID is not set'), e.message);
+  assert.ok(!JSON.stringify(settings(BASE).allowlist).includes('s3cret'));
+});
+
+test('network knobs have defaults and are checked', () => {
+  const e = refusal({ ...BASE, RAXX_TIMEOUT_MS: 'soon' });
+  assert.equal(e.side, 'host');
+  assert.equal(e.message, 'RAXX_TIMEOUT_MS="soon" is not a whole number from 0 to 600000');
+  assert.equal(refusal({ ...BASE, RAXX_RETRIES: '11' }).side, 'host');
+  assert.equal(settings({ ...BASE, RAXX_CONNECT_TIMEOUT_MS: '0' }).wit.network.connectTimeoutMs, 1);
+});
+
+test('plain http is refused off loopback, with the side named', () => {
+  let e = refusal({ ...BASE, GITHUB_API_URL: 'http://github.example.com' });
+  assert.equal(e.side, 'github');
+  assert.equal(e.message, 'GITHUB_API_URL "http://github.example.com" uses plain http to a non-loopback host; use https');
+  e = refusal({ ...BASE, INFISICAL_API_URL: 'ftp://vault.example.com' });
+  assert.equal(e.side, 'vault');
+  assert.equal(e.message, 'INFISICAL_DOMAIN/INFISICAL_API_URL "ftp://vault.example.com/api" must start with https://');
+});
+
+test('base URLs need https except on loopback', () => {
+  for (const ok of ['https://api.github.com', 'http://127.0.0.1:8080/api', 'http://localhost:1', 'http://[::1]:9/api']) {
+    assert.ok(Origin.fromBaseUrl(ok), ok);
+  }
+  for (const [url, message] of [
+    ['http://example.com/api', 'uses plain http to a non-loopback host; use https'],
+    ['ftp://example.com', 'must start with https://'],
+    ['https://user:pw@example.com', 'must not carry user info (user@host)'],
+    ['https://user@example.com', 'must not carry user info (user@host)'],
+    ['not a url', 'is not a URL; expected https://host[:port][/path]'],
+  ]) {
+    assert.throws(() => Origin.fromBaseUrl(url), { message: `${JSON.stringify(url)} ${message}` }, url);
+  }
+});
+
+test('origins name what to connect to', () => {
+  const origin = (u) => Origin.fromBaseUrl(u);
+  assert.equal(origin('https://API.GitHub.com/app').authority(), 'api.github.com:443');
+  assert.equal(origin('http://127.0.0.1:8080/x').authority(), '127.0.0.1:8080');
+  assert.equal(origin('http://[::1]:9/x').authority(), '[::1]:9');
+  assert.equal(String(origin('http://[::1]:9/x')), 'http://[::1]:9');
+});
+
+test('allows only exact scheme, host and port', () => {
+  const allow = new Allowlist(['https://api.github.com', 'http://127.0.0.1:8080/api'].map((u) => Origin.fromBaseUrl(u)));
+  const HTTP = { tag: 'HTTP' };
+  const HTTPS = { tag: 'HTTPS' };
+  assert.ok(allow.allows(HTTPS, 'api.github.com'));
+  assert.ok(allow.allows(HTTPS, 'API.GITHUB.COM:443'));
+  assert.ok(allow.allows(HTTP, '127.0.0.1:8080'));
+  assert.equal(allow.allows(HTTP, 'api.github.com'), null, 'other scheme');
+  assert.equal(allow.allows(HTTPS, 'api.github.com:8443'), null, 'other port');
+  assert.equal(allow.allows(HTTP, '127.0.0.1:8081'), null, 'other loopback port');
+  assert.equal(allow.allows(HTTPS, 'evil.example'), null);
+  assert.equal(allow.allows(HTTP, '169.254.169.254'), null);
+  assert.equal(allow.allows(HTTPS, 'user@api.github.com'), null);
+  assert.equal(allow.allows(HTTPS, undefined), null);
+});
