@@ -90,6 +90,60 @@ impl Demo {
     }
 }
 
+/// A spawned agent outlives its token: 3-second tokens, an agent of 8 seconds.
+fn session(demo: &mut Demo) {
+    println!("\n  Sessions outlive a token (GitHub issuing 3-second tokens here): spawn --agent feature-developer -- agent.sh");
+    demo.world.github.set_token_lifetime(std::time::Duration::from_secs(3));
+    demo.world.serve_git();
+    let work = tempfile::tempdir().expect("a scratch folder");
+    let agent = format!(
+        "cd {dir}; git clone -q {url}/raxx-app/TradeMasterAPI.git repo; seen=''; i=0; \
+         while [ $i -lt 16 ]; do t=$(raxx-host token) || exit 3; seen=\"$seen $(printf %s \"$t\" | sha256sum | cut -c1-6)\"; sleep 0.5; i=$((i+1)); done; \
+         echo \"token fingerprints over 8 s:$seen\"; cd repo && echo hi > agent.txt && git add agent.txt && git commit -qm 'from the agent' && git push -q origin HEAD:main && \
+         git log -1 --format='pushed a commit by %an'",
+        dir = work.path().display(),
+        url = demo.world.github_url()
+    );
+    let before = demo.world.github.issued_tokens().len();
+    let (out, _) = demo.run_host(&["spawn", "--agent", "feature-developer", "--", "sh", "-c", &agent]);
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let distinct: std::collections::BTreeSet<&str> = line.split(' ').skip(5).collect();
+        let extra = if line.starts_with("token fingerprints") { format!("  ({} distinct)", distinct.len()) } else { String::new() };
+        println!("    the agent: {line}{extra}");
+    }
+    let tokens: Vec<_> = demo.world.github.issued_tokens().into_iter().skip(before).collect();
+    println!("    the session minted {} tokens (the vault read again each time) and revoked every one when the agent ended", tokens.len());
+    demo.check(out.status.success() && tokens.len() >= 3, "the agent kept a valid bot token across refreshes");
+    demo.check(demo.world.github.pushes().iter().any(|p| p.author == "raxx-dev-bot[bot]"), "git pushed over https as raxx-dev-bot[bot] through the session's credential helper");
+    demo.check(tokens.iter().all(|t| t.revoked), "every token of the session was revoked");
+    demo.world.github.set_token_lifetime(std::time::Duration::from_secs(3600));
+}
+
+/// `spawn --isolate`: the agent sees neither the operator's home nor raxx.
+fn isolation(demo: &mut Demo) {
+    println!("\n  Isolation: spawn --isolate --agent sre-agent -- sh -c '…'   (bubblewrap)");
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    let work = tempfile::tempdir().expect("a scratch folder");
+    let probe = format!(
+        "echo \"operator's home $OPERATOR_HOME: $(ls -A \"$OPERATOR_HOME\" 2>/dev/null | wc -l) entries visible; processes visible: $(ls /proc | grep -c '^[0-9]'); own home: $HOME; bot token works: $(test \"$(raxx-host token)\" = \"$GH_TOKEN\" && echo yes)\""
+    );
+    let out = Command::new(&demo.host)
+        .args(["spawn", "--isolate", "--agent", "sre-agent", "--", "env", &format!("OPERATOR_HOME={home}"), "sh", "-c", &probe])
+        .current_dir(work.path())
+        .env_clear()
+        .envs(std::env::vars().filter(|(k, _)| k == "PATH" || k == "HOME" || k.starts_with("RAXX_")))
+        .envs(demo.world.env())
+        .output()
+        .expect("run raxx-host");
+    let said = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if out.status.code() == Some(7) {
+        println!("    bubblewrap cannot run here: {}", String::from_utf8_lossy(&out.stderr).trim());
+        return;
+    }
+    println!("    the agent: {said}");
+    demo.check(out.status.success() && said.contains(": 0 entries visible") && said.contains("bot token works: yes"), "the operator's home is not mounted, raxx is out of sight, the bot token works");
+}
+
 fn main() -> ExitCode {
     let Some(host) = host_binary() else {
         eprintln!("raxx-demo: raxx-host is not next to this binary; run scripts/demo (it builds both)");
@@ -125,6 +179,9 @@ fn main() -> ExitCode {
     demo.check(out.status.success() && seen.contains("bot=raxx-ops-bot") && seen.contains("vault-secret=absent") && seen.contains("operator-token-leaked=no"), "the agent runs as raxx-ops-bot with no operator or vault credentials");
     demo.check(revoked, "the token was revoked when the agent ended");
 
+    session(&mut demo);
+    isolation(&mut demo);
+
     println!("\n  Key rotation: a new key in Infisical and GitHub takes effect on the next mint (nothing cached)");
     let rotated = AppKey::generate();
     let dev = demo.world.bot("raxx-dev-bot").clone();
@@ -153,16 +210,28 @@ fn main() -> ExitCode {
     println!("      {}", String::from_utf8_lossy(&out.stderr).trim());
     demo.check(out.status.code() == Some(3), "exit code 3");
 
-    println!("\n  The fallback rule (mint failing: installation removed):");
-    let (out, _) = demo.run_host_with(&[("GH_TOKEN", "operator-pat")], &["exec", "raxx-dev-bot", "--", "sh", "-c", "echo \"gh issue comment would run with GH_TOKEN=$GH_TOKEN\""]);
-    println!("    $ raxx-host exec raxx-dev-bot -- gh issue comment …  → exit {}", out.status.code().unwrap_or(-1));
+    println!("\n  The fallback rule (mint failing: installation removed; default deny):");
+    // A stand-in for the operator's gh, first on PATH: it says what it was run with.
+    let tools = tempfile::tempdir().expect("a scratch folder");
+    let gh = tools.path().join("gh");
+    std::fs::write(&gh, "#!/bin/sh\necho \"gh $* ran as the operator (GH_TOKEN=$GH_TOKEN)\"\n").expect("write the stand-in gh");
+    std::fs::set_permissions(&gh, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod the stand-in gh");
+    let path = format!("{}:{}", tools.path().display(), std::env::var("PATH").unwrap_or_default());
+    let with_gh = [("GH_TOKEN", "operator-pat"), ("PATH", path.as_str())];
+    let (out, _) = demo.run_host_with(&with_gh, &["exec", "raxx-dev-bot", "--", "gh", "issue", "comment", "2150", "--body", "done"]);
+    println!("    $ raxx-host exec raxx-dev-bot -- gh issue comment 2150 --body done  → exit {}", out.status.code().unwrap_or(-1));
     println!("      {}", String::from_utf8_lossy(&out.stderr).trim());
     println!("      {}", String::from_utf8_lossy(&out.stdout).trim());
-    demo.check(out.status.success() && String::from_utf8_lossy(&out.stderr).contains("WARNING"), "non-PR command: runs as the operator after one warning");
-    let (out, _) = demo.run_host_with(&[("GH_TOKEN", "operator-pat")], &["exec", "--agent", "feature-developer", "--", "gh", "pr", "create", "--fill"]);
-    println!("    $ raxx-host exec --agent feature-developer -- gh pr create --fill  → exit {}", out.status.code().unwrap_or(-1));
-    println!("      {}", String::from_utf8_lossy(&out.stderr).trim());
-    demo.check(out.status.code() == Some(3), "PR-authoring command: refused, never run as the operator");
+    demo.check(out.status.success() && String::from_utf8_lossy(&out.stderr).contains("WARNING"), "an operator-safe command runs as the operator after one warning");
+    for args in [&["gh", "pr", "create", "--fill"][..], &["sh", "-c", "gh pr create --fill"]] {
+        let mut argv = vec!["exec", "--agent", "feature-developer", "--"];
+        argv.extend_from_slice(args);
+        let (out, _) = demo.run_host_with(&with_gh, &argv);
+        println!("    $ raxx-host exec --agent feature-developer -- {}  → exit {}", args.join(" "), out.status.code().unwrap_or(-1));
+        let said = String::from_utf8_lossy(&out.stderr).to_string();
+        println!("      …{}", said.trim().rsplit("; ").next().unwrap_or_default());
+        demo.check(out.status.code() == Some(3) && out.stdout.is_empty(), "refused: never run as the operator");
+    }
 
     if demo.failures == 0 {
         println!("\ndemo: all steps behaved as expected");
