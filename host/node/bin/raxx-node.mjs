@@ -92,7 +92,9 @@ function tokenJson(t) {
 
 async function minter(values, env) {
   const pick = (flag, variable) => values[flag] || env[variable] || undefined;
-  return load({ env, component: pick('component', 'RAXX_COMPONENT'), policy: pick('policy', 'RAXX_POLICY'), agentMap: pick('agent-map', 'RAXX_AGENT_MAP') });
+  const raxx = await load({ env, component: pick('component', 'RAXX_COMPONENT'), policy: pick('policy', 'RAXX_POLICY'), agentMap: pick('agent-map', 'RAXX_AGENT_MAP') });
+  for (const warning of raxx.warnings) writeSync(2, `raxx-node: warning: ${oneLine(warning)}\n`);
+  return raxx;
 }
 
 async function mint(values, positionals, env) {

@@ -1,12 +1,19 @@
 // Loading the minter component: read it, hash it, and run jco's transpiler
-// over it once per SHA-256 into a cache directory (the Node counterpart of
-// raxx-host's compiled-component cache, host/src/cache.rs). What runs is
-// exactly what jco makes of the bytes whose SHA-256 is reported: the
-// transpile is keyed by that hash and by the pinned transpiler version.
+// over it (the Node counterpart of raxx-host's compiled-component cache,
+// host/src/cache.rs). What runs is exactly what jco makes of the bytes whose
+// SHA-256 is reported.
 //
-// The transpiled output is JavaScript glue plus the component's core wasm
-// modules, never a secret. Transpiling costs ~0.3 s; `scripts/build` does it
-// for the built component, so a run in the source tree finds it ready.
+// A transpile is code: JavaScript glue this process imports, and core wasm.
+// One somebody else wrote would run inside the orchestrator, next to the
+// vault identity's secret, so it is trusted only as raxx-host trusts compiled
+// code (docs/security.md): made in this process, or read from a cache entry
+// whose HMAC-SHA256 checks out under a key derived from the vault identity's
+// client secret (the same derivation as raxx-host's), in a folder that is
+// this user's, not a link and writable by nobody else. Without the secret the
+// cache is not used (transpiling costs ~0.3 s). What is trusted is held in
+// memory and imported from there (a `data:` URL for the glue, the core
+// modules compiled from bytes), so the files cannot change between the check
+// and the import.
 //
 // One line is added to jco's glue (`NO_JSPI_PRELUDE`): on a Node without
 // JSPI (20) every instantiation tries `WebAssembly.promising` nine times and
@@ -15,8 +22,8 @@
 // instance. Inside the glue module only, `WebAssembly.promising` throws a
 // ready-made error instead. The component's core modules are untouched.
 
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -70,11 +77,13 @@ export function sha256Hex(bytes) {
 }
 
 /**
- * A loaded component: `{ path, sha256, instantiate(imports) }`, where
- * `instantiate` makes a fresh instance (its core modules compiled once).
- * Throws a `RaxxError` (exit 1) when the component cannot be read or transpiled.
+ * A loaded component: `{ path, sha256, compiledSha256, warnings,
+ * instantiate(imports) }`, where `instantiate` makes a fresh instance (its
+ * core modules compiled once). `secret` is the vault identity's client
+ * secret (the cache's key), when there is one. Throws a `RaxxError` (exit 1)
+ * when the component cannot be read or transpiled.
  */
-export async function loadComponent(path, cacheDir) {
+export async function loadComponent(path, cacheDir, secret) {
   let bytes;
   try {
     bytes = readFileSync(path);
@@ -82,71 +91,120 @@ export async function loadComponent(path, cacheDir) {
     throw hostError(`reading the minter component ${path}`, e);
   }
   const sha256 = sha256Hex(bytes);
+  const warnings = [];
+  let files;
   let instantiate;
-  let dir;
   try {
-    dir = await transpiled(bytes, sha256, cacheDir);
-    ({ instantiate } = await import(pathToFileURL(join(dir, 'component.js')).href));
+    files = await transpile(bytes, sha256, cache(cacheDir, secret, warnings), warnings);
+    const glue = Buffer.from(files.get('component.js')).toString('base64');
+    ({ instantiate } = await import(`data:text/javascript;base64,${glue}`));
   } catch (e) {
     throw hostError(`loading the minter component ${path}`, e);
   }
   const modules = new Map();
   const coreModule = (name) => {
-    if (!modules.has(name)) modules.set(name, WebAssembly.compile(readFileSync(join(dir, name))));
+    if (!modules.has(name)) modules.set(name, WebAssembly.compile(files.get(name)));
     return modules.get(name);
   };
-  return { path, sha256, compiledSha256: treeSha256(dir), instantiate: (imports) => instantiate(coreModule, imports) };
+  return { path, sha256, compiledSha256: treeSha256(files), warnings, instantiate: (imports) => instantiate(coreModule, imports) };
 }
 
+/** The files of a transpile that run: the glue and the core modules. */
+const RUNS = (name) => name === 'component.js' || name.endsWith('.wasm');
+
 /**
- * SHA-256 of the code that runs: every file of the transpile (glue and core
- * modules), by name and content in name order — what an audit records as
- * `compiled_sha256`, as raxx-host records its compiled code's.
+ * SHA-256 of the code that runs: each file of the transpile, by name and
+ * content in name order — what an audit records as `compiled_sha256`, as
+ * raxx-host records its compiled code's.
  */
-function treeSha256(dir) {
+function treeSha256(files) {
   const hash = createHash('sha256');
-  const walk = (rel) =>
-    readdirSync(join(dir, rel), { withFileTypes: true })
-      .map((e) => join(rel, e.name))
-      .sort()
-      .forEach((name) => {
-        if (statSync(join(dir, name)).isDirectory()) return walk(name);
-        hash.update(`${name}\0`).update(readFileSync(join(dir, name)));
-      });
-  walk('');
+  for (const name of [...files.keys()].sort()) hash.update(`${name}\0`).update(files.get(name));
   return hash.digest('hex');
 }
 
-/** The directory holding the transpile of `bytes`, made on a cache miss. */
-async function transpiled(bytes, sha256, cacheDir) {
-  const name = `jco-transpile-${TRANSPILER_VERSION}-nojspi-${sha256.slice(0, 32)}`;
-  if (cacheDir && existsSync(join(cacheDir, name, 'component.js'))) return join(cacheDir, name);
+/** HMAC-SHA256 under `key` of a transpile's files (names and contents, in name order). */
+function tag(key, sha256, files) {
+  const mac = createHmac('sha256', key).update(sha256);
+  for (const name of [...files.keys()].sort()) mac.update(`\0${name}\0${files.get(name).length}\0`).update(files.get(name));
+  return mac.digest();
+}
+
+/** Owner and writability rules for what a cache holds (as host/src/cache.rs). */
+function trusted(stat) {
+  return !stat.isSymbolicLink() && stat.uid === process.geteuid() && (stat.mode & 0o022) === 0;
+}
+
+/**
+ * The usable cache: `{ dir, key, keyId }`, or undefined (no secret, no
+ * folder, or one that is a link, another user's or writable by others —
+ * then with a warning).
+ */
+function cache(dir, secret, warnings) {
+  if (!dir || !secret) return undefined;
+  try {
+    mkdirSync(dirname(dir), { recursive: true });
+    if (!existsSync(dir)) mkdirSync(dir, { mode: 0o700 });
+  } catch {
+    return undefined;
+  }
+  const stat = lstatSync(dir);
+  if (!stat.isDirectory() || !trusted(stat)) {
+    warnings.push(`not using the transpile cache ${dir}: it must be a folder of this user's that nobody else can write; transpiling in memory`);
+    return undefined;
+  }
+  const key = createHmac('sha256', secret).update('raxx compiled-component cache key v1').digest();
+  const keyId = createHmac('sha256', key).update('raxx compiled-component cache key id').digest('hex').slice(0, 8);
+  return { dir, key, keyId };
+}
+
+/** The transpile of `bytes`, as files in memory: from a cache entry raxx wrote, else made now (and cached). */
+async function transpile(bytes, sha256, cache, warnings) {
+  const name = `jco-transpile-${TRANSPILER_VERSION}-nojspi-${sha256.slice(0, 32)}-${cache?.keyId ?? 'none'}`;
+  if (cache && existsSync(join(cache.dir, name))) {
+    const cached = readEntry(join(cache.dir, name));
+    if (cached && timingSafeEqual(tag(cache.key, sha256, cached.files), cached.tag)) return cached.files;
+    warnings.push(`not using ${join(cache.dir, name)}: raxx did not write it (its authentication tag does not match); transpiling it afresh`);
+    rmSync(join(cache.dir, name), { recursive: true, force: true });
+  }
   const { transpileBytes } = await import(TRANSPILER);
   // jco's own defaults for `jco transpile --instantiation async`.
-  const { files } = await transpileBytes(bytes, { name: 'component', instantiation: 'async', noComponentErrorWrapping: false });
-  const glue = new TextDecoder().decode(files['component.js']);
-  if (glue.startsWith(DIRECTIVE)) files['component.js'] = DIRECTIVE + NO_JSPI_PRELUDE + glue.slice(DIRECTIVE.length);
-  // Written whole into a temporary directory, then renamed: a concurrent run never sees half a transpile.
-  let parent = cacheDir;
+  const { files: made } = await transpileBytes(bytes, { name: 'component', instantiation: 'async', noComponentErrorWrapping: false });
+  const files = new Map(Object.entries(made).filter(([file]) => RUNS(file)).map(([file, content]) => [file, Buffer.from(content)]));
+  const glue = files.get('component.js').toString('utf8');
+  if (glue.startsWith(DIRECTIVE)) files.set('component.js', Buffer.from(DIRECTIVE + NO_JSPI_PRELUDE + glue.slice(DIRECTIVE.length)));
+  if (cache) writeEntry(cache, name, files, tag(cache.key, sha256, files));
+  return files;
+}
+
+/** A cache entry's files and tag, if every file is a regular file of this user's that nobody else can write. */
+function readEntry(dir) {
+  const files = new Map();
+  let entryTag;
+  for (const file of readdirSync(dir)) {
+    const stat = lstatSync(join(dir, file));
+    if (!stat.isFile() || !trusted(stat)) return undefined;
+    if (file === 'raxx.tag') entryTag = readFileSync(join(dir, file));
+    else if (RUNS(file)) files.set(file, readFileSync(join(dir, file)));
+  }
+  return entryTag?.length === 32 && files.has('component.js') ? { files, tag: entryTag } : undefined;
+}
+
+/** Writes an entry whole into a private temporary folder, then renames it in place. */
+function writeEntry(cache, name, files, entryTag) {
   try {
-    mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+    const tmp = mkdtempSync(join(cache.dir, '.tmp-transpile-'));
+    for (const [file, content] of files) writeFileSync(join(tmp, file), content, { mode: 0o600 });
+    writeFileSync(join(tmp, 'raxx.tag'), entryTag, { mode: 0o600 });
+    try {
+      renameSync(tmp, join(cache.dir, name));
+    } catch {
+      rmSync(tmp, { recursive: true, force: true }); // another run got there first
+    }
+    evict(cache.dir);
   } catch {
-    parent = undefined;
+    // A cache that cannot be written only costs speed.
   }
-  const tmp = mkdtempSync(join(parent ?? tmpdir(), '.tmp-transpile-'));
-  writeFileSync(join(tmp, 'package.json'), '{"type":"module"}\n');
-  for (const [file, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(tmp, file)), { recursive: true });
-    writeFileSync(join(tmp, file), content);
-  }
-  if (!parent) return tmp;
-  try {
-    renameSync(tmp, join(parent, name));
-  } catch {
-    rmSync(tmp, { recursive: true, force: true }); // another run got there first
-  }
-  evict(parent);
-  return join(parent, name);
 }
 
 /** Removes all but the `KEEP` most recent transpiles. */

@@ -36,7 +36,8 @@ export async function load(options = {}) {
   if (!path) {
     throw new RaxxError(HOST, 'host', 'no minter component next to this package; build it with scripts/build, or pass component (or set RAXX_COMPONENT)');
   }
-  const component = await loadComponent(path, options.cacheDir ?? defaultCacheDir(env));
+  const secret = env.INFISICAL_CLIENT_SECRET?.trim() || env.INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET?.trim() || undefined;
+  const component = await loadComponent(path, options.cacheDir ?? defaultCacheDir(env), secret);
   return new Minter(component, policyFiles, env);
 }
 
@@ -60,6 +61,11 @@ export class Minter {
   /** SHA-256 of the component bytes this minter runs (what an audit records). */
   get componentSha256() {
     return this.#component.sha256;
+  }
+
+  /** Caches skipped while loading, and why (one line each). */
+  get warnings() {
+    return this.#component.warnings;
   }
 
   /** SHA-256 of the transpiled code that runs (what an audit records as compiled_sha256). */
