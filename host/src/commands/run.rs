@@ -122,8 +122,8 @@ impl BotChild {
         };
         let source = Arc::new(TokenSource::start(Arc::new(minter), token.clone()));
         let about = About { bot: bot.clone(), git_protocol: protocol, git_host: host };
+        let env = self.env(context, &dir, &token, &operator_path, real_gh.as_deref(), &about.git_host);
         let endpoint = Endpoint::serve(&dir.socket(), source.clone(), about).map_err(|e| host_failure("open the session endpoint", e))?;
-        let env = self.env(context, &dir, &token, &operator_path, real_gh.as_deref());
         let sandbox = self.sandbox.as_ref().map(|(bwrap, plan)| {
             let mut files = vec![exe.clone(), context.files.1.clone(), context.files.0.policy.clone(), context.files.0.agent_map.clone()];
             files.extend(real_gh.clone());
@@ -141,7 +141,7 @@ impl BotChild {
 
     /// The child's whole environment: the allowlist, the session, the bot's
     /// first token, a private gh and git configuration.
-    fn env(&self, context: &Context, dir: &SessionDir, token: &InstallationToken, operator_path: &OsString, real_gh: Option<&Path>) -> Vec<(OsString, OsString)> {
+    fn env(&self, context: &Context, dir: &SessionDir, token: &InstallationToken, operator_path: &OsString, real_gh: Option<&Path>, git_host: &str) -> Vec<(OsString, OsString)> {
         let mut env = child_env::inherited(&self.resolution.pass_env, std::env::vars_os());
         let mut set = |name: &str, value: OsString| {
             env.retain(|(k, _)| k != name);
@@ -149,8 +149,9 @@ impl BotChild {
         };
         let path = std::env::join_paths(std::iter::once(dir.bin()).chain(std::env::split_paths(operator_path))).unwrap_or_else(|_| dir.bin().into_os_string());
         set("PATH", path);
-        set("GH_TOKEN", token.token.clone().into());
-        set("GITHUB_TOKEN", token.token.clone().into());
+        for (name, value) in raxx_host::session::gh_token_vars(git_host, &token.token) {
+            set(name, value.into());
+        }
         set("GH_CONFIG_DIR", dir.gh_config().into());
         set("GIT_CONFIG_GLOBAL", dir.git_config().into());
         set("GIT_TERMINAL_PROMPT", "0".into());

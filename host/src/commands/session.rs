@@ -77,7 +77,8 @@ pub fn gh_shim() -> ExitCode {
     let Some(real) = real_gh() else {
         return crate::fail(127, "gh: the real gh is not installed (raxx-host only lends it the session's token)");
     };
-    let err = std::process::Command::new(&real).args(std::env::args_os().skip(1)).env("GH_TOKEN", &answer.token).env("GITHUB_TOKEN", &answer.token).exec();
+    let vars = raxx_host::session::gh_token_vars(&answer.about.git_host, &answer.token);
+    let err = std::process::Command::new(&real).args(std::env::args_os().skip(1)).envs(vars).exec();
     crate::fail(126, &format!("gh: cannot run {}: {err}", real.display()))
 }
 

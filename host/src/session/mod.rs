@@ -26,6 +26,18 @@ use crate::InstallationToken;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
+/// The variables gh reads its token from, for the GitHub host the session's
+/// tokens are for: `GH_TOKEN`/`GITHUB_TOKEN` always; for a GitHub Enterprise
+/// Server (any host but github.com), gh reads `GH_ENTERPRISE_TOKEN` instead,
+/// and `GH_HOST` tells it which host that is.
+pub fn gh_token_vars(git_host: &str, token: &str) -> Vec<(&'static str, String)> {
+    let mut vars = vec![("GH_TOKEN", token.to_string()), ("GITHUB_TOKEN", token.to_string())];
+    if !git_host.eq_ignore_ascii_case("github.com") {
+        vars.extend([("GH_ENTERPRISE_TOKEN", token.to_string()), ("GITHUB_ENTERPRISE_TOKEN", token.to_string()), ("GH_HOST", git_host.to_string())]);
+    }
+    vars
+}
+
 /// Why the source has no token to give: an exit code and one line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionError {
@@ -366,6 +378,14 @@ mod tests {
             }
         };
         assert_ne!(token.token, "ghs_0", "recovered with a fresh token");
+    }
+
+    #[test]
+    fn gh_reads_an_enterprise_hosts_token_from_its_own_variables() {
+        let names = |host: &str| gh_token_vars(host, "ghs_x").into_iter().map(|(n, _)| n).collect::<Vec<_>>();
+        assert_eq!(names("github.com"), ["GH_TOKEN", "GITHUB_TOKEN"]);
+        assert_eq!(names("ghe.example.com:8443"), ["GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "GH_HOST"]);
+        assert!(gh_token_vars("ghe.example.com:8443", "ghs_x").contains(&("GH_HOST", "ghe.example.com:8443".into())));
     }
 
     #[test]

@@ -48,6 +48,9 @@ fn spawn_gives_the_agent_an_allowlisted_environment_and_no_operator_credential()
     let env = child_env(&r.stdout);
     let token = world.github.issued_tokens().into_iter().find(|t| t.token == env["GH_TOKEN"]).expect("GH_TOKEN is an issued token");
     assert_eq!(env["GITHUB_TOKEN"], token.token);
+    // The fake GitHub is not github.com: gh reads an Enterprise host's token from GH_ENTERPRISE_TOKEN.
+    assert_eq!(env["GH_ENTERPRISE_TOKEN"], token.token);
+    assert_eq!(env["GH_HOST"], world.github_url().trim_start_matches("http://"));
     assert!(!r.stdout.contains("operator-secret-"), "no operator credential reached the agent:\n{}", r.stdout.replace('\0', "\n"));
     for vault in raxx_host::settings::VAULT_CREDENTIAL_VARS {
         assert!(!env.contains_key(vault), "{vault} reached the agent: it could pull any bot's key");
