@@ -33,7 +33,7 @@ pub struct Child<'a> {
 }
 
 /// Finds `program` as the child's `PATH` would (a name with a slash is taken as is).
-fn find(program: &str, env: &[(OsString, OsString)]) -> Option<PathBuf> {
+pub fn find(program: &str, env: &[(OsString, OsString)]) -> Option<PathBuf> {
     if program.contains('/') {
         return Path::new(program).is_file().then(|| PathBuf::from(program));
     }

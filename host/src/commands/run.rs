@@ -125,9 +125,10 @@ impl BotChild {
         let env = self.env(context, &dir, &token, &operator_path, real_gh.as_deref(), &about.git_host);
         let endpoint = Endpoint::serve(&dir.socket(), source.clone(), about).map_err(|e| host_failure("open the session endpoint", e))?;
         let sandbox = self.sandbox.as_ref().map(|(bwrap, plan)| {
-            let mut files = vec![exe.clone(), context.files.1.clone(), context.files.0.policy.clone(), context.files.0.agent_map.clone()];
-            files.extend(real_gh.clone());
-            let sandbox = Sandbox { session: dir.path().to_path_buf(), files: files.into_iter().filter_map(|f| f.canonicalize().ok()).collect(), ..plan.clone() };
+            let mut files: Vec<PathBuf> = [&exe, &context.files.1, &context.files.0.policy, &context.files.0.agent_map].into_iter().chain(real_gh.as_ref()).filter_map(|f| f.canonicalize().ok()).collect();
+            // The agent's own program, at the path its PATH finds it (it may live in a hidden home).
+            files.extend(argv.first().and_then(|program| process::find(program, &env)));
+            let sandbox = Sandbox { session: dir.path().to_path_buf(), files, ..plan.clone() };
             (bwrap.clone(), sandbox.args())
         });
         let status = process::run(Child { argv, env, sandbox });

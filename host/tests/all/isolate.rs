@@ -119,3 +119,22 @@ fn isolation_that_cannot_be_had_fails_before_the_agent_starts() {
         assert!(!marker.exists());
     }
 }
+
+#[test]
+fn an_agent_installed_in_the_operators_home_still_starts_isolated() {
+    let world = World::start_shared();
+    let dir = outside_tmp("isolate-program");
+    std::fs::create_dir_all(dir.path("home/bin")).unwrap();
+    std::fs::create_dir_all(dir.path("project")).unwrap();
+    std::fs::write(dir.path("home/secret"), "operator-only").unwrap();
+    let agent = dir.path("home/bin/agent");
+    std::fs::write(&agent, format!("#!/bin/sh\ncat {} 2>/dev/null || echo 'agent ran; the home is hidden'\n", dir.path("home/secret").display())).unwrap();
+    std::fs::set_permissions(&agent, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut cmd = host(Some(&world));
+    cmd.current_dir(dir.path("project"))
+        .env("HOME", dir.path("home"))
+        .env("PATH", format!("{}:{}", dir.path("home/bin").display(), std::env::var("PATH").unwrap()))
+        .args(["spawn", "--isolate", "--agent", "feature-developer", "--", "agent"]);
+    let r = run(cmd);
+    assert_eq!((r.code, r.stdout.trim()), (0, "agent ran; the home is hidden"), "{}", r.stderr);
+}
