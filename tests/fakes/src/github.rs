@@ -53,7 +53,7 @@ pub struct IssuedToken {
     pub revoked: bool,
 }
 
-/// An issue created through the API, with who created it.
+/// An issue (or pull request) created through the API, with who created it.
 #[derive(Clone, Debug)]
 pub struct Issue {
     /// `OWNER/REPO`
@@ -63,6 +63,21 @@ pub struct Issue {
     pub author: String,
     pub title: String,
     pub body: String,
+    pub pull_request: bool,
+    pub open: bool,
+}
+
+impl Issue {
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "number": self.number,
+            "title": self.title,
+            "body": self.body,
+            "state": if self.open { "open" } else { "closed" },
+            "user": {"login": self.author, "type": "Bot"},
+            "html_url": format!("https://github.com/{}/{}/{}", self.repository, if self.pull_request { "pull" } else { "issues" }, self.number),
+        })
+    }
 }
 
 /// A `git push` the fake accepted: which bot's token, to which repository.
@@ -317,15 +332,45 @@ impl FakeGithub {
                 Ok(_) => Reply::Respond(HttpResponse::json(200, serde_json::json!({"name": repo, "full_name": format!("{owner}/{repo}"), "private": true}))),
                 Err(reply) => reply,
             },
-            ("POST", ["repos", owner, repo, "issues"]) => match st.token_on_repository(req, owner, repo) {
+            ("POST", ["repos", owner, repo, kind @ ("issues" | "pulls")]) => match st.token_on_repository(req, owner, repo) {
                 Ok(i) => {
+                    let needs = if *kind == "issues" { "issues" } else { "pull_requests" };
+                    if st.tokens[i].permissions.get(needs).map(String::as_str) != Some("write") {
+                        return error(403, "Resource not accessible by integration");
+                    }
                     let body = req.json().unwrap_or_default();
                     let Some(title) = body["title"].as_str().filter(|t| !t.is_empty()) else { return error(422, "Validation Failed") };
                     let author = st.bot_login(i);
                     let number = st.issues.len() as u64 + 1;
-                    let issue = Issue { repository: format!("{owner}/{repo}"), number, author: author.clone(), title: title.to_string(), body: body["body"].as_str().unwrap_or("").to_string() };
+                    let issue = Issue {
+                        repository: format!("{owner}/{repo}"),
+                        number,
+                        author: author.clone(),
+                        title: title.to_string(),
+                        body: body["body"].as_str().unwrap_or("").to_string(),
+                        pull_request: *kind == "pulls",
+                        open: true,
+                    };
+                    let json = issue.json();
                     st.issues.push(issue);
-                    Reply::Respond(HttpResponse::json(201, serde_json::json!({"number": number, "title": title, "state": "open", "user": {"login": author, "type": "Bot"}})))
+                    Reply::Respond(HttpResponse::json(201, json))
+                }
+                Err(reply) => reply,
+            },
+            ("GET" | "PATCH", ["repos", owner, repo, "issues" | "pulls", number]) => match st.token_on_repository(req, owner, repo) {
+                Ok(i) => {
+                    let full = format!("{owner}/{repo}");
+                    let patching = req.method == "PATCH";
+                    if patching && st.tokens[i].permissions.get("issues").map(String::as_str) != Some("write") {
+                        return error(403, "Resource not accessible by integration");
+                    }
+                    let Some(issue) = st.issues.iter_mut().find(|x| x.repository == full && Some(x.number) == number.parse().ok()) else { return error(404, "Not Found") };
+                    if patching {
+                        if let Some(state) = req.json().and_then(|b| b["state"].as_str().map(str::to_string)) {
+                            issue.open = state != "closed";
+                        }
+                    }
+                    Reply::Respond(HttpResponse::json(200, issue.json()))
                 }
                 Err(reply) => reply,
             },
