@@ -12,7 +12,8 @@ use super::{SessionError, TokenSource};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use rustix::event::{PollFd, PollFlags};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,35 +40,52 @@ pub struct Answer {
 /// A serving endpoint; stops and removes its socket when dropped.
 pub struct Endpoint {
     path: PathBuf,
-    stop: Arc<AtomicBool>,
+    /// Writing to it wakes the accept loop (which polls it beside the
+    /// listener): stopping never depends on the socket's path, which the
+    /// agent may have moved or removed.
+    wake: UnixStream,
     thread: Option<std::thread::JoinHandle<()>>,
 }
+
+/// Connections answered at once; more are closed unanswered (an agent
+/// opening thousands must not make raxx start thousands of threads).
+const MAX_ANSWERING: usize = 32;
 
 impl Endpoint {
     /// Serves `source` on a new socket at `path` (inside a private folder).
     pub fn serve(path: &Path, source: Arc<TokenSource>, about: About) -> std::io::Result<Endpoint> {
         let listener = UnixListener::bind(path)?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopping = stop.clone();
-        let thread = std::thread::Builder::new().name("raxx-endpoint".into()).spawn(move || {
-            for conn in listener.incoming() {
-                if stopping.load(Ordering::SeqCst) {
-                    break;
+        listener.set_nonblocking(true)?;
+        let (wake, woken) = UnixStream::pair()?;
+        let answering = Arc::new(AtomicUsize::new(0));
+        let thread = std::thread::Builder::new().name("raxx-endpoint".into()).spawn(move || loop {
+            let mut ready = [PollFd::new(&listener, PollFlags::IN), PollFd::new(&woken, PollFlags::IN)];
+            if rustix::event::poll(&mut ready, None).is_err() || !ready[1].revents().is_empty() {
+                return;
+            }
+            while let Ok((conn, _)) = listener.accept() {
+                if answering.fetch_add(1, Ordering::SeqCst) >= MAX_ANSWERING {
+                    answering.fetch_sub(1, Ordering::SeqCst);
+                    continue;
                 }
-                let Ok(conn) = conn else { continue };
-                let (source, about) = (source.clone(), about.clone());
-                let _ = std::thread::Builder::new().name("raxx-answer".into()).spawn(move || answer(conn, &source, &about));
+                let (source, about, done) = (source.clone(), about.clone(), answering.clone());
+                let spawned = std::thread::Builder::new().name("raxx-answer".into()).spawn(move || {
+                    let _ = conn.set_nonblocking(false);
+                    answer(conn, &source, &about);
+                    done.fetch_sub(1, Ordering::SeqCst);
+                });
+                if spawned.is_err() {
+                    answering.fetch_sub(1, Ordering::SeqCst);
+                }
             }
         })?;
-        Ok(Endpoint { path: path.to_path_buf(), stop, thread: Some(thread) })
+        Ok(Endpoint { path: path.to_path_buf(), wake, thread: Some(thread) })
     }
 }
 
 impl Drop for Endpoint {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wake the accept loop so it sees the flag.
-        let _ = UnixStream::connect(&self.path);
+        let _ = (&self.wake).write_all(b"x");
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }

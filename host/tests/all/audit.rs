@@ -128,3 +128,39 @@ fn concurrent_cli_runs_each_leave_one_record() {
     fingerprints.dedup();
     assert_eq!(fingerprints.len(), 9, "nine distinct tokens recorded");
 }
+
+#[test]
+fn a_log_someone_else_controls_stops_the_mint_instead_of_hanging_or_writing_elsewhere() {
+    let world = World::start_shared();
+    let dir = Scratch::new("audit-hostile");
+    // A link planted where the log is expected: raxx would append to its target.
+    let victim = dir.write("bashrc", "# the operator's shell startup\n");
+    let link = dir.path("audit.jsonl");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let r = raxx(&world, &["--audit-log", link.to_str().unwrap(), "mint", "raxx-ops-bot"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("it is a symbolic link"), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "# the operator's shell startup\n");
+    // A lock held forever (an agent running flock on the log).
+    let log = dir.path("held.jsonl");
+    std::fs::write(&log, "").unwrap();
+    let mut holder = std::process::Command::new("flock").arg("-x").arg(&log).args(["sleep", "30"]).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let start = std::time::Instant::now();
+    let r = raxx(&world, &["--audit-log", log.to_str().unwrap(), "mint", "raxx-ops-bot"]);
+    let waited = start.elapsed();
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("held its lock for 5 s"), "{}", r.stderr);
+    assert!(waited < std::time::Duration::from_secs(15), "{waited:?}");
+    assert!(r.stdout.is_empty() && world.github.issued_tokens().iter().all(|t| t.revoked), "no token handed out unrecorded");
+    // A log another user owns.
+    if crate::harness::root_or_skip("a_log_someone_else_controls_stops_the_mint_instead_of_hanging_or_writing_elsewhere") {
+        let theirs = dir.write("theirs.jsonl", "");
+        crate::harness::chown(&theirs, crate::harness::OTHER_USER);
+        let r = raxx(&world, &["--audit-log", theirs.to_str().unwrap(), "mint", "raxx-ops-bot"]);
+        assert_eq!(r.code, 1);
+        assert!(r.stderr.contains(&format!("belongs to uid {}", crate::harness::OTHER_USER)), "{}", r.stderr);
+    }
+}

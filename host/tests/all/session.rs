@@ -243,3 +243,36 @@ fn the_library_handle_always_has_a_valid_token() {
     assert!(source.end().is_empty());
     assert!(world.github.issued_tokens().iter().all(|t| t.revoked));
 }
+
+#[test]
+fn an_agent_that_moves_its_socket_cannot_keep_spawn_alive() {
+    let world = World::start_shared();
+    let start = Instant::now();
+    let r = raxx(&world, &["spawn", "--agent", "feature-developer", "--", "sh", "-c", "mv \"$RAXX_SESSION_SOCKET\" \"$RAXX_SESSION_SOCKET.moved\""]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(start.elapsed() < Duration::from_secs(10), "spawn ended with its agent: {:?}", start.elapsed());
+    assert!(world.github.issued_tokens().iter().all(|t| t.revoked));
+}
+
+#[test]
+fn a_flood_of_connections_does_not_make_raxx_start_a_thread_each() {
+    let world = World::start_shared();
+    let dir = Scratch::new("flood");
+    let (ready, done) = (dir.path("ready"), dir.path("done"));
+    let flood = format!(
+        "import os, socket, time\nheld = []\nfor _ in range(300):\n    s = socket.socket(socket.AF_UNIX)\n    s.connect(os.environ['RAXX_SESSION_SOCKET'])\n    held.append(s)\nopen({ready:?}, 'w').close()\nwhile not os.path.exists({done:?}):\n    time.sleep(0.05)\n",
+        ready = ready.to_str().unwrap(),
+        done = done.to_str().unwrap()
+    );
+    let mut cmd = host(Some(&world));
+    cmd.args(["spawn", "--agent", "feature-developer", "--", "python3", "-c", &flood]).stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    wait_for(&ready, "the agent did not connect");
+    std::thread::sleep(Duration::from_millis(300));
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+    let threads: usize = status.lines().find_map(|l| l.strip_prefix("Threads:")).unwrap().trim().parse().unwrap();
+    std::fs::write(&done, "").unwrap();
+    let (code, stderr) = finish(child);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(threads < 64, "300 held connections, {threads} threads in raxx");
+}
