@@ -11,8 +11,10 @@
 use std::ffi::OsString;
 
 /// Variables a child inherits from the operator (`LC_*`: a prefix).
-pub const ALLOWED: [&str; 16] =
-    ["PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "LC_*", "TERM", "COLORTERM", "TZ", "TMPDIR", "NO_COLOR", "EDITOR", "VISUAL", "PAGER"];
+pub const ALLOWED: [&str; 18] = [
+    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "LC_*", "TERM", "COLORTERM", "TZ", "TMPDIR", "NO_COLOR", "EDITOR", "VISUAL", "PAGER",
+    "SSL_CERT_FILE", "SSL_CERT_DIR",
+];
 
 /// Credentials, and ways to reach one, that no child ever inherits.
 const CREDENTIALS: [&str; 17] = [
@@ -79,12 +81,20 @@ pub fn inherited(pass: &[String], operator: impl IntoIterator<Item = (OsString, 
         .collect()
 }
 
+/// Programs a command may start from its environment (an editor, a pager, a
+/// browser): a command that runs as the operator gets none.
+const STARTS_PROGRAMS: [&str; 4] = ["EDITOR", "VISUAL", "PAGER", "BROWSER"];
+
 /// `inherited`, plus the operator's GitHub credentials (a fallback command
-/// runs as the operator; the vault identity still never reaches it).
+/// runs as the operator; the vault identity still never reaches it), minus
+/// any program it could be made to start, and with gh and git told never to
+/// prompt or page.
 pub fn operator(pass: &[String], operator: impl IntoIterator<Item = (OsString, OsString)>) -> Vec<(OsString, OsString)> {
     let all: Vec<(OsString, OsString)> = operator.into_iter().collect();
     let mut env = inherited(pass, all.iter().cloned());
     env.extend(all.into_iter().filter(|(name, _)| name.to_str().is_some_and(|n| OPERATOR_GITHUB.contains(&n))));
+    env.retain(|(name, _)| !name.to_str().is_some_and(|n| STARTS_PROGRAMS.contains(&n)));
+    env.extend([("GH_PROMPT_DISABLED", "1"), ("GH_PAGER", "cat"), ("GIT_TERMINAL_PROMPT", "0")].map(|(k, v)| (k.into(), v.into())));
     env
 }
 
@@ -126,8 +136,10 @@ mod tests {
 
     #[test]
     fn a_fallback_command_also_gets_the_operators_github_login_but_never_the_vault() {
-        let got = names(&operator(&[], env(OPERATOR)));
-        assert_eq!(got, ["PATH", "HOME", "LC_TIME", "GH_TOKEN", "GH_ENTERPRISE_TOKEN", "GH_CONFIG_DIR"]);
+        let mut with_hooks = env(OPERATOR);
+        with_hooks.extend(env(&[("EDITOR", "/tmp/evil"), ("PAGER", "/tmp/evil")]));
+        let got = names(&operator(&[], with_hooks));
+        assert_eq!(got, ["PATH", "HOME", "LC_TIME", "GH_TOKEN", "GH_ENTERPRISE_TOKEN", "GH_CONFIG_DIR", "GH_PROMPT_DISABLED", "GH_PAGER", "GIT_TERMINAL_PROMPT"]);
     }
 
     #[test]

@@ -67,9 +67,8 @@ fn sandbox_plan() -> Result<(PathBuf, Sandbox), Failure> {
     let unavailable = |why: String| Failure { code: exit::ISOLATION, message: format!("spawn --isolate: {why}") };
     let bwrap = isolate::bwrap().map_err(|u| unavailable(u.0))?;
     let cwd = std::env::current_dir().map_err(|e| Failure { code: exit::USAGE, message: format!("spawn --isolate: no working directory ({e})") })?;
-    let home = std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from).and_then(|h| h.canonicalize().ok());
-    let hide = raxx_host::cache::default_dir().into_iter().collect();
-    let sandbox = Sandbox { cwd, home, hide, session: std::env::temp_dir(), files: vec![] };
+    let hide = raxx_host::cache::default_dir().and_then(|d| d.canonicalize().ok()).into_iter().collect();
+    let sandbox = Sandbox { cwd, homes: isolate::homes(), hide, session: std::env::temp_dir(), files: vec![] };
     sandbox.check().map_err(|message| Failure { code: exit::USAGE, message })?;
     sandbox.probe(&bwrap).map_err(|u| unavailable(u.0))?;
     Ok((bwrap, sandbox))
@@ -126,8 +125,10 @@ impl BotChild {
         let endpoint = Endpoint::serve(&dir.socket(), source.clone(), about).map_err(|e| host_failure("open the session endpoint", e))?;
         let sandbox = self.sandbox.as_ref().map(|(bwrap, plan)| {
             let mut files: Vec<PathBuf> = [&exe, &context.files.1, &context.files.0.policy, &context.files.0.agent_map].into_iter().chain(real_gh.as_ref()).filter_map(|f| f.canonicalize().ok()).collect();
-            // The agent's own program, at the path its PATH finds it (it may live in a hidden home).
+            // The agent's own program, at the path its PATH finds it (it may live in a hidden home),
+            // and the CAs it is told to trust.
             files.extend(argv.first().and_then(|program| process::find(program, &env)));
+            files.extend(env.iter().filter(|(k, _)| k == "SSL_CERT_FILE" || k == "SSL_CERT_DIR").map(|(_, v)| PathBuf::from(v)));
             let sandbox = Sandbox { session: dir.path().to_path_buf(), files, ..plan.clone() };
             (bwrap.clone(), sandbox.args())
         });

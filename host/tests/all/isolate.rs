@@ -97,7 +97,7 @@ fn isolation_that_cannot_be_had_fails_before_the_agent_starts() {
     cmd.current_dir(&dir.0).env("HOME", &dir.0).args(["spawn", "--isolate", "--agent", "feature-developer", "--", "touch", marker.to_str().unwrap()]);
     let r = run(cmd);
     assert_eq!(r.code, 64, "{}", r.stderr);
-    assert!(r.stderr.contains("holds your home directory"), "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("holds {}", dir.0.display())), "{}", r.stderr);
     assert!(!marker.exists() && world.infisical.requests().is_empty(), "nothing started, nothing minted");
     // No bubblewrap on the machine (hidden in a mount namespace of this run).
     if root_or_skip("isolation_that_cannot_be_had_fails_before_the_agent_starts") {
@@ -137,4 +137,35 @@ fn an_agent_installed_in_the_operators_home_still_starts_isolated() {
         .args(["spawn", "--isolate", "--agent", "feature-developer", "--", "agent"]);
     let r = run(cmd);
     assert_eq!((r.code, r.stdout.trim()), (0, "agent ran; the home is hidden"), "{}", r.stderr);
+}
+
+#[test]
+fn only_what_is_named_is_there_and_the_projects_git_hooks_stay_read_only() {
+    let world = World::start_shared();
+    let dir = outside_tmp("isolate-named");
+    let project = dir.path("project");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::create_dir_all(dir.path("other-project")).unwrap();
+    std::fs::write(dir.path("other-project/secret"), "another project's").unwrap();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git").args(args).current_dir(&project).env("GIT_CONFIG_GLOBAL", "/dev/null").output().unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    git(&["init", "-q"]);
+    let probe = format!(
+        "cat {other} 2>/dev/null && echo other=SEEN || echo other=HIDDEN; \
+         git config core.fsmonitor 'touch pwned' 2>/dev/null && echo config=WRITTEN || echo config=READ-ONLY; \
+         (echo '#!/bin/sh' > .git/hooks/post-checkout) 2>/dev/null && echo hooks=WRITTEN || echo hooks=READ-ONLY; \
+         echo x > f && git add f && git -c user.name=a -c user.email=a@b commit -qm agent && echo commit=OK",
+        other = dir.path("other-project/secret").display()
+    );
+    let mut cmd = host(Some(&world));
+    cmd.current_dir(&project).env_remove("HOME").args(["spawn", "--isolate", "--agent", "feature-developer", "--", "sh", "-c", &probe]);
+    let r = run(cmd);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for line in ["other=HIDDEN", "config=READ-ONLY", "hooks=READ-ONLY", "commit=OK"] {
+        assert!(r.stdout.lines().any(|l| l == line), "want {line}:\n{}", r.stdout);
+    }
+    let config = std::fs::read_to_string(project.join(".git/config")).unwrap();
+    assert!(!config.contains("fsmonitor"), "{config}");
 }
