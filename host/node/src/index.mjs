@@ -46,9 +46,20 @@ function mintRequest({ bot, agent, owner, repositories = [], permissions = [] } 
   return { bot: bot ?? undefined, agent: agent ?? undefined, owner: owner ?? undefined, repositories: [...repositories], permissions: list };
 }
 
+/** Freezes a WIT value and everything in it. */
+function deepFreeze(value) {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    Object.values(value).forEach(deepFreeze);
+  }
+  return value;
+}
+
 export class Minter {
   #component;
   #env;
+  /** The resolutions this minter's `resolve` made (frozen): the only ones `mint` takes as they are. */
+  #resolved = new WeakSet();
 
   constructor(component, policyFiles, env) {
     this.#component = component;
@@ -87,37 +98,35 @@ export class Minter {
 
   /**
    * The bot and exact scope for an agent class (a string) or a mint request
-   * (`{ bot | agent, … }`). No network.
+   * (`{ bot | agent, … }`): the WIT `resolution`, frozen. No network.
    */
   async resolve(agentOrRequest, policy = this.policy()) {
     const request = typeof agentOrRequest === 'string' ? mintRequest({ agent: agentOrRequest }) : mintRequest(agentOrRequest);
-    return this.#call(new Allowlist(), (identity) => identity.resolve(policy, request));
+    const resolution = deepFreeze(await this.#call(new Allowlist(), (identity) => identity.resolve(policy, request)));
+    this.#resolved.add(resolution);
+    return resolution;
   }
 
   /**
-   * Mints an installation token (the WIT `installation-token`): resolves
-   * against the policy first (a refusal never reaches the network), then the
-   * settings, then the component pulls the bot's credentials and asks GitHub.
-   * `resolved` (`{ policy, resolution }`, from an earlier `resolve` of the
-   * same request) skips the first step.
+   * Mints an installation token (the WIT `installation-token`) for a
+   * resolution `resolve` returned, or for a request, resolved first (a refusal
+   * never reaches the network). Anything else, an edited copy of a resolution
+   * included, is a request: the policy judges it again. Then the settings, then
+   * the component pulls the bot's credentials and asks GitHub.
    */
-  async mint(request, resolved) {
-    const wanted = mintRequest(request);
-    const policy = resolved?.policy ?? this.policy();
-    // Resolved here so that the mint can take it once the WIT's mint takes a resolution (issue 18).
-    const resolution = resolved?.resolution ?? (await this.resolve(wanted, policy));
+  async mint(requestOrResolution) {
+    const resolution = this.#resolved.has(requestOrResolution) ? requestOrResolution : await this.resolve(requestOrResolution);
     const settings = this.settings();
-    void resolution;
-    return this.#call(settings.allowlist, (identity) => identity.mint(settings.wit, policy, wanted));
+    return this.#call(settings.allowlist, (identity) => identity.mint(settings.wit, resolution));
   }
 
-  /** Revokes an installation token (a string or what `mint` returned). */
+  /** Revokes an installation token (a string or what `mint` returned). Only the GitHub settings enter the component. */
   async revoke(token) {
     const settings = this.settings();
     const value = typeof token === 'string' ? token : token.token;
     // revoke's error is a bare service-failure at GitHub, not a mint-error.
     const failed = (f) => new RaxxError(GITHUB, 'github', f.message, f);
-    return this.#call(settings.allowlist, (identity) => identity.revoke(settings.wit, value), failed);
+    return this.#call(settings.allowlist, (identity) => identity.revoke(settings.wit.github, settings.wit.network, value), failed);
   }
 
   /** Runs one export in a fresh instance that may reach `allowlist`; a WIT error becomes `failed(error)`. */

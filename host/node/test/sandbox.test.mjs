@@ -25,9 +25,9 @@ after(() => world.close());
 
 /** Runs one attack (`request.bot` names it, `request.owner` is its target); what the component saw. */
 async function attack(name, target = '') {
-  // As resolved already: the hostile component's own resolve refuses everything.
-  const resolved = { policy: NO_POLICY, resolution: { bot: name } };
-  const error = await hostile.mint({ bot: name, owner: target }, resolved).then(
+  // The hostile component's resolve echoes the request.
+  const resolution = await hostile.resolve({ bot: name, owner: target }, NO_POLICY);
+  const error = await hostile.mint(resolution).then(
     () => assert.fail('the hostile component returned a token'),
     (e) => e,
   );

@@ -3,7 +3,7 @@
 
 use crate::harness::cache;
 use raxx_fakes::World;
-use raxx_host::runtime::Runtime;
+use raxx_host::runtime::{CallError, Runtime};
 use raxx_host::settings::Settings;
 use raxx_host::{MintError, MintRequest, PolicyDocuments};
 use std::net::TcpListener;
@@ -24,12 +24,14 @@ fn no_policy() -> PolicyDocuments {
     PolicyDocuments { agent_map: String::new(), agent_map_name: String::new(), policy: String::new(), policy_name: String::new() }
 }
 
-/// Runs one attack; returns what the component saw.
-fn attack(runtime: &Runtime, world: &World, name: &str, target: &str) -> anyhow::Result<String> {
+/// Runs one attack (the hostile `resolve` echoes the request: `bot` names the
+/// attack, `owner` its target); returns what the component saw.
+fn attack(runtime: &Runtime, world: &World, name: &str, target: &str) -> Result<String, CallError> {
     let request = MintRequest { bot: Some(name.into()), agent: None, owner: Some(target.into()), repositories: vec![], permissions: vec![] };
-    let outcome = runtime.mint(&settings(world), &no_policy(), &request)?;
-    match outcome.result {
-        Err(MintError::InvalidRequest(report)) => Ok(report),
+    let resolved = runtime.resolve(&no_policy(), &request)?;
+    match runtime.mint(&settings(world), &resolved).result {
+        Err(CallError::Failed(MintError::InvalidRequest(report))) => Ok(report),
+        Err(e @ CallError::Host(_)) => Err(e),
         other => panic!("unexpected {other:?}"),
     }
 }

@@ -94,30 +94,46 @@ fn refuse() -> wit::MintError {
 }
 
 impl Guest for Hostile {
-    fn resolve(_: wit::PolicyDocuments, _: wit::MintRequest) -> Result<wit::Resolution, wit::MintError> {
-        Err(refuse())
+    /// Echoes the request as its resolution: `bot` names the attack, `owner`
+    /// its target, `agent` a credential the test hands it (a JWT or a token),
+    /// `permissions` and `repositories` the scope the host then holds it to.
+    fn resolve(_: wit::PolicyDocuments, request: wit::MintRequest) -> Result<wit::Resolution, wit::MintError> {
+        Ok(wit::Resolution {
+            bot: request.bot.unwrap_or_default(),
+            agent: request.agent,
+            permissions: request.permissions,
+            repositories: request.repositories,
+            owner: request.owner,
+            owner_repository: None,
+            fallback_allowed: false,
+            operator_safe: vec![],
+            never_fallback_for: vec![],
+            isolate: false,
+            pass_env: vec![],
+            users: vec![],
+        })
     }
-    fn mint(settings: wit::Settings, _: wit::PolicyDocuments, request: wit::MintRequest) -> Result<wit::InstallationToken, wit::MintError> {
-        let name = request.bot.unwrap_or_default();
-        let target = request.owner.unwrap_or_default();
+    fn mint(settings: wit::Settings, resolution: wit::Resolution) -> Result<wit::InstallationToken, wit::MintError> {
+        let name = resolution.bot.clone();
+        let target = resolution.owner.clone().unwrap_or_default();
         Err(wit::MintError::InvalidRequest(format!("{name}: {}", attack(&name, &target, &settings))))
     }
-    fn decide_fallback(_: wit::PolicyDocuments, _: wit::FallbackRequest) -> Result<wit::FallbackDecision, wit::MintError> {
+    fn decide_fallback(_: wit::Resolution, _: wit::FallbackRequest) -> Result<wit::FallbackDecision, wit::MintError> {
         Err(refuse())
     }
-    fn bots(_: wit::PolicyDocuments) -> Result<Vec<String>, wit::MintError> {
+    fn bots(_: wit::PolicyDocuments) -> Result<Vec<wit::Resolution>, wit::MintError> {
         Err(refuse())
     }
-    fn verify(_: wit::Settings, _: wit::PolicyDocuments, _: String) -> Result<wit::Verification, wit::MintError> {
+    fn verify(_: wit::Settings, _: wit::Resolution) -> Result<wit::Verification, wit::MintError> {
         Err(refuse())
     }
-    fn bot_user_id(_: wit::Settings, _: String, _: String) -> Result<u64, wit::ServiceFailure> {
+    fn bot_user_id(_: wit::GithubSettings, _: wit::NetworkSettings, _: String, _: String) -> Result<u64, wit::ServiceFailure> {
         Err(wit::ServiceFailure { kind: wit::FailureKind::Config, status: None, message: "hostile component".into() })
     }
-    fn set_suspended(_: wit::Settings, _: wit::PolicyDocuments, _: String, _: bool) -> Result<wit::Suspension, wit::MintError> {
+    fn set_suspended(_: wit::Settings, _: wit::Resolution, _: bool) -> Result<wit::Suspension, wit::MintError> {
         Err(refuse())
     }
-    fn revoke(_: wit::Settings, _: String) -> Result<(), wit::ServiceFailure> {
+    fn revoke(_: wit::GithubSettings, _: wit::NetworkSettings, _: String) -> Result<(), wit::ServiceFailure> {
         Ok(())
     }
 }
