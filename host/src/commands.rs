@@ -289,10 +289,7 @@ pub fn bot_request(bot: &str) -> MintRequest {
 
 /// "feature-developer (raxx-dev-bot)" or "raxx-dev-bot".
 fn who(resolved: &Resolved) -> String {
-    match &resolved.agent {
-        Some(agent) => format!("{agent} ({})", resolved.bot),
-        None => resolved.bot.clone(),
-    }
+    raxx_names::who(resolved.agent.as_deref(), &resolved.bot)
 }
 
 pub fn print(out: &str) -> Result<i32, Failure> {

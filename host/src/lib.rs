@@ -27,7 +27,6 @@ pub mod runtime;
 pub mod session;
 pub mod settings;
 pub mod time;
-pub mod untrusted;
 
 pub use bindings::exports::raxx::identity::identity::{
     FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments, Resolution, Verification,

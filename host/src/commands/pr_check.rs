@@ -7,7 +7,7 @@ use super::{print, Context, Failure};
 use crate::PrCheckArgs;
 use raxx_host::exit;
 use raxx_host::pr_gate::{self, Author, Verdict};
-use raxx_host::untrusted::quoted_path;
+use raxx_host::display::quoted_path;
 use std::io::Read;
 
 /// GitHub caps a PR body at 65,536 characters; anything far larger is not one.

@@ -7,7 +7,7 @@ use crate::PreambleArgs;
 use raxx_host::agent_definitions::{self, MAX_BYTES};
 use raxx_host::exit;
 use raxx_host::preamble::{self, Identity, Placement};
-use raxx_host::untrusted::{quoted, quoted_path};
+use raxx_host::display::{quoted, quoted_path};
 use raxx_host::runtime::Resolved;
 use raxx_host::MintRequest;
 use std::collections::BTreeMap;
