@@ -23,6 +23,7 @@ pub mod pr_gate;
 pub mod pr_header;
 pub mod preamble;
 pub mod process;
+pub mod reach;
 pub mod runtime;
 pub mod session;
 pub mod settings;

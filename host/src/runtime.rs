@@ -14,6 +14,7 @@ use crate::bindings::MinterPre;
 use crate::cache::{self, Cache, Source};
 use crate::connections::Pool;
 use crate::egress::{Allowlist, EgressHooks};
+use crate::reach::{Call, Scope};
 use crate::settings::Settings;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -307,8 +308,11 @@ impl Runtime {
     }
 
     /// Mints for `resolved` in a fresh instance, with what the egress hook saw.
+    /// The hook lets through a mint's requests only, and a token exchange only
+    /// within the resolution's scope.
     pub fn mint(&self, settings: &Settings, resolved: &Resolved) -> Outcome {
-        match self.call(&settings.allowlist, true, async |g, s| g.call_mint(s, &settings.wit, resolved).await) {
+        let allowlist = settings.allowlist.for_call(Call::Mint, Some(&resolved.bot), Some(Scope::of(resolved)));
+        match self.call(&allowlist, true, async |g, s| g.call_mint(s, &settings.wit, resolved).await) {
             Ok((result, t)) => Outcome { result: result.map_err(CallError::Failed), denied: t.denied, requests: t.requests, connections: t.connections },
             Err(e) => Outcome { result: Err(CallError::Host(e)), denied: Vec::new(), requests: Vec::new(), connections: 0 },
         }
@@ -316,24 +320,28 @@ impl Runtime {
 
     /// The smoke test of one bot (`resolved` as `bots` or `resolve` of the bot gives it).
     pub fn verify(&self, settings: &Settings, resolved: &Resolved) -> Result<Verification, CallError> {
-        self.answer(&settings.allowlist, true, async |g, s| g.call_verify(s, &settings.wit, resolved).await)
+        let allowlist = settings.allowlist.for_call(Call::Verify, Some(&resolved.bot), Some(Scope::of(resolved)));
+        self.answer(&allowlist, true, async |g, s| g.call_verify(s, &settings.wit, resolved).await)
     }
 
     /// Suspends (or unsuspends) the resolved bot's installation: the kill switch.
     pub fn set_suspended(&self, settings: &Settings, resolved: &Resolved, suspended: bool) -> Result<Suspension, CallError> {
-        self.answer(&settings.allowlist, true, async |g, s| g.call_set_suspended(s, &settings.wit, resolved, suspended).await)
+        let allowlist = settings.allowlist.for_call(Call::SetSuspended, Some(&resolved.bot), None);
+        self.answer(&allowlist, true, async |g, s| g.call_set_suspended(s, &settings.wit, resolved, suspended).await)
     }
 
     /// The id of the user `{bot}[bot]`, looked up with one of the bot's tokens.
     /// Only the GitHub settings enter the component.
     pub fn bot_user_id(&self, settings: &Settings, token: &str, bot: &str) -> Result<u64, CallError> {
         let (github, network) = (&settings.wit.github, settings.wit.network);
-        self.answer(&settings.allowlist, false, async |g, s| Ok(g.call_bot_user_id(s, github, network, token, bot).await?.map_err(MintError::Github)))
+        let allowlist = settings.allowlist.for_call(Call::BotUserId, Some(bot), None);
+        self.answer(&allowlist, false, async |g, s| Ok(g.call_bot_user_id(s, github, network, token, bot).await?.map_err(MintError::Github)))
     }
 
     /// Revokes an installation token at GitHub. Only the GitHub settings enter the component.
     pub fn revoke(&self, settings: &Settings, token: &str) -> Result<(), CallError> {
         let (github, network) = (&settings.wit.github, settings.wit.network);
-        self.answer(&settings.allowlist, false, async |g, s| Ok(g.call_revoke(s, github, network, token).await?.map_err(MintError::Github)))
+        let allowlist = settings.allowlist.for_call(Call::Revoke, None, None);
+        self.answer(&allowlist, false, async |g, s| Ok(g.call_revoke(s, github, network, token).await?.map_err(MintError::Github)))
     }
 }

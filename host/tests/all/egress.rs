@@ -32,13 +32,15 @@ fn a_request_to_a_host_off_the_allowlist_is_denied_and_named() {
     let runtime = Runtime::load(&component_path(), &cache()).unwrap();
     let mut s = settings(&world);
     // Allow Infisical only: the component's GitHub request must be refused by the host.
-    s.allowlist = Allowlist::new(vec![Origin::from_base_url(&world.infisical_url()).unwrap()]);
+    s.allowlist = Allowlist::new(vec![s.allowlist.bases()[0].clone()]);
     let outcome = runtime.mint(&s, &resolved(&runtime, "raxx-dev-bot"));
     let Err(CallError::Failed(MintError::Github(f))) = outcome.result else { panic!("expected a GitHub failure") };
     assert_eq!(f.kind, FailureKind::Denied);
     assert!(f.message.contains(&world.github_url()), "{}", f.message);
     assert!(f.message.contains("egress allowlist"), "{}", f.message);
-    assert_eq!(outcome.denied, vec![format!("{}", Origin::from_base_url(&world.github_url()).unwrap())]);
+    let github = Origin::from_base_url(&world.github_url()).unwrap();
+    let installation = world.bot("raxx-dev-bot").installation_id;
+    assert_eq!(outcome.denied, vec![format!("POST {github}/app/installations/{installation}/access_tokens: not an allowed origin")]);
     assert!(world.github.requests().is_empty(), "the denied request never reached GitHub");
 }
 
@@ -47,9 +49,9 @@ fn the_same_host_on_another_port_is_denied() {
     let world = World::start_shared();
     let runtime = Runtime::load(&component_path(), &cache()).unwrap();
     let mut s = settings(&world);
-    let mut shifted = Origin::from_base_url(&world.infisical_url()).unwrap();
-    shifted.port = shifted.port.wrapping_add(1);
-    s.allowlist = Allowlist::new(vec![shifted, Origin::from_base_url(&world.github_url()).unwrap()]);
+    let mut shifted = s.allowlist.bases().to_vec();
+    shifted[0].origin.port = shifted[0].origin.port.wrapping_add(1);
+    s.allowlist = Allowlist::new(shifted);
     let outcome = runtime.mint(&s, &resolved(&runtime, "raxx-dev-bot"));
     let Err(CallError::Failed(MintError::Vault(f))) = outcome.result else { panic!("expected a vault failure") };
     assert_eq!(f.kind, FailureKind::Denied);

@@ -9,13 +9,13 @@ use raxx_host::{MintError, MintRequest, PolicyDocuments};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-fn hostile() -> Runtime {
+pub(crate) fn hostile() -> Runtime {
     let path = crate::harness::component_path().with_file_name("raxx_hostile.wasm");
     assert!(path.is_file(), "the hostile test component is not built at {}: run scripts/build", path.display());
     Runtime::load(&path, &cache()).unwrap()
 }
 
-fn settings(world: &World) -> Settings {
+pub(crate) fn settings(world: &World) -> Settings {
     let env = world.env();
     Settings::from_env(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap()
 }
@@ -76,8 +76,8 @@ fn http_to_anything_off_the_allowlist_is_denied_and_reaches_nobody() {
     }
     wire.assert_untouched("a denied request");
     assert!(world.github.requests().is_empty(), "nothing reached GitHub over another scheme");
-    // A listed origin is reachable (the fake answers 403: this component sends no User-Agent).
-    assert_eq!(attack(&runtime, &world, "fetch", &format!("{github}/app")).unwrap(), "fetch: status 403");
+    // A listed request on a listed origin is reachable (the fake answers 403: this component sends no User-Agent).
+    assert_eq!(attack(&runtime, &world, "fetch", &format!("{github}/app/installations")).unwrap(), "fetch: status 403");
 }
 
 #[test]
