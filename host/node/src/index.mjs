@@ -1,7 +1,8 @@
 // raxx-identity: the raxx minter component in Node, sandboxed as raxx-host
 // sandboxes it. `load()` once, then `mint`, `resolve` and `revoke`; each call
-// runs in a fresh instance whose only way out is the egress allowlist built
-// from the settings (sandbox.mjs). Every decision about identity and scope is
+// runs in a fresh instance whose only way out is the egress guard, letting
+// through that call's own requests to the configured services (sandbox.mjs,
+// reach.mjs). Every decision about identity and scope is
 // the component's; this file only carries arguments across.
 //
 // jco's wasi-http shim is synchronous: a call blocks the calling thread until
@@ -11,7 +12,7 @@
 import { defaultCacheDir, defaultComponentPath, loadComponent, VERSION } from './component.mjs';
 import { fromConfigError, fromMintError, GITHUB, HOST, hostError, RaxxError } from './errors.mjs';
 import { locatePolicy, readPolicy } from './policy.mjs';
-import { Allowlist } from './egress.mjs';
+import { Allowlist, scopeOf } from './reach.mjs';
 import { sandboxImports } from './sandbox.mjs';
 import { ConfigError, settingsFromEnv } from './settings.mjs';
 
@@ -117,7 +118,8 @@ export class Minter {
   async mint(requestOrResolution) {
     const resolution = this.#resolved.has(requestOrResolution) ? requestOrResolution : await this.resolve(requestOrResolution);
     const settings = this.settings();
-    return this.#call(settings.allowlist, (identity) => identity.mint(settings.wit, resolution));
+    const allowlist = settings.allowlist.forCall('mint', resolution.bot, scopeOf(resolution));
+    return this.#call(allowlist, (identity) => identity.mint(settings.wit, resolution));
   }
 
   /** Revokes an installation token (a string or what `mint` returned). Only the GitHub settings enter the component. */
@@ -126,7 +128,7 @@ export class Minter {
     const value = typeof token === 'string' ? token : token.token;
     // revoke's error is a bare service-failure at GitHub, not a mint-error.
     const failed = (f) => new RaxxError(GITHUB, 'github', f.message, f);
-    return this.#call(settings.allowlist, (identity) => identity.revoke(settings.wit.github, settings.wit.network, value), failed);
+    return this.#call(settings.allowlist.forCall('revoke'), (identity) => identity.revoke(settings.wit.github, settings.wit.network, value), failed);
   }
 
   /** Runs one export in a fresh instance that may reach `allowlist`; a WIT error becomes `failed(error)`. */
