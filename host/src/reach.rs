@@ -10,6 +10,7 @@
 
 use crate::display::quoted;
 use crate::bindings::exports::raxx::identity::identity::Resolution;
+use raxx_names::level_rank;
 use raxx_url::Origin;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -122,15 +123,6 @@ struct TokenRequest {
     repositories: Option<Vec<String>>,
 }
 
-fn rank(level: &str) -> u8 {
-    match level {
-        "read" => 1,
-        "write" => 2,
-        "admin" => 3,
-        _ => 0,
-    }
-}
-
 impl Scope {
     /// The scope of a resolution.
     pub fn of(resolution: &Resolution) -> Scope {
@@ -149,7 +141,7 @@ impl Scope {
         for (name, level) in permissions {
             match self.permissions.get(name) {
                 None => return Err(format!("it asks {}={}, which the resolution does not grant", quoted(name), quoted(level))),
-                Some(most) if rank(level) == 0 || rank(level) > rank(most) => {
+                Some(most) if level_rank(level) == 0 || level_rank(level) > level_rank(most) => {
                     return Err(format!("it asks {}={}, more than the resolution's {}={most}", quoted(name), quoted(level), quoted(name)))
                 }
                 Some(_) => {}

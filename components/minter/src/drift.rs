@@ -32,13 +32,7 @@ pub struct Drift {
     pub excess: Vec<Gap>,
 }
 
-/// GitHub's permission levels, weakest first.
-const LEVELS: [&str; 3] = ["read", "write", "admin"];
-
-/// 1 for read up to 3 for admin; 0 for anything else (none, unknown).
-fn rank(level: &str) -> usize {
-    LEVELS.iter().position(|l| *l == level).map_or(0, |i| i + 1)
-}
+use raxx_names::level_rank as rank;
 
 /// GitHub gives every installation `metadata: read` whatever the App asks: never excess.
 fn mandatory(name: &str, level: &str) -> bool {

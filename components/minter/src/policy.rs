@@ -9,6 +9,7 @@ pub use crate::error::{PolicyError, PolicyErrorKind};
 use crate::fallback::FallbackRule;
 use crate::github::{Permission, Scope};
 use crate::names::{check_bot_name, is_name, is_repository, one_line, who};
+use raxx_names::level_rank;
 use crate::permissions;
 use crate::yaml::{self, Node, Value};
 use std::collections::BTreeMap;
@@ -59,15 +60,6 @@ pub struct Resolution {
     pub scope: Scope,
     pub fallback_allowed: bool,
     pub isolate: bool,
-}
-
-fn level_rank(level: &str) -> u8 {
-    match level {
-        "read" => 1,
-        "write" => 2,
-        "admin" => 3,
-        _ => 0,
-    }
 }
 
 fn parse_doc(file: &str, text: &str) -> Result<Node, PolicyError> {

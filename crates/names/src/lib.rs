@@ -1,4 +1,5 @@
-//! The names raxx accepts, and how messages name who asked. One definition
+//! The names raxx accepts (and GitHub's permission levels), and how messages
+//! name who asked. One definition
 //! for both sides of the sandbox: the minter component reads the policy and
 //! the requests with it; the host reads the names in PR headers and agent
 //! definitions, and the path segments its egress allowlist lets through.
@@ -23,6 +24,17 @@ pub fn is_plain_name(s: &str) -> bool {
 /// included): letters, digits, `-`, `_` or `.`, but not `.` or `..`.
 pub fn is_repository(s: &str) -> bool {
     !s.is_empty() && s != "." && s != ".." && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// GitHub's permission levels, weakest first: 1 for `read`, 2 `write`, 3
+/// `admin`; 0 for anything else (none, or not a level).
+pub fn level_rank(level: &str) -> u8 {
+    match level {
+        "read" => 1,
+        "write" => 2,
+        "admin" => 3,
+        _ => 0,
+    }
 }
 
 /// How messages name who asked: `agent (bot)`, or the bot alone.
@@ -61,6 +73,12 @@ mod tests {
         for bad in ["", ".", "..", "a/b", "a b", "%2e%2e"] {
             assert!(!is_repository(bad), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn levels_rank_read_below_write_below_admin() {
+        assert!(level_rank("read") < level_rank("write") && level_rank("write") < level_rank("admin"));
+        assert_eq!((level_rank("owner"), level_rank("")), (0, 0));
     }
 
     #[test]
