@@ -115,7 +115,8 @@ export class Allowlist {
     const verb = method?.tag === 'other' ? method.val : String(method?.tag ?? '').toUpperCase();
     const [path, query] = splitQuery(pathWithQuery ?? '');
     const origin = requestOrigin(scheme, authority);
-    if (!(origin instanceof Origin)) return `${verb} ${path}: its URL is ${origin.replace(/^.* \(/, '(')}`;
+    // requestOrigin names the reason last, in parentheses; the authority before it is not repeated (it could hold user info).
+    if (!(origin instanceof Origin)) return `${verb} ${path}: its URL is refused ${origin.slice(origin.lastIndexOf(' (') + 1)}`;
     const deny = (why) => `${verb} ${origin}${path}: ${why}`;
     const bases = this.bases.filter((b) => b.origin.equals(origin));
     if (bases.length === 0) return deny('not an allowed origin');
