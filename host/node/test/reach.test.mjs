@@ -37,6 +37,7 @@ test('only exact scheme, host and port of a base', () => {
     assert.notEqual(mint(url), true, url);
   }
   assert.equal(mint('https://evil.example/app/installations?token=x'), 'GET https://evil.example:443/app/installations: not an allowed origin');
+  assert.equal(mint('https://user:secret@api.github.com/app/installations'), 'GET /app/installations: its URL is refused (not host[:port])', 'user info is never repeated');
 });
 
 test('a call sends only its own requests', () => {
