@@ -9,7 +9,7 @@ use anyhow::{anyhow, Context};
 use raxx_host::policy::PolicyFiles;
 use raxx_host::runtime::{default_component_path, Runtime};
 use raxx_host::settings::Settings;
-use raxx_host::{exit, MintRequest};
+use raxx_host::MintRequest;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -23,16 +23,19 @@ fn main() -> anyhow::Result<ExitCode> {
     let policy = files.read()?;
     let settings = Settings::from_env(|k| std::env::var(k).ok()).map_err(|e| anyhow!(e.message.clone()))?;
 
-    // Per call: a fresh, locked-down instance. Failures the component reports are values.
+    // Per call: a fresh, locked-down instance. Resolve once (no network), then
+    // mint for the resolution (again and again, for a session). Failures the
+    // component reports are values; a trap is a `CallError::Host`.
     let request = MintRequest { bot: Some(bot), agent: None, owner: None, repositories: vec![], permissions: vec![] };
-    match runtime.mint(&settings, &policy, &request)?.result {
+    let minted = runtime.resolve(&policy, &request).and_then(|resolved| runtime.mint(&settings, &resolved).result);
+    match minted {
         Ok(token) => {
             println!("{}", token.token);
             Ok(ExitCode::SUCCESS)
         }
         Err(failure) => {
-            eprintln!("embed: {}", exit::message(&failure));
-            Ok(ExitCode::from(exit::for_mint_error(&failure) as u8))
+            eprintln!("embed: {failure}");
+            Ok(ExitCode::from(failure.code() as u8))
         }
     }
 }

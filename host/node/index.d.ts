@@ -59,8 +59,11 @@ export class Minter {
   readonly policyFiles: { agentMap: string; policy: string };
   /** The bot and exact scope for an agent class or a request. No network. */
   resolve(agentOrRequest: string | MintOptions): Promise<Identity.Resolution>;
-  /** A fresh installation token, scoped as the policy says (narrowed by `request`). */
-  mint(request: MintOptions): Promise<Identity.InstallationToken>;
+  /**
+   * A fresh installation token for a resolution `resolve` returned, or for a
+   * request (resolved first), scoped as the policy says (narrowed, never widened).
+   */
+  mint(request: MintOptions | Identity.Resolution): Promise<Identity.InstallationToken>;
   /** Revokes a token at GitHub. */
   revoke(token: string | Identity.InstallationToken): Promise<void>;
 }

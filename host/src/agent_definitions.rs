@@ -9,8 +9,7 @@
 //! `---` lines is ours, because `--write` needs their byte offsets to leave
 //! every other byte of the file alone.
 
-use crate::pr_header::is_plain_name;
-use crate::untrusted::quoted;
+use crate::display::quoted;
 use std::path::{Path, PathBuf};
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -64,7 +63,7 @@ pub fn read(path: &Path, text: &str) -> Result<Definition, String> {
         Some(name) => name,
         None => stem,
     };
-    if !is_plain_name(&class) {
+    if !raxx_names::is_plain_name(&class) {
         return Err(format!("{} is not an agent class name (a letter or digit, then letters, digits, '-', '_' or '.')", quoted(&class)));
     }
     Ok(Definition { class, body_start })

@@ -5,9 +5,9 @@ use raxx_host::audit::{self, Event, InForce};
 use raxx_host::cache::Cache;
 use raxx_host::exit;
 use raxx_host::policy::PolicyFiles;
-use raxx_host::runtime::{default_component_path, Runtime};
+use raxx_host::runtime::{default_component_path, CallError, Resolved, Runtime};
 use raxx_host::settings::{Settings, Side};
-use raxx_host::{FailureKind, InstallationToken, MintError, MintRequest, PolicyDocuments, Resolution, ServiceFailure};
+use raxx_host::{FailureKind, InstallationToken, MintError, MintRequest, PolicyDocuments, ServiceFailure};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -73,6 +73,12 @@ impl Failure {
     }
 }
 
+impl From<CallError> for Failure {
+    fn from(e: CallError) -> Failure {
+        Failure { code: e.code(), message: e.to_string() }
+    }
+}
+
 /// A mint that did not happen: what to report and, for the fallback rule,
 /// why (`None`: raxx itself failed, which never falls back).
 pub struct MintFailed {
@@ -84,6 +90,23 @@ impl From<Failure> for MintFailed {
     fn from(failure: Failure) -> MintFailed {
         MintFailed { failure, cause: None }
     }
+}
+
+impl MintFailed {
+    /// Records a failed mint there is nothing to decide about (best effort:
+    /// the mint's own failure is what gets reported), and returns it.
+    pub fn recorded(self, context: &Context, command: &str, resolved: &Resolved) -> Failure {
+        let f = self.failure;
+        let _ = context.audit(Event { outcome: Err((f.code, &f.message)), ..event(command, resolved, None) });
+        f
+    }
+}
+
+/// A token minted and recorded, with the settings it was minted with (a
+/// session re-mints with them).
+pub struct Minted {
+    pub token: InstallationToken,
+    pub settings: Settings,
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -155,24 +178,30 @@ impl Context {
         }
     }
 
-    /// The bot named, or every bot of the policy (`--all`).
-    pub fn bots_or(&self, bot: Option<String>) -> Result<Vec<String>, Failure> {
+    /// The bot named, or every bot of the policy (`--all`), resolved.
+    pub fn bots_or(&self, bot: Option<String>) -> Result<Vec<Resolved>, Failure> {
         match bot {
-            Some(bot) => Ok(vec![bot]),
-            None => self.runtime.bots(&self.policy).map_err(host_failure)?.map_err(|e| Failure::from_mint_error(&e)),
+            Some(bot) => Ok(vec![self.resolve(&bot_request(&bot))?]),
+            None => Ok(self.runtime.bots(&self.policy)?),
         }
     }
 
     /// Checks the policy and resolves the request, before any network call.
-    pub fn resolve(&self, request: &MintRequest) -> Result<Resolution, Failure> {
-        let resolved = self.runtime.resolve(&self.policy, request).map_err(host_failure)?.map_err(|e| Failure::from_mint_error(&e));
+    pub fn resolve(&self, request: &MintRequest) -> Result<Resolved, Failure> {
+        let resolved = self.runtime.resolve(&self.policy, request).map_err(Failure::from);
         self.mark("resolve");
         resolved
     }
 
-    /// The mint itself, with `settings` from `settings()`.
-    pub fn mint(&self, settings: &Settings, request: &MintRequest, who: &str) -> Result<InstallationToken, MintFailed> {
-        let outcome = self.runtime.mint(settings, &self.policy, request).map_err(host_failure)?;
+    /// The one way a command mints: settings from the environment, the mint
+    /// for `resolved`, and its audit record. A token comes back recorded (when
+    /// the record cannot be written the token is revoked unused, and that is
+    /// the failure). A failed mint comes back unrecorded, with its cause, for
+    /// the caller to record with what it decided (`exec`'s fallback rule), or
+    /// through [`MintFailed::recorded`] when there is nothing to decide.
+    pub fn mint(&self, command: &str, resolved: &Resolved, workflow_uuid: Option<&str>) -> Result<Minted, MintFailed> {
+        let settings = settings()?;
+        let outcome = self.runtime.mint(&settings, resolved);
         if self.timing.is_some() {
             let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
             let network: std::time::Duration = outcome.requests.iter().map(|r| r.elapsed).sum();
@@ -180,23 +209,25 @@ impl Context {
             let summary = format!("requests {:.2}ms over {} connections", ms(network), outcome.connections);
             self.mark(&format!("mint [{summary}: {}] total", requests.join(", ")));
         }
-        outcome.result.map_err(|e| MintFailed { failure: Failure { code: exit::for_mint_error(&e), message: format!("mint {who}: {}", exit::message(&e)) }, cause: Some(e) })
+        let token = outcome.result.map_err(|e| match e {
+            CallError::Failed(e) => {
+                let message = format!("mint {}: {}", who(resolved), exit::message(&e));
+                MintFailed { failure: Failure { code: exit::for_mint_error(&e), message }, cause: Some(e) }
+            }
+            CallError::Host(e) => MintFailed::from(host_failure(e)),
+        })?;
+        self.audit(Event { token: Some(&token), ..event(command, resolved, workflow_uuid) }).inspect_err(|_| self.revoke(&settings, &token))?;
+        Ok(Minted { token, settings })
     }
 
     /// Revokes a token; a failure is a warning line (the token expires within the hour).
-    pub fn revoke(&self, token: &InstallationToken) {
-        if let Err(warning) = self.try_revoke(&token.token) {
-            eprintln!("raxx-host: warning: {}", crate::one_line(&warning));
-        }
-    }
-
-    pub fn try_revoke(&self, token: &str) -> Result<(), String> {
-        let settings = settings().map_err(|_| "could not revoke the token (settings unavailable); it expires within the hour".to_string())?;
-        match self.runtime.revoke(&settings, token) {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(f)) => Err(f.message),
-            Err(e) => Err(format!("could not revoke the token: {e:#}")),
-        }
+    pub fn revoke(&self, settings: &Settings, token: &InstallationToken) {
+        let warning = match self.runtime.revoke(settings, &token.token) {
+            Ok(()) => return,
+            Err(CallError::Failed(e)) => exit::message(&e).to_string(),
+            Err(CallError::Host(e)) => format!("could not revoke the token (it expires within the hour): {e:#}"),
+        };
+        eprintln!("raxx-host: warning: {}", crate::one_line(&warning));
     }
 
     /// What was in force, for audit records.
@@ -212,35 +243,6 @@ impl Context {
         audit::append(path, &record).map_err(|e| Failure { code: exit::HOST, message: format!("cannot write the audit log {}: {e}", path.display()) })
     }
 
-    /// Mints for a resolved request and records the minted token; when the
-    /// record cannot be written the token is revoked unused and that failure is
-    /// the outer `Err`. A failed mint comes back unrecorded as the inner `Err`:
-    /// callers record it with what they decided about it (the fallback rule).
-    pub fn mint_recorded(&self, command: &str, request: &MintRequest, resolution: &Resolution, workflow_uuid: Option<&str>) -> Result<Result<(InstallationToken, Settings), MintFailed>, Failure> {
-        let settings = match settings() {
-            Ok(s) => s,
-            Err(failed) => return Ok(Err(failed)),
-        };
-        let token = match self.mint(&settings, request, &who(resolution)) {
-            Ok(token) => token,
-            Err(failed) => return Ok(Err(failed)),
-        };
-        self.audit(Event { token: Some(&token), ..event(command, resolution, workflow_uuid) }).inspect_err(|_| self.revoke(&token))?;
-        Ok(Ok((token, settings)))
-    }
-
-    /// `mint_recorded` where a failed mint has nothing to decide: it is recorded
-    /// too, best effort (the mint's own failure is what gets reported).
-    pub fn mint_and_record(&self, command: &str, request: &MintRequest, resolution: &Resolution) -> Result<InstallationToken, Failure> {
-        match self.mint_recorded(command, request, resolution, None)? {
-            Ok((token, _)) => Ok(token),
-            Err(failed) => {
-                let f = failed.failure;
-                let _ = self.audit(Event { outcome: Err((f.code, &f.message)), ..event(command, resolution, None) });
-                Err(f)
-            }
-        }
-    }
 }
 
 impl From<raxx_host::process::StartError> for Failure {
@@ -286,11 +288,8 @@ pub fn bot_request(bot: &str) -> MintRequest {
 }
 
 /// "feature-developer (raxx-dev-bot)" or "raxx-dev-bot".
-fn who(resolution: &Resolution) -> String {
-    match &resolution.agent {
-        Some(agent) => format!("{agent} ({})", resolution.bot),
-        None => resolution.bot.clone(),
-    }
+fn who(resolved: &Resolved) -> String {
+    raxx_names::who(resolved.agent.as_deref(), &resolved.bot)
 }
 
 pub fn print(out: &str) -> Result<i32, Failure> {
@@ -303,7 +302,7 @@ pub fn print(out: &str) -> Result<i32, Failure> {
 }
 
 /// An audit event for `command` about `resolution`.
-fn event<'a>(command: &'a str, resolution: &'a Resolution, workflow_uuid: Option<&'a str>) -> Event<'a> {
+fn event<'a>(command: &'a str, resolution: &'a Resolved, workflow_uuid: Option<&'a str>) -> Event<'a> {
     Event {
         command,
         agent: resolution.agent.as_deref(),
@@ -318,9 +317,8 @@ fn event<'a>(command: &'a str, resolution: &'a Resolution, workflow_uuid: Option
 }
 
 fn mint(context: &Context, args: MintArgs) -> Result<i32, Failure> {
-    let request = target_request(args.target);
-    let resolution = context.resolve(&request)?;
-    let token = context.mint_and_record("mint", &request, &resolution)?;
+    let resolved = context.resolve(&target_request(args.target))?;
+    let token = context.mint("mint", &resolved, None).map_err(|f| f.recorded(context, "mint", &resolved))?.token;
     let out = if args.export {
         format!("export GH_TOKEN={}\n", shell_quote(&token.token))
     } else if args.json {

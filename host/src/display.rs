@@ -1,7 +1,10 @@
 //! Text from servers (App slugs, account names, error bodies) and from
-//! users, made safe to show a person: no control characters (an ESC, CR or LF
-//! in an App slug must not drive the terminal or forge a line) and no
-//! bidirectional overrides (which reorder what a reader sees).
+//! users (a PR body's fields, a login, a file name), made safe to show a
+//! person: no control characters (an ESC, CR or LF in an App slug must not
+//! drive the terminal or forge a line) and no bidirectional overrides (which
+//! reorder what a reader sees). [`one_line`] for messages and tables;
+//! [`quoted`] for a value inside a message that may also end up in a rendered
+//! Markdown summary.
 
 /// Whether `c` must never reach a terminal: C0/C1 controls, DEL, and the
 /// Unicode bidirectional embedding, override and isolate marks.
@@ -29,6 +32,39 @@ pub fn one_line(text: &str) -> String {
     }
 }
 
+/// `text` as a Markdown code span that is safe to print: control characters
+/// are dropped (no escape sequences, no line breaks), every non-ASCII
+/// character becomes `?` (no bidi overrides or look-alikes), a backtick
+/// becomes `'` (the span cannot be closed early, so no Markdown inside it
+/// renders), and the value is cut after 40 characters.
+pub fn quoted(text: &str) -> String {
+    quote(text, 40)
+}
+
+/// A file's path, quoted as [`quoted`] does but cut only after 200 characters.
+pub fn quoted_path(path: &std::path::Path) -> String {
+    quote(&path.to_string_lossy(), 200)
+}
+
+fn quote(text: &str, max_chars: usize) -> String {
+    let mut out = String::from("`");
+    let mut shown = 0;
+    for c in text.chars().filter(|c| !c.is_control()) {
+        if shown == max_chars {
+            out.push('…');
+            break;
+        }
+        out.push(match c {
+            '`' => '\'',
+            c if c.is_ascii() => c,
+            _ => '?',
+        });
+        shown += 1;
+    }
+    out.push('`');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,5 +76,15 @@ mod tests {
         assert_eq!(strip("raxx  bot\u{1b}[2J\r\n"), "raxx  bot[2J");
         assert_eq!(clean("  plain   text "), "plain text");
         assert_eq!(one_line(&"x".repeat(700)).chars().count(), 601);
+    }
+
+    #[test]
+    fn drops_controls_and_neutralises_markdown_and_unicode_tricks() {
+        assert_eq!(quoted("feature-developer"), "`feature-developer`");
+        assert_eq!(quoted("a\x1b[2Kb\r\nc\0d\x7f\u{85}e"), "`a[2Kbcde`");
+        assert_eq!(quoted("**x** `y` [z](http://e)"), "`**x** 'y' [z](http://e)`");
+        assert_eq!(quoted("ab\u{202e}cd\u{200b}é"), "`ab?cd??`");
+        assert_eq!(quoted(&"x".repeat(50)), format!("`{}…`", "x".repeat(40)));
+        assert_eq!(quoted(""), "``");
     }
 }

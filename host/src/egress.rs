@@ -1,10 +1,12 @@
-//! The egress allowlist and its single enforcement point.
+//! The egress hook: the single enforcement point of the allowlist.
 //!
-//! The component may only reach the origins (scheme, host, port) of the
-//! configured Infisical and GitHub base URLs. Every `wasi:http` request passes
-//! through [`EgressHooks::send_request`], which judges the request URI itself
-//! (never a header the guest controls; guests cannot set `Host`). `https` is
-//! required, except plain `http` to loopback addresses (local fakes, tests).
+//! Every `wasi:http` request passes through [`EgressHooks::send_request`],
+//! which judges it by `reach.rs` first: the origin (scheme, host, port) of a
+//! configured Infisical or GitHub base URL (`https` required, except plain
+//! `http` to loopback addresses: local fakes, tests), then its method and path
+//! against the requests the minter makes for the call under way, and a token
+//! exchange's body against the resolution's scope. Never a header the guest
+//! controls (guests cannot set `Host`). Then it sends what was allowed.
 
 use crate::connections::{Connections, Pool};
 use std::sync::{Arc, Mutex};
@@ -15,31 +17,15 @@ use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpH
 /// (`crates/url`), so the allowlist and the component agree on every URL.
 pub use raxx_url::{is_loopback, Origin};
 
-/// The origins the component may reach.
-#[derive(Clone, Debug, Default)]
-pub struct Allowlist {
-    origins: Vec<Origin>,
-}
+/// What one call may reach, and the judgement of each request (`reach.rs`).
+pub use crate::reach::Allowlist;
 
-impl Allowlist {
-    pub fn new(origins: Vec<Origin>) -> Self {
-        Allowlist { origins }
+/// A refused request: recorded, and `HttpRequestDenied` for the guest.
+fn refuse(log: &Mutex<Vec<String>>, denied: crate::reach::Denied) -> HttpError {
+    if let Ok(mut log) = log.lock() {
+        log.push(denied.0);
     }
-
-    pub fn origins(&self) -> &[Origin] {
-        &self.origins
-    }
-
-    /// Judges a request URI: its scheme, host and port must match an allowed origin
-    /// exactly. The allowed origin is what the request then connects to.
-    pub fn allows(&self, uri: &http::Uri) -> Result<Origin, String> {
-        let origin = Origin::from_uri(uri).map_err(|why| format!("{uri} {why}"))?;
-        if self.origins.contains(&origin) {
-            Ok(origin)
-        } else {
-            Err(origin.to_string())
-        }
-    }
+    HttpError::HttpRequestDenied
 }
 
 /// How long one allowed request took, until its response headers arrived.
@@ -130,18 +116,19 @@ impl WasiHttpHooks for EgressHooks {
         options: Option<RequestOptions>,
         _fut: Box<dyn std::future::Future<Output = Result<(), HttpError>> + Send>,
     ) -> SendFuture {
-        let origin = match self.allowlist.allows(request.uri()) {
-            Ok(origin) => origin,
-            Err(destination) => {
-                if let Ok(mut denied) = self.denied.lock() {
-                    denied.push(destination);
-                }
-                return Box::new(async { Err(HttpError::HttpRequestDenied) });
+        // The judgement (reach.rs): origin, method and path now; a token exchange's body below, before anything is sent.
+        let admitted = match self.allowlist.admit(&request) {
+            Ok(admitted) => admitted,
+            Err(denied) => {
+                let refused = refuse(&self.denied, denied);
+                return Box::new(async { Err(refused) });
             }
         };
+        let origin = admitted.origin.clone();
         let label = format!("{} {}", request.method(), request.uri().path());
-        let (timings, connections) = (self.timings.clone(), self.connections.clone());
+        let (timings, connections, denied) = (self.timings.clone(), self.connections.clone(), self.denied.clone());
         Box::new(async move {
+            let request = admitted.request(request).await.map_err(|d| refuse(&denied, d))?;
             let start = std::time::Instant::now();
             let sent = connections.send(&origin, request, options).await;
             if let Ok(mut t) = timings.lock() {
@@ -156,10 +143,6 @@ impl WasiHttpHooks for EgressHooks {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn list(urls: &[&str]) -> Allowlist {
-        Allowlist::new(urls.iter().map(|u| Origin::from_base_url(u).unwrap()).collect())
-    }
 
     #[test]
     fn base_urls_need_https_except_on_loopback() {
@@ -187,22 +170,5 @@ mod tests {
         assert_eq!(origin("http://127.0.0.1:8080/x").authority(), "127.0.0.1:8080");
         assert_eq!(origin("http://[::1]:9/x").authority(), "[::1]:9");
         assert_eq!(origin("http://[::1]:9/x").to_string(), "http://[::1]:9");
-    }
-
-    #[test]
-    fn allows_only_exact_scheme_host_and_port() {
-        let allow = list(&["https://api.github.com", "http://127.0.0.1:8080/api"]);
-        let ok = |u: &str| allow.allows(&u.parse().unwrap()).is_ok();
-        assert!(ok("https://api.github.com/app/installations/1/access_tokens"));
-        assert!(ok("https://API.GITHUB.COM:443/x"));
-        assert!(ok("http://127.0.0.1:8080/api/v1/auth/universal-auth/login"));
-        assert!(!ok("http://api.github.com/x"), "other scheme");
-        assert!(!ok("https://api.github.com:8443/x"), "other port");
-        assert!(!ok("http://127.0.0.1:8081/x"), "other loopback port");
-        assert!(!ok("https://evil.example/x"));
-        assert!(!ok("http://169.254.169.254/latest/meta-data"));
-        assert!(!ok("/relative"));
-        assert!(!ok("http://127.0.0.1:+8080/x"), "a port http::Uri reads leniently");
-        assert!(!ok("https://api.github.com.:443/x"), "another spelling of an allowed host");
     }
 }

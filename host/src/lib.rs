@@ -23,11 +23,11 @@ pub mod pr_gate;
 pub mod pr_header;
 pub mod preamble;
 pub mod process;
+pub mod reach;
 pub mod runtime;
 pub mod session;
 pub mod settings;
 pub mod time;
-pub mod untrusted;
 
 pub use bindings::exports::raxx::identity::identity::{
     FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments, Resolution, Verification,

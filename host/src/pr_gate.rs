@@ -9,7 +9,7 @@
 //! | not a bot (a person)              | passes  | refused (an agent PR authored as a person) | refused |
 
 use crate::pr_header::{self, Header};
-use crate::untrusted::quoted;
+use crate::display::quoted;
 
 /// A GitHub login as the pull request event gives it.
 #[derive(Clone, Debug, PartialEq, Eq)]

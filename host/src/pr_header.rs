@@ -16,7 +16,7 @@
 //! - the header is followed by a blank line or the end of the body;
 //! - no line after it looks like a header field again (one block per body).
 
-use crate::untrusted::quoted;
+use crate::display::quoted;
 
 pub const AGENT: &str = "Agent: ";
 pub const BOT: &str = "Bot identity: ";
@@ -62,11 +62,6 @@ impl std::fmt::Display for HeaderError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "line {}: {}", self.line, self.message)
     }
-}
-
-/// An agent class or bot name: what the agent map accepts.
-pub fn is_plain_name(s: &str) -> bool {
-    s.len() <= 100 && s.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
 }
 
 /// `wfl_` followed by letters, digits, `-` or `_`.
@@ -159,7 +154,7 @@ fn field<'a>(line: Option<(usize, &'a str)>, expected_at: usize, name: &str, che
 }
 
 fn plain_name(what: &'static str) -> impl Fn(&str) -> Result<(), String> {
-    move |v| if is_plain_name(v) { Ok(()) } else { Err(format!("not {what} (a letter or digit, then letters, digits, '-', '_' or '.')")) }
+    move |v| if raxx_names::is_plain_name(v) { Ok(()) } else { Err(format!("not {what} (a letter or digit, then letters, digits, '-', '_' or '.')")) }
 }
 
 /// The header at the top of `body`: `Ok(None)` when the body carries no

@@ -7,13 +7,14 @@
 //! stdin closed, stdout/stderr discarded.
 
 use crate::bindings::exports::raxx::identity::identity::{
-    FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments, Resolution, ServiceFailure, Suspension, Verification,
+    FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments, Resolution, Suspension, Verification,
 };
 use crate::bindings::exports::raxx::identity::identity::Guest;
 use crate::bindings::MinterPre;
 use crate::cache::{self, Cache, Source};
 use crate::connections::Pool;
 use crate::egress::{Allowlist, EgressHooks};
+use crate::reach::{Call, Scope};
 use crate::settings::Settings;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -74,10 +75,58 @@ pub struct Runtime {
     deadline: std::time::Duration,
 }
 
+/// A request resolved against the policy, by [`Runtime::resolve`] or
+/// [`Runtime::bots`]: read it as the WIT `resolution` it derefs to, and pass it
+/// to the calls that act on it. Nothing outside this module makes or edits
+/// one, so the scope a mint asks GitHub for, and the scope the egress hook
+/// holds that exchange to, are the ones the policy resolved.
+#[derive(Clone, Debug)]
+pub struct Resolved(Resolution);
+
+impl std::ops::Deref for Resolved {
+    type Target = Resolution;
+    fn deref(&self) -> &Resolution {
+        &self.0
+    }
+}
+
+/// Why a call has no answer.
+#[derive(Debug)]
+pub enum CallError {
+    /// The component's answer: a typed failure (the vault, GitHub, the policy,
+    /// the request). `revoke` and `bot_user_id` fail at GitHub only.
+    Failed(MintError),
+    /// The component could not run, or trapped (a bug, or a limit that
+    /// stopped it): raxx's own failure.
+    Host(anyhow::Error),
+}
+
+impl CallError {
+    /// The exit code that reports it (`exit.rs`).
+    pub fn code(&self) -> i32 {
+        match self {
+            CallError::Failed(e) => crate::exit::for_mint_error(e),
+            CallError::Host(_) => crate::exit::HOST,
+        }
+    }
+}
+
+/// One line: the component's message, or what stopped it.
+impl std::fmt::Display for CallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallError::Failed(e) => f.write_str(crate::exit::message(e)),
+            CallError::Host(e) => write!(f, "{e:#}"),
+        }
+    }
+}
+
+impl std::error::Error for CallError {}
+
 /// What one mint call produced.
 pub struct Outcome {
-    /// The component's answer: a token or a typed error.
-    pub result: Result<InstallationToken, MintError>,
+    /// The component's answer: a token, or why there is none.
+    pub result: Result<InstallationToken, CallError>,
     /// Destinations the egress hooks refused during the call.
     pub denied: Vec<String>,
     /// Each allowed request and how long it took.
@@ -233,45 +282,66 @@ impl Runtime {
         })?
     }
 
-    /// Mints in a fresh instance. `Err` means the component trapped or could
-    /// not run (a bug); failures the component reports are in `Outcome::result`.
-    pub fn mint(&self, settings: &Settings, policy: &PolicyDocuments, request: &MintRequest) -> Result<Outcome> {
-        let (result, traffic) = self.call(&settings.allowlist, true, async |g, s| g.call_mint(s, &settings.wit, policy, request).await)?;
-        Ok(Outcome { result, denied: traffic.denied, requests: traffic.requests, connections: traffic.connections })
+    /// Runs one export that answers a WIT `result`, as [`Runtime::call`] runs it.
+    fn answer<R>(
+        &self,
+        allowlist: &Allowlist,
+        preconnect: bool,
+        export: impl AsyncFnOnce(&Guest, &mut Store<State>) -> wasmtime::Result<Result<R, MintError>>,
+    ) -> Result<R, CallError> {
+        self.call(allowlist, preconnect, export).map_err(CallError::Host)?.0.map_err(CallError::Failed)
     }
 
     /// Resolves a request against the policy. No network: nothing is allowed out.
-    pub fn resolve(&self, policy: &PolicyDocuments, request: &MintRequest) -> Result<Result<Resolution, MintError>> {
-        Ok(self.call(&Allowlist::default(), false, async |g, s| g.call_resolve(s, policy, request).await)?.0)
+    pub fn resolve(&self, policy: &PolicyDocuments, request: &MintRequest) -> Result<Resolved, CallError> {
+        self.answer(&Allowlist::default(), false, async |g, s| g.call_resolve(s, policy, request).await).map(Resolved)
     }
 
-    /// Asks the component's fallback rule. No network.
-    pub fn decide_fallback(&self, policy: &PolicyDocuments, request: &FallbackRequest) -> Result<Result<FallbackDecision, MintError>> {
-        Ok(self.call(&Allowlist::default(), false, async |g, s| g.call_decide_fallback(s, policy, request).await)?.0)
+    /// Every bot of the policy, resolved as a mint for the bot alone is. No network.
+    pub fn bots(&self, policy: &PolicyDocuments) -> Result<Vec<Resolved>, CallError> {
+        Ok(self.answer(&Allowlist::default(), false, async |g, s| g.call_bots(s, policy).await)?.into_iter().map(Resolved).collect())
     }
 
-    /// The bots the policy knows. No network.
-    pub fn bots(&self, policy: &PolicyDocuments) -> Result<Result<Vec<String>, MintError>> {
-        Ok(self.call(&Allowlist::default(), false, async |g, s| g.call_bots(s, policy).await)?.0)
+    /// Asks the component's fallback rule about a failed mint for `resolved`. No network.
+    pub fn decide_fallback(&self, resolved: &Resolved, request: &FallbackRequest) -> Result<FallbackDecision, CallError> {
+        self.answer(&Allowlist::default(), false, async |g, s| g.call_decide_fallback(s, resolved, request).await)
     }
 
-    /// The smoke test of one bot.
-    pub fn verify(&self, settings: &Settings, policy: &PolicyDocuments, bot: &str) -> Result<Result<Verification, MintError>> {
-        Ok(self.call(&settings.allowlist, true, async |g, s| g.call_verify(s, &settings.wit, policy, bot).await)?.0)
+    /// Mints for `resolved` in a fresh instance, with what the egress hook saw.
+    /// The hook lets through a mint's requests only, and a token exchange only
+    /// within the resolution's scope.
+    pub fn mint(&self, settings: &Settings, resolved: &Resolved) -> Outcome {
+        let allowlist = settings.allowlist.for_call(Call::Mint, Some(&resolved.bot), Some(Scope::of(resolved)));
+        match self.call(&allowlist, true, async |g, s| g.call_mint(s, &settings.wit, resolved).await) {
+            Ok((result, t)) => Outcome { result: result.map_err(CallError::Failed), denied: t.denied, requests: t.requests, connections: t.connections },
+            Err(e) => Outcome { result: Err(CallError::Host(e)), denied: Vec::new(), requests: Vec::new(), connections: 0 },
+        }
+    }
+
+    /// The smoke test of one bot (`resolved` as `bots` or `resolve` of the bot gives it).
+    pub fn verify(&self, settings: &Settings, resolved: &Resolved) -> Result<Verification, CallError> {
+        let allowlist = settings.allowlist.for_call(Call::Verify, Some(&resolved.bot), Some(Scope::of(resolved)));
+        self.answer(&allowlist, true, async |g, s| g.call_verify(s, &settings.wit, resolved).await)
+    }
+
+    /// Suspends (or unsuspends) the resolved bot's installation: the kill switch.
+    pub fn set_suspended(&self, settings: &Settings, resolved: &Resolved, suspended: bool) -> Result<Suspension, CallError> {
+        let allowlist = settings.allowlist.for_call(Call::SetSuspended, Some(&resolved.bot), None);
+        self.answer(&allowlist, true, async |g, s| g.call_set_suspended(s, &settings.wit, resolved, suspended).await)
     }
 
     /// The id of the user `{bot}[bot]`, looked up with one of the bot's tokens.
-    pub fn bot_user_id(&self, settings: &Settings, token: &str, bot: &str) -> Result<Result<u64, ServiceFailure>> {
-        Ok(self.call(&settings.allowlist, false, async |g, s| g.call_bot_user_id(s, &settings.wit, token, bot).await)?.0)
+    /// Only the GitHub settings enter the component.
+    pub fn bot_user_id(&self, settings: &Settings, token: &str, bot: &str) -> Result<u64, CallError> {
+        let (github, network) = (&settings.wit.github, settings.wit.network);
+        let allowlist = settings.allowlist.for_call(Call::BotUserId, Some(bot), None);
+        self.answer(&allowlist, false, async |g, s| Ok(g.call_bot_user_id(s, github, network, token, bot).await?.map_err(MintError::Github)))
     }
 
-    /// Suspends (or unsuspends) the bot's installation: the kill switch.
-    pub fn set_suspended(&self, settings: &Settings, policy: &PolicyDocuments, bot: &str, suspended: bool) -> Result<Result<Suspension, MintError>> {
-        Ok(self.call(&settings.allowlist, true, async |g, s| g.call_set_suspended(s, &settings.wit, policy, bot, suspended).await)?.0)
-    }
-
-    /// Revokes an installation token at GitHub.
-    pub fn revoke(&self, settings: &Settings, token: &str) -> Result<Result<(), ServiceFailure>> {
-        Ok(self.call(&settings.allowlist, false, async |g, s| g.call_revoke(s, &settings.wit, token).await)?.0)
+    /// Revokes an installation token at GitHub. Only the GitHub settings enter the component.
+    pub fn revoke(&self, settings: &Settings, token: &str) -> Result<(), CallError> {
+        let (github, network) = (&settings.wit.github, settings.wit.network);
+        let allowlist = settings.allowlist.for_call(Call::Revoke, None, None);
+        self.answer(&allowlist, false, async |g, s| Ok(g.call_revoke(s, github, network, token).await?.map_err(MintError::Github)))
     }
 }

@@ -2,7 +2,7 @@
 //! (Infisical's CLI, GitHub's Actions), validated before anything runs.
 
 use crate::bindings::exports::raxx::identity::identity as wit;
-use crate::egress::{Allowlist, Origin};
+use crate::reach::{Allowlist, Base, Service};
 
 pub const DEFAULT_INFISICAL_URL: &str = "https://app.infisical.com";
 pub const DEFAULT_GITHUB_URL: &str = "https://api.github.com";
@@ -96,9 +96,9 @@ impl Settings {
         let path_prefix = get(&["INFISICAL_PATH_PREFIX"]).unwrap_or_else(|| DEFAULT_PATH_PREFIX.into());
         let domain = get(&["INFISICAL_DOMAIN", "INFISICAL_API_URL"]).unwrap_or_else(|| DEFAULT_INFISICAL_URL.into());
         let vault_url = infisical_api_url(&domain);
-        let vault_origin = Origin::from_base_url(&vault_url).map_err(|e| vault_err(format!("INFISICAL_DOMAIN/INFISICAL_API_URL {e}")))?;
+        let vault_base = Base::new(Service::Infisical, &vault_url).map_err(|e| vault_err(format!("INFISICAL_DOMAIN/INFISICAL_API_URL {e}")))?;
         let github_url = get(&["GITHUB_API_URL"]).unwrap_or_else(|| DEFAULT_GITHUB_URL.into()).trim_end_matches('/').to_string();
-        let github_origin = Origin::from_base_url(&github_url)
+        let github_base = Base::new(Service::Github, &github_url)
             .map_err(|e| ConfigError { side: Side::Github, message: format!("GITHUB_API_URL {e}"), absent: false })?;
         let number = |name: &str, default: u32, max: u32| -> Result<u32, ConfigError> {
             match get(&[name]) {
@@ -121,7 +121,7 @@ impl Settings {
                 github: wit::GithubSettings { api_url: github_url, user_agent: user_agent() },
                 network,
             },
-            allowlist: Allowlist::new(vec![vault_origin, github_origin]),
+            allowlist: Allowlist::new(vec![vault_base, github_base]),
         })
     }
 }

@@ -1,11 +1,13 @@
 //! The WIT glue: `raxx:identity/identity` exported over the plain modules.
 
+use crate::drift::User;
 use crate::error::{FailureKind, MintError, ServiceFailure};
-use crate::fallback::{self, Mode};
+use crate::fallback::{self, FallbackRule, Mode};
 use crate::github::{self, GithubSettings, Permission, Scope};
 use crate::infisical::VaultSettings;
-use crate::mint::{self, PolicyRequest, Settings};
+use crate::mint::{self, Locate, PolicyRequest, Settings};
 use crate::policy::{Documents, PolicyError, PolicyErrorKind, Resolution};
+use crate::resolved::Resolved;
 use crate::retry::{Clock, RetryPolicy, Retrying};
 use crate::wasi_transport::WasiTransport;
 
@@ -58,7 +60,21 @@ impl Network {
     }
 }
 
+impl Network {
+    /// The host's network limits, as the component applies them per request.
+    fn new(n: &wit::NetworkSettings) -> Network {
+        let ms = |ms: u32| u64::from(ms.max(1)) * 1_000_000;
+        let wasi = WasiTransport { connect_timeout_ns: ms(n.connect_timeout_ms), first_byte_timeout_ns: ms(n.first_byte_timeout_ms) };
+        Network { wasi, policy: RetryPolicy { max_retries: n.max_retries.min(10), ..RetryPolicy::default() } }
+    }
+}
+
+fn github_settings(g: wit::GithubSettings) -> GithubSettings {
+    GithubSettings { api_url: g.api_url, user_agent: g.user_agent }
+}
+
 fn settings(s: wit::Settings) -> (Settings, Network) {
+    let network = Network::new(&s.network);
     let v = s.vault;
     let settings = Settings {
         vault: VaultSettings {
@@ -69,12 +85,9 @@ fn settings(s: wit::Settings) -> (Settings, Network) {
             environment: v.environment,
             path_prefix: v.path_prefix,
         },
-        github: GithubSettings { api_url: s.github.api_url, user_agent: s.github.user_agent },
+        github: github_settings(s.github),
     };
-    let ms = |ms: u32| u64::from(ms.max(1)) * 1_000_000;
-    let wasi = WasiTransport { connect_timeout_ns: ms(s.network.connect_timeout_ms), first_byte_timeout_ns: ms(s.network.first_byte_timeout_ms) };
-    let policy = RetryPolicy { max_retries: s.network.max_retries.min(10), ..RetryPolicy::default() };
-    (settings, Network { wasi, policy })
+    (settings, network)
 }
 
 fn permissions_in(list: Vec<wit::Permission>) -> Vec<Permission> {
@@ -152,10 +165,42 @@ fn policy_request(r: wit::MintRequest) -> PolicyRequest {
     PolicyRequest { bot: r.bot, agent: r.agent, owner: r.owner, narrow: Scope { repositories: r.repositories, permissions: permissions_in(r.permissions) } }
 }
 
-/// Resolves a bot named directly (it must have a policy entry).
-fn resolve_bot(policy: &wit::PolicyDocuments, bot: String) -> Result<Resolution, wit::MintError> {
-    let asked = PolicyRequest { bot: Some(bot), ..PolicyRequest::default() };
-    mint::resolve(&documents(policy), &asked).map(|(_, r, _)| r).map_err(mint_error)
+fn resolution_out(r: Resolved) -> wit::Resolution {
+    let Resolved { resolution, locate, pass_env, fallback, users } = r;
+    wit::Resolution {
+        bot: resolution.bot,
+        agent: resolution.agent,
+        permissions: permissions_out(resolution.scope.permissions),
+        repositories: resolution.scope.repositories,
+        owner: locate.owner,
+        owner_repository: locate.repository,
+        fallback_allowed: resolution.fallback_allowed,
+        operator_safe: fallback.operator_safe.iter().map(|words| words.join(" ")).collect(),
+        never_fallback_for: fallback.never_for,
+        isolate: resolution.isolate,
+        pass_env,
+        users: users.into_iter().map(|u| wit::BotUser { agent: u.agent, permissions: permissions_out(u.permissions) }).collect(),
+    }
+}
+
+/// A resolution back from the host, checked as `resolve` would have made it.
+fn resolution_in(r: wit::Resolution) -> Result<Resolved, wit::MintError> {
+    let operator_safe = crate::resolved::operator_safe(&r.operator_safe).map_err(mint_error)?;
+    let resolved = Resolved {
+        resolution: Resolution {
+            bot: r.bot,
+            agent: r.agent,
+            scope: Scope { repositories: r.repositories, permissions: permissions_in(r.permissions) },
+            fallback_allowed: r.fallback_allowed,
+            isolate: r.isolate,
+        },
+        locate: Locate { owner: r.owner, repository: r.owner_repository },
+        pass_env: r.pass_env,
+        fallback: FallbackRule { never_for: r.never_fallback_for, operator_safe },
+        users: r.users.into_iter().map(|u| User { agent: u.agent, permissions: permissions_in(u.permissions) }).collect(),
+    };
+    resolved.check().map_err(mint_error)?;
+    Ok(resolved)
 }
 
 fn now_secs() -> u64 {
@@ -164,22 +209,18 @@ fn now_secs() -> u64 {
 
 impl Guest for Minter {
     fn resolve(policy: wit::PolicyDocuments, request: wit::MintRequest) -> Result<wit::Resolution, wit::MintError> {
-        let (policies, r, _) = mint::resolve(&documents(&policy), &policy_request(request)).map_err(mint_error)?;
-        Ok(wit::Resolution {
-            bot: r.bot,
-            agent: r.agent,
-            permissions: permissions_out(r.scope.permissions),
-            repositories: r.scope.repositories,
-            fallback_allowed: r.fallback_allowed,
-            isolate: r.isolate,
-            pass_env: policies.pass_env,
-        })
+        Resolved::resolve(&documents(&policy), &policy_request(request)).map(resolution_out).map_err(mint_error)
     }
 
-    fn mint(settings_in: wit::Settings, policy: wit::PolicyDocuments, request: wit::MintRequest) -> Result<wit::InstallationToken, wit::MintError> {
+    fn bots(policy: wit::PolicyDocuments) -> Result<Vec<wit::Resolution>, wit::MintError> {
+        Ok(Resolved::every_bot(&documents(&policy)).map_err(mint_error)?.into_iter().map(resolution_out).collect())
+    }
+
+    fn mint(settings_in: wit::Settings, resolution: wit::Resolution) -> Result<wit::InstallationToken, wit::MintError> {
+        let Resolved { resolution, locate, .. } = resolution_in(resolution)?;
         let (settings, network) = settings(settings_in);
-        let (resolution, minted) =
-            mint::mint_with_policy(&network.transport(), &settings, &documents(&policy), &policy_request(request), now_secs()).map_err(mint_error)?;
+        let request = mint::MintRequest { bot: resolution.bot, scope: resolution.scope, locate };
+        let minted = mint::mint(&network.transport(), &settings, &request, now_secs()).map_err(mint_error)?;
         let issued = minted.issued;
         Ok(wit::InstallationToken {
             token: issued.token,
@@ -194,28 +235,21 @@ impl Guest for Minter {
         })
     }
 
-    fn decide_fallback(policy: wit::PolicyDocuments, request: wit::FallbackRequest) -> Result<wit::FallbackDecision, wit::MintError> {
-        let asked = PolicyRequest { bot: request.bot, agent: request.agent, ..PolicyRequest::default() };
-        let (policies, r, _) = mint::resolve(&documents(&policy), &asked).map_err(mint_error)?;
+    fn decide_fallback(resolution: wit::Resolution, request: wit::FallbackRequest) -> Result<wit::FallbackDecision, wit::MintError> {
+        let Resolved { resolution: r, fallback: rule, .. } = resolution_in(resolution)?;
         let mode = match request.mode {
             wit::RunMode::Exec => Mode::Exec,
             wit::RunMode::Spawn => Mode::Spawn,
         };
         let who = crate::names::who(r.agent.as_deref(), &r.bot);
-        let d = fallback::decide(&policies, mode, &who, r.fallback_allowed, &request.command, &mint_error_in(request.failure));
+        let d = fallback::decide(&rule, mode, &who, r.fallback_allowed, &request.command, &mint_error_in(request.failure));
         Ok(wit::FallbackDecision { allowed: d.allowed, reason: d.reason, matched: d.matched })
     }
 
-    fn bots(policy: wit::PolicyDocuments) -> Result<Vec<String>, wit::MintError> {
-        let policies = crate::policy::Policies::load(&documents(&policy)).map_err(|e| mint_error(MintError::Policy(e)))?;
-        Ok(policies.bots.keys().cloned().collect())
-    }
-
-    fn verify(settings_in: wit::Settings, policy: wit::PolicyDocuments, bot: String) -> Result<wit::Verification, wit::MintError> {
-        let asked = PolicyRequest { bot: Some(bot), ..PolicyRequest::default() };
-        let (policies, resolution, _) = mint::resolve(&documents(&policy), &asked).map_err(mint_error)?;
+    fn verify(settings_in: wit::Settings, resolution: wit::Resolution) -> Result<wit::Verification, wit::MintError> {
+        let resolved = resolution_in(resolution)?;
         let (settings, network) = settings(settings_in);
-        let v = mint::verify(&network.transport(), &settings, &policies, &resolution, now_secs()).map_err(mint_error)?;
+        let v = mint::verify(&network.transport(), &settings, &resolved.users, &resolved.resolution, now_secs()).map_err(mint_error)?;
         Ok(wit::Verification {
             bot: v.bot,
             app_slug: v.app_slug,
@@ -233,21 +267,19 @@ impl Guest for Minter {
         })
     }
 
-    fn set_suspended(settings_in: wit::Settings, policy: wit::PolicyDocuments, bot: String, suspended: bool) -> Result<wit::Suspension, wit::MintError> {
-        let resolution = resolve_bot(&policy, bot)?;
+    fn set_suspended(settings_in: wit::Settings, resolution: wit::Resolution, suspended: bool) -> Result<wit::Suspension, wit::MintError> {
+        let resolved = resolution_in(resolution)?;
         let (settings, network) = settings(settings_in);
-        let s = mint::set_suspended(&network.transport(), &settings, &resolution, suspended, now_secs()).map_err(mint_error)?;
+        let s = mint::set_suspended(&network.transport(), &settings, &resolved.resolution, suspended, now_secs()).map_err(mint_error)?;
         Ok(wit::Suspension { bot: s.bot, app_id: s.app_id, installation_id: s.installation_id, suspended: s.suspended })
     }
 
-    fn bot_user_id(settings_in: wit::Settings, token: String, bot: String) -> Result<u64, wit::ServiceFailure> {
+    fn bot_user_id(github: wit::GithubSettings, network: wit::NetworkSettings, token: String, bot: String) -> Result<u64, wit::ServiceFailure> {
         crate::names::check_bot_name(&bot).map_err(|m| failure(ServiceFailure::new(FailureKind::Config, None, m)))?;
-        let (settings, network) = settings(settings_in);
-        github::bot_user_id(&network.transport(), &settings.github, &token, &bot).map_err(failure)
+        github::bot_user_id(&Network::new(&network).transport(), &github_settings(github), &token, &bot).map_err(failure)
     }
 
-    fn revoke(settings_in: wit::Settings, token: String) -> Result<(), wit::ServiceFailure> {
-        let (settings, network) = settings(settings_in);
-        github::revoke_installation_token(&network.transport(), &settings.github, &token).map_err(failure)
+    fn revoke(github: wit::GithubSettings, network: wit::NetworkSettings, token: String) -> Result<(), wit::ServiceFailure> {
+        github::revoke_installation_token(&Network::new(&network).transport(), &github_settings(github), &token).map_err(failure)
     }
 }

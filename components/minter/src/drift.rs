@@ -32,29 +32,41 @@ pub struct Drift {
     pub excess: Vec<Gap>,
 }
 
-/// GitHub's permission levels, weakest first.
-const LEVELS: [&str; 3] = ["read", "write", "admin"];
-
-/// 1 for read up to 3 for admin; 0 for anything else (none, unknown).
-fn rank(level: &str) -> usize {
-    LEVELS.iter().position(|l| *l == level).map_or(0, |i| i + 1)
-}
+use raxx_names::level_rank as rank;
 
 /// GitHub gives every installation `metadata: read` whatever the App asks: never excess.
 fn mandatory(name: &str, level: &str) -> bool {
     name == "metadata" && level == "read"
 }
 
-/// The drift of `bot` against the permissions its installation was granted.
-pub fn drift(policies: &Policies, bot: &str, granted: &[Permission]) -> Drift {
+/// One user of a bot and the permissions the policy gives it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    /// `None`: the bot's own entry.
+    pub agent: Option<String>,
+    pub permissions: Vec<Permission>,
+}
+
+/// Every user of `bot`: its own entry, then each agent class mapped to it.
+pub fn users(policies: &Policies, bot: &str) -> Vec<User> {
+    let agents = policies.agents.iter().filter(|(_, b)| *b == bot).map(|(agent, _)| Some(agent.as_str()));
+    std::iter::once(None)
+        .chain(agents)
+        .filter_map(|agent| {
+            let resolution = policies.resolve(Some(bot), agent, &Default::default()).ok()?;
+            Some(User { agent: agent.map(str::to_string), permissions: resolution.scope.permissions })
+        })
+        .collect()
+}
+
+/// The drift of a bot's `users` against the permissions its installation was granted.
+pub fn drift(users: &[User], granted: &[Permission]) -> Drift {
     let granted: BTreeMap<&str, &str> = granted.iter().map(|p| (p.name.as_str(), p.level.as_str())).collect();
-    let users = std::iter::once(None).chain(policies.agents.iter().filter(|(_, b)| *b == bot).map(|(agent, _)| Some(agent.as_str())));
     let mut asked_most: BTreeMap<String, String> = BTreeMap::new();
     let mut missing = Vec::new();
-    for agent in users {
-        let Ok(resolution) = policies.resolve(Some(bot), agent, &Default::default()) else { continue };
+    for User { agent, permissions } in users {
         let mut gaps = Vec::new();
-        for Permission { name, level } in &resolution.scope.permissions {
+        for Permission { name, level } in permissions {
             let have = granted.get(name.as_str()).copied();
             if rank(have.unwrap_or("")) < rank(level) {
                 gaps.push(Gap { name: name.clone(), asked: Some(level.clone()), granted: have.map(str::to_string) });
@@ -65,7 +77,7 @@ pub fn drift(policies: &Policies, bot: &str, granted: &[Permission]) -> Drift {
             }
         }
         if !gaps.is_empty() {
-            missing.push(Missing { agent: agent.map(str::to_string), gaps });
+            missing.push(Missing { agent: agent.clone(), gaps });
         }
     }
     let excess = granted
@@ -98,27 +110,27 @@ mod tests {
 
     #[test]
     fn an_exact_grant_has_no_drift() {
-        let d = drift(&policies(), "dev-bot", &grants(&[("contents", "write"), ("issues", "write"), ("metadata", "read")]));
+        let d = drift(&users(&policies(), "dev-bot"), &grants(&[("contents", "write"), ("issues", "write"), ("metadata", "read")]));
         assert_eq!(d, Drift::default());
     }
 
     #[test]
     fn missing_is_per_user_and_names_the_level_granted() {
-        let d = drift(&policies(), "dev-bot", &grants(&[("contents", "read"), ("issues", "write"), ("metadata", "read")]));
+        let d = drift(&users(&policies(), "dev-bot"), &grants(&[("contents", "read"), ("issues", "write"), ("metadata", "read")]));
         let contents = vec![gap("contents", Some("write"), Some("read"))];
         // card-groomer asks issues only: it is not affected.
         assert_eq!(d.missing, vec![Missing { agent: None, gaps: contents.clone() }, Missing { agent: Some("feature-developer".into()), gaps: contents }]);
         assert!(d.excess.is_empty());
-        let d = drift(&policies(), "dev-bot", &grants(&[("contents", "write"), ("metadata", "read")]));
+        let d = drift(&users(&policies(), "dev-bot"), &grants(&[("contents", "write"), ("metadata", "read")]));
         assert_eq!(d.missing.len(), 3, "every user asks issues: {d:?}");
         assert!(d.missing.iter().all(|m| m.gaps == vec![gap("issues", Some("write"), None)]));
     }
 
     #[test]
     fn excess_is_a_grant_no_user_asks_for_at_that_level() {
-        let d = drift(&policies(), "dev-bot", &grants(&[("contents", "write"), ("issues", "write"), ("metadata", "read"), ("administration", "write")]));
+        let d = drift(&users(&policies(), "dev-bot"), &grants(&[("contents", "write"), ("issues", "write"), ("metadata", "read"), ("administration", "write")]));
         assert_eq!(d.excess, vec![gap("administration", None, Some("write"))]);
-        let d = drift(&policies(), "ops-bot", &grants(&[("issues", "write"), ("metadata", "read")]));
+        let d = drift(&users(&policies(), "ops-bot"), &grants(&[("issues", "write"), ("metadata", "read")]));
         assert_eq!(d.excess, vec![gap("issues", Some("read"), Some("write"))], "metadata: read is GitHub's, never excess");
         assert!(d.missing.is_empty());
     }

@@ -14,7 +14,18 @@
 //! `fallback.never_for`, looked for even through shells and wrappers).
 
 use crate::error::{FailureKind, MintError};
-use crate::policy::{Policies, PR_AUTHORING_COMMANDS};
+use crate::policy::PR_AUTHORING_COMMANDS;
+
+/// The policy's `fallback:` section: what the rule judges a command by, on
+/// top of the built-in PR-authoring commands (which no policy can remove).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FallbackRule {
+    /// `fallback.never_for`: more commands that never run as the operator.
+    pub never_for: Vec<String>,
+    /// `fallback.operator_safe`: the only commands (argv prefixes, word by
+    /// word) that may ever run as the operator.
+    pub operator_safe: Vec<Vec<String>>,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -110,8 +121,8 @@ pub fn parse_safe_entry(entry: &str) -> Result<Vec<String>, String> {
 
 /// The operator-safe entry `argv` begins with, word for word (`None`: none),
 /// or why the arguments after it may not run as the operator.
-fn operator_safe_entry<'p>(policies: &'p Policies, argv: &[String]) -> Option<Result<&'p [String], String>> {
-    let entry = policies.operator_safe.iter().find(|entry| argv.len() >= entry.len() && argv[..entry.len()] == entry[..])?;
+fn operator_safe_entry<'p>(rule: &'p FallbackRule, argv: &[String]) -> Option<Result<&'p [String], String>> {
+    let entry = rule.operator_safe.iter().find(|entry| argv.len() >= entry.len() && argv[..entry.len()] == entry[..])?;
     Some(match unsafe_arguments(&argv[entry.len()..]) {
         Some((arg, why)) => Err(format!("its argument '{}' {why}", crate::names::one_line(&arg, 60))),
         None => Ok(entry),
@@ -201,31 +212,31 @@ fn matches(pattern: &str, command: &[String]) -> bool {
 }
 
 /// The pattern a command matches among those that may author a pull request.
-pub fn pr_authoring_pattern<'p>(policies: &'p Policies, argv: &[String]) -> Option<&'p str> {
+pub fn pr_authoring_pattern<'p>(rule: &'p FallbackRule, argv: &[String]) -> Option<&'p str> {
     let commands = simple_commands(argv);
     PR_AUTHORING_COMMANDS
         .iter()
         .copied()
-        .chain(policies.never_fallback_for.iter().map(String::as_str))
+        .chain(rule.never_for.iter().map(String::as_str))
         .find(|pattern| commands.iter().any(|c| matches(pattern, c)))
 }
 
 /// Decides whether `argv` may run as the operator after the mint for
 /// `bot`/`agent` failed with `failure`. `fallback_allowed` is the resolved policy rule.
-pub fn decide(policies: &Policies, mode: Mode, who: &str, fallback_allowed: bool, argv: &[String], failure: &MintError) -> Decision {
+pub fn decide(rule: &FallbackRule, mode: Mode, who: &str, fallback_allowed: bool, argv: &[String], failure: &MintError) -> Decision {
     if mode == Mode::Spawn {
         return refuse(format!("spawn never falls back: {who} is not started with the operator's identity"));
     }
     if let Err(why) = failure_allows_fallback(failure) {
         return refuse(why);
     }
-    if let Some(pattern) = pr_authoring_pattern(policies, argv) {
+    if let Some(pattern) = pr_authoring_pattern(rule, argv) {
         return refuse(format!("the command may author a pull request (matches '{pattern}'), which must never be the operator's"));
     }
     if !fallback_allowed {
         return refuse(format!("the policy refuses fallback for {who}"));
     }
-    match operator_safe_entry(policies, argv) {
+    match operator_safe_entry(rule, argv) {
         Some(Err(why)) => refuse(format!("the command begins like an operator-safe one, but {why}")),
         Some(Ok(entry)) => {
             let entry = entry.join(" ");
@@ -233,7 +244,7 @@ pub fn decide(policies: &Policies, mode: Mode, who: &str, fallback_allowed: bool
         }
         None => refuse(format!(
             "the command is not on the policy's operator-safe list (fallback.operator_safe: {})",
-            if policies.operator_safe.is_empty() { "empty".to_string() } else { policies.operator_safe.iter().map(|e| e.join(" ")).collect::<Vec<_>>().join(", ") }
+            if rule.operator_safe.is_empty() { "empty".to_string() } else { rule.operator_safe.iter().map(|e| e.join(" ")).collect::<Vec<_>>().join(", ") }
         )),
     }
 }
@@ -262,10 +273,10 @@ mod tests {
             &["sh", "-lc", "make && gh pr create --fill"],
             &["gh", "release", "create", "v1"],
         ] {
-            assert!(pr_authoring_pattern(&p, &argv(cmd)).is_some(), "{cmd:?}");
+            assert!(pr_authoring_pattern(&p.fallback, &argv(cmd)).is_some(), "{cmd:?}");
         }
         for cmd in [&["gh", "issue", "create"][..], &["gh", "pr", "view", "1"], &["git", "status"], &["gh", "api", "repos/o/r/issues"], &["echo", "gh pr create"]] {
-            assert!(pr_authoring_pattern(&p, &argv(cmd)).is_none(), "{cmd:?}");
+            assert!(pr_authoring_pattern(&p.fallback, &argv(cmd)).is_none(), "{cmd:?}");
         }
     }
 
@@ -277,13 +288,13 @@ mod tests {
     fn decisions_follow_mode_failure_command_and_policy() {
         let p = load(MAP, POLICY).unwrap();
         let issue = argv(&["gh", "issue", "create", "--title", "x"]);
-        let d = decide(&p, Mode::Exec, "raxx-dev-bot", true, &issue, &github_down());
+        let d = decide(&p.fallback, Mode::Exec, "raxx-dev-bot", true, &issue, &github_down());
         assert!(d.allowed, "{}", d.reason);
         assert_eq!(d.matched.as_deref(), Some("gh issue create"));
-        assert!(!decide(&p, Mode::Exec, "card-groomer (raxx-ops-bot)", false, &issue, &github_down()).allowed);
-        let pr = decide(&p, Mode::Exec, "raxx-dev-bot", true, &argv(&["gh", "pr", "create"]), &github_down());
+        assert!(!decide(&p.fallback, Mode::Exec, "card-groomer (raxx-ops-bot)", false, &issue, &github_down()).allowed);
+        let pr = decide(&p.fallback, Mode::Exec, "raxx-dev-bot", true, &argv(&["gh", "pr", "create"]), &github_down());
         assert!(!pr.allowed && pr.reason.contains("gh pr create"), "{}", pr.reason);
-        let spawn = decide(&p, Mode::Spawn, "feature-developer (raxx-dev-bot)", true, &issue, &github_down());
+        let spawn = decide(&p.fallback, Mode::Spawn, "feature-developer (raxx-dev-bot)", true, &issue, &github_down());
         assert!(!spawn.allowed && spawn.reason.contains("spawn never falls back"));
     }
 
@@ -293,7 +304,7 @@ mod tests {
         let issue = argv(&["gh", "issue", "list"]);
         let service = |kind| MintError::Vault(crate::error::ServiceFailure::new(kind, None, "x"));
         for kind in [FailureKind::Absent, FailureKind::Refused, FailureKind::Unreachable, FailureKind::Timeout, FailureKind::Server, FailureKind::BadSecret] {
-            assert!(decide(&p, Mode::Exec, "b", true, &issue, &service(kind)).allowed, "{kind:?}");
+            assert!(decide(&p.fallback, Mode::Exec, "b", true, &issue, &service(kind)).allowed, "{kind:?}");
         }
         for (failure, needle) in [
             (service(FailureKind::Config), "invalid setting"),
@@ -301,7 +312,7 @@ mod tests {
             (MintError::InvalidRequest("bad".into()), "usage error"),
             (MintError::Policy(crate::policy::PolicyError { kind: crate::policy::PolicyErrorKind::Widening, message: "x".into() }), "policy refusal"),
         ] {
-            let d = decide(&p, Mode::Exec, "b", true, &issue, &failure);
+            let d = decide(&p.fallback, Mode::Exec, "b", true, &issue, &failure);
             assert!(!d.allowed && d.reason.contains(needle), "{}", d.reason);
         }
     }
@@ -341,11 +352,11 @@ mod tests {
             &["gh"],
             &[],
         ] {
-            let d = decide(&p, Mode::Exec, "raxx-dev-bot", true, &argv(cmd), &github_down());
+            let d = decide(&p.fallback, Mode::Exec, "raxx-dev-bot", true, &argv(cmd), &github_down());
             assert!(!d.allowed, "{cmd:?} ran as the operator: {}", d.reason);
         }
         for fine in [&["gh", "issue", "list", "--state", "open"][..], &["gh", "issue", "list", "-R", "raxx-app/docs"], &["gh", "issue", "create", "-t", "title", "-b", "body"], &["gh", "issue", "list", "-L", "5"]] {
-            let d = decide(&p, Mode::Exec, "raxx-dev-bot", true, &argv(fine), &github_down());
+            let d = decide(&p.fallback, Mode::Exec, "raxx-dev-bot", true, &argv(fine), &github_down());
             assert!(d.allowed, "{fine:?}: {}", d.reason);
         }
     }
@@ -353,7 +364,7 @@ mod tests {
     #[test]
     fn an_empty_safe_list_allows_nothing() {
         let p = load(MAP, &POLICY.replace("  operator_safe:\n    - gh issue list\n    - gh issue create\n", "")).unwrap();
-        let d = decide(&p, Mode::Exec, "raxx-dev-bot", true, &argv(&["gh", "issue", "list"]), &github_down());
+        let d = decide(&p.fallback, Mode::Exec, "raxx-dev-bot", true, &argv(&["gh", "issue", "list"]), &github_down());
         assert!(!d.allowed && d.reason.contains("operator_safe: empty"), "{}", d.reason);
     }
 

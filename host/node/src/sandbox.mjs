@@ -1,5 +1,6 @@
 // The imports one call's instance gets: the same grants as raxx-host's store
-// (host/src/runtime.rs). Outbound HTTP only through the egress guard; the
+// (host/src/runtime.rs). Outbound HTTP only through the egress guard (and
+// outgoing requests that keep a token exchange's body for it); the
 // clocks; no environment, no arguments, no working directory, no preopened
 // directories, sockets and name lookup denied, stdin closed, stdout and
 // stderr discarded, and `wasi:cli/exit` refused (by default jco's shim would
@@ -12,7 +13,8 @@
 
 import { clocks, http, io } from '@bytecodealliance/preview2-shim';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
-import { guardedHandler } from './egress.mjs';
+import { guardedHandler, keepingRequestClass } from './egress.mjs';
+import { MAX_BODY_BYTES } from './reach.mjs';
 
 const ready = () => clocks.monotonicClock.subscribeDuration(0n);
 
@@ -68,14 +70,15 @@ export class GuestExit extends Error {
 const SHIM = new WASIShim({ sandbox: { preopens: {}, env: {}, args: [], enableNetwork: false } });
 
 /**
- * The import object for one instance that may reach `allowlist`; requests it
- * refused are appended to `denied`.
+ * The import object for one instance that may reach `allowlist` (reach.mjs,
+ * for one call); requests it refused are appended to `denied`.
  */
 export function sandboxImports(allowlist, denied = []) {
   const imports = SHIM.getImportObject();
   const discard = new Discard();
   return {
     ...imports,
+    'wasi:http/types': { ...imports['wasi:http/types'], OutgoingRequest: keepingRequestClass(allowlist, MAX_BODY_BYTES) },
     'wasi:http/outgoing-handler': guardedHandler(allowlist, http.outgoingHandler, denied),
     'wasi:cli/environment': { getEnvironment: () => [], getArguments: () => [], initialCwd: () => undefined },
     'wasi:cli/exit': {

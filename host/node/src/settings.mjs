@@ -1,7 +1,7 @@
 // Settings from the environment: the Node twin of host/src/settings.rs, with
 // the same variables, defaults, validation and messages.
 
-import { Allowlist, Origin } from './egress.mjs';
+import { Allowlist, Base } from './reach.mjs';
 
 export const DEFAULT_INFISICAL_URL = 'https://app.infisical.com';
 export const DEFAULT_GITHUB_URL = 'https://api.github.com';
@@ -53,9 +53,9 @@ export function settingsFromEnv(env, userAgent) {
   const environment = get('INFISICAL_ENVIRONMENT') ?? DEFAULT_ENVIRONMENT;
   const pathPrefix = get('INFISICAL_PATH_PREFIX') ?? DEFAULT_PATH_PREFIX;
   const vaultUrl = infisicalApiUrl(get('INFISICAL_DOMAIN', 'INFISICAL_API_URL') ?? DEFAULT_INFISICAL_URL);
-  const vaultOrigin = origin(vaultUrl, 'vault', 'INFISICAL_DOMAIN/INFISICAL_API_URL');
+  const vaultBase = base('infisical', vaultUrl, 'vault', 'INFISICAL_DOMAIN/INFISICAL_API_URL');
   const githubUrl = (get('GITHUB_API_URL') ?? DEFAULT_GITHUB_URL).replace(/\/+$/, '');
-  const githubOrigin = origin(githubUrl, 'github', 'GITHUB_API_URL');
+  const githubBase = base('github', githubUrl, 'github', 'GITHUB_API_URL');
   const number = (name, fallback, max) => {
     const value = get(name);
     if (value === undefined) return fallback;
@@ -73,13 +73,13 @@ export function settingsFromEnv(env, userAgent) {
       github: { apiUrl: githubUrl, userAgent },
       network,
     },
-    allowlist: new Allowlist([vaultOrigin, githubOrigin]),
+    allowlist: new Allowlist([vaultBase, githubBase]),
   };
 }
 
-function origin(url, side, variable) {
+function base(service, url, side, variable) {
   try {
-    return Origin.fromBaseUrl(url);
+    return new Base(service, url);
   } catch (e) {
     throw new ConfigError(side, `${variable} ${e.message}`);
   }

@@ -31,6 +31,18 @@ test('resolve, mint narrowed, revoke', async () => {
   assert.equal((await world.issued()).at(-1).revoked, true);
 });
 
+test('a resolution is minted as resolved; an edited one is judged again as a request', async () => {
+  const resolution = await raxx.resolve('card-groomer');
+  assert.throws(() => resolution.permissions.push({ name: 'administration', level: 'write' }), TypeError, 'frozen');
+  assert.throws(() => {
+    resolution.bot = 'raxx-dev-bot';
+  }, TypeError);
+  const token = await raxx.mint(resolution);
+  assert.equal(token.agent, 'card-groomer');
+  const widened = { ...resolution, permissions: [...resolution.permissions, { name: 'administration', level: 'write' }] };
+  await rejects(raxx.mint(widened), 4, 'policy', 'administration=write');
+});
+
 test('failures carry the exit code, the side and one line', async () => {
   await rejects(raxx.mint({ agent: 'intern' }), 5, 'policy', "agent class 'intern' is not in the agent map");
   await rejects(raxx.mint({ bot: 'raxx-dev-bot', permissions: [{ name: 'actions', level: 'read' }] }), 4, 'policy', 'actions=read');

@@ -5,29 +5,36 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createSign } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { load } from '../src/index.mjs';
-import { Allowlist, guardedHandler, Origin } from '../src/egress.mjs';
+import { guardedHandler } from '../src/egress.mjs';
+import { Allowlist, Base } from '../src/reach.mjs';
 import { GuestExit, sandboxImports } from '../src/sandbox.mjs';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
-import { HOSTILE, startWorld } from './helpers.mjs';
+import { HOSTILE, ROOT, startWorld } from './helpers.mjs';
 
 const NO_POLICY = { agentMap: '', agentMapName: '', policy: '', policyName: '' };
 let world;
 let hostile;
+let raxx;
 
 before(async () => {
   world = await startWorld();
   hostile = await load({ component: HOSTILE, env: world.env });
+  raxx = await load({ env: world.env });
 });
 after(() => world.close());
 
 /** Runs one attack (`request.bot` names it, `request.owner` is its target); what the component saw. */
 async function attack(name, target = '') {
-  // As resolved already: the hostile component's own resolve refuses everything.
-  const resolved = { policy: NO_POLICY, resolution: { bot: name } };
-  const error = await hostile.mint({ bot: name, owner: target }, resolved).then(
+  // The hostile component's resolve echoes the request.
+  const resolution = await hostile.resolve({ bot: name, owner: target }, NO_POLICY);
+  const error = await hostile.mint(resolution).then(
     () => assert.fail('the hostile component returned a token'),
     (e) => e,
   );
@@ -72,8 +79,82 @@ test('http to anything off the allowlist is denied and reaches nobody', async ()
   }
   await wire.assertUntouched('a denied request');
   assert.deepEqual(await world.requests(), before, 'nothing reached the fakes');
-  // A listed origin is reachable (the fake answers 403: this component sends no User-Agent).
-  assert.equal(await attack('fetch', `${github}/app`), 'fetch: status 403');
+  // A listed request on a listed origin is reachable (the fake answers 403: this component sends no User-Agent).
+  assert.equal(await attack('fetch', `${github}/app/installations`), 'fetch: status 403');
+});
+
+/** An App JWT for `name`, signed with its key in the world (what the hostile component cannot make). */
+async function appJwt(name) {
+  const at = world.bots.findIndex((b) => b.name === name);
+  const pem = (await world.keys())[at * 2];
+  const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const input = `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ iat: now - 60, exp: now + 540, iss: world.bots[at].app_id })}`;
+  return `${input}.${createSign('RSA-SHA256').update(input).sign(pem, 'base64url')}`;
+}
+
+/**
+ * The hostile component sends `lines` (`METHOD URL [BODY]`) with `credential`
+ * as the bearer, held to `scope` (a resolution the real minter made, or
+ * none); what it saw, one answer per line.
+ */
+async function send(credential, scope, lines) {
+  const request = { bot: 'send', agent: credential, owner: lines.join('\n'), permissions: scope?.permissions ?? [], repositories: scope?.repositories ?? [] };
+  const error = await hostile.mint(await hostile.resolve(request, NO_POLICY)).then(
+    () => assert.fail('the hostile component returned a token'),
+    (e) => e,
+  );
+  // A refusal in `handle` (the guard's) or in the response (a held token exchange's): the same error code.
+  return error.message.replace(/^send: /, '').replaceAll('error: ErrorCode::HttpRequestDenied', 'denied');
+}
+
+const accessTokens = (name, body) => `POST ${world.env.GITHUB_API_URL}/app/installations/${world.bots.find((b) => b.name === name).installation_id}/access_tokens ${JSON.stringify(body)}`;
+
+test('a GET and a POST to unlisted paths of an allowed origin are denied and reach nobody', async () => {
+  const gh = world.env.GITHUB_API_URL;
+  const token = await raxx.mint({ agent: 'feature-developer' });
+  const before = await world.requests();
+  const withToken = [
+    `GET ${gh}/repos/raxx-app/TradeMasterAPI`,
+    `POST ${gh}/repos/raxx-app/TradeMasterAPI/issues {"title":"key","body":"-----BEGIN RSA PRIVATE KEY-----"}`,
+    `GET ${gh}/installation/repositories`,
+  ];
+  assert.equal(await send(token.token, undefined, withToken), 'denied; denied; denied');
+  const installation = world.bots.find((b) => b.name === 'raxx-dev-bot').installation_id;
+  const withJwt = [`GET ${gh}/app/hook/config`, `PUT ${gh}/app/installations/${installation}/suspended`, `GET ${gh}/app`];
+  assert.equal(await send(await appJwt('raxx-dev-bot'), undefined, withJwt), 'denied; denied; denied');
+  assert.deepEqual(await world.requests(), before, 'nothing reached the fakes');
+});
+
+test('a second token exchange asking more than the resolution is denied', async () => {
+  const scope = await raxx.resolve('card-groomer');
+  const issued = (await world.issued()).length;
+  const before = await world.requests();
+  const lines = [
+    accessTokens('raxx-ops-bot', { permissions: { issues: 'write', metadata: 'read' } }),
+    accessTokens('raxx-ops-bot', { permissions: { issues: 'write', metadata: 'read', security_events: 'write' } }),
+    accessTokens('raxx-ops-bot', { permissions: { issues: 'admin' } }),
+    accessTokens('raxx-ops-bot', {}),
+    accessTokens('raxx-ops-bot', { repositories: ['TradeMasterAPI'] }),
+    accessTokens('raxx-ops-bot', { permissions: { issues: 'read' }, repository_ids: [1] }),
+  ];
+  assert.equal(await send(await appJwt('raxx-ops-bot'), scope, lines), 'status 201; denied; denied; denied; denied; denied');
+  assert.equal((await world.issued()).length, issued + 1, 'only the first reached GitHub');
+  assert.equal((await world.requests()).github, before.github + 1);
+});
+
+test('a token exchange for a repository outside the resolution is denied', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'raxx-node-policy-'));
+  const policy = readFileSync(join(ROOT, 'policies', 'policy.yaml'), 'utf8').replace('  card-groomer:\n    permissions:\n', '  card-groomer:\n    repositories: [TradeMasterAPI]\n    permissions:\n');
+  writeFileSync(join(dir, 'policy.yaml'), policy);
+  const narrowed = await load({ env: world.env, policy: join(dir, 'policy.yaml'), agentMap: join(ROOT, 'policies', 'agent_bot_map.yaml') });
+  const scope = await narrowed.resolve('card-groomer');
+  assert.deepEqual(scope.repositories, ['TradeMasterAPI']);
+  const issued = (await world.issued()).length;
+  const asked = (repositories) => accessTokens('raxx-ops-bot', repositories ? { permissions: { issues: 'write' }, repositories } : { permissions: { issues: 'write' } });
+  const lines = [asked(['TradeMasterAPI']), asked(['raxx-docs']), asked(['TradeMasterAPI', 'raxx-docs']), asked(undefined)];
+  assert.equal(await send(await appJwt('raxx-ops-bot'), scope, lines), 'status 201; denied; denied; denied');
+  assert.equal((await world.issued()).length, issued + 1, 'only the first reached GitHub');
 });
 
 test('a Host header cannot redirect a request', async () => {
@@ -91,31 +172,39 @@ test('no environment, no files, no sockets', async () => {
   await wire.assertUntouched('a socket');
 });
 
-test('the guard refuses before the request leaves, judging scheme and authority only', () => {
-  const allow = new Allowlist([Origin.fromBaseUrl('http://127.0.0.1:8080/api'), Origin.fromBaseUrl('https://api.github.com')]);
+test('the guard refuses before the request leaves, judging method, scheme, authority and path only', () => {
+  const allow = new Allowlist([new Base('infisical', 'http://127.0.0.1:8080/api'), new Base('github', 'https://api.github.com')]).forCall('mint', 'raxx-dev-bot');
   const sent = [];
   const denied = [];
   const handler = guardedHandler(allow, { handle: (request) => sent.push(request.authority()) }, denied);
-  const request = (scheme, authority) => ({ scheme: () => scheme, authority: () => authority });
+  const request = (scheme, authority, path = '/app/installations', method = { tag: 'get' }) => ({
+    method: () => method,
+    scheme: () => scheme,
+    authority: () => authority,
+    pathWithQuery: () => path,
+  });
   const HTTP = { tag: 'HTTP' };
   const HTTPS = { tag: 'HTTPS' };
-  for (const [scheme, authority] of [
-    [HTTP, '127.0.0.1:8081'],
-    [HTTPS, '127.0.0.1:8080'],
-    [HTTP, 'api.github.com'],
-    [HTTPS, 'api.github.com:8443'],
-    [HTTPS, 'evil.example'],
-    [HTTP, '169.254.169.254'],
-    [HTTP, undefined],
-    [HTTP, '127.0.0.1:08080'],
-    [{ tag: 'other', val: 'ftp' }, '127.0.0.1:8080'],
-    [undefined, '127.0.0.1:8080'], // no scheme: the shim would use https
+  for (const r of [
+    request(HTTP, '127.0.0.1:8081', '/api/v4/secrets'),
+    request(HTTPS, '127.0.0.1:8080', '/api/v4/secrets'),
+    request(HTTP, 'api.github.com'),
+    request(HTTPS, 'api.github.com:8443'),
+    request(HTTPS, 'evil.example'),
+    request(HTTP, '169.254.169.254'),
+    request(HTTP, undefined),
+    request(HTTP, '127.0.0.1:08080', '/api/v4/secrets'),
+    request({ tag: 'other', val: 'ftp' }, '127.0.0.1:8080', '/api/v4/secrets'),
+    request(undefined, '127.0.0.1:8080', '/api/v4/secrets'), // no scheme: the shim would use https
+    request(HTTPS, 'api.github.com', '/app'), // verify's, not a mint's
+    request(HTTPS, 'api.github.com', '/repos/o/r/issues', { tag: 'post' }),
   ]) {
-    assert.throws(() => handler.handle(request(scheme, authority)), (e) => e.tag === 'HTTP-request-denied', `${scheme?.tag} ${authority}`);
+    assert.throws(() => handler.handle(r), (e) => e.tag === 'HTTP-request-denied', `${r.scheme()?.tag} ${r.authority()}${r.pathWithQuery()}`);
   }
   assert.deepEqual(sent, [], 'a denied request never reached the sender');
-  assert.equal(denied.length, 10);
-  handler.handle(request(HTTP, '127.0.0.1:8080'));
+  assert.equal(denied.length, 12);
+  assert.equal(denied.at(-1), 'POST https://api.github.com:443/repos/o/r/issues: not a request the minter makes');
+  handler.handle(request(HTTP, '127.0.0.1:8080', '/api/v4/secrets?projectId=p'));
   handler.handle(request(HTTPS, 'API.GitHub.com:443'));
   handler.handle(request(undefined, 'api.github.com'));
   assert.deepEqual(sent, ['127.0.0.1:8080', 'API.GitHub.com:443', 'api.github.com']);

@@ -1,7 +1,7 @@
 //! Traceability commands: the PR audit header, the per-bot smoke test, commit
 //! attribution, and the git credential helper.
 
-use super::{bot_request, host_failure, print, settings, Context, Failure};
+use super::{bot_request, print, settings, Context, Failure};
 use crate::{GitCredentialArgs, GitIdentityArgs, PrHeaderArgs, VerifyArgs};
 use raxx_host::audit::Event;
 use raxx_host::display::strip;
@@ -9,14 +9,15 @@ use raxx_host::exit;
 use raxx_host::pr_header::{self, Header};
 use raxx_host::session::dir::GitIdentity;
 use raxx_host::settings::github_git_host;
+use raxx_host::runtime::CallError;
 use raxx_host::{MintRequest, PermissionGap, Verification};
 
 /// The design's PR body block. The bot comes from the policy, never typed by hand.
 pub fn pr_header(context: &Context, args: PrHeaderArgs) -> Result<i32, Failure> {
-    let resolution = context.resolve(&MintRequest { bot: None, agent: Some(args.agent.clone()), owner: None, repositories: vec![], permissions: vec![] })?;
+    let resolved = context.resolve(&MintRequest { bot: None, agent: Some(args.agent.clone()), owner: None, repositories: vec![], permissions: vec![] })?;
     let header = Header {
         agent: args.agent,
-        bot: resolution.bot,
+        bot: resolved.bot.clone(),
         workflow_uuid: args.workflow_uuid.unwrap_or_else(|| pr_header::NO_WORKFLOW.into()),
         session: args.session.unwrap_or_else(|| raxx_host::time::iso8601(raxx_host::time::now())),
         refs: args.refs,
@@ -108,8 +109,13 @@ pub fn verify(context: &Context, args: VerifyArgs) -> Result<i32, Failure> {
     let mut rows = Vec::new();
     let mut drift = Vec::new();
     let mut code = exit::OK;
-    for bot in &bots {
-        let result = context.runtime.verify(&settings, &context.policy, bot).map_err(host_failure)?;
+    for resolved in &bots {
+        let bot = &resolved.bot;
+        let result = match context.runtime.verify(&settings, resolved) {
+            Err(CallError::Host(e)) => return Err(super::host_failure(e)),
+            Err(CallError::Failed(e)) => Err(e),
+            Ok(v) => Ok(v),
+        };
         let event = Event { command: "verify", agent: None, bot: Some(bot), workflow_uuid: None, token: None, installation: None, fallback: None, operator_command: None, outcome: Ok(()) };
         match result {
             Ok(v) => {
@@ -146,13 +152,11 @@ pub fn verify(context: &Context, args: VerifyArgs) -> Result<i32, Failure> {
 /// `user.name "<bot>[bot]"`, `user.email "<id>+<bot>[bot]@users.noreply.github.com"`:
 /// the id is looked up with a short-lived token of the bot, revoked afterwards.
 pub fn git_identity(context: &Context, args: GitIdentityArgs) -> Result<i32, Failure> {
-    let request = bot_request(&args.bot);
-    let resolution = context.resolve(&request)?;
-    let token = context.mint_and_record("git-identity", &request, &resolution)?;
-    let settings = settings().map_err(|f| f.failure)?;
-    let id = context.runtime.bot_user_id(&settings, &token.token, &args.bot).map_err(host_failure);
-    context.revoke(&token);
-    let id = id?.map_err(|f| Failure { code: exit::GITHUB, message: f.message })?;
+    let resolved = context.resolve(&bot_request(&args.bot))?;
+    let minted = context.mint("git-identity", &resolved, None).map_err(|f| f.recorded(context, "git-identity", &resolved))?;
+    let id = context.runtime.bot_user_id(&minted.settings, &minted.token.token, &args.bot);
+    context.revoke(&minted.settings, &minted.token);
+    let id = id?;
     let GitIdentity { name, email } = GitIdentity::of_bot(&args.bot, Some(id));
     if args.apply {
         for (key, value) in [("user.name", &name), ("user.email", &email)] {
@@ -186,9 +190,8 @@ pub fn git_credential(context: &Context, args: GitCredentialArgs) -> Result<i32,
     if !super::session::asks_for(&attrs, &scheme, &host) {
         return Ok(exit::OK);
     }
-    let request = bot_request(bot);
-    let resolution = context.resolve(&request)?;
-    let token = context.mint_and_record("git-credential", &request, &resolution)?;
+    let resolved = context.resolve(&bot_request(bot))?;
+    let token = context.mint("git-credential", &resolved, None).map_err(|f| f.recorded(context, "git-credential", &resolved))?.token;
     print(&format!("username=x-access-token\npassword={}\n", token.token))
 }
 

@@ -2,6 +2,7 @@
 //! App installation from the bot's live credentials (docs/runbooks/kill-switch.md).
 
 use super::{host_failure, print, settings, Context, Failure};
+use raxx_host::runtime::CallError;
 use crate::{one_line, SuspendArgs};
 use raxx_host::audit::Event;
 use raxx_host::exit;
@@ -18,8 +19,13 @@ pub fn set_suspended(context: &Context, args: SuspendArgs, suspend: bool) -> Res
     let bots = context.bots_or(args.bot)?;
     let settings = settings().map_err(|f| f.failure)?;
     let mut code = exit::OK;
-    for bot in &bots {
-        let result = context.runtime.set_suspended(&settings, &context.policy, bot, suspend).map_err(host_failure)?;
+    for resolved in &bots {
+        let bot = &resolved.bot;
+        let result = match context.runtime.set_suspended(&settings, resolved, suspend) {
+            Err(CallError::Host(e)) => return Err(host_failure(e)),
+            Err(CallError::Failed(e)) => Err(e),
+            Ok(s) => Ok(s),
+        };
         let event = Event { command, agent: None, bot: Some(bot), workflow_uuid: None, token: None, installation: None, fallback: None, operator_command: None, outcome: Ok(()) };
         let (line, failed) = match result {
             Ok(s) => {

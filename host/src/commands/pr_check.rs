@@ -3,11 +3,11 @@
 //! only: no network, no vault variables.
 
 use super::preamble::mapped;
-use super::{host_failure, print, Context, Failure};
+use super::{print, Context, Failure};
 use crate::PrCheckArgs;
 use raxx_host::exit;
 use raxx_host::pr_gate::{self, Author, Verdict};
-use raxx_host::untrusted::quoted_path;
+use raxx_host::display::quoted_path;
 use std::io::Read;
 
 /// GitHub caps a PR body at 65,536 characters; anything far larger is not one.
@@ -17,8 +17,8 @@ pub fn pr_check(context: &Context, args: PrCheckArgs) -> Result<i32, Failure> {
     let usage = |message: String| Failure { code: exit::USAGE, message };
     let author = Author::parse(&args.author).map_err(usage)?;
     let body = read_body(args.body_file.as_deref()).map_err(usage)?;
-    let bots = context.runtime.bots(&context.policy).map_err(host_failure)?.map_err(|e| Failure::from_mint_error(&e))?;
-    let verdict = pr_gate::judge(&author, &body, &bots, |class| Ok::<_, Failure>(mapped(context, class)?.map(|r| r.bot)))?;
+    let bots: Vec<String> = context.runtime.bots(&context.policy)?.iter().map(|r| r.bot.clone()).collect();
+    let verdict = pr_gate::judge(&author, &body, &bots, |class| Ok::<_, Failure>(mapped(context, class)?.map(|r| r.bot.clone())))?;
     match verdict {
         Verdict::Pass(why) => print(&format!("pr-check: ok: {why}\n")),
         Verdict::Refuse(why) => Err(Failure { code: exit::MISMATCH, message: format!("pr-check refused the PR: {why}") }),

@@ -7,8 +7,9 @@ use crate::PreambleArgs;
 use raxx_host::agent_definitions::{self, MAX_BYTES};
 use raxx_host::exit;
 use raxx_host::preamble::{self, Identity, Placement};
-use raxx_host::untrusted::{quoted, quoted_path};
-use raxx_host::{MintRequest, Resolution};
+use raxx_host::display::{quoted, quoted_path};
+use raxx_host::runtime::Resolved;
+use raxx_host::MintRequest;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -19,7 +20,7 @@ pub fn agent_request(class: &str) -> MintRequest {
 
 /// The bot the map gives `class`: `Ok(None)` when the map does not hold it;
 /// any other failure (an invalid policy) is the command's.
-pub fn mapped(context: &Context, class: &str) -> Result<Option<Resolution>, Failure> {
+pub fn mapped(context: &Context, class: &str) -> Result<Option<Resolved>, Failure> {
     match context.resolve(&agent_request(class)) {
         Ok(r) => Ok(Some(r)),
         Err(f) if f.code == exit::UNKNOWN_AGENT => Ok(None),
@@ -27,7 +28,7 @@ pub fn mapped(context: &Context, class: &str) -> Result<Option<Resolution>, Fail
     }
 }
 
-fn identity<'a>(class: &'a str, r: &'a Resolution) -> Identity<'a> {
+fn identity<'a>(class: &'a str, r: &'a Resolved) -> Identity<'a> {
     Identity {
         class,
         bot: &r.bot,

@@ -8,7 +8,7 @@
 //! sandbox the agent (`--isolate`, or the policy's `isolate`) and never falls
 //! back; `exec` may fall back to the operator for operator-safe commands only.
 
-use super::{event, request, target_request, who, Context, Failure, MintFailed};
+use super::{event, request, target_request, who, Context, Failure, MintFailed, Minted};
 use crate::{ExecArgs, SpawnArgs};
 use raxx_host::audit::Event;
 use raxx_host::child_env;
@@ -18,47 +18,47 @@ use raxx_host::process::{self, Child};
 use raxx_host::session::dir::{GitIdentity, SessionDir};
 use raxx_host::session::endpoint::{About, Endpoint, SOCKET_VAR};
 use raxx_host::session::{AuditTo, RuntimeMint, TokenSource};
-use raxx_host::settings::{github_git_host, Settings};
-use raxx_host::{FallbackRequest, InstallationToken, MintRequest, Resolution, RunMode};
+use raxx_host::settings::github_git_host;
+use raxx_host::runtime::{CallError, Resolved};
+use raxx_host::{FallbackRequest, InstallationToken, RunMode};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub fn exec(context: &Context, args: ExecArgs) -> Result<i32, Failure> {
-    let request = target_request(args.target);
-    let resolution = context.resolve(&request)?;
-    match context.mint_recorded("exec", &request, &resolution, None)? {
-        Ok((token, settings)) => BotChild { command: "exec", request, resolution, settings, workflow: None, refs: None, sandbox: None }.run(context, token, &args.command),
-        Err(failed) => fall_back(context, &request, &resolution, failed, &args.command),
+    let resolved = context.resolve(&target_request(args.target))?;
+    match context.mint("exec", &resolved, None) {
+        Ok(minted) => BotChild { command: "exec", resolved, workflow: None, refs: None, sandbox: None }.run(context, minted, &args.command),
+        Err(failed) => fall_back(context, &resolved, failed, &args.command),
     }
 }
 
 pub fn spawn(context: &Context, args: SpawnArgs) -> Result<i32, Failure> {
-    let request = request(None, Some(args.agent), args.narrow);
-    let resolution = context.resolve(&request)?;
+    let resolved = context.resolve(&request(None, Some(args.agent), args.narrow))?;
     // The sandbox is checked before anything is minted.
-    let sandbox = if args.isolate || resolution.isolate { Some(sandbox_plan()?) } else { None };
+    let sandbox = if args.isolate || resolved.isolate { Some(sandbox_plan()?) } else { None };
     let workflow = args.workflow_uuid.as_deref();
-    let (token, settings) = match context.mint_recorded("spawn", &request, &resolution, workflow)? {
+    let minted = match context.mint("spawn", &resolved, workflow) {
         Ok(minted) => minted,
         Err(failed) => {
             let reason = match &failed.cause {
                 Some(cause) => {
-                    let ask = FallbackRequest { mode: RunMode::Spawn, bot: None, agent: request.agent.clone(), command: args.command.clone(), failure: cause.clone() };
-                    match context.runtime.decide_fallback(&context.policy, &ask).map_err(super::host_failure)? {
+                    let ask = FallbackRequest { mode: RunMode::Spawn, command: args.command.clone(), failure: cause.clone() };
+                    match context.runtime.decide_fallback(&resolved, &ask) {
                         Ok(d) => d.reason,
-                        Err(e) => exit::message(&e).to_string(),
+                        Err(CallError::Failed(e)) => exit::message(&e).to_string(),
+                        Err(CallError::Host(e)) => return Err(super::host_failure(e)),
                     }
                 }
                 None => "spawn never falls back".to_string(),
             };
             let f = &failed.failure;
-            context.audit(Event { fallback: Some((false, &reason)), outcome: Err((f.code, &f.message)), ..event("spawn", &resolution, workflow) })?;
+            context.audit(Event { fallback: Some((false, &reason)), outcome: Err((f.code, &f.message)), ..event("spawn", &resolved, workflow) })?;
             return Err(Failure { code: f.code, message: format!("{}; {reason}", f.message) });
         }
     };
-    let child = BotChild { command: "spawn", request, resolution, settings, workflow: args.workflow_uuid.clone(), refs: args.refs, sandbox };
-    child.run(context, token, &args.command)
+    let child = BotChild { command: "spawn", resolved, workflow: args.workflow_uuid.clone(), refs: args.refs, sandbox };
+    child.run(context, minted, &args.command)
 }
 
 /// The sandbox's parts that do not depend on the session, checked now:
@@ -77,9 +77,7 @@ fn sandbox_plan() -> Result<(PathBuf, Sandbox), Failure> {
 /// A bot's child and its session.
 struct BotChild {
     command: &'static str,
-    request: MintRequest,
-    resolution: Resolution,
-    settings: Settings,
+    resolved: Resolved,
     workflow: Option<String>,
     refs: Option<u64>,
     sandbox: Option<(PathBuf, Sandbox)>,
@@ -87,26 +85,27 @@ struct BotChild {
 
 impl BotChild {
     /// Serves the session, runs the child, ends the session (every token revoked).
-    fn run(self, context: &Context, token: InstallationToken, argv: &[String]) -> Result<i32, Failure> {
-        let credentials = child_env::credentials_in(&self.resolution.pass_env);
+    fn run(self, context: &Context, minted: Minted, argv: &[String]) -> Result<i32, Failure> {
+        let Minted { token, settings } = minted;
+        let credentials = child_env::credentials_in(&self.resolved.pass_env);
         if !credentials.is_empty() {
-            context.revoke(&token);
+            context.revoke(&settings, &token);
             return Err(Failure {
                 code: exit::POLICY,
                 message: format!("the policy's children.pass_env names {}, which would hand the child an operator credential; remove it", credentials.join(", ")),
             });
         }
         let host_failure = |what: &str, e: std::io::Error| Failure { code: exit::HOST, message: format!("cannot {what}: {e}") };
-        let (protocol, host) = github_git_host(&self.settings.wit.github.api_url).unwrap_or_else(|| ("https".into(), "github.com".into()));
-        let bot = self.resolution.bot.clone();
+        let (protocol, host) = github_git_host(&settings.wit.github.api_url).unwrap_or_else(|| ("https".into(), "github.com".into()));
+        let bot = self.resolved.bot.clone();
         let dir = SessionDir::create().map_err(|e| host_failure("create the session folder", e))?;
-        let user_id = match context.runtime.bot_user_id(&self.settings, &token.token, &bot) {
-            Ok(Ok(id)) => Some(id),
-            Ok(Err(f)) => {
-                eprintln!("raxx-host: warning: commits will lack the bot's user id: {}", crate::one_line(&f.message));
+        let user_id = match context.runtime.bot_user_id(&settings, &token.token, &bot) {
+            Ok(id) => Some(id),
+            Err(CallError::Failed(e)) => {
+                eprintln!("raxx-host: warning: commits will lack the bot's user id: {}", crate::one_line(raxx_host::exit::message(&e)));
                 None
             }
-            Err(e) => return Err(super::host_failure(e)),
+            Err(CallError::Host(e)) => return Err(super::host_failure(e)),
         };
         let exe = std::env::current_exe().and_then(|p| p.canonicalize()).map_err(|e| host_failure("find this program", e))?;
         let operator_path = std::env::var_os("PATH").unwrap_or_else(|| OsString::from("/usr/local/bin:/usr/bin:/bin"));
@@ -114,10 +113,10 @@ impl BotChild {
         dir.prepare(&exe, &GitIdentity::of_bot(&bot, user_id), &protocol, &host, real_gh.is_some()).map_err(|e| host_failure("prepare the session folder", e))?;
         let minter = RuntimeMint {
             runtime: context.runtime.clone(),
-            settings: self.settings.clone(),
+            settings,
+            resolved: self.resolved.clone(),
             policy: context.policy.clone(),
-            request: self.request.clone(),
-            audit: context.audit_log.clone().map(|log| AuditTo { log, agent: self.resolution.agent.clone(), bot: bot.clone(), workflow_uuid: self.workflow.clone() }),
+            audit: context.audit_log.clone().map(|log| AuditTo { log, agent: self.resolved.agent.clone(), bot: bot.clone(), workflow_uuid: self.workflow.clone() }),
         };
         let source = Arc::new(TokenSource::start(Arc::new(minter), token.clone()));
         let about = About { bot: bot.clone(), git_protocol: protocol, git_host: host };
@@ -144,7 +143,7 @@ impl BotChild {
     /// The child's whole environment: the allowlist, the session, the bot's
     /// first token, a private gh and git configuration.
     fn env(&self, context: &Context, dir: &SessionDir, token: &InstallationToken, operator_path: &OsString, real_gh: Option<&Path>, git_host: &str) -> Vec<(OsString, OsString)> {
-        let mut env = child_env::inherited(&self.resolution.pass_env, std::env::vars_os());
+        let mut env = child_env::inherited(&self.resolved.pass_env, std::env::vars_os());
         let mut set = |name: &str, value: OsString| {
             env.retain(|(k, _)| k != name);
             env.push((name.into(), value));
@@ -159,8 +158,8 @@ impl BotChild {
         set("GIT_TERMINAL_PROMPT", "0".into());
         set(SOCKET_VAR, dir.socket().into());
         set("RAXX_TOKEN_EXPIRES_AT", token.expires_at.clone().into());
-        set("RAXX_BOT", self.resolution.bot.clone().into());
-        if let Some(agent) = &self.resolution.agent {
+        set("RAXX_BOT", self.resolved.bot.clone().into());
+        if let Some(agent) = &self.resolved.agent {
             set("RAXX_AGENT", agent.clone().into());
         }
         if self.command == "spawn" {
@@ -189,32 +188,32 @@ impl BotChild {
 /// `exec` after a failed mint: the command runs as the operator only when the
 /// component's fallback rule allows it, and the host checks that the entry the
 /// rule matched is what the command begins with.
-fn fall_back(context: &Context, request: &MintRequest, resolution: &Resolution, failed: MintFailed, argv: &[String]) -> Result<i32, Failure> {
+fn fall_back(context: &Context, resolved: &Resolved, failed: MintFailed, argv: &[String]) -> Result<i32, Failure> {
     let Some(cause) = failed.cause else { return Err(failed.failure) };
     let failed = failed.failure;
-    let ask = FallbackRequest { mode: RunMode::Exec, bot: request.bot.clone(), agent: request.agent.clone(), command: argv.to_vec(), failure: cause };
-    let decision = context.runtime.decide_fallback(&context.policy, &ask).map_err(super::host_failure)?.map_err(|e| Failure::from_mint_error(&e))?;
+    let ask = FallbackRequest { mode: RunMode::Exec, command: argv.to_vec(), failure: cause };
+    let decision = context.runtime.decide_fallback(resolved, &ask)?;
     let begins_with = |entry: &str| {
         let words: Vec<&str> = entry.split(' ').collect();
         argv.len() >= words.len() && argv.iter().zip(&words).all(|(a, w)| a == w) && !argv[0].contains('/')
     };
     let allowed = decision.allowed && decision.matched.as_deref().is_some_and(begins_with);
     let reason = if decision.allowed && !allowed { "the component's answer does not match the command; refusing".to_string() } else { decision.reason.clone() };
-    let record = Event { fallback: Some((allowed, &reason)), operator_command: Some(argv), outcome: Err((failed.code, &failed.message)), ..event("exec", resolution, None) };
+    let record = Event { fallback: Some((allowed, &reason)), operator_command: Some(argv), outcome: Err((failed.code, &failed.message)), ..event("exec", resolved, None) };
     context.audit(record)?;
     if !allowed {
         return Err(Failure { code: failed.code, message: format!("{}; not running as the operator: {reason}", failed.message) });
     }
-    let credentials = child_env::credentials_in(&resolution.pass_env);
+    let credentials = child_env::credentials_in(&resolved.pass_env);
     if !credentials.is_empty() {
         return Err(Failure { code: exit::POLICY, message: format!("the policy's children.pass_env names {}, an operator credential; remove it", credentials.join(", ")) });
     }
     eprintln!(
         "raxx-host: WARNING: no token for {} ({}); running as the operator: {} ({reason})",
-        who(resolution),
+        who(resolved),
         crate::one_line(&failed.message),
         crate::one_line(&argv.join(" ")),
     );
-    let env = child_env::operator(&resolution.pass_env, std::env::vars_os());
+    let env = child_env::operator(&resolved.pass_env, std::env::vars_os());
     Ok(process::run(Child { argv, env, sandbox: None })?)
 }

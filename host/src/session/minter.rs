@@ -1,12 +1,13 @@
 //! [`Mint`] over a loaded [`Runtime`]: what `spawn`, `exec` and an embedding
-//! orchestrator refresh with. Every refresh is a full mint (vault read live),
-//! recorded in the audit log when one is configured.
+//! orchestrator refresh with. Every refresh is a full mint (vault read live)
+//! for the resolution the session began with, recorded in the audit log when
+//! one is configured.
 
 use super::{Mint, SessionError};
 use crate::audit::{self, Event, InForce};
-use crate::runtime::Runtime;
+use crate::runtime::{CallError, Resolved, Runtime};
 use crate::settings::Settings;
-use crate::{InstallationToken, MintRequest, PolicyDocuments};
+use crate::{InstallationToken, PolicyDocuments};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -19,27 +20,26 @@ pub struct AuditTo {
     pub workflow_uuid: Option<String>,
 }
 
-/// Mints `request` under `policy` with `settings`, again and again.
+/// Mints for `resolved` with `settings`, again and again.
 pub struct RuntimeMint {
     pub runtime: Arc<Runtime>,
     pub settings: Settings,
+    pub resolved: Resolved,
+    /// The policy `resolved` came from, for the audit records' hashes.
     pub policy: PolicyDocuments,
-    pub request: MintRequest,
     pub audit: Option<AuditTo>,
 }
 
 impl Mint for RuntimeMint {
     fn mint(&self) -> Result<InstallationToken, SessionError> {
-        let outcome = self.runtime.mint(&self.settings, &self.policy, &self.request).map_err(|e| SessionError { code: crate::exit::HOST, message: format!("{e:#}") })?;
-        outcome.result.map_err(|e| SessionError { code: crate::exit::for_mint_error(&e), message: crate::exit::message(&e).to_string() })
+        self.runtime.mint(&self.settings, &self.resolved).result.map_err(|e| SessionError { code: e.code(), message: e.to_string() })
     }
 
     fn revoke(&self, token: &str) -> Result<(), String> {
-        match self.runtime.revoke(&self.settings, token) {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(f)) => Err(f.message),
-            Err(e) => Err(format!("could not revoke a session token: {e:#}")),
-        }
+        self.runtime.revoke(&self.settings, token).map_err(|e| match e {
+            CallError::Failed(e) => crate::exit::message(&e).to_string(),
+            CallError::Host(e) => format!("could not revoke a session token: {e:#}"),
+        })
     }
 
     fn record(&self, refreshed: Result<&InstallationToken, &SessionError>) -> Result<(), String> {

@@ -4,7 +4,7 @@
 use crate::harness::{cache, component_path};
 use raxx_fakes::{Reply, World};
 use raxx_host::egress::{Allowlist, Origin};
-use raxx_host::runtime::Runtime;
+use raxx_host::runtime::{CallError, Resolved, Runtime};
 use raxx_host::settings::Settings;
 use raxx_host::policy::PolicyFiles;
 use raxx_host::{FailureKind, MintError, MintRequest, PolicyDocuments};
@@ -20,8 +20,10 @@ fn settings(world: &World) -> Settings {
     Settings::from_env(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap()
 }
 
-fn request(bot: &str) -> MintRequest {
-    MintRequest { bot: Some(bot.into()), agent: None, owner: None, repositories: vec![], permissions: vec![] }
+/// A bot's own resolution, as `mint BOT` resolves it.
+fn resolved(runtime: &Runtime, bot: &str) -> Resolved {
+    let request = MintRequest { bot: Some(bot.into()), agent: None, owner: None, repositories: vec![], permissions: vec![] };
+    runtime.resolve(&policy(), &request).unwrap()
 }
 
 #[test]
@@ -30,13 +32,15 @@ fn a_request_to_a_host_off_the_allowlist_is_denied_and_named() {
     let runtime = Runtime::load(&component_path(), &cache()).unwrap();
     let mut s = settings(&world);
     // Allow Infisical only: the component's GitHub request must be refused by the host.
-    s.allowlist = Allowlist::new(vec![Origin::from_base_url(&world.infisical_url()).unwrap()]);
-    let outcome = runtime.mint(&s, &policy(), &request("raxx-dev-bot")).unwrap();
-    let Err(MintError::Github(f)) = outcome.result else { panic!("expected a GitHub failure") };
+    s.allowlist = Allowlist::new(vec![s.allowlist.bases()[0].clone()]);
+    let outcome = runtime.mint(&s, &resolved(&runtime, "raxx-dev-bot"));
+    let Err(CallError::Failed(MintError::Github(f))) = outcome.result else { panic!("expected a GitHub failure") };
     assert_eq!(f.kind, FailureKind::Denied);
     assert!(f.message.contains(&world.github_url()), "{}", f.message);
     assert!(f.message.contains("egress allowlist"), "{}", f.message);
-    assert_eq!(outcome.denied, vec![format!("{}", Origin::from_base_url(&world.github_url()).unwrap())]);
+    let github = Origin::from_base_url(&world.github_url()).unwrap();
+    let installation = world.bot("raxx-dev-bot").installation_id;
+    assert_eq!(outcome.denied, vec![format!("POST {github}/app/installations/{installation}/access_tokens: not an allowed origin")]);
     assert!(world.github.requests().is_empty(), "the denied request never reached GitHub");
 }
 
@@ -45,11 +49,11 @@ fn the_same_host_on_another_port_is_denied() {
     let world = World::start_shared();
     let runtime = Runtime::load(&component_path(), &cache()).unwrap();
     let mut s = settings(&world);
-    let mut shifted = Origin::from_base_url(&world.infisical_url()).unwrap();
-    shifted.port = shifted.port.wrapping_add(1);
-    s.allowlist = Allowlist::new(vec![shifted, Origin::from_base_url(&world.github_url()).unwrap()]);
-    let outcome = runtime.mint(&s, &policy(), &request("raxx-dev-bot")).unwrap();
-    let Err(MintError::Vault(f)) = outcome.result else { panic!("expected a vault failure") };
+    let mut shifted = s.allowlist.bases().to_vec();
+    shifted[0].origin.port = shifted[0].origin.port.wrapping_add(1);
+    s.allowlist = Allowlist::new(shifted);
+    let outcome = runtime.mint(&s, &resolved(&runtime, "raxx-dev-bot"));
+    let Err(CallError::Failed(MintError::Vault(f))) = outcome.result else { panic!("expected a vault failure") };
     assert_eq!(f.kind, FailureKind::Denied);
     assert!(world.infisical.requests().is_empty());
 }
@@ -60,7 +64,7 @@ fn one_runtime_mints_for_several_bots_with_the_configured_allowlist() {
     let runtime = Runtime::load(&component_path(), &cache()).unwrap();
     let s = settings(&world);
     for bot in ["raxx-dev-bot", "raxx-ops-bot", "raxx-pm-bot"] {
-        let outcome = runtime.mint(&s, &policy(), &request(bot)).unwrap();
+        let outcome = runtime.mint(&s, &resolved(&runtime, bot));
         let token = outcome.result.unwrap_or_else(|e| panic!("{bot}: {e:?}"));
         assert_eq!(token.bot, bot);
         assert_eq!(token.installation_id, world.bot(bot).installation_id.to_string());
@@ -72,13 +76,13 @@ fn one_runtime_mints_for_several_bots_with_the_configured_allowlist() {
 fn a_mint_opens_one_connection_per_service_and_none_outlives_it() {
     let world = World::start_with_keys(raxx_fakes::world::shared_keys());
     let runtime = Runtime::load(&component_path(), &cache()).unwrap();
-    let outcome = runtime.mint(&settings(&world), &policy(), &request("raxx-dev-bot")).unwrap();
+    let outcome = runtime.mint(&settings(&world), &resolved(&runtime, "raxx-dev-bot"));
     outcome.result.expect("mint");
     assert_eq!(world.infisical.requests().len(), 2, "login, then the bot's folder");
     assert_eq!(world.connections(), (1, 1), "Infisical's two requests share one connection");
     assert_eq!(outcome.connections, 2);
     // Connections (and the buffers that carried the secrets) end with the call.
-    let next = runtime.mint(&settings(&world), &policy(), &request("raxx-ops-bot")).unwrap();
+    let next = runtime.mint(&settings(&world), &resolved(&runtime, "raxx-ops-bot"));
     next.result.expect("mint");
     assert_eq!((next.connections, world.connections()), (2, (2, 2)));
 }
@@ -89,7 +93,7 @@ fn a_kept_connection_that_dies_is_replaced() {
     let runtime = Runtime::load(&component_path(), &cache()).unwrap();
     // The login's connection is reset under the secrets list; the retry opens a new one.
     world.infisical.inject("secrets", vec![Reply::Reset]);
-    let outcome = runtime.mint(&settings(&world), &policy(), &request("raxx-dev-bot")).unwrap();
+    let outcome = runtime.mint(&settings(&world), &resolved(&runtime, "raxx-dev-bot"));
     outcome.result.expect("the retry on a new connection mints");
     assert_eq!(world.connections(), (2, 1));
     assert_eq!(outcome.connections, 3);
@@ -100,10 +104,10 @@ fn a_kept_connection_the_server_closed_between_calls_is_not_used() {
     let world = World::start_with_keys(raxx_fakes::world::shared_keys());
     world.set_keep_alive(std::time::Duration::from_millis(300));
     let runtime = Runtime::load(&component_path(), &cache()).unwrap();
-    runtime.mint(&settings(&world), &policy(), &request("raxx-dev-bot")).unwrap().result.expect("mint");
+    runtime.mint(&settings(&world), &resolved(&runtime, "raxx-dev-bot")).result.expect("mint");
     // Both services close the idle connections while no call runs.
     std::thread::sleep(std::time::Duration::from_millis(1000));
-    let outcome = runtime.mint(&settings(&world), &policy(), &request("raxx-dev-bot")).unwrap();
+    let outcome = runtime.mint(&settings(&world), &resolved(&runtime, "raxx-dev-bot"));
     outcome.result.expect("mint");
     let sent: Vec<&str> = outcome.requests.iter().map(|r| r.request.as_str()).collect();
     assert_eq!(sent.len(), 3, "nothing was sent on a closed connection and retried: {sent:?}");
@@ -117,12 +121,12 @@ fn a_mint_connects_to_github_while_infisical_answers() {
     world.set_latency(std::time::Duration::from_millis(20));
     world.infisical.inject("secrets", vec![raxx_fakes::infisical::error(404, "NotFound", "Folder not found")]);
     let runtime = Runtime::load(&component_path(), &cache()).unwrap();
-    let outcome = runtime.mint(&settings(&world), &policy(), &request("raxx-dev-bot")).unwrap();
-    assert!(matches!(outcome.result, Err(MintError::Vault(_))), "{:?}", outcome.result);
+    let outcome = runtime.mint(&settings(&world), &resolved(&runtime, "raxx-dev-bot"));
+    assert!(matches!(outcome.result, Err(CallError::Failed(MintError::Vault(_)))), "{:?}", outcome.result);
     assert_eq!(world.connections(), (1, 1), "GitHub was connected to before Infisical failed");
     assert!(world.github.requests().is_empty(), "but never asked anything");
     // It ends with the call: the next mint opens its own.
-    let next = runtime.mint(&settings(&world), &policy(), &request("raxx-dev-bot")).unwrap();
+    let next = runtime.mint(&settings(&world), &resolved(&runtime, "raxx-dev-bot"));
     next.result.expect("mint");
     assert_eq!((next.connections, world.connections()), (2, (2, 2)));
 }
@@ -131,7 +135,7 @@ fn a_mint_connects_to_github_while_infisical_answers() {
 fn calls_without_the_vault_do_not_preconnect() {
     let world = World::start_with_keys(raxx_fakes::world::shared_keys());
     let runtime = Runtime::load(&component_path(), &cache()).unwrap();
-    let outcome = runtime.revoke(&settings(&world), "ghs_notatoken").unwrap();
+    let outcome = runtime.revoke(&settings(&world), "ghs_notatoken");
     assert!(outcome.is_err(), "an unknown token is refused");
     assert_eq!(world.connections(), (0, 1), "revoking talks to GitHub only");
 }

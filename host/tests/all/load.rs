@@ -24,8 +24,8 @@ fn fifty_agents_mint_concurrently_without_failure_or_mix_up() {
                 s.spawn(move || {
                     let class = CLASSES[i % CLASSES.len()];
                     let request = MintRequest { bot: None, agent: Some(class.into()), owner: None, repositories: vec![], permissions: vec![] };
-                    let outcome = runtime.mint(settings, policy, &request).expect("no trap");
-                    (class.to_string(), outcome.result.unwrap_or_else(|e| panic!("agent {i} ({class}): {e:?}")))
+                    let resolved = runtime.resolve(policy, &request).expect("resolved");
+                    (class.to_string(), runtime.mint(settings, &resolved).result.unwrap_or_else(|e| panic!("agent {i} ({class}): {e:?}")))
                 })
             })
             .collect();

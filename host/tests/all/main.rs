@@ -17,6 +17,7 @@ mod isolate;
 mod load;
 mod mint;
 mod policy;
+mod reach;
 mod sandbox;
 mod session;
 mod spawn;

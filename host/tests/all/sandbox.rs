@@ -3,19 +3,19 @@
 
 use crate::harness::cache;
 use raxx_fakes::World;
-use raxx_host::runtime::Runtime;
+use raxx_host::runtime::{CallError, Runtime};
 use raxx_host::settings::Settings;
 use raxx_host::{MintError, MintRequest, PolicyDocuments};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-fn hostile() -> Runtime {
+pub(crate) fn hostile() -> Runtime {
     let path = crate::harness::component_path().with_file_name("raxx_hostile.wasm");
     assert!(path.is_file(), "the hostile test component is not built at {}: run scripts/build", path.display());
     Runtime::load(&path, &cache()).unwrap()
 }
 
-fn settings(world: &World) -> Settings {
+pub(crate) fn settings(world: &World) -> Settings {
     let env = world.env();
     Settings::from_env(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap()
 }
@@ -24,12 +24,14 @@ fn no_policy() -> PolicyDocuments {
     PolicyDocuments { agent_map: String::new(), agent_map_name: String::new(), policy: String::new(), policy_name: String::new() }
 }
 
-/// Runs one attack; returns what the component saw.
-fn attack(runtime: &Runtime, world: &World, name: &str, target: &str) -> anyhow::Result<String> {
+/// Runs one attack (the hostile `resolve` echoes the request: `bot` names the
+/// attack, `owner` its target); returns what the component saw.
+fn attack(runtime: &Runtime, world: &World, name: &str, target: &str) -> Result<String, CallError> {
     let request = MintRequest { bot: Some(name.into()), agent: None, owner: Some(target.into()), repositories: vec![], permissions: vec![] };
-    let outcome = runtime.mint(&settings(world), &no_policy(), &request)?;
-    match outcome.result {
-        Err(MintError::InvalidRequest(report)) => Ok(report),
+    let resolved = runtime.resolve(&no_policy(), &request)?;
+    match runtime.mint(&settings(world), &resolved).result {
+        Err(CallError::Failed(MintError::InvalidRequest(report))) => Ok(report),
+        Err(e @ CallError::Host(_)) => Err(e),
         other => panic!("unexpected {other:?}"),
     }
 }
@@ -74,8 +76,8 @@ fn http_to_anything_off_the_allowlist_is_denied_and_reaches_nobody() {
     }
     wire.assert_untouched("a denied request");
     assert!(world.github.requests().is_empty(), "nothing reached GitHub over another scheme");
-    // A listed origin is reachable (the fake answers 403: this component sends no User-Agent).
-    assert_eq!(attack(&runtime, &world, "fetch", &format!("{github}/app")).unwrap(), "fetch: status 403");
+    // A listed request on a listed origin is reachable (the fake answers 403: this component sends no User-Agent).
+    assert_eq!(attack(&runtime, &world, "fetch", &format!("{github}/app/installations")).unwrap(), "fetch: status 403");
 }
 
 #[test]

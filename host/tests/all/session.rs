@@ -230,7 +230,8 @@ fn the_library_handle_always_has_a_valid_token() {
     let policy = raxx_host::policy::PolicyFiles::locate(Some(crate::harness::shipped("agent_bot_map.yaml")), Some(crate::harness::shipped("policy.yaml"))).unwrap().read().unwrap();
     let runtime = std::sync::Arc::new(raxx_host::runtime::Runtime::load(&crate::harness::component_path(), &crate::harness::cache()).unwrap());
     let request = raxx_host::MintRequest { bot: None, agent: Some("card-groomer".into()), owner: None, repositories: vec![], permissions: vec![] };
-    let source = TokenSource::begin(std::sync::Arc::new(RuntimeMint { runtime, settings, policy, request, audit: None })).unwrap();
+    let resolved = runtime.resolve(&policy, &request).unwrap();
+    let source = TokenSource::begin(std::sync::Arc::new(RuntimeMint { runtime, settings, resolved, policy, audit: None })).unwrap();
     let mut seen = std::collections::BTreeSet::new();
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(5) {

@@ -15,24 +15,46 @@ export!(Hostile);
 
 /// GET `url` with extra headers; "denied", "error: …" or "status N".
 fn get(url: &str, headers: &[(&str, &str)]) -> String {
+    send("GET", url, headers, None)
+}
+
+/// Sends one request; "denied", "error: …" or "status N". The body is
+/// written after the request is handed over, as the minter writes its own.
+fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let entries: Vec<(String, Vec<u8>)> = headers.iter().map(|(k, v)| (k.to_string(), v.as_bytes().to_vec())).collect();
+    let mut entries: Vec<(String, Vec<u8>)> = headers.iter().map(|(k, v)| (k.to_string(), v.as_bytes().to_vec())).collect();
+    if let Some(body) = body {
+        entries.push(("content-type".into(), b"application/json".to_vec()));
+        entries.push(("content-length".into(), body.len().to_string().into_bytes()));
+    }
     let fields = match Fields::from_list(&entries) {
         Ok(f) => f,
         Err(e) => return format!("header refused: {e:?}"),
     };
     let req = OutgoingRequest::new(fields);
-    let _ = req.set_method(&Method::Get);
+    let method = match method {
+        "GET" => Method::Get,
+        "POST" => Method::Post,
+        "PUT" => Method::Put,
+        "DELETE" => Method::Delete,
+        other => Method::Other(other.to_string()),
+    };
+    let _ = req.set_method(&method);
     let _ = req.set_scheme(Some(&if scheme == "https" { Scheme::Https } else { Scheme::Http }));
     let _ = req.set_authority(Some(authority));
     let _ = req.set_path_with_query(Some(if path.is_empty() { "/" } else { path }));
-    let body = req.body().expect("body");
+    let out = req.body().expect("body");
     let pending = match outgoing_handler::handle(req, None) {
         Ok(p) => p,
         Err(e) => return format!("error: {e:?}"),
     };
-    let _ = OutgoingBody::finish(body, None);
+    if let Some(body) = body {
+        if let Ok(stream) = out.write() {
+            let _ = stream.blocking_write_and_flush(body.as_bytes());
+        }
+    }
+    let _ = OutgoingBody::finish(out, None);
     pending.subscribe().block();
     match pending.get() {
         Some(Ok(Ok(resp))) => format!("status {}", resp.status()),
@@ -40,6 +62,23 @@ fn get(url: &str, headers: &[(&str, &str)]) -> String {
         Some(Ok(Err(e))) => format!("error: {e:?}"),
         _ => "error: no response".into(),
     }
+}
+
+/// `METHOD URL [BODY]` lines, each sent in turn with `credential` as the
+/// bearer (a JWT or a token the test hands over); the answers joined by "; ".
+fn send_all(lines: &str, credential: &str) -> String {
+    let bearer = format!("Bearer {credential}");
+    let headers = [("authorization", bearer.as_str()), ("user-agent", "raxx-hostile"), ("accept", "application/vnd.github+json")];
+    lines
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let mut words = line.splitn(3, ' ');
+            let (method, url, body) = (words.next().unwrap_or(""), words.next().unwrap_or(""), words.next());
+            send(method, url, &headers, body)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn open_socket(target: &str) -> String {
@@ -62,9 +101,10 @@ fn open_socket(target: &str) -> String {
     }
 }
 
-fn attack(name: &str, target: &str, settings: &wit::Settings) -> String {
+fn attack(name: &str, target: &str, credential: &str, settings: &wit::Settings) -> String {
     match name {
         "fetch" => get(target, &[]),
+        "send" => send_all(target, credential),
         "host-header" => get(&settings.github.api_url, &[("host", "evil.example")]),
         "read-file" => match std::fs::read_to_string(target) {
             Ok(text) => format!("read {} bytes", text.len()),
@@ -94,30 +134,47 @@ fn refuse() -> wit::MintError {
 }
 
 impl Guest for Hostile {
-    fn resolve(_: wit::PolicyDocuments, _: wit::MintRequest) -> Result<wit::Resolution, wit::MintError> {
+    /// Echoes the request as its resolution: `bot` names the attack, `owner`
+    /// its target, `agent` a credential the test hands it (a JWT or a token),
+    /// `permissions` and `repositories` the scope the host then holds it to.
+    fn resolve(_: wit::PolicyDocuments, request: wit::MintRequest) -> Result<wit::Resolution, wit::MintError> {
+        Ok(wit::Resolution {
+            bot: request.bot.unwrap_or_default(),
+            agent: request.agent,
+            permissions: request.permissions,
+            repositories: request.repositories,
+            owner: request.owner,
+            owner_repository: None,
+            fallback_allowed: false,
+            operator_safe: vec![],
+            never_fallback_for: vec![],
+            isolate: false,
+            pass_env: vec![],
+            users: vec![],
+        })
+    }
+    fn mint(settings: wit::Settings, resolution: wit::Resolution) -> Result<wit::InstallationToken, wit::MintError> {
+        let name = resolution.bot.clone();
+        let target = resolution.owner.clone().unwrap_or_default();
+        let credential = resolution.agent.clone().unwrap_or_default();
+        Err(wit::MintError::InvalidRequest(format!("{name}: {}", attack(&name, &target, &credential, &settings))))
+    }
+    fn decide_fallback(_: wit::Resolution, _: wit::FallbackRequest) -> Result<wit::FallbackDecision, wit::MintError> {
         Err(refuse())
     }
-    fn mint(settings: wit::Settings, _: wit::PolicyDocuments, request: wit::MintRequest) -> Result<wit::InstallationToken, wit::MintError> {
-        let name = request.bot.unwrap_or_default();
-        let target = request.owner.unwrap_or_default();
-        Err(wit::MintError::InvalidRequest(format!("{name}: {}", attack(&name, &target, &settings))))
-    }
-    fn decide_fallback(_: wit::PolicyDocuments, _: wit::FallbackRequest) -> Result<wit::FallbackDecision, wit::MintError> {
+    fn bots(_: wit::PolicyDocuments) -> Result<Vec<wit::Resolution>, wit::MintError> {
         Err(refuse())
     }
-    fn bots(_: wit::PolicyDocuments) -> Result<Vec<String>, wit::MintError> {
+    fn verify(_: wit::Settings, _: wit::Resolution) -> Result<wit::Verification, wit::MintError> {
         Err(refuse())
     }
-    fn verify(_: wit::Settings, _: wit::PolicyDocuments, _: String) -> Result<wit::Verification, wit::MintError> {
-        Err(refuse())
-    }
-    fn bot_user_id(_: wit::Settings, _: String, _: String) -> Result<u64, wit::ServiceFailure> {
+    fn bot_user_id(_: wit::GithubSettings, _: wit::NetworkSettings, _: String, _: String) -> Result<u64, wit::ServiceFailure> {
         Err(wit::ServiceFailure { kind: wit::FailureKind::Config, status: None, message: "hostile component".into() })
     }
-    fn set_suspended(_: wit::Settings, _: wit::PolicyDocuments, _: String, _: bool) -> Result<wit::Suspension, wit::MintError> {
+    fn set_suspended(_: wit::Settings, _: wit::Resolution, _: bool) -> Result<wit::Suspension, wit::MintError> {
         Err(refuse())
     }
-    fn revoke(_: wit::Settings, _: String) -> Result<(), wit::ServiceFailure> {
+    fn revoke(_: wit::GithubSettings, _: wit::NetworkSettings, _: String) -> Result<(), wit::ServiceFailure> {
         Ok(())
     }
 }

@@ -1,0 +1,112 @@
+// The Node guard's judgement by wit/reach.json, as host/src/reach/tests.rs
+// tests raxx-host's: the same origins, calls, paths and token-request scopes.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Allowlist, Base, checkScope, LIST } from '../src/reach.mjs';
+
+const list = (infisical, github) => new Allowlist([new Base('infisical', infisical), new Base('github', github)]);
+const scope = (permissions, repositories = []) => ({ permissions: new Map(Object.entries(permissions)), repositories });
+const method = (verb) => (['GET', 'POST', 'PUT', 'DELETE', 'PATCH'].includes(verb) ? { tag: verb.toLowerCase() } : { tag: 'other', val: verb });
+
+/** The judgement of `METHOD URL` for `call`: true, or the refusal's message. */
+function judge(allow, call, verb, url) {
+  const m = /^(https?):\/\/([^/]*)(.*)$/.exec(url);
+  const scheme = { tag: m[1].toUpperCase() };
+  const admitted = allow.forCall(call, 'raxx-dev-bot', scope({ contents: 'read' })).admit(method(verb), scheme, m[2], m[3]);
+  return typeof admitted === 'string' ? admitted : true;
+}
+
+test('the list is the one raxx-host builds in', () => {
+  assert.ok(LIST.infisical.length > 0 && LIST.github.length > 0);
+  assert.ok(LIST.github.some((r) => r.body === 'scope' && r.path === '/app/installations/{id}/access_tokens'));
+});
+
+test('only exact scheme, host and port of a base', () => {
+  const allow = list('http://127.0.0.1:8080/api', 'https://api.github.com');
+  const mint = (url) => judge(allow, 'mint', 'GET', url);
+  assert.equal(mint('https://API.GITHUB.COM:443/app/installations'), true);
+  for (const url of [
+    'http://api.github.com/app/installations',
+    'https://api.github.com:8443/app/installations',
+    'http://127.0.0.1:8081/api/v4/secrets',
+    'https://evil.example/app/installations',
+    'http://169.254.169.254/latest/meta-data',
+    'https://user@api.github.com/app/installations',
+  ]) {
+    assert.notEqual(mint(url), true, url);
+  }
+  assert.equal(mint('https://evil.example/app/installations?token=x'), 'GET https://evil.example:443/app/installations: not an allowed origin');
+  assert.equal(mint('https://user:secret@api.github.com/app/installations'), 'GET /app/installations: its URL is refused (not host[:port])', 'user info is never repeated');
+});
+
+test('a call sends only its own requests', () => {
+  const allow = list('https://vault.example/api', 'https://api.github.com');
+  const ok = (call, verb, url) => judge(allow, call, verb, url) === true;
+  assert.ok(ok('mint', 'POST', 'https://vault.example/api/v1/auth/universal-auth/login'));
+  assert.ok(ok('mint', 'GET', 'https://vault.example/api/v4/secrets?projectId=p&secretPath=%2Fx'));
+  assert.ok(ok('mint', 'POST', 'https://api.github.com/app/installations/55000001/access_tokens'));
+  assert.ok(ok('mint', 'GET', 'https://api.github.com/repos/raxx-app/.github/installation'));
+  assert.ok(ok('revoke', 'DELETE', 'https://api.github.com/installation/token'));
+  assert.ok(ok('bot-user-id', 'GET', 'https://api.github.com/users/raxx-dev-bot%5Bbot%5D'));
+  for (const [call, verb, url] of [
+    ['mint', 'PUT', 'https://api.github.com/app/installations/7/suspended'],
+    ['mint', 'GET', 'https://api.github.com/app'],
+    ['revoke', 'POST', 'https://api.github.com/app/installations/7/access_tokens'],
+    ['bot-user-id', 'GET', 'https://api.github.com/users/raxx-ops-bot%5Bbot%5D'],
+    ['mint', 'POST', 'https://api.github.com/repos/raxx-app/TradeMasterAPI/issues'],
+    ['mint', 'PATCH', 'https://api.github.com/app/hook/config'],
+    ['mint', 'POST', 'https://api.github.com/app/installations/7/access_tokens?x=1'],
+  ]) {
+    assert.notEqual(judge(allow, call, verb, url), true, `${call} ${verb} ${url}`);
+  }
+  assert.equal(
+    judge(allow, 'mint', 'GET', 'https://vault.example/api/v3/secrets/raw/X?secretPath=%2Fbot'),
+    'GET https://vault.example:443/api/v3/secrets/raw/X: not a request the minter makes',
+  );
+  assert.equal(typeof new Allowlist(allow.bases).admit(method('POST'), { tag: 'HTTPS' }, 'vault.example', '/api/v1/auth/universal-auth/login'), 'string', 'no call, no request');
+});
+
+test('paths are matched segment by segment under the base path', () => {
+  const ghe = list('https://vault.example/api', 'https://ghe.example/api/v3');
+  assert.equal(judge(ghe, 'mint', 'GET', 'https://ghe.example/api/v3/app/installations?per_page=100&page=2'), true);
+  for (const url of [
+    'https://ghe.example/app/installations',
+    'https://ghe.example/api/v3x/app/installations',
+    'https://ghe.example/api/v3/../v3/app/installations',
+    'https://ghe.example/api/v3/app/installations/',
+    'https://ghe.example/api/v3//app/installations',
+    'https://ghe.example/api%2Fv3/app/installations',
+    'https://ghe.example/api/v3/orgs/../installation',
+    'https://ghe.example/api/v3/repos/acme/../installation',
+    'https://ghe.example/api/v3/app/installations/7x/access_tokens',
+  ]) {
+    assert.notEqual(judge(ghe, 'mint', 'GET', url), true, url);
+    assert.notEqual(judge(ghe, 'mint', 'POST', url), true, url);
+  }
+});
+
+test('a token request may ask no more than the resolution', () => {
+  const bytes = (text) => new TextEncoder().encode(text);
+  const text = (b) => new TextDecoder().decode(b);
+  const within = scope({ contents: 'write', issues: 'read' });
+  assert.equal(text(checkScope(within, bytes('{"permissions":{"issues":"read","contents":"read"}}'))), '{"permissions":{"contents":"read","issues":"read"}}');
+  assert.ok(checkScope(within, bytes('{"permissions":{"contents":"write"},"repositories":["anything"]}')));
+  for (const [body, why] of [
+    ['{}', 'no permissions'],
+    ['{"permissions":{}}', 'no permissions'],
+    ['{"repositories":["app"]}', 'no permissions'],
+    ['{"permissions":{"issues":"write"}}', "more than the resolution's"],
+    ['{"permissions":{"contents":"owner"}}', "more than the resolution's"],
+    ['{"permissions":{"administration":"read"}}', 'does not grant'],
+    ['{"permissions":{"issues":"read"},"repository_ids":[1]}', 'not a token request'],
+    ['["permissions"]', 'not a token request'],
+    ['', 'not a token request'],
+  ]) {
+    assert.throws(() => checkScope(within, bytes(body)), (e) => typeof e === 'string' && e.includes(why), body);
+  }
+  const named = scope({ issues: 'write' }, ['app', 'docs']);
+  assert.ok(checkScope(named, bytes('{"permissions":{"issues":"write"},"repositories":["docs"]}')));
+  assert.throws(() => checkScope(named, bytes('{"permissions":{"issues":"write"}}')), /every repository of the installation/);
+  assert.throws(() => checkScope(named, bytes('{"permissions":{"issues":"write"},"repositories":["app","secrets"]}')), /`secrets`, outside/);
+});
