@@ -166,7 +166,7 @@ fn policy_request(r: wit::MintRequest) -> PolicyRequest {
 }
 
 fn resolution_out(r: Resolved) -> wit::Resolution {
-    let Resolved { resolution, locate, pass_env, fallback, users } = r;
+    let Resolved { resolution, locate, pass_env, fallback, users, narrowed } = r;
     wit::Resolution {
         bot: resolution.bot,
         agent: resolution.agent,
@@ -180,6 +180,7 @@ fn resolution_out(r: Resolved) -> wit::Resolution {
         isolate: resolution.isolate,
         pass_env,
         users: users.into_iter().map(|u| wit::BotUser { agent: u.agent, permissions: permissions_out(u.permissions) }).collect(),
+        narrowed,
     }
 }
 
@@ -198,6 +199,7 @@ fn resolution_in(r: wit::Resolution) -> Result<Resolved, wit::MintError> {
         pass_env: r.pass_env,
         fallback: FallbackRule { never_for: r.never_fallback_for, operator_safe },
         users: r.users.into_iter().map(|u| User { agent: u.agent, permissions: permissions_in(u.permissions) }).collect(),
+        narrowed: r.narrowed,
     };
     resolved.check().map_err(mint_error)?;
     Ok(resolved)
@@ -236,13 +238,14 @@ impl Guest for Minter {
     }
 
     fn decide_fallback(resolution: wit::Resolution, request: wit::FallbackRequest) -> Result<wit::FallbackDecision, wit::MintError> {
-        let Resolved { resolution: r, fallback: rule, .. } = resolution_in(resolution)?;
+        let Resolved { resolution: r, fallback: rule, narrowed, .. } = resolution_in(resolution)?;
         let mode = match request.mode {
             wit::RunMode::Exec => Mode::Exec,
             wit::RunMode::Spawn => Mode::Spawn,
         };
         let who = crate::names::who(r.agent.as_deref(), &r.bot);
-        let d = fallback::decide(&rule, mode, &who, r.fallback_allowed, &request.command, &mint_error_in(request.failure));
+        let asked = fallback::Asked { mode, who: &who, fallback_allowed: r.fallback_allowed, narrowed, argv: &request.command };
+        let d = fallback::decide(&rule, &asked, &mint_error_in(request.failure));
         Ok(wit::FallbackDecision { allowed: d.allowed, reason: d.reason, matched: d.matched })
     }
 

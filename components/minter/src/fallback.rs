@@ -221,14 +221,33 @@ pub fn pr_authoring_pattern<'p>(rule: &'p FallbackRule, argv: &[String]) -> Opti
         .find(|pattern| commands.iter().any(|c| matches(pattern, c)))
 }
 
-/// Decides whether `argv` may run as the operator after the mint for
-/// `bot`/`agent` failed with `failure`. `fallback_allowed` is the resolved policy rule.
-pub fn decide(rule: &FallbackRule, mode: Mode, who: &str, fallback_allowed: bool, argv: &[String], failure: &MintError) -> Decision {
+/// What `decide` judges: how the command runs, for whom, what the policy
+/// says, whether the caller narrowed the scope, and the command.
+pub struct Asked<'a> {
+    pub mode: Mode,
+    /// "agent (bot)" or "bot", for messages.
+    pub who: &'a str,
+    /// The resolved `fallback` rule of the class or bot.
+    pub fallback_allowed: bool,
+    /// The caller named repositories, permissions or an owner.
+    pub narrowed: bool,
+    pub argv: &'a [String],
+}
+
+/// Decides whether `argv` may run as the operator after the mint failed with `failure`.
+pub fn decide(rule: &FallbackRule, asked: &Asked<'_>, failure: &MintError) -> Decision {
+    let Asked { mode, who, fallback_allowed, narrowed, argv } = *asked;
     if mode == Mode::Spawn {
         return refuse(format!("spawn never falls back: {who} is not started with the operator's identity"));
     }
     if let Err(why) = failure_allows_fallback(failure) {
         return refuse(why);
+    }
+    // A request the caller shaped (--repo, --permission, --owner) that GitHub
+    // refused is the caller's to fix: otherwise asking for a repository that
+    // does not exist would choose the fallback at will.
+    if narrowed && matches!(failure, MintError::Github(f) if matches!(f.kind, FailureKind::Refused | FailureKind::NotFound | FailureKind::Rejected)) {
+        return refuse("GitHub refused a request narrowed by the caller (--repo, --permission, --owner), which never falls back: fix the request".into());
     }
     if let Some(pattern) = pr_authoring_pattern(rule, argv) {
         return refuse(format!("the command may author a pull request (matches '{pattern}'), which must never be the operator's"));
@@ -278,6 +297,24 @@ mod tests {
         for cmd in [&["gh", "issue", "create"][..], &["gh", "pr", "view", "1"], &["git", "status"], &["gh", "api", "repos/o/r/issues"], &["echo", "gh pr create"]] {
             assert!(pr_authoring_pattern(&p.fallback, &argv(cmd)).is_none(), "{cmd:?}");
         }
+    }
+
+    fn decide(rule: &FallbackRule, mode: Mode, who: &str, fallback_allowed: bool, argv: &[String], failure: &MintError) -> Decision {
+        super::decide(rule, &Asked { mode, who, fallback_allowed, narrowed: false, argv }, failure)
+    }
+
+    #[test]
+    fn github_refusing_a_request_the_caller_narrowed_never_falls_back() {
+        let p = load(MAP, POLICY).unwrap();
+        let issue = argv(&["gh", "issue", "list"]);
+        let github = |kind| MintError::Github(crate::error::ServiceFailure::new(kind, Some(422), "x"));
+        let narrowed = |failure: &MintError| super::decide(&p.fallback, &Asked { mode: Mode::Exec, who: "b", fallback_allowed: true, narrowed: true, argv: &issue }, failure);
+        for kind in [FailureKind::Rejected, FailureKind::NotFound, FailureKind::Refused] {
+            let d = narrowed(&github(kind));
+            assert!(!d.allowed && d.reason.contains("narrowed by the caller"), "{kind:?}: {}", d.reason);
+            assert!(decide(&p.fallback, Mode::Exec, "b", true, &issue, &github(kind)).allowed, "the policy's own scope refused: an outage of the design's kind");
+        }
+        assert!(narrowed(&github(FailureKind::Unreachable)).allowed, "an unreachable GitHub is not the caller's doing");
     }
 
     fn github_down() -> MintError {

@@ -30,6 +30,9 @@ pub struct Resolved {
     pub fallback: FallbackRule,
     /// Every user of the bot, for `verify`'s permission drift.
     pub users: Vec<User>,
+    /// The caller narrowed the policy's scope (repositories, permissions or
+    /// an owner named): GitHub refusing such a request is the caller's doing.
+    pub narrowed: bool,
 }
 
 impl Resolved {
@@ -44,7 +47,8 @@ impl Resolved {
         check_scope(&narrow).map_err(MintError::InvalidRequest)?;
         let policies = Policies::load(docs).map_err(MintError::Policy)?;
         let resolution = policies.resolve(request.bot.as_deref(), request.agent.as_deref(), &narrow).map_err(MintError::Policy)?;
-        Ok(Resolved::of(&policies, resolution, locate))
+        let narrowed = !request.narrow.repositories.is_empty() || !request.narrow.permissions.is_empty() || request.owner.is_some();
+        Ok(Resolved { narrowed, ..Resolved::of(&policies, resolution, locate) })
     }
 
     /// Every bot of the policy, resolved as `mint BOT` resolves it, in name order.
@@ -62,7 +66,7 @@ impl Resolved {
 
     fn of(policies: &Policies, resolution: Resolution, locate: Locate) -> Resolved {
         let users = drift::users(policies, &resolution.bot);
-        Resolved { resolution, locate, pass_env: policies.pass_env.clone(), fallback: policies.fallback.clone(), users }
+        Resolved { resolution, locate, pass_env: policies.pass_env.clone(), fallback: policies.fallback.clone(), users, narrowed: false }
     }
 
     /// Checks a resolution that came back from the host as `resolve` would

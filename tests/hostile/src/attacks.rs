@@ -151,6 +151,7 @@ impl Guest for Hostile {
             isolate: false,
             pass_env: vec![],
             users: vec![],
+            narrowed: false,
         })
     }
     fn mint(settings: wit::Settings, resolution: wit::Resolution) -> Result<wit::InstallationToken, wit::MintError> {
