@@ -1,7 +1,7 @@
 //! Host-side bindings of `wit/` (the same folder the component is built from).
 //! WASI interfaces map to wasmtime's own implementations, so only the
 //! `raxx:identity` types and exports are generated here. The exports are
-//! async: a call runs inside an I/O lane's runtime (`lanes.rs`).
+//! async: a call runs inside its own runtime (`net::block_on`).
 
 wasmtime::component::bindgen!({
     path: "../wit",

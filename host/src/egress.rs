@@ -6,9 +6,10 @@
 //! `http` to loopback addresses: local fakes, tests), then its method and path
 //! against the requests the minter makes for the call under way, and a token
 //! exchange's body against the resolution's scope. Never a header the guest
-//! controls (guests cannot set `Host`). Then it sends what was allowed.
+//! controls (guests cannot set `Host`). Then it sends what was allowed, over
+//! the call's client (`net/`): judging and sending are separate steps.
 
-use crate::connections::{Connections, Pool};
+use crate::net;
 use std::sync::{Arc, Mutex};
 use wasmtime_wasi_http::p2::bindings::http::types::ErrorCode;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
@@ -42,24 +43,29 @@ pub struct EgressHooks {
     allowlist: Arc<Allowlist>,
     denied: Arc<Mutex<Vec<String>>>,
     timings: Arc<Mutex<Vec<RequestTiming>>>,
-    connections: Connections,
+    client: net::Client,
 }
 
 impl EgressHooks {
-    /// Hooks for one call; allowed requests go out over `pool`'s connections.
-    pub fn new(allowlist: Arc<Allowlist>, pool: Pool) -> Self {
-        EgressHooks { allowlist, denied: Arc::default(), timings: Arc::default(), connections: Connections::new(pool) }
+    /// Hooks for one call; allowed requests go out over the call's `client`.
+    pub fn new(allowlist: Arc<Allowlist>, client: net::Client) -> Self {
+        EgressHooks { allowlist, denied: Arc::default(), timings: Arc::default(), client }
     }
 
-    /// Connections this call opened (each kept for the next request to its origin).
+    /// Connections this call opened (each kept for the call's next request to its origin).
     pub fn connections(&self) -> usize {
-        self.connections.opened()
+        self.client.opened()
+    }
+
+    /// Why connections failed, in the host's words (a refused certificate, a proxy's answer).
+    pub fn causes(&self) -> Vec<net::Cause> {
+        self.client.causes()
     }
 
     /// For calls that use every allowed origin (a mint: Infisical, then GitHub):
     /// the first request starts connecting to the others in the background.
     pub fn preconnect_all(&self) {
-        self.connections.preconnect(self.allowlist.origins().to_vec());
+        self.client.preconnect(self.allowlist.origins().to_vec());
     }
 
     /// Destinations refused so far (for the host's own messages and tests).
@@ -73,41 +79,39 @@ impl EgressHooks {
     }
 }
 
-impl Drop for EgressHooks {
-    /// The call is over: what it pre-connected but did not use stays for the next.
-    fn drop(&mut self) {
-        self.connections.release_pending();
-    }
-}
-
 type SendFuture = Box<
     dyn std::future::Future<
             Output = Result<(http::Response<WasiBody>, Box<dyn std::future::Future<Output = Result<(), HttpError>> + Send>), HttpError>,
         > + Send,
 >;
 
-/// Classifies a hyper failure for the guest: a connection that died (reset,
-/// closed mid-answer) is `connection-terminated`, which callers may retry;
-/// wasmtime's default reports every hyper error as a protocol error.
-pub fn classify_hyper_error(err: &hyper::Error) -> ErrorCode {
-    use std::error::Error as _;
-    let io_kind = err.source().and_then(|s| s.downcast_ref::<std::io::Error>()).map(|e| e.kind());
-    let dropped = matches!(
-        io_kind,
-        Some(std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::UnexpectedEof)
-    );
-    if err.is_timeout() {
-        ErrorCode::ConnectionReadTimeout
-    } else if dropped || err.is_incomplete_message() || err.is_closed() || err.is_canceled() {
-        ErrorCode::ConnectionTerminated
-    } else {
-        ErrorCode::HttpProtocolError
+/// Sends one request the allowlist passed, timing it (the sending half of the hook).
+struct Sender {
+    client: net::Client,
+    timings: Arc<Mutex<Vec<RequestTiming>>>,
+    label: String,
+}
+
+impl Sender {
+    async fn send(self, origin: Origin, request: http::Request<WasiBody>, options: Option<RequestOptions>) -> Result<http::Response<WasiBody>, HttpError> {
+        let start = std::time::Instant::now();
+        let sent = self.client.send(origin, request, options).await;
+        if let Ok(mut t) = self.timings.lock() {
+            t.push(RequestTiming { request: self.label, elapsed: start.elapsed() });
+        }
+        sent
+    }
+}
+
+impl EgressHooks {
+    fn sender(&self, request: &http::Request<WasiBody>) -> Sender {
+        Sender { client: self.client.clone(), timings: self.timings.clone(), label: format!("{} {}", request.method(), request.uri().path()) }
     }
 }
 
 impl WasiHttpHooks for EgressHooks {
     fn p2_error_from_hyper(&mut self, err: &hyper::Error) -> ErrorCode {
-        classify_hyper_error(err)
+        net::classify_hyper_error(err)
     }
 
     fn send_request(
@@ -125,17 +129,12 @@ impl WasiHttpHooks for EgressHooks {
             }
         };
         let origin = admitted.origin.clone();
-        let label = format!("{} {}", request.method(), request.uri().path());
-        let (timings, connections, denied) = (self.timings.clone(), self.connections.clone(), self.denied.clone());
+        let (sender, denied) = (self.sender(&request), self.denied.clone());
         Box::new(async move {
             let request = admitted.request(request).await.map_err(|d| refuse(&denied, d))?;
-            let start = std::time::Instant::now();
-            let sent = connections.send(&origin, request, options).await;
-            if let Ok(mut t) = timings.lock() {
-                t.push(RequestTiming { request: label, elapsed: start.elapsed() });
-            }
-            // The connection is driven by its own task (it outlives this request).
-            Ok((sent?, Box::new(async { Ok(()) }) as Box<dyn std::future::Future<Output = Result<(), HttpError>> + Send>))
+            let response = sender.send(origin, request, options).await?;
+            // The connection is driven by its own task (it outlives this request, not the call).
+            Ok((response, Box::new(async { Ok(()) }) as Box<dyn std::future::Future<Output = Result<(), HttpError>> + Send>))
         })
     }
 }

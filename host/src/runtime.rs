@@ -1,5 +1,6 @@
 //! The sandbox: engine, component loading (through the cache), and one
-//! locked-down store per call, run on an I/O lane (`lanes.rs`).
+//! locked-down store per call, run on a runtime and a client of its own
+//! (`net::block_on`, `net::Client`), all dropped when the call returns.
 //!
 //! The store grants the component outbound HTTP (judged by the egress hooks)
 //! and the clocks. The rest of WASI that Rust's std makes it import is linked
@@ -12,8 +13,8 @@ use crate::bindings::exports::raxx::identity::identity::{
 use crate::bindings::exports::raxx::identity::identity::Guest;
 use crate::bindings::MinterPre;
 use crate::cache::{self, Cache, Source};
-use crate::connections::Pool;
 use crate::egress::{Allowlist, EgressHooks};
+use crate::net::{self, Explain};
 use crate::reach::{Call, Scope};
 use crate::settings::Settings;
 use anyhow::{Context, Result};
@@ -30,9 +31,8 @@ pub const MEMORY_LIMIT_BYTES: usize = 64 << 20;
 /// How often the engine's epoch advances.
 const EPOCH_TICK: std::time::Duration = std::time::Duration::from_millis(50);
 
-/// Wall time one call may spend running component code before it is stopped
-/// (`RAXX_DEADLINE_MS`; default 120 s). Time blocked on the network is bounded
-/// by the per-request timeouts instead.
+/// Wall time one call may take, component code and waits on the network
+/// together, before it is stopped (`RAXX_DEADLINE_MS`; default 120 s).
 pub fn deadline() -> std::time::Duration {
     let ms = std::env::var("RAXX_DEADLINE_MS").ok().and_then(|v| v.parse::<u64>().ok()).filter(|ms| *ms > 0).unwrap_or(120_000);
     std::time::Duration::from_millis(ms)
@@ -62,9 +62,9 @@ impl WasiHttpView for State {
 }
 
 /// A loaded minter component, ready to instantiate per call. Cheap to share across
-/// threads. Each call runs on an I/O lane of its own (`lanes.rs`). The calls
-/// block the calling thread; from async code, call them through
-/// `tokio::task::spawn_blocking`.
+/// threads. Each call runs on a runtime and with connections of its own
+/// (`net/`), which end with it. The calls block the calling thread; from async
+/// code, call them through `tokio::task::spawn_blocking`.
 pub struct Runtime {
     engine: Engine,
     pre: MinterPre<State>,
@@ -73,6 +73,9 @@ pub struct Runtime {
     source: Source,
     warnings: Vec<String>,
     deadline: std::time::Duration,
+    /// The host's timeout caps, proxy and trusted CAs (from the environment at
+    /// load); a variable it cannot use fails every call that would go out.
+    network: Result<net::Network, String>,
 }
 
 /// A request resolved against the policy, by [`Runtime::resolve`] or
@@ -205,6 +208,7 @@ impl Runtime {
             source: loaded.source,
             warnings: loaded.warnings,
             deadline: deadline(),
+            network: crate::settings::network(|k| std::env::var(k).ok()).map_err(|e| e.message),
         })
     }
 
@@ -224,9 +228,15 @@ impl Runtime {
         Ok(linker)
     }
 
-    /// Changes how long one call may run component code (default: `deadline()`).
+    /// Changes how long one call may take (default: `deadline()`).
     pub fn set_deadline(&mut self, deadline: std::time::Duration) {
         self.deadline = deadline;
+    }
+
+    /// Changes the host's timeout caps, proxy and trusted CAs (default: the
+    /// environment's when the runtime loaded, `settings::network`).
+    pub fn set_network(&mut self, network: net::Network) {
+        self.network = Ok(network);
     }
 
     /// SHA-256 of the component bytes (what an audit records).
@@ -249,10 +259,10 @@ impl Runtime {
         &self.warnings
     }
 
-    fn store(&self, allowlist: Arc<Allowlist>, pool: Pool) -> Store<State> {
+    fn store(&self, allowlist: Arc<Allowlist>, client: net::Client) -> Store<State> {
         let wasi = WasiCtx::builder().allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false).build();
         let limits = StoreLimitsBuilder::new().memory_size(MEMORY_LIMIT_BYTES).instances(16).trap_on_grow_failure(true).build();
-        let state = State { wasi, http: WasiHttpCtx::new(), table: ResourceTable::new(), hooks: EgressHooks::new(allowlist, pool), limits };
+        let state = State { wasi, http: WasiHttpCtx::new(), table: ResourceTable::new(), hooks: EgressHooks::new(allowlist, client), limits };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
         store.set_epoch_deadline((self.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64);
@@ -260,24 +270,43 @@ impl Runtime {
     }
 
     /// Runs one export in a fresh, locked-down instance that may reach
-    /// `allowlist`. A trap becomes an error saying what stopped it. With
-    /// `preconnect`, the first request starts connecting to the other allowed
-    /// origins (for calls that use them all, Infisical then GitHub). The store
-    /// ends on the lane, with the call.
-    fn call<R>(
+    /// `allowlist`. A trap becomes an error saying what stopped it, and so does
+    /// the deadline passing while the call waits (on the network, or a retry's
+    /// backoff), which the epoch deadline cannot see. With `preconnect`, the
+    /// first request starts connecting to the other allowed origins (for calls
+    /// that use them all, Infisical then GitHub). A service failure the host
+    /// can explain better (a refused certificate, a proxy's answer) gets the
+    /// host's cause. The store, its connections and the runtime end with the call.
+    fn call<R: Explain>(
         &self,
         allowlist: &Allowlist,
         preconnect: bool,
         export: impl AsyncFnOnce(&Guest, &mut Store<State>) -> wasmtime::Result<R>,
     ) -> Result<(R, Traffic)> {
-        crate::lanes::run(async |pool| {
-            let mut store = self.store(Arc::new(allowlist.clone()), pool.clone());
+        let offline = net::Network::default();
+        let network = match &self.network {
+            Ok(network) => network,
+            Err(_) if allowlist.origins().is_empty() => &offline,
+            Err(why) => anyhow::bail!("{why}"),
+        };
+        net::block_on(async {
+            let mut store = self.store(Arc::new(allowlist.clone()), net::Client::new(network));
             if preconnect {
                 store.data().hooks.preconnect_all();
             }
-            let minter = self.pre.instantiate_async(&mut store).await.map_err(anyhow::Error::from).context("instantiating the minter component")?;
-            let result = export(minter.raxx_identity_identity(), &mut store).await.map_err(|e| explain_trap(e, self.deadline))?;
+            let run = async {
+                let minter = self.pre.instantiate_async(&mut store).await.map_err(anyhow::Error::from).context("instantiating the minter component")?;
+                export(minter.raxx_identity_identity(), &mut store).await.map_err(|e| explain_trap(e, self.deadline))
+            };
+            let Ok(result) = tokio::time::timeout(self.deadline, run).await else {
+                anyhow::bail!(
+                    "the minter component was still waiting (on the network or a retry's backoff) when its deadline of {} ms (RAXX_DEADLINE_MS) passed, and was stopped",
+                    self.deadline.as_millis()
+                );
+            };
+            let mut result = result?;
             let hooks = &store.data().hooks;
+            result.explain(&hooks.causes());
             Ok((result, Traffic { denied: hooks.denied(), requests: hooks.timings(), connections: hooks.connections() }))
         })?
     }

@@ -100,20 +100,12 @@ impl Settings {
         let github_url = get(&["GITHUB_API_URL"]).unwrap_or_else(|| DEFAULT_GITHUB_URL.into()).trim_end_matches('/').to_string();
         let github_base = Base::new(Service::Github, &github_url)
             .map_err(|e| ConfigError { side: Side::Github, message: format!("GITHUB_API_URL {e}"), absent: false })?;
-        let number = |name: &str, default: u32, max: u32| -> Result<u32, ConfigError> {
-            match get(&[name]) {
-                None => Ok(default),
-                Some(v) => v.parse::<u32>().ok().filter(|n| *n <= max).ok_or_else(|| ConfigError {
-                    side: Side::Host,
-                    message: format!("{name}={v:?} is not a whole number from 0 to {max}"),
-                    absent: false,
-                }),
-            }
-        };
+        // The host's caps (`network`) are also the timeouts the component asks for.
+        let caps = network(&var)?.limits;
         let network = wit::NetworkSettings {
-            connect_timeout_ms: number("RAXX_CONNECT_TIMEOUT_MS", DEFAULT_CONNECT_TIMEOUT_MS, 600_000)?.max(1),
-            first_byte_timeout_ms: number("RAXX_TIMEOUT_MS", DEFAULT_FIRST_BYTE_TIMEOUT_MS, 600_000)?.max(1),
-            max_retries: number("RAXX_RETRIES", DEFAULT_RETRIES, 10)?,
+            connect_timeout_ms: caps.connect.as_millis() as u32,
+            first_byte_timeout_ms: caps.first_byte.as_millis() as u32,
+            max_retries: number(&var, "RAXX_RETRIES", DEFAULT_RETRIES, 10)?,
         };
         Ok(Settings {
             wit: wit::Settings {
@@ -124,6 +116,32 @@ impl Settings {
             allowlist: Allowlist::new(vec![vault_base, github_base]),
         })
     }
+}
+
+/// A whole number from 0 to `max` in `name`, or `default` when it is unset.
+fn number(var: impl Fn(&str) -> Option<String>, name: &str, default: u32, max: u32) -> Result<u32, ConfigError> {
+    match var(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) {
+        None => Ok(default),
+        Some(v) => v.parse::<u32>().ok().filter(|n| *n <= max).ok_or_else(|| ConfigError {
+            side: Side::Host,
+            message: format!("{name}={v:?} is not a whole number from 0 to {max}"),
+            absent: false,
+        }),
+    }
+}
+
+/// The host's networking from the environment: its timeout caps
+/// (`RAXX_CONNECT_TIMEOUT_MS`, `RAXX_TIMEOUT_MS`), the proxy (`HTTPS_PROXY`,
+/// `ALL_PROXY`, `NO_PROXY`, as curl reads them) and the CAs it trusts (the
+/// system's, or `SSL_CERT_FILE` / `SSL_CERT_DIR`). A value it cannot use is a
+/// `Side::Host` error that names the variable and never echoes a proxy's credentials.
+pub fn network(var: impl Fn(&str) -> Option<String>) -> Result<crate::net::Network, ConfigError> {
+    let host = |message: String| ConfigError { side: Side::Host, message, absent: false };
+    let ms = |name: &str, default: u32| number(&var, name, default, 600_000).map(|n| std::time::Duration::from_millis(n.max(1).into()));
+    let limits = crate::net::Limits { connect: ms("RAXX_CONNECT_TIMEOUT_MS", DEFAULT_CONNECT_TIMEOUT_MS)?, first_byte: ms("RAXX_TIMEOUT_MS", DEFAULT_FIRST_BYTE_TIMEOUT_MS)? };
+    let proxy = crate::net::Proxy::from_env(&var).map_err(|e| host(e.0))?;
+    let trust = crate::net::Trust::from_env(&var).map_err(host)?;
+    Ok(crate::net::Network { limits, proxy, trust })
 }
 
 /// The git host of the configured GitHub: `github.com` for `api.github.com`,
