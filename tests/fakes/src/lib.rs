@@ -9,9 +9,11 @@ pub mod git;
 pub mod github;
 pub mod infisical;
 pub mod keys;
+pub mod proxy;
 pub mod server;
 #[path = "../../../host/src/time.rs"]
 pub mod time;
+pub mod tls;
 pub mod world;
 
 pub use keys::{AppKey, PemVariant};

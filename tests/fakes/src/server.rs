@@ -1,4 +1,5 @@
-//! A small HTTP/1.1 server on 127.0.0.1 for the fakes: one thread per
+//! A small HTTP/1.1 server on 127.0.0.1 for the fakes, over plain TCP or TLS
+//! (`tls.rs`): one thread per
 //! connection, `Content-Length` or chunked request bodies, and keep-alive as
 //! the real services have (a connection serves requests until the client
 //! closes it, asks `Connection: close`, or stays idle for 5 s or as set). It
@@ -83,6 +84,7 @@ pub struct Server {
     keep_alive_ms: Arc<AtomicU64>,
     connections: Arc<AtomicUsize>,
     own_time: Arc<OwnTime>,
+    https: bool,
 }
 
 /// Time a server spent on its own side of requests, in nanoseconds: the part
@@ -131,8 +133,37 @@ impl ClosedPort {
 /// How long a kept-alive connection may stay idle, unless set otherwise.
 const KEEP_ALIVE: Duration = Duration::from_secs(5);
 
+/// A loopback port that accepts connections and never answers: a service
+/// that hangs. Nobody calls `accept`; the kernel completes the handshakes.
+pub struct Silent(TcpListener);
+
+impl Silent {
+    pub fn start() -> std::io::Result<Silent> {
+        TcpListener::bind("127.0.0.1:0").map(Silent)
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.0.local_addr().map(|a| a.to_string()).unwrap_or_default())
+    }
+}
+
+/// What a connection is read from and written to: TCP, or TLS over it.
+trait Stream: Read + Write + Send {}
+impl<S: Read + Write + Send> Stream for S {}
+
 impl Server {
     pub fn start(handler: Handler) -> std::io::Result<Server> {
+        Server::start_with(handler, None)
+    }
+
+    /// A server speaking HTTPS with `tls` (a certificate from `tls::Ca`).
+    pub fn start_tls(handler: Handler, tls: Arc<rustls::ServerConfig>) -> std::io::Result<Server> {
+        Server::start_with(handler, Some(tls))
+    }
+
+    fn start_with(handler: Handler, tls: Option<Arc<rustls::ServerConfig>>) -> std::io::Result<Server> {
+        let https = tls.is_some();
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
@@ -151,13 +182,13 @@ impl Server {
                 let Ok(conn) = conn else { continue };
                 let accepted_at = std::time::Instant::now();
                 accepted.fetch_add(1, Ordering::SeqCst);
-                let (handler, latency, own) = (handler.clone(), latency.clone(), own.clone());
+                let (handler, latency, own, tls) = (handler.clone(), latency.clone(), own.clone(), tls.clone());
                 let usable_at = accepted_at + Duration::from_millis(setup.load(Ordering::SeqCst));
                 let keep_alive = Duration::from_millis(idle.load(Ordering::SeqCst));
-                std::thread::spawn(move || serve(conn, &handler, &latency, usable_at, keep_alive, &own));
+                std::thread::spawn(move || serve(conn, tls, &handler, &latency, usable_at, keep_alive, &own));
             }
         });
-        Ok(Server { addr, stop, latency_ms, connect_latency_ms, keep_alive_ms, connections, own_time })
+        Ok(Server { addr, stop, latency_ms, connect_latency_ms, keep_alive_ms, connections, own_time, https })
     }
 
     /// Adds this much delay before every answer (a network round trip, for benchmarks).
@@ -189,9 +220,9 @@ impl Server {
         self.connections.load(Ordering::SeqCst)
     }
 
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT`, or `https://` for a TLS server.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", if self.https { "https" } else { "http" }, self.addr)
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -207,12 +238,18 @@ impl Drop for Server {
     }
 }
 
-fn serve(conn: TcpStream, handler: &Handler, latency_ms: &AtomicU64, usable_at: std::time::Instant, keep_alive: Duration, own: &OwnTime) {
+fn serve(conn: TcpStream, tls: Option<Arc<rustls::ServerConfig>>, handler: &Handler, latency_ms: &AtomicU64, usable_at: std::time::Instant, keep_alive: Duration, own: &OwnTime) {
     exact_timers();
     let _ = conn.set_read_timeout(Some(keep_alive));
     let _ = conn.set_nodelay(true);
-    let Ok(read_half) = conn.try_clone() else { return };
-    let mut reader = BufReader::new(read_half);
+    // The socket itself, to reset it under TLS too.
+    let Ok(socket) = conn.try_clone() else { return };
+    let stream: Box<dyn Stream> = match tls.map(rustls::ServerConnection::new) {
+        None => Box::new(conn),
+        Some(Ok(tls)) => Box::new(rustls::StreamOwned::new(tls, conn)),
+        Some(Err(_)) => return,
+    };
+    let mut reader = BufReader::new(stream);
     while let Some(request) = read_request(&mut reader) {
         std::thread::sleep(usable_at.saturating_duration_since(std::time::Instant::now()));
         let latency = Duration::from_millis(latency_ms.load(Ordering::SeqCst));
@@ -230,11 +267,11 @@ fn serve(conn: TcpStream, handler: &Handler, latency_ms: &AtomicU64, usable_at: 
                     reply = *next;
                 }
                 Reply::Reset => {
-                    reset(&conn);
+                    reset(&socket);
                     return;
                 }
                 Reply::Respond(response) => {
-                    let written = write_response(&conn, &response, close);
+                    let written = write_response(reader.get_mut(), &response, close);
                     own.answering.fetch_add(answering.elapsed().saturating_sub(delayed).as_nanos() as u64, Ordering::SeqCst);
                     if written.is_err() || close {
                         return;
@@ -268,7 +305,7 @@ fn reset(conn: &TcpStream) {
     let _ = conn.shutdown(std::net::Shutdown::Both);
 }
 
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<HttpRequest> {
+fn read_request(reader: &mut BufReader<impl Read + Write>) -> Option<HttpRequest> {
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;
     let mut parts = line.split_whitespace();
@@ -287,7 +324,9 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<HttpRequest> {
     }
     // curl (under git) waits a second for this before sending a large body.
     if headers.get("expect").is_some_and(|e| e.eq_ignore_ascii_case("100-continue")) {
-        reader.get_ref().write_all(b"HTTP/1.1 100 Continue\r\n\r\n").ok()?;
+        let conn = reader.get_mut();
+        conn.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").ok()?;
+        conn.flush().ok()?;
     }
     let body = if headers.get("transfer-encoding").is_some_and(|te| te.eq_ignore_ascii_case("chunked")) {
         read_chunked(reader)?
@@ -305,7 +344,7 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<HttpRequest> {
 }
 
 /// Reads a `transfer-encoding: chunked` body (as hyper sends bodies of unknown length).
-fn read_chunked(reader: &mut BufReader<TcpStream>) -> Option<Vec<u8>> {
+fn read_chunked(reader: &mut BufReader<impl Read>) -> Option<Vec<u8>> {
     let mut body = Vec::new();
     loop {
         let mut size_line = String::new();
@@ -366,7 +405,7 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-fn write_response(mut conn: &TcpStream, r: &HttpResponse, close: bool) -> std::io::Result<()> {
+fn write_response(conn: &mut impl Write, r: &HttpResponse, close: bool) -> std::io::Result<()> {
     let mut head = format!("HTTP/1.1 {} {}\r\n", r.status, reason(r.status));
     for (n, v) in &r.headers {
         head.push_str(&format!("{n}: {v}\r\n"));

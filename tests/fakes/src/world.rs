@@ -72,6 +72,22 @@ impl World {
     }
 
     pub fn start_with_keys(keys: [AppKey; 3]) -> World {
+        World::start_with(keys, None)
+    }
+
+    /// A world whose services speak HTTPS with certificates the run's CA signed
+    /// (`tls::Ca::run()`; trust it with `SSL_CERT_FILE`).
+    pub fn start_tls() -> World {
+        let ca = crate::tls::Ca::run();
+        World::start_tls_with(ca, ca)
+    }
+
+    /// A world over HTTPS whose Infisical and GitHub certificates come from these CAs.
+    pub fn start_tls_with(infisical: &crate::tls::Ca, github: &crate::tls::Ca) -> World {
+        World::start_with(shared_keys(), Some((infisical.server_config(), github.server_config())))
+    }
+
+    fn start_with(keys: [AppKey; 3], tls: Option<(Arc<rustls::ServerConfig>, Arc<rustls::ServerConfig>)>) -> World {
         use rand::RngExt;
         let mut rng = rand::rng();
         let client_id = format!("ua-{:08x}-fake-identity", rng.random::<u32>());
@@ -107,9 +123,14 @@ impl World {
             bots.push(bot);
         }
         let inf = infisical.clone();
-        let infisical_server = Server::start(Arc::new(move |r: &crate::server::HttpRequest| inf.handle(r)) as Handler).expect("start fake Infisical");
+        let infisical_handler = Arc::new(move |r: &crate::server::HttpRequest| inf.handle(r)) as Handler;
         let gh = github.clone();
-        let github_server = Server::start(Arc::new(move |r: &crate::server::HttpRequest| gh.handle(r)) as Handler).expect("start fake GitHub");
+        let github_handler = Arc::new(move |r: &crate::server::HttpRequest| gh.handle(r)) as Handler;
+        let (infisical_server, github_server) = match tls {
+            None => (Server::start(infisical_handler), Server::start(github_handler)),
+            Some((inf_tls, gh_tls)) => (Server::start_tls(infisical_handler, inf_tls), Server::start_tls(github_handler, gh_tls)),
+        };
+        let (infisical_server, github_server) = (infisical_server.expect("start fake Infisical"), github_server.expect("start fake GitHub"));
         World { infisical, github, infisical_server, github_server, bots, client_id, client_secret, git_root: Default::default() }
     }
 
