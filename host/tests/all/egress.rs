@@ -21,7 +21,7 @@ fn settings(world: &World) -> Settings {
 }
 
 /// A bot's own resolution, as `mint BOT` resolves it.
-fn resolved(runtime: &Runtime, bot: &str) -> Resolved {
+pub(crate) fn resolved(runtime: &Runtime, bot: &str) -> Resolved {
     let request = MintRequest { bot: Some(bot.into()), agent: None, owner: None, repositories: vec![], permissions: vec![] };
     runtime.resolve(&policy(), &request).unwrap()
 }

@@ -82,11 +82,15 @@ pub fn raxx_env(world: &World, env: &[(&str, Option<&str>)], args: &[&str]) -> R
     r
 }
 
-/// The client secret, any line of any bot's key, and any issued token other
-/// than the one printed on stdout must appear nowhere in the output.
+/// The client secret, any line of any bot's key, the proxy's password (alone
+/// or as the `Proxy-Authorization` it makes), and any issued token other than
+/// the one printed on stdout must appear nowhere in the output.
 pub fn assert_no_secrets(world: &World, r: &Run) {
     let both = format!("{}\n{}", r.stdout, r.stderr);
     assert!(!both.contains(&world.client_secret), "client secret leaked:\n{both}");
+    let password = raxx_fakes::proxy::password();
+    let basic = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("{}:{password}", raxx_fakes::proxy::USER));
+    assert!(!both.contains(&password) && !both.contains(&basic), "the proxy's credentials leaked:\n{both}");
     for bot in &world.bots {
         for line in bot.key.pkcs1_pem().lines().chain(bot.key.pkcs8_pem().lines()).filter(|l| !l.starts_with("-----")) {
             assert!(!both.contains(line), "key material of {} leaked:\n{both}", bot.name);

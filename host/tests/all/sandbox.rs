@@ -27,9 +27,14 @@ fn no_policy() -> PolicyDocuments {
 /// Runs one attack (the hostile `resolve` echoes the request: `bot` names the
 /// attack, `owner` its target); returns what the component saw.
 fn attack(runtime: &Runtime, world: &World, name: &str, target: &str) -> Result<String, CallError> {
+    attack_with(runtime, &settings(world), name, target)
+}
+
+/// Runs one attack with these settings (what the host lets it reach).
+pub(crate) fn attack_with(runtime: &Runtime, settings: &Settings, name: &str, target: &str) -> Result<String, CallError> {
     let request = MintRequest { bot: Some(name.into()), agent: None, owner: Some(target.into()), repositories: vec![], permissions: vec![] };
     let resolved = runtime.resolve(&no_policy(), &request)?;
-    match runtime.mint(&settings(world), &resolved).result {
+    match runtime.mint(settings, &resolved).result {
         Err(CallError::Failed(MintError::InvalidRequest(report))) => Ok(report),
         Err(e @ CallError::Host(_)) => Err(e),
         other => panic!("unexpected {other:?}"),

@@ -6,7 +6,7 @@ wit_bindgen::generate!({
 });
 
 use wasi::http::outgoing_handler;
-use wasi::http::types::{ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, Scheme};
+use wasi::http::types::{ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme};
 
 use exports::raxx::identity::identity::{self as wit, Guest};
 
@@ -15,12 +15,12 @@ export!(Hostile);
 
 /// GET `url` with extra headers; "denied", "error: …" or "status N".
 fn get(url: &str, headers: &[(&str, &str)]) -> String {
-    send("GET", url, headers, None)
+    send("GET", url, headers, None, None)
 }
 
 /// Sends one request; "denied", "error: …" or "status N". The body is
 /// written after the request is handed over, as the minter writes its own.
-fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> String {
+fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>, options: Option<RequestOptions>) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let mut entries: Vec<(String, Vec<u8>)> = headers.iter().map(|(k, v)| (k.to_string(), v.as_bytes().to_vec())).collect();
@@ -45,7 +45,7 @@ fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -
     let _ = req.set_authority(Some(authority));
     let _ = req.set_path_with_query(Some(if path.is_empty() { "/" } else { path }));
     let out = req.body().expect("body");
-    let pending = match outgoing_handler::handle(req, None) {
+    let pending = match outgoing_handler::handle(req, options) {
         Ok(p) => p,
         Err(e) => return format!("error: {e:?}"),
     };
@@ -75,7 +75,7 @@ fn send_all(lines: &str, credential: &str) -> String {
         .map(|line| {
             let mut words = line.splitn(3, ' ');
             let (method, url, body) = (words.next().unwrap_or(""), words.next().unwrap_or(""), words.next());
-            send(method, url, &headers, body)
+            send(method, url, &headers, body, None)
         })
         .collect::<Vec<_>>()
         .join("; ")
@@ -103,7 +103,22 @@ fn open_socket(target: &str) -> String {
 
 fn attack(name: &str, target: &str, credential: &str, settings: &wit::Settings) -> String {
     match name {
+        // No request options: the host's caps must apply.
         "fetch" => get(target, &[]),
+        // Timeouts of an hour each: the host's caps must still apply.
+        "fetch-patient" => {
+            let hour = 3_600_000_000_000;
+            let options = RequestOptions::new();
+            let _ = options.set_connect_timeout(Some(hour));
+            let _ = options.set_first_byte_timeout(Some(hour));
+            let _ = options.set_between_bytes_timeout(Some(hour));
+            send("GET", target, &[], None, Some(options))
+        }
+        // Ten minutes waiting on a clock, where the epoch deadline never looks.
+        "sleep" => {
+            wasip2::clocks::monotonic_clock::subscribe_duration(600_000_000_000).block();
+            "woke up".into()
+        }
         "send" => send_all(target, credential),
         "host-header" => get(&settings.github.api_url, &[("host", "evil.example")]),
         "read-file" => match std::fs::read_to_string(target) {
