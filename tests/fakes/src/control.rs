@@ -1,6 +1,9 @@
 //! A loopback control endpoint for a world that runs in its own process
 //! (`raxx-world`), for tests written in another language (the Node host's):
 //! they cannot call the world's methods, so they ask over HTTP. Test-only.
+//! Every answer closes its connection: a client that blocks its event loop
+//! between calls (the Node tests run raxx-host synchronously) would otherwise
+//! send its next call on a kept connection the server has since closed.
 //!
 //! | request | effect |
 //! |---|---|
@@ -24,11 +27,11 @@ fn variant(name: &str) -> Option<PemVariant> {
 }
 
 fn ok(body: serde_json::Value) -> Reply {
-    Reply::Respond(HttpResponse::json(200, body))
+    Reply::Respond(HttpResponse::json(200, body).with_header("connection", "close"))
 }
 
 fn refuse(status: u16, why: &str) -> Reply {
-    Reply::Respond(HttpResponse::text(status, why))
+    Reply::Respond(HttpResponse::text(status, why).with_header("connection", "close"))
 }
 
 /// Answers one control request about `world`.

@@ -61,6 +61,11 @@ impl HttpResponse {
         self.headers.push((name.into(), value.into()));
         self
     }
+
+    /// Says `connection: close`: the server closes the connection after it.
+    fn closes(&self) -> bool {
+        self.headers.iter().any(|(n, v)| n.eq_ignore_ascii_case("connection") && v.eq_ignore_ascii_case("close"))
+    }
 }
 
 /// What the fake does with a request.
@@ -271,6 +276,7 @@ fn serve(conn: TcpStream, tls: Option<Arc<rustls::ServerConfig>>, handler: &Hand
                     return;
                 }
                 Reply::Respond(response) => {
+                    let close = close || response.closes();
                     let written = write_response(reader.get_mut(), &response, close);
                     own.answering.fetch_add(answering.elapsed().saturating_sub(delayed).as_nanos() as u64, Ordering::SeqCst);
                     if written.is_err() || close {
@@ -416,7 +422,7 @@ fn write_response(conn: &mut impl Write, r: &HttpResponse, close: bool) -> std::
     if r.status != 204 && r.status != 304 {
         head.push_str(&format!("content-length: {}\r\n", r.body.len()));
     }
-    head.push_str(if close { "connection: close\r\n\r\n" } else { "\r\n" });
+    head.push_str(if close && !r.closes() { "connection: close\r\n\r\n" } else { "\r\n" });
     // One write, as servers send a small answer: head and body in one segment.
     let mut answer = head.into_bytes();
     answer.extend_from_slice(&r.body);
