@@ -31,6 +31,8 @@ pub struct Event<'a> {
     pub fallback: Option<(bool, &'a str)>,
     /// The command that ran, or would have run, as the operator (fallback only).
     pub operator_command: Option<&'a [String]>,
+    /// What the command acted on besides minting (`smoke`: the issue).
+    pub subject: Option<&'a str>,
     /// `Err((exit code, one-line message))` for failures.
     pub outcome: Result<(), (i32, &'a str)>,
 }
@@ -67,6 +69,7 @@ pub fn record(event: &Event<'_>, in_force: &InForce<'_>) -> serde_json::Value {
         "repositories": token.map(|t| t.repositories.clone()).unwrap_or_default(),
         "fallback": event.fallback.map(|(used, reason)| serde_json::json!({"used": used, "reason": reason, "command": event.operator_command})),
         "outcome": if event.outcome.is_ok() { "ok" } else { "error" },
+        "subject": event.subject,
         "exit_code": event.outcome.err().map(|(code, _)| code).unwrap_or(0),
         "error": event.outcome.err().map(|(_, message)| message),
     })

@@ -18,6 +18,7 @@ mod incident;
 mod pr_check;
 mod preamble;
 mod run;
+mod smoke;
 pub mod session;
 
 /// What every command that runs the component needs: the component, the
@@ -139,6 +140,7 @@ fn with_context(component: Option<PathBuf>, agent_map: Option<PathBuf>, policy: 
         Command::GitIdentity(args) => identity::git_identity(&context, args),
         Command::GitCredential(args) => identity::git_credential(&context, args),
         Command::Compile(args) => compile(&context, args),
+        Command::Smoke(args) => smoke::smoke(&context, args),
         Command::Token(_) => unreachable!("handled without a context"),
         Command::Suspend(args) => incident::set_suspended(&context, args, true),
         Command::Unsuspend(args) => incident::set_suspended(&context, args, false),
@@ -312,6 +314,7 @@ fn event<'a>(command: &'a str, resolution: &'a Resolved, workflow_uuid: Option<&
         installation: None,
         fallback: None,
         operator_command: None,
+        subject: None,
         outcome: Ok(()),
     }
 }

@@ -67,6 +67,9 @@ pub enum Command {
     /// Print the current token of the session this process runs in (inside an agent of spawn or a command of exec).
     #[command(after_help = after_help())]
     Token(TokenArgs),
+    /// Rollout smoke test: as each agent class's bot, create an issue, read its author back, close it.
+    #[command(after_help = after_help())]
+    Smoke(SmokeArgs),
     /// Write the component's compiled code for an installation (scripts/install).
     #[command(after_help = after_help())]
     Compile(CompileArgs),
@@ -237,6 +240,13 @@ pub struct GitCredentialArgs {
     /// OPERATION is what git asks: get, store or erase.
     #[arg(value_name = "[BOT] OPERATION", num_args = 1..=2, required = true)]
     pub words: Vec<String>,
+}
+
+#[derive(Args)]
+pub struct SmokeArgs {
+    /// The repository to open (and close) one issue per agent class in; every class's bot must reach it.
+    #[arg(long, value_name = "OWNER/REPO")]
+    pub repo: String,
 }
 
 #[derive(Args)]

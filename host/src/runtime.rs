@@ -239,6 +239,12 @@ impl Runtime {
         self.network = Ok(network);
     }
 
+    /// The host's timeout caps, proxy and trusted CAs, for the host's own
+    /// requests (`net::rest`); the error is the setting that is unusable.
+    pub fn network(&self) -> Result<&net::Network, &str> {
+        self.network.as_ref().map_err(String::as_str)
+    }
+
     /// SHA-256 of the component bytes (what an audit records).
     pub fn component_sha256(&self) -> &str {
         &self.component_sha256

@@ -37,6 +37,7 @@ export function auditRecord({ command, resolution, token, error, componentSha256
     permissions,
     policy_sha256: sha256Hex(policy.policy),
     repositories: token?.repositories ?? [],
+    subject: null,
     time: iso8601(),
     token_sha256: token ? sha256Hex(token.token) : null,
     workflow_uuid: null,

@@ -116,7 +116,7 @@ pub fn verify(context: &Context, args: VerifyArgs) -> Result<i32, Failure> {
             Err(CallError::Failed(e)) => Err(e),
             Ok(v) => Ok(v),
         };
-        let event = Event { command: "verify", agent: None, bot: Some(bot), workflow_uuid: None, token: None, installation: None, fallback: None, operator_command: None, outcome: Ok(()) };
+        let event = Event { command: "verify", agent: None, bot: Some(bot), workflow_uuid: None, token: None, installation: None, fallback: None, operator_command: None, subject: None, outcome: Ok(()) };
         match result {
             Ok(v) => {
                 if fails(&v) && code == exit::OK {

@@ -26,7 +26,7 @@ pub fn set_suspended(context: &Context, args: SuspendArgs, suspend: bool) -> Res
             Err(CallError::Failed(e)) => Err(e),
             Ok(s) => Ok(s),
         };
-        let event = Event { command, agent: None, bot: Some(bot), workflow_uuid: None, token: None, installation: None, fallback: None, operator_command: None, outcome: Ok(()) };
+        let event = Event { command, agent: None, bot: Some(bot), workflow_uuid: None, token: None, installation: None, fallback: None, operator_command: None, subject: None, outcome: Ok(()) };
         let (line, failed) = match result {
             Ok(s) => {
                 let done = if suspend {

@@ -20,6 +20,7 @@ mod cause;
 mod client;
 mod connector;
 mod proxy;
+pub mod rest;
 mod timeouts;
 mod tls;
 

@@ -53,6 +53,7 @@ impl Mint for RuntimeMint {
             installation: None,
             fallback: None,
             operator_command: None,
+            subject: None,
             outcome: refreshed.map(|_| ()).map_err(|e| (e.code, e.message.as_str())),
         };
         let in_force = InForce { component_sha256: self.runtime.component_sha256(), compiled_sha256: self.runtime.compiled_sha256(), policy: &self.policy };

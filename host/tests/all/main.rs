@@ -21,6 +21,7 @@ mod proxy;
 mod reach;
 mod sandbox;
 mod session;
+mod smoke;
 mod spawn;
 mod time;
 mod tls;
