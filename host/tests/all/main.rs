@@ -17,6 +17,7 @@ mod isolate;
 mod load;
 mod mint;
 mod policy;
+mod real_clients;
 mod proxy;
 mod reach;
 mod sandbox;
