@@ -40,8 +40,11 @@ pub const KEEP: usize = 4;
 /// Largest artifact read (the minter's is a few MiB).
 const MAX_ARTIFACT_BYTES: u64 = 256 << 20;
 
-/// Bytes of the HMAC tag in front of a user-cache artifact.
+/// A user-cache file: the HMAC tag, then the compiled code's SHA-256 (raw),
+/// then the compiled code. The tag covers the other two, so the SHA-256 the
+/// audit reports is read, not computed again, once the tag checks out.
 const TAG_BYTES: usize = 32;
+const SHA_BYTES: usize = 32;
 
 /// Where the user cache lives: `RAXX_CACHE_DIR`, else `$XDG_CACHE_HOME/raxx`, else `~/.cache/raxx`.
 pub fn default_dir() -> Option<PathBuf> {
@@ -94,11 +97,12 @@ impl UserCache {
         format!("minter-{}-{engine_hash:016x}-{}.cwasm", &component_sha[..32], self.key_id())
     }
 
-    fn tag(&self, component_sha: &str, engine_hash: u64, artifact: &[u8]) -> Hmac<Sha256> {
+    /// The tag of a file's content after the tag (`compiled_sha256 ‖ artifact`).
+    fn tag(&self, component_sha: &str, engine_hash: u64, content: &[u8]) -> Hmac<Sha256> {
         let mut mac = hmac(self.key.as_slice());
         mac.update(component_sha.as_bytes());
         mac.update(&engine_hash.to_le_bytes());
-        mac.update(artifact);
+        mac.update(content);
         mac
     }
 }
@@ -210,7 +214,7 @@ fn load_installed(engine: &Engine, path: &Path) -> Result<Option<Loaded>, String
             path.display()
         ));
     }
-    let bytes = read_bounded(file).map_err(|e| format!("not using {}: {e}", path.display()))?;
+    let bytes = read_bounded(file, meta.len()).map_err(|e| format!("not using {}: {e}", path.display()))?;
     // SAFETY: the artifact is owned by root and writable by nobody else, as the
     // binary itself is (scripts/install writes both); wasmtime checks that it
     // was compiled by this engine configuration.
@@ -231,26 +235,30 @@ fn load_cached(engine: &Engine, user: &UserCache, path: &Path, component_sha: &s
     if !meta.is_file() || owner_mode(&meta).is_some_and(|(uid, mode)| uid != euid() || mode & 0o022 != 0) {
         return Err("it is not a regular file owned by this user and writable by nobody else".into());
     }
-    let bytes = zeroize::Zeroizing::new(read_bounded(file).map_err(|e| e.to_string())?);
-    if bytes.len() < TAG_BYTES {
+    // Read once into memory: what is checked is what runs (a same-user writer
+    // could change a mapped file after the check).
+    let bytes = read_bounded(file, meta.len()).map_err(|e| e.to_string())?;
+    if bytes.len() < TAG_BYTES + SHA_BYTES {
         return Err("it is truncated".into());
     }
-    let (tag, artifact) = bytes.split_at(TAG_BYTES);
-    user.tag(component_sha, engine_hash, artifact).verify_slice(tag).map_err(|_| "raxx did not write it (its authentication tag does not match)".to_string())?;
+    let (tag, content) = bytes.split_at(TAG_BYTES);
+    user.tag(component_sha, engine_hash, content).verify_slice(tag).map_err(|_| "raxx did not write it (its authentication tag does not match)".to_string())?;
+    let (compiled_sha, artifact) = content.split_at(SHA_BYTES);
     // SAFETY: the HMAC proves raxx wrote these bytes with a key derived from the
     // vault identity's secret (which no other process of raxx's making holds);
     // wasmtime checks that it was compiled by this engine configuration.
     let component = unsafe { Component::deserialize(engine, artifact) }.map_err(|_| "wasmtime refused it".to_string())?;
-    Ok(Some((component, sha256_hex(artifact))))
+    Ok(Some((component, compiled_sha.iter().map(|b| format!("{b:02x}")).collect())))
 }
 
-/// Writes tag + artifact through an exclusive temp file (O_EXCL, mode 0600,
+/// Writes tag + SHA-256 + artifact through an exclusive temp file (O_EXCL, mode 0600,
 /// random name: a planted link is never followed), then renames it in place.
 fn store(user: &UserCache, component_sha: &str, engine_hash: u64, artifact: &[u8]) -> std::io::Result<()> {
-    let tag = user.tag(component_sha, engine_hash, artifact).finalize().into_bytes();
+    let content = [Sha256::digest(artifact).as_slice(), artifact].concat();
+    let tag = user.tag(component_sha, engine_hash, &content).finalize().into_bytes();
     let mut tmp = tempfile::Builder::new().prefix(".tmp-").suffix(".cwasm").tempfile_in(&user.dir)?;
     tmp.write_all(&tag)?;
-    tmp.write_all(artifact)?;
+    tmp.write_all(&content)?;
     tmp.as_file().sync_data()?;
     tmp.persist(user.dir.join(user.artifact_name(engine_hash, component_sha))).map_err(|e| e.error)?;
     evict(&user.dir, KEEP);
@@ -315,8 +323,9 @@ fn open_no_follow(path: &Path) -> std::io::Result<std::fs::File> {
     options.open(path)
 }
 
-fn read_bounded(file: std::fs::File) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
+/// Reads at most `MAX_ARTIFACT_BYTES`, in one allocation of the size the file had.
+fn read_bounded(file: std::fs::File, len: u64) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(len.min(MAX_ARTIFACT_BYTES) as usize + 1);
     file.take(MAX_ARTIFACT_BYTES).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
