@@ -15,7 +15,7 @@ use raxx_host::child_env;
 use raxx_host::exit;
 use raxx_host::isolate::{self, Sandbox};
 use raxx_host::process::{self, Child};
-use raxx_host::session::dir::{GitIdentity, SessionDir};
+use raxx_host::session::dir::{GitConfig, GitIdentity, SessionDir};
 use raxx_host::session::endpoint::{About, Endpoint, SOCKET_VAR};
 use raxx_host::session::{AuditTo, RuntimeMint, TokenSource};
 use raxx_host::settings::github_git_host;
@@ -110,7 +110,10 @@ impl BotChild {
         let exe = std::env::current_exe().and_then(|p| p.canonicalize()).map_err(|e| host_failure("find this program", e))?;
         let operator_path = std::env::var_os("PATH").unwrap_or_else(|| OsString::from("/usr/local/bin:/usr/bin:/bin"));
         let real_gh = process::find_skipping("gh", &operator_path, &dir.bin());
-        dir.prepare(&exe, &GitIdentity::of_bot(&bot, user_id), &protocol, &host, real_gh.is_some()).map_err(|e| host_failure("prepare the session folder", e))?;
+        let identity = GitIdentity::of_bot(&bot, user_id);
+        let (ca_file, ca_dir) = (std::env::var_os("SSL_CERT_FILE").map(PathBuf::from), std::env::var_os("SSL_CERT_DIR").and_then(|d| std::env::split_paths(&d).next()));
+        let git = GitConfig { identity: &identity, protocol: &protocol, host: &host, ca_file: ca_file.as_deref(), ca_dir: ca_dir.as_deref() };
+        dir.prepare(&exe, &git, real_gh.is_some()).map_err(|e| host_failure("prepare the session folder", e))?;
         let minter = RuntimeMint {
             runtime: context.runtime.clone(),
             settings,

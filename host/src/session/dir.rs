@@ -28,6 +28,23 @@ impl GitIdentity {
     }
 }
 
+/// What the session's git configuration says.
+#[derive(Clone, Copy, Debug)]
+pub struct GitConfig<'a> {
+    pub identity: &'a GitIdentity,
+    /// The scheme and host (with its port) the bot's tokens are for.
+    pub protocol: &'a str,
+    pub host: &'a str,
+    /// CAs to trust for https (`SSL_CERT_FILE`, the first `SSL_CERT_DIR` folder).
+    pub ca_file: Option<&'a Path>,
+    pub ca_dir: Option<&'a Path>,
+}
+
+/// A path as a git configuration value: double-quoted, `\` and `"` escaped.
+fn quoted(path: &Path) -> String {
+    format!("\"{}\"", path.to_string_lossy().replace('\\', "\\\\").replace('"', "\\\""))
+}
+
 /// The name git's credential helper is configured by (`git credential-raxx`).
 pub const GIT_HELPER: &str = "raxx";
 
@@ -73,9 +90,12 @@ impl SessionDir {
 
     /// Lays the folder out: the tools (links to `exe`), the gh and home
     /// folders, and a git configuration whose credential helper answers for
-    /// `protocol://host` only, and which sends ssh remotes of that host over
-    /// it too (so a push never falls to the operator's ssh keys).
-    pub fn prepare(&self, exe: &Path, identity: &GitIdentity, protocol: &str, host: &str, gh_shim: bool) -> std::io::Result<()> {
+    /// `protocol://host` only, which sends ssh remotes of that host over it too
+    /// (so a push never falls to the operator's ssh keys), and which trusts the
+    /// CAs raxx was told to (`SSL_CERT_FILE`/`SSL_CERT_DIR`: git's curl may not
+    /// read them itself).
+    pub fn prepare(&self, exe: &Path, git: &GitConfig<'_>, gh_shim: bool) -> std::io::Result<()> {
+        let GitConfig { identity, protocol, host, ca_file, ca_dir } = *git;
         for dir in [self.bin(), self.gh_config(), self.home()] {
             let mut builder = std::fs::DirBuilder::new();
             std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
@@ -88,13 +108,21 @@ impl SessionDir {
         }
         let base = format!("{protocol}://{host}/");
         let bare_host = host.split(':').next().unwrap_or(host);
-        let config = format!(
+        let mut config = format!(
             "# Written by raxx-host for one session and removed with it. Holds no secret.\n\
              [user]\n\tname = {}\n\temail = {}\n\
              [credential]\n\thelper =\n\thelper = {GIT_HELPER}\n\
              [url \"{base}\"]\n\tinsteadOf = git@{bare_host}:\n\tinsteadOf = ssh://git@{bare_host}/\n",
             identity.name, identity.email
         );
+        if ca_file.is_some() || ca_dir.is_some() {
+            config.push_str("[http]\n");
+            for (key, path) in [("sslCAInfo", ca_file), ("sslCAPath", ca_dir)] {
+                if let Some(path) = path {
+                    config.push_str(&format!("\t{key} = {}\n", quoted(path)));
+                }
+            }
+        }
         let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(self.git_config())?;
         file.write_all(config.as_bytes())
     }
@@ -110,7 +138,10 @@ mod tests {
         let dir = SessionDir::create().unwrap();
         let path = dir.path().to_path_buf();
         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o700);
-        dir.prepare(Path::new("/usr/bin/raxx-host"), &GitIdentity::of_bot("raxx-dev-bot", Some(7)), "https", "github.com", true).unwrap();
+        let identity = GitIdentity::of_bot("raxx-dev-bot", Some(7));
+        let ca = Path::new("/tmp/odd \"ca\".pem");
+        let git = GitConfig { identity: &identity, protocol: "https", host: "github.com", ca_file: Some(ca), ca_dir: None };
+        dir.prepare(Path::new("/usr/bin/raxx-host"), &git, true).unwrap();
         assert_eq!(std::fs::read_link(dir.bin().join("gh")).unwrap(), Path::new("raxx-host"));
         assert!(std::fs::read_dir(dir.gh_config()).unwrap().next().is_none(), "gh finds no login");
         let git = std::process::Command::new("git").args(["config", "--file"]).arg(dir.git_config()).arg("--list").output().unwrap();
@@ -121,6 +152,7 @@ mod tests {
             "credential.helper=\n",
             "credential.helper=raxx",
             "url.https://github.com/.insteadof=git@github.com:",
+            "http.sslcainfo=/tmp/odd \"ca\".pem",
         ] {
             assert!(list.contains(line), "{line:?} missing from:\n{list}");
         }

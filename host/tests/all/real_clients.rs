@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// A TLS world serving the API under `/api/v3`, and the environment raxx-host uses it with.
-fn enterprise() -> (World, Vec<(String, String)>) {
+pub(crate) fn enterprise() -> (World, Vec<(String, String)>) {
     let world = World::start_tls();
     world.github.set_path_prefix("/api/v3");
     let mut env = world.env();
@@ -21,7 +21,7 @@ fn enterprise() -> (World, Vec<(String, String)>) {
     (world, env)
 }
 
-fn have(program: &str) -> bool {
+pub(crate) fn have(program: &str) -> bool {
     let found = Path::new("/usr/bin").join(program).exists() || Path::new("/usr/local/bin").join(program).exists();
     assert!(found || std::env::var_os("CI").is_none(), "{program} is not installed; scripts/setup installs it");
     found
