@@ -89,9 +89,10 @@ pub enum Command {
 
 /// Who to mint for, and how to narrow the policy's scope.
 #[derive(Args)]
+#[command(group(clap::ArgGroup::new("who").args(["bot", "agent"]).required(true).multiple(false)))]
 pub struct Target {
     /// Bot whose App credentials live at {INFISICAL_PATH_PREFIX}/{BOT} in Infisical.
-    #[arg(value_name = "BOT", required_unless_present = "agent", conflicts_with = "agent")]
+    #[arg(value_name = "BOT")]
     pub bot: Option<String>,
 
     /// Agent class (resolved to its bot by the agent map; its policy scope applies).

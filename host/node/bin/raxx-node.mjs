@@ -100,7 +100,7 @@ async function minter(values, env) {
 async function mint(values, positionals, env) {
   const [bot, ...extra] = positionals;
   if (extra.length) throw usage(`unexpected argument '${extra[0]}' found`);
-  if (!bot && !values.agent) throw usage('the following required arguments were not provided: <BOT>');
+  if (!bot && !values.agent) throw usage('the following required arguments were not provided: <BOT|--agent <CLASS>>');
   if (bot && values.agent) throw usage("the argument '[BOT]' cannot be used with '--agent <CLASS>'");
   if (values.json && values.export) throw usage("the argument '--export' cannot be used with '--json'");
   const request = { bot, agent: values.agent, owner: values.owner, repositories: values.repo ?? [], permissions: (values.permission ?? []).map(permission) };
