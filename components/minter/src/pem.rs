@@ -45,7 +45,7 @@ impl std::fmt::Display for PemError {
             PemError::Certificate => "is a certificate, not a private key; store the App's private key (.pem) from its settings page".to_string(),
             PemError::PublicKey => "is a public key; store the App's private key (.pem) from its settings page".to_string(),
             PemError::OpenSsh => "is an OpenSSH key; GitHub App keys are RSA PEM ('-----BEGIN RSA PRIVATE KEY-----'): generate one in the App's settings".to_string(),
-            PemError::NotRsa(label) => format!("is a {label}, not an RSA key; GitHub App keys are RSA: generate one in the App's settings"),
+            PemError::NotRsa(label) => format!("is {label}, not an RSA key; GitHub App keys are RSA: generate one in the App's settings"),
             PemError::Corrupt => "is not a valid RSA private key (damaged base64 or DER); store the .pem file again, unmodified".to_string(),
             PemError::MultiPrime => "is a multi-prime RSA key, which cannot sign here; GitHub App keys are two-prime: generate one in the App's settings".to_string(),
             PemError::TooSmall(bits) => format!("is a {bits}-bit RSA key, too short to sign with (at least 1024 bits); GitHub App keys are 2048-bit: generate one in the App's settings"),
@@ -76,9 +76,9 @@ pub fn parse_private_key(text: &str) -> Result<AppKey, PemError> {
         "CERTIFICATE" | "TRUSTED CERTIFICATE" | "X509 CERTIFICATE" => return Err(PemError::Certificate),
         "PUBLIC KEY" | "RSA PUBLIC KEY" => return Err(PemError::PublicKey),
         "OPENSSH PRIVATE KEY" => return Err(PemError::OpenSsh),
-        "EC PRIVATE KEY" => return Err(PemError::NotRsa("EC key".into())),
-        "DSA PRIVATE KEY" => return Err(PemError::NotRsa("DSA key".into())),
-        _ => return Err(PemError::NotRsa(format!("'{}' block", sanitize_label(&label)))),
+        "EC PRIVATE KEY" => return Err(PemError::NotRsa("an EC key".into())),
+        "DSA PRIVATE KEY" => return Err(PemError::NotRsa("a DSA key".into())),
+        _ => return Err(PemError::NotRsa(format!("a '{}' block", sanitize_label(&label)))),
     };
     if body.contains("Proc-Type:") || body.contains("DEK-Info:") {
         return Err(PemError::Encrypted);
@@ -112,7 +112,7 @@ fn signing_key(der: &[u8]) -> Result<AppKey, PemError> {
 fn pkcs8_private_key(der: &[u8]) -> Result<&[u8], PemError> {
     let info = rsa::pkcs8::PrivateKeyInfoRef::try_from(der).map_err(|_| PemError::Corrupt)?;
     if info.algorithm.oid != rsa::pkcs1::ALGORITHM_OID {
-        return Err(PemError::NotRsa("PKCS#8 key of another algorithm (EC or Ed25519?)".into()));
+        return Err(PemError::NotRsa("a PKCS#8 key of another algorithm (EC or Ed25519?)".into()));
     }
     Ok(info.private_key.as_bytes())
 }
@@ -208,9 +208,9 @@ pub(crate) mod tests {
         let ssh = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n-----END OPENSSH PRIVATE KEY-----\n";
         assert_eq!(parse_private_key(ssh).unwrap_err(), PemError::OpenSsh);
         let ec = "-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\n";
-        assert_eq!(parse_private_key(ec).unwrap_err(), PemError::NotRsa("EC key".into()));
+        assert_eq!(parse_private_key(ec).unwrap_err(), PemError::NotRsa("an EC key".into()));
         let dsa = "-----BEGIN DSA PRIVATE KEY-----\nMIIB\n-----END DSA PRIVATE KEY-----\n";
-        assert_eq!(parse_private_key(dsa).unwrap_err(), PemError::NotRsa("DSA key".into()));
+        assert_eq!(parse_private_key(dsa).unwrap_err(), PemError::NotRsa("a DSA key".into()));
         let enc = "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIF\n-----END ENCRYPTED PRIVATE KEY-----\n";
         assert_eq!(parse_private_key(enc).unwrap_err(), PemError::Encrypted);
         let legacy_enc = pem.replacen("-----\n", "-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\n", 1);

@@ -65,7 +65,7 @@ fn missing_or_unusable_secrets_exit_2() {
         }, "PRIVATE_KEY_PEM is truncated"),
         ("certificate", |w| set(w, "PRIVATE_KEY_PEM", "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n"), "PRIVATE_KEY_PEM is a certificate"),
         ("OpenSSH key", |w| set(w, "PRIVATE_KEY_PEM", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n"), "PRIVATE_KEY_PEM is an OpenSSH key"),
-        ("EC key", |w| set(w, "PRIVATE_KEY_PEM", "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIByLh8Ho\n-----END EC PRIVATE KEY-----\n"), "PRIVATE_KEY_PEM is a EC key, not an RSA key"),
+        ("EC key", |w| set(w, "PRIVATE_KEY_PEM", "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIByLh8Ho\n-----END EC PRIVATE KEY-----\n"), "PRIVATE_KEY_PEM is an EC key, not an RSA key"),
         ("encrypted key", |w| set(w, "PRIVATE_KEY_PEM", "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHzBJBgkqhkiG9w0BBQ0w\n-----END ENCRYPTED PRIVATE KEY-----\n"), "PRIVATE_KEY_PEM is an encrypted key"),
         // A valid key the rsa crate would not generate: OpenSSL made it (components/minter/testdata/kat/generate).
         ("768-bit key", |w| set(w, "PRIVATE_KEY_PEM", include_str!("../../../components/minter/testdata/kat/rsa768.pem")), "PRIVATE_KEY_PEM is a 768-bit RSA key, too short to sign with"),
