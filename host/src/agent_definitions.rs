@@ -5,13 +5,14 @@
 //! The class: the `name:` of the file's YAML front matter (what Claude Code
 //! routes by), else the file name without `.md`. When both are there they
 //! must agree; a file where they differ is reported, never guessed at.
-//! The front matter's YAML is parsed by `yaml-rust2`; only finding its
-//! `---` lines is ours, because `--write` needs their byte offsets to leave
-//! every other byte of the file alone.
+//! The front matter's YAML is parsed by `saphyr` (the loader over the parser
+//! the component reads policies with); only finding its `---` lines is ours,
+//! because `--write` needs their byte offsets to leave every other byte of
+//! the file alone.
 
 use crate::display::quoted;
+use saphyr::{LoadableYamlNode, ScalarOwned, YamlOwned};
 use std::path::{Path, PathBuf};
-use yaml_rust2::{Yaml, YamlLoader};
 
 /// A file larger than this is not an agent definition.
 pub const MAX_BYTES: u64 = 1 << 20;
@@ -91,12 +92,12 @@ fn front_matter(text: &str) -> Result<Option<(&str, usize)>, String> {
 
 /// The front matter's `name:`, when it has one.
 fn front_matter_name(yaml: &str) -> Result<Option<String>, String> {
-    let docs = YamlLoader::load_from_str(yaml).map_err(|e| format!("its front matter is not valid YAML: {}", quoted(&e.to_string())))?;
+    let docs = YamlOwned::load_from_str(yaml).map_err(|e| format!("its front matter is not valid YAML: {}", quoted(&e.to_string())))?;
     match docs.first() {
-        None | Some(Yaml::Null) => Ok(None),
-        Some(Yaml::Hash(map)) => match map.get(&Yaml::String("name".into())) {
+        None | Some(YamlOwned::Value(ScalarOwned::Null)) => Ok(None),
+        Some(YamlOwned::Mapping(map)) => match map.get(&YamlOwned::Value(ScalarOwned::String("name".into()))) {
             None => Ok(None),
-            Some(Yaml::String(name)) => Ok(Some(name.clone())),
+            Some(YamlOwned::Value(ScalarOwned::String(name))) => Ok(Some(name.clone())),
             Some(_) => Err("its front matter's name: is not a string".into()),
         },
         Some(_) => Err("its front matter is not a YAML mapping (key: value lines)".into()),
