@@ -65,9 +65,33 @@ fn quote(text: &str, max_chars: usize) -> String {
     out
 }
 
+/// A plain-text table: the header row, then one line per row; columns
+/// left-aligned, two spaces apart, no trailing spaces. Cells are shown as
+/// given: [`clean`] what came from elsewhere first.
+pub fn table<const N: usize>(head: [&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = head.map(|h| h.chars().count());
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; N]| cells.iter().zip(widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join("  ").trim_end().to_string() + "\n";
+    let mut out = line(head);
+    for row in rows {
+        out.push_str(&line(row.each_ref().map(String::as_str)));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_table_aligns_its_columns_without_trailing_spaces() {
+        let rows = [["raxx-dev-bot".to_string(), "ok".to_string()], ["é".to_string(), String::new()]];
+        assert_eq!(table(["BOT", "STATUS"], &rows), "BOT           STATUS\nraxx-dev-bot  ok\né\n");
+    }
 
     #[test]
     fn escapes_line_breaks_and_bidi_marks_never_survive() {

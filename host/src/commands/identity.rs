@@ -84,22 +84,7 @@ fn drift_lines(v: &Verification) -> Vec<String> {
 }
 
 fn table(rows: &[[String; 7]]) -> String {
-    const HEAD: [&str; 7] = ["BOT", "APP SLUG", "APP ID", "INSTALLATION", "REPOSITORIES", "TOKEN EXPIRES", "STATUS"];
-    let mut widths = HEAD.map(str::len);
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells.iter().zip(widths).enumerate().map(|(i, (c, w))| if i == 6 { c.to_string() } else { format!("{c:<w$}") }).collect();
-        padded.join("  ").trim_end().to_string() + "\n"
-    };
-    let mut out = line(HEAD.to_vec());
-    for row in rows {
-        out.push_str(&line(row.iter().map(String::as_str).collect()));
-    }
-    out
+    raxx_host::display::table(["BOT", "APP SLUG", "APP ID", "INSTALLATION", "REPOSITORIES", "TOKEN EXPIRES", "STATUS"], rows)
 }
 
 /// The smoke test: one row per bot; exit 0 only when every bot checks out.

@@ -116,7 +116,6 @@ fn issue_round_trip(context: &Context, resolved: &Resolved, token: &str, owner: 
 }
 
 fn table(rows: &[Row]) -> String {
-    const HEAD: [&str; 5] = ["AGENT CLASS", "BOT", "ISSUE", "AUTHOR", "OK"];
     let cells: Vec<[String; 5]> = rows
         .iter()
         .map(|r| {
@@ -128,16 +127,5 @@ fn table(rows: &[Row]) -> String {
             [r.class.clone(), r.bot.clone(), r.issue.clone(), r.author.clone(), crate::one_line(&ok)]
         })
         .collect();
-    let mut widths = HEAD.map(str::len);
-    for row in &cells {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: [&str; 5]| cells.iter().zip(widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join("  ").trim_end().to_string() + "\n";
-    let mut out = line(HEAD);
-    for row in &cells {
-        out.push_str(&line([&row[0], &row[1], &row[2], &row[3], &row[4]]));
-    }
-    out
+    raxx_host::display::table(["AGENT CLASS", "BOT", "ISSUE", "AUTHOR", "OK"], &cells)
 }
