@@ -87,13 +87,9 @@ impl BotChild {
     /// Serves the session, runs the child, ends the session (every token revoked).
     fn run(self, context: &Context, minted: Minted, argv: &[String]) -> Result<i32, Failure> {
         let Minted { token, settings } = minted;
-        let credentials = child_env::credentials_in(&self.resolved.pass_env);
-        if !credentials.is_empty() {
+        if let Err(refused) = no_credential_passed(&self.resolved) {
             context.revoke(&settings, &token);
-            return Err(Failure {
-                code: exit::POLICY,
-                message: format!("the policy's children.pass_env names {}, which would hand the child an operator credential; remove it", credentials.join(", ")),
-            });
+            return Err(refused);
         }
         let host_failure = |what: &str, e: std::io::Error| Failure { code: exit::HOST, message: format!("cannot {what}: {e}") };
         let (protocol, host) = github_git_host(&settings.wit.github.api_url).unwrap_or_else(|| ("https".into(), "github.com".into()));
@@ -111,8 +107,9 @@ impl BotChild {
         let operator_path = std::env::var_os("PATH").unwrap_or_else(|| OsString::from("/usr/local/bin:/usr/bin:/bin"));
         let real_gh = process::find_skipping("gh", &operator_path, &dir.bin());
         let identity = GitIdentity::of_bot(&bot, user_id);
-        let (ca_file, ca_dir) = (std::env::var_os("SSL_CERT_FILE").map(PathBuf::from), std::env::var_os("SSL_CERT_DIR").and_then(|d| std::env::split_paths(&d).next()));
-        let git = GitConfig { identity: &identity, protocol: &protocol, host: &host, ca_file: ca_file.as_deref(), ca_dir: ca_dir.as_deref() };
+        // The CAs raxx trusts (SSL_CERT_FILE, SSL_CERT_DIR), for the child's git and sandbox.
+        let trust = context.runtime.network().map(|n| n.trust.clone()).unwrap_or_default();
+        let git = GitConfig { identity: &identity, protocol: &protocol, host: &host, ca_file: trust.ca_file(), ca_dir: trust.ca_dirs().first().map(PathBuf::as_path) };
         dir.prepare(&exe, &git, real_gh.is_some()).map_err(|e| host_failure("prepare the session folder", e))?;
         let minter = RuntimeMint {
             runtime: context.runtime.clone(),
@@ -130,7 +127,7 @@ impl BotChild {
             // The agent's own program, at the path its PATH finds it (it may live in a hidden home),
             // and the CAs it is told to trust.
             files.extend(argv.first().and_then(|program| process::find(program, &env)));
-            files.extend(env.iter().filter(|(k, _)| k == "SSL_CERT_FILE" || k == "SSL_CERT_DIR").map(|(_, v)| PathBuf::from(v)));
+            files.extend(trust.ca_file().into_iter().chain(trust.ca_dirs().iter().map(PathBuf::as_path)).map(Path::to_path_buf));
             let sandbox = Sandbox { session: dir.path().to_path_buf(), files, ..plan.clone() };
             (bwrap.clone(), sandbox.args())
         });
@@ -207,10 +204,7 @@ fn fall_back(context: &Context, resolved: &Resolved, failed: MintFailed, argv: &
     if !allowed {
         return Err(Failure { code: failed.code, message: format!("{}; not running as the operator: {reason}", failed.message) });
     }
-    let credentials = child_env::credentials_in(&resolved.pass_env);
-    if !credentials.is_empty() {
-        return Err(Failure { code: exit::POLICY, message: format!("the policy's children.pass_env names {}, an operator credential; remove it", credentials.join(", ")) });
-    }
+    no_credential_passed(resolved)?;
     eprintln!(
         "raxx-host: WARNING: no token for {} ({}); running as the operator: {} ({reason})",
         who(resolved),
@@ -219,4 +213,14 @@ fn fall_back(context: &Context, resolved: &Resolved, failed: MintFailed, argv: &
     );
     let env = child_env::operator(&resolved.pass_env, std::env::vars_os());
     Ok(process::run(Child { argv, env, sandbox: None })?)
+}
+
+/// Refuses a policy whose `children.pass_env` names an operator credential:
+/// no child, bot's or operator's, is handed one.
+fn no_credential_passed(resolved: &Resolved) -> Result<(), Failure> {
+    let credentials = child_env::credentials_in(&resolved.pass_env);
+    if credentials.is_empty() {
+        return Ok(());
+    }
+    Err(Failure { code: exit::POLICY, message: format!("the policy's children.pass_env names {}, which would hand the child an operator credential; remove it", credentials.join(", ")) })
 }

@@ -19,7 +19,7 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::client::WebPkiServerVerifier;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, OtherError, SignatureScheme};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, TlsAlertReceivedPayload};
 
@@ -48,6 +48,16 @@ impl Trust {
     /// The CAs of one PEM file (as `SSL_CERT_FILE=path`).
     pub fn file(path: impl Into<PathBuf>) -> Trust {
         Trust { file: Some(path.into()), dirs: vec![] }
+    }
+
+    /// The PEM file of CAs trusted (`SSL_CERT_FILE`), if one was named.
+    pub fn ca_file(&self) -> Option<&Path> {
+        self.file.as_deref()
+    }
+
+    /// The folders of CAs trusted (`SSL_CERT_DIR`), in order.
+    pub fn ca_dirs(&self) -> &[PathBuf] {
+        &self.dirs
     }
 
     /// What is trusted, for messages.
