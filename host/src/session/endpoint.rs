@@ -146,12 +146,26 @@ pub fn ask_from_env() -> Result<Answer, SessionError> {
 
 /// Asks the endpoint at `path` for the current token.
 pub fn ask(path: &Path) -> Result<Answer, SessionError> {
-    let mut conn = UnixStream::connect(path).map_err(|e| no_session(format!("the raxx session at {} has ended or cannot be reached ({e})", path.display())))?;
+    let conn = UnixStream::connect(path).map_err(|e| no_session(format!("the raxx session at {} has ended or cannot be reached ({e})", path.display())))?;
+    ask_on(conn, path)
+}
+
+/// Sends the request on `conn` and reads the answer. The endpoint refuses a
+/// stranger before reading anything, so the request may find the connection
+/// already closed (EPIPE): the refusal waiting to be read is still the
+/// answer, and only without one is the failed write reported.
+fn ask_on(mut conn: UnixStream, path: &Path) -> Result<Answer, SessionError> {
     // The session may wait up to 10 s for a refresh under way.
     let _ = conn.set_read_timeout(Some(Duration::from_secs(20)));
-    conn.write_all(b"token\n").map_err(|e| no_session(format!("the raxx session at {} did not take the request ({e})", path.display())))?;
+    let sent = conn.write_all(b"token\n");
     let mut line = String::new();
-    BufReader::new(conn.take(1 << 16)).read_line(&mut line).map_err(|e| no_session(format!("the raxx session at {} did not answer ({e})", path.display())))?;
+    let read = BufReader::new(conn.take(1 << 16)).read_line(&mut line);
+    match (sent, read) {
+        (_, Ok(n)) if n > 0 => {}
+        (Err(e), _) => return Err(no_session(format!("the raxx session at {} did not take the request ({e})", path.display()))),
+        (Ok(()), Err(e)) => return Err(no_session(format!("the raxx session at {} did not answer ({e})", path.display()))),
+        (Ok(()), Ok(_)) => return Err(no_session(format!("the raxx session at {} closed without answering", path.display()))),
+    }
     let json: serde_json::Value = serde_json::from_str(&line).map_err(|_| no_session(format!("the raxx session at {} answered something else", path.display())))?;
     if let Some(error) = json["error"].as_str() {
         let code = json["exit_code"].as_i64().and_then(|c| i32::try_from(c).ok()).unwrap_or(crate::exit::NO_SESSION);
@@ -163,5 +177,28 @@ pub fn ask(path: &Path) -> Result<Answer, SessionError> {
             Ok(Answer { token, expires_at, about: About { bot, git_protocol, git_host } })
         }
         _ => Err(no_session(format!("the raxx session at {} answered without a token", path.display()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_sent_before_the_request_was_read_is_the_answer() {
+        let (client, server) = UnixStream::pair().unwrap();
+        (&server).write_all(b"{\"error\":\"refused: uid 61001 is not the session's user\",\"exit_code\":8}\n").unwrap();
+        drop(server);
+        let e = ask_on(client, Path::new("/s")).unwrap_err();
+        assert_eq!((e.code, e.message.as_str()), (8, "refused: uid 61001 is not the session's user"));
+    }
+
+    #[test]
+    fn a_session_that_closes_without_answering_says_so() {
+        let (client, server) = UnixStream::pair().unwrap();
+        drop(server);
+        let e = ask_on(client, Path::new("/s")).unwrap_err();
+        assert_eq!(e.code, crate::exit::NO_SESSION);
+        assert!(e.message.contains("the raxx session at /s did not take the request"), "{}", e.message);
     }
 }
