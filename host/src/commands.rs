@@ -222,9 +222,9 @@ impl Context {
         Ok(Minted { token, settings })
     }
 
-    /// Revokes a token; a failure is a warning line (the token expires within the hour).
+    /// Retires a token it minted; a failure is a warning line (the token expires within the hour).
     pub fn revoke(&self, settings: &Settings, token: &InstallationToken) {
-        let warning = match self.runtime.revoke(settings, &token.token) {
+        let warning = match self.runtime.retire(settings, &token.token) {
             Ok(()) => return,
             Err(CallError::Failed(e)) => exit::message(&e).to_string(),
             Err(CallError::Host(e)) => format!("could not revoke the token (it expires within the hour): {e:#}"),

@@ -373,6 +373,16 @@ impl Runtime {
         self.answer(&allowlist, false, async |g, s| Ok(g.call_bot_user_id(s, github, network, token, bot).await?.map_err(MintError::Github)))
     }
 
+    /// Revokes a token raxx minted and handed out. One GitHub no longer
+    /// accepts (401) has expired or was revoked already (perhaps by the
+    /// child it was given to): it is retired, and that is no failure.
+    pub fn retire(&self, settings: &Settings, token: &str) -> Result<(), CallError> {
+        match self.revoke(settings, token) {
+            Err(CallError::Failed(MintError::Github(f))) if f.status == Some(401) => Ok(()),
+            other => other,
+        }
+    }
+
     /// Revokes an installation token at GitHub. Only the GitHub settings enter the component.
     pub fn revoke(&self, settings: &Settings, token: &str) -> Result<(), CallError> {
         let (github, network) = (&settings.wit.github, settings.wit.network);

@@ -297,6 +297,11 @@ pub fn revoke_installation_token(t: &dyn Transport, gh: &GithubSettings, token: 
     let resp = t.send(&req).map_err(|e| ServiceFailure::from_transport("GitHub", &req.url, &e))?;
     match resp.status {
         204 => Ok(()),
+        401 => Err(ServiceFailure::new(
+            kind_for_status(401),
+            Some(401),
+            format!("GitHub does not accept the token (401 {}): it has expired or was revoked already, or GitHub never issued it", service_message(&resp.body)),
+        )),
         status => Err(ServiceFailure::new(
             kind_for_status(status),
             Some(status),
@@ -378,6 +383,19 @@ mod tests {
     }
 
     const ORIGIN: Origin<'static> = Origin { bot: "raxx-dev-bot", vault_path: "/MooseQuest/raxx-dev-bot" };
+
+    #[test]
+    fn revoking_a_token_github_no_longer_accepts_says_so() {
+        let answer = |status: u16| server(move |_, _| Response { status, headers: vec![], body: br#"{"message":"Bad credentials"}"#.to_vec() });
+        let e = revoke_installation_token(&answer(401), &gh(), "ghs_x").unwrap_err();
+        assert_eq!(e.status, Some(401));
+        assert_eq!(e.message, "GitHub does not accept the token (401 Bad credentials): it has expired or was revoked already, or GitHub never issued it");
+        let e = revoke_installation_token(&answer(500), &gh(), "ghs_x").unwrap_err();
+        assert!(e.message.starts_with("GitHub did not revoke the token (500"), "{}", e.message);
+        let t = answer(204);
+        revoke_installation_token(&t, &gh(), "ghs_x").unwrap();
+        assert_eq!(t.asked.borrow().as_slice(), ["DELETE https://ghe.example/api/v3/installation/token"]);
+    }
 
     #[test]
     fn installations_are_read_past_the_first_page() {

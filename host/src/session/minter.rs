@@ -36,7 +36,7 @@ impl Mint for RuntimeMint {
     }
 
     fn revoke(&self, token: &str) -> Result<(), String> {
-        self.runtime.revoke(&self.settings, token).map_err(|e| match e {
+        self.runtime.retire(&self.settings, token).map_err(|e| match e {
             CallError::Failed(e) => crate::exit::message(&e).to_string(),
             CallError::Host(e) => format!("could not revoke a session token: {e:#}"),
         })

@@ -60,6 +60,17 @@ fn a_failed_revoke_is_a_warning_not_a_failure_of_the_command() {
 }
 
 #[test]
+fn a_child_that_revoked_its_own_token_leaves_nothing_to_warn_about() {
+    let world = World::start_shared();
+    let revoke_own = format!("curl -fsS -X DELETE -H \"Authorization: Bearer $GH_TOKEN\" -H 'User-Agent: agent' {}/installation/token", world.github_url());
+    let r = raxx(&world, &["exec", "raxx-pm-bot", "--", "sh", "-c", &revoke_own]);
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""), "GitHub's 401 for a token already revoked is no failure of raxx's revoke");
+    assert!(world.github.live_tokens().is_empty() && world.github.issued_tokens().len() == 1);
+    let revoke_attempts = world.github.requests().iter().filter(|q| q.method == "DELETE").count();
+    assert_eq!(revoke_attempts, 2, "the child's revoke, then raxx's (answered 401)");
+}
+
+#[test]
 fn a_command_that_cannot_start_exits_127_and_the_token_is_still_revoked() {
     let world = World::start_shared();
     let r = raxx(&world, &["exec", "raxx-dev-bot", "--", "/nonexistent/tool"]);

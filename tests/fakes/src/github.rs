@@ -246,6 +246,13 @@ impl FakeGithub {
         self.state().tokens.clone()
     }
 
+    /// The issued tokens that still authenticate: neither revoked nor expired
+    /// (by GitHub's clock). A session that ended leaves none.
+    pub fn live_tokens(&self) -> Vec<IssuedToken> {
+        let st = self.state();
+        (0..st.tokens.len()).filter(|&i| st.valid_token(&st.tokens[i].token) == Some(i)).map(|i| st.tokens[i].clone()).collect()
+    }
+
     pub fn handle(&self, req: &HttpRequest) -> Reply {
         let reply = self.route(req);
         // GitHub's own clock, which may be skewed against ours.
@@ -266,8 +273,15 @@ impl FakeGithub {
             ));
         }
         // git's smart HTTP lives beside the API (github.com/OWNER/REPO.git), not under it.
+        // git runs without the lock, so API calls do not queue behind it.
         if let Some((owner, repo)) = crate::git::repository(&req.path) {
-            return git_request(&mut st, req, &owner, &repo);
+            return match git_request(&mut st, req, &owner, &repo) {
+                Ok(root) => {
+                    drop(st);
+                    crate::git::serve(&root, req)
+                }
+                Err(reply) => reply,
+            };
         }
         let Some(path) = req.path.strip_prefix(st.path_prefix.as_str()) else {
             return Reply::Respond(HttpResponse::text(501, &format!("{} {} not implemented", req.method, req.path)));
@@ -509,21 +523,23 @@ impl State {
 
 /// git's smart HTTP: a valid installation token (basic auth) that reaches the
 /// repository; pushes need `contents: write` and are recorded with their bot.
-fn git_request(st: &mut State, req: &HttpRequest, owner: &str, repo: &str) -> Reply {
-    let Some(root) = st.git_root.clone() else { return error(404, "Not Found") };
-    let Some(i) = crate::git::basic_password(req).and_then(|token| st.valid_token(&token)) else { return crate::git::challenge() };
+/// Checks a git request's credential and what it may do (recording a push);
+/// returns the repositories' root to serve it from.
+fn git_request(st: &mut State, req: &HttpRequest, owner: &str, repo: &str) -> Result<std::path::PathBuf, Reply> {
+    let Some(root) = st.git_root.clone() else { return Err(error(404, "Not Found")) };
+    let Some(i) = crate::git::basic_password(req).and_then(|token| st.valid_token(&token)) else { return Err(crate::git::challenge()) };
     if !st.reaches(i, owner, repo) {
-        return Reply::Respond(HttpResponse::text(404, "Repository not found."));
+        return Err(Reply::Respond(HttpResponse::text(404, "Repository not found.")));
     }
     let pushing = req.path.ends_with("/git-receive-pack") || req.query.get("service").is_some_and(|s| s == "git-receive-pack");
     if pushing && st.tokens[i].permissions.get("contents").map(String::as_str) != Some("write") {
-        return Reply::Respond(HttpResponse::text(403, "Permission to push denied."));
+        return Err(Reply::Respond(HttpResponse::text(403, "Permission to push denied.")));
     }
     if req.path.ends_with("/git-receive-pack") {
         let author = st.bot_login(i);
         st.pushes.push(Push { author, repository: format!("{owner}/{repo}") });
     }
-    crate::git::serve(&root, req)
+    Ok(root)
 }
 
 /// `GET /app/installations`: `per_page` (default 30, at most 100) and `page`,
