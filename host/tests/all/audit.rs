@@ -144,8 +144,13 @@ fn a_log_someone_else_controls_stops_the_mint_instead_of_hanging_or_writing_else
     // A lock held forever (an agent running flock on the log).
     let log = dir.path("held.jsonl");
     std::fs::write(&log, "").unwrap();
-    let mut holder = std::process::Command::new("flock").arg("-x").arg(&log).args(["sleep", "30"]).spawn().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    let held = dir.path("held");
+    let mut holder = std::process::Command::new("flock").arg("-x").arg(&log).args(["-c", &format!("touch {}; exec sleep 30", held.display())]).spawn().unwrap();
+    let since = std::time::Instant::now();
+    while !held.exists() {
+        assert!(since.elapsed() < std::time::Duration::from_secs(30), "flock never took the lock");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let start = std::time::Instant::now();
     let r = raxx(&world, &["--audit-log", log.to_str().unwrap(), "mint", "raxx-ops-bot"]);
     let waited = start.elapsed();

@@ -13,13 +13,15 @@ fn times(reply: Reply, n: usize) -> Vec<Reply> {
     vec![reply; n]
 }
 
-fn slow(secs: u64) -> Reply {
-    Reply::Delay(Duration::from_secs(secs), Box::new(Reply::Respond(HttpResponse::text(200, "late"))))
+/// A reply that comes long after the short per-request timeout of [`mint`].
+fn slow() -> Reply {
+    Reply::Delay(Duration::from_secs(6), Box::new(Reply::Respond(HttpResponse::text(200, "late"))))
 }
 
-/// Runs a mint with short timeouts so timeout cases stay quick.
+/// Runs a mint with a short per-request timeout so timeout cases stay quick,
+/// yet one that a loaded machine's answered requests stay well inside.
 fn mint(world: &World) -> Run {
-    raxx_env(world, &[("RAXX_TIMEOUT_MS", Some("300"))], &["mint", "raxx-dev-bot"])
+    raxx_env(world, &[("RAXX_TIMEOUT_MS", Some("1500"))], &["mint", "raxx-dev-bot"])
 }
 
 fn expect(r: &Run, code: i32, needle: &str) {
@@ -39,7 +41,7 @@ fn infisical_login_failures_exit_2() {
         (vec![infisical::error(422, "ValidationFailure", "Required")], "422 ValidationFailure: Required"),
         (times(infisical::error(429, "RateLimitExceeded", "Rate limit exceeded. Please try again in 60 seconds"), 3), "429 RateLimitExceeded"),
         (times(infisical::error(500, "InternalServerError", "Something went wrong"), 3), "500 InternalServerError"),
-        (times(slow(2), 3), "did not answer in time"),
+        (times(slow(), 3), "did not answer in time"),
         (times(Reply::Reset, 3), "could not be reached"),
         (vec![Reply::Respond(HttpResponse::text(200, "<html>maintenance</html>"))], "Infisical's login answer was not JSON"),
     ];
@@ -96,7 +98,7 @@ fn github_failures_exit_3_with_status_and_message() {
         (vec![github::error(422, "The permissions requested are not granted to this installation.")], "422 The permissions requested are not granted"),
         (times(github::error(429, "You have exceeded a secondary rate limit."), 3), "429 You have exceeded a secondary rate limit.); rate limited"),
         (times(github::error(502, "Server Error"), 3), "502 Server Error); GitHub failed; try again later"),
-        (times(slow(2), 3), "did not answer in time"),
+        (times(slow(), 3), "did not answer in time"),
         (vec![Reply::Respond(HttpResponse::text(201, "Created"))], "GitHub's access_tokens answer was not JSON"),
     ];
     for (replies, needle) in cases {
@@ -127,7 +129,7 @@ fn transient_faults_succeed_on_retry() {
         ("login", vec![infisical::error(500, "InternalServerError", "Something went wrong")]),
         ("login", vec![Reply::Reset]),
         ("login", vec![Reply::Respond(HttpResponse::json(429, serde_json::json!({"statusCode": 429, "message": "Rate limit exceeded. Please try again in 1 seconds", "error": "RateLimitExceeded"})).with_header("retry-after", "1"))]),
-        ("secrets", vec![slow(2)]),
+        ("secrets", vec![slow()]),
     ];
     for (route, replies) in cases {
         let world = World::start_shared();
@@ -136,7 +138,7 @@ fn transient_faults_succeed_on_retry() {
         assert_eq!(r.code, 0, "{route}: {}", r.stderr);
         assert_eq!(r.stdout.trim(), world.github.issued_tokens().pop().unwrap().token);
     }
-    for replies in [vec![github::error(502, "Bad Gateway")], vec![github::error(429, "secondary rate limit")], vec![Reply::Reset], vec![slow(2)]] {
+    for replies in [vec![github::error(502, "Bad Gateway")], vec![github::error(429, "secondary rate limit")], vec![Reply::Reset], vec![slow()]] {
         let world = World::start_shared();
         world.github.inject("access_tokens", replies);
         let r = mint(&world);

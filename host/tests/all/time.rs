@@ -58,11 +58,11 @@ fn the_cli_stops_a_mint_that_waits_past_its_deadline_with_one_line() {
     let start = Instant::now();
     let r = raxx_env(
         &world,
-        &[("GITHUB_API_URL", Some(&silent.url())), ("RAXX_TIMEOUT_MS", Some("60000")), ("RAXX_DEADLINE_MS", Some("1000"))],
+        &[("GITHUB_API_URL", Some(&silent.url())), ("RAXX_TIMEOUT_MS", Some("60000")), ("RAXX_DEADLINE_MS", Some("3000"))],
         &["mint", "raxx-dev-bot"],
     );
     assert!(start.elapsed() < Duration::from_secs(10), "stopped in {:?}", start.elapsed());
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert_one_line_error(&r, "deadline of 1000 ms (RAXX_DEADLINE_MS) passed, and was stopped");
+    assert_one_line_error(&r, "deadline of 3000 ms (RAXX_DEADLINE_MS) passed, and was stopped");
     assert_eq!(world.infisical.requests().len(), 2, "the vault answered; GitHub never did");
 }
