@@ -347,25 +347,23 @@ mod tests {
 
     #[test]
     fn tokens_are_refreshed_before_they_expire_and_all_revoked_at_the_end() {
-        let fake = Fake::new(Duration::from_secs(2));
+        // 4 s lifetimes: a replaced token is revoked 0.5 s after the refresh,
+        // 0.5 s before it expires, a margin a loaded machine keeps.
+        let fake = Fake::new(Duration::from_secs(4));
         let source = TokenSource::begin(fake.clone()).unwrap();
         let mut seen = std::collections::BTreeSet::new();
         let start = std::time::Instant::now();
-        while start.elapsed() < Duration::from_millis(5500) {
+        while start.elapsed() < Duration::from_millis(10500) {
             seen.insert(source.token().unwrap().token);
             std::thread::sleep(Duration::from_millis(100));
         }
-        assert!(seen.len() >= 3, "refreshed at three quarters of each 2 s lifetime: {seen:?}");
+        assert!(seen.len() >= 3, "refreshed at three quarters of each 4 s lifetime: {seen:?}");
         drop(source.end());
         drop(source);
         let mut revoked = fake.revoked.lock().unwrap().clone();
         revoked.sort();
         revoked.dedup();
-        // Each replaced token is revoked halfway through what it had left; one
-        // the refresher reached only after its expiry (a loaded machine) is dead already.
-        let minted = fake.minted.load(Ordering::SeqCst);
-        assert!(revoked.len() + 1 >= minted && revoked.len() <= minted, "every minted token is revoked: {revoked:?} of {minted}");
-        assert!(revoked.contains(&format!("ghs_{}", minted - 1)), "the current token above all: {revoked:?}");
+        assert_eq!(revoked.len(), fake.minted.load(Ordering::SeqCst), "every minted token is revoked: {revoked:?}");
         let refreshes = fake.records.lock().unwrap().iter().filter(|r| r.is_ok()).count();
         assert_eq!(refreshes + 1, fake.minted.load(Ordering::SeqCst), "one record per refresh");
     }

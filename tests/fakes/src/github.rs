@@ -523,8 +523,7 @@ impl State {
 
 /// git's smart HTTP: a valid installation token (basic auth) that reaches the
 /// repository; pushes need `contents: write` and are recorded with their bot.
-/// Checks a git request's credential and what it may do (recording a push);
-/// returns the repositories' root to serve it from.
+/// Returns the repositories' root to serve the request from (without the lock).
 fn git_request(st: &mut State, req: &HttpRequest, owner: &str, repo: &str) -> Result<std::path::PathBuf, Reply> {
     let Some(root) = st.git_root.clone() else { return Err(error(404, "Not Found")) };
     let Some(i) = crate::git::basic_password(req).and_then(|token| st.valid_token(&token)) else { return Err(crate::git::challenge()) };
