@@ -2,7 +2,7 @@
 //! the PR authorship gate (`pr-check`). Both run without network and without
 //! any Infisical variable: most tests run the binary with an empty environment.
 
-use crate::harness::{assert_one_line_error, host, raxx, run, shipped, Run, Scratch};
+use crate::harness::{assert_one_line_error, edited_shipped, host, raxx, run, Run, Scratch};
 use raxx_fakes::World;
 use raxx_host::preamble::BEGIN_LINE;
 use std::io::Write;
@@ -17,14 +17,6 @@ fn cli(args: &[&str]) -> Run {
     let mut cmd = host(None);
     cmd.args(args);
     run(cmd)
-}
-
-/// The shipped map with `edit` applied, in `scratch`.
-fn edited_map(scratch: &Scratch, edit: impl Fn(String) -> String) -> String {
-    let text = std::fs::read_to_string(shipped("agent_bot_map.yaml")).unwrap();
-    let edited = edit(text.clone());
-    assert_ne!(edited, text, "the edit must change the map");
-    scratch.write("agent_bot_map.yaml", &edited).to_str().unwrap().to_string()
 }
 
 fn read(path: &Path) -> String {
@@ -68,16 +60,15 @@ fn preamble_names_each_class_bot_from_the_map_without_network_or_vault_variables
 #[test]
 fn preamble_follows_a_changed_map_and_policy() {
     let scratch = Scratch::new("preamble-map");
-    let map = edited_map(&scratch, |t| t.replace("feature-developer: raxx-dev-bot", "feature-developer: raxx-pm-bot"));
+    let map = edited_shipped(&scratch, "agent_bot_map.yaml", |t| t.replace("feature-developer: raxx-dev-bot", "feature-developer: raxx-pm-bot"));
     let r = cli(&["--agent-map", &map, "preamble", "--agent", "feature-developer"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("as **raxx-pm-bot** (`raxx-pm-bot[bot]`)") && r.stdout.contains("`Bot identity: raxx-pm-bot`"), "{}", r.stdout);
     assert!(r.stdout.contains("discussions: write"), "the scope follows the new bot's policy:\n{}", r.stdout);
-    let policy = std::fs::read_to_string(shipped("policy.yaml")).unwrap().replace("  security-agent:\n    fallback: refuse\n", "  sre-agent:\n    fallback: refuse\n");
-    let policy = scratch.write("policy.yaml", &policy);
-    let r = cli(&["--policy", policy.to_str().unwrap(), "preamble", "--agent", "sre-agent"]);
+    let policy = edited_shipped(&scratch, "policy.yaml", |t| t.replace("  security-agent:\n    fallback: refuse\n", "  sre-agent:\n    fallback: refuse\n"));
+    let r = cli(&["--policy", &policy, "preamble", "--agent", "sre-agent"]);
     assert!(r.stdout.contains("never falls back to the operator's credentials for `sre-agent`"), "{}", r.stdout);
-    let unmapped = edited_map(&scratch, |t| t.replace("  ux-designer: raxx-dev-bot\n", ""));
+    let unmapped = edited_shipped(&scratch, "agent_bot_map.yaml", |t| t.replace("  ux-designer: raxx-dev-bot\n", ""));
     let r = cli(&["--agent-map", &unmapped, "preamble", "--agent", "ux-designer"]);
     assert_eq!(r.code, 5);
     assert_one_line_error(&r, "agent class 'ux-designer' is not in the agent map");
@@ -182,7 +173,7 @@ fn check_lists_missing_stale_and_unmapped_definitions_and_changes_nothing() {
     assert_eq!(cli(&["preamble", "--write", dir]).code, 6, "intern is still unmapped");
     std::fs::remove_file(scratch.path("agents/intern.md")).unwrap();
     assert_eq!(cli(&["preamble", "--check", dir]).code, 0);
-    let map = edited_map(&scratch, |t| t.replace("card-groomer: raxx-ops-bot", "card-groomer: raxx-pm-bot"));
+    let map = edited_shipped(&scratch, "agent_bot_map.yaml", |t| t.replace("card-groomer: raxx-ops-bot", "card-groomer: raxx-pm-bot"));
     let r = cli(&["--agent-map", &map, "preamble", "--check", dir]);
     assert_eq!(r.code, 6);
     assert!(r.stdout.contains("card-groomer.md`: its identity preamble is stale") && r.stdout.lines().count() == 1, "{}", r.stdout);
@@ -349,7 +340,7 @@ fn pr_check_input_errors_are_usage_errors() {
 #[test]
 fn pr_check_with_a_broken_map_is_a_policy_error_not_a_verdict() {
     let scratch = Scratch::new("pr-check-map");
-    let map = edited_map(&scratch, |t| t.replace("feature-developer: raxx-dev-bot", "feature-developer: raxx-nobody-bot"));
+    let map = edited_shipped(&scratch, "agent_bot_map.yaml", |t| t.replace("feature-developer: raxx-dev-bot", "feature-developer: raxx-nobody-bot"));
     let r = pr_check_with(&["--agent-map", &map], "raxx-dev-bot[bot]", body_for("feature-developer").as_bytes());
     assert_eq!(r.code, 4, "{}", r.stderr);
     assert_one_line_error(&r, "raxx-nobody-bot");

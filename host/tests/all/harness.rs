@@ -149,6 +149,17 @@ pub fn shipped(file: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../policies").join(file)
 }
 
+/// A shipped policy file (`policy.yaml`, `agent_bot_map.yaml`) with `edit`
+/// applied, written to `dir` under the same name; its path as text, for an
+/// argument. The edit must change the file: one that no longer matches the
+/// shipped text would let a test run against the shipped policy unawares.
+pub fn edited_shipped(dir: &Scratch, file: &str, edit: impl FnOnce(&str) -> String) -> String {
+    let text = std::fs::read_to_string(shipped(file)).unwrap();
+    let edited = edit(&text);
+    assert_ne!(edited, text, "the edit must change the shipped {file}");
+    dir.write(file, &edited).to_str().unwrap().to_string()
+}
+
 /// An unprivileged uid for attacks that need raxx under a normal user, and a second one.
 pub const USER: u32 = 61_001;
 pub const OTHER_USER: u32 = 61_002;

@@ -2,7 +2,7 @@
 //! trail joined to GitHub's (`hashed_token`), permission drift in verify, and
 //! the 404 diagnosis over more than one page of installations.
 
-use crate::harness::{assert_no_secrets, assert_one_line_error, host, raxx, run, shipped, Run, Scratch};
+use crate::harness::{assert_no_secrets, assert_one_line_error, edited_shipped, host, raxx, run, shipped, Run, Scratch};
 use base64::Engine as _;
 use raxx_fakes::github::Installation;
 use raxx_fakes::server::HttpRequest;
@@ -148,11 +148,9 @@ fn a_single_failed_suspend_is_one_line_and_recorded() {
     assert_eq!(raxx(&world, &["unsuspend", "raxx-pm-bot", "--all"]).code, 64);
 }
 
-/// The shipped agent map, and the shipped policy with `edit` applied.
-fn scratch_policy(dir: &Scratch, edit: impl Fn(String) -> String) -> (String, String) {
-    let policy = edit(std::fs::read_to_string(shipped("policy.yaml")).unwrap());
-    let map = std::fs::read_to_string(shipped("agent_bot_map.yaml")).unwrap();
-    (dir.write("policy.yaml", &policy).display().to_string(), dir.write("agent_bot_map.yaml", &map).display().to_string())
+/// The shipped policy with `edit` applied, and the shipped agent map.
+fn scratch_policy(dir: &Scratch, edit: impl FnOnce(&str) -> String) -> (String, String) {
+    (edited_shipped(dir, "policy.yaml", edit), shipped("agent_bot_map.yaml").display().to_string())
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! `spawn --isolate`: the agent in a bubblewrap sandbox sees neither the
 //! operator's home nor raxx's process, and still has its bot token.
 
-use crate::harness::{chown, host, host_as, root_or_skip, run, shipped, Run, Scratch, USER};
+use crate::harness::{chown, edited_shipped, host, host_as, root_or_skip, run, shipped, Run, Scratch, USER};
 use raxx_fakes::World;
 use std::path::PathBuf;
 
@@ -79,10 +79,9 @@ fn isolation_holds_with_raxx_under_an_unprivileged_user() {
 fn the_policy_can_require_isolation_for_a_class() {
     let world = World::start_shared();
     let dir = Scratch::new("isolate-policy");
-    let policy = std::fs::read_to_string(shipped("policy.yaml")).unwrap().replace("  security-agent:\n    fallback: refuse\n", "  security-agent:\n    fallback: refuse\n    isolate: true\n");
-    let policy = dir.write("policy.yaml", &policy);
+    let policy = edited_shipped(&dir, "policy.yaml", |t| t.replace("  security-agent:\n    fallback: refuse\n", "  security-agent:\n    fallback: refuse\n    isolate: true\n"));
     let mut cmd = host(Some(&world));
-    cmd.current_dir(&dir.0).args(["--policy", policy.to_str().unwrap(), "spawn", "--agent", "security-agent", "--", "sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline | cut -d' ' -f1"]);
+    cmd.current_dir(&dir.0).args(["--policy", &policy, "spawn", "--agent", "security-agent", "--", "sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline | cut -d' ' -f1"]);
     let r = run(cmd);
     assert_eq!((r.code, r.stdout.trim()), (0, "/usr/bin/bwrap"), "{}", r.stderr);
 }

@@ -2,7 +2,7 @@
 //! token, audit variables, and none of the operator's credentials; a failed
 //! mint never starts it.
 
-use crate::harness::{assert_no_secrets, host, raxx, run, shipped, Scratch};
+use crate::harness::{assert_no_secrets, edited_shipped, host, raxx, run, Scratch};
 use raxx_fakes::World;
 use std::collections::BTreeMap;
 
@@ -34,14 +34,13 @@ pub const OPERATOR_CREDENTIALS: [&str; 16] = [
 fn spawn_gives_the_agent_an_allowlisted_environment_and_no_operator_credential() {
     let world = World::start_shared();
     let dir = Scratch::new("spawn");
-    let policy = std::fs::read_to_string(shipped("policy.yaml")).unwrap().replace("pass_env: []", "pass_env: [ANTHROPIC_API_KEY]");
-    let policy = dir.write("policy.yaml", &policy);
+    let policy = edited_shipped(&dir, "policy.yaml", |t| t.replace("pass_env: []", "pass_env: [ANTHROPIC_API_KEY]"));
     let mut cmd = host(Some(&world));
     for var in OPERATOR_CREDENTIALS {
         cmd.env(var, format!("operator-secret-{var}"));
     }
     cmd.env("KEEP_ME", "1").env("LANG", "C.UTF-8").env("ANTHROPIC_API_KEY", "agent-llm-key");
-    cmd.args(["--policy", policy.to_str().unwrap(), "spawn", "--agent", "feature-developer", "--workflow-uuid", "wfl_2070abc", "--refs", "2150", "--", "env", "-0"]);
+    cmd.args(["--policy", &policy, "spawn", "--agent", "feature-developer", "--workflow-uuid", "wfl_2070abc", "--refs", "2150", "--", "env", "-0"]);
     let r = run(cmd);
     assert_no_secrets(&world, &r);
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -76,11 +75,10 @@ fn spawn_gives_the_agent_an_allowlisted_environment_and_no_operator_credential()
 fn a_policy_cannot_pass_a_credential_to_a_child() {
     let world = World::start_shared();
     let dir = Scratch::new("spawn-pass");
-    let policy = std::fs::read_to_string(shipped("policy.yaml")).unwrap().replace("pass_env: []", "pass_env: [GH_*]");
-    let policy = dir.write("policy.yaml", &policy);
+    let policy = edited_shipped(&dir, "policy.yaml", |t| t.replace("pass_env: []", "pass_env: [GH_*]"));
     let marker = dir.path("started");
     let mut cmd = host(Some(&world));
-    cmd.env("GH_ENTERPRISE_TOKEN", "operator").args(["--policy", policy.to_str().unwrap(), "spawn", "--agent", "feature-developer", "--", "touch", marker.to_str().unwrap()]);
+    cmd.env("GH_ENTERPRISE_TOKEN", "operator").args(["--policy", &policy, "spawn", "--agent", "feature-developer", "--", "touch", marker.to_str().unwrap()]);
     let r = run(cmd);
     assert_eq!(r.code, 4, "{}", r.stderr);
     assert!(r.stderr.contains("children.pass_env names GH_*"), "{}", r.stderr);
