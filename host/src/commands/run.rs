@@ -20,13 +20,25 @@ use raxx_host::session::endpoint::{About, Endpoint, SOCKET_VAR};
 use raxx_host::session::{AuditTo, RuntimeMint, TokenSource};
 use raxx_host::settings::github_git_host;
 use raxx_host::runtime::{CallError, Resolved};
-use raxx_host::{FallbackRequest, InstallationToken, RunMode};
+use raxx_host::{FallbackRequest, InstallationToken, MintRequest, RunMode};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// Resolves a child's request; a policy that would pass the child an
+/// operator credential is refused here, before anything is minted.
+fn resolve_child(context: &Context, request: &MintRequest) -> Result<Resolved, Failure> {
+    let resolved = context.resolve(request)?;
+    let credentials = child_env::credentials_in(&resolved.pass_env);
+    if !credentials.is_empty() {
+        let message = format!("the policy's children.pass_env names {}, which would hand the child an operator credential; remove it", credentials.join(", "));
+        return Err(Failure { code: exit::POLICY, message });
+    }
+    Ok(resolved)
+}
+
 pub fn exec(context: &Context, args: ExecArgs) -> Result<i32, Failure> {
-    let resolved = context.resolve(&target_request(args.target))?;
+    let resolved = resolve_child(context, &target_request(args.target))?;
     match context.mint("exec", &resolved, None) {
         Ok(minted) => BotChild { command: "exec", resolved, workflow: None, refs: None, sandbox: None }.run(context, minted, &args.command),
         Err(failed) => fall_back(context, &resolved, failed, &args.command),
@@ -34,7 +46,7 @@ pub fn exec(context: &Context, args: ExecArgs) -> Result<i32, Failure> {
 }
 
 pub fn spawn(context: &Context, args: SpawnArgs) -> Result<i32, Failure> {
-    let resolved = context.resolve(&request(None, Some(args.agent), args.narrow))?;
+    let resolved = resolve_child(context, &request(None, Some(args.agent), args.narrow))?;
     // The sandbox is checked before anything is minted.
     let sandbox = if args.isolate || resolved.isolate { Some(sandbox_plan()?) } else { None };
     let workflow = args.workflow_uuid.as_deref();
@@ -87,15 +99,22 @@ impl BotChild {
     /// Serves the session, runs the child, ends the session (every token revoked).
     fn run(self, context: &Context, minted: Minted, argv: &[String]) -> Result<i32, Failure> {
         let Minted { token, settings } = minted;
-        if let Err(refused) = no_credential_passed(&self.resolved) {
-            context.revoke(&settings, &token);
-            return Err(refused);
-        }
+        let bot = self.resolved.bot.clone();
+        // From here the session holds the token: every way out, a failure
+        // below included, ends it and so revokes the token.
+        let minter = Arc::new(RuntimeMint {
+            runtime: context.runtime.clone(),
+            settings,
+            resolved: self.resolved.clone(),
+            policy: context.policy.clone(),
+            audit: context.audit_log.clone().map(|log| AuditTo { log, agent: self.resolved.agent.clone(), bot: bot.clone(), workflow_uuid: self.workflow.clone() }),
+        });
+        let source = Arc::new(TokenSource::start(minter.clone(), token.clone()));
+        let settings = &minter.settings;
         let host_failure = |what: &str, e: std::io::Error| Failure { code: exit::HOST, message: format!("cannot {what}: {e}") };
         let (protocol, host) = github_git_host(&settings.wit.github.api_url).unwrap_or_else(|| ("https".into(), "github.com".into()));
-        let bot = self.resolved.bot.clone();
         let dir = SessionDir::create().map_err(|e| host_failure("create the session folder", e))?;
-        let user_id = match context.runtime.bot_user_id(&settings, &token.token, &bot) {
+        let user_id = match context.runtime.bot_user_id(settings, &token.token, &bot) {
             Ok(id) => Some(id),
             Err(CallError::Failed(e)) => {
                 eprintln!("raxx-host: warning: commits will lack the bot's user id: {}", crate::one_line(raxx_host::exit::message(&e)));
@@ -111,14 +130,6 @@ impl BotChild {
         let trust = context.runtime.network().map(|n| n.trust.clone()).unwrap_or_default();
         let git = GitConfig { identity: &identity, protocol: &protocol, host: &host, ca_file: trust.ca_file(), ca_dir: trust.ca_dirs().first().map(PathBuf::as_path) };
         dir.prepare(&exe, &git, real_gh.is_some()).map_err(|e| host_failure("prepare the session folder", e))?;
-        let minter = RuntimeMint {
-            runtime: context.runtime.clone(),
-            settings,
-            resolved: self.resolved.clone(),
-            policy: context.policy.clone(),
-            audit: context.audit_log.clone().map(|log| AuditTo { log, agent: self.resolved.agent.clone(), bot: bot.clone(), workflow_uuid: self.workflow.clone() }),
-        };
-        let source = Arc::new(TokenSource::start(Arc::new(minter), token.clone()));
         let about = About { bot: bot.clone(), git_protocol: protocol, git_host: host };
         let env = self.env(context, &dir, &token, &operator_path, real_gh.as_deref(), &about.git_host);
         let endpoint = Endpoint::serve(&dir.socket(), source.clone(), about).map_err(|e| host_failure("open the session endpoint", e))?;
@@ -204,7 +215,6 @@ fn fall_back(context: &Context, resolved: &Resolved, failed: MintFailed, argv: &
     if !allowed {
         return Err(Failure { code: failed.code, message: format!("{}; not running as the operator: {reason}", failed.message) });
     }
-    no_credential_passed(resolved)?;
     eprintln!(
         "raxx-host: WARNING: no token for {} ({}); running as the operator: {} ({reason})",
         who(resolved),
@@ -213,14 +223,4 @@ fn fall_back(context: &Context, resolved: &Resolved, failed: MintFailed, argv: &
     );
     let env = child_env::operator(&resolved.pass_env, std::env::vars_os());
     Ok(process::run(Child { argv, env, sandbox: None })?)
-}
-
-/// Refuses a policy whose `children.pass_env` names an operator credential:
-/// no child, bot's or operator's, is handed one.
-fn no_credential_passed(resolved: &Resolved) -> Result<(), Failure> {
-    let credentials = child_env::credentials_in(&resolved.pass_env);
-    if credentials.is_empty() {
-        return Ok(());
-    }
-    Err(Failure { code: exit::POLICY, message: format!("the policy's children.pass_env names {}, which would hand the child an operator credential; remove it", credentials.join(", ")) })
 }

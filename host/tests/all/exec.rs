@@ -71,6 +71,16 @@ fn a_child_that_revoked_its_own_token_leaves_nothing_to_warn_about() {
 }
 
 #[test]
+fn a_session_that_cannot_be_set_up_still_revokes_its_token() {
+    let world = World::start_shared();
+    let r = raxx_env(&world, &[("TMPDIR", Some("/nonexistent/tmp"))], &["exec", "raxx-pm-bot", "--", "true"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.starts_with("raxx-host: cannot create the session folder: "), "{}", r.stderr);
+    assert_eq!(world.github.issued_tokens().len(), 1);
+    assert!(world.github.live_tokens().is_empty(), "the minted token did not outlive the failure");
+}
+
+#[test]
 fn a_command_that_cannot_start_exits_127_and_the_token_is_still_revoked() {
     let world = World::start_shared();
     let r = raxx(&world, &["exec", "raxx-dev-bot", "--", "/nonexistent/tool"]);

@@ -83,7 +83,17 @@ fn a_policy_cannot_pass_a_credential_to_a_child() {
     assert_eq!(r.code, 4, "{}", r.stderr);
     assert!(r.stderr.contains("children.pass_env names GH_*"), "{}", r.stderr);
     assert!(!marker.exists());
-    assert!(world.github.issued_tokens().iter().all(|t| t.revoked));
+    assert!(world.github.issued_tokens().is_empty(), "refused before anything is minted");
+    // exec too, whether its mint would succeed or fail (no fallback either).
+    for down in [false, true] {
+        world.infisical.set_outage(down);
+        let mut cmd = host(Some(&world));
+        cmd.args(["--policy", &policy, "exec", "raxx-pm-bot", "--", "gh", "issue", "list"]);
+        let r = run(cmd);
+        assert_eq!(r.code, 4, "{}", r.stderr);
+        assert!(r.stderr.contains("children.pass_env names GH_*"), "{}", r.stderr);
+    }
+    assert!(world.github.issued_tokens().is_empty());
 }
 
 #[test]
