@@ -277,6 +277,16 @@ pub fn host_failure(e: anyhow::Error) -> Failure {
     Failure { code: exit::HOST, message: format!("{e:#}") }
 }
 
+/// A component call's outcome with raxx's own failure taken out (it stops the
+/// command): what is left is the answer, or the failure the call reported.
+pub fn answered<T>(outcome: Result<T, CallError>) -> Result<Result<T, MintError>, Failure> {
+    match outcome {
+        Ok(answer) => Ok(Ok(answer)),
+        Err(CallError::Failed(e)) => Ok(Err(e)),
+        Err(CallError::Host(e)) => Err(host_failure(e)),
+    }
+}
+
 fn request(bot: Option<String>, agent: Option<String>, narrow: Narrow) -> MintRequest {
     MintRequest { bot, agent, owner: narrow.owner, repositories: narrow.repos, permissions: narrow.permissions }
 }
@@ -287,6 +297,11 @@ fn target_request(target: Target) -> MintRequest {
 
 pub fn bot_request(bot: &str) -> MintRequest {
     MintRequest { bot: Some(bot.to_string()), agent: None, owner: None, repositories: vec![], permissions: vec![] }
+}
+
+/// A request naming only an agent class (no narrowing).
+pub fn agent_request(class: &str) -> MintRequest {
+    MintRequest { bot: None, agent: Some(class.to_string()), owner: None, repositories: vec![], permissions: vec![] }
 }
 
 /// "feature-developer (raxx-dev-bot)" or "raxx-dev-bot".
@@ -305,11 +320,16 @@ pub fn print(out: &str) -> Result<i32, Failure> {
 
 /// An audit event for `command` about `resolution`.
 fn event<'a>(command: &'a str, resolution: &'a Resolved, workflow_uuid: Option<&'a str>) -> Event<'a> {
+    Event { agent: resolution.agent.as_deref(), workflow_uuid, ..bot_event(command, &resolution.bot) }
+}
+
+/// An event about a bot itself, no agent class in it (verify, suspend).
+fn bot_event<'a>(command: &'a str, bot: &'a str) -> Event<'a> {
     Event {
         command,
-        agent: resolution.agent.as_deref(),
-        bot: Some(&resolution.bot),
-        workflow_uuid,
+        agent: None,
+        bot: Some(bot),
+        workflow_uuid: None,
         token: None,
         installation: None,
         fallback: None,

@@ -1,7 +1,7 @@
 //! Traceability commands: the PR audit header, the per-bot smoke test, commit
 //! attribution, and the git credential helper.
 
-use super::{bot_request, print, settings, Context, Failure};
+use super::{agent_request, answered, bot_event, bot_request, print, settings, Context, Failure};
 use crate::{GitCredentialArgs, GitIdentityArgs, PrHeaderArgs, VerifyArgs};
 use raxx_host::audit::Event;
 use raxx_host::display::strip;
@@ -9,12 +9,11 @@ use raxx_host::exit;
 use raxx_host::pr_header::{self, Header};
 use raxx_host::session::dir::GitIdentity;
 use raxx_host::settings::github_git_host;
-use raxx_host::runtime::CallError;
-use raxx_host::{MintRequest, PermissionGap, Verification};
+use raxx_host::{PermissionGap, Verification};
 
 /// The design's PR body block. The bot comes from the policy, never typed by hand.
 pub fn pr_header(context: &Context, args: PrHeaderArgs) -> Result<i32, Failure> {
-    let resolved = context.resolve(&MintRequest { bot: None, agent: Some(args.agent.clone()), owner: None, repositories: vec![], permissions: vec![] })?;
+    let resolved = context.resolve(&agent_request(&args.agent))?;
     let header = Header {
         agent: args.agent,
         bot: resolved.bot.clone(),
@@ -96,12 +95,8 @@ pub fn verify(context: &Context, args: VerifyArgs) -> Result<i32, Failure> {
     let mut code = exit::OK;
     for resolved in &bots {
         let bot = &resolved.bot;
-        let result = match context.runtime.verify(&settings, resolved) {
-            Err(CallError::Host(e)) => return Err(super::host_failure(e)),
-            Err(CallError::Failed(e)) => Err(e),
-            Ok(v) => Ok(v),
-        };
-        let event = Event { command: "verify", agent: None, bot: Some(bot), workflow_uuid: None, token: None, installation: None, fallback: None, operator_command: None, subject: None, outcome: Ok(()) };
+        let result = answered(context.runtime.verify(&settings, resolved))?;
+        let event = bot_event("verify", bot);
         match result {
             Ok(v) => {
                 if fails(&v) && code == exit::OK {

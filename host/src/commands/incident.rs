@@ -1,8 +1,7 @@
 //! Incident response: the kill switch. `suspend` / `unsuspend` a bot's GitHub
 //! App installation from the bot's live credentials (docs/runbooks/kill-switch.md).
 
-use super::{host_failure, print, settings, Context, Failure};
-use raxx_host::runtime::CallError;
+use super::{answered, bot_event, print, settings, Context, Failure};
 use crate::{one_line, SuspendArgs};
 use raxx_host::audit::Event;
 use raxx_host::exit;
@@ -21,12 +20,8 @@ pub fn set_suspended(context: &Context, args: SuspendArgs, suspend: bool) -> Res
     let mut code = exit::OK;
     for resolved in &bots {
         let bot = &resolved.bot;
-        let result = match context.runtime.set_suspended(&settings, resolved, suspend) {
-            Err(CallError::Host(e)) => return Err(host_failure(e)),
-            Err(CallError::Failed(e)) => Err(e),
-            Ok(s) => Ok(s),
-        };
-        let event = Event { command, agent: None, bot: Some(bot), workflow_uuid: None, token: None, installation: None, fallback: None, operator_command: None, subject: None, outcome: Ok(()) };
+        let result = answered(context.runtime.set_suspended(&settings, resolved, suspend))?;
+        let event = bot_event(command, bot);
         let (line, failed) = match result {
             Ok(s) => {
                 let done = if suspend {

@@ -2,21 +2,15 @@
 //! printed for one class, or written into / checked in a folder of them.
 //! Reads the policy through the component's `resolve` only: no network.
 
-use super::{print, Context, Failure};
+use super::{agent_request, print, Context, Failure};
 use crate::PreambleArgs;
 use raxx_host::agent_definitions::{self, MAX_BYTES};
 use raxx_host::exit;
 use raxx_host::preamble::{self, Identity, Placement};
 use raxx_host::display::{quoted, quoted_path};
 use raxx_host::runtime::Resolved;
-use raxx_host::MintRequest;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-/// A request naming only an agent class (no narrowing).
-pub fn agent_request(class: &str) -> MintRequest {
-    MintRequest { bot: None, agent: Some(class.to_string()), owner: None, repositories: vec![], permissions: vec![] }
-}
 
 /// The bot the map gives `class`: `Ok(None)` when the map does not hold it;
 /// any other failure (an invalid policy) is the command's.

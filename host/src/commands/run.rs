@@ -8,7 +8,7 @@
 //! sandbox the agent (`--isolate`, or the policy's `isolate`) and never falls
 //! back; `exec` may fall back to the operator for operator-safe commands only.
 
-use super::{event, request, target_request, who, Context, Failure, MintFailed, Minted};
+use super::{answered, event, request, target_request, who, Context, Failure, MintFailed, Minted};
 use crate::{ExecArgs, SpawnArgs};
 use raxx_host::audit::Event;
 use raxx_host::child_env;
@@ -19,7 +19,7 @@ use raxx_host::session::dir::{GitConfig, GitIdentity, SessionDir};
 use raxx_host::session::endpoint::{About, Endpoint, SOCKET_VAR};
 use raxx_host::session::{AuditTo, RuntimeMint, TokenSource};
 use raxx_host::settings::github_git_host;
-use raxx_host::runtime::{CallError, Resolved};
+use raxx_host::runtime::Resolved;
 use raxx_host::{FallbackRequest, InstallationToken, MintRequest, RunMode};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -56,10 +56,9 @@ pub fn spawn(context: &Context, args: SpawnArgs) -> Result<i32, Failure> {
             let reason = match &failed.cause {
                 Some(cause) => {
                     let ask = FallbackRequest { mode: RunMode::Spawn, command: args.command.clone(), failure: cause.clone() };
-                    match context.runtime.decide_fallback(&resolved, &ask) {
+                    match answered(context.runtime.decide_fallback(&resolved, &ask))? {
                         Ok(d) => d.reason,
-                        Err(CallError::Failed(e)) => exit::message(&e).to_string(),
-                        Err(CallError::Host(e)) => return Err(super::host_failure(e)),
+                        Err(e) => exit::message(&e).to_string(),
                     }
                 }
                 None => "spawn never falls back".to_string(),
@@ -114,13 +113,12 @@ impl BotChild {
         let host_failure = |what: &str, e: std::io::Error| Failure { code: exit::HOST, message: format!("cannot {what}: {e}") };
         let (protocol, host) = github_git_host(&settings.wit.github.api_url).unwrap_or_else(|| ("https".into(), "github.com".into()));
         let dir = SessionDir::create().map_err(|e| host_failure("create the session folder", e))?;
-        let user_id = match context.runtime.bot_user_id(settings, &token.token, &bot) {
+        let user_id = match answered(context.runtime.bot_user_id(settings, &token.token, &bot))? {
             Ok(id) => Some(id),
-            Err(CallError::Failed(e)) => {
-                eprintln!("raxx-host: warning: commits will lack the bot's user id: {}", crate::one_line(raxx_host::exit::message(&e)));
+            Err(e) => {
+                eprintln!("raxx-host: warning: commits will lack the bot's user id: {}", crate::one_line(exit::message(&e)));
                 None
             }
-            Err(CallError::Host(e)) => return Err(super::host_failure(e)),
         };
         let exe = std::env::current_exe().and_then(|p| p.canonicalize()).map_err(|e| host_failure("find this program", e))?;
         let operator_path = std::env::var_os("PATH").unwrap_or_else(|| OsString::from("/usr/local/bin:/usr/bin:/bin"));

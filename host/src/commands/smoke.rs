@@ -8,7 +8,7 @@
 //! The issue requests are the host's own (`net::rest`), made with the token
 //! the component minted: the component's reach stays the minter's requests.
 
-use super::{event, print, settings, Context, Failure};
+use super::{agent_request, event, print, settings, Context, Failure};
 use crate::SmokeArgs;
 use raxx_host::audit::Event;
 use raxx_host::display::strip;
@@ -55,7 +55,7 @@ pub fn smoke(context: &Context, args: SmokeArgs) -> Result<i32, Failure> {
 
 /// The class's issue, as its bot; fills the row as it goes.
 fn smoke_one(context: &Context, class: &str, owner: &str, repo: &str, row: &mut Row) -> Result<(), Failure> {
-    let request = MintRequest { bot: None, agent: Some(class.to_string()), owner: None, repositories: vec![format!("{owner}/{repo}")], permissions: vec![] };
+    let request = MintRequest { repositories: vec![format!("{owner}/{repo}")], ..agent_request(class) };
     let resolved = context.resolve(&request)?;
     row.bot = resolved.bot.clone();
     let minted = context.mint("smoke", &resolved, None).map_err(|f| f.failure)?;
