@@ -99,7 +99,7 @@ pub fn create_installation_token(
         let kind = if rate_limited { FailureKind::RateLimited } else { kind_for_status(status) };
         let advice = match status {
             _ if rate_limited => "rate limited; wait for the limit to reset and try again".to_string(),
-            401 => format!("GitHub rejected the App JWT: check that APP_ID and PRIVATE_KEY_PEM at {vault_path} belong to the same App, and this machine's clock"),
+            401 => jwt_rejected(vault_path),
             403 if says_suspended(&said) => format!(
                 "installation {installation_id} of {bot} is suspended (kill switch): lift it with `raxx-host unsuspend {bot}`, or in the App's installation settings on GitHub if the account's owner suspended it"
             ),
@@ -197,10 +197,14 @@ pub fn list_installations(t: &dyn Transport, gh: &GithubSettings, jwt: &str) -> 
         .collect())
 }
 
+/// The advice for a 401 to a request made with the App JWT.
+fn jwt_rejected(vault_path: &str) -> String {
+    format!("GitHub rejected the App JWT: check that APP_ID and PRIVATE_KEY_PEM at {vault_path} belong to the same App, and this machine's clock")
+}
+
 /// What `GET /app/installations/{id}` says about one installation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InstallationState {
-    pub id: u64,
     /// The permissions the installation was granted.
     pub permissions: Vec<Permission>,
     /// Set while suspended (ISO-8601), and who suspended it (a login).
@@ -220,7 +224,6 @@ pub fn get_installation(t: &dyn Transport, gh: &GithubSettings, jwt: &str, insta
     let path = format!("/app/installations/{installation_id}");
     let json = get_json(t, gh, &path, jwt, &format!("GET {path}"))?;
     Ok(InstallationState {
-        id: installation_id,
         permissions: permissions_of(&json["permissions"]),
         suspended_at: json["suspended_at"].as_str().map(str::to_string),
         // `suspended_by` is nullable: a suspension that names no one is by "unknown".
@@ -241,7 +244,7 @@ pub fn set_suspended(t: &dyn Transport, gh: &GithubSettings, jwt: &str, installa
     let (status, said) = (resp.status, service_message(&resp.body));
     let vault_path = origin.vault_path;
     let advice = match status {
-        401 => format!("GitHub rejected the App JWT: check that APP_ID and PRIVATE_KEY_PEM at {vault_path} belong to the same App, and this machine's clock"),
+        401 => jwt_rejected(vault_path),
         403 if !suspended => "if an owner of the account suspended the installation, only they can lift it, in its installation settings on GitHub".to_string(),
         403 => "only the App's owner can suspend its installations through the API; suspend it in the installation settings on GitHub instead".to_string(),
         404 => format!("installation {installation_id} does not exist for this App: check INSTALLATION_ID at {vault_path}/ (raxx-host verify {})", origin.bot),
@@ -327,14 +330,7 @@ pub fn parse_token(body: &[u8]) -> Result<IssuedToken, ServiceFailure> {
         return Err(bad("holds a malformed token"));
     }
     let expires_at = json["expires_at"].as_str().ok_or_else(|| bad("has no expires_at"))?;
-    let permissions = json["permissions"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(name, level)| Permission { name: name.clone(), level: level.as_str().unwrap_or_default().to_string() })
-                .collect()
-        })
-        .unwrap_or_default();
+    let permissions = permissions_of(&json["permissions"]);
     let repositories = json["repositories"]
         .as_array()
         .map(|repos| repos.iter().filter_map(|r| r["name"].as_str().map(str::to_string)).collect())

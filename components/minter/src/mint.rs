@@ -89,7 +89,8 @@ pub fn split_repositories(repositories: &[String], owner: Option<&str>) -> Resul
 }
 
 fn check_url(service: &str, var: &str, url: &str) -> Result<(), ServiceFailure> {
-    crate::url::check_base(url).map_err(|why| ServiceFailure::new(FailureKind::Config, None, format!("{service} URL {why}; fix {var}")))
+    // A base URL has no query: paths are appended to it.
+    raxx_url::Origin::from_base_url(url).map(|_| ()).map_err(|why| ServiceFailure::new(FailureKind::Config, None, format!("{service} URL {why}; fix {var}")))
 }
 
 /// A request before the policy has resolved it.

@@ -11,11 +11,6 @@ pub fn split(url: &str) -> Result<Target, TransportError> {
     raxx_url::parse(url).map_err(|why| TransportError::new(TransportErrorKind::Protocol, format!("URL {url:?} {why}")))
 }
 
-/// Checks a configured base URL (no query: paths are appended to it).
-pub fn check_base(url: &str) -> Result<(), String> {
-    raxx_url::parse_base(url).map(|_| ()).map_err(|why| format!("{url:?} {why}"))
-}
-
 /// `scheme://authority` of a URL, for messages that name a host.
 pub fn origin(url: &str) -> String {
     match raxx_url::parse(url) {
@@ -40,7 +35,7 @@ mod tests {
             let e = split(url).unwrap_err();
             assert_eq!(e.kind, TransportErrorKind::Protocol, "{url}");
         }
-        assert!(check_base("https://api.github.com?per_page=1").unwrap_err().contains("must not have a query"));
+        assert!(raxx_url::Origin::from_base_url("https://api.github.com?per_page=1").unwrap_err().contains("must not have a query"));
     }
 
     #[test]
