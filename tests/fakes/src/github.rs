@@ -250,7 +250,7 @@ impl FakeGithub {
     /// (by GitHub's clock). A session that ended leaves none.
     pub fn live_tokens(&self) -> Vec<IssuedToken> {
         let st = self.state();
-        (0..st.tokens.len()).filter(|&i| st.valid_token(&st.tokens[i].token) == Some(i)).map(|i| st.tokens[i].clone()).collect()
+        st.tokens.iter().filter(|t| st.live(t)).cloned().collect()
     }
 
     pub fn handle(&self, req: &HttpRequest) -> Reply {
@@ -462,8 +462,13 @@ impl State {
     /// The index of `token` if it is an issued token neither revoked nor
     /// expired, of an installation that is not suspended.
     fn valid_token(&self, token: &str) -> Option<usize> {
-        let now = self.now().max(0) as u64;
-        self.tokens.iter().position(|t| t.token == token && !t.revoked && t.expires_at > now && !self.suspended.contains_key(&t.installation_id))
+        self.tokens.iter().position(|t| t.token == token && self.live(t))
+    }
+
+    /// Whether an issued token still authenticates: not revoked, not expired,
+    /// its installation not suspended.
+    fn live(&self, t: &IssuedToken) -> bool {
+        !t.revoked && t.expires_at > self.now().max(0) as u64 && !self.suspended.contains_key(&t.installation_id)
     }
 
     /// Verifies `Authorization: Bearer|token <installation token>`; returns its index.
