@@ -91,8 +91,8 @@ function tokenJson(t) {
 }
 
 async function minter(values, env) {
-  const pick = (flag, variable) => values[flag] || env[variable] || undefined;
-  const raxx = await load({ env, component: pick('component', 'RAXX_COMPONENT'), policy: pick('policy', 'RAXX_POLICY'), agentMap: pick('agent-map', 'RAXX_AGENT_MAP') });
+  // load() falls back to RAXX_COMPONENT, RAXX_POLICY and RAXX_AGENT_MAP.
+  const raxx = await load({ env, component: values.component, policy: values.policy, agentMap: values['agent-map'] });
   for (const warning of raxx.warnings) writeSync(2, `raxx-node: warning: ${oneLine(warning)}\n`);
   return raxx;
 }

@@ -14,7 +14,7 @@ import { fromConfigError, fromMintError, GITHUB, HOST, hostError, RaxxError } fr
 import { locatePolicy, readPolicy } from './policy.mjs';
 import { Allowlist, scopeOf } from './reach.mjs';
 import { sandboxImports } from './sandbox.mjs';
-import { ConfigError, settingsFromEnv } from './settings.mjs';
+import { CLIENT_SECRET_VARS, ConfigError, envValue, settingsFromEnv } from './settings.mjs';
 
 export { RaxxError } from './errors.mjs';
 export { VERSION } from './component.mjs';
@@ -37,7 +37,7 @@ export async function load(options = {}) {
   if (!path) {
     throw new RaxxError(HOST, 'host', 'no minter component next to this package; build it with scripts/build, or pass component (or set RAXX_COMPONENT)');
   }
-  const secret = env.INFISICAL_CLIENT_SECRET?.trim() || env.INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET?.trim() || undefined;
+  const secret = envValue(env, ...CLIENT_SECRET_VARS);
   const component = await loadComponent(path, options.cacheDir ?? defaultCacheDir(env), secret);
   return new Minter(component, policyFiles, env);
 }

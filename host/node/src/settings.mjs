@@ -28,19 +28,25 @@ export function infisicalApiUrl(domain) {
   return base.endsWith('/api') ? base : `${base}/api`;
 }
 
+/** The variables the vault identity's client secret is read from, in order. */
+export const CLIENT_SECRET_VARS = ['INFISICAL_CLIENT_SECRET', 'INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET'];
+
+/** The first of `names` set in `env` to something besides blanks, trimmed; else undefined. */
+export function envValue(env, ...names) {
+  for (const name of names) {
+    const value = env[name];
+    if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  }
+  return undefined;
+}
+
 /**
  * Reads the settings from `env` (an object of variables, `process.env` in the
  * CLI): `{ wit, allowlist }`, where `wit` is the WIT `settings` record.
  * Throws `ConfigError` naming the variable to fix; never echoes a secret.
  */
 export function settingsFromEnv(env, userAgent) {
-  const get = (...names) => {
-    for (const name of names) {
-      const value = env[name];
-      if (typeof value === 'string' && value.trim() !== '') return value.trim();
-    }
-    return undefined;
-  };
+  const get = (...names) => envValue(env, ...names);
   const require = (names, what) => {
     const value = get(...names);
     if (value !== undefined) return value;
@@ -48,7 +54,7 @@ export function settingsFromEnv(env, userAgent) {
     throw new ConfigError('vault', `${names[0]} is not set${alt}: export ${what}`);
   };
   const clientId = require(['INFISICAL_CLIENT_ID', 'INFISICAL_UNIVERSAL_AUTH_CLIENT_ID'], "the machine identity's Universal Auth client ID");
-  const clientSecret = require(['INFISICAL_CLIENT_SECRET', 'INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET'], "the machine identity's Universal Auth client secret");
+  const clientSecret = require(CLIENT_SECRET_VARS, "the machine identity's Universal Auth client secret");
   const projectId = require(['INFISICAL_PROJECT_ID'], "the ID of the Infisical project that holds the bots' folders");
   const environment = get('INFISICAL_ENVIRONMENT') ?? DEFAULT_ENVIRONMENT;
   const pathPrefix = get('INFISICAL_PATH_PREFIX') ?? DEFAULT_PATH_PREFIX;
