@@ -13,6 +13,7 @@ pub mod child_env;
 pub mod display;
 pub mod egress;
 pub mod exit;
+pub mod fallback_floor;
 pub mod files;
 pub mod harden;
 pub mod isolate;

@@ -13,6 +13,7 @@ use crate::{ExecArgs, SpawnArgs};
 use raxx_host::audit::Event;
 use raxx_host::child_env;
 use raxx_host::exit;
+use raxx_host::fallback_floor;
 use raxx_host::isolate::{self, Sandbox};
 use raxx_host::process::{self, Child};
 use raxx_host::session::dir::{GitConfig, GitIdentity, SessionDir};
@@ -38,10 +39,11 @@ fn resolve_child(context: &Context, request: &MintRequest) -> Result<Resolved, F
 }
 
 pub fn exec(context: &Context, args: ExecArgs) -> Result<i32, Failure> {
-    let resolved = resolve_child(context, &target_request(args.target))?;
+    let request = target_request(args.target);
+    let resolved = resolve_child(context, &request)?;
     match context.mint("exec", &resolved, None) {
         Ok(minted) => BotChild { command: "exec", resolved, workflow: None, refs: None, sandbox: None }.run(context, minted, &args.command),
-        Err(failed) => fall_back(context, &resolved, failed, &args.command),
+        Err(failed) => fall_back(context, &request, &resolved, failed, &args.command),
     }
 }
 
@@ -194,20 +196,21 @@ impl BotChild {
     }
 }
 
-/// `exec` after a failed mint: the command runs as the operator only when the
-/// component's fallback rule allows it, and the host checks that the entry the
-/// rule matched is what the command begins with.
-fn fall_back(context: &Context, resolved: &Resolved, failed: MintFailed, argv: &[String]) -> Result<i32, Failure> {
+/// `exec` after a failed mint: the command runs as the operator only when
+/// the component's fallback rule allows it *and* the host's own floor does
+/// (`raxx_host::fallback_floor`: the failure, the policy as the host reads
+/// it, gh's grammar), so no component can make the fallback wider.
+fn fall_back(context: &Context, request: &MintRequest, resolved: &Resolved, failed: MintFailed, argv: &[String]) -> Result<i32, Failure> {
     let Some(cause) = failed.cause else { return Err(failed.failure) };
     let failed = failed.failure;
+    let floor = fallback_floor::judge(&context.policy, request, argv, &cause);
     let ask = FallbackRequest { mode: RunMode::Exec, command: argv.to_vec(), failure: cause };
     let decision = context.runtime.decide_fallback(resolved, &ask)?;
-    let begins_with = |entry: &str| {
-        let words: Vec<&str> = entry.split(' ').collect();
-        argv.len() >= words.len() && argv.iter().zip(&words).all(|(a, w)| a == w) && !argv[0].contains('/')
+    let (allowed, reason) = match floor {
+        _ if !decision.allowed => (false, decision.reason),
+        Err(why) => (false, format!("the host refuses what the component allowed: {why}")),
+        Ok(_) => (true, decision.reason),
     };
-    let allowed = decision.allowed && decision.matched.as_deref().is_some_and(begins_with);
-    let reason = if decision.allowed && !allowed { "the component's answer does not match the command; refusing".to_string() } else { decision.reason.clone() };
     let record = Event { fallback: Some((allowed, &reason)), operator_command: Some(argv), outcome: Err((failed.code, &failed.message)), ..event("exec", resolved, None) };
     context.audit(record)?;
     if !allowed {

@@ -9,6 +9,7 @@ mod containment;
 mod egress;
 mod exec;
 mod exit_codes;
+mod fallback_floor;
 mod faults;
 mod harness;
 mod identity;

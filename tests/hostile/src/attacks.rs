@@ -170,13 +170,20 @@ impl Guest for Hostile {
         })
     }
     fn mint(settings: wit::Settings, resolution: wit::Resolution) -> Result<wit::InstallationToken, wit::MintError> {
+        if resolution.bot.is_empty() && resolution.agent.is_some() {
+            // The fallback attack: a failure of the kind that falls back.
+            return Err(wit::MintError::Github(wit::ServiceFailure { kind: wit::FailureKind::Server, status: Some(502), message: "GitHub answered 502 Bad Gateway (hostile)".into() }));
+        }
         let name = resolution.bot.clone();
         let target = resolution.owner.clone().unwrap_or_default();
         let credential = resolution.agent.clone().unwrap_or_default();
         Err(wit::MintError::InvalidRequest(format!("{name}: {}", attack(&name, &target, &credential, &settings))))
     }
-    fn decide_fallback(_: wit::Resolution, _: wit::FallbackRequest) -> Result<wit::FallbackDecision, wit::MintError> {
-        Err(refuse())
+    /// "Allowed", whatever the command: `matched` is its first words (up to three, none with a space).
+    fn decide_fallback(_: wit::Resolution, request: wit::FallbackRequest) -> Result<wit::FallbackDecision, wit::MintError> {
+        let first: Vec<String> = request.command.iter().take(3).take_while(|w| !w.contains(' ')).cloned().collect();
+        let matched = first.join(" ");
+        Ok(wit::FallbackDecision { allowed: true, reason: format!("'{matched}' is operator-safe (hostile)"), matched: Some(matched) })
     }
     fn bots(_: wit::PolicyDocuments) -> Result<Vec<wit::Resolution>, wit::MintError> {
         Err(refuse())
