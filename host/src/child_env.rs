@@ -85,6 +85,12 @@ pub fn inherited(pass: &[String], operator: impl IntoIterator<Item = (OsString, 
 /// browser): a command that runs as the operator gets none.
 const STARTS_PROGRAMS: [&str; 4] = ["EDITOR", "VISUAL", "PAGER", "BROWSER"];
 
+/// Variables that choose the repository (and with it the host) gh acts on
+/// behind the host's argument check (`GH_REPO` takes `HOST/OWNER/REPO`): a
+/// command that runs as the operator names its repository with `-R`, where
+/// the fallback floor judges it.
+const CHOOSES_A_REPOSITORY: [&str; 1] = ["GH_REPO"];
+
 /// `inherited`, plus the operator's GitHub credentials (a fallback command
 /// runs as the operator; the vault identity still never reaches it), minus
 /// any program it could be made to start, and with gh and git told never to
@@ -93,7 +99,7 @@ pub fn operator(pass: &[String], operator: impl IntoIterator<Item = (OsString, O
     let all: Vec<(OsString, OsString)> = operator.into_iter().collect();
     let mut env = inherited(pass, all.iter().cloned());
     env.extend(all.into_iter().filter(|(name, _)| name.to_str().is_some_and(|n| OPERATOR_GITHUB.contains(&n))));
-    env.retain(|(name, _)| !name.to_str().is_some_and(|n| STARTS_PROGRAMS.contains(&n)));
+    env.retain(|(name, _)| !name.to_str().is_some_and(|n| STARTS_PROGRAMS.contains(&n) || CHOOSES_A_REPOSITORY.contains(&n)));
     env.extend([("GH_PROMPT_DISABLED", "1"), ("GH_PAGER", "cat"), ("GIT_TERMINAL_PROMPT", "0")].map(|(k, v)| (k.into(), v.into())));
     env
 }
@@ -138,7 +144,8 @@ mod tests {
     fn a_fallback_command_also_gets_the_operators_github_login_but_never_the_vault() {
         let mut with_hooks = env(OPERATOR);
         with_hooks.extend(env(&[("EDITOR", "/tmp/evil"), ("PAGER", "/tmp/evil")]));
-        let got = names(&operator(&[], with_hooks));
+        with_hooks.extend(env(&[("GH_REPO", "evil.test/o/r")]));
+        let got = names(&operator(&["GH_REPO".to_string()], with_hooks));
         assert_eq!(got, ["PATH", "HOME", "LC_TIME", "GH_TOKEN", "GH_ENTERPRISE_TOKEN", "GH_CONFIG_DIR", "GH_PROMPT_DISABLED", "GH_PAGER", "GIT_TERMINAL_PROMPT"]);
     }
 

@@ -4,13 +4,11 @@
 //!
 //! Hand-written because no crate parses argv the way gh does: gh is Go, its
 //! grammar is cobra's command lookup plus pflag's flag parsing, and the floor
-//! must agree with both exactly, so both are modelled here step for step:
-//! - cobra `Command.Find` (spf13/cobra command.go: `stripFlags`,
-//!   `argsMinusFirstX`, `findNext`): the command path is found level by level;
-//!   at each level a `--flag` without `=` or a two-letter `-f` that is not a
-//!   bool flag *of that level* takes the next argument as its value, so
-//!   `gh -R o/r issue view 1` is `issue view`, and `gh --comments issue view`
-//!   is not (root does not know `--comments`, so `issue` is its value).
+//! must read argv as they do:
+//! - cobra's command lookup: the floor takes the command only from the first
+//!   two words (`issue view`), never past a flag, since cobras before v1.7.0
+//!   (the gh of Debian 12) and after it read `gh issue -t create -b -F create`
+//!   differently (`command`, below).
 //! - pflag `FlagSet.parseArgs` (spf13/pflag flag.go: `parseLongArg`,
 //!   `parseShortArg`, `parseSingleShortArg`): the remaining arguments with the
 //!   final command's flags: `--` ends flags; `--name=value`, `--name value`
@@ -154,88 +152,27 @@ pub fn canonical(words: &[&str]) -> Option<String> {
     }
 }
 
-/// One level of the command tree during cobra's lookup.
-#[derive(Clone, Copy)]
-enum Level {
-    Root,
-    Issue,
-    Leaf(&'static Leaf),
+/// The flags of a command, as cobra's `c.Flags()` holds them after
+/// `mergePersistentFlags`: its own, `gh issue`'s `-R`, and root's `--help`.
+fn flags_of(leaf: &'static Leaf) -> Vec<&'static Flag> {
+    leaf.flags.iter().chain(ISSUE).chain(&ROOT[1..]).collect()
 }
 
-impl Level {
-    /// The flags cobra's `c.Flags()` holds at this level after `mergePersistentFlags`.
-    fn flags(self) -> Vec<&'static Flag> {
-        match self {
-            Level::Root => ROOT.iter().collect(),
-            Level::Issue => ISSUE.iter().chain(&ROOT[1..]).collect(),
-            Level::Leaf(leaf) => leaf.flags.iter().chain(ISSUE).chain(&ROOT[1..]).collect(),
-        }
-    }
-
-    fn next(self, word: &str) -> Option<Level> {
-        match self {
-            Level::Root => (word == "issue").then_some(Level::Issue),
-            Level::Issue => LEAVES.iter().find(|l| l.name == word || l.aliases.contains(&word)).map(Level::Leaf),
-            Level::Leaf(_) => None,
-        }
-    }
-}
-
-/// pflag's `NoOptDefVal` test, as cobra's `hasNoOptDefVal` / `shortHasNoOptDefVal` use it:
-/// only a flag known at this level and taking no value. A refused flag counts
-/// by its real arity, which only `Bool` flags of gh lack: the refused ones
-/// that gh defines as bool are listed here.
-fn is_bool(flag: &Flag) -> bool {
-    matches!(flag.takes, Takes::Bool) || matches!(flag.long, "web" | "editor" | "edit-last" | "delete-last" | "create-if-none" | "yes" | "help")
-}
-
-/// cobra's `stripFlags`: the words of `args` that are not flags or flag values at `level`.
-fn strip_flags(args: &[&str], level: Level) -> Vec<usize> {
-    let flags = level.flags();
-    let bool_long = |name: &str| flags.iter().any(|f| f.long == name && is_bool(f));
-    let bool_short = |name: &str| name.chars().count() == 1 && flags.iter().any(|f| f.short.is_some_and(|s| name.starts_with(s)) && is_bool(f));
-    let mut words = Vec::new();
-    let mut i = 0;
-    while i < args.len() {
-        let s = args[i];
-        i += 1;
-        let takes_next = (s.starts_with("--") && !s.contains('=') && !bool_long(&s[2..]))
-            || (s.starts_with('-') && !s.contains('=') && s.len() == 2 && !bool_short(&s[1..]));
-        if s == "--" {
-            break;
-        } else if takes_next {
-            // cobra: '-f arg' deletes 'arg', or ends the loop when it is the last one.
-            if args.len() - i <= 1 {
-                break;
-            }
-            i += 1;
-        } else if !s.is_empty() && !s.starts_with('-') {
-            words.push(i - 1);
-        }
-    }
-    words
-}
-
-/// cobra's `argsMinusFirstX`: `args` without the first `x` that is not a flag value at `level`.
-fn minus_first<'a>(args: &[&'a str], x: &str, level: Level) -> Vec<&'a str> {
-    let flags = level.flags();
-    let bool_long = |name: &str| flags.iter().any(|f| f.long == name && is_bool(f));
-    let bool_short = |name: &str| name.chars().count() == 1 && flags.iter().any(|f| f.short.is_some_and(|s| name.starts_with(s)) && is_bool(f));
-    let mut pos = 0;
-    while pos < args.len() {
-        let s = args[pos];
-        if s == "--" {
-            break;
-        } else if (s.starts_with("--") && !s.contains('=') && !bool_long(&s[2..])) || (s.starts_with('-') && !s.contains('=') && s.len() == 2 && !bool_short(&s[1..])) {
-            pos += 1;
-        } else if !s.starts_with('-') && s == x {
-            let mut out = args.to_vec();
-            out.remove(pos);
-            return out;
-        }
-        pos += 1;
-    }
-    args.to_vec()
+/// The command an argv (after `gh`) names, when it names it first: `issue
+/// <leaf>` as its first two words, nothing before them. cobra's `Find` would
+/// also look past flags (`gh -R o/r issue view`), but how it then removes the
+/// command's words from the arguments changed between cobra releases (v1.7.0,
+/// spf13/cobra#1781, "don't remove flag value that matches subcommand name"):
+/// the gh of Debian 12 (2.23, cobra 1.6.1) removes the first word equal to the
+/// command's name even where it is a flag's value, so `gh issue -t create -b
+/// -F create` runs `--body-file create`. With the command first, every cobra
+/// removes exactly those two words, and the floor reads what gh reads.
+fn command(args: &[&str]) -> Result<&'static Leaf, String> {
+    let leaf = match args {
+        ["issue", name, ..] => LEAVES.iter().find(|l| l.name == *name || l.aliases.contains(name)),
+        _ => None,
+    };
+    leaf.ok_or_else(|| format!("the command must begin with one the host knows ({}), flags after it", known_commands().join(", ")))
 }
 
 /// Why a flag's value may not run as the operator, if it may not.
@@ -247,7 +184,10 @@ fn check_value(check: Check, value: &str) -> Result<(), String> {
             _ => Err(format!("'{}' is not OWNER/REPO (a host, a URL or another form would send the operator's token elsewhere)", shown(value))),
         },
         Check::Text if value.starts_with('@') => Err(format!("'{}' begins with '@' (gh reads @file in some commands)", shown(value))),
-        Check::Login if value.starts_with('@') && value != "@me" => Err(format!("'{}' begins with '@' and is not @me", shown(value))),
+        // pflag reads a list flag (`--assignee` of create) as CSV: each login is judged.
+        Check::Login if value.split(',').any(|login| login.trim_matches([' ', '"']).starts_with('@') && login.trim_matches([' ', '"']) != "@me") => {
+            Err(format!("'{}' names a login beginning with '@' that is not @me (a bot such as @copilot would act on the operator's behalf)", shown(value)))
+        }
         Check::Text | Check::Login => Ok(()),
         Check::Number if !value.is_empty() && value.len() <= 9 && value.bytes().all(|b| b.is_ascii_digit()) => Ok(()),
         Check::Number => Err(format!("'{}' is not a number", shown(value))),
@@ -286,26 +226,10 @@ pub struct Judged {
 /// Finds the gh command `args` (argv after `gh`) runs the way cobra does, then
 /// parses its arguments the way pflag does and judges each one.
 pub fn judge(args: &[&str]) -> Result<Judged, String> {
-    // cobra's Find, level by level.
-    let mut level = Level::Root;
-    let mut rest: Vec<&str> = args.to_vec();
-    loop {
-        let words = strip_flags(&rest, level);
-        let Some(&first) = words.first() else { break };
-        let word = rest[first];
-        let Some(next) = level.next(word) else { break };
-        rest = minus_first(&rest, word, level);
-        level = next;
-    }
-    let Level::Leaf(leaf) = level else {
-        let path = match level {
-            Level::Root => "gh",
-            _ => "gh issue",
-        };
-        return Err(format!("gh would not run one of the commands the host knows ({}) but '{path}' with the rest as arguments", known_commands().join(", ")));
-    };
+    let leaf = command(args)?;
+    let rest = &args[2..];
     // pflag's parseArgs with the command's flags.
-    let flags = Level::Leaf(leaf).flags();
+    let flags = flags_of(leaf);
     let mut positional: Vec<&str> = Vec::new();
     let mut i = 0;
     while i < rest.len() {
