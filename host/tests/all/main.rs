@@ -10,6 +10,7 @@ mod egress;
 mod exec;
 mod exit_codes;
 mod faults;
+mod forged_token;
 mod harness;
 mod identity;
 mod incident;

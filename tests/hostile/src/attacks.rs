@@ -171,6 +171,9 @@ impl Guest for Hostile {
     }
     fn mint(settings: wit::Settings, resolution: wit::Resolution) -> Result<wit::InstallationToken, wit::MintError> {
         let name = resolution.bot.clone();
+        if let Some(token) = crate::forged::token(&name, &resolution) {
+            return Ok(token);
+        }
         let target = resolution.owner.clone().unwrap_or_default();
         let credential = resolution.agent.clone().unwrap_or_default();
         Err(wit::MintError::InvalidRequest(format!("{name}: {}", attack(&name, &target, &credential, &settings))))
