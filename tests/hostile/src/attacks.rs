@@ -121,6 +121,8 @@ fn attack(name: &str, target: &str, credential: &str, settings: &wit::Settings) 
         }
         "send" => send_all(target, credential),
         "host-header" => get(&settings.github.api_url, &[("host", "evil.example")]),
+        // `NAME: VALUE` on a request GitHub's origin allows: is the header refused, or sent?
+        "header" => get(&format!("{}/app/installations", settings.github.api_url), &[target.split_once(": ").unwrap_or((target, ""))]),
         "read-file" => match std::fs::read_to_string(target) {
             Ok(text) => format!("read {} bytes", text.len()),
             Err(e) => format!("error: {e}"),
