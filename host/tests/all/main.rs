@@ -18,6 +18,7 @@ mod isolate;
 mod load;
 mod mint;
 mod policy;
+mod preamble_links;
 mod real_clients;
 mod proxy;
 mod reach;
