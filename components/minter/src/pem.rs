@@ -57,8 +57,8 @@ impl std::fmt::Display for PemError {
             PemError::NotRsa(label) => format!("is {label}, not an RSA key; GitHub App keys are RSA: generate one in the App's settings"),
             PemError::Corrupt => "is not a valid RSA private key (damaged base64 or DER); store the .pem file again, unmodified".to_string(),
             PemError::MultiPrime => "is a multi-prime RSA key, which cannot sign here; GitHub App keys are two-prime: generate one in the App's settings".to_string(),
-            PemError::TooSmall(bits) => format!("is a {bits}-bit RSA key, too short to use (at least {MIN_MODULUS_BITS} bits); GitHub App keys are 2048-bit: generate one in the App's settings"),
-            PemError::TooLarge(bits) => format!("is a {bits}-bit RSA key, longer than the {MAX_MODULUS_BITS} bits allowed (each signature would take seconds); GitHub App keys are 2048-bit: generate one in the App's settings"),
+            PemError::TooSmall(bits) => format!("is an RSA key of {bits} bits, too short to use (at least {MIN_MODULUS_BITS} bits); GitHub App keys are 2048-bit: generate one in the App's settings"),
+            PemError::TooLarge(bits) => format!("is an RSA key of {bits} bits, longer than the {MAX_MODULUS_BITS} bits allowed (each signature would take seconds); GitHub App keys are 2048-bit: generate one in the App's settings"),
         };
         write!(f, "PRIVATE_KEY_PEM {what}")
     }
@@ -239,14 +239,14 @@ pub(crate) mod tests {
             assert_eq!(parse_private_key(v.pkcs1).unwrap_err(), PemError::TooSmall(v.bits));
             assert_eq!(parse_private_key(v.pkcs8).unwrap_err(), PemError::TooSmall(v.bits));
         }
-        assert!(PemError::TooSmall(1024).to_string().contains("1024-bit RSA key, too short"));
+        assert!(PemError::TooSmall(1024).to_string().contains("an RSA key of 1024 bits, too short"));
     }
 
     #[test]
     fn refuses_keys_above_8192_bits_before_any_work_on_them() {
         assert_eq!(parse_private_key(TOO_LARGE.pkcs1).unwrap_err(), PemError::TooLarge(8320));
         assert_eq!(parse_private_key(TOO_LARGE.pkcs8).unwrap_err(), PemError::TooLarge(8320));
-        assert!(PemError::TooLarge(8320).to_string().contains("8320-bit RSA key, longer than"));
+        assert!(PemError::TooLarge(8320).to_string().contains("an RSA key of 8320 bits, longer than"));
         // A 16384-bit modulus is refused by its length alone: the rest of the key is never checked.
         let mut huge = vec![0xff_u8; 16384 / 8];
         huge[16384 / 8 - 1] = 0xfd;

@@ -117,7 +117,7 @@ fn keys_of_other_sizes_sign_in_the_sandbox() {
     let issued = world.github.issued_tokens().len();
     let r = raxx(&world, &["mint", "raxx-ops-bot"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert_one_line_error(&r, "is a 1024-bit RSA key, too short to use (at least 2048 bits)");
+    assert_one_line_error(&r, "is an RSA key of 1024 bits, too short to use (at least 2048 bits)");
     assert_eq!(world.github.issued_tokens().len(), issued);
     for bits in [3072, 4096] {
         let key = raxx_fakes::AppKey::generate_bits(bits);
