@@ -19,7 +19,8 @@ pub const MAX_BYTES: u64 = 1 << 20;
 
 /// Every `*.md` file under `dir`, in subfolders too, sorted by path. Names
 /// starting with `.` are skipped (editor and VCS files), and so are links to
-/// folders (no cycles); links to files are followed.
+/// folders (no cycles); a link named `*.md` is listed as it is, for the
+/// reader to refuse (`files::Folder` follows none).
 pub fn find(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     let mut folders = vec![dir.to_path_buf()];
@@ -30,9 +31,10 @@ pub fn find(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
                 continue;
             }
             let path = entry.path();
-            if entry.file_type()?.is_dir() {
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
                 folders.push(path);
-            } else if path.extension().is_some_and(|e| e == "md") && path.is_file() {
+            } else if path.extension().is_some_and(|e| e == "md") && (kind.is_file() || kind.is_symlink()) {
                 found.push(path);
             }
         }

@@ -84,11 +84,16 @@ const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// user, reached without following a link (a link planted in a shared folder
 /// would have raxx append to the link's target); it is created owner-only. A
 /// lock that is not released within 5 s is an error, not a hang.
+///
+/// A failed append (a full disk, a file-size limit) is undone, still under
+/// the lock: the log is cut back to its length before, and the error stands.
+/// A log that ends in a torn line anyway (a crash mid-write, an undo that
+/// failed) gets the record on a fresh line.
 pub fn append(path: &Path, record: &serde_json::Value) -> std::io::Result<()> {
     let mut line = record.to_string();
     line.push('\n');
     let mut options = std::fs::OpenOptions::new();
-    options.append(true).create(true);
+    options.read(true).append(true).create(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
@@ -116,7 +121,25 @@ pub fn append(path: &Path, record: &serde_json::Value) -> std::io::Result<()> {
             Err(std::fs::TryLockError::Error(e)) => return Err(e),
         }
     }
-    let written = file.write_all(line.as_bytes()).and_then(|_| file.flush());
+    let written = append_whole(&mut file, line);
     let _ = file.unlock();
     written
+}
+
+/// Writes `line` at the end of the locked `file`, on a line of its own; undoes a partial write.
+fn append_whole(file: &mut std::fs::File, mut line: String) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let before = file.metadata()?.len();
+    let mut last = [0u8; 1];
+    if before > 0 && file.read_at(&mut last, before - 1)? == 1 && last[0] != b'\n' {
+        line.insert(0, '\n');
+    }
+    let written = file.write_all(line.as_bytes()).and_then(|_| file.flush());
+    if let Err(e) = written {
+        return match file.set_len(before) {
+            Ok(()) => Err(e),
+            Err(undo) => Err(std::io::Error::new(e.kind(), format!("{e}, and the part written could not be taken back ({undo}); the next record starts on a fresh line"))),
+        };
+    }
+    Ok(())
 }

@@ -28,6 +28,7 @@ pub mod runtime;
 pub mod session;
 pub mod settings;
 pub mod time;
+pub mod token_shape;
 
 pub use bindings::exports::raxx::identity::identity::{
     FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments, Resolution, Verification,

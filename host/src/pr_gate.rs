@@ -141,6 +141,37 @@ mod tests {
         assert!(refused(judge_as("raxx-dev-bot[bot]", &BODY.replace("n/a", "wfl_"))).contains("not well formed: line 3"));
     }
 
+    /// Invisible and look-alike characters: GitHub shows each of these as an
+    /// `Agent:` / `Bot identity:` line.
+    const HIDDEN: [&str; 13] = [
+        "A\u{200B}gent: feature-developer",    // zero-width space
+        "Agent\u{200D}: feature-developer",    // zero-width joiner
+        "\u{FEFF}Agent: feature-developer",    // byte-order mark
+        "Ag\u{AD}ent: feature-developer",      // soft hyphen
+        "\u{2060}Bot identity: raxx-dev-bot",  // word joiner
+        "Agent\u{FF1A} feature-developer",     // fullwidth colon
+        "\u{FF21}\u{FF47}\u{FF45}\u{FF4E}\u{FF54}: feature-developer", // fullwidth letters
+        "\u{1D400}gent: feature-developer",    // mathematical bold A
+        "\u{0410}gent: feature-developer",     // Cyrillic A
+        "\u{0430}g\u{0435}nt: feature-developer", // Cyrillic a and e
+        "B\u{043E}t identity: raxx-dev-bot",   // Cyrillic o
+        "Summary\rAgent: feature-developer",   // a lone CR is a line break to GitHub
+        "> **\u{200E}Agent\u{FE55}** feature-developer", // a mark, small colon, Markdown
+    ];
+
+    #[test]
+    fn a_hidden_or_look_alike_header_is_still_a_header() {
+        for line in HIDDEN {
+            assert!(refused(judge_as("MooseQuest", &format!("{line}\n\nMy change."))).contains("who is not a bot"), "a person's PR passed with {line:?}");
+            assert!(refused(judge_as("MooseQuest", &format!("My change.\n\n{line}\n"))).contains("who is not a bot"), "below the text: {line:?}");
+            assert!(refused(judge_as("raxx-dev-bot[bot]", &format!("{BODY}\n\n{line}\n"))).contains("second header field"), "a second header of another class: {line:?}");
+        }
+        // Ordinary text stays ordinary.
+        for body in ["Agency: none", "The agent: none", "Bot: y", "Urgent: fix", "\u{0410}\u{0411}\u{0412}"] {
+            assert!(matches!(judge_as("MooseQuest", body), Verdict::Pass(_)), "{body:?}");
+        }
+    }
+
     #[test]
     fn a_broken_policy_is_passed_on() {
         let r = judge(&Author::parse("raxx-dev-bot[bot]").unwrap(), BODY, &["raxx-dev-bot".into()], |_| Err::<Option<String>, _>("broken"));

@@ -117,13 +117,37 @@ fn refs_number(s: &str) -> Option<u64> {
     s.parse().ok()
 }
 
+/// What ends a line for GitHub's renderer (a lone CR too), or could be taken
+/// for a line end: each piece of a line is judged on its own.
+const LINE_BREAKS: [char; 6] = ['\r', '\u{b}', '\u{c}', '\u{85}', '\u{2028}', '\u{2029}'];
+
+/// Text as header detection reads it, seeing what a reader of the rendered
+/// PR sees: format characters (General Category Cf: zero-width spaces and
+/// joiners, the byte-order mark, soft hyphens, bidirectional marks) dropped,
+/// NFKC (fullwidth and mathematical letters, the fullwidth colon),
+/// lower-cased, Markdown decoration skipped, then mapped to its UTS #39
+/// confusable skeleton, so a Cyrillic or Greek look-alike reads as the Latin
+/// letter it imitates (NFKC leaves those alone).
+fn as_seen(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    let visible: String = text.chars().filter(|c| c.general_category() != GeneralCategory::Format).nfkc().collect::<String>().to_lowercase();
+    let rest = visible.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '>' | '*' | '_' | '#' | '-' | '`'));
+    unicode_security::skeleton(rest).collect()
+}
+
+/// The field names a line is compared with, as [`as_seen`] reads them.
+static FIELDS_SEEN: std::sync::LazyLock<[String; 2]> = std::sync::LazyLock::new(|| [as_seen("agent:"), as_seen("bot identity:")]);
+
 /// Does this line look like a header field, however mangled? Leading
 /// whitespace and Markdown decoration (`>`, `*`, `_`, `#`, `-`, `` ` ``) are
-/// skipped and case is ignored: detection is lenient, validation strict.
+/// skipped, case is ignored, and invisible or look-alike characters are read
+/// as GitHub shows them ([`as_seen`]): detection is lenient, validation strict.
 pub fn looks_like_field(line: &str) -> bool {
-    let rest = line.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '>' | '*' | '_' | '#' | '-' | '`'));
-    let lower = |n: usize| rest.get(..n).map(str::to_ascii_lowercase);
-    lower("agent:".len()).as_deref() == Some("agent:") || lower("bot identity:".len()).as_deref() == Some("bot identity:")
+    line.split(LINE_BREAKS).any(|piece| {
+        let seen = as_seen(piece);
+        FIELDS_SEEN.iter().any(|field| seen.starts_with(field.as_str()))
+    })
 }
 
 /// Does any line of the body look like a header field?

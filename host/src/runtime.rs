@@ -344,11 +344,19 @@ impl Runtime {
 
     /// Mints for `resolved` in a fresh instance, with what the egress hook saw.
     /// The hook lets through a mint's requests only, and a token exchange only
-    /// within the resolution's scope.
+    /// within the resolution's scope. This is where every token enters the
+    /// host: one that does not look like a GitHub token is raxx's failure
+    /// ([`token_shape`](crate::token_shape)), never printed or handed on.
     pub fn mint(&self, settings: &Settings, resolved: &Resolved) -> Outcome {
         let allowlist = settings.allowlist.for_call(Call::Mint, Some(&resolved.bot), Some(Scope::of(resolved)));
         match self.call(&allowlist, true, async |g, s| g.call_mint(s, &settings.wit, resolved).await) {
-            Ok((result, t)) => Outcome { result: result.map_err(CallError::Failed), denied: t.denied, requests: t.requests, connections: t.connections },
+            Ok((result, t)) => {
+                let result = match result {
+                    Ok(token) if !crate::token_shape::is_github_token(&token.token) => Err(CallError::Host(anyhow::anyhow!(crate::token_shape::NOT_A_TOKEN))),
+                    other => other.map_err(CallError::Failed),
+                };
+                Outcome { result, denied: t.denied, requests: t.requests, connections: t.connections }
+            }
             Err(e) => Outcome { result: Err(CallError::Host(e)), denied: Vec::new(), requests: Vec::new(), connections: 0 },
         }
     }

@@ -47,7 +47,7 @@ impl Issuer {
 /// is deterministic, so no randomness is needed (and the component imports none).
 pub fn rs256(key: &AppKey, message: &[u8]) -> Vec<u8> {
     // `sign` fails only when the padding does not fit (impossible at the
-    // 1024 bits `pem` requires) or when the `rsa` crate's fault check (s^e ≡ m)
+    // 2048 bits `pem` requires) or when the `rsa` crate's fault check (s^e ≡ m)
     // catches a miscomputed signature: then trap rather than publish it.
     key.sign(message).to_vec()
 }

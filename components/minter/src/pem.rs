@@ -13,9 +13,16 @@ use crate::jwt::AppKey;
 use base64::Engine as _;
 use zeroize::Zeroize;
 
-/// Smallest modulus accepted. GitHub generates 2048-bit App keys; below 1024
-/// bits RSA is broken (and the `rsa` crate refuses such keys).
-pub const MIN_MODULUS_BITS: usize = 1024;
+/// Smallest modulus accepted. GitHub generates 2048-bit App keys and offers
+/// no way to upload another, so a shorter key is not an App key GitHub made;
+/// and RSA below 2048 bits is disallowed for signatures (NIST SP 800-131A).
+/// Refused, not warned about: the component has no channel for a warning
+/// that the operator would see before the key is used.
+pub const MIN_MODULUS_BITS: usize = 2048;
+
+/// Largest modulus accepted: a 16384-bit key takes seconds per signature
+/// (8.6 s measured), which every mint would pay.
+pub const MAX_MODULUS_BITS: usize = 8192;
 
 /// Why a PEM could not be used. `Display` is safe to show: it never echoes key material.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +40,8 @@ pub enum PemError {
     MultiPrime,
     /// An RSA key of this many bits, too small to use.
     TooSmall(usize),
+    /// An RSA key of this many bits, too large to sign with in reasonable time.
+    TooLarge(usize),
 }
 
 impl std::fmt::Display for PemError {
@@ -48,7 +57,8 @@ impl std::fmt::Display for PemError {
             PemError::NotRsa(label) => format!("is {label}, not an RSA key; GitHub App keys are RSA: generate one in the App's settings"),
             PemError::Corrupt => "is not a valid RSA private key (damaged base64 or DER); store the .pem file again, unmodified".to_string(),
             PemError::MultiPrime => "is a multi-prime RSA key, which cannot sign here; GitHub App keys are two-prime: generate one in the App's settings".to_string(),
-            PemError::TooSmall(bits) => format!("is a {bits}-bit RSA key, too short to sign with (at least 1024 bits); GitHub App keys are 2048-bit: generate one in the App's settings"),
+            PemError::TooSmall(bits) => format!("is an RSA key of {bits} bits, too short to use (at least {MIN_MODULUS_BITS} bits); GitHub App keys are 2048-bit: generate one in the App's settings"),
+            PemError::TooLarge(bits) => format!("is an RSA key of {bits} bits, longer than the {MAX_MODULUS_BITS} bits allowed (each signature would take seconds); GitHub App keys are 2048-bit: generate one in the App's settings"),
         };
         write!(f, "PRIVATE_KEY_PEM {what}")
     }
@@ -92,7 +102,8 @@ pub fn parse_private_key(text: &str) -> Result<AppKey, PemError> {
     signing_key(pkcs1)
 }
 
-/// The key in PKCS#1 DER (`RSAPrivateKey`), at least `MIN_MODULUS_BITS` long.
+/// The key in PKCS#1 DER (`RSAPrivateKey`), `MIN_MODULUS_BITS` to `MAX_MODULUS_BITS` long,
+/// judged by the modulus's length before any work on the key.
 fn signing_key(der: &[u8]) -> Result<AppKey, PemError> {
     let parts = rsa::pkcs1::RsaPrivateKeyRef::try_from(der).map_err(|_| PemError::Corrupt)?;
     if parts.other_prime_infos.is_some() {
@@ -102,6 +113,9 @@ fn signing_key(der: &[u8]) -> Result<AppKey, PemError> {
     let bits = (modulus.len() * 8).saturating_sub(modulus.first().map_or(0, |b| b.leading_zeros() as usize));
     if bits < MIN_MODULUS_BITS {
         return Err(PemError::TooSmall(bits));
+    }
+    if bits > MAX_MODULUS_BITS {
+        return Err(PemError::TooLarge(bits));
     }
     let key = rsa::PrivateKey::try_from(parts).map_err(|_| PemError::Corrupt)?;
     Ok(AppKey::new(key))
@@ -153,7 +167,7 @@ fn sanitize_label(label: &str) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::test_vectors::{app_key, MESSAGE, SIGNING, TOO_SMALL};
+    use crate::test_vectors::{app_key, MESSAGE, SIGNING, TOO_LARGE, TOO_SMALL};
     use rsa::pkcs1::der::Encode;
 
     /// A parsed key that is the vector's: it signs exactly OpenSSL's bytes.
@@ -220,10 +234,27 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn refuses_keys_below_1024_bits() {
-        assert_eq!(parse_private_key(TOO_SMALL.pkcs1).unwrap_err(), PemError::TooSmall(768));
-        assert_eq!(parse_private_key(TOO_SMALL.pkcs8).unwrap_err(), PemError::TooSmall(768));
-        assert!(PemError::TooSmall(768).to_string().contains("768-bit"));
+    fn refuses_keys_below_2048_bits() {
+        for v in &TOO_SMALL {
+            assert_eq!(parse_private_key(v.pkcs1).unwrap_err(), PemError::TooSmall(v.bits));
+            assert_eq!(parse_private_key(v.pkcs8).unwrap_err(), PemError::TooSmall(v.bits));
+        }
+        assert!(PemError::TooSmall(1024).to_string().contains("an RSA key of 1024 bits, too short"));
+    }
+
+    #[test]
+    fn refuses_keys_above_8192_bits_before_any_work_on_them() {
+        assert_eq!(parse_private_key(TOO_LARGE.pkcs1).unwrap_err(), PemError::TooLarge(8320));
+        assert_eq!(parse_private_key(TOO_LARGE.pkcs8).unwrap_err(), PemError::TooLarge(8320));
+        assert!(PemError::TooLarge(8320).to_string().contains("an RSA key of 8320 bits, longer than"));
+        // A 16384-bit modulus is refused by its length alone: the rest of the key is never checked.
+        let mut huge = vec![0xff_u8; 16384 / 8];
+        huge[16384 / 8 - 1] = 0xfd;
+        let (_, edited) = edited_der(|k| k.modulus = rsa::pkcs1::der::asn1::Uint::new(&huge).unwrap());
+        assert_eq!(parse_private_key(&pem_of(&edited)).unwrap_err(), PemError::TooLarge(16384));
+        // 8192 bits is the largest accepted: a modulus that long gets past the length check.
+        let (_, edited) = edited_der(|k| k.modulus = rsa::pkcs1::der::asn1::Uint::new(&huge[..8192 / 8]).unwrap());
+        assert_eq!(parse_private_key(&pem_of(&edited)).unwrap_err(), PemError::Corrupt, "not refused by its length");
     }
 
     /// The vector's PKCS#1 DER, and the same with `edit` applied to its integers.
@@ -246,7 +277,7 @@ pub(crate) mod tests {
         assert_eq!(der, same, "re-encoding alone changes nothing");
         assert!(is_app_key(parse_private_key(&pem_of(&der)).unwrap()));
         let other = rsa::pkcs1::RsaPrivateKeyOwned::try_from(
-            base64::engine::general_purpose::STANDARD.decode(SIGNING[0].pkcs1.lines().filter(|l| !l.starts_with("-----")).collect::<String>()).unwrap().as_slice(),
+            base64::engine::general_purpose::STANDARD.decode(SIGNING[1].pkcs1.lines().filter(|l| !l.starts_with("-----")).collect::<String>()).unwrap().as_slice(),
         )
         .unwrap();
         let edits: [(&str, Box<dyn Fn(&mut rsa::pkcs1::RsaPrivateKeyOwned)>); 4] = [
@@ -276,7 +307,7 @@ pub(crate) mod tests {
     fn messages_never_echo_key_material() {
         let pem = app_key().pkcs1;
         let body_line = pem.lines().nth(1).unwrap();
-        for bad in [&pem[..pem.len() / 2], &pem.replacen("MII", "MI!", 1), TOO_SMALL.pkcs1] {
+        for bad in [&pem[..pem.len() / 2], &pem.replacen("MII", "MI!", 1), TOO_SMALL[1].pkcs1, TOO_LARGE.pkcs1] {
             let msg = parse_private_key(bad).unwrap_err().to_string();
             assert!(!msg.contains(&body_line[..16]), "{msg}");
             assert!(msg.starts_with("PRIVATE_KEY_PEM "));

@@ -26,14 +26,17 @@ macro_rules! vector {
 }
 
 /// Keys the minter must sign with.
-pub(crate) const SIGNING: [Vector; 4] = [vector!(1024), vector!(2048), vector!(3072), vector!(4096)];
+pub(crate) const SIGNING: [Vector; 3] = [vector!(2048), vector!(3072), vector!(4096)];
 
-/// A 768-bit key: valid, but too small to sign with.
-pub(crate) const TOO_SMALL: Vector = vector!(768);
+/// Valid keys too small to use (below GitHub's 2048 bits).
+pub(crate) const TOO_SMALL: [Vector; 2] = [vector!(768), vector!(1024)];
+
+/// A valid key too large to use (above 8192 bits: seconds per signature).
+pub(crate) const TOO_LARGE: Vector = vector!(8320);
 
 /// The 2048-bit vector (GitHub's App key size), for tests that need one key.
 pub(crate) fn app_key() -> &'static Vector {
-    &SIGNING[1]
+    &SIGNING[0]
 }
 
 impl Vector {

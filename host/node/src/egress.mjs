@@ -100,6 +100,37 @@ export function requestOrigin(scheme, authority) {
 const DENIED = { tag: 'HTTP-request-denied' };
 
 /**
+ * Request headers a guest may not set: raxx-host's list, wasmtime's
+ * `DEFAULT_FORBIDDEN_HEADERS`, entry by entry (jco's shim forbids only the
+ * first two and `host`). The sandbox's fields refuse them as raxx-host's do
+ * (`forbidden`), and the guard refuses a request that carries one anyway.
+ */
+export const FORBIDDEN_HEADERS = Object.freeze([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'http2-settings',
+]);
+
+// The shim's fields check its own set on every `append`, `set` and `from-list`:
+// it gets the whole list. Without that set (another shim), the guard below still refuses.
+if (http._forbiddenHeaders instanceof Set) for (const name of FORBIDDEN_HEADERS) http._forbiddenHeaders.add(name);
+
+/** The first forbidden header `request` carries, or `undefined`. */
+function forbiddenHeader(request) {
+  return request
+    .headers()
+    .entries()
+    .map(([name]) => String(name).toLowerCase())
+    .find((name) => FORBIDDEN_HEADERS.includes(name));
+}
+
+/**
  * The guest's request bodies, kept where the guard will judge them (a token
  * exchange): request → `{ chunks, size, whole }`.
  */
@@ -224,7 +255,9 @@ function withBody(request, body) {
 export function guardedHandler(allowlist, inner, denied = []) {
   return {
     handle(request, options) {
-      const admitted = allowlist.admit(request.method(), request.scheme(), request.authority(), request.pathWithQuery());
+      let admitted = allowlist.admit(request.method(), request.scheme(), request.authority(), request.pathWithQuery());
+      const header = typeof admitted === 'string' ? undefined : forbiddenHeader(request);
+      if (header !== undefined) admitted = `${admitted.label}: the header ${header} is not the guest's to set`;
       if (typeof admitted === 'string') {
         denied.push(admitted);
         throw DENIED;

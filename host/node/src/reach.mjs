@@ -38,7 +38,17 @@ export class Base {
   }
 }
 
-const rank = (level) => ({ read: 1, write: 2, admin: 3 })[level] ?? 0;
+/**
+ * Permission levels and their order, as raxx-host's `raxx_names::level_rank`:
+ * a Map, so no name of Object.prototype's (`constructor`, `toString`,
+ * `__proto__`) is a level; anything else ranks 0 and is refused.
+ */
+export const LEVELS = new Map([
+  ['read', 1],
+  ['write', 2],
+  ['admin', 3],
+]);
+const rank = (level) => LEVELS.get(level) ?? 0;
 const quoted = (text) => `\`${[...String(text)].filter((c) => c >= ' ' && c !== '\x7f').map((c) => (c === '`' ? "'" : c > '~' ? '?' : c)).slice(0, 40).join('')}\``;
 
 /** The scope of a WIT resolution: `{ permissions: Map name → level, repositories }`. */

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { load } from '../src/index.mjs';
-import { guardedHandler } from '../src/egress.mjs';
+import { FORBIDDEN_HEADERS as REFUSED, guardedHandler } from '../src/egress.mjs';
 import { Allowlist, Base } from '../src/reach.mjs';
 import { GuestExit, sandboxImports } from '../src/sandbox.mjs';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
@@ -162,6 +162,37 @@ test('a Host header cannot redirect a request', async () => {
   assert.match(report, /^host-header: header refused/);
 });
 
+// The request headers a guest may not set, entry by entry raxx-host's
+// (wasmtime's DEFAULT_FORBIDDEN_HEADERS; host/tests/all/sandbox.rs).
+const FORBIDDEN_HEADERS = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host', 'http2-settings'];
+
+test('hop-by-hop and proxy headers are refused before anything is sent', async () => {
+  assert.deepEqual([...REFUSED], FORBIDDEN_HEADERS);
+  for (const name of [...FORBIDDEN_HEADERS, 'Proxy-Authorization', 'TRANSFER-ENCODING']) {
+    assert.match(await attack('header', `${name}: x`), /^header: header refused/, name);
+  }
+  // Any other header is the guest's to set (the fake answers 403: this component sends no User-Agent).
+  assert.equal(await attack('header', 'x-raxx-test: x'), 'header: status 403');
+});
+
+test('the guard refuses a request that carries a forbidden header, whatever built it', () => {
+  const allow = new Allowlist([new Base('github', 'http://127.0.0.1:9/')]).forCall('mint');
+  const sent = [];
+  const handler = guardedHandler(allow, { handle: (r) => sent.push(r) }, []);
+  const request = (name) => ({
+    method: () => ({ tag: 'get' }),
+    scheme: () => ({ tag: 'HTTP' }),
+    authority: () => '127.0.0.1:9',
+    pathWithQuery: () => '/app/installations',
+    headers: () => ({ entries: () => [[name, new TextEncoder().encode('x')]] }),
+  });
+  for (const name of [...FORBIDDEN_HEADERS, 'Upgrade']) {
+    assert.throws(() => handler.handle(request(name)), (e) => e.tag === 'HTTP-request-denied', name);
+  }
+  handler.handle(request('x-raxx-test'));
+  assert.equal(sent.length, 1, 'only the request without a forbidden header was sent');
+});
+
 test('no environment, no files, no sockets', async () => {
   process.env.RAXX_NODE_TEST_CANARY = 'the guest must not see this';
   assert.ok(Object.keys(process.env).length > 1);
@@ -172,7 +203,7 @@ test('no environment, no files, no sockets', async () => {
   await wire.assertUntouched('a socket');
 });
 
-test('the guard refuses before the request leaves, judging method, scheme, authority and path only', () => {
+test('the guard refuses before the request leaves, judging method, scheme, authority, path and header names only', () => {
   const allow = new Allowlist([new Base('infisical', 'http://127.0.0.1:8080/api'), new Base('github', 'https://api.github.com')]).forCall('mint', 'raxx-dev-bot');
   const sent = [];
   const denied = [];
@@ -182,6 +213,7 @@ test('the guard refuses before the request leaves, judging method, scheme, autho
     scheme: () => scheme,
     authority: () => authority,
     pathWithQuery: () => path,
+    headers: () => ({ entries: () => [] }),
   });
   const HTTP = { tag: 'HTTP' };
   const HTTPS = { tag: 'HTTPS' };

@@ -6,6 +6,7 @@ use super::{agent_request, print, Context, Failure};
 use crate::PreambleArgs;
 use raxx_host::agent_definitions::{self, MAX_BYTES};
 use raxx_host::exit;
+use raxx_host::files::Folder;
 use raxx_host::preamble::{self, Identity, Placement};
 use raxx_host::display::{quoted, quoted_path};
 use raxx_host::runtime::Resolved;
@@ -43,18 +44,21 @@ pub fn preamble(context: &Context, args: PreambleArgs) -> Result<i32, Failure> {
         (None, None, None) => return Err(Failure { code: exit::USAGE, message: "name --agent CLASS, --write DIR or --check DIR".into() }),
     };
     let verb = if write { "--write" } else { "--check" };
-    let files = agent_definitions::find(&dir).map_err(|e| Failure { code: exit::USAGE, message: format!("preamble {verb}: cannot read the folder {}: {e}", quoted_path(&dir)) })?;
+    let unreadable = |e: std::io::Error| Failure { code: exit::USAGE, message: format!("preamble {verb}: cannot read the folder {}: {e}", quoted_path(&dir)) };
+    let folder = Folder::open(&dir).map_err(unreadable)?;
+    let files = agent_definitions::find(&dir).map_err(unreadable)?;
     if files.is_empty() {
         return Err(Failure { code: exit::MISMATCH, message: format!("preamble {verb}: no agent definitions (*.md) under {}: nothing to check (wrong folder?)", quoted_path(&dir)) });
     }
     let mut classes = BTreeMap::new();
     let (mut out, mut problems, mut written) = (String::new(), 0, 0);
     for path in &files {
-        let (line, problem) = match review(context, path, &mut classes)? {
+        let relative = path.strip_prefix(&dir).unwrap_or(path);
+        let (line, problem) = match review(context, &folder, relative, path, &mut classes)? {
             Review::Current => continue,
             Review::Problem(why) => (why, true),
             Review::Outdated { what, .. } if !write => (format!("{what}; run raxx-host preamble --write {}", quoted_path(&dir)), true),
-            Review::Outdated { what, text, done } => match write_in_place(path, &text) {
+            Review::Outdated { what, text, done } => match folder.replace(relative, text.as_bytes(), MAX_BYTES) {
                 Ok(()) => (done, false),
                 Err(e) => (format!("{what}, and it could not be written: {e}"), true),
             },
@@ -81,8 +85,9 @@ enum Review {
     Problem(String),
 }
 
-fn review(context: &Context, path: &Path, classes: &mut BTreeMap<String, PathBuf>) -> Result<Review, Failure> {
-    let text = match read_text(path) {
+/// Reviews the definition at `relative` below `folder` (`path` is how the user sees it).
+fn review(context: &Context, folder: &Folder, relative: &Path, path: &Path, classes: &mut BTreeMap<String, PathBuf>) -> Result<Review, Failure> {
+    let text = match folder.read_text(relative, MAX_BYTES) {
         Ok(text) => text,
         Err(why) => return Ok(Review::Problem(why)),
     };
@@ -117,34 +122,4 @@ fn review(context: &Context, path: &Path, classes: &mut BTreeMap<String, PathBuf
             done: format!("refreshed the preamble ({class} → {bot})"),
         },
     })
-}
-
-fn read_text(path: &Path) -> Result<String, String> {
-    let size = std::fs::metadata(path).map_err(|e| format!("cannot read it: {e}"))?.len();
-    if size > MAX_BYTES {
-        return Err(format!("{size} bytes: larger than an agent definition can be (1 MiB)"));
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
-    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
-}
-
-/// Replaces the file's contents through a new file renamed over it (a crash
-/// leaves the old or the new text, never half of one), keeping its
-/// permissions; a link is followed and its target rewritten.
-fn write_in_place(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let target = std::fs::canonicalize(path)?;
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temporary = target.with_file_name(format!(".{name}.raxx-preamble-{}", std::process::id()));
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temporary)?;
-    let result = (|| {
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::set_permissions(&temporary, std::fs::metadata(&target)?.permissions())?;
-        std::fs::rename(&temporary, &target)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result
 }

@@ -169,3 +169,57 @@ fn a_log_someone_else_controls_stops_the_mint_instead_of_hanging_or_writing_else
         assert!(r.stderr.contains(&format!("belongs to uid {}", crate::harness::OTHER_USER)), "{}", r.stderr);
     }
 }
+
+/// A full disk during an append: the process's file-size limit
+/// (`RLIMIT_FSIZE`, with `SIGXFSZ` ignored so the write fails with `EFBIG`
+/// instead of killing it) lets only part of the record reach the log.
+#[cfg(unix)]
+#[test]
+fn a_full_disk_leaves_no_torn_line_and_the_next_record_reads() {
+    use std::os::unix::process::CommandExt;
+    let world = World::start_shared();
+    let dir = Scratch::new("audit-full");
+    let log = dir.path("audit.jsonl");
+    let mint = |limit: Option<u64>| {
+        let mut cmd = host(Some(&world));
+        cmd.env("RAXX_AUDIT_LOG", &log).args(["mint", "raxx-ops-bot"]);
+        if let Some(bytes) = limit {
+            // SAFETY: async-signal-safe calls only, between fork and exec.
+            unsafe {
+                cmd.pre_exec(move || {
+                    libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+                    let limit = libc::rlimit { rlim_cur: bytes, rlim_max: bytes };
+                    if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
+        run(cmd)
+    };
+    assert_eq!(mint(None).code, 0, "the first record (and the compiled-code cache) written without a limit");
+    // The limit binds every file the process writes, wasmtime's memory images
+    // too (~100 KiB): the first record, padded with spaces (still one JSON
+    // line), puts the log's end past them, so only the audit append meets it.
+    let first = std::fs::read_to_string(&log).unwrap();
+    std::fs::write(&log, format!("{}{}\n", first.trim_end(), " ".repeat(2 << 20))).unwrap();
+    let before = std::fs::metadata(&log).unwrap().len();
+    let r = mint(Some(before + 100));
+    assert_eq!(r.code, 1, "a record that could not be written fails the command: {}", r.stderr);
+    assert!(r.stderr.contains("cannot write the audit log"), "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "no token handed out unrecorded");
+    assert_eq!(std::fs::metadata(&log).unwrap().len(), before, "the part that was written is undone");
+    assert_eq!(mint(None).code, 0);
+    assert_eq!(read_records(&log).len(), 2, "every line of the log is a whole record");
+
+    // A line torn some other way (a crash mid-write, an undo that failed): the next record starts on a fresh line.
+    let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    std::io::Write::write_all(&mut file, b"{\"time\":\"2026-").unwrap();
+    assert_eq!(mint(None).code, 0);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert_eq!(lines[2], "{\"time\":\"2026-", "the fragment stays a line of its own");
+    assert!(serde_json::from_str::<serde_json::Value>(lines[3]).is_ok(), "the next record reads: {}", lines[3]);
+}

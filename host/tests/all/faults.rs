@@ -55,7 +55,7 @@ fn infisical_login_failures_exit_2() {
 
 #[test]
 fn missing_or_unusable_secrets_exit_2() {
-    let cases: [(&str, fn(&World), &str); 11] = [
+    let cases: [(&str, fn(&World), &str); 13] = [
         ("folder 404", |w| w.infisical.remove_folder(ENVIRONMENT, &folder("raxx-dev-bot")), "404 SecretPathNotFound"),
         ("APP_ID missing", |w| w.infisical.remove_secret(ENVIRONMENT, &folder("raxx-dev-bot"), "APP_ID"), "lacks APP_ID"),
         ("PEM missing", |w| w.infisical.remove_secret(ENVIRONMENT, &folder("raxx-dev-bot"), "PRIVATE_KEY_PEM"), "lacks PRIVATE_KEY_PEM"),
@@ -70,7 +70,9 @@ fn missing_or_unusable_secrets_exit_2() {
         ("EC key", |w| set(w, "PRIVATE_KEY_PEM", "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIByLh8Ho\n-----END EC PRIVATE KEY-----\n"), "PRIVATE_KEY_PEM is an EC key, not an RSA key"),
         ("encrypted key", |w| set(w, "PRIVATE_KEY_PEM", "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHzBJBgkqhkiG9w0BBQ0w\n-----END ENCRYPTED PRIVATE KEY-----\n"), "PRIVATE_KEY_PEM is an encrypted key"),
         // A valid key the rsa crate would not generate: OpenSSL made it (components/minter/testdata/kat/generate).
-        ("768-bit key", |w| set(w, "PRIVATE_KEY_PEM", include_str!("../../../components/minter/testdata/kat/rsa768.pem")), "PRIVATE_KEY_PEM is a 768-bit RSA key, too short to sign with"),
+        ("768-bit key", |w| set(w, "PRIVATE_KEY_PEM", include_str!("../../../components/minter/testdata/kat/rsa768.pem")), "PRIVATE_KEY_PEM is an RSA key of 768 bits, too short to use"),
+        ("1024-bit key", |w| set(w, "PRIVATE_KEY_PEM", include_str!("../../../components/minter/testdata/kat/rsa1024.pem")), "PRIVATE_KEY_PEM is an RSA key of 1024 bits, too short to use (at least 2048 bits)"),
+        ("8320-bit key", |w| set(w, "PRIVATE_KEY_PEM", include_str!("../../../components/minter/testdata/kat/rsa8320.pem")), "PRIVATE_KEY_PEM is an RSA key of 8320 bits, longer than the 8192 bits allowed"),
     ];
     for (name, setup, needle) in cases {
         let world = World::start_shared();

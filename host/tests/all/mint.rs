@@ -1,6 +1,6 @@
 //! Successful mints, in every output form and every PEM encoding.
 
-use crate::harness::raxx;
+use crate::harness::{assert_one_line_error, raxx};
 use raxx_fakes::world::{folder, ENVIRONMENT};
 use raxx_fakes::{PemVariant, World};
 
@@ -111,7 +111,15 @@ fn keys_of_other_sizes_sign_in_the_sandbox() {
     // GitHub issues 2048-bit App keys; the fake GitHub checks the others too.
     let world = World::start_shared();
     let bot = world.bot("raxx-ops-bot").clone();
-    for bits in [1024, 3072, 4096] {
+    // Below 2048 bits: refused in one line, before any request to GitHub.
+    let short = raxx_fakes::AppKey::generate_bits(1024);
+    world.infisical.set_secret(ENVIRONMENT, &folder(bot.name), "PRIVATE_KEY_PEM", &short.pkcs1_pem());
+    let issued = world.github.issued_tokens().len();
+    let r = raxx(&world, &["mint", "raxx-ops-bot"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_one_line_error(&r, "is an RSA key of 1024 bits, too short to use (at least 2048 bits)");
+    assert_eq!(world.github.issued_tokens().len(), issued);
+    for bits in [3072, 4096] {
         let key = raxx_fakes::AppKey::generate_bits(bits);
         world.github.set_public_key(bot.app_id, key.public());
         world.infisical.set_secret(ENVIRONMENT, &folder(bot.name), "PRIVATE_KEY_PEM", &key.pkcs1_pem());

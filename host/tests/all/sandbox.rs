@@ -93,6 +93,26 @@ fn a_host_header_cannot_redirect_a_request() {
     assert!(world.github.requests().iter().all(|q| q.header("host") != Some("evil.example")));
 }
 
+/// The request headers a guest may not set: wasmtime's `DEFAULT_FORBIDDEN_HEADERS`,
+/// entry by entry the list the Node host refuses (`host/node/src/egress.mjs`).
+const FORBIDDEN_HEADERS: [&str; 9] =
+    ["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "transfer-encoding", "upgrade", "host", "http2-settings"];
+
+#[test]
+fn hop_by_hop_and_proxy_headers_are_refused_before_anything_is_sent() {
+    let world = World::start_shared();
+    let wasmtime: Vec<String> = wasmtime_wasi_http::DEFAULT_FORBIDDEN_HEADERS.iter().map(|h| h.to_string()).collect();
+    assert_eq!(FORBIDDEN_HEADERS.to_vec(), wasmtime, "the list the hook refuses changed: update host/node/src/egress.mjs too");
+    let runtime = hostile();
+    for name in FORBIDDEN_HEADERS.iter().copied().chain(["Proxy-Authorization", "TRANSFER-ENCODING"]) {
+        let report = attack(&runtime, &world, "header", &format!("{name}: x")).unwrap();
+        assert!(report.starts_with("header: header refused"), "{name}: {report}");
+    }
+    assert!(world.github.requests().iter().all(|q| FORBIDDEN_HEADERS.iter().all(|h| q.header(h) != Some("x"))));
+    // Any other header is the guest's to set (the fake answers 403: this component sends no User-Agent).
+    assert_eq!(attack(&runtime, &world, "header", "x-raxx-test: x").unwrap(), "header: status 403");
+}
+
 #[test]
 fn no_files_no_environment_no_sockets() {
     let world = World::start_shared();

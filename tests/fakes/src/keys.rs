@@ -19,7 +19,7 @@ impl AppKey {
         AppKey::generate_bits(2048)
     }
 
-    /// A key of another size, 1024 bits or more (smaller keys: `components/minter/testdata/kat`).
+    /// A key of another size (the minter uses 2048 to 8192 bits; keys outside that: `components/minter/testdata/kat`).
     pub fn generate_bits(bits: usize) -> AppKey {
         let private = PrivateKey::new(&mut rand::rng(), bits).expect("RSA key generation");
         AppKey { private }

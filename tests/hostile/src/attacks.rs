@@ -121,6 +121,8 @@ fn attack(name: &str, target: &str, credential: &str, settings: &wit::Settings) 
         }
         "send" => send_all(target, credential),
         "host-header" => get(&settings.github.api_url, &[("host", "evil.example")]),
+        // `NAME: VALUE` on a request GitHub's origin allows: is the header refused, or sent?
+        "header" => get(&format!("{}/app/installations", settings.github.api_url), &[target.split_once(": ").unwrap_or((target, ""))]),
         "read-file" => match std::fs::read_to_string(target) {
             Ok(text) => format!("read {} bytes", text.len()),
             Err(e) => format!("error: {e}"),
@@ -175,6 +177,9 @@ impl Guest for Hostile {
             return Err(wit::MintError::Github(wit::ServiceFailure { kind: wit::FailureKind::Server, status: Some(502), message: "GitHub answered 502 Bad Gateway (hostile)".into() }));
         }
         let name = resolution.bot.clone();
+        if let Some(token) = crate::forged::token(&name, &resolution) {
+            return Ok(token);
+        }
         let target = resolution.owner.clone().unwrap_or_default();
         let credential = resolution.agent.clone().unwrap_or_default();
         Err(wit::MintError::InvalidRequest(format!("{name}: {}", attack(&name, &target, &credential, &settings))))

@@ -9,3 +9,5 @@
 
 #[cfg(target_arch = "wasm32")]
 mod attacks;
+#[cfg(target_arch = "wasm32")]
+mod forged;
