@@ -295,3 +295,78 @@ fn a_flood_of_connections_does_not_make_raxx_start_a_thread_each() {
     assert_eq!(code, 0, "{stderr}");
     assert!(threads < 64, "300 held connections, {threads} threads in raxx");
 }
+
+#[test]
+fn slow_clients_cannot_hold_the_endpoint_from_answering() {
+    // 40 clients, each sending a byte every 1.5 s (so no single read waits
+    // long) and reconnecting when cut off, beside one that asks normally.
+    use std::io::Write;
+    use std::os::unix::net::UnixStream;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let world = World::start_shared();
+    let dir = Scratch::new("slow-clients");
+    let (socket_file, done) = (dir.path("socket"), dir.path("done"));
+    let agent = format!(
+        "echo \"$RAXX_SESSION_SOCKET\" > {s}.tmp && mv {s}.tmp {s}; n=0; while [ ! -e {d} ] && [ $n -lt 2400 ]; do sleep 0.05; n=$((n+1)); done",
+        s = socket_file.display(),
+        d = done.display()
+    );
+    let mut cmd = host(Some(&world));
+    cmd.args(["exec", "raxx-pm-bot", "--", "sh", "-c", &agent]).stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    wait_for(&socket_file, "the child did not start");
+    let socket = std::fs::read_to_string(&socket_file).unwrap().trim().to_string();
+    let (stop, connected, cut) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let clients: Vec<_> = (0..40)
+        .map(|_| {
+            let (socket, stop, connected, cut) = (socket.clone(), stop.clone(), connected.clone(), cut.clone());
+            std::thread::spawn(move || {
+                let start = Instant::now();
+                let mut first = true;
+                while !stop.load(Ordering::SeqCst) && start.elapsed() < Duration::from_secs(90) {
+                    let Ok(mut conn) = UnixStream::connect(&socket) else { break };
+                    if first {
+                        connected.fetch_add(1, Ordering::SeqCst);
+                    }
+                    while !stop.load(Ordering::SeqCst) && conn.write_all(b"t").is_ok() {
+                        std::thread::sleep(Duration::from_millis(1500));
+                    }
+                    if first && !stop.load(Ordering::SeqCst) {
+                        cut.fetch_add(1, Ordering::SeqCst);
+                    }
+                    first = false;
+                }
+            })
+        })
+        .collect();
+    let start = Instant::now();
+    while connected.load(Ordering::SeqCst) < 40 {
+        assert!(start.elapsed() < Duration::from_secs(30), "the slow clients did not connect");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let mut cmd = host(None);
+    cmd.env("RAXX_SESSION_SOCKET", &socket).arg("token");
+    let asked = Instant::now();
+    let r = run(cmd);
+    let took = asked.elapsed();
+    // Every slow client's first connection is cut off by the endpoint, long
+    // before its 64 bytes (96 s) would end the request.
+    let start = Instant::now();
+    while cut.load(Ordering::SeqCst) < 40 && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let cut = cut.load(Ordering::SeqCst);
+    stop.store(true, Ordering::SeqCst);
+    for client in clients {
+        client.join().unwrap();
+    }
+    std::fs::write(&done, "").unwrap();
+    let (code, stderr) = finish(child);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(r.code, 0, "a normal client is answered beside 40 slow ones: {}", r.stderr);
+    assert!(r.stdout.trim().starts_with("ghs_"), "{}", r.stdout);
+    assert!(took < Duration::from_secs(20), "answered in {took:?}");
+    assert_eq!(cut, 40, "each slow connection is cut off within the request deadline");
+}
