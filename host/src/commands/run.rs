@@ -79,8 +79,14 @@ fn sandbox_plan() -> Result<(PathBuf, Sandbox), Failure> {
     let bwrap = isolate::bwrap().map_err(|u| unavailable(u.0))?;
     let cwd = std::env::current_dir().map_err(|e| Failure { code: exit::USAGE, message: format!("spawn --isolate: no working directory ({e})") })?;
     let hide = raxx_host::cache::default_dir().and_then(|d| d.canonicalize().ok()).into_iter().collect();
-    let sandbox = Sandbox { cwd, homes: isolate::homes(), hide, session: std::env::temp_dir(), files: vec![] };
+    // Session folders (sockets, shims) must lie where no agent can write.
+    let session = raxx_host::session::dir::location().map_err(|e| Failure { code: exit::HOST, message: format!("cannot create the session folder: {e}") })?;
+    let sandbox = Sandbox { cwd, homes: isolate::homes(), hide, session, files: vec![] };
     sandbox.check().map_err(|message| Failure { code: exit::USAGE, message })?;
+    if sandbox.session.starts_with(&sandbox.cwd) || sandbox.cwd.starts_with(&sandbox.session) {
+        let message = format!("spawn --isolate: session folders would lie in {}, inside the agent's working directory {}; set XDG_RUNTIME_DIR to a private folder outside it", sandbox.session.display(), sandbox.cwd.display());
+        return Err(Failure { code: exit::USAGE, message });
+    }
     sandbox.probe(&bwrap).map_err(|u| unavailable(u.0))?;
     Ok((bwrap, sandbox))
 }
