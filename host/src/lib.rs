@@ -14,6 +14,7 @@ pub mod display;
 pub mod egress;
 pub mod exit;
 pub mod files;
+pub mod git_guard;
 pub mod harden;
 pub mod isolate;
 pub mod net;

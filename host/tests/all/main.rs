@@ -10,6 +10,7 @@ mod egress;
 mod exec;
 mod exit_codes;
 mod faults;
+mod git_guard;
 mod harness;
 mod identity;
 mod incident;
