@@ -290,13 +290,19 @@ impl Snapshot {
         found
     }
 
-    /// `.git` was replaced: the planted one is moved aside (`.git.raxx-planted-<pid>`)
-    /// and the original put back, found by its inode among the top's entries
-    /// when it was a folder, rewritten when it was a file.
+    /// `.git` was replaced: the planted one is moved aside (`.git.raxx-planted-<pid>`,
+    /// a folder's `HEAD` renamed so git no longer takes it for a repository
+    /// when someone works inside it) and the original put back, found by its
+    /// inode among the top's entries when it was a folder, rewritten when it
+    /// was a file.
     fn restore_dotgit(&self, now: &State) -> std::io::Result<()> {
         let path = self.top.join(".git");
         if *now != State::Absent {
-            std::fs::rename(&path, self.top.join(format!(".git.raxx-planted-{}", std::process::id())))?;
+            let aside = self.top.join(format!(".git.raxx-planted-{}", std::process::id()));
+            std::fs::rename(&path, &aside)?;
+            if matches!(now, State::Dir { .. }) {
+                let _ = std::fs::rename(aside.join("HEAD"), aside.join("HEAD.raxx-disabled"));
+            }
         }
         match &self.dotgit {
             State::Dir { dev, ino } => {

@@ -74,6 +74,10 @@ fn a_replaced_git_folder_or_a_commondir_is_put_back() {
     assert!(warnings(&r).iter().any(|l| l.contains(".git") && l.contains("was replaced by another folder (restored)")), "{}", r.stderr);
     assert_eq!(std::fs::read(repo.join(".git/config")).unwrap(), config, "the original .git is back");
     assert!(!repo.join(".git-orig").exists(), "moved back from where the child put it");
+    let aside = std::fs::read_dir(&repo).unwrap().flatten().map(|e| e.path()).find(|p| p.to_string_lossy().contains(".git.raxx-planted-")).expect("the planted .git moved aside");
+    assert!(!aside.join("HEAD").exists(), "no longer a repository git would discover");
+    let status = std::process::Command::new("git").args(["status", "--porcelain"]).current_dir(&aside).env("GIT_CEILING_DIRECTORIES", &repo).output().unwrap();
+    assert!(!status.status.success() && !aside.join("pwned").exists(), "git does not run the planted configuration inside it");
     let r = exec_in(&world, &dir, &repo, &[], &format!("mkdir {common} && echo {common} > .git/commondir", common = dir.path("common").display()));
     assert!(warnings(&r).iter().any(|l| l.contains("commondir now points to") && l.ends_with("(restored)")), "{}", r.stderr);
     assert!(!repo.join(".git/commondir").exists());
@@ -81,4 +85,28 @@ fn a_replaced_git_folder_or_a_commondir_is_put_back() {
     let r = exec_in(&world, &dir, &repo, &[], "git config --file .git/config remote.origin.url https://example.com/o/r");
     assert!(warnings(&r).is_empty(), "{}", r.stderr);
     assert!(std::fs::read_to_string(repo.join(".git/config")).unwrap().contains("example.com"));
+}
+
+#[test]
+fn spawn_reports_a_git_file_pointed_elsewhere_and_a_hooks_path() {
+    let world = World::start_shared();
+    let dir = Scratch::new("git-guard-gitfile");
+    let work = dir.path("work");
+    let out = std::process::Command::new("git").args(["init", "-q", "--separate-git-dir"]).arg(dir.path("sep")).arg(&work).env("GIT_CONFIG_GLOBAL", "/dev/null").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let dotgit = std::fs::read(work.join(".git")).unwrap();
+    let script = format!(
+        "git config --file {sep}/config core.hooksPath /tmp && git init -q --bare {planted} && git config --file {planted}/config core.fsmonitor 'touch pwned' && echo 'gitdir: {planted}' > .git",
+        sep = dir.path("sep").display(),
+        planted = dir.path("planted").display()
+    );
+    let mut cmd = host(Some(&world));
+    cmd.current_dir(&work).args(["spawn", "--agent", "feature-developer", "--", "sh", "-c", &script]);
+    let r = run(cmd);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let warned = warnings(&r);
+    assert!(warned.iter().any(|l| l.contains(".git file") && l.contains("now points to") && l.contains("planted") && l.ends_with("(restored)")), "{}", r.stderr);
+    assert!(warned.iter().any(|l| l.contains("core.hookspath = /tmp (restored)")), "{}", r.stderr);
+    assert_eq!(std::fs::read(work.join(".git")).unwrap(), dotgit, "the .git file is restored");
+    assert!(!std::fs::read_to_string(dir.path("sep/config")).unwrap().contains("hooksPath"));
 }
