@@ -262,7 +262,7 @@ impl Snapshot {
                 found.push(done_line(format!("{} is now a link to {}", was.path.display(), describe(&now.state))));
             }
             for (key, value) in added {
-                found.push(done_line(format!("{} now sets {key} = {}", was.path.display(), crate::display::one_line(&value))));
+                found.push(done_line(format!("{} now sets {} = {}", was.path.display(), without_userinfo(&key), crate::display::one_line(&without_userinfo(&value)))));
             }
         }
         for (path, was) in &self.included {
@@ -317,6 +317,28 @@ impl Snapshot {
     }
 }
 
+/// `text` with the user and password of every URL in it (`://user:secret@`)
+/// replaced by `***`: a URL in a key or value may carry a token, which must
+/// reach neither the terminal nor the audit log.
+fn without_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        let end = tail.find(['/', ' ', '\t']).unwrap_or(tail.len());
+        match tail[..end].rfind('@') {
+            Some(i) => {
+                out.push_str("***");
+                rest = &tail[i..];
+            }
+            None => rest = tail,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 fn describe(state: &State) -> String {
     match state {
         State::Absent => "absent".into(),
@@ -358,6 +380,13 @@ fn put_back(path: &Path, was: &State) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_urls_user_and_password_are_not_shown() {
+        assert_eq!(without_userinfo("url.https://x-access-token:ghs_secret@github.com/.insteadof"), "url.https://***@github.com/.insteadof");
+        assert_eq!(without_userinfo("ext::sh -c x https://a@b/c and ssh://u@h"), "ext::sh -c x https://***@b/c and ssh://***@h");
+        assert_eq!(without_userinfo("https://github.com/o/r"), "https://github.com/o/r");
+    }
 
     #[test]
     fn keys_that_run_programs_are_told_from_those_that_do_not() {
