@@ -15,6 +15,7 @@ pub mod egress;
 pub mod exit;
 pub mod fallback_floor;
 pub mod files;
+pub mod git_guard;
 pub mod harden;
 pub mod isolate;
 pub mod net;

@@ -150,6 +150,11 @@ pub struct ExecArgs {
     #[command(flatten)]
     pub target: Target,
 
+    /// Keep changes the command made to the working directory's git configuration or hooks
+    /// that make git run a program (they are still reported; by default they are undone).
+    #[arg(long)]
+    pub keep_git_config: bool,
+
     /// The command to run, after `--`.
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<String>,
@@ -173,6 +178,11 @@ pub struct SpawnArgs {
     /// the working directory read-write, a private home and /tmp (also set by the policy's isolate).
     #[arg(long)]
     pub isolate: bool,
+
+    /// Keep changes the command made to the working directory's git configuration or hooks
+    /// that make git run a program (they are still reported; by default they are undone).
+    #[arg(long)]
+    pub keep_git_config: bool,
 
     #[command(flatten)]
     pub narrow: Narrow,

@@ -14,6 +14,7 @@ use raxx_host::audit::Event;
 use raxx_host::child_env;
 use raxx_host::exit;
 use raxx_host::fallback_floor;
+use raxx_host::git_guard;
 use raxx_host::isolate::{self, Sandbox};
 use raxx_host::process::{self, Child};
 use raxx_host::session::dir::{GitConfig, GitIdentity, SessionDir};
@@ -42,7 +43,7 @@ pub fn exec(context: &Context, args: ExecArgs) -> Result<i32, Failure> {
     let request = target_request(args.target);
     let resolved = resolve_child(context, &request)?;
     match context.mint("exec", &resolved, None) {
-        Ok(minted) => BotChild { command: "exec", resolved, workflow: None, refs: None, sandbox: None }.run(context, minted, &args.command),
+        Ok(minted) => BotChild { command: "exec", resolved, workflow: None, refs: None, sandbox: None, keep_git_config: args.keep_git_config }.run(context, minted, &args.command),
         Err(failed) => fall_back(context, &request, &resolved, failed, &args.command),
     }
 }
@@ -70,7 +71,7 @@ pub fn spawn(context: &Context, args: SpawnArgs) -> Result<i32, Failure> {
             return Err(Failure { code: f.code, message: format!("{}; {reason}", f.message) });
         }
     };
-    let child = BotChild { command: "spawn", resolved, workflow: args.workflow_uuid.clone(), refs: args.refs, sandbox };
+    let child = BotChild { command: "spawn", resolved, workflow: args.workflow_uuid.clone(), refs: args.refs, sandbox, keep_git_config: args.keep_git_config };
     child.run(context, minted, &args.command)
 }
 
@@ -81,8 +82,14 @@ fn sandbox_plan() -> Result<(PathBuf, Sandbox), Failure> {
     let bwrap = isolate::bwrap().map_err(|u| unavailable(u.0))?;
     let cwd = std::env::current_dir().map_err(|e| Failure { code: exit::USAGE, message: format!("spawn --isolate: no working directory ({e})") })?;
     let hide = raxx_host::cache::default_dir().and_then(|d| d.canonicalize().ok()).into_iter().collect();
-    let sandbox = Sandbox { cwd, homes: isolate::homes(), hide, session: std::env::temp_dir(), files: vec![] };
+    // Session folders (sockets, shims) must lie where no agent can write.
+    let session = raxx_host::session::dir::location().map_err(|e| Failure { code: exit::HOST, message: format!("cannot create the session folder: {e}") })?;
+    let sandbox = Sandbox { cwd, homes: isolate::homes(), hide, session, files: vec![] };
     sandbox.check().map_err(|message| Failure { code: exit::USAGE, message })?;
+    if sandbox.session.starts_with(&sandbox.cwd) || sandbox.cwd.starts_with(&sandbox.session) {
+        let message = format!("spawn --isolate: session folders would lie in {}, inside the agent's working directory {}; set XDG_RUNTIME_DIR to a private folder outside it", sandbox.session.display(), sandbox.cwd.display());
+        return Err(Failure { code: exit::USAGE, message });
+    }
     sandbox.probe(&bwrap).map_err(|u| unavailable(u.0))?;
     Ok((bwrap, sandbox))
 }
@@ -94,6 +101,8 @@ struct BotChild {
     workflow: Option<String>,
     refs: Option<u64>,
     sandbox: Option<(PathBuf, Sandbox)>,
+    /// Keep (still report) what the child left in the repository's git that runs programs.
+    keep_git_config: bool,
 }
 
 impl BotChild {
@@ -142,13 +151,34 @@ impl BotChild {
             let sandbox = Sandbox { session: dir.path().to_path_buf(), files, ..plan.clone() };
             (bwrap.clone(), sandbox.args())
         });
+        // Unsandboxed, the child is the operator's uid: what it leaves in
+        // the repository's git that runs programs is reported and undone.
+        let git = if self.sandbox.is_none() { std::env::current_dir().ok().and_then(|cwd| git_guard::Snapshot::take(&cwd)) } else { None };
         let status = process::run(Child { argv, env, sandbox });
         drop(endpoint);
         for warning in source.end() {
             eprintln!("raxx-host: warning: {}", crate::one_line(&warning));
         }
         drop(dir);
+        if let Some(git) = git {
+            self.report_git(context, &git)?;
+        }
         Ok(status?)
+    }
+
+    /// One warning per entry the child added to the repository's git that
+    /// runs programs, and one audit record naming them all.
+    fn report_git(&self, context: &Context, git: &git_guard::Snapshot) -> Result<(), Failure> {
+        let found = git.check(self.keep_git_config);
+        for line in &found {
+            eprintln!("raxx-host: warning: git: {}", crate::one_line(line));
+        }
+        if found.is_empty() {
+            return Ok(());
+        }
+        let subject = found.join("; ");
+        let record = Event { subject: Some(&subject), outcome: Err((exit::MISMATCH, "the command left git configuration that runs programs")), ..event("git-config", &self.resolved, self.workflow.as_deref()) };
+        context.audit(record)
     }
 
     /// The child's whole environment: the allowlist, the session, the bot's

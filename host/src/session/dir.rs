@@ -1,9 +1,18 @@
-//! The session's private folder (mode 0700, in `$TMPDIR`): the endpoint's
+//! The session's private folder (mode 0700, in the user's runtime directory,
+//! never in `$TMPDIR`: see [`location`]): the endpoint's
 //! socket; the tools first on the child's `PATH` (`raxx-host`, the `gh` shim,
 //! git's credential helper `git-credential-raxx`, all the raxx-host binary);
 //! an empty gh configuration; the git configuration (the bot's commit
 //! identity and credential helper); and, for an isolated agent, its home.
 //! It holds no secret and is removed when the session ends.
+//!
+//! A live session holds an `flock` on its folder; a session killed before it
+//! could remove its folder (SIGKILL) leaves one whose lock can be taken, and
+//! the next session to start removes it. Creating and sweeping happen under a
+//! lock on the whole location, so a folder being created is never swept.
+
+use std::fs::File;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -50,14 +59,98 @@ pub const GIT_HELPER: &str = "raxx";
 
 pub struct SessionDir {
     dir: tempfile::TempDir,
+    /// The folder itself, locked for as long as the session lives.
+    _alive: File,
+}
+
+/// How long to wait for another session's start to release the location.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// What session folders are named.
+const PREFIX: &str = "raxx-session-";
+
+/// Where session folders are made: `$XDG_RUNTIME_DIR/raxx` when
+/// `XDG_RUNTIME_DIR` is a folder of this user's that no one else may enter
+/// (as the login manager makes it), else `/tmp/raxx-<uid>`. Not `$TMPDIR`: it
+/// may lie inside a project an isolated agent can write. The folder is made
+/// 0700 and must be one: a link, something else than a folder, another
+/// owner or access for group or others are refused, never repaired. The
+/// path returned is canonical.
+pub fn location() -> std::io::Result<PathBuf> {
+    let me = rustix::process::geteuid().as_raw();
+    let runtime = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from).filter(|d| d.is_absolute() && private(d, me).is_ok());
+    let base = match runtime {
+        Some(dir) => dir.join("raxx"),
+        None => PathBuf::from(format!("/tmp/raxx-{me}")),
+    };
+    match std::fs::DirBuilder::new().mode(0o700).create(&base) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
+        _ => {}
+    }
+    private(&base, me).map_err(|why| std::io::Error::other(format!("{} {why}; remove it or set XDG_RUNTIME_DIR to a private folder", base.display())))?;
+    base.canonicalize()
+}
+
+/// Whether `dir` itself (not what a link there points to) is a folder of
+/// `uid`'s that no one else may enter; why not otherwise.
+fn private(dir: &Path, uid: u32) -> Result<(), String> {
+    let meta = std::fs::symlink_metadata(dir).map_err(|e| format!("cannot be read ({e})"))?;
+    if meta.file_type().is_symlink() {
+        return Err("is a link".into());
+    }
+    if !meta.is_dir() {
+        return Err("is not a folder".into());
+    }
+    if meta.uid() != uid {
+        return Err(format!("belongs to uid {}, not to this user", meta.uid()));
+    }
+    if meta.mode() & 0o077 != 0 {
+        return Err(format!("is open to group or others (mode {:o})", meta.mode() & 0o777));
+    }
+    Ok(())
+}
+
+/// `path` opened as a folder, never through a link.
+fn open_dir(path: &Path) -> std::io::Result<File> {
+    std::fs::OpenOptions::new().read(true).custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW).open(path)
+}
+
+/// Removes the folders of sessions that died without removing them: those
+/// whose lock can be taken. A live session's is kept; a link or anything but
+/// a folder is left alone (removal never follows a link inside either).
+fn sweep(base: &Path) {
+    let Ok(entries) = std::fs::read_dir(base) else { return };
+    for entry in entries.flatten().filter(|e| e.file_name().to_string_lossy().starts_with(PREFIX)) {
+        let path = entry.path();
+        let Ok(dir) = open_dir(&path) else { continue };
+        if dir.try_lock().is_ok() {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
 }
 
 impl SessionDir {
-    /// A new private folder in `$TMPDIR`: mode 0700, a random name, created exclusively.
+    /// A new private folder in [`location`]: mode 0700, a random name,
+    /// created exclusively, locked while it lives; dead sessions' folders
+    /// there are removed first.
     pub fn create() -> std::io::Result<SessionDir> {
         use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::Builder::new().prefix("raxx-session-").permissions(std::fs::Permissions::from_mode(0o700)).tempdir()?;
-        Ok(SessionDir { dir })
+        let base = location()?;
+        let all = std::fs::OpenOptions::new().read(true).write(true).create(true).mode(0o600).custom_flags(libc::O_NOFOLLOW).open(base.join(".lock"))?;
+        let waiting = std::time::Instant::now();
+        loop {
+            match all.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) if waiting.elapsed() < LOCK_WAIT => std::thread::sleep(std::time::Duration::from_millis(20)),
+                Err(std::fs::TryLockError::WouldBlock) => return Err(std::io::Error::other(format!("another process has held {} for 5 s", base.join(".lock").display()))),
+                Err(std::fs::TryLockError::Error(e)) => return Err(e),
+            }
+        }
+        sweep(&base);
+        let dir = tempfile::Builder::new().prefix(PREFIX).permissions(std::fs::Permissions::from_mode(0o700)).tempdir_in(&base)?;
+        let alive = open_dir(dir.path())?;
+        alive.try_lock().map_err(|e| std::io::Error::other(format!("cannot lock {}: {e}", dir.path().display())))?;
+        Ok(SessionDir { dir, _alive: alive })
     }
 
     pub fn path(&self) -> &Path {
@@ -97,9 +190,7 @@ impl SessionDir {
     pub fn prepare(&self, exe: &Path, git: &GitConfig<'_>, gh_shim: bool) -> std::io::Result<()> {
         let GitConfig { identity, protocol, host, ca_file, ca_dir } = *git;
         for dir in [self.bin(), self.gh_config(), self.home()] {
-            let mut builder = std::fs::DirBuilder::new();
-            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-            builder.create(&dir)?;
+            std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
         }
         std::os::unix::fs::symlink(exe, self.bin().join("raxx-host"))?;
         std::os::unix::fs::symlink("raxx-host", self.bin().join(format!("git-credential-{GIT_HELPER}")))?;

@@ -2,20 +2,22 @@
 //! folder that answers one question, "the current token", and only to
 //! processes of this user (checked on every connection with `SO_PEERCRED`,
 //! on top of the folder's permissions). It holds no secret at rest and is
-//! removed when the session ends.
+//! removed when the session ends. A request must arrive whole within 5 s of
+//! its connection, however it is paced, and only a whole request occupies one
+//! of the 32 answering threads.
 //!
 //! Protocol: the client sends `token\n`; the answer is one JSON line, either
 //! `{"token", "expires_at", "bot", "git_protocol", "git_host"}` or
 //! `{"error", "exit_code"}`.
 
 use super::{SessionError, TokenSource};
+use rustix::event::{PollFd, PollFlags, Timespec};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use rustix::event::{PollFd, PollFlags};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The variable that tells a child where its session's endpoint is.
 pub const SOCKET_VAR: &str = "RAXX_SESSION_SOCKET";
@@ -47,35 +49,92 @@ pub struct Endpoint {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-/// Connections answered at once; more are closed unanswered (an agent
-/// opening thousands must not make raxx start thousands of threads).
+/// Connections answered at once; a complete request beyond them is closed
+/// unanswered (an agent opening thousands must not make raxx start thousands
+/// of threads).
 const MAX_ANSWERING: usize = 32;
+
+/// Connections whose request is still being read; more are closed unread.
+/// They cost no thread: the accept loop reads them all.
+const MAX_READING: usize = 256;
+
+/// How long a connection has to send its whole request, from its accept:
+/// a slow client is cut off then, however it paces its bytes.
+const REQUEST_TIME: Duration = Duration::from_secs(5);
+
+/// The longest request read (`token\n` and some slack).
+const MAX_REQUEST: usize = 64;
+
+/// A connection whose request is being read.
+struct Reading {
+    conn: UnixStream,
+    deadline: Instant,
+    request: Vec<u8>,
+}
 
 impl Endpoint {
     /// Serves `source` on a new socket at `path` (inside a private folder).
+    ///
+    /// One thread accepts connections and reads every request (non-blocking,
+    /// each within [`REQUEST_TIME`] of its accept); only a complete request
+    /// gets a thread of its own to answer it. A slow client (a byte at a
+    /// time) so holds no answering slot, and cannot make the endpoint wait.
     pub fn serve(path: &Path, source: Arc<TokenSource>, about: About) -> std::io::Result<Endpoint> {
         let listener = UnixListener::bind(path)?;
         listener.set_nonblocking(true)?;
         let (wake, woken) = UnixStream::pair()?;
         let answering = Arc::new(AtomicUsize::new(0));
-        let thread = std::thread::Builder::new().name("raxx-endpoint".into()).spawn(move || loop {
-            let mut ready = [PollFd::new(&listener, PollFlags::IN), PollFd::new(&woken, PollFlags::IN)];
-            if rustix::event::poll(&mut ready, None).is_err() || !ready[1].revents().is_empty() {
-                return;
-            }
-            while let Ok((conn, _)) = listener.accept() {
-                if answering.fetch_add(1, Ordering::SeqCst) >= MAX_ANSWERING {
-                    answering.fetch_sub(1, Ordering::SeqCst);
-                    continue;
+        let thread = std::thread::Builder::new().name("raxx-endpoint".into()).spawn(move || {
+            let mut reading: Vec<Reading> = Vec::new();
+            loop {
+                let now = Instant::now();
+                let wait = reading.iter().map(|r| r.deadline.saturating_duration_since(now)).min();
+                let timeout = wait.map(|d| Timespec { tv_sec: d.as_secs() as _, tv_nsec: d.subsec_nanos() as _ });
+                let (listening, stopped, ready) = {
+                    let mut fds = vec![PollFd::new(&listener, PollFlags::IN), PollFd::new(&woken, PollFlags::IN)];
+                    fds.extend(reading.iter().map(|r| PollFd::new(&r.conn, PollFlags::IN)));
+                    if rustix::event::poll(&mut fds, timeout.as_ref()).is_err() {
+                        return;
+                    }
+                    let ready: Vec<bool> = fds[2..].iter().map(|f| !f.revents().is_empty()).collect();
+                    (!fds[0].revents().is_empty(), !fds[1].revents().is_empty(), ready)
+                };
+                if stopped {
+                    return;
                 }
-                let (source, about, done) = (source.clone(), about.clone(), answering.clone());
-                let spawned = std::thread::Builder::new().name("raxx-answer".into()).spawn(move || {
-                    let _ = conn.set_nonblocking(false);
-                    answer(conn, &source, &about);
-                    done.fetch_sub(1, Ordering::SeqCst);
-                });
-                if spawned.is_err() {
-                    answering.fetch_sub(1, Ordering::SeqCst);
+                // Requests that arrived (or ended, or ran out of time).
+                let now = Instant::now();
+                let mut still = Vec::with_capacity(reading.len());
+                for (mut r, ready) in reading.drain(..).zip(ready) {
+                    match ready.then(|| read_some(&mut r)).unwrap_or(Progress::More) {
+                        Progress::More if now < r.deadline => still.push(r),
+                        Progress::More => refuse(&r.conn, format!("no complete request within {} s; send 'token'", REQUEST_TIME.as_secs()), crate::exit::USAGE),
+                        Progress::Done if trimmed(&r.request) == b"token" => {
+                            if answering.fetch_add(1, Ordering::SeqCst) >= MAX_ANSWERING {
+                                answering.fetch_sub(1, Ordering::SeqCst);
+                                continue;
+                            }
+                            let (source, about, done) = (source.clone(), about.clone(), answering.clone());
+                            let conn = r.conn;
+                            let spawned = std::thread::Builder::new().name("raxx-answer".into()).spawn(move || {
+                                answer(conn, &source, &about);
+                                done.fetch_sub(1, Ordering::SeqCst);
+                            });
+                            if spawned.is_err() {
+                                answering.fetch_sub(1, Ordering::SeqCst);
+                            }
+                        }
+                        Progress::Done => refuse(&r.conn, "unknown request; send 'token'".into(), crate::exit::USAGE),
+                    }
+                }
+                reading = still;
+                if listening {
+                    while let Ok((conn, _)) = listener.accept() {
+                        if !from_this_user(&conn) || reading.len() >= MAX_READING || conn.set_nonblocking(true).is_err() {
+                            continue;
+                        }
+                        reading.push(Reading { conn, deadline: Instant::now() + REQUEST_TIME, request: Vec::new() });
+                    }
                 }
             }
         })?;
@@ -93,30 +152,72 @@ impl Drop for Endpoint {
     }
 }
 
+/// Whether a request has been read whole.
+enum Progress {
+    More,
+    Done,
+}
+
+/// Reads what a (non-blocking) connection has sent: the request is done at
+/// its newline, at the end of the stream, or at [`MAX_REQUEST`] bytes.
+fn read_some(r: &mut Reading) -> Progress {
+    let mut buf = [0u8; MAX_REQUEST];
+    let room = MAX_REQUEST - r.request.len();
+    match (&r.conn).read(&mut buf[..room]) {
+        Ok(0) => Progress::Done,
+        Ok(n) => {
+            r.request.extend_from_slice(&buf[..n]);
+            if r.request.contains(&b'\n') || r.request.len() >= MAX_REQUEST {
+                Progress::Done
+            } else {
+                Progress::More
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::Interrupted => Progress::More,
+        Err(_) => Progress::Done,
+    }
+}
+
+/// The request up to its first newline, without surrounding white space.
+fn trimmed(request: &[u8]) -> &[u8] {
+    let line = request.split(|b| *b == b'\n').next().unwrap_or_default();
+    line.trim_ascii()
+}
+
 /// The uid of the process at the other end of `conn`.
 fn peer_uid(conn: &UnixStream) -> Option<u32> {
     rustix::net::sockopt::socket_peercred(conn).ok().map(|cred| cred.uid.as_raw())
 }
 
-fn answer(conn: UnixStream, source: &TokenSource, about: &About) {
-    let reply = |mut conn: &UnixStream, json: serde_json::Value| {
-        let _ = conn.write_all(format!("{json}\n").as_bytes());
-    };
-    let refuse = |message: String, code: i32| serde_json::json!({ "error": message, "exit_code": code });
+/// Whether `conn` comes from this user; a stranger is told so and closed,
+/// before anything is read.
+fn from_this_user(conn: &UnixStream) -> bool {
     let me = rustix::process::geteuid().as_raw();
-    match peer_uid(&conn) {
-        Some(uid) if uid == me => {}
+    match peer_uid(conn) {
+        Some(uid) if uid == me => true,
         other => {
             let who = other.map(|u| format!("uid {u}")).unwrap_or_else(|| "an unknown peer".into());
-            return reply(&conn, refuse(format!("refused: {who} is not the session's user"), crate::exit::NO_SESSION));
+            refuse(conn, format!("refused: {who} is not the session's user"), crate::exit::NO_SESSION);
+            false
         }
     }
-    let _ = conn.set_read_timeout(Some(Duration::from_secs(2)));
-    let mut line = String::new();
-    let read = BufReader::new((&conn).take(64)).read_line(&mut line);
-    if read.is_err() || line.trim() != "token" {
-        return reply(&conn, refuse("unknown request; send 'token'".into(), crate::exit::USAGE));
-    }
+}
+
+/// Sends one JSON line; never waits on a client that does not read.
+fn reply(mut conn: &UnixStream, json: serde_json::Value) {
+    let _ = conn.set_write_timeout(Some(Duration::from_secs(2)));
+    let _ = conn.write_all(format!("{json}\n").as_bytes());
+}
+
+/// Sends a refusal without blocking (it fits the socket's buffer).
+fn refuse(conn: &UnixStream, message: String, code: i32) {
+    reply(conn, serde_json::json!({ "error": message, "exit_code": code }));
+}
+
+/// Answers a complete `token` request (on its own thread: the source may
+/// wait for a refresh under way).
+fn answer(conn: UnixStream, source: &TokenSource, about: &About) {
+    let _ = conn.set_nonblocking(false);
     let json = match source.token() {
         Ok(t) => serde_json::json!({
             "token": t.token,
@@ -125,7 +226,7 @@ fn answer(conn: UnixStream, source: &TokenSource, about: &About) {
             "git_protocol": about.git_protocol,
             "git_host": about.git_host,
         }),
-        Err(e) => refuse(e.message, e.code),
+        Err(e) => serde_json::json!({ "error": e.message, "exit_code": e.code }),
     };
     reply(&conn, json);
 }

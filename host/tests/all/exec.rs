@@ -73,9 +73,15 @@ fn a_child_that_revoked_its_own_token_leaves_nothing_to_warn_about() {
 #[test]
 fn a_session_that_cannot_be_set_up_still_revokes_its_token() {
     let world = World::start_shared();
-    let r = raxx_env(&world, &[("TMPDIR", Some("/nonexistent/tmp"))], &["exec", "raxx-pm-bot", "--", "true"]);
+    // The runtime directory's `raxx` is a link (planted): refused, not followed.
+    let dir = Scratch::new("runtime-link");
+    std::fs::set_permissions(&dir.0, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    std::fs::create_dir(dir.path("elsewhere")).unwrap();
+    std::os::unix::fs::symlink(dir.path("elsewhere"), dir.path("raxx")).unwrap();
+    let r = raxx_env(&world, &[("XDG_RUNTIME_DIR", Some(dir.0.to_str().unwrap()))], &["exec", "raxx-pm-bot", "--", "true"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.starts_with("raxx-host: cannot create the session folder: "), "{}", r.stderr);
+    assert!(r.stderr.starts_with("raxx-host: cannot create the session folder: ") && r.stderr.contains("raxx is a link"), "{}", r.stderr);
+    assert!(std::fs::read_dir(dir.path("elsewhere")).unwrap().next().is_none(), "nothing made through the link");
     assert_eq!(world.github.issued_tokens().len(), 1);
     assert!(world.github.live_tokens().is_empty(), "the minted token did not outlive the failure");
 }

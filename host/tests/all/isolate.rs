@@ -168,3 +168,65 @@ fn only_what_is_named_is_there_and_the_projects_git_hooks_stay_read_only() {
     let config = std::fs::read_to_string(project.join(".git/config")).unwrap();
     assert!(!config.contains("fsmonitor"), "{config}");
 }
+
+#[test]
+fn isolated_agents_cannot_reach_each_others_sessions_with_tmpdir_in_the_project() {
+    // Both agents work in the same project, TMPDIR inside it: session
+    // folders, sockets and shims must still be out of both agents' reach.
+    let world = World::start_shared();
+    let dir = outside_tmp("isolate-tmpdir");
+    let project = dir.path("project");
+    std::fs::create_dir_all(project.join("tmp")).unwrap();
+    let spawn = |agent: &str, script: &str| {
+        let mut cmd = host(Some(&world));
+        cmd.current_dir(&project).env("TMPDIR", project.join("tmp")).env("HOME", dir.path("home"));
+        cmd.args(["spawn", "--isolate", "--agent", agent, "--", "sh", "-c", script]);
+        cmd
+    };
+    // The first waits (at most 60 s) until the second has looked around.
+    let mut first = spawn("feature-developer", "echo \"token=$GH_TOKEN\"; touch ready; n=0; while [ ! -e done ] && [ $n -lt 1200 ]; do sleep 0.05; n=$((n+1)); done");
+    first.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let first = first.spawn().unwrap();
+    let start = std::time::Instant::now();
+    while !project.join("ready").exists() {
+        assert!(start.elapsed() < std::time::Duration::from_secs(30), "the first agent did not start");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let probe = "mine=$(dirname \"$RAXX_SESSION_SOCKET\"); \
+        for s in $(find \"$PWD\" /tmp /run /var/tmp -type s 2>/dev/null); do case $s in \"$mine\"/*) continue;; esac; \
+          echo \"socket=$s\"; RAXX_SESSION_SOCKET=$s raxx-host token 2>/dev/null | sed 's/^/reached=/'; done; \
+        for g in $(find \"$PWD\" /tmp /run /var/tmp -path '*/bin/*' 2>/dev/null); do case $g in \"$mine\"/*) continue;; esac; \
+          echo \"tool=$g\"; (: >> \"$g\") 2>/dev/null && echo \"written=$g\"; done; \
+        echo probed";
+    let second = run(spawn("card-groomer", probe));
+    std::fs::write(project.join("done"), "").unwrap();
+    let first = first.wait_with_output().unwrap();
+    let first_out = String::from_utf8_lossy(&first.stdout).into_owned();
+    assert_eq!(first.status.code(), Some(0), "{}", String::from_utf8_lossy(&first.stderr));
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(second.stdout.lines().any(|l| l == "probed"), "{}", second.stdout);
+    let token = first_out.lines().find_map(|l| l.strip_prefix("token=")).unwrap();
+    assert!(token.starts_with("ghs_") && !second.stdout.contains(token), "the second agent got the first's token:\n{}", second.stdout);
+    for found in ["socket=", "reached=", "tool=", "written="] {
+        assert!(!second.stdout.lines().any(|l| l.starts_with(found)), "another session is within reach:\n{}", second.stdout);
+    }
+    assert!(std::fs::read_dir(project.join("tmp")).unwrap().next().is_none(), "nothing of raxx's in the project's TMPDIR");
+}
+
+#[test]
+fn session_folders_inside_an_isolated_agents_project_are_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let world = World::start_shared();
+    let dir = outside_tmp("isolate-runtime-in-project");
+    let runtime = dir.path("project/run");
+    std::fs::create_dir_all(&runtime).unwrap();
+    std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let mut cmd = host(Some(&world));
+    cmd.current_dir(dir.path("project")).env("XDG_RUNTIME_DIR", &runtime).env("HOME", dir.path("home"));
+    cmd.args(["spawn", "--isolate", "--agent", "feature-developer", "--", "touch", "started"]);
+    let r = run(cmd);
+    assert_eq!(r.code, 64, "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains("session folders would lie in") && r.stderr.contains("set XDG_RUNTIME_DIR"), "{}", r.stderr);
+    assert!(!dir.path("project/started").exists() && world.infisical.requests().is_empty(), "nothing started, nothing minted");
+}

@@ -12,6 +12,7 @@ mod exit_codes;
 mod fallback_floor;
 mod faults;
 mod forged_token;
+mod git_guard;
 mod harness;
 mod identity;
 mod incident;

@@ -126,9 +126,13 @@ fn another_user_is_refused_by_the_session_endpoint() {
     let world = World::start_shared();
     let dir = Scratch::new("endpoint");
     let (socket_file, done) = (dir.path("socket"), dir.path("done"));
+    // Session folders of their own: this test opens them up.
+    let runtime = dir.path("run");
+    std::fs::create_dir(&runtime).unwrap();
+    std::fs::set_permissions(&runtime, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
     let agent = format!("printf %s \"$RAXX_SESSION_SOCKET\" > {0}.tmp && mv {0}.tmp {0}; while [ ! -e {1} ]; do sleep 0.05; done", socket_file.display(), done.display());
     let mut cmd = host(Some(&world));
-    cmd.args(["spawn", "--agent", "sre-agent", "--", "sh", "-c", &agent]).stderr(Stdio::piped());
+    cmd.env("XDG_RUNTIME_DIR", &runtime).args(["spawn", "--agent", "sre-agent", "--", "sh", "-c", &agent]).stderr(Stdio::piped());
     let child = cmd.spawn().unwrap();
     wait_for(&socket_file, "the agent did not start");
     let socket = std::fs::read_to_string(&socket_file).unwrap();
@@ -150,7 +154,9 @@ fn another_user_is_refused_by_the_session_endpoint() {
     assert!(r.stderr.contains("Permission denied") && !r.stdout.contains("ghs_"), "{}", r.stderr);
     // …and with the folder opened up, the endpoint itself refuses them.
     let folder = Path::new(&socket).parent().unwrap();
-    std::fs::set_permissions(folder, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    for open in [runtime.as_path(), folder.parent().unwrap(), folder] {
+        std::fs::set_permissions(open, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    }
     std::fs::set_permissions(&socket, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
     let r = ask_as(Some(OTHER_USER));
     assert_eq!(r.code, 8, "{}", r.stderr);
@@ -294,4 +300,129 @@ fn a_flood_of_connections_does_not_make_raxx_start_a_thread_each() {
     let (code, stderr) = finish(child);
     assert_eq!(code, 0, "{stderr}");
     assert!(threads < 64, "300 held connections, {threads} threads in raxx");
+}
+
+#[test]
+fn slow_clients_cannot_hold_the_endpoint_from_answering() {
+    // 40 clients, each sending a byte every 1.5 s (so no single read waits
+    // long) and reconnecting when cut off, beside one that asks normally.
+    use std::io::Write;
+    use std::os::unix::net::UnixStream;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let world = World::start_shared();
+    let dir = Scratch::new("slow-clients");
+    let (socket_file, done) = (dir.path("socket"), dir.path("done"));
+    let agent = format!(
+        "echo \"$RAXX_SESSION_SOCKET\" > {s}.tmp && mv {s}.tmp {s}; n=0; while [ ! -e {d} ] && [ $n -lt 2400 ]; do sleep 0.05; n=$((n+1)); done",
+        s = socket_file.display(),
+        d = done.display()
+    );
+    let mut cmd = host(Some(&world));
+    cmd.args(["exec", "raxx-pm-bot", "--", "sh", "-c", &agent]).stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    wait_for(&socket_file, "the child did not start");
+    let socket = std::fs::read_to_string(&socket_file).unwrap().trim().to_string();
+    let (stop, connected, cut) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let clients: Vec<_> = (0..40)
+        .map(|_| {
+            let (socket, stop, connected, cut) = (socket.clone(), stop.clone(), connected.clone(), cut.clone());
+            std::thread::spawn(move || {
+                let start = Instant::now();
+                let mut first = true;
+                while !stop.load(Ordering::SeqCst) && start.elapsed() < Duration::from_secs(90) {
+                    let Ok(mut conn) = UnixStream::connect(&socket) else { break };
+                    if first {
+                        connected.fetch_add(1, Ordering::SeqCst);
+                    }
+                    while !stop.load(Ordering::SeqCst) && conn.write_all(b"t").is_ok() {
+                        std::thread::sleep(Duration::from_millis(1500));
+                    }
+                    if first && !stop.load(Ordering::SeqCst) {
+                        cut.fetch_add(1, Ordering::SeqCst);
+                    }
+                    first = false;
+                }
+            })
+        })
+        .collect();
+    let start = Instant::now();
+    while connected.load(Ordering::SeqCst) < 40 {
+        assert!(start.elapsed() < Duration::from_secs(30), "the slow clients did not connect");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let mut cmd = host(None);
+    cmd.env("RAXX_SESSION_SOCKET", &socket).arg("token");
+    let asked = Instant::now();
+    let r = run(cmd);
+    let took = asked.elapsed();
+    // Every slow client's first connection is cut off by the endpoint, long
+    // before its 64 bytes (96 s) would end the request.
+    let start = Instant::now();
+    while cut.load(Ordering::SeqCst) < 40 && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let cut = cut.load(Ordering::SeqCst);
+    stop.store(true, Ordering::SeqCst);
+    for client in clients {
+        client.join().unwrap();
+    }
+    std::fs::write(&done, "").unwrap();
+    let (code, stderr) = finish(child);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(r.code, 0, "a normal client is answered beside 40 slow ones: {}", r.stderr);
+    assert!(r.stdout.trim().starts_with("ghs_"), "{}", r.stdout);
+    assert!(took < Duration::from_secs(20), "answered in {took:?}");
+    assert_eq!(cut, 40, "each slow connection is cut off within the request deadline");
+}
+
+#[test]
+fn a_killed_sessions_folder_is_removed_at_the_next_start_and_a_live_one_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let world = World::start_shared();
+    let dir = Scratch::new("stale-sessions");
+    let runtime = dir.path("run");
+    std::fs::create_dir(&runtime).unwrap();
+    std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
+    // A waiting agent that writes where its socket is, in its own process group.
+    let waiting = |name: &str| {
+        let agent = format!(
+            "echo \"$RAXX_SESSION_SOCKET\" > {name}.tmp && mv {name}.tmp {name}; n=0; while [ ! -e {name}.done ] && [ $n -lt 1200 ]; do sleep 0.05; n=$((n+1)); done",
+            name = dir.path(name).display()
+        );
+        let mut cmd = host(Some(&world));
+        cmd.env("XDG_RUNTIME_DIR", &runtime).args(["spawn", "--agent", "data-scientist", "--", "sh", "-c", &agent]).stderr(Stdio::piped()).process_group(0);
+        let child = cmd.spawn().unwrap();
+        wait_for(&dir.path(name), "the agent did not start");
+        let socket = std::path::PathBuf::from(std::fs::read_to_string(dir.path(name)).unwrap().trim());
+        (child, socket)
+    };
+    let (live, live_socket) = waiting("live");
+    let (mut killed, killed_socket) = waiting("killed");
+    rustix::process::kill_process_group(rustix::process::Pid::from_raw(killed.id() as i32).unwrap(), rustix::process::Signal::KILL).unwrap();
+    killed.wait().unwrap();
+    let killed_folder = killed_socket.parent().unwrap().to_path_buf();
+    assert!(killed_folder.exists(), "SIGKILL leaves the folder behind");
+    // A link planted among the folders: never followed.
+    std::fs::create_dir(dir.path("elsewhere")).unwrap();
+    std::fs::write(dir.path("elsewhere/keep"), "").unwrap();
+    if let Some(base) = live_socket.parent().and_then(Path::parent) {
+        let _ = std::os::unix::fs::symlink(dir.path("elsewhere"), base.join("raxx-session-planted"));
+    }
+    let mut cmd = host(Some(&world));
+    cmd.env("XDG_RUNTIME_DIR", &runtime).args(["exec", "raxx-pm-bot", "--", "true"]);
+    let r = run(cmd);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!killed_folder.exists(), "the dead session's folder is removed at the next start: {}", killed_folder.display());
+    assert!(live_socket.exists(), "the live session's folder is kept");
+    let mut cmd = host(None);
+    cmd.env("RAXX_SESSION_SOCKET", &live_socket).arg("token");
+    assert_eq!(run(cmd).code, 0, "the live session still answers");
+    assert!(dir.path("elsewhere/keep").exists(), "a link is not followed");
+    std::fs::write(dir.path("live.done"), "").unwrap();
+    let (code, stderr) = finish(live);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!live_socket.parent().unwrap().exists(), "a session removes its own folder");
 }
