@@ -13,6 +13,7 @@ use crate::{ExecArgs, SpawnArgs};
 use raxx_host::audit::Event;
 use raxx_host::child_env;
 use raxx_host::exit;
+use raxx_host::agent_clone::{self, AgentClone, Project};
 use raxx_host::isolate::{self, Sandbox};
 use raxx_host::process::{self, Child};
 use raxx_host::session::dir::{GitConfig, GitIdentity, SessionDir};
@@ -72,17 +73,29 @@ pub fn spawn(context: &Context, args: SpawnArgs) -> Result<i32, Failure> {
     child.run(context, minted, &args.command)
 }
 
+/// An isolated agent's sandbox before the session: bwrap, the plan (its
+/// clone not made yet), and the operator's repository it is cloned from.
+struct Isolation {
+    bwrap: PathBuf,
+    plan: Sandbox,
+    project: Project,
+}
+
 /// The sandbox's parts that do not depend on the session, checked now:
-/// bwrap present, the working directory acceptable, namespaces available.
-fn sandbox_plan() -> Result<(PathBuf, Sandbox), Failure> {
+/// bwrap present, the working directory acceptable and in a git work tree
+/// (the agent works in a clone of it), namespaces available.
+fn sandbox_plan() -> Result<Isolation, Failure> {
     let unavailable = |why: String| Failure { code: exit::ISOLATION, message: format!("spawn --isolate: {why}") };
+    let usage = |message: String| Failure { code: exit::USAGE, message };
     let bwrap = isolate::bwrap().map_err(|u| unavailable(u.0))?;
-    let cwd = std::env::current_dir().map_err(|e| Failure { code: exit::USAGE, message: format!("spawn --isolate: no working directory ({e})") })?;
-    let hide = raxx_host::cache::default_dir().and_then(|d| d.canonicalize().ok()).into_iter().collect();
-    let sandbox = Sandbox { cwd, homes: isolate::homes(), hide, session: std::env::temp_dir(), files: vec![] };
-    sandbox.check().map_err(|message| Failure { code: exit::USAGE, message })?;
-    sandbox.probe(&bwrap).map_err(|u| unavailable(u.0))?;
-    Ok((bwrap, sandbox))
+    let cwd = std::env::current_dir().map_err(|e| usage(format!("spawn --isolate: no working directory ({e})")))?;
+    let mut plan = Sandbox { cwd: cwd.clone(), tree: (cwd.clone(), cwd.clone()), homes: isolate::homes(), session: std::env::temp_dir(), files: vec![] };
+    plan.check().map_err(usage)?;
+    let project = Project::find(&cwd).map_err(usage)?;
+    (plan.cwd, plan.tree) = (project.agent_cwd(), (project.top.clone(), project.top.clone()));
+    plan.check().map_err(usage)?;
+    plan.probe(&bwrap).map_err(|u| unavailable(u.0))?;
+    Ok(Isolation { bwrap, plan, project })
 }
 
 /// A bot's child and its session.
@@ -91,7 +104,7 @@ struct BotChild {
     resolved: Resolved,
     workflow: Option<String>,
     refs: Option<u64>,
-    sandbox: Option<(PathBuf, Sandbox)>,
+    sandbox: Option<Isolation>,
 }
 
 impl BotChild {
@@ -131,19 +144,39 @@ impl BotChild {
         let about = About { bot: bot.clone(), git_protocol: protocol, git_host: host };
         let env = self.env(context, &dir, &token, &operator_path, real_gh.as_deref(), &about.git_host);
         let endpoint = Endpoint::serve(&dir.socket(), source.clone(), about).map_err(|e| host_failure("open the session endpoint", e))?;
-        let sandbox = self.sandbox.as_ref().map(|(bwrap, plan)| {
+        let clone = match &self.sandbox {
+            Some(isolation) => Some(AgentClone::make(&isolation.project, &dir.agent_clone()).map_err(|message| Failure { code: exit::HOST, message })?),
+            None => None,
+        };
+        let sandbox = self.sandbox.as_ref().zip(clone.as_ref()).map(|(Isolation { bwrap, plan, project }, clone)| {
             let mut files: Vec<PathBuf> = [&exe, &context.files.1, &context.files.0.policy, &context.files.0.agent_map].into_iter().chain(real_gh.as_ref()).filter_map(|f| f.canonicalize().ok()).collect();
             // The agent's own program, at the path its PATH finds it (it may live in a hidden home),
             // and the CAs it is told to trust.
             files.extend(argv.first().and_then(|program| process::find(program, &env)));
             files.extend(trust.ca_file().into_iter().chain(trust.ca_dirs().iter().map(PathBuf::as_path)).map(Path::to_path_buf));
-            let sandbox = Sandbox { session: dir.path().to_path_buf(), files, ..plan.clone() };
+            let sandbox = Sandbox { session: dir.path().to_path_buf(), files, tree: (clone.path.clone(), project.top.clone()), ..plan.clone() };
             (bwrap.clone(), sandbox.args())
         });
         let status = process::run(Child { argv, env, sandbox });
         drop(endpoint);
         for warning in source.end() {
             eprintln!("raxx-host: warning: {}", crate::one_line(&warning));
+        }
+        if let (Some(isolation), Some(clone)) = (&self.sandbox, clone) {
+            let label = self.resolved.agent.as_deref().unwrap_or(&bot);
+            let top = isolation.project.top.display();
+            match clone.bring_back(&isolation.project, &isolation.bwrap, label) {
+                Ok(moved) if moved.is_empty() => eprintln!("raxx-host: the agent moved no branch; its clone is removed, with anything it did not commit"),
+                Ok(moved) => {
+                    let shown = moved.iter().take(10).map(String::as_str).collect::<Vec<_>>().join(", ");
+                    let more = if moved.len() > 10 { format!(" and {} more", moved.len() - 10) } else { String::new() };
+                    eprintln!("raxx-host: the agent's branches are in {top} as {}{more}; its clone is removed, with anything it did not commit", crate::one_line(&shown));
+                }
+                Err(e) => eprintln!("raxx-host: warning: the agent's branches could not be brought back into {top} ({}); its clone is removed", crate::one_line(&e)),
+            }
+            if let Err(e) = agent_clone::remove(&clone.path) {
+                eprintln!("raxx-host: warning: cannot remove the agent's clone {}: {e}", clone.path.display());
+            }
         }
         drop(dir);
         Ok(status?)

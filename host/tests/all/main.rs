@@ -14,6 +14,7 @@ mod harness;
 mod identity;
 mod incident;
 mod isolate;
+mod isolate_git;
 mod load;
 mod mint;
 mod policy;
