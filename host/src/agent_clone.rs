@@ -59,6 +59,8 @@ pub struct Project {
     pub prefix: PathBuf,
     /// The repository's common git folder (shared by its worktrees).
     common: PathBuf,
+    /// `sha1` or `sha256`: the clone's must be the same.
+    object_format: String,
     head: Head,
 }
 
@@ -98,9 +100,9 @@ impl Project {
     /// is in none: an isolated agent then has no clone to work in.
     pub fn find(cwd: &Path) -> Result<Project, String> {
         let not_in_one = |why: String| format!("spawn --isolate: {} is not in a git work tree ({why}); an isolated agent works in its own clone of the project's repository: start it inside one (git init creates one)", cwd.display());
-        let out = run(cwd, &os(&["rev-parse", "--path-format=absolute", "--show-toplevel", "--git-common-dir", "--show-prefix"])).map_err(not_in_one)?;
+        let out = run(cwd, &os(&["rev-parse", "--path-format=absolute", "--show-toplevel", "--git-common-dir", "--show-object-format", "--show-prefix"])).map_err(not_in_one)?;
         let lines: Vec<&str> = out.split('\n').collect();
-        let [top, common, prefix, ""] = lines[..] else {
+        let [top, common, format, prefix, ""] = lines[..] else {
             return Err(not_in_one("git named folders raxx cannot read".into()));
         };
         let symbolic = run(cwd, &os(&["symbolic-ref", "-q", "HEAD"])).ok();
@@ -113,7 +115,7 @@ impl Project {
             (None, None) => return Err(not_in_one("HEAD names no branch and no commit".into())),
         };
         let prefix = Path::new(prefix.trim_end_matches('/')).to_path_buf();
-        Ok(Project { cwd: cwd.to_path_buf(), top: top.into(), prefix, common: common.into(), head })
+        Ok(Project { cwd: cwd.to_path_buf(), top: top.into(), prefix, common: common.into(), object_format: format.to_string(), head })
     }
 
     /// The agent's working directory, inside its clone (at `top`).
@@ -155,7 +157,8 @@ impl AgentClone {
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
         builder.create(path).map_err(|e| fail(e.to_string()))?;
         let parent = path.parent().unwrap_or(Path::new("/"));
-        run(parent, &[OsStr::new("init"), OsStr::new("-q"), path.as_os_str()]).map_err(fail)?;
+        let format = format!("--object-format={}", project.object_format);
+        run(parent, &[OsStr::new("init"), OsStr::new("-q"), OsStr::new(&format), path.as_os_str()]).map_err(fail)?;
         let fetch = os(&["fetch", "-q", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules", "--update-head-ok"]);
         let refspecs = os(&["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*", "+refs/remotes/origin/*:refs/remotes/origin/*"]);
         run(path, &[&fetch[..], &[project.common.as_os_str()], &refspecs[..]].concat()).map_err(fail)?;

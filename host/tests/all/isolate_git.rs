@@ -209,3 +209,21 @@ fn a_working_directory_outside_any_git_repository_is_refused_before_anything_sta
     crate::harness::assert_one_line_error(&r, "is not in a git work tree");
     assert!(!marker.exists() && world.infisical.requests().is_empty(), "nothing started, nothing minted");
 }
+
+#[test]
+fn a_sha256_repository_is_cloned_and_its_branches_come_back() {
+    let world = World::start_shared();
+    let dir = outside_tmp("git-sha256");
+    let (home, project) = (dir.path("home"), dir.path("project"));
+    for d in [&home, &project] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    std::fs::write(home.join(".gitconfig"), "[user]\n\tname = Operator\n\temail = op@example.test\n").unwrap();
+    ok_git(&home, &project, &["init", "-q", "--object-format=sha256", "-b", "main"]);
+    ok_git(&home, &project, &["commit", "-q", "--allow-empty", "-m", "start"]);
+    let mut cmd = host(Some(&world));
+    cmd.current_dir(&project).env("HOME", &home).args(["spawn", "--isolate", "--agent", "feature-developer", "--", "sh", "-c", "git checkout -qb work && git commit -q --allow-empty -m agent"]);
+    let r = run(cmd);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(ok_git(&home, &project, &["log", "-1", "--format=%s", "refs/remotes/raxx/feature-developer/work"]), "agent", "{}", r.stderr);
+}
