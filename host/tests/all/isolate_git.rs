@@ -227,3 +227,21 @@ fn a_sha256_repository_is_cloned_and_its_branches_come_back() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(ok_git(&home, &project, &["log", "-1", "--format=%s", "refs/remotes/raxx/feature-developer/work"]), "agent", "{}", r.stderr);
 }
+
+#[test]
+fn a_linked_worktree_on_a_detached_head_is_cloned_at_that_commit() {
+    let world = World::start_shared();
+    let op = Operator::new("git-worktree");
+    ok_git(&op.home, &op.project, &["commit", "-q", "--allow-empty", "-m", "second"]);
+    let first = ok_git(&op.home, &op.project, &["rev-parse", "HEAD~1"]);
+    let tree = op.dir.path("tree");
+    ok_git(&op.home, &op.project, &["worktree", "add", "-q", "--detach", tree.to_str().unwrap(), &first]);
+    let mut cmd = host(Some(&world));
+    cmd.current_dir(&tree).env("HOME", &op.home).args(["spawn", "--isolate", "--agent", "feature-developer", "--", "sh", "-c", "echo head=$(git rev-parse HEAD); echo top=$(git rev-parse --show-toplevel); git checkout -qb from-tree && git commit -q --allow-empty -m agent"]);
+    let r = run(cmd);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains(&format!("head={first}\n")) && r.stdout.contains(&format!("top={}\n", tree.display())), "{}", r.stdout);
+    assert_eq!(ok_git(&op.home, &tree, &["log", "-1", "--format=%s", "refs/remotes/raxx/feature-developer/from-tree"]), "agent");
+    assert_eq!(ok_git(&op.home, &op.project, &["log", "-1", "--format=%s", "refs/remotes/raxx/feature-developer/from-tree"]), "agent", "one repository, seen from both");
+    op.assert_nothing_ran(&r);
+}
