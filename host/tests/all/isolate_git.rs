@@ -245,3 +245,20 @@ fn a_linked_worktree_on_a_detached_head_is_cloned_at_that_commit() {
     assert_eq!(ok_git(&op.home, &op.project, &["log", "-1", "--format=%s", "refs/remotes/raxx/feature-developer/from-tree"]), "agent", "one repository, seen from both");
     op.assert_nothing_ran(&r);
 }
+
+#[test]
+fn a_branch_carrying_a_hostile_gitmodules_is_checked_and_refused_on_the_way_back() {
+    // A submodule URL that is an option (`--upload-pack=…`): fetch.fsckObjects
+    // refuses the pack, so nothing of it lands in the operator's repository.
+    let world = World::start_shared();
+    let op = Operator::new("git-fsck");
+    let script = "set -e; git checkout -qb hostile; \
+        printf '[submodule \"lib\"]\\n\\tpath = lib\\n\\turl = --upload-pack=.pwn/run\\n' > .gitmodules; \
+        git add .gitmodules; git commit -qm hostile; echo attack=done";
+    let r = op.spawn(&world, script);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.lines().any(|l| l == "attack=done"), "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("could not be brought back") && r.stderr.contains("gitmodules"), "{}", r.stderr);
+    assert_eq!(ok_git(&op.home, &op.project, &["for-each-ref", "refs/remotes/raxx/"]), "", "{}", r.stderr);
+    op.assert_nothing_ran(&r);
+}
