@@ -132,6 +132,16 @@ impl Project {
 pub struct AgentClone {
     pub path: PathBuf,
     start: Vec<(String, String)>,
+    /// The folder's device and inode: the agent can write the session folder,
+    /// so it could put a link to another repository at `path`.
+    id: (u64, u64),
+}
+
+/// The device and inode of the folder at `path` itself (a link is not one).
+fn folder_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    meta.is_dir().then(|| (meta.dev(), meta.ino()))
 }
 
 /// `refs/heads/` branches and their commits, from `git for-each-ref` or
@@ -185,7 +195,8 @@ impl AgentClone {
             }
         }
         let start = branches(&run(path, &os(&["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/"])).map_err(fail)?);
-        Ok(AgentClone { path: path.to_path_buf(), start })
+        let id = folder_id(path).ok_or_else(|| fail("the new folder is gone".into()))?;
+        Ok(AgentClone { path: path.to_path_buf(), start, id })
     }
 
     /// git's upload side on the clone, inside the reader sandbox: the
@@ -204,6 +215,10 @@ impl AgentClone {
     /// `refs/remotes/raxx/<label>/` of the operator's repository; the
     /// branches brought back.
     pub fn bring_back(&self, project: &Project, bwrap: &Path, label: &str) -> Result<Vec<String>, String> {
+        // The agent is gone (its PID namespace with it): nothing moves the folder after this check.
+        if folder_id(&self.path) != Some(self.id) {
+            return Err("the agent replaced its clone's folder".into());
+        }
         let git_program = crate::process::find("git", &[("PATH".into(), std::env::var_os("PATH").unwrap_or_default())])
             .and_then(|g| g.canonicalize().ok())
             .ok_or("git is not on the PATH")?;
@@ -232,8 +247,9 @@ impl AgentClone {
     }
 }
 
-/// Removes `path` whatever the agent left in it: folders it made unreadable
-/// are opened up first (links are never followed). At most `MAX` folders.
+/// Removes `path`, a folder an isolated agent wrote (its session's, with its
+/// clone), whatever it left there: folders it made unreadable are opened up
+/// first (links are never followed). At most `MAX` folders.
 pub fn remove(path: &Path) -> std::io::Result<()> {
     const MAX: usize = 1_000_000;
     if std::fs::remove_dir_all(path).is_ok() || !path.exists() {

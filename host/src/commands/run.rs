@@ -174,8 +174,9 @@ impl BotChild {
                 }
                 Err(e) => eprintln!("raxx-host: warning: the agent's branches could not be brought back into {top} ({}); its clone is removed", crate::one_line(&e)),
             }
-            if let Err(e) = agent_clone::remove(&clone.path) {
-                eprintln!("raxx-host: warning: cannot remove the agent's clone {}: {e}", clone.path.display());
+            // The session folder is the agent's to write too (its home, a clone it moved away).
+            if let Err(e) = agent_clone::remove(dir.path()) {
+                eprintln!("raxx-host: warning: cannot remove the session folder with the agent's clone {}: {e}", dir.path().display());
             }
         }
         drop(dir);

@@ -30,7 +30,7 @@ const PROBE: &str = "cat \"$OPERATOR_HOME/canary\" 2>/dev/null && echo home=READ
     test \"$(raxx-host token)\" = \"$GH_TOKEN\" && echo token=OK; \
     echo home=$HOME; touch written-by-the-agent && echo wrote=OK; \
     git checkout -qb probe && git add written-by-the-agent && git commit -qm probe; \
-    mkdir -p locked/in && chmod 000 locked/in locked; echo session=$(dirname \"$RAXX_SESSION_SOCKET\")";
+    mkdir -p locked/in \"$HOME/locked\" && chmod 000 locked/in locked \"$HOME/locked\"; echo session=$(dirname \"$RAXX_SESSION_SOCKET\")";
 
 fn isolated_run(world: &World, as_user: bool, extra: &[&str]) -> (Run, Scratch) {
     let dir = outside_tmp("isolate");

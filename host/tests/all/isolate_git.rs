@@ -262,3 +262,27 @@ fn a_branch_carrying_a_hostile_gitmodules_is_checked_and_refused_on_the_way_back
     assert_eq!(ok_git(&op.home, &op.project, &["for-each-ref", "refs/remotes/raxx/"]), "", "{}", r.stderr);
     op.assert_nothing_ran(&r);
 }
+
+#[test]
+fn an_agent_that_swaps_its_clone_for_a_link_to_another_repository_brings_nothing_back() {
+    // The session folder is the agent's to write: it moves its clone away
+    // and leaves a link to another repository of the operator's in its place.
+    let world = World::start_shared();
+    let op = Operator::new("git-swap");
+    let other = op.dir.path("other-project");
+    std::fs::create_dir_all(&other).unwrap();
+    ok_git(&op.home, &other, &["init", "-q"]);
+    ok_git(&op.home, &other, &["commit", "-q", "--allow-empty", "-m", "secret"]);
+    ok_git(&op.home, &other, &["branch", "stolen"]);
+    let script = format!(
+        "set -e; s=$(dirname \"$RAXX_SESSION_SOCKET\"); mv \"$s/clone\" \"$s/moved\"; ln -s {} \"$s/clone\"; echo attack=done",
+        other.display()
+    );
+    let r = op.spawn(&world, &script);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.lines().any(|l| l == "attack=done"), "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(ok_git(&op.home, &op.project, &["for-each-ref", "refs/remotes/raxx/"]), "", "{}", r.stderr);
+    assert!(r.stderr.contains("replaced its clone's folder"), "{}", r.stderr);
+    assert!(other.join(".git").is_dir(), "the link's target is untouched");
+    op.assert_nothing_ran(&r);
+}
