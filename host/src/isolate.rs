@@ -2,20 +2,26 @@
 //!
 //! Nothing is visible unless it is named: the system's own folders read-only
 //! (`/usr`, `/etc`, `/opt`, the `/bin` and `/lib` links or folders, `/nix`),
-//! the working directory read-write, a private home and `/tmp`, the session's
-//! folder, and read-only the few files raxx and the agent need at their own
-//! paths (raxx-host, the component, the policy files, the real gh, the
-//! agent's program, a CA bundle named by `SSL_CERT_FILE`/`SSL_CERT_DIR`).
-//! Every home (`/home`, `/root`, `$HOME`, the user database's home), `/run`
-//! (ssh and gpg agent sockets, the session bus), `/srv`, `/mnt`, `/var`,
-//! other projects and raxx's caches are simply not there. In the working
-//! directory, a git repository's `.git/config` and `.git/hooks` stay
-//! read-only: git runs what they name on the operator's next `git status`,
-//! outside the sandbox. Its own PID namespace hides raxx (which holds the
-//! vault identity) and the operator's other processes; the network is kept
-//! (so are abstract Unix sockets: see docs/security.md). bwrap starts the
-//! agent in a new session (no `TIOCSTI` into the operator's terminal) and
-//! kills it if raxx dies.
+//! the agent's own clone of the project read-write at the project's path, a
+//! private home and `/tmp`, the session's folder, and read-only the few files
+//! raxx and the agent need at their own paths (raxx-host, the component, the
+//! policy files, the real gh, the agent's program, a CA bundle named by
+//! `SSL_CERT_FILE`/`SSL_CERT_DIR`). Every home (`/home`, `/root`, `$HOME`,
+//! the user database's home), `/run` (ssh and gpg agent sockets, the session
+//! bus), `/srv`, `/mnt`, `/var`, other projects, raxx's caches and the
+//! operator's project folder itself are simply not there.
+//!
+//! The agent never writes the operator's project: git runs programs named by
+//! what lies in a repository (`core.fsmonitor`, hooks, drivers, `include.path`,
+//! a `.git` file or `commondir` pointing elsewhere, a nested repository's
+//! configuration), and no set of read-only mounts closes that class. It works
+//! in a clone raxx made for it (`agent_clone.rs`), whose branches raxx fetches
+//! back when it ends, with git's upload side run in `reader_args`' sandbox.
+//!
+//! Its own PID namespace hides raxx (which holds the vault identity) and the
+//! operator's other processes; the network is kept (so are abstract Unix
+//! sockets: see docs/security.md). bwrap starts the agent in a new session (no
+//! `TIOCSTI` into the operator's terminal) and kills it if raxx dies.
 //!
 //! Debian's `bubblewrap` (installed by `scripts/setup`) runs unprivileged
 //! where user namespaces are allowed; where it cannot run, `spawn --isolate`
@@ -31,14 +37,15 @@ pub struct Unavailable(pub String);
 /// Everything the sandbox is made of.
 #[derive(Clone, Debug)]
 pub struct Sandbox {
-    /// The working directory, mounted read-write.
+    /// The agent's working directory, inside `tree`'s mount.
     pub cwd: PathBuf,
+    /// The agent's own clone of the project (`agent_clone.rs`), mounted
+    /// read-write at the repository's top level (`(clone, top level)`): the
+    /// operator's project folder itself is never mounted.
+    pub tree: (PathBuf, PathBuf),
     /// The operator's homes (`$HOME` and the user database's): never mounted,
     /// and never inside the working directory.
     pub homes: Vec<PathBuf>,
-    /// Folders hidden (an empty tmpfs) if they lie inside the working
-    /// directory: raxx's compiled-component cache.
-    pub hide: Vec<PathBuf>,
     /// The session's folder, mounted read-write at the same path.
     pub session: PathBuf,
     /// Files (or folders) the agent must see at their own paths, read-only.
@@ -69,6 +76,44 @@ pub fn bwrap() -> Result<PathBuf, Unavailable> {
         .ok_or_else(|| Unavailable("bubblewrap (bwrap) is not installed; install Debian's bubblewrap package (scripts/setup does), or run spawn without --isolate".into()))
 }
 
+/// The start of every sandbox's arguments: `namespaces`, then the system's
+/// own folders read-only, a fresh `/proc` and `/dev`, empty `/tmp`, `/run`.
+fn system(namespaces: &[&str]) -> Vec<OsString> {
+    let mut args: Vec<OsString> = namespaces.iter().map(OsString::from).collect();
+    let mut add = |flag: &str, paths: &[&Path]| {
+        args.push(flag.into());
+        args.extend(paths.iter().map(|p| p.as_os_str().to_owned()));
+    };
+    for dir in SYSTEM.iter().map(Path::new) {
+        match std::fs::read_link(dir) {
+            Ok(target) => add("--symlink", &[&target, dir]),
+            Err(_) if dir.is_dir() => add("--ro-bind", &[dir, dir]),
+            Err(_) => {}
+        }
+    }
+    add("--proc", &[Path::new("/proc")]);
+    add("--dev", &[Path::new("/dev")]);
+    for dir in ["/tmp", "/var/tmp", "/run", "/dev/shm"] {
+        add("--tmpfs", &[Path::new(dir)]);
+    }
+    args
+}
+
+/// A sandbox that can only read `folder` (at its own path), `files` and the
+/// system, with no network and an empty environment but `PATH`: where raxx
+/// runs git's upload side on an agent's clone (whose configuration, `.git`
+/// file, `commondir` and alternates are the agent's), so that it reads
+/// nothing the agent could not.
+pub fn reader_args(folder: &Path, files: &[PathBuf]) -> Vec<OsString> {
+    let mut args = system(&["--die-with-parent", "--new-session", "--unshare-all", "--clearenv"]);
+    args.extend(["--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin", "--setenv", "HOME", "/nonexistent"].map(OsString::from));
+    for path in std::iter::once(folder).chain(files.iter().map(PathBuf::as_path)) {
+        args.extend([OsString::from("--ro-bind"), path.into(), path.into()]);
+    }
+    args.extend([OsString::from("--chdir"), folder.into()]);
+    args
+}
+
 impl Sandbox {
     /// Refuses a working directory that would expose a home.
     pub fn check(&self) -> Result<(), String> {
@@ -76,8 +121,10 @@ impl Sandbox {
             return Err("spawn --isolate: the working directory is /; start the agent in its project directory".into());
         }
         let homes = self.homes.iter().cloned().chain(HOMES.iter().map(PathBuf::from));
-        if let Some(home) = homes.into_iter().find(|h| h.starts_with(&self.cwd)) {
-            return Err(format!("spawn --isolate: the working directory {} holds {}; start the agent in its project directory", self.cwd.display(), home.display()));
+        for dir in [&self.cwd, &self.tree.1] {
+            if let Some(home) = homes.clone().find(|h| h.starts_with(dir)) {
+                return Err(format!("spawn --isolate: the working directory {} holds {}; start the agent in its project directory", dir.display(), home.display()));
+            }
         }
         Ok(())
     }
@@ -85,38 +132,19 @@ impl Sandbox {
     /// The bwrap arguments before the agent's command: namespaces, then
     /// mounts in order (later ones go over earlier ones).
     pub fn args(&self) -> Vec<OsString> {
-        let mut args: Vec<OsString> = ["--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
-            .map(OsString::from)
-            .to_vec();
+        let mut args = system(&["--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]);
         let mut add = |flag: &str, paths: &[&Path]| {
             args.push(flag.into());
             args.extend(paths.iter().map(|p| p.as_os_str().to_owned()));
         };
-        for dir in SYSTEM.iter().map(Path::new) {
-            match std::fs::read_link(dir) {
-                Ok(target) => add("--symlink", &[&target, dir]),
-                Err(_) if dir.is_dir() => add("--ro-bind", &[dir, dir]),
-                Err(_) => {}
-            }
-        }
-        add("--proc", &[Path::new("/proc")]);
-        add("--dev", &[Path::new("/dev")]);
-        for dir in ["/tmp", "/var/tmp", "/run", "/dev/shm"] {
-            add("--tmpfs", &[Path::new(dir)]);
-        }
         // /etc/resolv.conf may be a link into /run (systemd-resolved): keep DNS.
         if let Ok(resolv) = std::fs::canonicalize("/etc/resolv.conf") {
             if resolv.starts_with("/run") {
                 add("--ro-bind", &[&resolv, &resolv]);
             }
         }
-        add("--bind", &[&self.cwd, &self.cwd]);
-        for kept in [".git/config", ".git/hooks"].map(|p| self.cwd.join(p)).iter().filter(|p| p.exists()) {
-            add("--ro-bind", &[kept, kept]);
-        }
-        for dir in self.hide.iter().filter(|d| d.starts_with(&self.cwd) && d.is_dir()) {
-            add("--tmpfs", &[dir]);
-        }
+        let (clone, top) = &self.tree;
+        add("--bind", &[clone, top]);
         add("--bind", &[&self.session, &self.session]);
         for file in self.files.iter().filter(|f| f.exists()) {
             add("--ro-bind", &[file, file]);
@@ -158,26 +186,39 @@ pub fn agent_pid(bwrap_pid: u32) -> Option<u32> {
 mod tests {
     use super::*;
 
-    fn sandbox(cwd: &str, home: &str) -> Sandbox {
-        Sandbox { cwd: cwd.into(), homes: vec![home.into()], hide: vec![], session: "/tmp/raxx-session-x".into(), files: vec![] }
+    fn sandbox(cwd: &str, top: &str, home: &str) -> Sandbox {
+        Sandbox { cwd: cwd.into(), tree: ("/tmp/raxx-session-x/clone".into(), top.into()), homes: vec![home.into()], session: "/tmp/raxx-session-x".into(), files: vec![] }
     }
 
     #[test]
-    fn a_working_directory_holding_a_home_is_refused() {
-        assert!(sandbox("/", "/srv/op").check().unwrap_err().contains("is /"));
-        assert!(sandbox("/home", "/srv/op").check().unwrap_err().contains("holds /home"));
-        assert!(sandbox("/srv", "/srv/op").check().unwrap_err().contains("holds /srv/op"));
-        assert!(sandbox("/srv/op", "/srv/op").check().unwrap_err().contains("holds /srv/op"));
-        assert!(sandbox("/srv/op/src/app", "/srv/op").check().is_ok());
+    fn a_working_directory_or_repository_holding_a_home_is_refused() {
+        assert!(sandbox("/", "/", "/srv/op").check().unwrap_err().contains("is /"));
+        assert!(sandbox("/home", "/home", "/srv/op").check().unwrap_err().contains("holds /home"));
+        assert!(sandbox("/srv", "/srv", "/srv/op").check().unwrap_err().contains("holds /srv/op"));
+        assert!(sandbox("/srv/op", "/srv/op", "/srv/op").check().unwrap_err().contains("holds /srv/op"));
+        // A dotfiles repository at the home: the agent would get a clone of it.
+        assert!(sandbox("/srv/op/src/app", "/srv/op", "/srv/op").check().unwrap_err().contains("holds /srv/op"));
+        assert!(sandbox("/srv/op/src/app", "/srv/op/src/app", "/srv/op").check().is_ok());
     }
 
     #[test]
-    fn only_named_folders_are_mounted_and_the_working_directory_after_the_tmpfs() {
-        let args: Vec<String> = sandbox("/srv/op/src/app", "/srv/op").args().iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    fn only_named_folders_are_mounted_and_the_clone_stands_where_the_project_is() {
+        let args: Vec<String> = sandbox("/srv/op/src/app/sub", "/srv/op/src/app", "/srv/op").args().iter().map(|a| a.to_string_lossy().into_owned()).collect();
         let at = |needle: &[&str]| args.windows(needle.len()).position(|w| w == needle).unwrap_or_else(|| panic!("{needle:?} not in {args:?}"));
         assert!(at(&["--tmpfs", "/tmp"]) < at(&["--bind", "/tmp/raxx-session-x", "/tmp/raxx-session-x"]));
+        assert!(at(&["--tmpfs", "/tmp"]) < at(&["--bind", "/tmp/raxx-session-x/clone", "/srv/op/src/app"]));
+        assert!(at(&["--chdir", "/srv/op/src/app/sub"]) > 0);
+        assert_eq!(args.iter().filter(|a| a.starts_with("/srv/op/src/app")).count(), 2, "the project's folder is never a source: {args:?}");
         assert!(!args.iter().any(|a| a == "/home" || a == "/root" || a == "/srv/op" || a == "/"), "nothing but what is named: {args:?}");
         assert!(args.contains(&"/usr".to_string()) && args.contains(&"--unshare-pid".to_string()) && args.contains(&"--die-with-parent".to_string()));
-        assert!(!args.iter().any(|a| a == "--unshare-net"), "the network is kept");
+        assert!(!args.iter().any(|a| a == "--unshare-net" || a == "--unshare-all"), "the network is kept");
+    }
+
+    #[test]
+    fn the_reader_sees_one_folder_without_network_or_environment() {
+        let args: Vec<String> = reader_args(Path::new("/s/clone"), &[PathBuf::from("/usr/bin/git")]).iter().map(|a| a.to_string_lossy().into_owned()).collect();
+        let has = |needle: &[&str]| args.windows(needle.len()).any(|w| w == needle);
+        assert!(has(&["--ro-bind", "/s/clone", "/s/clone"]) && has(&["--ro-bind", "/usr/bin/git", "/usr/bin/git"]) && has(&["--chdir", "/s/clone"]));
+        assert!(has(&["--unshare-all"]) && has(&["--clearenv"]) && !has(&["--share-net"]) && !has(&["--bind"]), "{args:?}");
     }
 }

@@ -5,6 +5,7 @@
 //! environment, [`runtime::Runtime`] to load the component once and mint per
 //! call. The `raxx-host` binary is a thin CLI over it.
 
+pub mod agent_clone;
 pub mod agent_definitions;
 pub mod audit;
 pub mod bindings;

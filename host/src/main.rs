@@ -174,8 +174,9 @@ pub struct SpawnArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub refs: Option<u64>,
 
-    /// Run the agent in a bubblewrap sandbox: its own PID namespace, the system read-only,
-    /// the working directory read-write, a private home and /tmp (also set by the policy's isolate).
+    /// Run the agent in a bubblewrap sandbox: its own PID namespace, the system read-only, its
+    /// own clone of the working directory's git repository (its branches come back as
+    /// refs/remotes/raxx/<CLASS>/…), a private home and /tmp (also set by the policy's isolate).
     #[arg(long)]
     pub isolate: bool,
 

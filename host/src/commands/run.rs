@@ -15,6 +15,7 @@ use raxx_host::child_env;
 use raxx_host::exit;
 use raxx_host::fallback_floor;
 use raxx_host::git_guard;
+use raxx_host::agent_clone::{self, AgentClone, Project};
 use raxx_host::isolate::{self, Sandbox};
 use raxx_host::process::{self, Child};
 use raxx_host::session::dir::{GitConfig, GitIdentity, SessionDir};
@@ -75,23 +76,35 @@ pub fn spawn(context: &Context, args: SpawnArgs) -> Result<i32, Failure> {
     child.run(context, minted, &args.command)
 }
 
+/// An isolated agent's sandbox before the session: bwrap, the plan (its
+/// clone not made yet), and the operator's repository it is cloned from.
+struct Isolation {
+    bwrap: PathBuf,
+    plan: Sandbox,
+    project: Project,
+}
+
 /// The sandbox's parts that do not depend on the session, checked now:
-/// bwrap present, the working directory acceptable, namespaces available.
-fn sandbox_plan() -> Result<(PathBuf, Sandbox), Failure> {
+/// bwrap present, the working directory acceptable and in a git work tree
+/// (the agent works in a clone of it), namespaces available.
+fn sandbox_plan() -> Result<Isolation, Failure> {
     let unavailable = |why: String| Failure { code: exit::ISOLATION, message: format!("spawn --isolate: {why}") };
+    let usage = |message: String| Failure { code: exit::USAGE, message };
     let bwrap = isolate::bwrap().map_err(|u| unavailable(u.0))?;
-    let cwd = std::env::current_dir().map_err(|e| Failure { code: exit::USAGE, message: format!("spawn --isolate: no working directory ({e})") })?;
-    let hide = raxx_host::cache::default_dir().and_then(|d| d.canonicalize().ok()).into_iter().collect();
-    // Session folders (sockets, shims) must lie where no agent can write.
+    let cwd = std::env::current_dir().map_err(|e| usage(format!("spawn --isolate: no working directory ({e})")))?;
+    // Session folders (sockets, shims, the agent's clone) lie where no agent can write.
     let session = raxx_host::session::dir::location().map_err(|e| Failure { code: exit::HOST, message: format!("cannot create the session folder: {e}") })?;
-    let sandbox = Sandbox { cwd, homes: isolate::homes(), hide, session, files: vec![] };
-    sandbox.check().map_err(|message| Failure { code: exit::USAGE, message })?;
-    if sandbox.session.starts_with(&sandbox.cwd) || sandbox.cwd.starts_with(&sandbox.session) {
-        let message = format!("spawn --isolate: session folders would lie in {}, inside the agent's working directory {}; set XDG_RUNTIME_DIR to a private folder outside it", sandbox.session.display(), sandbox.cwd.display());
-        return Err(Failure { code: exit::USAGE, message });
+    let mut plan = Sandbox { cwd: cwd.clone(), tree: (cwd.clone(), cwd.clone()), homes: isolate::homes(), session, files: vec![] };
+    plan.check().map_err(usage)?;
+    let project = Project::find(&cwd).map_err(usage)?;
+    (plan.cwd, plan.tree) = (project.agent_cwd(), (project.top.clone(), project.top.clone()));
+    plan.check().map_err(usage)?;
+    if plan.session.starts_with(&project.top) || project.top.starts_with(&plan.session) {
+        let message = format!("spawn --isolate: session folders would lie in {}, inside the agent's project {}; set XDG_RUNTIME_DIR to a private folder outside it", plan.session.display(), project.top.display());
+        return Err(usage(message));
     }
-    sandbox.probe(&bwrap).map_err(|u| unavailable(u.0))?;
-    Ok((bwrap, sandbox))
+    plan.probe(&bwrap).map_err(|u| unavailable(u.0))?;
+    Ok(Isolation { bwrap, plan, project })
 }
 
 /// A bot's child and its session.
@@ -100,7 +113,7 @@ struct BotChild {
     resolved: Resolved,
     workflow: Option<String>,
     refs: Option<u64>,
-    sandbox: Option<(PathBuf, Sandbox)>,
+    sandbox: Option<Isolation>,
     /// Keep (still report) what the child left in the repository's git that runs programs.
     keep_git_config: bool,
 }
@@ -142,13 +155,17 @@ impl BotChild {
         let about = About { bot: bot.clone(), git_protocol: protocol, git_host: host };
         let env = self.env(context, &dir, &token, &operator_path, real_gh.as_deref(), &about.git_host);
         let endpoint = Endpoint::serve(&dir.socket(), source.clone(), about).map_err(|e| host_failure("open the session endpoint", e))?;
-        let sandbox = self.sandbox.as_ref().map(|(bwrap, plan)| {
+        let clone = match &self.sandbox {
+            Some(isolation) => Some(AgentClone::make(&isolation.project, &dir.agent_clone()).map_err(|message| Failure { code: exit::HOST, message })?),
+            None => None,
+        };
+        let sandbox = self.sandbox.as_ref().zip(clone.as_ref()).map(|(Isolation { bwrap, plan, project }, clone)| {
             let mut files: Vec<PathBuf> = [&exe, &context.files.1, &context.files.0.policy, &context.files.0.agent_map].into_iter().chain(real_gh.as_ref()).filter_map(|f| f.canonicalize().ok()).collect();
             // The agent's own program, at the path its PATH finds it (it may live in a hidden home),
             // and the CAs it is told to trust.
             files.extend(argv.first().and_then(|program| process::find(program, &env)));
             files.extend(trust.ca_file().into_iter().chain(trust.ca_dirs().iter().map(PathBuf::as_path)).map(Path::to_path_buf));
-            let sandbox = Sandbox { session: dir.path().to_path_buf(), files, ..plan.clone() };
+            let sandbox = Sandbox { session: dir.path().to_path_buf(), files, tree: (clone.path.clone(), project.top.clone()), ..plan.clone() };
             (bwrap.clone(), sandbox.args())
         });
         // Unsandboxed, the child is the operator's uid: what it leaves in
@@ -158,6 +175,23 @@ impl BotChild {
         drop(endpoint);
         for warning in source.end() {
             eprintln!("raxx-host: warning: {}", crate::one_line(&warning));
+        }
+        if let (Some(isolation), Some(clone)) = (&self.sandbox, clone) {
+            let label = self.resolved.agent.as_deref().unwrap_or(&bot);
+            let top = isolation.project.top.display();
+            match clone.bring_back(&isolation.project, &isolation.bwrap, label) {
+                Ok(moved) if moved.is_empty() => eprintln!("raxx-host: the agent moved no branch; its clone is removed, with anything it did not commit"),
+                Ok(moved) => {
+                    let shown = moved.iter().take(10).map(String::as_str).collect::<Vec<_>>().join(", ");
+                    let more = if moved.len() > 10 { format!(" and {} more", moved.len() - 10) } else { String::new() };
+                    eprintln!("raxx-host: the agent's branches are in {top} as {}{more}; its clone is removed, with anything it did not commit", crate::one_line(&shown));
+                }
+                Err(e) => eprintln!("raxx-host: warning: the agent's branches could not be brought back into {top} ({}); its clone is removed", crate::one_line(&e)),
+            }
+            // The session folder is the agent's to write too (its home, a clone it moved away).
+            if let Err(e) = agent_clone::remove(dir.path()) {
+                eprintln!("raxx-host: warning: cannot remove the session folder with the agent's clone {}: {e}", dir.path().display());
+            }
         }
         drop(dir);
         if let Some(git) = git {

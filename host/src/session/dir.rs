@@ -3,7 +3,8 @@
 //! socket; the tools first on the child's `PATH` (`raxx-host`, the `gh` shim,
 //! git's credential helper `git-credential-raxx`, all the raxx-host binary);
 //! an empty gh configuration; the git configuration (the bot's commit
-//! identity and credential helper); and, for an isolated agent, its home.
+//! identity and credential helper); and, for an isolated agent, its home
+//! and its clone of the project.
 //! It holds no secret and is removed when the session ends.
 //!
 //! A live session holds an `flock` on its folder; a session killed before it
@@ -179,6 +180,12 @@ impl SessionDir {
     /// An isolated agent's `HOME`.
     pub fn home(&self) -> PathBuf {
         self.path().join("home")
+    }
+
+    /// An isolated agent's clone of its project (`agent_clone.rs`): it goes
+    /// with the session, and with a stale session's folder.
+    pub fn agent_clone(&self) -> PathBuf {
+        self.path().join("clone")
     }
 
     /// Lays the folder out: the tools (links to `exe`), the gh and home

@@ -1,5 +1,6 @@
 //! `spawn --isolate`: the agent in a bubblewrap sandbox sees neither the
-//! operator's home nor raxx's process, and still has its bot token.
+//! operator's home nor raxx's process, and still has its bot token. It works
+//! in its own clone of the project (`isolate_git` attacks the project's git).
 
 use crate::harness::{chown, edited_shipped, host, host_as, root_or_skip, run, shipped, Run, Scratch, USER};
 use raxx_fakes::World;
@@ -7,7 +8,7 @@ use std::path::PathBuf;
 
 /// A folder outside /tmp and /home (which the sandbox hides anyway), so only
 /// raxx's own rules can hide what is in it.
-fn outside_tmp(name: &str) -> Scratch {
+pub fn outside_tmp(name: &str) -> Scratch {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("raxx-{name}-{}-{n}", std::process::id()));
@@ -16,12 +17,20 @@ fn outside_tmp(name: &str) -> Scratch {
     Scratch(dir)
 }
 
+/// `dir` made a git repository of its own (an isolated agent works in a clone of one).
+pub fn git_init(dir: &std::path::Path) {
+    let out = std::process::Command::new("git").args(["init", "-q"]).current_dir(dir).env("GIT_CONFIG_GLOBAL", "/dev/null").output().unwrap();
+    assert!(out.status.success(), "git init: {}", String::from_utf8_lossy(&out.stderr));
+}
+
 const PROBE: &str = "cat \"$OPERATOR_HOME/canary\" 2>/dev/null && echo home=READ || echo home=HIDDEN; \
     cat \"$CACHE/canary\" 2>/dev/null && echo cache=SEEN || echo cache=HIDDEN; \
     echo pids=$(ls /proc | grep -c '^[0-9]'); \
     echo pid1=$(tr '\\0' ' ' < /proc/1/cmdline | cut -c1-40); \
     test \"$(raxx-host token)\" = \"$GH_TOKEN\" && echo token=OK; \
-    echo home=$HOME; touch written-by-the-agent";
+    echo home=$HOME; touch written-by-the-agent && echo wrote=OK; \
+    git checkout -qb probe && git add written-by-the-agent && git commit -qm probe; \
+    mkdir -p locked/in \"$HOME/locked\" && chmod 000 locked/in locked \"$HOME/locked\"; echo session=$(dirname \"$RAXX_SESSION_SOCKET\")";
 
 fn isolated_run(world: &World, as_user: bool, extra: &[&str]) -> (Run, Scratch) {
     let dir = outside_tmp("isolate");
@@ -30,6 +39,7 @@ fn isolated_run(world: &World, as_user: bool, extra: &[&str]) -> (Run, Scratch) 
     }
     std::fs::write(dir.path("home/canary"), "operator-only").unwrap();
     std::fs::write(dir.path("cache/canary"), "compiled code").unwrap();
+    git_init(&dir.path("project"));
     let mut cmd = if as_user {
         chown(&dir.0, USER);
         host_as(USER, Some(world), &dir.path("home"))
@@ -55,7 +65,12 @@ fn assert_contained(r: &Run, dir: &Scratch) {
     assert!(pids <= 6, "the agent sees its own processes only, not raxx: {pids} pids");
     assert!(r.stdout.lines().any(|l| l.starts_with("pid1=") && l.contains("bwrap")), "{}", r.stdout);
     assert!(r.stdout.lines().any(|l| l.starts_with("home=") && l.contains("raxx-session-")), "a private home: {}", r.stdout);
-    assert!(dir.path("project/written-by-the-agent").exists(), "the working directory is writable");
+    assert!(r.stdout.lines().any(|l| l == "wrote=OK"), "the working directory is writable: {}", r.stdout);
+    assert!(!dir.path("project/written-by-the-agent").exists(), "the agent wrote its clone, not the project");
+    assert!(r.stderr.lines().any(|l| l.contains("branches are in") && l.contains("raxx/feature-developer/probe")), "its branch came back: {}", r.stderr);
+    // The clone goes with the session, folders the agent locked included.
+    let session = r.stdout.lines().find_map(|l| l.strip_prefix("session=")).unwrap();
+    assert!(session.contains("raxx-session-") && !std::path::Path::new(session).exists(), "{session} is left behind");
 }
 
 #[test]
@@ -79,6 +94,7 @@ fn isolation_holds_with_raxx_under_an_unprivileged_user() {
 fn the_policy_can_require_isolation_for_a_class() {
     let world = World::start_shared();
     let dir = Scratch::new("isolate-policy");
+    git_init(&dir.0);
     let policy = edited_shipped(&dir, "policy.yaml", |t| t.replace("  security-agent:\n    fallback: refuse\n", "  security-agent:\n    fallback: refuse\n    isolate: true\n"));
     let mut cmd = host(Some(&world));
     cmd.current_dir(&dir.0).args(["--policy", &policy, "spawn", "--agent", "security-agent", "--", "sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline | cut -d' ' -f1"]);
@@ -125,6 +141,7 @@ fn an_agent_installed_in_the_operators_home_still_starts_isolated() {
     let dir = outside_tmp("isolate-program");
     std::fs::create_dir_all(dir.path("home/bin")).unwrap();
     std::fs::create_dir_all(dir.path("project")).unwrap();
+    git_init(&dir.path("project"));
     std::fs::write(dir.path("home/secret"), "operator-only").unwrap();
     let agent = dir.path("home/bin/agent");
     std::fs::write(&agent, format!("#!/bin/sh\ncat {} 2>/dev/null || echo 'agent ran; the home is hidden'\n", dir.path("home/secret").display())).unwrap();
@@ -139,34 +156,55 @@ fn an_agent_installed_in_the_operators_home_still_starts_isolated() {
 }
 
 #[test]
-fn only_what_is_named_is_there_and_the_projects_git_hooks_stay_read_only() {
+fn only_what_is_named_is_there_and_the_agent_commits_in_its_own_clone() {
     let world = World::start_shared();
     let dir = outside_tmp("isolate-named");
     let project = dir.path("project");
-    std::fs::create_dir_all(&project).unwrap();
+    std::fs::create_dir_all(project.join("src")).unwrap();
     std::fs::create_dir_all(dir.path("other-project")).unwrap();
     std::fs::write(dir.path("other-project/secret"), "another project's").unwrap();
     let git = |args: &[&str]| {
         let out = std::process::Command::new("git").args(args).current_dir(&project).env("GIT_CONFIG_GLOBAL", "/dev/null").output().unwrap();
         assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
     };
-    git(&["init", "-q"]);
+    git(&["init", "-q", "-b", "main"]);
+    std::fs::write(project.join("src/lib.rs"), "// the operator's\n").unwrap();
+    git(&["add", "."]);
+    git(&["-c", "user.name=op", "-c", "user.email=op@example.test", "commit", "-qm", "start"]);
+    let main = git(&["rev-parse", "main"]);
+    std::fs::write(project.join("src/uncommitted.rs"), "// not in the clone\n").unwrap();
     let probe = format!(
         "cat {other} 2>/dev/null && echo other=SEEN || echo other=HIDDEN; \
-         git config core.fsmonitor 'touch pwned' 2>/dev/null && echo config=WRITTEN || echo config=READ-ONLY; \
-         (echo '#!/bin/sh' > .git/hooks/post-checkout) 2>/dev/null && echo hooks=WRITTEN || echo hooks=READ-ONLY; \
-         echo x > f && git add f && git -c user.name=a -c user.email=a@b commit -qm agent && echo commit=OK",
+         test -e uncommitted.rs && echo uncommitted=SEEN || echo uncommitted=ABSENT; \
+         echo cwd=$PWD; echo session=$(dirname \"$RAXX_SESSION_SOCKET\"); \
+         git config core.fsmonitor 'touch pwned' && echo config=WRITTEN; \
+         git checkout -qb agent-work && echo x > f && git add f && git commit -qm agent && echo commit=OK; \
+         git checkout -q main && echo y >> lib.rs && git commit -qam 'agent on main' && echo main=MOVED",
         other = dir.path("other-project/secret").display()
     );
     let mut cmd = host(Some(&world));
-    cmd.current_dir(&project).env_remove("HOME").args(["spawn", "--isolate", "--agent", "feature-developer", "--", "sh", "-c", &probe]);
+    cmd.current_dir(project.join("src")).env_remove("HOME").args(["spawn", "--isolate", "--agent", "feature-developer", "--", "sh", "-c", &probe]);
     let r = run(cmd);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    for line in ["other=HIDDEN", "config=READ-ONLY", "hooks=READ-ONLY", "commit=OK"] {
+    let src = project.join("src");
+    for line in ["other=HIDDEN", "uncommitted=ABSENT", &format!("cwd={}", src.display()), "config=WRITTEN", "commit=OK", "main=MOVED"] {
         assert!(r.stdout.lines().any(|l| l == line), "want {line}:\n{}", r.stdout);
     }
+    // The operator's repository: its configuration and branches untouched,
+    // the agent's branches under refs/remotes/raxx/<class>/, said in one line.
     let config = std::fs::read_to_string(project.join(".git/config")).unwrap();
     assert!(!config.contains("fsmonitor"), "{config}");
+    assert_eq!(git(&["rev-parse", "main"]), main, "the operator's own branch did not move");
+    assert_eq!(git(&["for-each-ref", "--format=%(refname)", "refs/heads/"]), "refs/heads/main");
+    assert_eq!(git(&["log", "-1", "--format=%s %an", "refs/remotes/raxx/feature-developer/agent-work"]), "agent raxx-dev-bot[bot]");
+    assert_eq!(git(&["log", "-1", "--format=%s", "refs/remotes/raxx/feature-developer/main"]), "agent on main");
+    let said: Vec<&str> = r.stderr.lines().filter(|l| l.contains("raxx/feature-developer/")).collect();
+    assert_eq!(said.len(), 1, "{}", r.stderr);
+    assert!(said[0].contains("raxx/feature-developer/agent-work") && said[0].contains(&project.display().to_string()), "{}", said[0]);
+    assert!(!project.join("f").exists() && project.join("src/uncommitted.rs").exists(), "the work tree is the operator's own");
+    let session = r.stdout.lines().find_map(|l| l.strip_prefix("session=")).unwrap();
+    assert!(session.contains("raxx-session-") && !std::path::Path::new(session).exists(), "the clone went with the session: {session}");
 }
 
 #[test]

@@ -17,6 +17,7 @@ mod harness;
 mod identity;
 mod incident;
 mod isolate;
+mod isolate_git;
 mod load;
 mod mint;
 mod policy;
