@@ -215,21 +215,22 @@ fn isolated_agents_cannot_reach_each_others_sessions_with_tmpdir_in_the_project(
     let dir = outside_tmp("isolate-tmpdir");
     let project = dir.path("project");
     std::fs::create_dir_all(project.join("tmp")).unwrap();
+    git_init(&project);
     let spawn = |agent: &str, script: &str| {
         let mut cmd = host(Some(&world));
         cmd.current_dir(&project).env("TMPDIR", project.join("tmp")).env("HOME", dir.path("home"));
         cmd.args(["spawn", "--isolate", "--agent", agent, "--", "sh", "-c", script]);
         cmd
     };
-    // The first waits (at most 60 s) until the second has looked around.
-    let mut first = spawn("feature-developer", "echo \"token=$GH_TOKEN\"; touch ready; n=0; while [ ! -e done ] && [ $n -lt 1200 ]; do sleep 0.05; n=$((n+1)); done");
-    first.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
-    let first = first.spawn().unwrap();
-    let start = std::time::Instant::now();
-    while !project.join("ready").exists() {
-        assert!(start.elapsed() < std::time::Duration::from_secs(30), "the first agent did not start");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    // Each agent works in its own clone, so the first says it is ready on its
+    // output and waits on its input (closed when the test ends) until the second has looked around.
+    let mut first = spawn("feature-developer", "echo \"token=$GH_TOKEN\"; read done || true");
+    first.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let mut first = first.spawn().unwrap();
+    let mut first_stdout = std::io::BufReader::new(first.stdout.take().unwrap());
+    let mut token_line = String::new();
+    std::io::BufRead::read_line(&mut first_stdout, &mut token_line).unwrap();
+    let token = token_line.trim_end().strip_prefix("token=").unwrap_or_else(|| panic!("the first agent did not start: {token_line:?}")).to_string();
     let probe = "mine=$(dirname \"$RAXX_SESSION_SOCKET\"); \
         for s in $(find \"$PWD\" /tmp /run /var/tmp -type s 2>/dev/null); do case $s in \"$mine\"/*) continue;; esac; \
           echo \"socket=$s\"; RAXX_SESSION_SOCKET=$s raxx-host token 2>/dev/null | sed 's/^/reached=/'; done; \
@@ -237,14 +238,12 @@ fn isolated_agents_cannot_reach_each_others_sessions_with_tmpdir_in_the_project(
           echo \"tool=$g\"; (: >> \"$g\") 2>/dev/null && echo \"written=$g\"; done; \
         echo probed";
     let second = run(spawn("card-groomer", probe));
-    std::fs::write(project.join("done"), "").unwrap();
+    drop(first.stdin.take());
     let first = first.wait_with_output().unwrap();
-    let first_out = String::from_utf8_lossy(&first.stdout).into_owned();
     assert_eq!(first.status.code(), Some(0), "{}", String::from_utf8_lossy(&first.stderr));
     assert_eq!(second.code, 0, "{}", second.stderr);
     assert!(second.stdout.lines().any(|l| l == "probed"), "{}", second.stdout);
-    let token = first_out.lines().find_map(|l| l.strip_prefix("token=")).unwrap();
-    assert!(token.starts_with("ghs_") && !second.stdout.contains(token), "the second agent got the first's token:\n{}", second.stdout);
+    assert!(token.starts_with("ghs_") && !second.stdout.contains(&token), "the second agent got the first's token:\n{}", second.stdout);
     for found in ["socket=", "reached=", "tool=", "written="] {
         assert!(!second.stdout.lines().any(|l| l.starts_with(found)), "another session is within reach:\n{}", second.stdout);
     }
@@ -259,6 +258,7 @@ fn session_folders_inside_an_isolated_agents_project_are_refused() {
     let runtime = dir.path("project/run");
     std::fs::create_dir_all(&runtime).unwrap();
     std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
+    git_init(&dir.path("project"));
     let mut cmd = host(Some(&world));
     cmd.current_dir(dir.path("project")).env("XDG_RUNTIME_DIR", &runtime).env("HOME", dir.path("home"));
     cmd.args(["spawn", "--isolate", "--agent", "feature-developer", "--", "touch", "started"]);
