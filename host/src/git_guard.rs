@@ -97,33 +97,43 @@ fn entries(path: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Whether a configuration entry makes git run a program (or changes which
-/// program, file or URL it runs one for).
+/// Whether a configuration entry may make git run a program (or change
+/// which program, file or URL it runs one for): every key not on a list of
+/// keys known to run none. An allowlist, since git keeps adding keys that
+/// run programs (`tar.<format>.command`, `gpg.ssh.defaultKeyCommand`,
+/// `lfs.customtransfer.<name>.path`, `imap.tunnel`, `guitool.<name>.cmd`,
+/// `submodule.<name>.update = !cmd`, …); a key missing here costs a warning
+/// and a restore, one missing from a denylist a program run. Every alias
+/// counts: an ordinary one can carry `-c core.fsmonitor=…`. A value that is
+/// a `<transport>::` URL (git-remote-<transport>; `ext::` runs any command)
+/// or starts with `!` counts under any key.
 pub fn runs_a_program(key: &str, value: &str) -> bool {
+    let value = value.trim_start();
+    let helper_url = value.find("::").is_some_and(|i| i > 0 && value[..i].chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)));
+    !(known_to_run_none(key) && !helper_url && !value.starts_with('!'))
+}
+
+fn known_to_run_none(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
     let (section, rest) = key.split_once('.').unwrap_or((&key, ""));
     let name = rest.rsplit('.').next().unwrap_or(rest);
     let sub = rest.len() > name.len();
     match section {
-        "core" => matches!(name, "fsmonitor" | "hookspath" | "sshcommand" | "editor" | "pager" | "askpass" | "gitproxy" | "alternaterefscommand" | "worktree"),
-        "credential" => name == "helper",
-        "filter" => sub && matches!(name, "clean" | "smudge" | "process"),
-        "diff" => (sub && matches!(name, "textconv" | "command")) || (!sub && matches!(name, "external" | "tool" | "guitool")),
-        "merge" => (sub && name == "driver") || (!sub && matches!(name, "tool" | "guitool")),
-        "alias" => value.trim_start().starts_with('!'),
-        "include" => name == "path",
-        "includeif" => name == "path",
-        "sequence" => name == "editor",
-        "gpg" => name == "program",
-        "remote" => matches!(name, "uploadpack" | "receivepack" | "proxy") || (matches!(name, "url" | "pushurl") && ["ext::", "fd::"].iter().any(|p| value.trim_start().starts_with(p))),
-        "url" => matches!(name, "insteadof" | "pushinsteadof"),
-        "protocol" => name == "allow",
-        "pager" | "difftool" | "mergetool" | "man" | "hook" | "trailer" => true,
-        "web" => name == "browser",
-        "browser" => matches!(name, "cmd" | "path"),
-        "interactive" => name == "difffilter",
-        "uploadpack" => name == "packobjectshook",
-        "sendemail" => matches!(name, "smtpserver" | "tocmd" | "cccmd" | "headercmd" | "sendmailcmd"),
+        "user" | "author" | "committer" | "color" | "column" | "advice" | "i18n" | "status" | "log" | "pretty" | "format" | "gc" | "pack" | "repack" | "index" | "feature" | "fetch" | "push" | "rerere" | "rebase" | "stash" | "checkout" | "clone" | "am" | "apply" | "blame" | "grep" | "fsck" | "transfer" | "receive" | "worktree" | "maintenance" | "versionsort" | "splitindex" | "mailmap" | "notes" | "http" | "commit" | "tag" => true,
+        "core" => !sub && matches!(name, "repositoryformatversion" | "filemode" | "bare" | "logallrefupdates" | "ignorecase" | "precomposeunicode" | "symlinks" | "autocrlf" | "eol" | "safecrlf" | "checkstat" | "trustctime" | "quotepath" | "sparsecheckout" | "sparsecheckoutcone" | "splitindex" | "untrackedcache" | "commitgraph" | "multipackindex" | "abbrev" | "compression" | "loosecompression" | "bigfilethreshold" | "preloadindex" | "whitespace" | "commentchar" | "commentstring" | "warnambiguousrefs" | "sharedrepository" | "protecthfs" | "protectntfs" | "deltabasecachelimit" | "packedgitlimit" | "packedgitwindowsize" | "fsync" | "fsyncmethod" | "fsyncobjectfiles" | "filesreflocktimeout" | "packedrefstimeout" | "excludesfile" | "fsmonitorhookversion" | "notesref" | "checkroundtripencoding" | "longpaths"),
+        "branch" => if sub { matches!(name, "remote" | "pushremote" | "merge" | "rebase" | "description") } else { matches!(name, "autosetupmerge" | "autosetuprebase" | "sort") },
+        "remote" => if sub { matches!(name, "url" | "pushurl" | "fetch" | "push" | "tagopt" | "prune" | "prunetags" | "mirror" | "skipdefaultupdate" | "skipfetchall" | "promisor" | "partialclonefilter" | "followremotehead") } else { name == "pushdefault" },
+        "submodule" => if sub { matches!(name, "url" | "active" | "branch" | "fetchrecursesubmodules" | "ignore" | "shallow") } else { matches!(name, "recurse" | "active" | "fetchjobs" | "propagatebranches" | "alternatelocation" | "alternateerrorstrategy") },
+        "diff" => if sub { matches!(name, "xfuncname" | "funcname" | "binary" | "wordregex" | "cachetextconv") } else { matches!(name, "renames" | "algorithm" | "mnemonicprefix" | "noprefix" | "srcprefix" | "dstprefix" | "relative" | "colormoved" | "colormovedws" | "context" | "interhunkcontext" | "submodule" | "ignoresubmodules" | "wserrorhighlight" | "indentheuristic" | "orderfile" | "statgraphwidth" | "statnamewidth" | "dirstat" | "renamelimit" | "suppressblankempty" | "autorefreshindex") },
+        "merge" => if sub { matches!(name, "name" | "recursive") } else { matches!(name, "ff" | "conflictstyle" | "log" | "renamelimit" | "renames" | "directoryrenames" | "autostash" | "verbosity" | "stat" | "branchdesc" | "defaulttoupstream" | "suppressdest" | "renormalize") },
+        "pull" => !sub && matches!(name, "rebase" | "ff"),
+        "init" => !sub && matches!(name, "defaultbranch" | "defaultobjectformat" | "defaultrefformat"),
+        "lfs" => matches!(name, "repositoryformatversion" | "url" | "access" | "locksverify" | "fetchinclude" | "fetchexclude"),
+        "extensions" => !sub && matches!(name, "worktreeconfig" | "objectformat" | "compatobjectformat" | "refstorage" | "partialclone" | "preciousobjects" | "noop"),
+        "credential" => matches!(name, "username" | "usehttppath"),
+        "help" => !sub && name == "autocorrect",
+        "uploadpack" => name != "packobjectshook",
+        "interactive" => !sub && name == "singlekey",
         _ => false,
     }
 }
@@ -406,10 +416,45 @@ mod tests {
             ("pager.log", "x"),
             ("gpg.ssh.program", "x"),
             ("uploadpack.packObjectsHook", "x"),
+            ("alias.st", "-c core.fsmonitor=x status"),
+            ("alias.st", "status"),
+            ("tar.tgz.command", "x"),
+            ("gpg.ssh.defaultKeyCommand", "x"),
+            ("submodule.m.update", "!x"),
+            ("submodule.m.update", "checkout"),
+            ("lfs.customtransfer.t.path", "x"),
+            ("lfs.standalonetransferagent", "t"),
+            ("imap.tunnel", "x"),
+            ("guitool.t.cmd", "x"),
+            ("help.browser", "x"),
+            ("init.templateDir", "/t"),
+            ("core.attributesFile", "a"),
+            ("pull.twohead", "x"),
+            ("remote.origin.vcs", "x"),
+            ("remote.origin.url", "foo::https://h/r"),
+            ("submodule.m.url", "fd::3"),
+            ("branch.main.remote", "!x"),
+            ("some.future.key", "x"),
         ] {
             assert!(runs_a_program(key, value), "{key}");
         }
-        for (key, value) in [("alias.st", "status"), ("remote.origin.url", "https://github.com/o/r"), ("user.name", "x"), ("diff.renames", "true"), ("branch.main.remote", "origin"), ("core.filemode", "true")] {
+        for (key, value) in [
+            ("remote.origin.url", "https://github.com/o/r"),
+            ("remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*"),
+            ("user.name", "x"),
+            ("diff.renames", "true"),
+            ("branch.main.remote", "origin"),
+            ("branch.main.merge", "refs/heads/main"),
+            ("core.filemode", "true"),
+            ("core.repositoryformatversion", "0"),
+            ("core.bare", "false"),
+            ("core.logallrefupdates", "true"),
+            ("submodule.m.url", "https://github.com/o/m"),
+            ("submodule.m.active", "true"),
+            ("lfs.repositoryformatversion", "0"),
+            ("extensions.worktreeConfig", "true"),
+            ("pull.rebase", "true"),
+        ] {
             assert!(!runs_a_program(key, value), "{key}");
         }
     }

@@ -110,3 +110,16 @@ fn spawn_reports_a_git_file_pointed_elsewhere_and_a_hooks_path() {
     assert_eq!(std::fs::read(work.join(".git")).unwrap(), dotgit, "the .git file is restored");
     assert!(!std::fs::read_to_string(dir.path("sep/config")).unwrap().contains("hooksPath"));
 }
+
+#[test]
+fn any_alias_added_is_reported_since_an_alias_can_set_configuration() {
+    let world = World::start_shared();
+    let dir = Scratch::new("git-guard-alias");
+    let (repo, config) = repo(&dir);
+    let r = exec_in(&world, &dir, &repo, &[], "git config --file .git/config alias.st '-c core.fsmonitor=touch\\ pwned status' && git config --file .git/config tar.tgz.command 'touch pwned'");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let warned = warnings(&r);
+    assert!(warned.iter().any(|l| l.contains("now sets alias.st = -c core.fsmonitor") && l.ends_with("(restored)")), "{}", r.stderr);
+    assert!(warned.iter().any(|l| l.contains("now sets tar.tgz.command = touch pwned") && l.ends_with("(restored)")), "{}", r.stderr);
+    assert_eq!(std::fs::read(repo.join(".git/config")).unwrap(), config);
+}
