@@ -46,7 +46,8 @@ enum State {
     Link(PathBuf),
     Dir { dev: u64, ino: u64 },
     File { bytes: Vec<u8>, mode: u32 },
-    Other,
+    /// What could not be read: what it is.
+    Other(&'static str),
 }
 
 /// `path` itself, never what a link there points to.
@@ -54,13 +55,16 @@ fn state(path: &Path) -> State {
     let Ok(meta) = std::fs::symlink_metadata(path) else { return State::Absent };
     let kind = meta.file_type();
     if kind.is_symlink() {
-        return std::fs::read_link(path).map(State::Link).unwrap_or(State::Other);
+        return std::fs::read_link(path).map(State::Link).unwrap_or(State::Other("an unreadable link"));
     }
     if kind.is_dir() {
         return State::Dir { dev: meta.dev(), ino: meta.ino() };
     }
-    if !kind.is_file() || meta.len() > MAX_FILE {
-        return State::Other;
+    if !kind.is_file() {
+        return State::Other("a FIFO, socket or device");
+    }
+    if meta.len() > MAX_FILE {
+        return State::Other("a file over 16 MiB");
     }
     let read = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(path).and_then(|mut f| {
         let mut bytes = Vec::new();
@@ -68,7 +72,7 @@ fn state(path: &Path) -> State {
     });
     match read {
         Ok(bytes) => State::File { bytes, mode: meta.mode() & 0o7777 },
-        Err(_) => State::Other,
+        Err(_) => State::Other("an unreadable file"),
     }
 }
 
@@ -176,8 +180,39 @@ pub struct Snapshot {
     configs: Vec<Config>,
     /// Files the configuration includes.
     included: Vec<(PathBuf, State)>,
-    /// Each hooks folder and its entries.
-    hooks: Vec<(PathBuf, BTreeMap<std::ffi::OsString, State>)>,
+    /// Each hooks folder, the folder itself (a folder, a link, absent)
+    /// and its entries.
+    hooks: Vec<(PathBuf, State, BTreeMap<std::ffi::OsString, State>)>,
+    /// Where each folder holding a watched path really was: nothing is
+    /// restored into a folder that now resolves elsewhere (a folder above
+    /// it replaced by a link).
+    real: BTreeMap<PathBuf, PathBuf>,
+}
+
+/// The git folders of submodules under `common` (`modules/<name>`, a name
+/// may hold slashes; nested submodules under theirs), links not followed:
+/// at most 256, among at most 4096 folders looked at.
+fn modules(common: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut todo = vec![common.join("modules")];
+    let mut looked = 0;
+    while let Some(dir) = todo.pop() {
+        looked += 1;
+        if looked > 4096 || found.len() >= 256 {
+            break;
+        }
+        if !std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
+            continue;
+        }
+        if std::fs::symlink_metadata(dir.join("config")).is_ok() {
+            todo.push(dir.join("modules"));
+            found.push(dir);
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        todo.extend(entries.flatten().take(4096).map(|e| e.path()));
+    }
+    found
 }
 
 fn hooks(dir: &Path) -> BTreeMap<std::ffi::OsString, State> {
@@ -213,12 +248,21 @@ impl Snapshot {
                 (path, was)
             })
             .collect();
-        let hook_dirs: Vec<PathBuf> = if common == gitdir { vec![gitdir.join("hooks")] } else { vec![gitdir.join("hooks"), common.join("hooks")] };
-        let hooks = hook_dirs.into_iter().map(|d| {
+        let mut hook_dirs: Vec<PathBuf> = if common == gitdir { vec![gitdir.join("hooks")] } else { vec![gitdir.join("hooks"), common.join("hooks")] };
+        // A submodule's own configuration and hooks run on the superproject's `git status`.
+        for module in modules(&common) {
+            configs.push(config(module.join("config")));
+            configs.push(config(module.join("config.worktree")));
+            hook_dirs.push(module.join("hooks"));
+        }
+        let hooks: Vec<_> = hook_dirs.into_iter().map(|d| {
             let entries = hooks(&d);
-            (d, entries)
-        });
-        Some(Snapshot { top, dotgit, commondir, configs, included, hooks: hooks.collect() })
+            let was = state(&d);
+            (d, was, entries)
+        }).collect();
+        let folders = configs.iter().filter_map(|c| c.path.parent()).chain(hooks.iter().flat_map(|(d, _, _)| [d.as_path(), d.parent().unwrap_or(d)])).chain([gitdir.as_path()]);
+        let real = folders.filter_map(|f| Some((f.to_path_buf(), f.canonicalize().ok()?))).collect();
+        Some(Snapshot { top, dotgit, commondir, configs, included, hooks, real })
     }
 
     /// Compares with now: one line per entry added or changed that can make
@@ -246,7 +290,7 @@ impl Snapshot {
         let now = state(&self.commondir.0);
         if now != self.commondir.1 {
             let what = format!("{} now points to {}", self.commondir.0.display(), pointed(&now, Path::new(""), "").map(|p| p.display().to_string()).unwrap_or_else(|| describe(&now)));
-            found.push(undo(&what, if keep { Ok(()) } else { put_back(&self.commondir.0, &self.commondir.1).map_err(|e| e.to_string()) }));
+            found.push(undo(&what, if keep { Ok(()) } else { self.put_back(&self.commondir.0, &self.commondir.1).map_err(|e| e.to_string()) }));
         }
         for was in &self.configs {
             let now = config(was.path.clone());
@@ -262,14 +306,16 @@ impl Snapshot {
                     None => true,
                 })
                 .collect();
-            let relinked = matches!(now.state, State::Link(_)) && now.state != was.state;
-            if added.is_empty() && !relinked {
+            // Over the size limit, a FIFO, a folder or a link: its entries
+            // are not read, so it is reported and restored as such.
+            let unread = !matches!(now.state, State::File { .. } | State::Absent) && now.state != was.state;
+            if added.is_empty() && !unread {
                 continue;
             }
-            let done = if keep { Ok(()) } else { put_back(&was.path, &was.state).map_err(|e| e.to_string()) };
+            let done = if keep { Ok(()) } else { self.put_back(&was.path, &was.state).map_err(|e| e.to_string()) };
             let done_line = |what: String| undo(&what, done.clone());
-            if relinked {
-                found.push(done_line(format!("{} is now a link to {}", was.path.display(), describe(&now.state))));
+            if unread {
+                found.push(done_line(format!("{} is now {}", was.path.display(), describe(&now.state))));
             }
             for (key, value) in added {
                 found.push(done_line(format!("{} now sets {} = {}", was.path.display(), without_userinfo(&key), crate::display::one_line(&without_userinfo(&value)))));
@@ -280,7 +326,17 @@ impl Snapshot {
                 found.push(format!("{}, which the repository's configuration includes, changed (not restored: check it)", path.display()));
             }
         }
-        for (dir, was) in &self.hooks {
+        for (dir, was_dir, was) in &self.hooks {
+            let dir_now = state(dir);
+            if dir_now != *was_dir && !matches!(dir_now, State::Dir { .. } | State::Absent) {
+                // A link (to a folder of the operator's, say), a file: the
+                // entry itself is removed, never what it points to.
+                let what = format!("the hooks folder {} was {} and is now {}", dir.display(), describe(was_dir), describe(&dir_now));
+                found.push(undo(&what, if keep { Ok(()) } else { self.put_back_folder(dir, was_dir, was).map_err(|e| e.to_string()) }));
+                continue;
+            }
+            // The operator's own link: read through, nothing removed through it.
+            let through_link = matches!(dir_now, State::Link(_));
             let now = hooks(dir);
             for (name, state_now) in &now {
                 let path = dir.join(name);
@@ -294,10 +350,44 @@ impl Snapshot {
                     Some(_) => format!("hook changed: {}", path.display()),
                 };
                 let before = was.get(name).cloned().unwrap_or(State::Absent);
-                found.push(undo(&what, if keep { Ok(()) } else { put_back(&path, &before).map_err(|e| e.to_string()) }));
+                let done = if keep {
+                    Ok(())
+                } else if through_link {
+                    Err("the hooks folder is a link; nothing is removed through it".to_string())
+                } else {
+                    self.put_back(&path, &before).map_err(|e| e.to_string())
+                };
+                found.push(undo(&what, done));
             }
         }
         found
+    }
+
+    /// [`put_back`], unless the folder `path` lies in now resolves
+    /// elsewhere than it did (a folder above it replaced by a link).
+    fn put_back(&self, path: &Path, was: &State) -> std::io::Result<()> {
+        let folder = path.parent().unwrap_or(Path::new("/"));
+        if let Some(real) = self.real.get(folder) {
+            if folder.canonicalize().ok().as_ref() != Some(real) {
+                return Err(std::io::Error::other(format!("{} now resolves elsewhere (a link?); not followed", folder.display())));
+            }
+        }
+        put_back(path, was)
+    }
+
+    /// A hooks folder that became a link, a file or something else: that
+    /// entry is unlinked (never followed) and the folder put back as it
+    /// was, with its hooks (files and links).
+    fn put_back_folder(&self, dir: &Path, was: &State, entries: &BTreeMap<std::ffi::OsString, State>) -> std::io::Result<()> {
+        self.put_back(dir, &State::Absent)?;
+        match was {
+            State::Absent => Ok(()),
+            State::Dir { .. } => {
+                std::fs::create_dir(dir)?;
+                entries.iter().filter(|(_, s)| matches!(s, State::File { .. } | State::Link(_))).try_for_each(|(name, s)| self.put_back(&dir.join(name), s))
+            }
+            was => self.put_back(dir, was),
+        }
     }
 
     /// `.git` was replaced: the planted one is moved aside (`.git.raxx-planted-<pid>`,
@@ -355,7 +445,7 @@ fn describe(state: &State) -> String {
         State::Link(to) => format!("a link to {}", to.display()),
         State::Dir { .. } => "a folder".into(),
         State::File { .. } => "a file".into(),
-        State::Other => "something else".into(),
+        State::Other(what) => (*what).into(),
     }
 }
 
@@ -383,7 +473,7 @@ fn put_back(path: &Path, was: &State) -> std::io::Result<()> {
             let _ = std::fs::remove_file(path);
             std::os::unix::fs::symlink(to, path)
         }
-        State::Dir { .. } | State::Other => Err(std::io::Error::other("it was not a file")),
+        State::Dir { .. } | State::Other(_) => Err(std::io::Error::other("it was not a file")),
     }
 }
 

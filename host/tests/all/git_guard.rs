@@ -112,6 +112,21 @@ fn spawn_reports_a_git_file_pointed_elsewhere_and_a_hooks_path() {
 }
 
 #[test]
+fn a_config_padded_past_the_size_limit_or_made_a_fifo_is_still_reported_and_restored() {
+    let world = World::start_shared();
+    let dir = Scratch::new("git-guard-padded");
+    let (repo, config) = repo(&dir);
+    // 17 MiB of comment, then core.fsmonitor: past the guard's 16 MiB read limit.
+    let r = exec_in(&world, &dir, &repo, &[], "{ printf '#'; head -c 17000000 /dev/zero | tr '\\0' x; printf '\\n[core]\\n\\tfsmonitor = touch pwned\\n'; } >> .git/config && mkfifo .git/config.worktree");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let warned = warnings(&r);
+    assert!(warned.iter().any(|l| l.contains(".git/config is now") && l.ends_with("(restored)")), "{}", r.stderr);
+    assert!(warned.iter().any(|l| l.contains("config.worktree is now") && l.ends_with("(restored)")), "{}", r.stderr);
+    assert_eq!(std::fs::read(repo.join(".git/config")).unwrap(), config, "the configuration is restored byte for byte");
+    assert!(std::fs::symlink_metadata(repo.join(".git/config.worktree")).is_err(), "the FIFO is removed");
+}
+
+#[test]
 fn any_alias_added_is_reported_since_an_alias_can_set_configuration() {
     let world = World::start_shared();
     let dir = Scratch::new("git-guard-alias");
@@ -122,4 +137,55 @@ fn any_alias_added_is_reported_since_an_alias_can_set_configuration() {
     assert!(warned.iter().any(|l| l.contains("now sets alias.st = -c core.fsmonitor") && l.ends_with("(restored)")), "{}", r.stderr);
     assert!(warned.iter().any(|l| l.contains("now sets tar.tgz.command = touch pwned") && l.ends_with("(restored)")), "{}", r.stderr);
     assert_eq!(std::fs::read(repo.join(".git/config")).unwrap(), config);
+}
+
+#[test]
+fn a_submodules_own_config_and_hooks_are_watched() {
+    let world = World::start_shared();
+    let dir = Scratch::new("git-guard-modules");
+    let (repo, _) = repo(&dir);
+    // Submodule git folders as `git submodule add` leaves them (a name may hold slashes).
+    for module in ["sub", "lib/nested"] {
+        let git = repo.join(".git/modules").join(module);
+        let out = std::process::Command::new("git").args(["init", "-q", "--bare"]).arg(&git).env("GIT_CONFIG_GLOBAL", "/dev/null").output().unwrap();
+        assert!(out.status.success());
+    }
+    let sub = std::fs::read(repo.join(".git/modules/sub/config")).unwrap();
+    let nested = std::fs::read(repo.join(".git/modules/lib/nested/config")).unwrap();
+    let r = exec_in(
+        &world,
+        &dir,
+        &repo,
+        &[],
+        "git config --file .git/modules/sub/config core.fsmonitor 'touch pwned' && git config --file .git/modules/lib/nested/config core.sshCommand 'touch pwned' && \
+         printf '#!/bin/sh\\ntouch pwned\\n' > .git/modules/sub/hooks/post-checkout && chmod +x .git/modules/sub/hooks/post-checkout",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let warned = warnings(&r);
+    assert!(warned.iter().any(|l| l.contains("modules/sub/config now sets core.fsmonitor = touch pwned (restored)")), "{}", r.stderr);
+    assert!(warned.iter().any(|l| l.contains("modules/lib/nested/config now sets core.sshcommand = touch pwned (restored)")), "{}", r.stderr);
+    assert!(warned.iter().any(|l| l.contains("hook added: ") && l.contains("modules/sub/hooks/post-checkout (restored)")), "{}", r.stderr);
+    assert_eq!(std::fs::read(repo.join(".git/modules/sub/config")).unwrap(), sub);
+    assert_eq!(std::fs::read(repo.join(".git/modules/lib/nested/config")).unwrap(), nested);
+    assert!(!repo.join(".git/modules/sub/hooks/post-checkout").exists());
+}
+
+#[test]
+fn a_hooks_folder_replaced_by_a_link_is_unlinked_and_nothing_is_removed_through_it() {
+    let world = World::start_shared();
+    let dir = Scratch::new("git-guard-hooks-link");
+    let (repo, _) = repo(&dir);
+    std::fs::write(repo.join(".git/hooks/pre-commit"), "#!/bin/sh\nexit 0\n").unwrap();
+    let operator = dir.path("operator");
+    std::fs::create_dir(&operator).unwrap();
+    std::fs::write(operator.join("notes.txt"), "the operator's").unwrap();
+    std::fs::write(operator.join("post-checkout"), "#!/bin/sh\n").unwrap();
+    let r = exec_in(&world, &dir, &repo, &[], &format!("rm -rf .git/hooks && ln -s {} .git/hooks", operator.display()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(warnings(&r).iter().any(|l| l.contains(".git/hooks") && l.contains("is now a link to") && l.ends_with("(restored)")), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(operator.join("notes.txt")).unwrap(), "the operator's", "nothing removed through the link");
+    assert!(operator.join("post-checkout").exists(), "nothing removed through the link");
+    let hooks = std::fs::symlink_metadata(repo.join(".git/hooks")).unwrap();
+    assert!(hooks.is_dir() && !hooks.file_type().is_symlink(), "the folder is back");
+    assert_eq!(std::fs::read_to_string(repo.join(".git/hooks/pre-commit")).unwrap(), "#!/bin/sh\nexit 0\n", "with its hooks");
 }
