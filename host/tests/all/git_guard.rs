@@ -189,3 +189,22 @@ fn a_hooks_folder_replaced_by_a_link_is_unlinked_and_nothing_is_removed_through_
     assert!(hooks.is_dir() && !hooks.file_type().is_symlink(), "the folder is back");
     assert_eq!(std::fs::read_to_string(repo.join(".git/hooks/pre-commit")).unwrap(), "#!/bin/sh\nexit 0\n", "with its hooks");
 }
+
+#[test]
+fn nothing_is_restored_into_a_folder_above_which_a_link_was_planted() {
+    let world = World::start_shared();
+    let dir = Scratch::new("git-guard-modules-link");
+    let (repo, _) = repo(&dir);
+    let out = std::process::Command::new("git").args(["init", "-q", "--bare"]).arg(repo.join(".git/modules/sub")).env("GIT_CONFIG_GLOBAL", "/dev/null").output().unwrap();
+    assert!(out.status.success());
+    // An operator's folder shaped like `modules`, whose config has an alias.
+    let operator = dir.path("operator");
+    std::fs::create_dir_all(operator.join("sub/hooks")).unwrap();
+    std::fs::write(operator.join("sub/config"), "[alias]\n\tst = status\n").unwrap();
+    std::fs::write(operator.join("sub/hooks/post-checkout"), "#!/bin/sh\n").unwrap();
+    let r = exec_in(&world, &dir, &repo, &[], &format!("mv .git/modules .git/modules-old && ln -s {} .git/modules", operator.display()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(warnings(&r).iter().any(|l| l.contains("modules/sub/config now sets alias.st = status") && l.contains("could not be restored") && l.contains("not followed")), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(operator.join("sub/config")).unwrap(), "[alias]\n\tst = status\n", "nothing written through the link");
+    assert!(operator.join("sub/hooks/post-checkout").exists(), "nothing removed through the link");
+}
