@@ -9,25 +9,32 @@
 //!
 //! Watched: the repository's `.git` itself (a folder replaced, a `.git` file
 //! and where it points), `commondir`, `config` (and the common one),
-//! `config.worktree`, the files `include.path`/`includeIf.*.path` name
-//! (reported, not restored: they may lie anywhere), and the hooks folders
-//! (a hook added, changed, or made executable). In the configuration only
-//! the keys that make git run a program count (see [`runs_a_program`]; git's
-//! own list is in git-config(1), <https://git-scm.com/docs/git-config>:
-//! core.fsmonitor, core.hooksPath, core.sshCommand, core.editor, core.pager,
-//! core.askPass, core.gitProxy, credential helpers, filter, diff and merge
-//! drivers, `!` aliases, includes, pagers, browsers, diff and merge tools,
-//! gpg programs, remote programs and `ext::` URLs, url rewriting, …); other
-//! changes (a remote added, a branch's upstream) are the child's work and
-//! are left alone.
+//! `config.worktree`, each submodule's own git folder under `modules/`
+//! (its `config`, `config.worktree` and hooks: git runs them on the
+//! superproject's `git status`; at most 256), the files
+//! `include.path`/`includeIf.*.path` name (reported, not restored: they may
+//! lie anywhere), and the hooks folders, each itself (a folder made a link is
+//! unlinked and put back) and its entries (a hook added, changed, or made
+//! executable). A configuration file that is no longer a file git's reading
+//! can be judged by (over 16 MiB, a FIFO, a folder, a link) is reported and
+//! restored as such. In the configuration every key counts except those known
+//! to run no program (an allowlist, [`runs_a_program`]; git-config(1),
+//! <https://git-scm.com/docs/git-config>, keeps adding keys that run one:
+//! `tar.<format>.command`, `gpg.ssh.defaultKeyCommand`, `guitool.<name>.cmd`,
+//! `imap.tunnel`, `submodule.<name>.update = !cmd`, git-lfs's
+//! `lfs.customtransfer.<name>.path`, …); every alias counts, since an
+//! ordinary one can carry `-c core.fsmonitor=…`. Other changes (a remote
+//! added, a branch's upstream) are the child's work and are left alone.
 //!
 //! Configuration is read by the real git as data only (`git config --file F
 //! --no-includes --list -z`, which runs nothing the file names); the
 //! repository is found by walking up from the working directory as git does,
 //! without running git in it. Restoring writes the snapshot's bytes to a new
 //! file beside the original and renames it over (a link the child planted is
-//! replaced, never followed). Hand-written: no maintained crate snapshots a
-//! repository's executable configuration; gix-config would replace only the
+//! replaced, never followed), and only into a folder that still resolves
+//! where it did (a folder above replaced by a link is not written through).
+//! Hand-written: no maintained crate snapshots a repository's executable
+//! configuration; gix-config would replace only the
 //! `git config` call, which is already git's own reading.
 
 use std::collections::BTreeMap;
@@ -35,7 +42,8 @@ use std::io::Write;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-/// Larger files are not snapshotted (reported as changed if they change).
+/// Larger files are not read (a configuration file that grows past it is
+/// reported and restored).
 const MAX_FILE: u64 = 16 << 20;
 
 /// One path as it was: absent, a link (its target), a folder (its inode), or
