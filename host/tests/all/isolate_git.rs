@@ -286,3 +286,65 @@ fn an_agent_that_swaps_its_clone_for_a_link_to_another_repository_brings_nothing
     assert!(other.join(".git").is_dir(), "the link's target is untouched");
     op.assert_nothing_ran(&r);
 }
+
+/// `spawn --isolate` of `script` in the operator's project, with extra
+/// environment for raxx-host; killed (and the test failed) if it has not
+/// returned within `bound`.
+fn spawn_bounded(op: &Operator, world: &World, env: &[(&str, &str)], script: &str, bound: std::time::Duration) -> Run {
+    let mut cmd = host(Some(world));
+    cmd.current_dir(&op.project).env("HOME", &op.home).envs(env.iter().copied());
+    cmd.args(["spawn", "--isolate", "--agent", "feature-developer", "--", "sh", "-c", script]);
+    cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).stdin(std::process::Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > bound {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!("spawn did not return within {bound:?}:\n{}", String::from_utf8_lossy(&out.stderr));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Run::from(child.wait_with_output().unwrap())
+}
+
+#[test]
+fn an_agent_that_makes_packed_refs_a_fifo_cannot_keep_spawn_from_returning() {
+    // upload-pack in the reader sandbox blocks opening the FIFO for ever: the
+    // fetch-back has a deadline (3 s here, 120 s by default), then its whole
+    // process group is killed and the clone removed.
+    let world = World::start_shared();
+    let op = Operator::new("git-fifo");
+    let script = "set -e; git checkout -qb work; git commit -q --allow-empty -m agent; git pack-refs --all; rm -f .git/packed-refs; mkfifo .git/packed-refs; echo attack=done";
+    let r = spawn_bounded(&op, &world, &[("RAXX_FETCH_BACK_TIMEOUT", "3")], script, std::time::Duration::from_secs(240));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.lines().any(|l| l == "attack=done"), "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("did not finish within 3 s"), "{}", r.stderr);
+    assert_eq!(ok_git(&op.home, &op.project, &["for-each-ref", "refs/remotes/raxx/"]), "", "{}", r.stderr);
+}
+
+#[test]
+fn branch_names_with_shell_or_invisible_characters_are_skipped_and_never_printed() {
+    let world = World::start_shared();
+    let op = Operator::new("git-names");
+    let script = "set -e; git commit -q --allow-empty -m agent; git branch 'fix-$(touch${IFS}x)'; git branch \"$(printf 'main\\342\\200\\213')\"; git branch good/one; echo attack=done";
+    let r = spawn_bounded(&op, &world, &[], script, std::time::Duration::from_secs(240));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.lines().any(|l| l == "attack=done"), "{}\n{}", r.stdout, r.stderr);
+    let refs = ok_git(&op.home, &op.project, &["for-each-ref", "--format=%(refname)", "refs/remotes/raxx/"]);
+    assert_eq!(refs, "refs/remotes/raxx/feature-developer/good/one\nrefs/remotes/raxx/feature-developer/main", "{}", r.stderr);
+    assert!(!r.stderr.contains("touch") && !r.stderr.contains('\u{200b}'), "{}", r.stderr);
+    assert!(r.stderr.contains("2 branches skipped"), "{}", r.stderr);
+}
+
+#[test]
+fn more_branches_than_the_cap_bring_none_back() {
+    let world = World::start_shared();
+    let op = Operator::new("git-many");
+    let script = "set -e; for i in $(seq 101); do echo \"create refs/heads/b$i HEAD\"; done | git update-ref --stdin; echo attack=done";
+    let r = spawn_bounded(&op, &world, &[], script, std::time::Duration::from_secs(240));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.lines().any(|l| l == "attack=done"), "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(ok_git(&op.home, &op.project, &["for-each-ref", "refs/remotes/raxx/"]), "", "{}", r.stderr);
+    assert!(r.stderr.contains("101 branches, more than the 100"), "{}", r.stderr);
+}
