@@ -348,3 +348,58 @@ fn more_branches_than_the_cap_bring_none_back() {
     assert_eq!(ok_git(&op.home, &op.project, &["for-each-ref", "refs/remotes/raxx/"]), "", "{}", r.stderr);
     assert!(r.stderr.contains("101 branches, more than the 100"), "{}", r.stderr);
 }
+
+/// The children of `pid` (from /proc), with their command lines.
+fn children(pid: u32) -> Vec<(u32, String)> {
+    let mut found = vec![];
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(child) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        let ppid = stat.rsplit_once(") ").and_then(|(_, rest)| rest.split(' ').nth(1)).and_then(|p| p.parse::<u32>().ok());
+        if ppid == Some(pid) {
+            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            found.push((child, String::from_utf8_lossy(&cmdline).replace('\0', " ")));
+        }
+    }
+    found
+}
+
+#[test]
+fn sigterm_during_a_stuck_fetch_back_ends_raxx_and_its_git() {
+    // The agent has ended; raxx waits on a fetch-back held by a FIFO (with
+    // the default deadline): SIGTERM must end raxx, and its git with it.
+    use std::os::unix::process::ExitStatusExt;
+    let world = World::start_shared();
+    let op = Operator::new("git-sigterm");
+    let mut cmd = host(Some(&world));
+    cmd.current_dir(&op.project).env("HOME", &op.home);
+    cmd.args(["spawn", "--isolate", "--agent", "feature-developer", "--", "sh", "-c", "rm -f .git/packed-refs; mkfifo .git/packed-refs"]);
+    let mut raxx = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let bound = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let git = loop {
+        assert!(std::time::Instant::now() < bound, "raxx never ran git ls-remote");
+        assert!(raxx.try_wait().unwrap().is_none(), "raxx ended before its fetch-back");
+        if let Some((pid, _)) = children(raxx.id()).into_iter().find(|(_, c)| c.contains("ls-remote")) {
+            break pid;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let raxx_pid = rustix::process::Pid::from_raw(raxx.id() as i32).unwrap();
+    rustix::process::kill_process(raxx_pid, rustix::process::Signal::TERM).unwrap();
+    let status = loop {
+        if let Some(status) = raxx.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > bound {
+            let _ = raxx.kill();
+            panic!("SIGTERM did not end raxx during its fetch-back");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status.signal(), Some(15));
+    // Its git dies with it (PR_SET_PDEATHSIG), and the sandbox with its git.
+    while std::fs::read_to_string(format!("/proc/{git}/stat")).is_ok_and(|s| !s.contains(") Z ")) {
+        assert!(std::time::Instant::now() < bound, "raxx's git {git} outlived it");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
