@@ -25,6 +25,11 @@
 //!   `isolate::reader_args`' sandbox, which shows it the clone and nothing
 //!   else. No git of the operator's ever runs in the clone after the agent
 //!   started.
+//!   Only branches named with `[A-Za-z0-9._/-]` (and git's own rules) come
+//!   back, at most [`MAX_BRANCHES`]; above that none do. `ls-remote` and
+//!   `fetch` each have [`deadline`] to finish (an agent's FIFO or endless
+//!   pack must not hold raxx), run in a process group of their own that is
+//!   killed when it passes, and die with raxx (`PR_SET_PDEATHSIG`).
 //! - The clone goes with the session; what the agent did not commit to a
 //!   branch goes with it.
 //!
@@ -35,6 +40,24 @@
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The most branches brought back from one session: an agent that moved
+/// more gets none back (which hundred would be the agent's choice).
+pub const MAX_BRANCHES: usize = 100;
+
+/// The setting (seconds) for how long `ls-remote` and `fetch` may each take.
+pub const TIMEOUT_VAR: &str = "RAXX_FETCH_BACK_TIMEOUT";
+
+/// The most a git's standard output or error is read (20,000 refs fit).
+const MAX_OUTPUT: u64 = 16 << 20;
+
+/// How long `ls-remote` and `fetch` may each take: `RAXX_FETCH_BACK_TIMEOUT`
+/// seconds (the operator's setting), 120 by default.
+pub fn deadline() -> Duration {
+    let secs = std::env::var(TIMEOUT_VAR).ok().and_then(|v| v.trim().parse::<u64>().ok()).filter(|s| *s > 0);
+    Duration::from_secs(secs.unwrap_or(120))
+}
 
 /// Variables the operator's git keeps: what finds git and its configuration.
 const GIT_ENV: [&str; 10] = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "XDG_CONFIG_HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM", "GIT_CEILING_DIRECTORIES"];
@@ -81,6 +104,62 @@ fn output(mut cmd: Command) -> Result<String, String> {
         return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
     }
     let said = String::from_utf8_lossy(&out.stderr);
+    let line = said.lines().find(|l| l.starts_with("fatal:") || l.starts_with("error:")).or_else(|| said.lines().next()).unwrap_or("git failed");
+    Err(crate::display::one_line(line))
+}
+
+/// Runs `cmd` (a git reading the agent's clone through the sandbox) with
+/// `input`, in a process group of its own that dies with raxx; the group is
+/// killed when `limit` passes. Its standard output, or a one-line reason.
+fn bounded(mut cmd: Command, input: Vec<u8>, limit: Duration) -> Result<String, String> {
+    use std::os::unix::process::CommandExt;
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
+    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL)).map_err(std::io::Error::from));
+    }
+    let mut child = cmd.spawn().map_err(|e| format!("cannot run git: {e}"))?;
+    let group = rustix::process::Pid::from_child(&child);
+    let (stdin, stdout, stderr) = (child.stdin.take(), child.stdout.take(), child.stderr.take());
+    let (tx, rx) = std::sync::mpsc::channel::<(bool, Vec<u8>)>();
+    std::thread::spawn(move || stdin.map(|mut s| std::io::Write::write_all(&mut s, &input)));
+    for (is_out, pipe) in [(true, stdout.map(|p| Box::new(p) as Box<dyn std::io::Read + Send>)), (false, stderr.map(|p| Box::new(p) as Box<dyn std::io::Read + Send>))] {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(p) = pipe {
+                let _ = std::io::Read::read_to_end(&mut std::io::Read::take(p, MAX_OUTPUT), &mut bytes);
+            }
+            let _ = tx.send((is_out, bytes));
+        });
+    }
+    drop(tx);
+    let end = Instant::now() + limit;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if Instant::now() < end => std::thread::sleep(Duration::from_millis(50)),
+            _ => break None,
+        }
+    };
+    let Some(status) = status else {
+        let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+        let _ = child.wait();
+        return Err(format!("git did not finish within {} s and was stopped", limit.as_secs()));
+    };
+    // Whatever still holds the pipes (nothing should: the sandbox dies with its parent) is not waited for long.
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    for _ in 0..2 {
+        match rx.recv_timeout(Duration::from_secs(10)) {
+            Ok((true, b)) => out = b,
+            Ok((false, b)) => err = b,
+            Err(_) => break,
+        }
+    }
+    if status.success() {
+        return Ok(String::from_utf8_lossy(&out).into_owned());
+    }
+    let said = String::from_utf8_lossy(&err);
     let line = said.lines().find(|l| l.starts_with("fatal:") || l.starts_with("error:")).or_else(|| said.lines().next()).unwrap_or("git failed");
     Err(crate::display::one_line(line))
 }
@@ -154,9 +233,26 @@ fn branches(listing: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A branch name raxx may put in a refspec (git checks the rest).
+/// A branch name raxx brings back (and prints): only `[A-Za-z0-9._/-]`, and
+/// git's own rules for those characters (no `..`, no empty part or one
+/// starting with `.` or ending in `.lock`, no leading `-`, no trailing `.`).
 fn plain(name: &str) -> bool {
-    !name.is_empty() && !name.starts_with('-') && !name.contains("..") && !name.chars().any(|c| c.is_control() || " :*?[\\^~".contains(c))
+    name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._/-".contains(&b))
+        && !name.is_empty()
+        && !name.starts_with('-')
+        && !name.ends_with('.')
+        && !name.contains("..")
+        && name != "HEAD"
+        && name.split('/').all(|part| !part.is_empty() && !part.starts_with('.') && !part.ends_with(".lock"))
+}
+
+/// What came back from an agent's clone.
+#[derive(Debug, Default)]
+pub struct Brought {
+    /// The refs made, `raxx/<label>/<branch>`.
+    pub branches: Vec<String>,
+    /// Branches the agent created or moved whose names raxx does not bring back.
+    pub skipped: usize,
 }
 
 impl AgentClone {
@@ -206,15 +302,16 @@ impl AgentClone {
         let mut words: Vec<OsString> = vec![bwrap.into()];
         words.extend(crate::isolate::reader_args(&self.path, &[git_program.to_path_buf()]));
         words.extend([OsString::from("--"), git_program.into(), "upload-pack".into()]);
+        // `exec`: sh becomes bwrap, whose --die-with-parent then follows git.
         let bytes: Vec<&[u8]> = words.iter().map(|w| std::os::unix::ffi::OsStrExt::as_bytes(w.as_os_str())).collect();
         let joined = shlex::bytes::try_join(bytes).map_err(|e| format!("cannot quote the sandbox's command: {e}"))?;
-        Ok(std::os::unix::ffi::OsStringExt::from_vec(joined))
+        Ok(std::os::unix::ffi::OsStringExt::from_vec([&b"exec "[..], &joined].concat()))
     }
 
     /// Fetches every branch the agent created or moved into
-    /// `refs/remotes/raxx/<label>/` of the operator's repository; the
-    /// branches brought back.
-    pub fn bring_back(&self, project: &Project, bwrap: &Path, label: &str) -> Result<Vec<String>, String> {
+    /// `refs/remotes/raxx/<label>/` of the operator's repository (none when
+    /// more than [`MAX_BRANCHES`]); each git has `limit` to finish.
+    pub fn bring_back(&self, project: &Project, bwrap: &Path, label: &str, limit: Duration) -> Result<Brought, String> {
         // The agent is gone (its PID namespace with it): nothing moves the folder after this check.
         if folder_id(&self.path) != Some(self.id) {
             return Err("the agent replaced its clone's folder".into());
@@ -225,10 +322,14 @@ impl AgentClone {
         let upload = self.upload_pack(bwrap, &git_program)?;
         let mut listing = git(&project.cwd);
         listing.arg("ls-remote").arg("--upload-pack").arg(&upload).arg("--heads").arg(&self.path);
-        let now = branches(&output(listing)?);
-        let moved: Vec<&String> = now.iter().filter(|b| !self.start.contains(b)).map(|(name, _)| name).filter(|n| plain(n)).collect();
+        let now = branches(&bounded(listing, vec![], limit)?);
+        let (moved, odd): (Vec<&String>, Vec<&String>) = now.iter().filter(|b| !self.start.contains(b)).map(|(name, _)| name).partition(|n| plain(n));
+        if moved.len() > MAX_BRANCHES {
+            return Err(format!("the agent created or moved {} branches, more than the {MAX_BRANCHES} raxx brings back; none were brought back", moved.len()));
+        }
+        let mut brought = Brought { branches: vec![], skipped: odd.len() };
         if moved.is_empty() {
-            return Ok(vec![]);
+            return Ok(brought);
         }
         let mut fetch = git(&project.cwd);
         for setting in ["fetch.fsckObjects=true", "transfer.fsckObjects=true", "fetch.recurseSubmodules=false", "gc.auto=0", "maintenance.auto=false"] {
@@ -236,14 +337,9 @@ impl AgentClone {
         }
         fetch.args(["fetch", "-q", "--no-tags", "--no-prune", "--no-write-fetch-head", "--no-recurse-submodules", "--stdin", "--upload-pack"]).arg(&upload).arg(&self.path);
         let refspecs: String = moved.iter().map(|b| format!("+refs/heads/{b}:refs/remotes/raxx/{label}/{b}\n")).collect();
-        let mut child = fetch.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(|e| format!("cannot run git: {e}"))?;
-        let written = std::io::Write::write_all(&mut child.stdin.take().ok_or("git's input is gone")?, refspecs.as_bytes());
-        let out = child.wait_with_output().map_err(|e| format!("cannot run git: {e}"))?;
-        if !out.status.success() || written.is_err() {
-            let said = String::from_utf8_lossy(&out.stderr);
-            return Err(crate::display::one_line(said.lines().find(|l| l.starts_with("fatal:") || l.starts_with("error:")).unwrap_or("git fetch failed")));
-        }
-        Ok(moved.into_iter().map(|b| format!("raxx/{label}/{b}")).collect())
+        bounded(fetch, refspecs.into_bytes(), limit)?;
+        brought.branches = moved.into_iter().map(|b| format!("raxx/{label}/{b}")).collect();
+        Ok(brought)
     }
 }
 
@@ -277,8 +373,8 @@ mod tests {
     fn listings_give_branches_and_odd_names_stay_out_of_refspecs() {
         let listing = "aaa\trefs/heads/main\nbbb\trefs/heads/feat/x\nccc\trefs/tags/v1\nddd refs/heads/topic\n";
         assert_eq!(branches(listing), [("main", "aaa"), ("feat/x", "bbb"), ("topic", "ddd")].map(|(a, b)| (a.to_string(), b.to_string())));
-        assert!(plain("feat/x") && plain("ünïcode"));
-        for odd in ["", "-x", "a/../b", "a:b", "a*", "a b", "a\u{1b}[2J", "a^", "a~1", "a?", "a[", "a\\b"] {
+        assert!(plain("feat/x") && plain("fix-1.2_b"));
+        for odd in ["", "-x", "a/../b", "a:b", "a*", "a b", "a\u{1b}[2J", "a^", "a~1", "a?", "a[", "a\\b", "ünïcode", "main\u{200b}", "fix-$(touch${IFS}x)", "a.lock", "a/.b", "a//b", "a/", "a.", "HEAD"] {
             assert!(!plain(odd), "{odd:?}");
         }
     }

@@ -6,6 +6,10 @@
 //! the terminal reaches it directly; a signal sent to raxx itself (`kill`, an
 //! orchestrator stopping it) is passed on. A sandboxed agent runs in its own
 //! session, so every such signal is passed on, to the agent inside.
+//!
+//! Once the child has ended the default handling is back: a signal then ends
+//! raxx itself, whatever clean-up it is doing (signal-hook leaves its handler
+//! installed, which would swallow them).
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use signal_hook::iterator::exfiltrator::origin::WithOrigin;
@@ -72,6 +76,7 @@ pub fn run(child: Child<'_>) -> Result<i32, StartError> {
         Ok(p) => p,
         Err(e) => {
             signals.handle().close();
+            restore_default_signals();
             return Err(StartError {
                 code: if e.kind() == std::io::ErrorKind::NotFound { 127 } else { 126 },
                 message: format!("cannot run '{program}': {e}"),
@@ -95,12 +100,23 @@ pub fn run(child: Child<'_>) -> Result<i32, StartError> {
     let status = process.wait();
     handle.close();
     let _ = forwarder.join();
+    restore_default_signals();
     let status = status.map_err(|e| StartError { code: 126, message: format!("lost track of '{program}': {e}") })?;
     if let Some(code) = status.code() {
         return Ok(code);
     }
     use std::os::unix::process::ExitStatusExt;
     Ok(status.signal().map(|s| 128 + s).unwrap_or(1))
+}
+
+/// Puts back the default action of the forwarded signals.
+fn restore_default_signals() {
+    for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
+        // SAFETY: setting a signal's disposition to SIG_DFL runs no code of ours.
+        unsafe {
+            libc::signal(signal, libc::SIG_DFL);
+        }
+    }
 }
 
 /// The real `program` for the gh shim: on `PATH`, but not in `skip` (the session's own bin folder).

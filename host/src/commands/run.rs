@@ -179,12 +179,19 @@ impl BotChild {
         if let (Some(isolation), Some(clone)) = (&self.sandbox, clone) {
             let label = self.resolved.agent.as_deref().unwrap_or(&bot);
             let top = isolation.project.top.display();
-            match clone.bring_back(&isolation.project, &isolation.bwrap, label) {
-                Ok(moved) if moved.is_empty() => eprintln!("raxx-host: the agent moved no branch; its clone is removed, with anything it did not commit"),
-                Ok(moved) => {
-                    let shown = moved.iter().take(10).map(String::as_str).collect::<Vec<_>>().join(", ");
-                    let more = if moved.len() > 10 { format!(" and {} more", moved.len() - 10) } else { String::new() };
-                    eprintln!("raxx-host: the agent's branches are in {top} as {}{more}; its clone is removed, with anything it did not commit", crate::one_line(&shown));
+            match clone.bring_back(&isolation.project, &isolation.bwrap, label, agent_clone::deadline()) {
+                Ok(brought) => {
+                    if brought.skipped > 0 {
+                        eprintln!("raxx-host: warning: {} branches skipped: only names of letters, digits, '.', '_', '/' and '-' are brought back", brought.skipped);
+                    }
+                    let moved = brought.branches;
+                    if moved.is_empty() {
+                        eprintln!("raxx-host: the agent moved no branch raxx brings back; its clone is removed, with anything it did not commit");
+                    } else {
+                        let shown = moved.iter().take(10).map(String::as_str).collect::<Vec<_>>().join(", ");
+                        let more = if moved.len() > 10 { format!(" and {} more", moved.len() - 10) } else { String::new() };
+                        eprintln!("raxx-host: the agent's branches are in {top} as {}{more}; its clone is removed, with anything it did not commit", crate::one_line(&shown));
+                    }
                 }
                 Err(e) => eprintln!("raxx-host: warning: the agent's branches could not be brought back into {top} ({}); its clone is removed", crate::one_line(&e)),
             }

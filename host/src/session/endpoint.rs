@@ -58,6 +58,10 @@ const MAX_ANSWERING: usize = 32;
 /// They cost no thread: the accept loop reads them all.
 const MAX_READING: usize = 256;
 
+/// Connections accepted per round of the loop, between two looks at the
+/// stop signal.
+const MAX_ACCEPT: usize = 64;
+
 /// How long a connection has to send its whole request, from its accept:
 /// a slow client is cut off then, however it paces its bytes.
 const REQUEST_TIME: Duration = Duration::from_secs(5);
@@ -129,7 +133,9 @@ impl Endpoint {
                 }
                 reading = still;
                 if listening {
-                    while let Ok((conn, _)) = listener.accept() {
+                    // At most a round's worth: a flood of connections must not keep the loop from its stop check.
+                    for _ in 0..MAX_ACCEPT {
+                        let Ok((conn, _)) = listener.accept() else { break };
                         if !from_this_user(&conn) || reading.len() >= MAX_READING || conn.set_nonblocking(true).is_err() {
                             continue;
                         }

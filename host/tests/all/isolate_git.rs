@@ -286,3 +286,120 @@ fn an_agent_that_swaps_its_clone_for_a_link_to_another_repository_brings_nothing
     assert!(other.join(".git").is_dir(), "the link's target is untouched");
     op.assert_nothing_ran(&r);
 }
+
+/// `spawn --isolate` of `script` in the operator's project, with extra
+/// environment for raxx-host; killed (and the test failed) if it has not
+/// returned within `bound`.
+fn spawn_bounded(op: &Operator, world: &World, env: &[(&str, &str)], script: &str, bound: std::time::Duration) -> Run {
+    let mut cmd = host(Some(world));
+    cmd.current_dir(&op.project).env("HOME", &op.home).envs(env.iter().copied());
+    cmd.args(["spawn", "--isolate", "--agent", "feature-developer", "--", "sh", "-c", script]);
+    cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).stdin(std::process::Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > bound {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!("spawn did not return within {bound:?}:\n{}", String::from_utf8_lossy(&out.stderr));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Run::from(child.wait_with_output().unwrap())
+}
+
+#[test]
+fn an_agent_that_makes_packed_refs_a_fifo_cannot_keep_spawn_from_returning() {
+    // upload-pack in the reader sandbox blocks opening the FIFO for ever: the
+    // fetch-back has a deadline (3 s here, 120 s by default), then its whole
+    // process group is killed and the clone removed.
+    let world = World::start_shared();
+    let op = Operator::new("git-fifo");
+    let script = "set -e; git checkout -qb work; git commit -q --allow-empty -m agent; git pack-refs --all; rm -f .git/packed-refs; mkfifo .git/packed-refs; echo attack=done";
+    let r = spawn_bounded(&op, &world, &[("RAXX_FETCH_BACK_TIMEOUT", "3")], script, std::time::Duration::from_secs(240));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.lines().any(|l| l == "attack=done"), "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("did not finish within 3 s"), "{}", r.stderr);
+    assert_eq!(ok_git(&op.home, &op.project, &["for-each-ref", "refs/remotes/raxx/"]), "", "{}", r.stderr);
+}
+
+#[test]
+fn branch_names_with_shell_or_invisible_characters_are_skipped_and_never_printed() {
+    let world = World::start_shared();
+    let op = Operator::new("git-names");
+    let script = "set -e; git commit -q --allow-empty -m agent; git branch 'fix-$(touch${IFS}x)'; git branch \"$(printf 'main\\342\\200\\213')\"; git branch good/one; echo attack=done";
+    let r = spawn_bounded(&op, &world, &[], script, std::time::Duration::from_secs(240));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.lines().any(|l| l == "attack=done"), "{}\n{}", r.stdout, r.stderr);
+    let refs = ok_git(&op.home, &op.project, &["for-each-ref", "--format=%(refname)", "refs/remotes/raxx/"]);
+    assert_eq!(refs, "refs/remotes/raxx/feature-developer/good/one\nrefs/remotes/raxx/feature-developer/main", "{}", r.stderr);
+    assert!(!r.stderr.contains("touch") && !r.stderr.contains('\u{200b}'), "{}", r.stderr);
+    assert!(r.stderr.contains("2 branches skipped"), "{}", r.stderr);
+}
+
+#[test]
+fn more_branches_than_the_cap_bring_none_back() {
+    let world = World::start_shared();
+    let op = Operator::new("git-many");
+    let script = "set -e; for i in $(seq 101); do echo \"create refs/heads/b$i HEAD\"; done | git update-ref --stdin; echo attack=done";
+    let r = spawn_bounded(&op, &world, &[], script, std::time::Duration::from_secs(240));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.lines().any(|l| l == "attack=done"), "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(ok_git(&op.home, &op.project, &["for-each-ref", "refs/remotes/raxx/"]), "", "{}", r.stderr);
+    assert!(r.stderr.contains("101 branches, more than the 100"), "{}", r.stderr);
+}
+
+/// The children of `pid` (from /proc), with their command lines.
+fn children(pid: u32) -> Vec<(u32, String)> {
+    let mut found = vec![];
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(child) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        let ppid = stat.rsplit_once(") ").and_then(|(_, rest)| rest.split(' ').nth(1)).and_then(|p| p.parse::<u32>().ok());
+        if ppid == Some(pid) {
+            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            found.push((child, String::from_utf8_lossy(&cmdline).replace('\0', " ")));
+        }
+    }
+    found
+}
+
+#[test]
+fn sigterm_during_a_stuck_fetch_back_ends_raxx_and_its_git() {
+    // The agent has ended; raxx waits on a fetch-back held by a FIFO (with
+    // the default deadline): SIGTERM must end raxx, and its git with it.
+    use std::os::unix::process::ExitStatusExt;
+    let world = World::start_shared();
+    let op = Operator::new("git-sigterm");
+    let mut cmd = host(Some(&world));
+    cmd.current_dir(&op.project).env("HOME", &op.home);
+    cmd.args(["spawn", "--isolate", "--agent", "feature-developer", "--", "sh", "-c", "rm -f .git/packed-refs; mkfifo .git/packed-refs"]);
+    let mut raxx = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let bound = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let git = loop {
+        assert!(std::time::Instant::now() < bound, "raxx never ran git ls-remote");
+        assert!(raxx.try_wait().unwrap().is_none(), "raxx ended before its fetch-back");
+        if let Some((pid, _)) = children(raxx.id()).into_iter().find(|(_, c)| c.contains("ls-remote")) {
+            break pid;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let raxx_pid = rustix::process::Pid::from_raw(raxx.id() as i32).unwrap();
+    rustix::process::kill_process(raxx_pid, rustix::process::Signal::TERM).unwrap();
+    let status = loop {
+        if let Some(status) = raxx.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > bound {
+            let _ = raxx.kill();
+            panic!("SIGTERM did not end raxx during its fetch-back");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status.signal(), Some(15));
+    // Its git dies with it (PR_SET_PDEATHSIG), and the sandbox with its git.
+    while std::fs::read_to_string(format!("/proc/{git}/stat")).is_ok_and(|s| !s.contains(") Z ")) {
+        assert!(std::time::Instant::now() < bound, "raxx's git {git} outlived it");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
