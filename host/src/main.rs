@@ -334,6 +334,8 @@ const ENVIRONMENT_HELP: &str = concat!(
     "  RAXX_COMPONENT, RAXX_POLICY, RAXX_AGENT_MAP, RAXX_AUDIT_LOG   as the options above\n",
     "  RAXX_CACHE_DIR        compiled-component cache (default: ~/.cache/raxx)\n",
     "  RAXX_SESSION_SOCKET   set by spawn and exec for their child: where `raxx-host token` asks\n",
+    "  RAXX_FETCH_BACK_TIMEOUT  seconds an isolated agent's fetch-back may take (default: 120)\n",
+    "  XDG_RUNTIME_DIR       session folders in $XDG_RUNTIME_DIR/raxx (else /tmp/raxx-<uid>)\n",
 );
 
 fn after_help() -> String {

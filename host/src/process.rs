@@ -7,9 +7,11 @@
 //! orchestrator stopping it) is passed on. A sandboxed agent runs in its own
 //! session, so every such signal is passed on, to the agent inside.
 //!
-//! Once the child has ended the default handling is back: a signal then ends
-//! raxx itself, whatever clean-up it is doing (signal-hook leaves its handler
-//! installed, which would swallow them).
+//! signal-hook leaves its handler installed after the child has ended, which
+//! would swallow these signals for good: a caller whose clean-up must finish
+//! (the session revoking its tokens) puts the default handling back after
+//! that, with `restore_default_signals`, so a signal then ends raxx whatever
+//! slower clean-up it is doing (an isolated agent's fetch-back).
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use signal_hook::iterator::exfiltrator::origin::WithOrigin;
@@ -76,7 +78,6 @@ pub fn run(child: Child<'_>) -> Result<i32, StartError> {
         Ok(p) => p,
         Err(e) => {
             signals.handle().close();
-            restore_default_signals();
             return Err(StartError {
                 code: if e.kind() == std::io::ErrorKind::NotFound { 127 } else { 126 },
                 message: format!("cannot run '{program}': {e}"),
@@ -100,7 +101,6 @@ pub fn run(child: Child<'_>) -> Result<i32, StartError> {
     let status = process.wait();
     handle.close();
     let _ = forwarder.join();
-    restore_default_signals();
     let status = status.map_err(|e| StartError { code: 126, message: format!("lost track of '{program}': {e}") })?;
     if let Some(code) = status.code() {
         return Ok(code);
@@ -109,8 +109,8 @@ pub fn run(child: Child<'_>) -> Result<i32, StartError> {
     Ok(status.signal().map(|s| 128 + s).unwrap_or(1))
 }
 
-/// Puts back the default action of the forwarded signals.
-fn restore_default_signals() {
+/// Puts back the default action of the signals `run` forwards.
+pub fn restore_default_signals() {
     for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
         // SAFETY: setting a signal's disposition to SIG_DFL runs no code of ours.
         unsafe {

@@ -176,6 +176,8 @@ impl BotChild {
         for warning in source.end() {
             eprintln!("raxx-host: warning: {}", crate::one_line(&warning));
         }
+        // Every token is revoked: from here a signal ends raxx, whatever is left to do.
+        process::restore_default_signals();
         if let (Some(isolation), Some(clone)) = (&self.sandbox, clone) {
             let label = self.resolved.agent.as_deref().unwrap_or(&bot);
             let top = isolation.project.top.display();
