@@ -119,13 +119,20 @@ fn session(demo: &mut Demo) {
     demo.world.github.set_token_lifetime(std::time::Duration::from_secs(3600));
 }
 
-/// `spawn --isolate`: the agent sees neither the operator's home nor raxx.
+/// `spawn --isolate`: the agent sees neither the operator's home nor raxx,
+/// works in its own clone of the project, and its branch comes back.
 fn isolation(demo: &mut Demo) {
     println!("\n  Isolation: spawn --isolate --agent sre-agent -- sh -c '…'   (bubblewrap)");
     let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
     let work = tempfile::tempdir().expect("a scratch folder");
+    let git = |args: &[&str]| Command::new("git").args(args).current_dir(work.path()).env("GIT_CONFIG_GLOBAL", "/dev/null").output().is_ok_and(|o| o.status.success());
+    if !git(&["init", "-q"]) {
+        demo.check(false, "git init of the demo's project");
+        return;
+    }
     let probe = format!(
-        "echo \"operator's home $OPERATOR_HOME: $(ls -A \"$OPERATOR_HOME\" 2>/dev/null | wc -l) entries visible; processes visible: $(ls /proc | grep -c '^[0-9]'); own home: $HOME; bot token works: $(test \"$(raxx-host token)\" = \"$GH_TOKEN\" && echo yes)\""
+        "echo \"operator's home $OPERATOR_HOME: $(ls -A \"$OPERATOR_HOME\" 2>/dev/null | wc -l) entries visible; processes visible: $(ls /proc | grep -c '^[0-9]'); own home: $HOME; bot token works: $(test \"$(raxx-host token)\" = \"$GH_TOKEN\" && echo yes)\"; \
+         git checkout -qb demo-fix && git commit -q --allow-empty -m 'agent commit'"
     );
     let out = Command::new(&demo.host)
         .args(["spawn", "--isolate", "--agent", "sre-agent", "--", "env", &format!("OPERATOR_HOME={home}"), "sh", "-c", &probe])
@@ -141,7 +148,11 @@ fn isolation(demo: &mut Demo) {
         return;
     }
     println!("    the agent: {said}");
+    for line in String::from_utf8_lossy(&out.stderr).lines() {
+        println!("    {line}");
+    }
     demo.check(out.status.success() && said.contains(": 0 entries visible") && said.contains("bot token works: yes"), "the operator's home is not mounted, raxx is out of sight, the bot token works");
+    demo.check(git(&["rev-parse", "-q", "--verify", "refs/remotes/raxx/sre-agent/demo-fix"]), "the agent worked in its own clone; its branch came back as raxx/sre-agent/demo-fix");
 }
 
 fn main() -> ExitCode {
