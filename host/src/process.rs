@@ -71,6 +71,7 @@ pub fn run(child: Child<'_>) -> Result<i32, StartError> {
     };
     cmd.args(args).env_clear().envs(child.env.iter().map(|(k, v)| (k.as_os_str(), v.as_os_str())));
     // Caught from now on (the child starts with default handlers: exec resets caught signals).
+    default_when_restored().map_err(|e| StartError { code: 126, message: format!("cannot forward signals: {e}") })?;
     let mut signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
         .map_err(|e| StartError { code: 126, message: format!("cannot forward signals: {e}") })?;
     let process = cmd.spawn();
@@ -109,13 +110,28 @@ pub fn run(child: Child<'_>) -> Result<i32, StartError> {
     Ok(status.signal().map(|s| 128 + s).unwrap_or(1))
 }
 
+/// Set by `restore_default_signals`: the forwarded signals then take their
+/// default action again.
+static RESTORED: std::sync::OnceLock<std::sync::Arc<std::sync::atomic::AtomicBool>> = std::sync::OnceLock::new();
+
+/// Registers, once per process, signal-hook's emulation of the default action
+/// for the forwarded signals, which runs only once `RESTORED` is set.
+fn default_when_restored() -> std::io::Result<()> {
+    if RESTORED.get().is_some() {
+        return Ok(());
+    }
+    let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
+        signal_hook::flag::register_conditional_default(signal, flag.clone())?;
+    }
+    let _ = RESTORED.set(flag);
+    Ok(())
+}
+
 /// Puts back the default action of the signals `run` forwards.
 pub fn restore_default_signals() {
-    for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
-        // SAFETY: setting a signal's disposition to SIG_DFL runs no code of ours.
-        unsafe {
-            libc::signal(signal, libc::SIG_DFL);
-        }
+    if let Some(flag) = RESTORED.get() {
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
