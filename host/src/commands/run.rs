@@ -197,12 +197,11 @@ impl BotChild {
                 }
                 Err(e) => eprintln!("raxx-host: warning: the agent's branches could not be brought back into {top} ({}); its clone is removed", crate::one_line(&e)),
             }
-            // The session folder is the agent's to write too (its home, a clone it moved away).
-            if let Err(e) = agent_clone::remove(dir.path()) {
-                eprintln!("raxx-host: warning: cannot remove the session folder with the agent's clone {}: {e}", dir.path().display());
-            }
         }
-        drop(dir);
+        let path = dir.path().display().to_string();
+        if let Err(e) = dir.remove() {
+            eprintln!("raxx-host: warning: cannot remove the session folder {path}: {e}");
+        }
         if let Some(git) = git {
             self.report_git(context, &git)?;
         }

@@ -111,6 +111,29 @@ fn private(dir: &Path, uid: u32) -> Result<(), String> {
     Ok(())
 }
 
+/// Removes `path`, a session's folder, whatever its agent left there (an
+/// isolated agent writes its home and its clone in it): folders it made
+/// unreadable are opened up first (links are never followed). At most `MAX`
+/// folders.
+fn remove_tree(path: &Path) -> std::io::Result<()> {
+    const MAX: usize = 1_000_000;
+    if std::fs::remove_dir_all(path).is_ok() || !path.exists() {
+        return Ok(());
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let mut folders = vec![path.to_path_buf()];
+    for _ in 0..MAX {
+        let Some(dir) = folders.pop() else { break };
+        let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                folders.push(entry.path());
+            }
+        }
+    }
+    std::fs::remove_dir_all(path)
+}
+
 /// `path` opened as a folder, never through a link.
 fn open_dir(path: &Path) -> std::io::Result<File> {
     std::fs::OpenOptions::new().read(true).custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW).open(path)
@@ -125,7 +148,7 @@ fn sweep(base: &Path) {
         let path = entry.path();
         let Ok(dir) = open_dir(&path) else { continue };
         if dir.try_lock().is_ok() {
-            let _ = std::fs::remove_dir_all(&path);
+            let _ = remove_tree(&path);
         }
     }
 }
@@ -156,6 +179,11 @@ impl SessionDir {
 
     pub fn path(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// Removes the folder, with whatever the agent left in it.
+    pub fn remove(self) -> std::io::Result<()> {
+        remove_tree(self.path())
     }
 
     pub fn socket(&self) -> PathBuf {
@@ -256,5 +284,16 @@ mod tests {
         }
         drop(dir);
         assert!(!path.exists(), "removed with the session");
+    }
+
+    #[test]
+    fn removing_a_session_folder_never_follows_a_link_out_of_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let clone = dir.path().join("clone");
+        std::fs::create_dir_all(clone.join("a/b")).unwrap();
+        std::fs::write(dir.path().join("kept"), "x").unwrap();
+        std::os::unix::fs::symlink(dir.path(), clone.join("a/out")).unwrap();
+        remove_tree(&clone).unwrap();
+        assert!(!clone.exists() && dir.path().join("kept").exists(), "the clone is gone, the link's target is not");
     }
 }
