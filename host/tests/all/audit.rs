@@ -176,27 +176,20 @@ fn a_log_someone_else_controls_stops_the_mint_instead_of_hanging_or_writing_else
 #[cfg(unix)]
 #[test]
 fn a_full_disk_leaves_no_torn_line_and_the_next_record_reads() {
-    use std::os::unix::process::CommandExt;
     let world = World::start_shared();
     let dir = Scratch::new("audit-full");
     let log = dir.path("audit.jsonl");
     let mint = |limit: Option<u64>| {
         let mut cmd = host(Some(&world));
         cmd.env("RAXX_AUDIT_LOG", &log).args(["mint", "raxx-ops-bot"]);
-        if let Some(bytes) = limit {
-            // SAFETY: async-signal-safe calls only, between fork and exec.
-            unsafe {
-                cmd.pre_exec(move || {
-                    libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
-                    let limit = libc::rlimit { rlim_cur: bytes, rlim_max: bytes };
-                    if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                    Ok(())
-                });
-            }
-        }
-        run(cmd)
+        let Some(bytes) = limit else { return run(cmd) };
+        // The limit through util-linux's prlimit, SIGXFSZ ignored by the shell
+        // (an ignored signal stays ignored across exec): the write past it
+        // fails with EFBIG instead of killing raxx-host.
+        let mut limited = std::process::Command::new("sh");
+        limited.env_clear().envs(cmd.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))));
+        limited.args(["-c", "trap '' XFSZ; exec prlimit --fsize=\"$0\" -- \"$@\"", &bytes.to_string()]).arg(cmd.get_program()).args(cmd.get_args());
+        run(limited)
     };
     assert_eq!(mint(None).code, 0, "the first record (and the compiled-code cache) written without a limit");
     // The limit binds every file the process writes, wasmtime's memory images
