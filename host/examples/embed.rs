@@ -14,20 +14,34 @@ use std::path::Path;
 use std::process::ExitCode;
 
 fn main() -> anyhow::Result<ExitCode> {
-    let bot = std::env::args().nth(1).unwrap_or_else(|| "raxx-dev-bot".into());
+    let bot = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "raxx-dev-bot".into());
     // Once per process: the component (through the compiled-component cache) and the policy.
     let component = default_component_path().context("no minter component: run scripts/build")?;
     let runtime = Runtime::load(&component, &raxx_host::cache::Cache::from_env(&component))?;
     let policies = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
-    let files = PolicyFiles { agent_map: policies.join("agent_bot_map.yaml"), policy: policies.join("policy.yaml") };
+    let files = PolicyFiles {
+        agent_map: policies.join("agent_bot_map.yaml"),
+        policy: policies.join("policy.yaml"),
+    };
     let policy = files.read()?;
-    let settings = Settings::from_env(|k| std::env::var(k).ok()).map_err(|e| anyhow!(e.message.clone()))?;
+    let settings =
+        Settings::from_env(|k| std::env::var(k).ok()).map_err(|e| anyhow!(e.message.clone()))?;
 
     // Per call: a fresh, locked-down instance. Resolve once (no network), then
     // mint for the resolution (again and again, for a session). Failures the
     // component reports are values; a trap is a `CallError::Host`.
-    let request = MintRequest { bot: Some(bot), agent: None, owner: None, repositories: vec![], permissions: vec![] };
-    let minted = runtime.resolve(&policy, &request).and_then(|resolved| runtime.mint(&settings, &resolved).result);
+    let request = MintRequest {
+        bot: Some(bot),
+        agent: None,
+        owner: None,
+        repositories: vec![],
+        permissions: vec![],
+    };
+    let minted = runtime
+        .resolve(&policy, &request)
+        .and_then(|resolved| runtime.mint(&settings, &resolved).result);
     match minted {
         Ok(token) => {
             println!("{}", token.token);

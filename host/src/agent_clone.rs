@@ -55,12 +55,26 @@ const MAX_OUTPUT: u64 = 16 << 20;
 /// How long `ls-remote` and `fetch` may each take: `RAXX_FETCH_BACK_TIMEOUT`
 /// seconds (the operator's setting), 120 by default.
 pub fn deadline() -> Duration {
-    let secs = std::env::var(TIMEOUT_VAR).ok().and_then(|v| v.trim().parse::<u64>().ok()).filter(|s| *s > 0);
+    let secs = std::env::var(TIMEOUT_VAR)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|s| *s > 0);
     Duration::from_secs(secs.unwrap_or(120))
 }
 
 /// Variables the operator's git keeps: what finds git and its configuration.
-const GIT_ENV: [&str; 10] = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "XDG_CONFIG_HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM", "GIT_CEILING_DIRECTORIES"];
+const GIT_ENV: [&str; 10] = [
+    "PATH",
+    "HOME",
+    "LANG",
+    "LC_ALL",
+    "TZ",
+    "XDG_CONFIG_HOME",
+    "GIT_CONFIG_GLOBAL",
+    "GIT_CONFIG_SYSTEM",
+    "GIT_CONFIG_NOSYSTEM",
+    "GIT_CEILING_DIRECTORIES",
+];
 
 /// Where the operator's checkout stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,8 +106,11 @@ pub struct Project {
 fn git(dir: &Path) -> Command {
     let mut cmd = Command::new("git");
     cmd.current_dir(dir).env_clear().stdin(Stdio::null());
-    cmd.envs(std::env::vars_os().filter(|(k, _)| GIT_ENV.iter().any(|n| k == n) || k.to_str().is_some_and(|k| k.starts_with("LC_"))));
-    cmd.env("GIT_TERMINAL_PROMPT", "0").env("GIT_LFS_SKIP_SMUDGE", "1");
+    cmd.envs(std::env::vars_os().filter(|(k, _)| {
+        GIT_ENV.iter().any(|n| k == n) || k.to_str().is_some_and(|k| k.starts_with("LC_"))
+    }));
+    cmd.env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_LFS_SKIP_SMUDGE", "1");
     cmd
 }
 
@@ -104,7 +121,11 @@ fn output(mut cmd: Command) -> Result<String, String> {
         return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
     }
     let said = String::from_utf8_lossy(&out.stderr);
-    let line = said.lines().find(|l| l.starts_with("fatal:") || l.starts_with("error:")).or_else(|| said.lines().next()).unwrap_or("git failed");
+    let line = said
+        .lines()
+        .find(|l| l.starts_with("fatal:") || l.starts_with("error:"))
+        .or_else(|| said.lines().next())
+        .unwrap_or("git failed");
     Err(crate::display::one_line(line))
 }
 
@@ -113,26 +134,42 @@ fn output(mut cmd: Command) -> Result<String, String> {
 /// killed when `limit` passes. Its standard output, or a one-line reason.
 fn bounded(mut cmd: Command, input: Vec<u8>, limit: Duration) -> Result<String, String> {
     use std::os::unix::process::CommandExt;
-    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
     // SAFETY: std has no safe way to set the parent-death signal of a child
     // (rustix's call is for the calling process). Between fork and exec the
     // closure makes one prctl system call through rustix and allocates
     // nothing (an error becomes an io::Error from its raw number), which is
     // what a forked child of a threaded process may do.
     unsafe {
-        cmd.pre_exec(|| rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL)).map_err(std::io::Error::from));
+        cmd.pre_exec(|| {
+            rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL))
+                .map_err(std::io::Error::from)
+        });
     }
     let mut child = cmd.spawn().map_err(|e| format!("cannot run git: {e}"))?;
     let group = rustix::process::Pid::from_child(&child);
     let (stdin, stdout, stderr) = (child.stdin.take(), child.stdout.take(), child.stderr.take());
     let (tx, rx) = std::sync::mpsc::channel::<(bool, Vec<u8>)>();
     std::thread::spawn(move || stdin.map(|mut s| std::io::Write::write_all(&mut s, &input)));
-    for (is_out, pipe) in [(true, stdout.map(|p| Box::new(p) as Box<dyn std::io::Read + Send>)), (false, stderr.map(|p| Box::new(p) as Box<dyn std::io::Read + Send>))] {
+    for (is_out, pipe) in [
+        (
+            true,
+            stdout.map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+        ),
+        (
+            false,
+            stderr.map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+        ),
+    ] {
         let tx = tx.clone();
         std::thread::spawn(move || {
             let mut bytes = Vec::new();
             if let Some(p) = pipe {
-                let _ = std::io::Read::read_to_end(&mut std::io::Read::take(p, MAX_OUTPUT), &mut bytes);
+                let _ =
+                    std::io::Read::read_to_end(&mut std::io::Read::take(p, MAX_OUTPUT), &mut bytes);
             }
             let _ = tx.send((is_out, bytes));
         });
@@ -149,7 +186,10 @@ fn bounded(mut cmd: Command, input: Vec<u8>, limit: Duration) -> Result<String, 
     let Some(status) = status else {
         let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
         let _ = child.wait();
-        return Err(format!("git did not finish within {} s and was stopped", limit.as_secs()));
+        return Err(format!(
+            "git did not finish within {} s and was stopped",
+            limit.as_secs()
+        ));
     };
     // Whatever still holds the pipes (nothing should: the sandbox dies with its parent) is not waited for long.
     let (mut out, mut err) = (Vec::new(), Vec::new());
@@ -164,7 +204,11 @@ fn bounded(mut cmd: Command, input: Vec<u8>, limit: Duration) -> Result<String, 
         return Ok(String::from_utf8_lossy(&out).into_owned());
     }
     let said = String::from_utf8_lossy(&err);
-    let line = said.lines().find(|l| l.starts_with("fatal:") || l.starts_with("error:")).or_else(|| said.lines().next()).unwrap_or("git failed");
+    let line = said
+        .lines()
+        .find(|l| l.starts_with("fatal:") || l.starts_with("error:"))
+        .or_else(|| said.lines().next())
+        .unwrap_or("git failed");
     Err(crate::display::one_line(line))
 }
 
@@ -182,15 +226,33 @@ impl Project {
     /// The repository the working directory is in; `Err` (one line) when it
     /// is in none: an isolated agent then has no clone to work in.
     pub fn find(cwd: &Path) -> Result<Project, String> {
-        let not_in_one = |why: String| format!("spawn --isolate: {} is not in a git work tree ({why}); an isolated agent works in its own clone of the project's repository: start it inside one (git init creates one)", cwd.display());
-        let out = run(cwd, &os(&["rev-parse", "--path-format=absolute", "--show-toplevel", "--git-common-dir", "--show-object-format", "--show-prefix"])).map_err(not_in_one)?;
+        let not_in_one = |why: String| {
+            format!("spawn --isolate: {} is not in a git work tree ({why}); an isolated agent works in its own clone of the project's repository: start it inside one (git init creates one)", cwd.display())
+        };
+        let out = run(
+            cwd,
+            &os(&[
+                "rev-parse",
+                "--path-format=absolute",
+                "--show-toplevel",
+                "--git-common-dir",
+                "--show-object-format",
+                "--show-prefix",
+            ]),
+        )
+        .map_err(not_in_one)?;
         let lines: Vec<&str> = out.split('\n').collect();
         let [top, common, format, prefix, ""] = lines[..] else {
             return Err(not_in_one("git named folders raxx cannot read".into()));
         };
         let symbolic = run(cwd, &os(&["symbolic-ref", "-q", "HEAD"])).ok();
-        let commit = run(cwd, &os(&["rev-parse", "-q", "--verify", "HEAD^{commit}"])).ok().map(|c| c.trim().to_string());
-        let branch = symbolic.as_deref().and_then(|s| s.trim().strip_prefix("refs/heads/")).map(str::to_string);
+        let commit = run(cwd, &os(&["rev-parse", "-q", "--verify", "HEAD^{commit}"]))
+            .ok()
+            .map(|c| c.trim().to_string());
+        let branch = symbolic
+            .as_deref()
+            .and_then(|s| s.trim().strip_prefix("refs/heads/"))
+            .map(str::to_string);
         let head = match (branch, commit) {
             (Some(b), Some(_)) => Head::Branch(b),
             (Some(b), None) => Head::Unborn(b),
@@ -198,16 +260,28 @@ impl Project {
             (None, None) => return Err(not_in_one("HEAD names no branch and no commit".into())),
         };
         let prefix = Path::new(prefix.trim_end_matches('/')).to_path_buf();
-        Ok(Project { cwd: cwd.to_path_buf(), top: top.into(), prefix, common: common.into(), object_format: format.to_string(), head })
+        Ok(Project {
+            cwd: cwd.to_path_buf(),
+            top: top.into(),
+            prefix,
+            common: common.into(),
+            object_format: format.to_string(),
+            head,
+        })
     }
 
     /// The agent's working directory, inside its clone (at `top`).
     pub fn agent_cwd(&self) -> PathBuf {
-        self.top.components().chain(self.prefix.components()).collect()
+        self.top
+            .components()
+            .chain(self.prefix.components())
+            .collect()
     }
 
     fn config(&self, key: &str) -> Option<String> {
-        run(&self.cwd, &os(&["config", "--get", key])).ok().map(|v| v.trim_end_matches('\n').to_string())
+        run(&self.cwd, &os(&["config", "--get", key]))
+            .ok()
+            .map(|v| v.trim_end_matches('\n').to_string())
     }
 }
 
@@ -241,13 +315,16 @@ fn branches(listing: &str) -> Vec<(String, String)> {
 /// git's own rules for those characters (no `..`, no empty part or one
 /// starting with `.` or ending in `.lock`, no leading `-`, no trailing `.`).
 fn plain(name: &str) -> bool {
-    name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._/-".contains(&b))
+    name.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"._/-".contains(&b))
         && !name.is_empty()
         && !name.starts_with('-')
         && !name.ends_with('.')
         && !name.contains("..")
         && name != "HEAD"
-        && name.split('/').all(|part| !part.is_empty() && !part.starts_with('.') && !part.ends_with(".lock"))
+        && name
+            .split('/')
+            .all(|part| !part.is_empty() && !part.starts_with('.') && !part.ends_with(".lock"))
 }
 
 /// What came back from an agent's clone.
@@ -262,16 +339,45 @@ pub struct Brought {
 impl AgentClone {
     /// Makes the clone at `path` (a new folder) from `project`.
     pub fn make(project: &Project, path: &Path) -> Result<AgentClone, String> {
-        let fail = |e: String| format!("cannot clone {} for the isolated agent: {e}", project.top.display());
+        let fail = |e: String| {
+            format!(
+                "cannot clone {} for the isolated agent: {e}",
+                project.top.display()
+            )
+        };
         let mut builder = std::fs::DirBuilder::new();
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
         builder.create(path).map_err(|e| fail(e.to_string()))?;
         let parent = path.parent().unwrap_or(Path::new("/"));
         let format = format!("--object-format={}", project.object_format);
-        run(parent, &[OsStr::new("init"), OsStr::new("-q"), OsStr::new(&format), path.as_os_str()]).map_err(fail)?;
-        let fetch = os(&["fetch", "-q", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules", "--update-head-ok"]);
-        let refspecs = os(&["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*", "+refs/remotes/origin/*:refs/remotes/origin/*"]);
-        run(path, &[&fetch[..], &[project.common.as_os_str()], &refspecs[..]].concat()).map_err(fail)?;
+        run(
+            parent,
+            &[
+                OsStr::new("init"),
+                OsStr::new("-q"),
+                OsStr::new(&format),
+                path.as_os_str(),
+            ],
+        )
+        .map_err(fail)?;
+        let fetch = os(&[
+            "fetch",
+            "-q",
+            "--no-tags",
+            "--no-write-fetch-head",
+            "--no-recurse-submodules",
+            "--update-head-ok",
+        ]);
+        let refspecs = os(&[
+            "+refs/heads/*:refs/heads/*",
+            "+refs/tags/*:refs/tags/*",
+            "+refs/remotes/origin/*:refs/remotes/origin/*",
+        ]);
+        run(
+            path,
+            &[&fetch[..], &[project.common.as_os_str()], &refspecs[..]].concat(),
+        )
+        .map_err(fail)?;
         let set = |key: &str, value: &str| run(path, &os(&["config", key, value])).map_err(fail);
         if let Some(url) = project.config("remote.origin.url") {
             set("remote.origin.url", &url)?;
@@ -279,7 +385,10 @@ impl AgentClone {
         }
         match &project.head {
             Head::Branch(b) => {
-                if let (Some(remote), Some(merge)) = (project.config(&format!("branch.{b}.remote")), project.config(&format!("branch.{b}.merge"))) {
+                if let (Some(remote), Some(merge)) = (
+                    project.config(&format!("branch.{b}.remote")),
+                    project.config(&format!("branch.{b}.merge")),
+                ) {
                     if remote == "origin" {
                         set(&format!("branch.{b}.remote"), &remote)?;
                         set(&format!("branch.{b}.merge"), &merge)?;
@@ -291,12 +400,30 @@ impl AgentClone {
                 run(path, &os(&["checkout", "-q", "--detach", c])).map_err(fail)?;
             }
             Head::Unborn(b) => {
-                run(path, &os(&["symbolic-ref", "HEAD", &format!("refs/heads/{b}")])).map_err(fail)?;
+                run(
+                    path,
+                    &os(&["symbolic-ref", "HEAD", &format!("refs/heads/{b}")]),
+                )
+                .map_err(fail)?;
             }
         }
-        let start = branches(&run(path, &os(&["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/"])).map_err(fail)?);
+        let start = branches(
+            &run(
+                path,
+                &os(&[
+                    "for-each-ref",
+                    "--format=%(objectname) %(refname)",
+                    "refs/heads/",
+                ]),
+            )
+            .map_err(fail)?,
+        );
         let id = folder_id(path).ok_or_else(|| fail("the new folder is gone".into()))?;
-        Ok(AgentClone { path: path.to_path_buf(), start, id })
+        Ok(AgentClone {
+            path: path.to_path_buf(),
+            start,
+            id,
+        })
     }
 
     /// git's upload side on the clone, inside the reader sandbox: the
@@ -304,45 +431,103 @@ impl AgentClone {
     /// appended).
     fn upload_pack(&self, bwrap: &Path, git_program: &Path) -> Result<OsString, String> {
         let mut words: Vec<OsString> = vec![bwrap.into()];
-        words.extend(crate::isolate::reader_args(&self.path, &[git_program.to_path_buf()]));
-        words.extend([OsString::from("--"), git_program.into(), "upload-pack".into()]);
+        words.extend(crate::isolate::reader_args(
+            &self.path,
+            &[git_program.to_path_buf()],
+        ));
+        words.extend([
+            OsString::from("--"),
+            git_program.into(),
+            "upload-pack".into(),
+        ]);
         // `exec`: sh becomes bwrap, whose --die-with-parent then follows git.
-        let bytes: Vec<&[u8]> = words.iter().map(|w| std::os::unix::ffi::OsStrExt::as_bytes(w.as_os_str())).collect();
-        let joined = shlex::bytes::try_join(bytes).map_err(|e| format!("cannot quote the sandbox's command: {e}"))?;
-        Ok(std::os::unix::ffi::OsStringExt::from_vec([&b"exec "[..], &joined].concat()))
+        let bytes: Vec<&[u8]> = words
+            .iter()
+            .map(|w| std::os::unix::ffi::OsStrExt::as_bytes(w.as_os_str()))
+            .collect();
+        let joined = shlex::bytes::try_join(bytes)
+            .map_err(|e| format!("cannot quote the sandbox's command: {e}"))?;
+        Ok(std::os::unix::ffi::OsStringExt::from_vec(
+            [&b"exec "[..], &joined].concat(),
+        ))
     }
 
     /// Fetches every branch the agent created or moved into
     /// `refs/remotes/raxx/<label>/` of the operator's repository (none when
     /// more than [`MAX_BRANCHES`]); each git has `limit` to finish.
-    pub fn bring_back(&self, project: &Project, bwrap: &Path, label: &str, limit: Duration) -> Result<Brought, String> {
+    pub fn bring_back(
+        &self,
+        project: &Project,
+        bwrap: &Path,
+        label: &str,
+        limit: Duration,
+    ) -> Result<Brought, String> {
         // The agent is gone (its PID namespace with it): nothing moves the folder after this check.
         if folder_id(&self.path) != Some(self.id) {
             return Err("the agent replaced its clone's folder".into());
         }
-        let git_program = crate::process::find("git", &[("PATH".into(), std::env::var_os("PATH").unwrap_or_default())])
-            .and_then(|g| g.canonicalize().ok())
-            .ok_or("git is not on the PATH")?;
+        let git_program = crate::process::find(
+            "git",
+            &[("PATH".into(), std::env::var_os("PATH").unwrap_or_default())],
+        )
+        .and_then(|g| g.canonicalize().ok())
+        .ok_or("git is not on the PATH")?;
         let upload = self.upload_pack(bwrap, &git_program)?;
         let mut listing = git(&project.cwd);
-        listing.arg("ls-remote").arg("--upload-pack").arg(&upload).arg("--heads").arg(&self.path);
+        listing
+            .arg("ls-remote")
+            .arg("--upload-pack")
+            .arg(&upload)
+            .arg("--heads")
+            .arg(&self.path);
         let now = branches(&bounded(listing, vec![], limit)?);
-        let (moved, odd): (Vec<&String>, Vec<&String>) = now.iter().filter(|b| !self.start.contains(b)).map(|(name, _)| name).partition(|n| plain(n));
+        let (moved, odd): (Vec<&String>, Vec<&String>) = now
+            .iter()
+            .filter(|b| !self.start.contains(b))
+            .map(|(name, _)| name)
+            .partition(|n| plain(n));
         if moved.len() > MAX_BRANCHES {
             return Err(format!("the agent created or moved {} branches, more than the {MAX_BRANCHES} raxx brings back; none were brought back", moved.len()));
         }
-        let mut brought = Brought { branches: vec![], skipped: odd.len() };
+        let mut brought = Brought {
+            branches: vec![],
+            skipped: odd.len(),
+        };
         if moved.is_empty() {
             return Ok(brought);
         }
         let mut fetch = git(&project.cwd);
-        for setting in ["fetch.fsckObjects=true", "transfer.fsckObjects=true", "fetch.recurseSubmodules=false", "gc.auto=0", "maintenance.auto=false"] {
+        for setting in [
+            "fetch.fsckObjects=true",
+            "transfer.fsckObjects=true",
+            "fetch.recurseSubmodules=false",
+            "gc.auto=0",
+            "maintenance.auto=false",
+        ] {
             fetch.args(["-c", setting]);
         }
-        fetch.args(["fetch", "-q", "--no-tags", "--no-prune", "--no-write-fetch-head", "--no-recurse-submodules", "--stdin", "--upload-pack"]).arg(&upload).arg(&self.path);
-        let refspecs: String = moved.iter().map(|b| format!("+refs/heads/{b}:refs/remotes/raxx/{label}/{b}\n")).collect();
+        fetch
+            .args([
+                "fetch",
+                "-q",
+                "--no-tags",
+                "--no-prune",
+                "--no-write-fetch-head",
+                "--no-recurse-submodules",
+                "--stdin",
+                "--upload-pack",
+            ])
+            .arg(&upload)
+            .arg(&self.path);
+        let refspecs: String = moved
+            .iter()
+            .map(|b| format!("+refs/heads/{b}:refs/remotes/raxx/{label}/{b}\n"))
+            .collect();
         bounded(fetch, refspecs.into_bytes(), limit)?;
-        brought.branches = moved.into_iter().map(|b| format!("raxx/{label}/{b}")).collect();
+        brought.branches = moved
+            .into_iter()
+            .map(|b| format!("raxx/{label}/{b}"))
+            .collect();
         Ok(brought)
     }
 }
@@ -354,9 +539,35 @@ mod tests {
     #[test]
     fn listings_give_branches_and_odd_names_stay_out_of_refspecs() {
         let listing = "aaa\trefs/heads/main\nbbb\trefs/heads/feat/x\nccc\trefs/tags/v1\nddd refs/heads/topic\n";
-        assert_eq!(branches(listing), [("main", "aaa"), ("feat/x", "bbb"), ("topic", "ddd")].map(|(a, b)| (a.to_string(), b.to_string())));
+        assert_eq!(
+            branches(listing),
+            [("main", "aaa"), ("feat/x", "bbb"), ("topic", "ddd")]
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+        );
         assert!(plain("feat/x") && plain("fix-1.2_b"));
-        for odd in ["", "-x", "a/../b", "a:b", "a*", "a b", "a\u{1b}[2J", "a^", "a~1", "a?", "a[", "a\\b", "ünïcode", "main\u{200b}", "fix-$(touch${IFS}x)", "a.lock", "a/.b", "a//b", "a/", "a.", "HEAD"] {
+        for odd in [
+            "",
+            "-x",
+            "a/../b",
+            "a:b",
+            "a*",
+            "a b",
+            "a\u{1b}[2J",
+            "a^",
+            "a~1",
+            "a?",
+            "a[",
+            "a\\b",
+            "ünïcode",
+            "main\u{200b}",
+            "fix-$(touch${IFS}x)",
+            "a.lock",
+            "a/.b",
+            "a//b",
+            "a/",
+            "a.",
+            "HEAD",
+        ] {
             assert!(!plain(odd), "{odd:?}");
         }
     }

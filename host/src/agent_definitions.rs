@@ -34,7 +34,9 @@ pub fn find(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
             let kind = entry.file_type()?;
             if kind.is_dir() {
                 folders.push(path);
-            } else if path.extension().is_some_and(|e| e == "md") && (kind.is_file() || kind.is_symlink()) {
+            } else if path.extension().is_some_and(|e| e == "md")
+                && (kind.is_file() || kind.is_symlink())
+            {
                 found.push(path);
             }
         }
@@ -54,14 +56,21 @@ pub struct Definition {
 /// Reads the class of the definition at `path` with text `text`; the error
 /// is one line saying what to fix.
 pub fn read(path: &Path, text: &str) -> Result<Definition, String> {
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let (named, body_start) = match front_matter(text)? {
         Some((yaml, body_start)) => (front_matter_name(yaml)?, body_start),
         None => (None, 0),
     };
     let class = match named {
         Some(name) if name != stem => {
-            return Err(format!("its front matter says name: {} but its file name says {}; make them agree", quoted(&name), quoted(&stem)));
+            return Err(format!(
+                "its front matter says name: {} but its file name says {}; make them agree",
+                quoted(&name),
+                quoted(&stem)
+            ));
         }
         Some(name) => name,
         None => stem,
@@ -76,7 +85,11 @@ pub fn read(path: &Path, text: &str) -> Result<Definition, String> {
 /// and the byte offset just past that closing line.
 fn front_matter(text: &str) -> Result<Option<(&str, usize)>, String> {
     let mut lines = text.split_inclusive('\n');
-    let bare = |line: &str| line.trim_end_matches('\n').trim_end_matches('\r').to_string();
+    let bare = |line: &str| {
+        line.trim_end_matches('\n')
+            .trim_end_matches('\r')
+            .to_string()
+    };
     match lines.next() {
         Some(first) if bare(first) == "---" => {
             let mut at = first.len();
@@ -94,14 +107,21 @@ fn front_matter(text: &str) -> Result<Option<(&str, usize)>, String> {
 
 /// The front matter's `name:`, when it has one.
 fn front_matter_name(yaml: &str) -> Result<Option<String>, String> {
-    let docs = YamlOwned::load_from_str(yaml).map_err(|e| format!("its front matter is not valid YAML: {}", quoted(&e.to_string())))?;
+    let docs = YamlOwned::load_from_str(yaml).map_err(|e| {
+        format!(
+            "its front matter is not valid YAML: {}",
+            quoted(&e.to_string())
+        )
+    })?;
     match docs.first() {
         None | Some(YamlOwned::Value(ScalarOwned::Null)) => Ok(None),
-        Some(YamlOwned::Mapping(map)) => match map.get(&YamlOwned::Value(ScalarOwned::String("name".into()))) {
-            None => Ok(None),
-            Some(YamlOwned::Value(ScalarOwned::String(name))) => Ok(Some(name.clone())),
-            Some(_) => Err("its front matter's name: is not a string".into()),
-        },
+        Some(YamlOwned::Mapping(map)) => {
+            match map.get(&YamlOwned::Value(ScalarOwned::String("name".into()))) {
+                None => Ok(None),
+                Some(YamlOwned::Value(ScalarOwned::String(name))) => Ok(Some(name.clone())),
+                Some(_) => Err("its front matter's name: is not a string".into()),
+            }
+        }
         Some(_) => Err("its front matter is not a YAML mapping (key: value lines)".into()),
     }
 }
@@ -117,22 +137,56 @@ mod tests {
     #[test]
     fn the_front_matter_name_wins_and_must_agree_with_the_file_name() {
         let text = "---\nname: feature-developer\ndescription: \"Builds: features\"\ntools: [Read, Bash]\n---\nBody\n";
-        assert_eq!(class("a/feature-developer.md", text), Ok(Definition { class: "feature-developer".into(), body_start: text.len() - 5 }));
-        assert_eq!(class("sre-agent.md", "# SRE\n"), Ok(Definition { class: "sre-agent".into(), body_start: 0 }));
-        assert_eq!(class("sre-agent.md", "---\ndescription: x\n---\n").unwrap().class, "sre-agent");
+        assert_eq!(
+            class("a/feature-developer.md", text),
+            Ok(Definition {
+                class: "feature-developer".into(),
+                body_start: text.len() - 5
+            })
+        );
+        assert_eq!(
+            class("sre-agent.md", "# SRE\n"),
+            Ok(Definition {
+                class: "sre-agent".into(),
+                body_start: 0
+            })
+        );
+        assert_eq!(
+            class("sre-agent.md", "---\ndescription: x\n---\n")
+                .unwrap()
+                .class,
+            "sre-agent"
+        );
         let crlf = "---\r\nname: 'sre-agent'\r\n...\r\nBody";
-        assert_eq!(class("sre-agent.md", crlf).unwrap().body_start, crlf.len() - 4);
-        assert!(class("feature-dev.md", text).unwrap_err().contains("says name: `feature-developer` but its file name says `feature-dev`"));
+        assert_eq!(
+            class("sre-agent.md", crlf).unwrap().body_start,
+            crlf.len() - 4
+        );
+        assert!(class("feature-dev.md", text)
+            .unwrap_err()
+            .contains("says name: `feature-developer` but its file name says `feature-dev`"));
     }
 
     #[test]
     fn bad_front_matter_and_names_are_reported() {
-        assert!(class("x.md", "---\nname: x\n").unwrap_err().contains("never closed"));
-        assert!(class("x.md", "---\nname: [x\n---\n").unwrap_err().contains("not valid YAML"));
-        assert!(class("x.md", "---\nname: x\nname: x\n---\n").unwrap_err().contains("not valid YAML"));
-        assert!(class("x.md", "---\nname: 7\n---\n").unwrap_err().contains("not a string"));
-        assert!(class("x.md", "---\n- a\n---\n").unwrap_err().contains("not a YAML mapping"));
-        assert!(class("my agent.md", "text").unwrap_err().contains("`my agent` is not an agent class name"));
+        assert!(class("x.md", "---\nname: x\n")
+            .unwrap_err()
+            .contains("never closed"));
+        assert!(class("x.md", "---\nname: [x\n---\n")
+            .unwrap_err()
+            .contains("not valid YAML"));
+        assert!(class("x.md", "---\nname: x\nname: x\n---\n")
+            .unwrap_err()
+            .contains("not valid YAML"));
+        assert!(class("x.md", "---\nname: 7\n---\n")
+            .unwrap_err()
+            .contains("not a string"));
+        assert!(class("x.md", "---\n- a\n---\n")
+            .unwrap_err()
+            .contains("not a YAML mapping"));
+        assert!(class("my agent.md", "text")
+            .unwrap_err()
+            .contains("`my agent` is not an agent class name"));
         let e = class("x.md", "---\nname: \"x\\e[31m\"\n---\n").unwrap_err();
         assert!(!e.chars().any(char::is_control), "{e:?}");
     }

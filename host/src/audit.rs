@@ -48,8 +48,14 @@ pub struct InForce<'a> {
 pub fn record(event: &Event<'_>, in_force: &InForce<'_>) -> serde_json::Value {
     let policy = in_force.policy;
     let token = event.token;
-    let permissions: serde_json::Map<String, serde_json::Value> =
-        token.map(|t| t.permissions.iter().map(|p| (p.name.clone(), p.level.clone().into())).collect()).unwrap_or_default();
+    let permissions: serde_json::Map<String, serde_json::Value> = token
+        .map(|t| {
+            t.permissions
+                .iter()
+                .map(|p| (p.name.clone(), p.level.clone().into()))
+                .collect()
+        })
+        .unwrap_or_default();
     serde_json::json!({
         "time": crate::time::iso8601(crate::time::now()),
         "command": event.command,
@@ -97,9 +103,17 @@ pub fn append(path: &Path, record: &serde_json::Value) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600).custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW);
+        options
+            .mode(0o600)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW);
     }
-    let mut file = options.open(path).map_err(|e| if e.raw_os_error() == Some(libc::ELOOP) { std::io::Error::other("it is a symbolic link") } else { e })?;
+    let mut file = options.open(path).map_err(|e| {
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            std::io::Error::other("it is a symbolic link")
+        } else {
+            e
+        }
+    })?;
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(std::io::Error::other("it is not a regular file"));
@@ -109,15 +123,24 @@ pub fn append(path: &Path, record: &serde_json::Value) -> std::io::Result<()> {
         use std::os::unix::fs::MetadataExt;
         let me = rustix::process::geteuid().as_raw();
         if meta.uid() != me {
-            return Err(std::io::Error::other(format!("it belongs to uid {}, not to this user", meta.uid())));
+            return Err(std::io::Error::other(format!(
+                "it belongs to uid {}, not to this user",
+                meta.uid()
+            )));
         }
     }
     let waiting = std::time::Instant::now();
     loop {
         match file.try_lock() {
             Ok(()) => break,
-            Err(std::fs::TryLockError::WouldBlock) if waiting.elapsed() < LOCK_WAIT => std::thread::sleep(std::time::Duration::from_millis(20)),
-            Err(std::fs::TryLockError::WouldBlock) => return Err(std::io::Error::other("another process has held its lock for 5 s")),
+            Err(std::fs::TryLockError::WouldBlock) if waiting.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(std::io::Error::other(
+                    "another process has held its lock for 5 s",
+                ))
+            }
             Err(std::fs::TryLockError::Error(e)) => return Err(e),
         }
     }

@@ -48,7 +48,11 @@ const SHA_BYTES: usize = 32;
 
 /// Where the user cache lives: `RAXX_CACHE_DIR`, else `$XDG_CACHE_HOME/raxx`, else `~/.cache/raxx`.
 pub fn default_dir() -> Option<PathBuf> {
-    let var = |n: &str| std::env::var_os(n).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let var = |n: &str| {
+        std::env::var_os(n)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     var("RAXX_CACHE_DIR")
         .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("raxx")))
         .or_else(|| var("HOME").map(|h| h.join(".cache").join("raxx")))
@@ -56,7 +60,10 @@ pub fn default_dir() -> Option<PathBuf> {
 
 /// Hex SHA-256 of some bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Where the compiled code came from (for timing reports, tests and audits).
@@ -81,7 +88,10 @@ impl UserCache {
     pub fn new(dir: PathBuf, client_secret: &str) -> UserCache {
         let mut mac = hmac(client_secret.as_bytes());
         mac.update(b"raxx compiled-component cache key v1");
-        UserCache { dir, key: zeroize::Zeroizing::new(mac.finalize().into_bytes().into()) }
+        UserCache {
+            dir,
+            key: zeroize::Zeroizing::new(mac.finalize().into_bytes().into()),
+        }
     }
 
     /// Names the key in artifact names (32 bits of an HMAC: nothing about the
@@ -90,11 +100,18 @@ impl UserCache {
     fn key_id(&self) -> String {
         let mut mac = hmac(self.key.as_slice());
         mac.update(b"raxx compiled-component cache key id");
-        mac.finalize().into_bytes()[..4].iter().map(|b| format!("{b:02x}")).collect()
+        mac.finalize().into_bytes()[..4]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     fn artifact_name(&self, engine_hash: u64, component_sha: &str) -> String {
-        format!("minter-{}-{engine_hash:016x}-{}.cwasm", &component_sha[..32], self.key_id())
+        format!(
+            "minter-{}-{engine_hash:016x}-{}.cwasm",
+            &component_sha[..32],
+            self.key_id()
+        )
     }
 
     /// The tag of a file's content after the tag (`compiled_sha256 ‖ artifact`).
@@ -123,21 +140,30 @@ pub struct Cache {
 impl Cache {
     /// Only the user cache in `dir`, keyed from `client_secret` (tests, embedders).
     pub fn in_dir(dir: PathBuf, client_secret: &str) -> Cache {
-        Cache { installed_dir: None, user: Some(UserCache::new(dir, client_secret)) }
+        Cache {
+            installed_dir: None,
+            user: Some(UserCache::new(dir, client_secret)),
+        }
     }
 
     /// The caches of this process: an installed artifact beside `component`,
     /// and the user cache when the vault identity's secret is in the environment.
     pub fn from_env(component: &Path) -> Cache {
-        let secret = ["INFISICAL_CLIENT_SECRET", "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET"]
-            .iter()
-            .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
-            .map(zeroize::Zeroizing::new);
+        let secret = [
+            "INFISICAL_CLIENT_SECRET",
+            "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET",
+        ]
+        .iter()
+        .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+        .map(zeroize::Zeroizing::new);
         let user = match (default_dir(), secret) {
             (Some(dir), Some(secret)) => Some(UserCache::new(dir, secret.trim())),
             _ => None,
         };
-        Cache { installed_dir: component.parent().map(Path::to_path_buf), user }
+        Cache {
+            installed_dir: component.parent().map(Path::to_path_buf),
+            user,
+        }
     }
 }
 
@@ -173,40 +199,74 @@ pub fn load(engine: &Engine, wasm: &[u8], component_sha: &str, cache: &Cache) ->
         }
     }
     let engine_hash = engine_hash(engine);
-    let user = cache.user.as_ref().and_then(|user| match usable_dir(&user.dir) {
-        Ok(()) => Some(user),
-        Err(why) => {
-            warnings.push(format!("not using the compiled-component cache {}: {why}; compiling in memory", user.dir.display()));
-            None
-        }
-    });
+    let user = cache
+        .user
+        .as_ref()
+        .and_then(|user| match usable_dir(&user.dir) {
+            Ok(()) => Some(user),
+            Err(why) => {
+                warnings.push(format!(
+                    "not using the compiled-component cache {}: {why}; compiling in memory",
+                    user.dir.display()
+                ));
+                None
+            }
+        });
     if let Some(user) = user {
-        let path = user.dir.join(user.artifact_name(engine_hash, component_sha));
+        let path = user
+            .dir
+            .join(user.artifact_name(engine_hash, component_sha));
         match load_cached(engine, user, &path, component_sha, engine_hash) {
-            Ok(Some((component, compiled_sha256))) => return Ok(Loaded { component, source: Source::Cache, compiled_sha256, warnings }),
+            Ok(Some((component, compiled_sha256))) => {
+                return Ok(Loaded {
+                    component,
+                    source: Source::Cache,
+                    compiled_sha256,
+                    warnings,
+                })
+            }
             Ok(None) => {}
-            Err(why) => warnings.push(format!("not using {}: {why}; compiling it afresh", path.display())),
+            Err(why) => warnings.push(format!(
+                "not using {}: {why}; compiling it afresh",
+                path.display()
+            )),
         }
     }
-    let component = Component::new(engine, wasm).map_err(anyhow::Error::from).context("compiling the minter component")?;
+    let component = Component::new(engine, wasm)
+        .map_err(anyhow::Error::from)
+        .context("compiling the minter component")?;
     let artifact = component.serialize()?;
     let compiled_sha256 = sha256_hex(&artifact);
     if let Some(user) = user {
         // A cache that cannot be written only costs speed.
         let _ = store(user, component_sha, engine_hash, &artifact);
     }
-    Ok(Loaded { component, source: Source::Compiled, compiled_sha256, warnings })
+    Ok(Loaded {
+        component,
+        source: Source::Compiled,
+        compiled_sha256,
+        warnings,
+    })
 }
 
 /// The installed artifact, if there is one raxx may trust.
 fn load_installed(engine: &Engine, path: &Path) -> Result<Option<Loaded>, String> {
-    let Ok(dir_meta) = std::fs::symlink_metadata(path.parent().unwrap_or(Path::new("/"))) else { return Ok(None) };
+    let Ok(dir_meta) = std::fs::symlink_metadata(path.parent().unwrap_or(Path::new("/"))) else {
+        return Ok(None);
+    };
     let file = match open_no_follow(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("not using the installed compiled component {}: {e}", path.display())),
+        Err(e) => {
+            return Err(format!(
+                "not using the installed compiled component {}: {e}",
+                path.display()
+            ))
+        }
     };
-    let trusted = |m: &std::fs::Metadata| owner_mode(m).is_some_and(|(uid, mode)| uid == 0 && mode & 0o022 == 0);
+    let trusted = |m: &std::fs::Metadata| {
+        owner_mode(m).is_some_and(|(uid, mode)| uid == 0 && mode & 0o022 == 0)
+    };
     let meta = file.metadata().map_err(|e| e.to_string())?;
     if !meta.is_file() || !trusted(&meta) || !dir_meta.is_dir() || !trusted(&dir_meta) {
         return Err(format!(
@@ -214,7 +274,8 @@ fn load_installed(engine: &Engine, path: &Path) -> Result<Option<Loaded>, String
             path.display()
         ));
     }
-    let bytes = read_bounded(file, meta.len()).map_err(|e| format!("not using {}: {e}", path.display()))?;
+    let bytes =
+        read_bounded(file, meta.len()).map_err(|e| format!("not using {}: {e}", path.display()))?;
     // SAFETY: the artifact is owned by root and writable by nobody else, as the
     // binary itself is (scripts/install writes both); wasmtime checks that it
     // was compiled by this engine configuration.
@@ -225,15 +286,25 @@ fn load_installed(engine: &Engine, path: &Path) -> Result<Option<Loaded>, String
 }
 
 /// A user-cache artifact whose HMAC checks out: the component and its compiled SHA-256.
-fn load_cached(engine: &Engine, user: &UserCache, path: &Path, component_sha: &str, engine_hash: u64) -> Result<Option<(Component, String)>, String> {
+fn load_cached(
+    engine: &Engine,
+    user: &UserCache,
+    path: &Path,
+    component_sha: &str,
+    engine_hash: u64,
+) -> Result<Option<(Component, String)>, String> {
     let file = match open_no_follow(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("cannot open it without following links ({e})")),
     };
     let meta = file.metadata().map_err(|e| e.to_string())?;
-    if !meta.is_file() || owner_mode(&meta).is_some_and(|(uid, mode)| uid != euid() || mode & 0o022 != 0) {
-        return Err("it is not a regular file owned by this user and writable by nobody else".into());
+    if !meta.is_file()
+        || owner_mode(&meta).is_some_and(|(uid, mode)| uid != euid() || mode & 0o022 != 0)
+    {
+        return Err(
+            "it is not a regular file owned by this user and writable by nobody else".into(),
+        );
     }
     // Read once into memory: what is checked is what runs (a same-user writer
     // could change a mapped file after the check).
@@ -242,35 +313,61 @@ fn load_cached(engine: &Engine, user: &UserCache, path: &Path, component_sha: &s
         return Err("it is truncated".into());
     }
     let (tag, content) = bytes.split_at(TAG_BYTES);
-    user.tag(component_sha, engine_hash, content).verify_slice(tag).map_err(|_| "raxx did not write it (its authentication tag does not match)".to_string())?;
+    user.tag(component_sha, engine_hash, content)
+        .verify_slice(tag)
+        .map_err(|_| "raxx did not write it (its authentication tag does not match)".to_string())?;
     let (compiled_sha, artifact) = content.split_at(SHA_BYTES);
     // SAFETY: the HMAC proves raxx wrote these bytes with a key derived from the
     // vault identity's secret (which no other process of raxx's making holds);
     // wasmtime checks that it was compiled by this engine configuration.
-    let component = unsafe { Component::deserialize(engine, artifact) }.map_err(|_| "wasmtime refused it".to_string())?;
-    Ok(Some((component, compiled_sha.iter().map(|b| format!("{b:02x}")).collect())))
+    let component = unsafe { Component::deserialize(engine, artifact) }
+        .map_err(|_| "wasmtime refused it".to_string())?;
+    Ok(Some((
+        component,
+        compiled_sha.iter().map(|b| format!("{b:02x}")).collect(),
+    )))
 }
 
 /// Writes tag + SHA-256 + artifact through an exclusive temp file (O_EXCL, mode 0600,
 /// random name: a planted link is never followed), then renames it in place.
-fn store(user: &UserCache, component_sha: &str, engine_hash: u64, artifact: &[u8]) -> std::io::Result<()> {
+fn store(
+    user: &UserCache,
+    component_sha: &str,
+    engine_hash: u64,
+    artifact: &[u8],
+) -> std::io::Result<()> {
     let content = [Sha256::digest(artifact).as_slice(), artifact].concat();
-    let tag = user.tag(component_sha, engine_hash, &content).finalize().into_bytes();
-    let mut tmp = tempfile::Builder::new().prefix(".tmp-").suffix(".cwasm").tempfile_in(&user.dir)?;
+    let tag = user
+        .tag(component_sha, engine_hash, &content)
+        .finalize()
+        .into_bytes();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .suffix(".cwasm")
+        .tempfile_in(&user.dir)?;
     tmp.write_all(&tag)?;
     tmp.write_all(&content)?;
     tmp.as_file().sync_data()?;
-    tmp.persist(user.dir.join(user.artifact_name(engine_hash, component_sha))).map_err(|e| e.error)?;
+    tmp.persist(
+        user.dir
+            .join(user.artifact_name(engine_hash, component_sha)),
+    )
+    .map_err(|e| e.error)?;
     evict(&user.dir, KEEP);
     Ok(())
 }
 
 /// Removes all but the `keep` most recently written artifacts (regular files only).
 fn evict(dir: &Path, keep: usize) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut artifacts: Vec<(std::time::SystemTime, PathBuf)> = entries
         .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().starts_with("minter-") && e.file_name().to_string_lossy().ends_with(".cwasm"))
+        .filter(|e| {
+            e.file_name().to_string_lossy().starts_with("minter-")
+                && e.file_name().to_string_lossy().ends_with(".cwasm")
+        })
         .filter_map(|e| {
             let meta = e.metadata().ok().filter(std::fs::Metadata::is_file)?;
             Some((meta.modified().ok()?, e.path()))
@@ -306,8 +403,13 @@ fn usable_dir(dir: &Path) -> Result<(), String> {
         return Err("it is not a folder".into());
     }
     match owner_mode(&meta) {
-        Some((uid, _)) if uid != euid() => Err(format!("it belongs to uid {uid}, not to this user")),
-        Some((_, mode)) if mode & 0o022 != 0 => Err(format!("others may write to it (mode {:o}); chmod 700 it", mode & 0o777)),
+        Some((uid, _)) if uid != euid() => {
+            Err(format!("it belongs to uid {uid}, not to this user"))
+        }
+        Some((_, mode)) if mode & 0o022 != 0 => Err(format!(
+            "others may write to it (mode {:o}); chmod 700 it",
+            mode & 0o777
+        )),
         _ => Ok(()),
     }
 }

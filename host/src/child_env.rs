@@ -12,8 +12,24 @@ use std::ffi::OsString;
 
 /// Variables a child inherits from the operator (`LC_*`: a prefix).
 pub const ALLOWED: [&str; 18] = [
-    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "LC_*", "TERM", "COLORTERM", "TZ", "TMPDIR", "NO_COLOR", "EDITOR", "VISUAL", "PAGER",
-    "SSL_CERT_FILE", "SSL_CERT_DIR",
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "LANG",
+    "LANGUAGE",
+    "LC_*",
+    "TERM",
+    "COLORTERM",
+    "TZ",
+    "TMPDIR",
+    "NO_COLOR",
+    "EDITOR",
+    "VISUAL",
+    "PAGER",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
 ];
 
 /// Credentials, and ways to reach one, that no child ever inherits.
@@ -43,7 +59,15 @@ const CREDENTIAL_PREFIXES: [&str; 3] = ["INFISICAL_", "GIT_", "RAXX_"];
 
 /// The operator's GitHub credentials: what a command that falls back to the
 /// operator runs with (and the only way it differs from a bot child's).
-pub const OPERATOR_GITHUB: [&str; 7] = ["GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "GH_HOST", "GH_CONFIG_DIR", "XDG_CONFIG_HOME"];
+pub const OPERATOR_GITHUB: [&str; 7] = [
+    "GH_TOKEN",
+    "GITHUB_TOKEN",
+    "GH_ENTERPRISE_TOKEN",
+    "GITHUB_ENTERPRISE_TOKEN",
+    "GH_HOST",
+    "GH_CONFIG_DIR",
+    "XDG_CONFIG_HOME",
+];
 
 /// Whether no child may ever inherit `name`.
 pub fn is_credential(name: &str) -> bool {
@@ -63,7 +87,12 @@ pub fn credentials_in(pass: &[String]) -> Vec<String> {
     pass.iter()
         .filter(|p| match p.strip_suffix('*') {
             None => is_credential(p),
-            Some(stem) => CREDENTIALS.iter().any(|c| c.starts_with(stem)) || CREDENTIAL_PREFIXES.iter().any(|c| c.starts_with(stem) || stem.starts_with(c)),
+            Some(stem) => {
+                CREDENTIALS.iter().any(|c| c.starts_with(stem))
+                    || CREDENTIAL_PREFIXES
+                        .iter()
+                        .any(|c| c.starts_with(stem) || stem.starts_with(c))
+            }
         })
         .cloned()
         .collect()
@@ -71,12 +100,22 @@ pub fn credentials_in(pass: &[String]) -> Vec<String> {
 
 /// What a child inherits from `operator` (the parent's environment): the
 /// allowlist and `pass`, less every credential.
-pub fn inherited(pass: &[String], operator: impl IntoIterator<Item = (OsString, OsString)>) -> Vec<(OsString, OsString)> {
+pub fn inherited(
+    pass: &[String],
+    operator: impl IntoIterator<Item = (OsString, OsString)>,
+) -> Vec<(OsString, OsString)> {
     operator
         .into_iter()
         .filter(|(name, _)| {
-            let Some(name) = name.to_str() else { return false };
-            !is_credential(name) && ALLOWED.iter().copied().chain(pass.iter().map(String::as_str)).any(|p| matches(p, name))
+            let Some(name) = name.to_str() else {
+                return false;
+            };
+            !is_credential(name)
+                && ALLOWED
+                    .iter()
+                    .copied()
+                    .chain(pass.iter().map(String::as_str))
+                    .any(|p| matches(p, name))
         })
         .collect()
 }
@@ -95,12 +134,29 @@ const CHOOSES_A_REPOSITORY: [&str; 1] = ["GH_REPO"];
 /// runs as the operator; the vault identity still never reaches it), minus
 /// any program it could be made to start, and with gh and git told never to
 /// prompt or page.
-pub fn operator(pass: &[String], operator: impl IntoIterator<Item = (OsString, OsString)>) -> Vec<(OsString, OsString)> {
+pub fn operator(
+    pass: &[String],
+    operator: impl IntoIterator<Item = (OsString, OsString)>,
+) -> Vec<(OsString, OsString)> {
     let all: Vec<(OsString, OsString)> = operator.into_iter().collect();
     let mut env = inherited(pass, all.iter().cloned());
-    env.extend(all.into_iter().filter(|(name, _)| name.to_str().is_some_and(|n| OPERATOR_GITHUB.contains(&n))));
-    env.retain(|(name, _)| !name.to_str().is_some_and(|n| STARTS_PROGRAMS.contains(&n) || CHOOSES_A_REPOSITORY.contains(&n)));
-    env.extend([("GH_PROMPT_DISABLED", "1"), ("GH_PAGER", "cat"), ("GIT_TERMINAL_PROMPT", "0")].map(|(k, v)| (k.into(), v.into())));
+    env.extend(
+        all.into_iter()
+            .filter(|(name, _)| name.to_str().is_some_and(|n| OPERATOR_GITHUB.contains(&n))),
+    );
+    env.retain(|(name, _)| {
+        !name
+            .to_str()
+            .is_some_and(|n| STARTS_PROGRAMS.contains(&n) || CHOOSES_A_REPOSITORY.contains(&n))
+    });
+    env.extend(
+        [
+            ("GH_PROMPT_DISABLED", "1"),
+            ("GH_PAGER", "cat"),
+            ("GIT_TERMINAL_PROMPT", "0"),
+        ]
+        .map(|(k, v)| (k.into(), v.into())),
+    );
     env
 }
 
@@ -109,11 +165,16 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(OsString, OsString)> {
-        pairs.iter().map(|(k, v)| (OsString::from(k), OsString::from(v))).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (OsString::from(k), OsString::from(v)))
+            .collect()
     }
 
     fn names(env: &[(OsString, OsString)]) -> Vec<String> {
-        env.iter().map(|(k, _)| k.to_string_lossy().into_owned()).collect()
+        env.iter()
+            .map(|(k, _)| k.to_string_lossy().into_owned())
+            .collect()
     }
 
     const OPERATOR: &[(&str, &str)] = &[
@@ -135,9 +196,19 @@ mod tests {
 
     #[test]
     fn children_get_the_allowlist_and_what_the_policy_passes_never_a_credential() {
-        assert_eq!(names(&inherited(&[], env(OPERATOR))), ["PATH", "HOME", "LC_TIME"]);
-        let pass = vec!["ANTHROPIC_API_KEY".to_string(), "GH_*".to_string(), "INFISICAL_CLIENT_SECRET".to_string()];
-        assert_eq!(names(&inherited(&pass, env(OPERATOR))), ["PATH", "HOME", "LC_TIME", "ANTHROPIC_API_KEY"]);
+        assert_eq!(
+            names(&inherited(&[], env(OPERATOR))),
+            ["PATH", "HOME", "LC_TIME"]
+        );
+        let pass = vec![
+            "ANTHROPIC_API_KEY".to_string(),
+            "GH_*".to_string(),
+            "INFISICAL_CLIENT_SECRET".to_string(),
+        ];
+        assert_eq!(
+            names(&inherited(&pass, env(OPERATOR))),
+            ["PATH", "HOME", "LC_TIME", "ANTHROPIC_API_KEY"]
+        );
     }
 
     #[test]
@@ -146,12 +217,39 @@ mod tests {
         with_hooks.extend(env(&[("EDITOR", "/tmp/evil"), ("PAGER", "/tmp/evil")]));
         with_hooks.extend(env(&[("GH_REPO", "evil.test/o/r")]));
         let got = names(&operator(&["GH_REPO".to_string()], with_hooks));
-        assert_eq!(got, ["PATH", "HOME", "LC_TIME", "GH_TOKEN", "GH_ENTERPRISE_TOKEN", "GH_CONFIG_DIR", "GH_PROMPT_DISABLED", "GH_PAGER", "GIT_TERMINAL_PROMPT"]);
+        assert_eq!(
+            got,
+            [
+                "PATH",
+                "HOME",
+                "LC_TIME",
+                "GH_TOKEN",
+                "GH_ENTERPRISE_TOKEN",
+                "GH_CONFIG_DIR",
+                "GH_PROMPT_DISABLED",
+                "GH_PAGER",
+                "GIT_TERMINAL_PROMPT"
+            ]
+        );
     }
 
     #[test]
     fn credential_entries_of_a_policy_are_found() {
-        let pass: Vec<String> = ["ANTHROPIC_API_KEY", "GH_*", "SSH_AUTH_SOCK", "INFISICAL_*", "G*", "IN*", "LC_*", "AWS_*"].map(String::from).to_vec();
-        assert_eq!(credentials_in(&pass), ["GH_*", "SSH_AUTH_SOCK", "INFISICAL_*", "G*", "IN*"]);
+        let pass: Vec<String> = [
+            "ANTHROPIC_API_KEY",
+            "GH_*",
+            "SSH_AUTH_SOCK",
+            "INFISICAL_*",
+            "G*",
+            "IN*",
+            "LC_*",
+            "AWS_*",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            credentials_in(&pass),
+            ["GH_*", "SSH_AUTH_SOCK", "INFISICAL_*", "G*", "IN*"]
+        );
     }
 }

@@ -7,7 +7,9 @@ use raxx_host::exit;
 use raxx_host::policy::PolicyFiles;
 use raxx_host::runtime::{default_component_path, CallError, Resolved, Runtime};
 use raxx_host::settings::{Settings, Side};
-use raxx_host::{FailureKind, InstallationToken, MintError, MintRequest, PolicyDocuments, ServiceFailure};
+use raxx_host::{
+    FailureKind, InstallationToken, MintError, MintRequest, PolicyDocuments, ServiceFailure,
+};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,8 +20,8 @@ mod incident;
 mod pr_check;
 mod preamble;
 mod run;
-mod smoke;
 pub mod session;
+mod smoke;
 
 /// What every command that runs the component needs: the component, the
 /// policy in force, the audit log.
@@ -53,7 +55,10 @@ impl Drop for Context {
     fn drop(&mut self) {
         if let Some(t) = &self.timing {
             let total = t.start.elapsed().as_secs_f64() * 1000.0;
-            eprintln!("raxx-host: timing: {}; in main {total:.2}ms", t.phases.borrow().join(", "));
+            eprintln!(
+                "raxx-host: timing: {}; in main {total:.2}ms",
+                t.phases.borrow().join(", ")
+            );
         }
     }
 }
@@ -70,13 +75,19 @@ impl Failure {
     }
 
     fn from_mint_error(e: &MintError) -> Failure {
-        Failure { code: exit::for_mint_error(e), message: exit::message(e).to_string() }
+        Failure {
+            code: exit::for_mint_error(e),
+            message: exit::message(e).to_string(),
+        }
     }
 }
 
 impl From<CallError> for Failure {
     fn from(e: CallError) -> Failure {
-        Failure { code: e.code(), message: e.to_string() }
+        Failure {
+            code: e.code(),
+            message: e.to_string(),
+        }
     }
 }
 
@@ -89,7 +100,10 @@ pub struct MintFailed {
 
 impl From<Failure> for MintFailed {
     fn from(failure: Failure) -> MintFailed {
-        MintFailed { failure, cause: None }
+        MintFailed {
+            failure,
+            cause: None,
+        }
     }
 }
 
@@ -98,7 +112,10 @@ impl MintFailed {
     /// the mint's own failure is what gets reported), and returns it.
     pub fn recorded(self, context: &Context, command: &str, resolved: &Resolved) -> Failure {
         let f = self.failure;
-        let _ = context.audit(Event { outcome: Err((f.code, &f.message)), ..event(command, resolved, None) });
+        let _ = context.audit(Event {
+            outcome: Err((f.code, &f.message)),
+            ..event(command, resolved, None)
+        });
         f
     }
 }
@@ -115,7 +132,13 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Token(args) => session::token(args),
         Command::GitCredential(args) if args.words.len() == 1 => session::git_helper(args.words),
-        command => with_context(cli.component, cli.agent_map, cli.policy, cli.audit_log, command),
+        command => with_context(
+            cli.component,
+            cli.agent_map,
+            cli.policy,
+            cli.audit_log,
+            command,
+        ),
     };
     finish(result)
 }
@@ -128,7 +151,13 @@ pub fn finish(result: Result<i32, Failure>) -> ExitCode {
     }
 }
 
-fn with_context(component: Option<PathBuf>, agent_map: Option<PathBuf>, policy: Option<PathBuf>, audit_log: Option<PathBuf>, command: Command) -> Result<i32, Failure> {
+fn with_context(
+    component: Option<PathBuf>,
+    agent_map: Option<PathBuf>,
+    policy: Option<PathBuf>,
+    audit_log: Option<PathBuf>,
+    command: Command,
+) -> Result<i32, Failure> {
     let context = Context::load(component, agent_map, policy, audit_log)?;
     match command {
         Command::Mint(args) => mint(&context, args),
@@ -150,11 +179,28 @@ fn with_context(component: Option<PathBuf>, agent_map: Option<PathBuf>, policy: 
 }
 
 impl Context {
-    fn load(component: Option<PathBuf>, agent_map: Option<PathBuf>, policy: Option<PathBuf>, audit_log: Option<PathBuf>) -> Result<Context, Failure> {
+    fn load(
+        component: Option<PathBuf>,
+        agent_map: Option<PathBuf>,
+        policy: Option<PathBuf>,
+        audit_log: Option<PathBuf>,
+    ) -> Result<Context, Failure> {
         let now = std::time::Instant::now();
-        let timing = std::env::var_os("RAXX_TIMING").filter(|v| v == "1").map(|_| Timing { start: now, phases: Default::default(), last: std::cell::Cell::new(now) });
-        let files = PolicyFiles::locate(agent_map, policy).map_err(|message| Failure { code: exit::POLICY, message })?;
-        let policy = files.read().map_err(|e| Failure { code: exit::POLICY, message: format!("{e:#}") })?;
+        let timing = std::env::var_os("RAXX_TIMING")
+            .filter(|v| v == "1")
+            .map(|_| Timing {
+                start: now,
+                phases: Default::default(),
+                last: std::cell::Cell::new(now),
+            });
+        let files = PolicyFiles::locate(agent_map, policy).map_err(|message| Failure {
+            code: exit::POLICY,
+            message,
+        })?;
+        let policy = files.read().map_err(|e| Failure {
+            code: exit::POLICY,
+            message: format!("{e:#}"),
+        })?;
         let Some(path) = component.or_else(default_component_path) else {
             return Err(Failure {
                 code: exit::HOST,
@@ -171,7 +217,13 @@ impl Context {
         if let Some(t) = &timing {
             t.mark(&format!("load ({:?})", runtime.source()).to_lowercase());
         }
-        Ok(Context { runtime: Arc::new(runtime), policy, files: (files, path), audit_log: audit_log.filter(|p| !p.as_os_str().is_empty()), timing })
+        Ok(Context {
+            runtime: Arc::new(runtime),
+            policy,
+            files: (files, path),
+            audit_log: audit_log.filter(|p| !p.as_os_str().is_empty()),
+            timing,
+        })
     }
 
     fn mark(&self, phase: &str) {
@@ -190,7 +242,10 @@ impl Context {
 
     /// Checks the policy and resolves the request, before any network call.
     pub fn resolve(&self, request: &MintRequest) -> Result<Resolved, Failure> {
-        let resolved = self.runtime.resolve(&self.policy, request).map_err(Failure::from);
+        let resolved = self
+            .runtime
+            .resolve(&self.policy, request)
+            .map_err(Failure::from);
         self.mark("resolve");
         resolved
     }
@@ -201,24 +256,47 @@ impl Context {
     /// the failure). A failed mint comes back unrecorded, with its cause, for
     /// the caller to record with what it decided (`exec`'s fallback rule), or
     /// through [`MintFailed::recorded`] when there is nothing to decide.
-    pub fn mint(&self, command: &str, resolved: &Resolved, workflow_uuid: Option<&str>) -> Result<Minted, MintFailed> {
+    pub fn mint(
+        &self,
+        command: &str,
+        resolved: &Resolved,
+        workflow_uuid: Option<&str>,
+    ) -> Result<Minted, MintFailed> {
         let settings = settings()?;
         let outcome = self.runtime.mint(&settings, resolved);
         if self.timing.is_some() {
             let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
             let network: std::time::Duration = outcome.requests.iter().map(|r| r.elapsed).sum();
-            let requests: Vec<String> = outcome.requests.iter().map(|r| format!("{} {:.2}ms", r.request, ms(r.elapsed))).collect();
-            let summary = format!("requests {:.2}ms over {} connections", ms(network), outcome.connections);
+            let requests: Vec<String> = outcome
+                .requests
+                .iter()
+                .map(|r| format!("{} {:.2}ms", r.request, ms(r.elapsed)))
+                .collect();
+            let summary = format!(
+                "requests {:.2}ms over {} connections",
+                ms(network),
+                outcome.connections
+            );
             self.mark(&format!("mint [{summary}: {}] total", requests.join(", ")));
         }
         let token = outcome.result.map_err(|e| match e {
             CallError::Failed(e) => {
                 let message = format!("mint {}: {}", who(resolved), exit::message(&e));
-                MintFailed { failure: Failure { code: exit::for_mint_error(&e), message }, cause: Some(e) }
+                MintFailed {
+                    failure: Failure {
+                        code: exit::for_mint_error(&e),
+                        message,
+                    },
+                    cause: Some(e),
+                }
             }
             CallError::Host(e) => MintFailed::from(host_failure(e)),
         })?;
-        self.audit(Event { token: Some(&token), ..event(command, resolved, workflow_uuid) }).inspect_err(|_| self.revoke(&settings, &token))?;
+        self.audit(Event {
+            token: Some(&token),
+            ..event(command, resolved, workflow_uuid)
+        })
+        .inspect_err(|_| self.revoke(&settings, &token))?;
         Ok(Minted { token, settings })
     }
 
@@ -227,29 +305,42 @@ impl Context {
         let warning = match self.runtime.retire(settings, &token.token) {
             Ok(()) => return,
             Err(CallError::Failed(e)) => exit::message(&e).to_string(),
-            Err(CallError::Host(e)) => format!("could not revoke the token (it expires within the hour): {e:#}"),
+            Err(CallError::Host(e)) => {
+                format!("could not revoke the token (it expires within the hour): {e:#}")
+            }
         };
         eprintln!("raxx-host: warning: {}", crate::one_line(&warning));
     }
 
     /// What was in force, for audit records.
     pub fn in_force(&self) -> InForce<'_> {
-        InForce { component_sha256: self.runtime.component_sha256(), compiled_sha256: self.runtime.compiled_sha256(), policy: &self.policy }
+        InForce {
+            component_sha256: self.runtime.component_sha256(),
+            compiled_sha256: self.runtime.compiled_sha256(),
+            policy: &self.policy,
+        }
     }
 
     /// Appends the event to the audit log, when one is configured. A log that
     /// cannot be written stops the command: nothing happens unrecorded.
     pub fn audit(&self, event: Event<'_>) -> Result<(), Failure> {
-        let Some(path) = &self.audit_log else { return Ok(()) };
+        let Some(path) = &self.audit_log else {
+            return Ok(());
+        };
         let record = audit::record(&event, &self.in_force());
-        audit::append(path, &record).map_err(|e| Failure { code: exit::HOST, message: format!("cannot write the audit log {}: {e}", path.display()) })
+        audit::append(path, &record).map_err(|e| Failure {
+            code: exit::HOST,
+            message: format!("cannot write the audit log {}: {e}", path.display()),
+        })
     }
-
 }
 
 impl From<raxx_host::process::StartError> for Failure {
     fn from(e: raxx_host::process::StartError) -> Failure {
-        Failure { code: e.code, message: e.message }
+        Failure {
+            code: e.code,
+            message: e.message,
+        }
     }
 }
 
@@ -262,19 +353,36 @@ pub fn settings() -> Result<Settings, MintFailed> {
             Side::Github => exit::GITHUB,
             Side::Host => exit::USAGE,
         };
-        let kind = if e.absent { FailureKind::Absent } else { FailureKind::Config };
-        let service = ServiceFailure { kind, status: None, message: e.message.clone() };
+        let kind = if e.absent {
+            FailureKind::Absent
+        } else {
+            FailureKind::Config
+        };
+        let service = ServiceFailure {
+            kind,
+            status: None,
+            message: e.message.clone(),
+        };
         let cause = match e.side {
             Side::Vault => MintError::Vault(service),
             Side::Github => MintError::Github(service),
             Side::Host => MintError::InvalidRequest(e.message.clone()),
         };
-        MintFailed { failure: Failure { code, message: e.message }, cause: Some(cause) }
+        MintFailed {
+            failure: Failure {
+                code,
+                message: e.message,
+            },
+            cause: Some(cause),
+        }
     })
 }
 
 pub fn host_failure(e: anyhow::Error) -> Failure {
-    Failure { code: exit::HOST, message: format!("{e:#}") }
+    Failure {
+        code: exit::HOST,
+        message: format!("{e:#}"),
+    }
 }
 
 /// A component call's outcome with raxx's own failure taken out (it stops the
@@ -288,7 +396,13 @@ pub fn answered<T>(outcome: Result<T, CallError>) -> Result<Result<T, MintError>
 }
 
 fn request(bot: Option<String>, agent: Option<String>, narrow: Narrow) -> MintRequest {
-    MintRequest { bot, agent, owner: narrow.owner, repositories: narrow.repos, permissions: narrow.permissions }
+    MintRequest {
+        bot,
+        agent,
+        owner: narrow.owner,
+        repositories: narrow.repos,
+        permissions: narrow.permissions,
+    }
 }
 
 fn target_request(target: Target) -> MintRequest {
@@ -296,12 +410,24 @@ fn target_request(target: Target) -> MintRequest {
 }
 
 pub fn bot_request(bot: &str) -> MintRequest {
-    MintRequest { bot: Some(bot.to_string()), agent: None, owner: None, repositories: vec![], permissions: vec![] }
+    MintRequest {
+        bot: Some(bot.to_string()),
+        agent: None,
+        owner: None,
+        repositories: vec![],
+        permissions: vec![],
+    }
 }
 
 /// A request naming only an agent class (no narrowing).
 pub fn agent_request(class: &str) -> MintRequest {
-    MintRequest { bot: None, agent: Some(class.to_string()), owner: None, repositories: vec![], permissions: vec![] }
+    MintRequest {
+        bot: None,
+        agent: Some(class.to_string()),
+        owner: None,
+        repositories: vec![],
+        permissions: vec![],
+    }
 }
 
 /// "feature-developer (raxx-dev-bot)" or "raxx-dev-bot".
@@ -315,12 +441,23 @@ pub fn print(out: &str) -> Result<i32, Failure> {
         .write_all(out.as_bytes())
         .and_then(|_| stdout.flush())
         .map(|_| exit::OK)
-        .map_err(|_| Failure { code: exit::HOST, message: "could not write to stdout".into() })
+        .map_err(|_| Failure {
+            code: exit::HOST,
+            message: "could not write to stdout".into(),
+        })
 }
 
 /// An audit event for `command` about `resolution`.
-fn event<'a>(command: &'a str, resolution: &'a Resolved, workflow_uuid: Option<&'a str>) -> Event<'a> {
-    Event { agent: resolution.agent.as_deref(), workflow_uuid, ..bot_event(command, &resolution.bot) }
+fn event<'a>(
+    command: &'a str,
+    resolution: &'a Resolved,
+    workflow_uuid: Option<&'a str>,
+) -> Event<'a> {
+    Event {
+        agent: resolution.agent.as_deref(),
+        workflow_uuid,
+        ..bot_event(command, &resolution.bot)
+    }
 }
 
 /// An event about a bot itself, no agent class in it (verify, suspend).
@@ -341,7 +478,10 @@ fn bot_event<'a>(command: &'a str, bot: &'a str) -> Event<'a> {
 
 fn mint(context: &Context, args: MintArgs) -> Result<i32, Failure> {
     let resolved = context.resolve(&target_request(args.target))?;
-    let token = context.mint("mint", &resolved, None).map_err(|f| f.recorded(context, "mint", &resolved))?.token;
+    let token = context
+        .mint("mint", &resolved, None)
+        .map_err(|f| f.recorded(context, "mint", &resolved))?
+        .token;
     let out = if args.export {
         format!("export GH_TOKEN={}\n", shell_quote(&token.token))
     } else if args.json {
@@ -353,7 +493,15 @@ fn mint(context: &Context, args: MintArgs) -> Result<i32, Failure> {
 }
 
 fn resolve(context: &Context, args: ResolveArgs) -> Result<i32, Failure> {
-    let r = context.resolve(&request(None, Some(args.agent), Narrow { repos: vec![], owner: None, permissions: vec![] }))?;
+    let r = context.resolve(&request(
+        None,
+        Some(args.agent),
+        Narrow {
+            repos: vec![],
+            owner: None,
+            permissions: vec![],
+        },
+    ))?;
     if !args.json {
         return print(&format!("{}\n", r.bot));
     }
@@ -370,7 +518,10 @@ fn resolve(context: &Context, args: ResolveArgs) -> Result<i32, Failure> {
 
 /// `compile --out-dir DIR`: the installed artifact (scripts/install).
 fn compile(context: &Context, args: crate::CompileArgs) -> Result<i32, Failure> {
-    let path = context.runtime.write_installed_artifact(&args.out_dir).map_err(host_failure)?;
+    let path = context
+        .runtime
+        .write_installed_artifact(&args.out_dir)
+        .map_err(host_failure)?;
     print(&format!("{}\n", path.display()))
 }
 
@@ -380,7 +531,10 @@ fn shell_quote(value: &str) -> String {
 }
 
 fn permissions_json(list: &[raxx_host::Permission]) -> serde_json::Value {
-    list.iter().map(|p| (p.name.clone(), serde_json::Value::from(p.level.clone()))).collect::<serde_json::Map<_, _>>().into()
+    list.iter()
+        .map(|p| (p.name.clone(), serde_json::Value::from(p.level.clone())))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
 }
 
 fn token_json(token: &InstallationToken) -> serde_json::Value {

@@ -9,7 +9,8 @@
 /// Whether `c` must never reach a terminal: C0/C1 controls, DEL, and the
 /// Unicode bidirectional embedding, override and isolate marks.
 fn is_unsafe(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Unsafe characters dropped, everything else kept as it is.
@@ -19,7 +20,10 @@ pub fn strip(text: &str) -> String {
 
 /// One cell of a table: unsafe characters dropped, whitespace runs kept as one space.
 pub fn clean(text: &str) -> String {
-    text.split(|c: char| c.is_whitespace() || is_unsafe(c)).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+    text.split(|c: char| c.is_whitespace() || is_unsafe(c))
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// One line of a message: `clean`, capped at 600 characters.
@@ -75,7 +79,17 @@ pub fn table<const N: usize>(head: [&str; N], rows: &[[String; N]]) -> String {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let line = |cells: [&str; N]| cells.iter().zip(widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join("  ").trim_end().to_string() + "\n";
+    let line = |cells: [&str; N]| {
+        cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+            + "\n"
+    };
     let mut out = line(head);
     for row in rows {
         out.push_str(&line(row.each_ref().map(String::as_str)));
@@ -89,13 +103,22 @@ mod tests {
 
     #[test]
     fn a_table_aligns_its_columns_without_trailing_spaces() {
-        let rows = [["raxx-dev-bot".to_string(), "ok".to_string()], ["é".to_string(), String::new()]];
-        assert_eq!(table(["BOT", "STATUS"], &rows), "BOT           STATUS\nraxx-dev-bot  ok\né\n");
+        let rows = [
+            ["raxx-dev-bot".to_string(), "ok".to_string()],
+            ["é".to_string(), String::new()],
+        ];
+        assert_eq!(
+            table(["BOT", "STATUS"], &rows),
+            "BOT           STATUS\nraxx-dev-bot  ok\né\n"
+        );
     }
 
     #[test]
     fn escapes_line_breaks_and_bidi_marks_never_survive() {
-        assert_eq!(clean("raxx-dev-bot\u{1b}[2J\r\nFAKE ROW\u{7}"), "raxx-dev-bot [2J FAKE ROW");
+        assert_eq!(
+            clean("raxx-dev-bot\u{1b}[2J\r\nFAKE ROW\u{7}"),
+            "raxx-dev-bot [2J FAKE ROW"
+        );
         assert_eq!(clean("a\u{202e}b\u{2066}c\u{85}d"), "a b c d");
         assert_eq!(strip("raxx  bot\u{1b}[2J\r\n"), "raxx  bot[2J");
         assert_eq!(clean("  plain   text "), "plain text");
@@ -106,7 +129,10 @@ mod tests {
     fn drops_controls_and_neutralises_markdown_and_unicode_tricks() {
         assert_eq!(quoted("feature-developer"), "`feature-developer`");
         assert_eq!(quoted("a\x1b[2Kb\r\nc\0d\x7f\u{85}e"), "`a[2Kbcde`");
-        assert_eq!(quoted("**x** `y` [z](http://e)"), "`**x** 'y' [z](http://e)`");
+        assert_eq!(
+            quoted("**x** `y` [z](http://e)"),
+            "`**x** 'y' [z](http://e)`"
+        );
         assert_eq!(quoted("ab\u{202e}cd\u{200b}é"), "`ab?cd??`");
         assert_eq!(quoted(&"x".repeat(50)), format!("`{}…`", "x".repeat(40)));
         assert_eq!(quoted(""), "``");

@@ -49,7 +49,12 @@ pub struct EgressHooks {
 impl EgressHooks {
     /// Hooks for one call; allowed requests go out over the call's `client`.
     pub fn new(allowlist: Arc<Allowlist>, client: net::Client) -> Self {
-        EgressHooks { allowlist, denied: Arc::default(), timings: Arc::default(), client }
+        EgressHooks {
+            allowlist,
+            denied: Arc::default(),
+            timings: Arc::default(),
+            client,
+        }
     }
 
     /// Connections this call opened (each kept for the call's next request to its origin).
@@ -81,7 +86,13 @@ impl EgressHooks {
 
 type SendFuture = Box<
     dyn std::future::Future<
-            Output = Result<(http::Response<WasiBody>, Box<dyn std::future::Future<Output = Result<(), HttpError>> + Send>), HttpError>,
+            Output = Result<
+                (
+                    http::Response<WasiBody>,
+                    Box<dyn std::future::Future<Output = Result<(), HttpError>> + Send>,
+                ),
+                HttpError,
+            >,
         > + Send,
 >;
 
@@ -93,11 +104,19 @@ struct Sender {
 }
 
 impl Sender {
-    async fn send(self, origin: Origin, request: http::Request<WasiBody>, options: Option<RequestOptions>) -> Result<http::Response<WasiBody>, HttpError> {
+    async fn send(
+        self,
+        origin: Origin,
+        request: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+    ) -> Result<http::Response<WasiBody>, HttpError> {
         let start = std::time::Instant::now();
         let sent = self.client.send(origin, request, options).await;
         if let Ok(mut t) = self.timings.lock() {
-            t.push(RequestTiming { request: self.label, elapsed: start.elapsed() });
+            t.push(RequestTiming {
+                request: self.label,
+                elapsed: start.elapsed(),
+            });
         }
         sent
     }
@@ -105,7 +124,11 @@ impl Sender {
 
 impl EgressHooks {
     fn sender(&self, request: &http::Request<WasiBody>) -> Sender {
-        Sender { client: self.client.clone(), timings: self.timings.clone(), label: format!("{} {}", request.method(), request.uri().path()) }
+        Sender {
+            client: self.client.clone(),
+            timings: self.timings.clone(),
+            label: format!("{} {}", request.method(), request.uri().path()),
+        }
     }
 }
 
@@ -131,10 +154,17 @@ impl WasiHttpHooks for EgressHooks {
         let origin = admitted.origin.clone();
         let (sender, denied) = (self.sender(&request), self.denied.clone());
         Box::new(async move {
-            let request = admitted.request(request).await.map_err(|d| refuse(&denied, d))?;
+            let request = admitted
+                .request(request)
+                .await
+                .map_err(|d| refuse(&denied, d))?;
             let response = sender.send(origin, request, options).await?;
             // The connection is driven by its own task (it outlives this request, not the call).
-            Ok((response, Box::new(async { Ok(()) }) as Box<dyn std::future::Future<Output = Result<(), HttpError>> + Send>))
+            Ok((
+                response,
+                Box::new(async { Ok(()) })
+                    as Box<dyn std::future::Future<Output = Result<(), HttpError>> + Send>,
+            ))
         })
     }
 }
@@ -149,7 +179,9 @@ mod tests {
         assert!(Origin::from_base_url("http://127.0.0.1:8080/api").is_ok());
         assert!(Origin::from_base_url("http://localhost:1").is_ok());
         assert!(Origin::from_base_url("http://[::1]:9/api").is_ok());
-        assert!(Origin::from_base_url("http://example.com/api").unwrap_err().contains("use https"));
+        assert!(Origin::from_base_url("http://example.com/api")
+            .unwrap_err()
+            .contains("use https"));
         assert!(Origin::from_base_url("ftp://example.com").is_err());
         assert!(Origin::from_base_url("https://user:pw@example.com").is_err());
         assert!(Origin::from_base_url("not a url").is_err());
@@ -157,7 +189,13 @@ mod tests {
 
     #[test]
     fn base_urls_are_read_strictly() {
-        for url in ["http://127.0.0.1:+18082", "https://api.github.com:", "https://api.github.com.", "http://[fe80::1%25lo]:9", "https://api.github.com?x=1"] {
+        for url in [
+            "http://127.0.0.1:+18082",
+            "https://api.github.com:",
+            "https://api.github.com.",
+            "http://[fe80::1%25lo]:9",
+            "https://api.github.com?x=1",
+        ] {
             assert!(Origin::from_base_url(url).is_err(), "{url}");
         }
     }
@@ -165,8 +203,14 @@ mod tests {
     #[test]
     fn origins_name_what_to_connect_to() {
         let origin = |u: &str| Origin::from_base_url(u).unwrap();
-        assert_eq!(origin("https://API.GitHub.com/app").authority(), "api.github.com:443");
-        assert_eq!(origin("http://127.0.0.1:8080/x").authority(), "127.0.0.1:8080");
+        assert_eq!(
+            origin("https://API.GitHub.com/app").authority(),
+            "api.github.com:443"
+        );
+        assert_eq!(
+            origin("http://127.0.0.1:8080/x").authority(),
+            "127.0.0.1:8080"
+        );
         assert_eq!(origin("http://[::1]:9/x").authority(), "[::1]:9");
         assert_eq!(origin("http://[::1]:9/x").to_string(), "http://[::1]:9");
     }

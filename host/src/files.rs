@@ -33,17 +33,28 @@ pub fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, String> {
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(libc::O_NONBLOCK);
     }
-    let file = options.open(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
-    let meta = file.metadata().map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let file = options
+        .open(path)
+        .map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot read {shown}: {e}"))?;
     if !meta.is_file() {
-        return Err(format!("{shown} is not a regular file; give the path of the file itself"));
+        return Err(format!(
+            "{shown} is not a regular file; give the path of the file itself"
+        ));
     }
     if meta.len() > max {
-        return Err(format!("{shown} is {} bytes, more than the {max} allowed; is it the right file?", meta.len()));
+        return Err(format!(
+            "{shown} is {} bytes, more than the {max} allowed; is it the right file?",
+            meta.len()
+        ));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     // `take` also bounds a file that grows while it is read.
-    file.take(max + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {shown}: {e}"))?;
     if bytes.len() as u64 > max {
         return Err(format!("{shown} is more than the {max} bytes allowed"));
     }
@@ -52,7 +63,8 @@ pub fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, String> {
 
 /// `read_regular` for text.
 pub fn read_text(path: &Path, max: u64) -> Result<String, String> {
-    String::from_utf8(read_regular(path, max)?).map_err(|_| format!("{} is not UTF-8 text", path.display()))
+    String::from_utf8(read_regular(path, max)?)
+        .map_err(|_| format!("{} is not UTF-8 text", path.display()))
 }
 
 /// A folder the user named, opened once. The folder itself may be a link
@@ -64,8 +76,15 @@ pub struct Folder {
 
 impl Folder {
     pub fn open(path: &Path) -> std::io::Result<Folder> {
-        let fd = rustix::fs::open(path, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?;
-        Ok(Folder { fd, path: path.to_path_buf() })
+        let fd = rustix::fs::open(
+            path,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        Ok(Folder {
+            fd,
+            path: path.to_path_buf(),
+        })
     }
 
     /// Why `path` (the folder's path joined with what was walked) could not be opened.
@@ -73,7 +92,11 @@ impl Folder {
         if e == Errno::LOOP || e == Errno::NOTDIR {
             format!("{} is a link (or not what it was): raxx follows no link below the folder it was given; replace it with the file itself", quoted_path(path))
         } else {
-            format!("cannot open {}: {}", quoted_path(path), std::io::Error::from(e))
+            format!(
+                "cannot open {}: {}",
+                quoted_path(path),
+                std::io::Error::from(e)
+            )
         }
     }
 
@@ -85,15 +108,35 @@ impl Folder {
         for component in relative.components() {
             match component {
                 Component::Normal(name) => names.push(name),
-                _ => return Err(format!("{} is not below {}", quoted_path(relative), quoted_path(&self.path))),
+                _ => {
+                    return Err(format!(
+                        "{} is not below {}",
+                        quoted_path(relative),
+                        quoted_path(&self.path)
+                    ))
+                }
             }
         }
-        let name = names.pop().ok_or_else(|| format!("{} names no file", quoted_path(relative)))?;
+        let name = names
+            .pop()
+            .ok_or_else(|| format!("{} names no file", quoted_path(relative)))?;
         let mut walked = self.path.clone();
-        let mut dir = rustix::fs::openat(&self.fd, ".", OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).map_err(|e| Self::refused(&walked, e))?;
+        let mut dir = rustix::fs::openat(
+            &self.fd,
+            ".",
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| Self::refused(&walked, e))?;
         for folder in names {
             walked.push(folder);
-            dir = rustix::fs::openat(&dir, folder, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC, Mode::empty()).map_err(|e| Self::refused(&walked, e))?;
+            dir = rustix::fs::openat(
+                &dir,
+                folder,
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+            .map_err(|e| Self::refused(&walked, e))?;
         }
         walked.push(name);
         Ok((dir, name.to_owned(), walked))
@@ -101,9 +144,26 @@ impl Folder {
 
     /// Opens `name` in `dir` for reading, if it is a regular file no other name shares (a hard link
     /// to `~/.bashrc` would be read, and its text written into the definition), of at most `max` bytes.
-    fn open_file(dir: &OwnedFd, name: &OsStr, shown: &Path, max: u64) -> Result<(std::fs::File, rustix::fs::Stat), String> {
-        let fd = rustix::fs::openat(dir, name, OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC, Mode::empty()).map_err(|e| Self::refused(shown, e))?;
-        let stat = rustix::fs::fstat(&fd).map_err(|e| format!("cannot read {}: {}", quoted_path(shown), std::io::Error::from(e)))?;
+    fn open_file(
+        dir: &OwnedFd,
+        name: &OsStr,
+        shown: &Path,
+        max: u64,
+    ) -> Result<(std::fs::File, rustix::fs::Stat), String> {
+        let fd = rustix::fs::openat(
+            dir,
+            name,
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| Self::refused(shown, e))?;
+        let stat = rustix::fs::fstat(&fd).map_err(|e| {
+            format!(
+                "cannot read {}: {}",
+                quoted_path(shown),
+                std::io::Error::from(e)
+            )
+        })?;
         if rustix::fs::FileType::from_raw_mode(stat.st_mode) != rustix::fs::FileType::RegularFile {
             return Err("not a regular file".into());
         }
@@ -111,7 +171,10 @@ impl Folder {
             return Err("it has other names (hard links): raxx rewrites only a file no other name shares; copy it instead".into());
         }
         if stat.st_size as u64 > max {
-            return Err(format!("{} bytes: more than the {max} allowed", stat.st_size));
+            return Err(format!(
+                "{} bytes: more than the {max} allowed",
+                stat.st_size
+            ));
         }
         Ok((std::fs::File::from(fd), stat))
     }
@@ -121,7 +184,9 @@ impl Folder {
         let (dir, name, shown) = self.parent(relative)?;
         let (file, _) = Self::open_file(&dir, &name, &shown, max)?;
         let mut bytes = Vec::new();
-        file.take(max + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read {}: {e}", quoted_path(&shown)))?;
+        file.take(max + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read {}: {e}", quoted_path(&shown)))?;
         if bytes.len() as u64 > max {
             return Err(format!("more than the {max} bytes allowed"));
         }
@@ -136,13 +201,21 @@ impl Folder {
         use std::io::Write;
         let (dir, name, shown) = self.parent(relative)?;
         let (_, stat) = Self::open_file(&dir, &name, &shown, max)?;
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
         let mut temporary = OsString::from(".");
         temporary.push(&name);
         temporary.push(format!(".raxx-{}-{nanos}", std::process::id()));
         let failed = |e: std::io::Error| format!("cannot write {}: {e}", quoted_path(&shown));
-        let fd = rustix::fs::openat(&dir, &temporary, OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC, Mode::from_raw_mode(0o600))
-            .map_err(|e| failed(e.into()))?;
+        let fd = rustix::fs::openat(
+            &dir,
+            &temporary,
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o600),
+        )
+        .map_err(|e| failed(e.into()))?;
         let mut file = std::fs::File::from(fd);
         let written = (|| {
             file.write_all(bytes)?;
@@ -171,37 +244,82 @@ mod tests {
         std::fs::create_dir_all(root.join("outside")).unwrap();
         std::fs::write(root.join("outside/target.md"), "keep\n").unwrap();
         std::fs::write(root.join("agents/team/real.md"), "old\n").unwrap();
-        std::os::unix::fs::symlink(root.join("outside/target.md"), root.join("agents/link.md")).unwrap();
+        std::os::unix::fs::symlink(root.join("outside/target.md"), root.join("agents/link.md"))
+            .unwrap();
         std::os::unix::fs::symlink(root.join("outside"), root.join("agents/linked")).unwrap();
         let folder = Folder::open(&root.join("agents")).unwrap();
-        folder.replace(Path::new("team/real.md"), b"new\n", 64).unwrap();
-        assert_eq!(folder.read_text(Path::new("team/real.md"), 64).unwrap(), "new\n");
+        folder
+            .replace(Path::new("team/real.md"), b"new\n", 64)
+            .unwrap();
+        assert_eq!(
+            folder.read_text(Path::new("team/real.md"), 64).unwrap(),
+            "new\n"
+        );
         for (relative, names) in [("link.md", "link.md"), ("linked/target.md", "linked")] {
-            assert!(folder.read_text(Path::new(relative), 64).unwrap_err().contains(&format!("{names}` is a link")), "{relative}");
-            assert!(folder.replace(Path::new(relative), b"owned\n", 64).unwrap_err().contains("is a link"), "{relative}");
+            assert!(
+                folder
+                    .read_text(Path::new(relative), 64)
+                    .unwrap_err()
+                    .contains(&format!("{names}` is a link")),
+                "{relative}"
+            );
+            assert!(
+                folder
+                    .replace(Path::new(relative), b"owned\n", 64)
+                    .unwrap_err()
+                    .contains("is a link"),
+                "{relative}"
+            );
         }
         for relative in ["../outside/target.md", "/etc/passwd", ""] {
-            assert!(folder.replace(Path::new(relative), b"owned\n", 64).is_err(), "{relative}");
+            assert!(
+                folder.replace(Path::new(relative), b"owned\n", 64).is_err(),
+                "{relative}"
+            );
         }
-        assert_eq!(std::fs::read_to_string(root.join("outside/target.md")).unwrap(), "keep\n");
-        assert_eq!(std::fs::read_dir(root.join("agents/team")).unwrap().count(), 1, "no temporary file left");
+        assert_eq!(
+            std::fs::read_to_string(root.join("outside/target.md")).unwrap(),
+            "keep\n"
+        );
+        assert_eq!(
+            std::fs::read_dir(root.join("agents/team")).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
     }
 
     #[test]
     fn devices_fifos_directories_and_big_files_are_refused_at_once() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(read_regular(Path::new("/dev/zero"), 16).unwrap_err().contains("not a regular file"));
-        assert!(read_regular(dir.path(), 16).unwrap_err().contains("not a regular file"));
+        assert!(read_regular(Path::new("/dev/zero"), 16)
+            .unwrap_err()
+            .contains("not a regular file"));
+        assert!(read_regular(dir.path(), 16)
+            .unwrap_err()
+            .contains("not a regular file"));
         let fifo = dir.path().join("fifo");
-        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
         let start = std::time::Instant::now();
-        assert!(read_regular(&fifo, 16).unwrap_err().contains("not a regular file"));
-        assert!(start.elapsed() < std::time::Duration::from_secs(2), "a FIFO must not hang the open");
+        assert!(read_regular(&fifo, 16)
+            .unwrap_err()
+            .contains("not a regular file"));
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(2),
+            "a FIFO must not hang the open"
+        );
         let big = dir.path().join("big");
         std::fs::write(&big, vec![b'x'; 17]).unwrap();
-        assert!(read_regular(&big, 16).unwrap_err().contains("17 bytes, more than the 16"));
+        assert!(read_regular(&big, 16)
+            .unwrap_err()
+            .contains("17 bytes, more than the 16"));
         std::fs::write(&big, b"ok").unwrap();
         assert_eq!(read_text(&big, 16).unwrap(), "ok");
-        assert!(read_regular(&dir.path().join("missing"), 16).unwrap_err().starts_with("cannot read"));
+        assert!(read_regular(&dir.path().join("missing"), 16)
+            .unwrap_err()
+            .starts_with("cannot read"));
     }
 }

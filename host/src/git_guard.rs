@@ -52,21 +52,34 @@ const MAX_FILE: u64 = 16 << 20;
 enum State {
     Absent,
     Link(PathBuf),
-    Dir { dev: u64, ino: u64 },
-    File { bytes: Vec<u8>, mode: u32 },
+    Dir {
+        dev: u64,
+        ino: u64,
+    },
+    File {
+        bytes: Vec<u8>,
+        mode: u32,
+    },
     /// What could not be read: what it is.
     Other(&'static str),
 }
 
 /// `path` itself, never what a link there points to.
 fn state(path: &Path) -> State {
-    let Ok(meta) = std::fs::symlink_metadata(path) else { return State::Absent };
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return State::Absent;
+    };
     let kind = meta.file_type();
     if kind.is_symlink() {
-        return std::fs::read_link(path).map(State::Link).unwrap_or(State::Other("an unreadable link"));
+        return std::fs::read_link(path)
+            .map(State::Link)
+            .unwrap_or(State::Other("an unreadable link"));
     }
     if kind.is_dir() {
-        return State::Dir { dev: meta.dev(), ino: meta.ino() };
+        return State::Dir {
+            dev: meta.dev(),
+            ino: meta.ino(),
+        };
     }
     if !kind.is_file() {
         return State::Other("a FIFO, socket or device");
@@ -74,12 +87,19 @@ fn state(path: &Path) -> State {
     if meta.len() > MAX_FILE {
         return State::Other("a file over 16 MiB");
     }
-    let read = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(path).and_then(|mut f| {
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut f, &mut bytes).map(|_| bytes)
-    });
+    let read = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .and_then(|mut f| {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut f, &mut bytes).map(|_| bytes)
+        });
     match read {
-        Ok(bytes) => State::File { bytes, mode: meta.mode() & 0o7777 },
+        Ok(bytes) => State::File {
+            bytes,
+            mode: meta.mode() & 0o7777,
+        },
         Err(_) => State::Other("an unreadable file"),
     }
 }
@@ -121,7 +141,12 @@ fn entries(path: &Path) -> Vec<(String, String)> {
 /// or starts with `!` counts under any key.
 pub fn runs_a_program(key: &str, value: &str) -> bool {
     let value = value.trim_start();
-    let helper_url = value.find("::").is_some_and(|i| i > 0 && value[..i].chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)));
+    let helper_url = value.find("::").is_some_and(|i| {
+        i > 0
+            && value[..i]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    });
     !(known_to_run_none(key) && !helper_url && !value.starts_with('!'))
 }
 
@@ -131,17 +156,194 @@ fn known_to_run_none(key: &str) -> bool {
     let name = rest.rsplit('.').next().unwrap_or(rest);
     let sub = rest.len() > name.len();
     match section {
-        "user" | "author" | "committer" | "color" | "column" | "advice" | "i18n" | "status" | "log" | "pretty" | "format" | "gc" | "pack" | "repack" | "index" | "feature" | "fetch" | "push" | "rerere" | "rebase" | "stash" | "checkout" | "clone" | "am" | "apply" | "blame" | "grep" | "fsck" | "transfer" | "receive" | "worktree" | "maintenance" | "versionsort" | "splitindex" | "mailmap" | "notes" | "http" | "commit" | "tag" => true,
-        "core" => !sub && matches!(name, "repositoryformatversion" | "filemode" | "bare" | "logallrefupdates" | "ignorecase" | "precomposeunicode" | "symlinks" | "autocrlf" | "eol" | "safecrlf" | "checkstat" | "trustctime" | "quotepath" | "sparsecheckout" | "sparsecheckoutcone" | "splitindex" | "untrackedcache" | "commitgraph" | "multipackindex" | "abbrev" | "compression" | "loosecompression" | "bigfilethreshold" | "preloadindex" | "whitespace" | "commentchar" | "commentstring" | "warnambiguousrefs" | "sharedrepository" | "protecthfs" | "protectntfs" | "deltabasecachelimit" | "packedgitlimit" | "packedgitwindowsize" | "fsync" | "fsyncmethod" | "fsyncobjectfiles" | "filesreflocktimeout" | "packedrefstimeout" | "excludesfile" | "fsmonitorhookversion" | "notesref" | "checkroundtripencoding" | "longpaths"),
-        "branch" => if sub { matches!(name, "remote" | "pushremote" | "merge" | "rebase" | "description") } else { matches!(name, "autosetupmerge" | "autosetuprebase" | "sort") },
-        "remote" => if sub { matches!(name, "url" | "pushurl" | "fetch" | "push" | "tagopt" | "prune" | "prunetags" | "mirror" | "skipdefaultupdate" | "skipfetchall" | "promisor" | "partialclonefilter" | "followremotehead") } else { name == "pushdefault" },
-        "submodule" => if sub { matches!(name, "url" | "active" | "branch" | "fetchrecursesubmodules" | "ignore" | "shallow") } else { matches!(name, "recurse" | "active" | "fetchjobs" | "propagatebranches" | "alternatelocation" | "alternateerrorstrategy") },
-        "diff" => if sub { matches!(name, "xfuncname" | "funcname" | "binary" | "wordregex" | "cachetextconv") } else { matches!(name, "renames" | "algorithm" | "mnemonicprefix" | "noprefix" | "srcprefix" | "dstprefix" | "relative" | "colormoved" | "colormovedws" | "context" | "interhunkcontext" | "submodule" | "ignoresubmodules" | "wserrorhighlight" | "indentheuristic" | "orderfile" | "statgraphwidth" | "statnamewidth" | "dirstat" | "renamelimit" | "suppressblankempty" | "autorefreshindex") },
-        "merge" => if sub { matches!(name, "name" | "recursive") } else { matches!(name, "ff" | "conflictstyle" | "log" | "renamelimit" | "renames" | "directoryrenames" | "autostash" | "verbosity" | "stat" | "branchdesc" | "defaulttoupstream" | "suppressdest" | "renormalize") },
+        "user" | "author" | "committer" | "color" | "column" | "advice" | "i18n" | "status"
+        | "log" | "pretty" | "format" | "gc" | "pack" | "repack" | "index" | "feature"
+        | "fetch" | "push" | "rerere" | "rebase" | "stash" | "checkout" | "clone" | "am"
+        | "apply" | "blame" | "grep" | "fsck" | "transfer" | "receive" | "worktree"
+        | "maintenance" | "versionsort" | "splitindex" | "mailmap" | "notes" | "http"
+        | "commit" | "tag" => true,
+        "core" => {
+            !sub && matches!(
+                name,
+                "repositoryformatversion"
+                    | "filemode"
+                    | "bare"
+                    | "logallrefupdates"
+                    | "ignorecase"
+                    | "precomposeunicode"
+                    | "symlinks"
+                    | "autocrlf"
+                    | "eol"
+                    | "safecrlf"
+                    | "checkstat"
+                    | "trustctime"
+                    | "quotepath"
+                    | "sparsecheckout"
+                    | "sparsecheckoutcone"
+                    | "splitindex"
+                    | "untrackedcache"
+                    | "commitgraph"
+                    | "multipackindex"
+                    | "abbrev"
+                    | "compression"
+                    | "loosecompression"
+                    | "bigfilethreshold"
+                    | "preloadindex"
+                    | "whitespace"
+                    | "commentchar"
+                    | "commentstring"
+                    | "warnambiguousrefs"
+                    | "sharedrepository"
+                    | "protecthfs"
+                    | "protectntfs"
+                    | "deltabasecachelimit"
+                    | "packedgitlimit"
+                    | "packedgitwindowsize"
+                    | "fsync"
+                    | "fsyncmethod"
+                    | "fsyncobjectfiles"
+                    | "filesreflocktimeout"
+                    | "packedrefstimeout"
+                    | "excludesfile"
+                    | "fsmonitorhookversion"
+                    | "notesref"
+                    | "checkroundtripencoding"
+                    | "longpaths"
+            )
+        }
+        "branch" => {
+            if sub {
+                matches!(
+                    name,
+                    "remote" | "pushremote" | "merge" | "rebase" | "description"
+                )
+            } else {
+                matches!(name, "autosetupmerge" | "autosetuprebase" | "sort")
+            }
+        }
+        "remote" => {
+            if sub {
+                matches!(
+                    name,
+                    "url"
+                        | "pushurl"
+                        | "fetch"
+                        | "push"
+                        | "tagopt"
+                        | "prune"
+                        | "prunetags"
+                        | "mirror"
+                        | "skipdefaultupdate"
+                        | "skipfetchall"
+                        | "promisor"
+                        | "partialclonefilter"
+                        | "followremotehead"
+                )
+            } else {
+                name == "pushdefault"
+            }
+        }
+        "submodule" => {
+            if sub {
+                matches!(
+                    name,
+                    "url" | "active" | "branch" | "fetchrecursesubmodules" | "ignore" | "shallow"
+                )
+            } else {
+                matches!(
+                    name,
+                    "recurse"
+                        | "active"
+                        | "fetchjobs"
+                        | "propagatebranches"
+                        | "alternatelocation"
+                        | "alternateerrorstrategy"
+                )
+            }
+        }
+        "diff" => {
+            if sub {
+                matches!(
+                    name,
+                    "xfuncname" | "funcname" | "binary" | "wordregex" | "cachetextconv"
+                )
+            } else {
+                matches!(
+                    name,
+                    "renames"
+                        | "algorithm"
+                        | "mnemonicprefix"
+                        | "noprefix"
+                        | "srcprefix"
+                        | "dstprefix"
+                        | "relative"
+                        | "colormoved"
+                        | "colormovedws"
+                        | "context"
+                        | "interhunkcontext"
+                        | "submodule"
+                        | "ignoresubmodules"
+                        | "wserrorhighlight"
+                        | "indentheuristic"
+                        | "orderfile"
+                        | "statgraphwidth"
+                        | "statnamewidth"
+                        | "dirstat"
+                        | "renamelimit"
+                        | "suppressblankempty"
+                        | "autorefreshindex"
+                )
+            }
+        }
+        "merge" => {
+            if sub {
+                matches!(name, "name" | "recursive")
+            } else {
+                matches!(
+                    name,
+                    "ff" | "conflictstyle"
+                        | "log"
+                        | "renamelimit"
+                        | "renames"
+                        | "directoryrenames"
+                        | "autostash"
+                        | "verbosity"
+                        | "stat"
+                        | "branchdesc"
+                        | "defaulttoupstream"
+                        | "suppressdest"
+                        | "renormalize"
+                )
+            }
+        }
         "pull" => !sub && matches!(name, "rebase" | "ff"),
-        "init" => !sub && matches!(name, "defaultbranch" | "defaultobjectformat" | "defaultrefformat"),
-        "lfs" => matches!(name, "repositoryformatversion" | "url" | "access" | "locksverify" | "fetchinclude" | "fetchexclude"),
-        "extensions" => !sub && matches!(name, "worktreeconfig" | "objectformat" | "compatobjectformat" | "refstorage" | "partialclone" | "preciousobjects" | "noop"),
+        "init" => {
+            !sub && matches!(
+                name,
+                "defaultbranch" | "defaultobjectformat" | "defaultrefformat"
+            )
+        }
+        "lfs" => matches!(
+            name,
+            "repositoryformatversion"
+                | "url"
+                | "access"
+                | "locksverify"
+                | "fetchinclude"
+                | "fetchexclude"
+        ),
+        "extensions" => {
+            !sub && matches!(
+                name,
+                "worktreeconfig"
+                    | "objectformat"
+                    | "compatobjectformat"
+                    | "refstorage"
+                    | "partialclone"
+                    | "preciousobjects"
+                    | "noop"
+            )
+        }
         "credential" => matches!(name, "username" | "usehttppath"),
         "help" => !sub && name == "autocorrect",
         "uploadpack" => name != "packobjectshook",
@@ -160,21 +362,35 @@ struct Config {
 
 fn config(path: PathBuf) -> Config {
     let state = state(&path);
-    let runs = if matches!(state, State::File { .. }) { entries(&path).into_iter().filter(|(k, v)| runs_a_program(k, v)).collect() } else { vec![] };
+    let runs = if matches!(state, State::File { .. }) {
+        entries(&path)
+            .into_iter()
+            .filter(|(k, v)| runs_a_program(k, v))
+            .collect()
+    } else {
+        vec![]
+    };
     Config { path, state, runs }
 }
 
 /// The repository a working directory belongs to, found as git finds it:
 /// the nearest folder upwards holding `.git` (a folder or a file).
 fn top_of(cwd: &Path) -> Option<PathBuf> {
-    cwd.ancestors().find(|d| std::fs::symlink_metadata(d.join(".git")).is_ok()).map(Path::to_path_buf)
+    cwd.ancestors()
+        .find(|d| std::fs::symlink_metadata(d.join(".git")).is_ok())
+        .map(Path::to_path_buf)
 }
 
 /// Where a `.git` file (`gitdir: …`) or a `commondir` file points.
 fn pointed(state: &State, base: &Path, prefix: &str) -> Option<PathBuf> {
-    let State::File { bytes, .. } = state else { return None };
+    let State::File { bytes, .. } = state else {
+        return None;
+    };
     let text = String::from_utf8_lossy(bytes);
-    let target = text.trim_end_matches(['\n', '\r']).strip_prefix(prefix)?.trim();
+    let target = text
+        .trim_end_matches(['\n', '\r'])
+        .strip_prefix(prefix)?
+        .trim();
     (!target.is_empty()).then(|| base.join(target))
 }
 
@@ -217,15 +433,25 @@ fn modules(common: &Path) -> Vec<PathBuf> {
             found.push(dir);
             continue;
         }
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         todo.extend(entries.flatten().take(4096).map(|e| e.path()));
     }
     found
 }
 
 fn hooks(dir: &Path) -> BTreeMap<std::ffi::OsString, State> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return BTreeMap::new() };
-    entries.flatten().map(|e| e.file_name()).filter(|n| !n.to_string_lossy().ends_with(".sample")).take(4096).map(|n| (n.clone(), state(&dir.join(&n)))).collect()
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return BTreeMap::new();
+    };
+    entries
+        .flatten()
+        .map(|e| e.file_name())
+        .filter(|n| !n.to_string_lossy().ends_with(".sample"))
+        .take(4096)
+        .map(|n| (n.clone(), state(&dir.join(&n))))
+        .collect()
 }
 
 impl Snapshot {
@@ -239,15 +465,27 @@ impl Snapshot {
         };
         let commondir = (gitdir.join("commondir"), state(&gitdir.join("commondir")));
         let common = pointed(&commondir.1, &gitdir, "").unwrap_or_else(|| gitdir.clone());
-        let mut configs = vec![config(gitdir.join("config")), config(gitdir.join("config.worktree"))];
+        let mut configs = vec![
+            config(gitdir.join("config")),
+            config(gitdir.join("config.worktree")),
+        ];
         if common != gitdir {
             configs.push(config(common.join("config")));
         }
         let included = configs
             .iter()
-            .flat_map(|c| c.runs.iter().filter(|(k, _)| k == "include.path" || k.ends_with(".path") && k.starts_with("includeif.")).map(move |(_, v)| (c, v)))
+            .flat_map(|c| {
+                c.runs
+                    .iter()
+                    .filter(|(k, _)| {
+                        k == "include.path" || k.ends_with(".path") && k.starts_with("includeif.")
+                    })
+                    .map(move |(_, v)| (c, v))
+            })
             .map(|(c, v)| {
-                let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+                let home = std::env::var_os("HOME")
+                    .map(PathBuf::from)
+                    .unwrap_or_default();
                 let path = match v.strip_prefix("~/") {
                     Some(rest) => home.join(rest),
                     None => c.path.parent().unwrap_or(Path::new("/")).join(v),
@@ -256,21 +494,46 @@ impl Snapshot {
                 (path, was)
             })
             .collect();
-        let mut hook_dirs: Vec<PathBuf> = if common == gitdir { vec![gitdir.join("hooks")] } else { vec![gitdir.join("hooks"), common.join("hooks")] };
+        let mut hook_dirs: Vec<PathBuf> = if common == gitdir {
+            vec![gitdir.join("hooks")]
+        } else {
+            vec![gitdir.join("hooks"), common.join("hooks")]
+        };
         // A submodule's own configuration and hooks run on the superproject's `git status`.
         for module in modules(&common) {
             configs.push(config(module.join("config")));
             configs.push(config(module.join("config.worktree")));
             hook_dirs.push(module.join("hooks"));
         }
-        let hooks: Vec<_> = hook_dirs.into_iter().map(|d| {
-            let entries = hooks(&d);
-            let was = state(&d);
-            (d, was, entries)
-        }).collect();
-        let folders = configs.iter().filter_map(|c| c.path.parent()).chain(hooks.iter().flat_map(|(d, _, _)| [d.as_path(), d.parent().unwrap_or(d)])).chain([gitdir.as_path()]);
-        let real = folders.filter_map(|f| Some((f.to_path_buf(), f.canonicalize().ok()?))).collect();
-        Some(Snapshot { top, dotgit, commondir, configs, included, hooks, real })
+        let hooks: Vec<_> = hook_dirs
+            .into_iter()
+            .map(|d| {
+                let entries = hooks(&d);
+                let was = state(&d);
+                (d, was, entries)
+            })
+            .collect();
+        let folders = configs
+            .iter()
+            .filter_map(|c| c.path.parent())
+            .chain(
+                hooks
+                    .iter()
+                    .flat_map(|(d, _, _)| [d.as_path(), d.parent().unwrap_or(d)]),
+            )
+            .chain([gitdir.as_path()]);
+        let real = folders
+            .filter_map(|f| Some((f.to_path_buf(), f.canonicalize().ok()?)))
+            .collect();
+        Some(Snapshot {
+            top,
+            dotgit,
+            commondir,
+            configs,
+            included,
+            hooks,
+            real,
+        })
     }
 
     /// Compares with now: one line per entry added or changed that can make
@@ -288,17 +551,52 @@ impl Snapshot {
         let dotgit_now = state(&dotgit_path);
         if dotgit_now != self.dotgit {
             let what = match (&self.dotgit, &dotgit_now) {
-                (State::Dir { .. }, State::Dir { .. }) => format!("the repository's .git at {} was replaced by another folder", dotgit_path.display()),
-                (State::File { .. }, State::File { .. }) => format!("the repository's .git file {} now points to {}", dotgit_path.display(), pointed(&dotgit_now, Path::new(""), "gitdir:").map(|p| p.display().to_string()).unwrap_or_default()),
-                (was, now) => format!("the repository's .git at {} was {} and is now {}", dotgit_path.display(), describe(was), describe(now)),
+                (State::Dir { .. }, State::Dir { .. }) => format!(
+                    "the repository's .git at {} was replaced by another folder",
+                    dotgit_path.display()
+                ),
+                (State::File { .. }, State::File { .. }) => format!(
+                    "the repository's .git file {} now points to {}",
+                    dotgit_path.display(),
+                    pointed(&dotgit_now, Path::new(""), "gitdir:")
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default()
+                ),
+                (was, now) => format!(
+                    "the repository's .git at {} was {} and is now {}",
+                    dotgit_path.display(),
+                    describe(was),
+                    describe(now)
+                ),
             };
-            found.push(undo(&what, if keep { Ok(()) } else { self.restore_dotgit(&dotgit_now).map_err(|e| e.to_string()) }));
+            found.push(undo(
+                &what,
+                if keep {
+                    Ok(())
+                } else {
+                    self.restore_dotgit(&dotgit_now).map_err(|e| e.to_string())
+                },
+            ));
             // Its contents are judged against the original, now back in place.
         }
         let now = state(&self.commondir.0);
         if now != self.commondir.1 {
-            let what = format!("{} now points to {}", self.commondir.0.display(), pointed(&now, Path::new(""), "").map(|p| p.display().to_string()).unwrap_or_else(|| describe(&now)));
-            found.push(undo(&what, if keep { Ok(()) } else { self.put_back(&self.commondir.0, &self.commondir.1).map_err(|e| e.to_string()) }));
+            let what = format!(
+                "{} now points to {}",
+                self.commondir.0.display(),
+                pointed(&now, Path::new(""), "")
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| describe(&now))
+            );
+            found.push(undo(
+                &what,
+                if keep {
+                    Ok(())
+                } else {
+                    self.put_back(&self.commondir.0, &self.commondir.1)
+                        .map_err(|e| e.to_string())
+                },
+            ));
         }
         for was in &self.configs {
             let now = config(was.path.clone());
@@ -316,17 +614,32 @@ impl Snapshot {
                 .collect();
             // Over the size limit, a FIFO, a folder or a link: its entries
             // are not read, so it is reported and restored as such.
-            let unread = !matches!(now.state, State::File { .. } | State::Absent) && now.state != was.state;
+            let unread =
+                !matches!(now.state, State::File { .. } | State::Absent) && now.state != was.state;
             if added.is_empty() && !unread {
                 continue;
             }
-            let done = if keep { Ok(()) } else { self.put_back(&was.path, &was.state).map_err(|e| e.to_string()) };
+            let done = if keep {
+                Ok(())
+            } else {
+                self.put_back(&was.path, &was.state)
+                    .map_err(|e| e.to_string())
+            };
             let done_line = |what: String| undo(&what, done.clone());
             if unread {
-                found.push(done_line(format!("{} is now {}", was.path.display(), describe(&now.state))));
+                found.push(done_line(format!(
+                    "{} is now {}",
+                    was.path.display(),
+                    describe(&now.state)
+                )));
             }
             for (key, value) in added {
-                found.push(done_line(format!("{} now sets {} = {}", was.path.display(), without_userinfo(&key), crate::display::one_line(&without_userinfo(&value)))));
+                found.push(done_line(format!(
+                    "{} now sets {} = {}",
+                    was.path.display(),
+                    without_userinfo(&key),
+                    crate::display::one_line(&without_userinfo(&value))
+                )));
             }
         }
         for (path, was) in &self.included {
@@ -339,8 +652,21 @@ impl Snapshot {
             if dir_now != *was_dir && !matches!(dir_now, State::Dir { .. } | State::Absent) {
                 // A link (to a folder of the operator's, say), a file: the
                 // entry itself is removed, never what it points to.
-                let what = format!("the hooks folder {} was {} and is now {}", dir.display(), describe(was_dir), describe(&dir_now));
-                found.push(undo(&what, if keep { Ok(()) } else { self.put_back_folder(dir, was_dir, was).map_err(|e| e.to_string()) }));
+                let what = format!(
+                    "the hooks folder {} was {} and is now {}",
+                    dir.display(),
+                    describe(was_dir),
+                    describe(&dir_now)
+                );
+                found.push(undo(
+                    &what,
+                    if keep {
+                        Ok(())
+                    } else {
+                        self.put_back_folder(dir, was_dir, was)
+                            .map_err(|e| e.to_string())
+                    },
+                ));
                 continue;
             }
             // The operator's own link: read through, nothing removed through it.
@@ -351,9 +677,17 @@ impl Snapshot {
                 let what = match was.get(name) {
                     None => format!("hook added: {}", path.display()),
                     Some(before) if before == state_now => continue,
-                    Some(State::File { bytes, mode }) if matches!(state_now, State::File { bytes: b, .. } if b == bytes) => {
-                        let State::File { mode: now_mode, .. } = state_now else { continue };
-                        format!("hook {} changed mode {:o} -> {:o}", path.display(), mode, now_mode)
+                    Some(State::File { bytes, mode }) if matches!(state_now, State::File { bytes: b, .. } if b == bytes) =>
+                    {
+                        let State::File { mode: now_mode, .. } = state_now else {
+                            continue;
+                        };
+                        format!(
+                            "hook {} changed mode {:o} -> {:o}",
+                            path.display(),
+                            mode,
+                            now_mode
+                        )
                     }
                     Some(_) => format!("hook changed: {}", path.display()),
                 };
@@ -377,7 +711,10 @@ impl Snapshot {
         let folder = path.parent().unwrap_or(Path::new("/"));
         if let Some(real) = self.real.get(folder) {
             if folder.canonicalize().ok().as_ref() != Some(real) {
-                return Err(std::io::Error::other(format!("{} now resolves elsewhere (a link?); not followed", folder.display())));
+                return Err(std::io::Error::other(format!(
+                    "{} now resolves elsewhere (a link?); not followed",
+                    folder.display()
+                )));
             }
         }
         put_back(path, was)
@@ -386,13 +723,21 @@ impl Snapshot {
     /// A hooks folder that became a link, a file or something else: that
     /// entry is unlinked (never followed) and the folder put back as it
     /// was, with its hooks (files and links).
-    fn put_back_folder(&self, dir: &Path, was: &State, entries: &BTreeMap<std::ffi::OsString, State>) -> std::io::Result<()> {
+    fn put_back_folder(
+        &self,
+        dir: &Path,
+        was: &State,
+        entries: &BTreeMap<std::ffi::OsString, State>,
+    ) -> std::io::Result<()> {
         self.put_back(dir, &State::Absent)?;
         match was {
             State::Absent => Ok(()),
             State::Dir { .. } => {
                 std::fs::create_dir(dir)?;
-                entries.iter().filter(|(_, s)| matches!(s, State::File { .. } | State::Link(_))).try_for_each(|(name, s)| self.put_back(&dir.join(name), s))
+                entries
+                    .iter()
+                    .filter(|(_, s)| matches!(s, State::File { .. } | State::Link(_)))
+                    .try_for_each(|(name, s)| self.put_back(&dir.join(name), s))
             }
             was => self.put_back(dir, was),
         }
@@ -406,7 +751,9 @@ impl Snapshot {
     fn restore_dotgit(&self, now: &State) -> std::io::Result<()> {
         let path = self.top.join(".git");
         if *now != State::Absent {
-            let aside = self.top.join(format!(".git.raxx-planted-{}", std::process::id()));
+            let aside = self
+                .top
+                .join(format!(".git.raxx-planted-{}", std::process::id()));
             std::fs::rename(&path, &aside)?;
             if matches!(now, State::Dir { .. }) {
                 let _ = std::fs::rename(aside.join("HEAD"), aside.join("HEAD.raxx-disabled"));
@@ -414,10 +761,18 @@ impl Snapshot {
         }
         match &self.dotgit {
             State::Dir { dev, ino } => {
-                let moved = std::fs::read_dir(&self.top)?.flatten().map(|e| e.path()).find(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir() && m.dev() == *dev && m.ino() == *ino));
+                let moved = std::fs::read_dir(&self.top)?
+                    .flatten()
+                    .map(|e| e.path())
+                    .find(|p| {
+                        std::fs::symlink_metadata(p)
+                            .is_ok_and(|m| m.is_dir() && m.dev() == *dev && m.ino() == *ino)
+                    });
                 match moved {
                     Some(original) => std::fs::rename(original, &path),
-                    None => Err(std::io::Error::other("the original folder was not found beside it")),
+                    None => Err(std::io::Error::other(
+                        "the original folder was not found beside it",
+                    )),
                 }
             }
             was => put_back(&path, was),
@@ -469,9 +824,12 @@ fn put_back(path: &Path, was: &State) -> std::io::Result<()> {
         },
         State::File { bytes, mode } => {
             let dir = path.parent().unwrap_or(Path::new("."));
-            let mut new = tempfile::Builder::new().prefix(".raxx-restore-").tempfile_in(dir)?;
+            let mut new = tempfile::Builder::new()
+                .prefix(".raxx-restore-")
+                .tempfile_in(dir)?;
             new.write_all(bytes)?;
-            new.as_file().set_permissions(std::fs::Permissions::from_mode(*mode))?;
+            new.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(*mode))?;
             if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
                 std::fs::remove_dir_all(path)?;
             }
@@ -491,9 +849,18 @@ mod tests {
 
     #[test]
     fn a_urls_user_and_password_are_not_shown() {
-        assert_eq!(without_userinfo("url.https://x-access-token:ghs_secret@github.com/.insteadof"), "url.https://***@github.com/.insteadof");
-        assert_eq!(without_userinfo("ext::sh -c x https://a@b/c and ssh://u@h"), "ext::sh -c x https://***@b/c and ssh://***@h");
-        assert_eq!(without_userinfo("https://github.com/o/r"), "https://github.com/o/r");
+        assert_eq!(
+            without_userinfo("url.https://x-access-token:ghs_secret@github.com/.insteadof"),
+            "url.https://***@github.com/.insteadof"
+        );
+        assert_eq!(
+            without_userinfo("ext::sh -c x https://a@b/c and ssh://u@h"),
+            "ext::sh -c x https://***@b/c and ssh://***@h"
+        );
+        assert_eq!(
+            without_userinfo("https://github.com/o/r"),
+            "https://github.com/o/r"
+        );
     }
 
     #[test]

@@ -16,8 +16,16 @@
 pub fn process() -> std::io::Result<()> {
     #[cfg(target_os = "linux")]
     {
-        use rustix::process::{set_dumpable_behavior, setrlimit, DumpableBehavior, Resource, Rlimit};
-        setrlimit(Resource::Core, Rlimit { current: Some(0), maximum: Some(0) })?;
+        use rustix::process::{
+            set_dumpable_behavior, setrlimit, DumpableBehavior, Resource, Rlimit,
+        };
+        setrlimit(
+            Resource::Core,
+            Rlimit {
+                current: Some(0),
+                maximum: Some(0),
+            },
+        )?;
         set_dumpable_behavior(DumpableBehavior::NotDumpable)?;
         close_inherited_on_exec()?;
     }
@@ -27,7 +35,10 @@ pub fn process() -> std::io::Result<()> {
 /// Marks every descriptor above 2 close-on-exec (Linux: listed in /proc/self/fd).
 #[cfg(target_os = "linux")]
 fn close_inherited_on_exec() -> std::io::Result<()> {
-    let fds: Vec<i32> = std::fs::read_dir("/proc/self/fd")?.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).filter(|fd| *fd > 2).collect();
+    let fds: Vec<i32> = std::fs::read_dir("/proc/self/fd")?
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .filter(|fd| *fd > 2)
+        .collect();
     for fd in fds {
         // SAFETY: F_SETFD only sets a flag of the descriptor table entry; no
         // memory is passed, and a descriptor closed meanwhile (the listing's
@@ -43,12 +54,21 @@ mod tests {
     fn the_process_ends_up_non_dumpable_without_core_files() {
         // Run in a child so the test process itself stays debuggable.
         let out = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "harden::tests::child_hardens_itself", "--nocapture", "--include-ignored"])
+            .args([
+                "--exact",
+                "harden::tests::child_hardens_itself",
+                "--nocapture",
+                "--include-ignored",
+            ])
             .env("RAXX_HARDEN_CHILD", "1")
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success() && text.contains("dumpable=0 core=0/0"), "{text}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success() && text.contains("dumpable=0 core=0/0"),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     #[test]
@@ -60,6 +80,11 @@ mod tests {
         super::process().unwrap();
         let dumpable = rustix::process::dumpable_behavior().unwrap();
         let core = rustix::process::getrlimit(rustix::process::Resource::Core);
-        println!("dumpable={} core={}/{}", dumpable as i32, core.current.unwrap_or(u64::MAX), core.maximum.unwrap_or(u64::MAX));
+        println!(
+            "dumpable={} core={}/{}",
+            dumpable as i32,
+            core.current.unwrap_or(u64::MAX),
+            core.maximum.unwrap_or(u64::MAX)
+        );
     }
 }

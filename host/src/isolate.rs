@@ -53,16 +53,27 @@ pub struct Sandbox {
 }
 
 /// The system's own folders, mounted read-only where they exist.
-const SYSTEM: [&str; 10] = ["/usr", "/etc", "/opt", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/nix"];
+const SYSTEM: [&str; 10] = [
+    "/usr", "/etc", "/opt", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/nix",
+];
 
 /// Folders no working directory may contain (they hold other users' homes).
 const HOMES: [&str; 2] = ["/home", "/root"];
 
 /// The homes of the user raxx runs as: `$HOME` and the user database's.
 pub fn homes() -> Vec<PathBuf> {
-    let from_env = std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from);
-    let from_db = nix::unistd::User::from_uid(nix::unistd::geteuid()).ok().flatten().map(|u| u.dir);
-    let mut homes: Vec<PathBuf> = from_env.into_iter().chain(from_db).filter_map(|h| h.canonicalize().ok()).collect();
+    let from_env = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from);
+    let from_db = nix::unistd::User::from_uid(nix::unistd::geteuid())
+        .ok()
+        .flatten()
+        .map(|u| u.dir);
+    let mut homes: Vec<PathBuf> = from_env
+        .into_iter()
+        .chain(from_db)
+        .filter_map(|h| h.canonicalize().ok())
+        .collect();
     homes.dedup();
     homes
 }
@@ -105,8 +116,23 @@ fn system(namespaces: &[&str]) -> Vec<OsString> {
 /// file, `commondir` and alternates are the agent's), so that it reads
 /// nothing the agent could not.
 pub fn reader_args(folder: &Path, files: &[PathBuf]) -> Vec<OsString> {
-    let mut args = system(&["--die-with-parent", "--new-session", "--unshare-all", "--clearenv"]);
-    args.extend(["--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin", "--setenv", "HOME", "/nonexistent"].map(OsString::from));
+    let mut args = system(&[
+        "--die-with-parent",
+        "--new-session",
+        "--unshare-all",
+        "--clearenv",
+    ]);
+    args.extend(
+        [
+            "--setenv",
+            "PATH",
+            "/usr/local/bin:/usr/bin:/bin",
+            "--setenv",
+            "HOME",
+            "/nonexistent",
+        ]
+        .map(OsString::from),
+    );
     for path in std::iter::once(folder).chain(files.iter().map(PathBuf::as_path)) {
         args.extend([OsString::from("--ro-bind"), path.into(), path.into()]);
     }
@@ -120,7 +146,11 @@ impl Sandbox {
         if self.cwd == Path::new("/") {
             return Err("spawn --isolate: the working directory is /; start the agent in its project directory".into());
         }
-        let homes = self.homes.iter().cloned().chain(HOMES.iter().map(PathBuf::from));
+        let homes = self
+            .homes
+            .iter()
+            .cloned()
+            .chain(HOMES.iter().map(PathBuf::from));
         for dir in [&self.cwd, &self.tree.1] {
             if let Some(home) = homes.clone().find(|h| h.starts_with(dir)) {
                 return Err(format!("spawn --isolate: the working directory {} holds {}; start the agent in its project directory", dir.display(), home.display()));
@@ -132,7 +162,14 @@ impl Sandbox {
     /// The bwrap arguments before the agent's command: namespaces, then
     /// mounts in order (later ones go over earlier ones).
     pub fn args(&self) -> Vec<OsString> {
-        let mut args = system(&["--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]);
+        let mut args = system(&[
+            "--die-with-parent",
+            "--new-session",
+            "--unshare-pid",
+            "--unshare-ipc",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
+        ]);
         let mut add = |flag: &str, paths: &[&Path]| {
             args.push(flag.into());
             args.extend(paths.iter().map(|p| p.as_os_str().to_owned()));
@@ -187,38 +224,109 @@ mod tests {
     use super::*;
 
     fn sandbox(cwd: &str, top: &str, home: &str) -> Sandbox {
-        Sandbox { cwd: cwd.into(), tree: ("/tmp/raxx-session-x/clone".into(), top.into()), homes: vec![home.into()], session: "/tmp/raxx-session-x".into(), files: vec![] }
+        Sandbox {
+            cwd: cwd.into(),
+            tree: ("/tmp/raxx-session-x/clone".into(), top.into()),
+            homes: vec![home.into()],
+            session: "/tmp/raxx-session-x".into(),
+            files: vec![],
+        }
     }
 
     #[test]
     fn a_working_directory_or_repository_holding_a_home_is_refused() {
-        assert!(sandbox("/", "/", "/srv/op").check().unwrap_err().contains("is /"));
-        assert!(sandbox("/home", "/home", "/srv/op").check().unwrap_err().contains("holds /home"));
-        assert!(sandbox("/srv", "/srv", "/srv/op").check().unwrap_err().contains("holds /srv/op"));
-        assert!(sandbox("/srv/op", "/srv/op", "/srv/op").check().unwrap_err().contains("holds /srv/op"));
+        assert!(sandbox("/", "/", "/srv/op")
+            .check()
+            .unwrap_err()
+            .contains("is /"));
+        assert!(sandbox("/home", "/home", "/srv/op")
+            .check()
+            .unwrap_err()
+            .contains("holds /home"));
+        assert!(sandbox("/srv", "/srv", "/srv/op")
+            .check()
+            .unwrap_err()
+            .contains("holds /srv/op"));
+        assert!(sandbox("/srv/op", "/srv/op", "/srv/op")
+            .check()
+            .unwrap_err()
+            .contains("holds /srv/op"));
         // A dotfiles repository at the home: the agent would get a clone of it.
-        assert!(sandbox("/srv/op/src/app", "/srv/op", "/srv/op").check().unwrap_err().contains("holds /srv/op"));
-        assert!(sandbox("/srv/op/src/app", "/srv/op/src/app", "/srv/op").check().is_ok());
+        assert!(sandbox("/srv/op/src/app", "/srv/op", "/srv/op")
+            .check()
+            .unwrap_err()
+            .contains("holds /srv/op"));
+        assert!(sandbox("/srv/op/src/app", "/srv/op/src/app", "/srv/op")
+            .check()
+            .is_ok());
     }
 
     #[test]
     fn only_named_folders_are_mounted_and_the_clone_stands_where_the_project_is() {
-        let args: Vec<String> = sandbox("/srv/op/src/app/sub", "/srv/op/src/app", "/srv/op").args().iter().map(|a| a.to_string_lossy().into_owned()).collect();
-        let at = |needle: &[&str]| args.windows(needle.len()).position(|w| w == needle).unwrap_or_else(|| panic!("{needle:?} not in {args:?}"));
-        assert!(at(&["--tmpfs", "/tmp"]) < at(&["--bind", "/tmp/raxx-session-x", "/tmp/raxx-session-x"]));
-        assert!(at(&["--tmpfs", "/tmp"]) < at(&["--bind", "/tmp/raxx-session-x/clone", "/srv/op/src/app"]));
+        let args: Vec<String> = sandbox("/srv/op/src/app/sub", "/srv/op/src/app", "/srv/op")
+            .args()
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let at = |needle: &[&str]| {
+            args.windows(needle.len())
+                .position(|w| w == needle)
+                .unwrap_or_else(|| panic!("{needle:?} not in {args:?}"))
+        };
+        assert!(
+            at(&["--tmpfs", "/tmp"])
+                < at(&["--bind", "/tmp/raxx-session-x", "/tmp/raxx-session-x"])
+        );
+        assert!(
+            at(&["--tmpfs", "/tmp"])
+                < at(&["--bind", "/tmp/raxx-session-x/clone", "/srv/op/src/app"])
+        );
         assert!(at(&["--chdir", "/srv/op/src/app/sub"]) > 0);
-        assert_eq!(args.iter().filter(|a| a.starts_with("/srv/op/src/app")).count(), 2, "the project's folder is never a source: {args:?}");
-        assert!(!args.iter().any(|a| a == "/home" || a == "/root" || a == "/srv/op" || a == "/"), "nothing but what is named: {args:?}");
-        assert!(args.contains(&"/usr".to_string()) && args.contains(&"--unshare-pid".to_string()) && args.contains(&"--die-with-parent".to_string()));
-        assert!(!args.iter().any(|a| a == "--unshare-net" || a == "--unshare-all"), "the network is kept");
+        assert_eq!(
+            args.iter()
+                .filter(|a| a.starts_with("/srv/op/src/app"))
+                .count(),
+            2,
+            "the project's folder is never a source: {args:?}"
+        );
+        assert!(
+            !args
+                .iter()
+                .any(|a| a == "/home" || a == "/root" || a == "/srv/op" || a == "/"),
+            "nothing but what is named: {args:?}"
+        );
+        assert!(
+            args.contains(&"/usr".to_string())
+                && args.contains(&"--unshare-pid".to_string())
+                && args.contains(&"--die-with-parent".to_string())
+        );
+        assert!(
+            !args
+                .iter()
+                .any(|a| a == "--unshare-net" || a == "--unshare-all"),
+            "the network is kept"
+        );
     }
 
     #[test]
     fn the_reader_sees_one_folder_without_network_or_environment() {
-        let args: Vec<String> = reader_args(Path::new("/s/clone"), &[PathBuf::from("/usr/bin/git")]).iter().map(|a| a.to_string_lossy().into_owned()).collect();
+        let args: Vec<String> =
+            reader_args(Path::new("/s/clone"), &[PathBuf::from("/usr/bin/git")])
+                .iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
         let has = |needle: &[&str]| args.windows(needle.len()).any(|w| w == needle);
-        assert!(has(&["--ro-bind", "/s/clone", "/s/clone"]) && has(&["--ro-bind", "/usr/bin/git", "/usr/bin/git"]) && has(&["--chdir", "/s/clone"]));
-        assert!(has(&["--unshare-all"]) && has(&["--clearenv"]) && !has(&["--share-net"]) && !has(&["--bind"]), "{args:?}");
+        assert!(
+            has(&["--ro-bind", "/s/clone", "/s/clone"])
+                && has(&["--ro-bind", "/usr/bin/git", "/usr/bin/git"])
+                && has(&["--chdir", "/s/clone"])
+        );
+        assert!(
+            has(&["--unshare-all"])
+                && has(&["--clearenv"])
+                && !has(&["--share-net"])
+                && !has(&["--bind"]),
+            "{args:?}"
+        );
     }
 }

@@ -33,7 +33,12 @@ pub mod time;
 pub mod token_shape;
 
 pub use bindings::exports::raxx::identity::identity::{
-    FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments, Resolution, Verification,
+    FailureKind, Permission, PolicyFailure, PolicyFailureKind, RunMode, ServiceFailure,
 };
-pub use bindings::exports::raxx::identity::identity::{MissingPermissions, PermissionGap, Suspension};
-pub use bindings::exports::raxx::identity::identity::{FailureKind, Permission, PolicyFailure, PolicyFailureKind, RunMode, ServiceFailure};
+pub use bindings::exports::raxx::identity::identity::{
+    FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments,
+    Resolution, Verification,
+};
+pub use bindings::exports::raxx::identity::identity::{
+    MissingPermissions, PermissionGap, Suspension,
+};

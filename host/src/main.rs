@@ -215,7 +215,11 @@ pub struct PrHeaderArgs {
 #[derive(Args)]
 pub struct VerifyArgs {
     /// Bot to check.
-    #[arg(value_name = "BOT", required_unless_present = "all", conflicts_with = "all")]
+    #[arg(
+        value_name = "BOT",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
     pub bot: Option<String>,
 
     /// Check every bot of the policy.
@@ -226,7 +230,11 @@ pub struct VerifyArgs {
 #[derive(Args)]
 pub struct SuspendArgs {
     /// Bot whose installation to (un)suspend.
-    #[arg(value_name = "BOT", required_unless_present = "all", conflicts_with = "all")]
+    #[arg(
+        value_name = "BOT",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
     pub bot: Option<String>,
 
     /// Every bot of the policy.
@@ -306,20 +314,31 @@ pub struct PrCheckArgs {
 // The header's field rules live with its parser (raxx_host::pr_header), so
 // what pr-header and spawn accept is what pr-check accepts.
 fn parse_workflow_uuid_or_na(s: &str) -> Result<String, String> {
-    raxx_host::pr_header::check_workflow_uuid_or_none(s).map(|()| s.to_string()).map_err(str::to_string)
+    raxx_host::pr_header::check_workflow_uuid_or_none(s)
+        .map(|()| s.to_string())
+        .map_err(str::to_string)
 }
 
 fn parse_session(s: &str) -> Result<String, String> {
-    raxx_host::pr_header::check_session(s).map(|()| s.to_string()).map_err(str::to_string)
+    raxx_host::pr_header::check_session(s)
+        .map(|()| s.to_string())
+        .map_err(str::to_string)
 }
 
 fn parse_permission(s: &str) -> Result<Permission, String> {
-    let (name, level) = s.split_once('=').ok_or("expected NAME=LEVEL, e.g. contents=read")?;
-    Ok(Permission { name: name.trim().to_string(), level: level.trim().to_string() })
+    let (name, level) = s
+        .split_once('=')
+        .ok_or("expected NAME=LEVEL, e.g. contents=read")?;
+    Ok(Permission {
+        name: name.trim().to_string(),
+        level: level.trim().to_string(),
+    })
 }
 
 fn parse_workflow_uuid(s: &str) -> Result<String, String> {
-    raxx_host::pr_header::check_workflow_uuid(s).map(|()| s.to_string()).map_err(str::to_string)
+    raxx_host::pr_header::check_workflow_uuid(s)
+        .map(|()| s.to_string())
+        .map_err(str::to_string)
 }
 
 const ENVIRONMENT_HELP: &str = concat!(
@@ -375,19 +394,31 @@ fn parse() -> Result<Cli, ExitCode> {
 
 // Every freed heap block is wiped: buffers that held a secret do not keep it.
 #[global_allocator]
-static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> = zeroizing_alloc::ZeroAlloc(std::alloc::System);
+static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> =
+    zeroizing_alloc::ZeroAlloc(std::alloc::System);
 
 fn main() -> ExitCode {
     // Before anything is read: no /proc/PID/{environ,mem}, ptrace or core file for same-user processes.
     if let Err(e) = raxx_host::harden::process() {
-        return fail(exit::HOST, &format!("cannot make this process non-dumpable: {e}"));
+        return fail(
+            exit::HOST,
+            &format!("cannot make this process non-dumpable: {e}"),
+        );
     }
     // Inside a session raxx-host is also the `gh` shim and git's credential helper.
     let invoked = std::env::args_os().next().map(PathBuf::from);
-    match invoked.as_deref().and_then(|p| p.file_name()).and_then(|n| n.to_str()) {
+    match invoked
+        .as_deref()
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str())
+    {
         Some("gh") => return commands::session::gh_shim(),
-        Some(helper) if helper == format!("git-credential-{}", raxx_host::session::dir::GIT_HELPER) => {
-            return commands::finish(commands::session::git_helper(std::env::args().skip(1).collect()));
+        Some(helper)
+            if helper == format!("git-credential-{}", raxx_host::session::dir::GIT_HELPER) =>
+        {
+            return commands::finish(commands::session::git_helper(
+                std::env::args().skip(1).collect(),
+            ));
         }
         _ => {}
     }

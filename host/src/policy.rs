@@ -14,9 +14,13 @@ pub const POLICY_FILE: &str = "policy.yaml";
 pub fn default_dir() -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
     let dir = exe.parent()?;
-    [dir.join("policies"), dir.join("../../policies"), dir.join("../share/raxx/policies")]
-        .into_iter()
-        .find(|d| d.join(MAP_FILE).is_file() && d.join(POLICY_FILE).is_file())
+    [
+        dir.join("policies"),
+        dir.join("../../policies"),
+        dir.join("../share/raxx/policies"),
+    ]
+    .into_iter()
+    .find(|d| d.join(MAP_FILE).is_file() && d.join(POLICY_FILE).is_file())
 }
 
 /// The two files in force, read fresh on every run (swapping them needs no rebuild).
@@ -28,19 +32,28 @@ pub struct PolicyFiles {
 
 impl PolicyFiles {
     /// Explicit paths win; otherwise the default folder's files.
-    pub fn locate(agent_map: Option<PathBuf>, policy: Option<PathBuf>) -> Result<PolicyFiles, String> {
+    pub fn locate(
+        agent_map: Option<PathBuf>,
+        policy: Option<PathBuf>,
+    ) -> Result<PolicyFiles, String> {
         let dir = default_dir();
         let pick = |given: Option<PathBuf>, file: &str, flag: &str| {
             given.or_else(|| dir.as_ref().map(|d| d.join(file))).ok_or_else(|| {
                 format!("no {file} found next to this binary; pass {flag} PATH (the repository's policies/ folder holds the defaults)")
             })
         };
-        Ok(PolicyFiles { agent_map: pick(agent_map, MAP_FILE, "--agent-map")?, policy: pick(policy, POLICY_FILE, "--policy")? })
+        Ok(PolicyFiles {
+            agent_map: pick(agent_map, MAP_FILE, "--agent-map")?,
+            policy: pick(policy, POLICY_FILE, "--policy")?,
+        })
     }
 
     /// Reads both files (regular files of at most 1 MiB).
     pub fn read(&self) -> Result<PolicyDocuments> {
-        let read = |p: &Path| crate::files::read_text(p, crate::files::MAX_POLICY_BYTES).map_err(|why| anyhow::anyhow!("{why}"));
+        let read = |p: &Path| {
+            crate::files::read_text(p, crate::files::MAX_POLICY_BYTES)
+                .map_err(|why| anyhow::anyhow!("{why}"))
+        };
         Ok(PolicyDocuments {
             agent_map: read(&self.agent_map)?,
             agent_map_name: self.agent_map.display().to_string(),

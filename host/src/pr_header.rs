@@ -42,7 +42,10 @@ pub struct Header {
 impl Header {
     /// The block to paste at the top of a PR body, one field a line.
     pub fn render(&self) -> String {
-        let mut out = format!("{AGENT}{}\n{BOT}{}\n{WORKFLOW_UUID}{}\n{SESSION}{}\n", self.agent, self.bot, self.workflow_uuid, self.session);
+        let mut out = format!(
+            "{AGENT}{}\n{BOT}{}\n{WORKFLOW_UUID}{}\n{SESSION}{}\n",
+            self.agent, self.bot, self.workflow_uuid, self.session
+        );
         if let Some(n) = self.refs {
             out.push_str(&format!("{REFS}{n}\n"));
         }
@@ -66,7 +69,12 @@ impl std::fmt::Display for HeaderError {
 
 /// `wfl_` followed by letters, digits, `-` or `_`.
 pub fn check_workflow_uuid(s: &str) -> Result<(), &'static str> {
-    let ok = s.strip_prefix("wfl_").is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    let ok = s.strip_prefix("wfl_").is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    });
     if ok {
         Ok(())
     } else {
@@ -87,11 +95,33 @@ pub fn check_workflow_uuid_or_none(s: &str) -> Result<(), &'static str> {
 pub fn check_session(s: &str) -> Result<(), &'static str> {
     const WHY: &str = "expected a UTC timestamp like 2026-05-16T14:03:00Z";
     let b = s.as_bytes();
-    if b.len() != 20 || [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':'), (19, b'Z')].iter().any(|&(i, c)| b[i] != c) {
+    if b.len() != 20
+        || [
+            (4, b'-'),
+            (7, b'-'),
+            (10, b'T'),
+            (13, b':'),
+            (16, b':'),
+            (19, b'Z'),
+        ]
+        .iter()
+        .any(|&(i, c)| b[i] != c)
+    {
         return Err(WHY);
     }
-    let number = |at: usize, len: usize| -> Option<u32> { b[at..at + len].iter().try_fold(0, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))) };
-    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (number(0, 4), number(5, 2), number(8, 2), number(11, 2), number(14, 2), number(17, 2)) else {
+    let number = |at: usize, len: usize| -> Option<u32> {
+        b[at..at + len].iter().try_fold(0, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
+        number(0, 4),
+        number(5, 2),
+        number(8, 2),
+        number(11, 2),
+        number(14, 2),
+        number(17, 2),
+    ) else {
         return Err(WHY);
     };
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
@@ -131,13 +161,21 @@ const LINE_BREAKS: [char; 6] = ['\r', '\u{b}', '\u{c}', '\u{85}', '\u{2028}', '\
 fn as_seen(text: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
-    let visible: String = text.chars().filter(|c| c.general_category() != GeneralCategory::Format).nfkc().collect::<String>().to_lowercase();
-    let rest = visible.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '>' | '*' | '_' | '#' | '-' | '`'));
+    let visible: String = text
+        .chars()
+        .filter(|c| c.general_category() != GeneralCategory::Format)
+        .nfkc()
+        .collect::<String>()
+        .to_lowercase();
+    let rest = visible.trim_start_matches(|c: char| {
+        c.is_whitespace() || matches!(c, '>' | '*' | '_' | '#' | '-' | '`')
+    });
     unicode_security::skeleton(rest).collect()
 }
 
 /// The field names a line is compared with, as [`as_seen`] reads them.
-static FIELDS_SEEN: std::sync::LazyLock<[String; 2]> = std::sync::LazyLock::new(|| [as_seen("agent:"), as_seen("bot identity:")]);
+static FIELDS_SEEN: std::sync::LazyLock<[String; 2]> =
+    std::sync::LazyLock::new(|| [as_seen("agent:"), as_seen("bot identity:")]);
 
 /// Does this line look like a header field, however mangled? Leading
 /// whitespace and Markdown decoration (`>`, `*`, `_`, `#`, `-`, `` ` ``) are
@@ -146,7 +184,9 @@ static FIELDS_SEEN: std::sync::LazyLock<[String; 2]> = std::sync::LazyLock::new(
 pub fn looks_like_field(line: &str) -> bool {
     line.split(LINE_BREAKS).any(|piece| {
         let seen = as_seen(piece);
-        FIELDS_SEEN.iter().any(|field| seen.starts_with(field.as_str()))
+        FIELDS_SEEN
+            .iter()
+            .any(|field| seen.starts_with(field.as_str()))
     })
 }
 
@@ -157,7 +197,9 @@ pub fn mentions_header(body: &str) -> bool {
 
 /// The body's lines, numbered from 1, without their `\n` and one trailing `\r`.
 fn lines(body: &str) -> impl Iterator<Item = (usize, &str)> {
-    body.split('\n').enumerate().map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
+    body.split('\n')
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
 }
 
 fn blank(line: &str) -> bool {
@@ -165,20 +207,45 @@ fn blank(line: &str) -> bool {
 }
 
 /// The value of `field` on `line`, checked by `check`.
-fn field<'a>(line: Option<(usize, &'a str)>, expected_at: usize, name: &str, check: impl Fn(&str) -> Result<(), String>) -> Result<&'a str, HeaderError> {
+fn field<'a>(
+    line: Option<(usize, &'a str)>,
+    expected_at: usize,
+    name: &str,
+    check: impl Fn(&str) -> Result<(), String>,
+) -> Result<&'a str, HeaderError> {
     let label = name.trim_end();
     let Some((n, text)) = line else {
-        return Err(HeaderError { line: expected_at, message: format!("the body ends before the header's `{label}` line") });
+        return Err(HeaderError {
+            line: expected_at,
+            message: format!("the body ends before the header's `{label}` line"),
+        });
     };
     let Some(value) = text.strip_prefix(name) else {
-        return Err(HeaderError { line: n, message: format!("expected the header's `{label}` line here, found {}", quoted(text)) });
+        return Err(HeaderError {
+            line: n,
+            message: format!(
+                "expected the header's `{label}` line here, found {}",
+                quoted(text)
+            ),
+        });
     };
-    check(value).map_err(|why| HeaderError { line: n, message: format!("`{label}` {}: {why}", quoted(value)) })?;
+    check(value).map_err(|why| HeaderError {
+        line: n,
+        message: format!("`{label}` {}: {why}", quoted(value)),
+    })?;
     Ok(value)
 }
 
 fn plain_name(what: &'static str) -> impl Fn(&str) -> Result<(), String> {
-    move |v| if raxx_names::is_plain_name(v) { Ok(()) } else { Err(format!("not {what} (a letter or digit, then letters, digits, '-', '_' or '.')")) }
+    move |v| {
+        if raxx_names::is_plain_name(v) {
+            Ok(())
+        } else {
+            Err(format!(
+                "not {what} (a letter or digit, then letters, digits, '-', '_' or '.')"
+            ))
+        }
+    }
 }
 
 /// The header at the top of `body`: `Ok(None)` when the body carries no
@@ -186,7 +253,9 @@ fn plain_name(what: &'static str) -> impl Fn(&str) -> Result<(), String> {
 /// one that is not well formed (see the module documentation).
 pub fn parse(body: &str) -> Result<Option<Header>, HeaderError> {
     let mut it = lines(body).skip_while(|(_, l)| blank(l));
-    let Some((first, text)) = it.next() else { return Ok(None) };
+    let Some((first, text)) = it.next() else {
+        return Ok(None);
+    };
     if !text.starts_with(AGENT) {
         return match lines(body).find(|(_, l)| looks_like_field(l)) {
             Some((n, l)) if n == first => Err(HeaderError { line: n, message: format!("the header must start with `Agent: CLASS` exactly, found {}", quoted(l)) }),
@@ -194,25 +263,55 @@ pub fn parse(body: &str) -> Result<Option<Header>, HeaderError> {
             None => Ok(None),
         };
     }
-    let agent = field(Some((first, text)), first, AGENT, plain_name("an agent class name"))?;
+    let agent = field(
+        Some((first, text)),
+        first,
+        AGENT,
+        plain_name("an agent class name"),
+    )?;
     let bot = field(it.next(), first + 1, BOT, plain_name("a bot name"))?;
-    let workflow_uuid = field(it.next(), first + 2, WORKFLOW_UUID, |v| check_workflow_uuid_or_none(v).map_err(|e| format!("{e}, or n/a")))?;
-    let session = field(it.next(), first + 3, SESSION, |v| check_session(v).map_err(str::to_string))?;
+    let workflow_uuid = field(it.next(), first + 2, WORKFLOW_UUID, |v| {
+        check_workflow_uuid_or_none(v).map_err(|e| format!("{e}, or n/a"))
+    })?;
+    let session = field(it.next(), first + 3, SESSION, |v| {
+        check_session(v).map_err(str::to_string)
+    })?;
     let mut refs = None;
     let mut next = it.next();
     if let Some((n, text)) = next.filter(|(_, l)| l.starts_with("Refs")) {
         let number = text.strip_prefix(REFS).and_then(refs_number);
-        refs = Some(number.ok_or_else(|| HeaderError { line: n, message: format!("expected `Refs #N` with N an issue number, found {}", quoted(text)) })?);
+        refs = Some(number.ok_or_else(|| HeaderError {
+            line: n,
+            message: format!(
+                "expected `Refs #N` with N an issue number, found {}",
+                quoted(text)
+            ),
+        })?);
         next = it.next();
     }
     if let Some((n, text)) = next.filter(|(_, l)| !blank(l)) {
-        return Err(HeaderError { line: n, message: format!("the header ends with a blank line (or the end of the body), found {}", quoted(text)) });
+        return Err(HeaderError {
+            line: n,
+            message: format!(
+                "the header ends with a blank line (or the end of the body), found {}",
+                quoted(text)
+            ),
+        });
     }
     if let Some((n, _)) = it.find(|(_, l)| looks_like_field(l)) {
-        return Err(HeaderError { line: n, message: "a second header field below the header: one header block per PR body".into() });
+        return Err(HeaderError {
+            line: n,
+            message: "a second header field below the header: one header block per PR body".into(),
+        });
     }
     let owned = |s: &str| s.to_string();
-    Ok(Some(Header { agent: owned(agent), bot: owned(bot), workflow_uuid: owned(workflow_uuid), session: owned(session), refs }))
+    Ok(Some(Header {
+        agent: owned(agent),
+        bot: owned(bot),
+        workflow_uuid: owned(workflow_uuid),
+        session: owned(session),
+        refs,
+    }))
 }
 
 #[cfg(test)]
@@ -220,7 +319,13 @@ mod tests {
     use super::*;
 
     fn header(refs: Option<u64>) -> Header {
-        Header { agent: "feature-developer".into(), bot: "raxx-dev-bot".into(), workflow_uuid: "wfl_2070abc".into(), session: "2026-05-16T14:03:00Z".into(), refs }
+        Header {
+            agent: "feature-developer".into(),
+            bot: "raxx-dev-bot".into(),
+            workflow_uuid: "wfl_2070abc".into(),
+            session: "2026-05-16T14:03:00Z".into(),
+            refs,
+        }
     }
 
     fn error(body: &str) -> String {
@@ -237,9 +342,22 @@ mod tests {
 
     #[test]
     fn parses_what_it_renders_in_any_body_shape() {
-        for h in [header(Some(7)), header(None), Header { workflow_uuid: "n/a".into(), ..header(None) }] {
+        for h in [
+            header(Some(7)),
+            header(None),
+            Header {
+                workflow_uuid: "n/a".into(),
+                ..header(None)
+            },
+        ] {
             let block = h.render();
-            for body in [block.clone(), format!("{block}\nSummary"), format!("\n  \n{block}\nBody\nRefs #9 too\n"), block.replace('\n', "\r\n") + "\r\nText", block.trim_end().to_string()] {
+            for body in [
+                block.clone(),
+                format!("{block}\nSummary"),
+                format!("\n  \n{block}\nBody\nRefs #9 too\n"),
+                block.replace('\n', "\r\n") + "\r\nText",
+                block.trim_end().to_string(),
+            ] {
                 assert_eq!(parse(&body), Ok(Some(h.clone())), "{body:?}");
             }
         }
@@ -247,7 +365,12 @@ mod tests {
 
     #[test]
     fn a_body_without_any_header_line_has_no_header() {
-        for body in ["", "\n\n", "Fixes the login page.\n\nRefs #12", "Agents are great"] {
+        for body in [
+            "",
+            "\n\n",
+            "Fixes the login page.\n\nRefs #12",
+            "Agents are great",
+        ] {
             assert_eq!(parse(body), Ok(None), "{body:?}");
         }
     }
@@ -256,27 +379,54 @@ mod tests {
     fn refuses_fields_out_of_place_misspelt_or_missing() {
         let ok = header(Some(1)).render();
         assert!(error(&format!("Summary first\n\n{ok}")).starts_with("line 3: `Agent: feature-developer` looks like a header field, but the header must open the body"));
-        assert!(error(&ok.replace("Bot identity", "Bot Identity")).starts_with("line 2: expected the header's `Bot identity:` line here"));
-        assert!(error(&ok.replace("Agent: ", "Agent:  ")).starts_with("line 1: `Agent:` ` feature-developer`: not an agent class name"));
-        assert!(error(&ok.replace("raxx-dev-bot", "raxx-dev-bot ")).starts_with("line 2: `Bot identity:` `raxx-dev-bot `: not a bot name"));
+        assert!(error(&ok.replace("Bot identity", "Bot Identity"))
+            .starts_with("line 2: expected the header's `Bot identity:` line here"));
+        assert!(error(&ok.replace("Agent: ", "Agent:  "))
+            .starts_with("line 1: `Agent:` ` feature-developer`: not an agent class name"));
+        assert!(error(&ok.replace("raxx-dev-bot", "raxx-dev-bot "))
+            .starts_with("line 2: `Bot identity:` `raxx-dev-bot `: not a bot name"));
         assert!(error(&ok.replace("Workflow UUID: wfl_2070abc\n", "")).starts_with("line 3: expected the header's `Workflow UUID:` line here, found `Orchestrator session:"));
-        assert_eq!(error("Agent: feature-developer\nBot identity: raxx-dev-bot"), "line 3: the body ends before the header's `Workflow UUID:` line");
+        assert_eq!(
+            error("Agent: feature-developer\nBot identity: raxx-dev-bot"),
+            "line 3: the body ends before the header's `Workflow UUID:` line"
+        );
         assert!(error(&ok.replace("Refs #1", "Refs: #1")).starts_with("line 5: expected `Refs #N`"));
         assert!(error(&ok.replace("Refs #1", "Refs #01")).starts_with("line 5: expected `Refs #N`"));
         assert!(error(&ok.replace("Refs #1", "Refs #0")).starts_with("line 5: expected `Refs #N`"));
-        assert!(error(&ok.replace("Refs #1", "Refs #99999999999999999999999")).starts_with("line 5: expected `Refs #N`"));
-        assert!(error(&format!("{ok}More text without a blank line")).starts_with("line 6: the header ends with a blank line"));
-        assert!(error(&format!("{ok}\nQuoting:\n> Agent: sre-agent\n")).starts_with("line 8: a second header field"));
-        assert!(error(&format!("{ok}\n**bot IDENTITY:** raxx-ops-bot\n")).starts_with("line 7: a second header field"));
+        assert!(
+            error(&ok.replace("Refs #1", "Refs #99999999999999999999999"))
+                .starts_with("line 5: expected `Refs #N`")
+        );
+        assert!(error(&format!("{ok}More text without a blank line"))
+            .starts_with("line 6: the header ends with a blank line"));
+        assert!(error(&format!("{ok}\nQuoting:\n> Agent: sre-agent\n"))
+            .starts_with("line 8: a second header field"));
+        assert!(error(&format!("{ok}\n**bot IDENTITY:** raxx-ops-bot\n"))
+            .starts_with("line 7: a second header field"));
     }
 
     #[test]
     fn refuses_values_that_are_not_well_formed() {
         let ok = header(None).render();
-        assert!(error(&ok.replace("wfl_2070abc", "wfl_")).contains("expected wfl_ followed by letters, digits, '-' or '_', or n/a"));
+        assert!(error(&ok.replace("wfl_2070abc", "wfl_"))
+            .contains("expected wfl_ followed by letters, digits, '-' or '_', or n/a"));
         assert!(error(&ok.replace("wfl_2070abc", "N/A")).starts_with("line 3:"));
-        for bad in ["2026-13-16T14:03:00Z", "2026-02-29T14:03:00Z", "2026-04-31T00:00:00Z", "2026-05-16T24:00:00Z", "2026-05-16T14:60:00Z", "2026-05-16T14:03:60Z", "2026-05-16 14:03:00Z", "2026-05-16T14:03:00+00:00", "+026-05-16T14:03:00Z"] {
-            assert!(error(&ok.replace("2026-05-16T14:03:00Z", bad)).starts_with("line 4: `Orchestrator session:`"), "{bad}");
+        for bad in [
+            "2026-13-16T14:03:00Z",
+            "2026-02-29T14:03:00Z",
+            "2026-04-31T00:00:00Z",
+            "2026-05-16T24:00:00Z",
+            "2026-05-16T14:60:00Z",
+            "2026-05-16T14:03:60Z",
+            "2026-05-16 14:03:00Z",
+            "2026-05-16T14:03:00+00:00",
+            "+026-05-16T14:03:00Z",
+        ] {
+            assert!(
+                error(&ok.replace("2026-05-16T14:03:00Z", bad))
+                    .starts_with("line 4: `Orchestrator session:`"),
+                "{bad}"
+            );
         }
         assert_eq!(check_session("2024-02-29T23:59:59Z"), Ok(()));
         assert!(check_session("2100-02-29T00:00:00Z").is_err());
@@ -286,18 +436,33 @@ mod tests {
     #[test]
     fn control_characters_and_markdown_never_parse_and_never_echo_raw() {
         let ok = header(None).render();
-        let hostile = ["feature-developer\x1b[2K\x1b]0;pwned\x07", "**feature-developer**", "feature-\u{202e}developer", "feature-developer\rBot identity: raxx-ops-bot"];
+        let hostile = [
+            "feature-developer\x1b[2K\x1b]0;pwned\x07",
+            "**feature-developer**",
+            "feature-\u{202e}developer",
+            "feature-developer\rBot identity: raxx-ops-bot",
+        ];
         let hostile = hostile.map(|value| ok.replace("feature-developer", value));
         for body in hostile {
             let message = error(&body);
             assert!(!message.chars().any(char::is_control), "{message:?}");
-            assert!(message.chars().all(|c| c.is_ascii() || c == '…'), "{message:?}");
+            assert!(
+                message.chars().all(|c| c.is_ascii() || c == '…'),
+                "{message:?}"
+            );
         }
     }
 
     #[test]
     fn detection_is_lenient() {
-        for line in ["Agent: x", "agent:x", "> **Agent:** x", "  - BOT IDENTITY: y", "`Agent: x`", "### Bot identity:"] {
+        for line in [
+            "Agent: x",
+            "agent:x",
+            "> **Agent:** x",
+            "  - BOT IDENTITY: y",
+            "`Agent: x`",
+            "### Bot identity:",
+        ] {
             assert!(looks_like_field(line), "{line}");
         }
         for line in ["Agents: x", "The agent: x", "Bot: y", ""] {
@@ -307,7 +472,25 @@ mod tests {
 
     #[test]
     fn never_panics_on_arbitrary_bytes() {
-        let pieces = ["Agent: ", "Bot identity: ", "Workflow UUID: ", "Orchestrator session: ", "Refs #", "\n", "\r\n", "x", "é", "\u{0}", "wfl_a", "2026-05-16T14:03:00Z", "n/a", " ", "`", "#", "9"];
+        let pieces = [
+            "Agent: ",
+            "Bot identity: ",
+            "Workflow UUID: ",
+            "Orchestrator session: ",
+            "Refs #",
+            "\n",
+            "\r\n",
+            "x",
+            "é",
+            "\u{0}",
+            "wfl_a",
+            "2026-05-16T14:03:00Z",
+            "n/a",
+            " ",
+            "`",
+            "#",
+            "9",
+        ];
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         for _ in 0..20_000 {
             let mut body = String::new();

@@ -27,14 +27,36 @@ pub struct Identity<'a> {
 /// The preamble: a heading, a blank line and five bullets, lines ending in `\n`.
 pub fn text(id: &Identity) -> String {
     let (class, bot) = (id.class, id.bot);
-    let scope: Vec<String> = id.permissions.iter().map(|(name, level)| format!("{name}: {level}")).collect();
+    let scope: Vec<String> = id
+        .permissions
+        .iter()
+        .map(|(name, level)| format!("{name}: {level}"))
+        .collect();
     let mut scope = scope.join(", ");
     if !id.repositories.is_empty() {
         scope.push_str(&format!(", on {} only", id.repositories.join(", ")));
     }
-    let header = [pr_header::AGENT, pr_header::BOT, pr_header::WORKFLOW_UUID, pr_header::SESSION].map(str::trim_end);
-    let can = |name: &str| id.permissions.iter().any(|(n, level)| *n == name && *level == "write");
-    let acts: Vec<&str> = [("pull_requests", "open PRs"), ("issues", "file issues"), ("contents", "push commits")].into_iter().filter(|(p, _)| can(p)).map(|(_, verb)| verb).collect();
+    let header = [
+        pr_header::AGENT,
+        pr_header::BOT,
+        pr_header::WORKFLOW_UUID,
+        pr_header::SESSION,
+    ]
+    .map(str::trim_end);
+    let can = |name: &str| {
+        id.permissions
+            .iter()
+            .any(|(n, level)| *n == name && *level == "write")
+    };
+    let acts: Vec<&str> = [
+        ("pull_requests", "open PRs"),
+        ("issues", "file issues"),
+        ("contents", "push commits"),
+    ]
+    .into_iter()
+    .filter(|(p, _)| can(p))
+    .map(|(_, verb)| verb)
+    .collect();
     let acts = match acts.as_slice() {
         [] => "act on GitHub".to_string(),
         [one] => one.to_string(),
@@ -116,7 +138,11 @@ pub fn splice(text: &str, placement: &Placement, block: &str, newline: &str) -> 
         Placement::Present(range) => [&text[..range.start], block, &text[range.end..]].concat(),
         Placement::Missing(at) => {
             let (head, body) = text.split_at(*at);
-            let gap = if head.is_empty() || head.ends_with('\n') { "" } else { newline };
+            let gap = if head.is_empty() || head.ends_with('\n') {
+                ""
+            } else {
+                newline
+            };
             [head, gap, block, newline, body].concat()
         }
     }
@@ -135,7 +161,13 @@ mod tests {
     use super::*;
 
     fn identity(fallback_allowed: bool) -> Identity<'static> {
-        Identity { class: "card-groomer", bot: "raxx-ops-bot", permissions: vec![("issues", "write"), ("metadata", "read")], repositories: &[], fallback_allowed }
+        Identity {
+            class: "card-groomer",
+            bot: "raxx-ops-bot",
+            permissions: vec![("issues", "write"), ("metadata", "read")],
+            repositories: &[],
+            fallback_allowed,
+        }
     }
 
     #[test]
@@ -149,10 +181,25 @@ mod tests {
         assert!(t.contains("`Agent: card-groomer`, `Bot identity: raxx-ops-bot`, `Workflow UUID: wfl_…` or `n/a`, `Orchestrator session: <UTC time>`, and `Refs #<issue>`"));
         assert!(t.contains("copy that line verbatim into your final output"));
         let refused = text(&identity(false));
-        assert!(refused.contains("never falls back to the operator's credentials for `card-groomer`") && !refused.contains("WARNING"));
-        let writer = Identity { permissions: vec![("contents", "write"), ("issues", "read"), ("pull_requests", "write")], ..identity(true) };
-        assert!(text(&writer).starts_with("## GitHub identity\n\n- You open PRs and push commits as **raxx-ops-bot**"));
-        let reader = Identity { permissions: vec![("contents", "read")], ..identity(true) };
+        assert!(
+            refused.contains("never falls back to the operator's credentials for `card-groomer`")
+                && !refused.contains("WARNING")
+        );
+        let writer = Identity {
+            permissions: vec![
+                ("contents", "write"),
+                ("issues", "read"),
+                ("pull_requests", "write"),
+            ],
+            ..identity(true)
+        };
+        assert!(text(&writer).starts_with(
+            "## GitHub identity\n\n- You open PRs and push commits as **raxx-ops-bot**"
+        ));
+        let reader = Identity {
+            permissions: vec![("contents", "read")],
+            ..identity(true)
+        };
         assert!(text(&reader).contains("- You act on GitHub as **raxx-ops-bot**"));
     }
 
@@ -163,8 +210,13 @@ mod tests {
         let at = "---\nname: card-groomer\n---\n".len();
         assert_eq!(locate(original, at), Ok(Placement::Missing(at)));
         let once = splice(original, &Placement::Missing(at), &b, "\n");
-        assert_eq!(once, format!("---\nname: card-groomer\n---\n{b}\n# Card groomer\n\nGroom cards.\n"));
-        let Ok(Placement::Present(range)) = locate(&once, at) else { panic!() };
+        assert_eq!(
+            once,
+            format!("---\nname: card-groomer\n---\n{b}\n# Card groomer\n\nGroom cards.\n")
+        );
+        let Ok(Placement::Present(range)) = locate(&once, at) else {
+            panic!()
+        };
         assert_eq!(&once[range.clone()], b);
         let twice = splice(&once, &Placement::Present(range), &b, "\n");
         assert_eq!(twice, once);
@@ -175,10 +227,17 @@ mod tests {
     #[test]
     fn markers_must_pair_up() {
         let b = block(&identity(true), "\n");
-        assert!(locate(&format!("{b}{b}"), 0).unwrap_err().contains("more than one"));
+        assert!(locate(&format!("{b}{b}"), 0)
+            .unwrap_err()
+            .contains("more than one"));
         assert!(locate(BEGIN_LINE, 0).unwrap_err().contains("no end marker"));
-        assert!(locate(&format!("{END_LINE}\n{BEGIN_LINE}\n"), 0).unwrap_err().contains("before its begin"));
-        assert_eq!(locate(&format!("text mentioning {END_LINE} inline\n"), 0), Ok(Placement::Missing(0)));
+        assert!(locate(&format!("{END_LINE}\n{BEGIN_LINE}\n"), 0)
+            .unwrap_err()
+            .contains("before its begin"));
+        assert_eq!(
+            locate(&format!("text mentioning {END_LINE} inline\n"), 0),
+            Ok(Placement::Missing(0))
+        );
     }
 
     #[test]

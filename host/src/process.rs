@@ -43,22 +43,42 @@ pub fn find(program: &str, env: &[(OsString, OsString)]) -> Option<PathBuf> {
     if program.contains('/') {
         return Path::new(program).is_file().then(|| PathBuf::from(program));
     }
-    let path = env.iter().find(|(k, _)| k == "PATH").map(|(_, v)| v.clone()).unwrap_or_default();
-    std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| p.is_file())
+    let path = env
+        .iter()
+        .find(|(k, _)| k == "PATH")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
 }
 
 fn to_signal(signal: i32) -> Option<rustix::process::Signal> {
     use rustix::process::Signal;
-    [(SIGINT, Signal::INT), (SIGTERM, Signal::TERM), (SIGHUP, Signal::HUP), (SIGQUIT, Signal::QUIT)].into_iter().find(|(n, _)| *n == signal).map(|(_, s)| s)
+    [
+        (SIGINT, Signal::INT),
+        (SIGTERM, Signal::TERM),
+        (SIGHUP, Signal::HUP),
+        (SIGQUIT, Signal::QUIT),
+    ]
+    .into_iter()
+    .find(|(n, _)| *n == signal)
+    .map(|(_, s)| s)
 }
 
 /// Runs the child and waits for it; its exit code (128 + signal number when a
 /// signal ended it).
 pub fn run(child: Child<'_>) -> Result<i32, StartError> {
     let Some((program, args)) = child.argv.split_first() else {
-        return Err(StartError { code: 64, message: "no command given after --".into() });
+        return Err(StartError {
+            code: 64,
+            message: "no command given after --".into(),
+        });
     };
-    let not_found = || StartError { code: 127, message: format!("cannot run '{program}': not found on the PATH it was given") };
+    let not_found = || StartError {
+        code: 127,
+        message: format!("cannot run '{program}': not found on the PATH it was given"),
+    };
     let mut cmd = match &child.sandbox {
         Some((bwrap, sandbox)) => {
             // bwrap would report a missing program as its own failure: say it as a shell would.
@@ -69,18 +89,35 @@ pub fn run(child: Child<'_>) -> Result<i32, StartError> {
         }
         None => Command::new(program),
     };
-    cmd.args(args).env_clear().envs(child.env.iter().map(|(k, v)| (k.as_os_str(), v.as_os_str())));
+    cmd.args(args).env_clear().envs(
+        child
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_os_str(), v.as_os_str())),
+    );
     // Caught from now on (the child starts with default handlers: exec resets caught signals).
-    default_when_restored().map_err(|e| StartError { code: 126, message: format!("cannot forward signals: {e}") })?;
-    let mut signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
-        .map_err(|e| StartError { code: 126, message: format!("cannot forward signals: {e}") })?;
+    default_when_restored().map_err(|e| StartError {
+        code: 126,
+        message: format!("cannot forward signals: {e}"),
+    })?;
+    let mut signals =
+        SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT]).map_err(|e| {
+            StartError {
+                code: 126,
+                message: format!("cannot forward signals: {e}"),
+            }
+        })?;
     let process = cmd.spawn();
     let mut process = match process {
         Ok(p) => p,
         Err(e) => {
             signals.handle().close();
             return Err(StartError {
-                code: if e.kind() == std::io::ErrorKind::NotFound { 127 } else { 126 },
+                code: if e.kind() == std::io::ErrorKind::NotFound {
+                    127
+                } else {
+                    126
+                },
                 message: format!("cannot run '{program}': {e}"),
             });
         }
@@ -93,8 +130,15 @@ pub fn run(child: Child<'_>) -> Result<i32, StartError> {
             if !sandboxed && origin.cause == Cause::Kernel {
                 continue;
             }
-            let target = if sandboxed { crate::isolate::agent_pid(pid) } else { Some(pid) };
-            if let (Some(target), Some(signal)) = (target.and_then(|t| rustix::process::Pid::from_raw(t as i32)), to_signal(origin.signal)) {
+            let target = if sandboxed {
+                crate::isolate::agent_pid(pid)
+            } else {
+                Some(pid)
+            };
+            if let (Some(target), Some(signal)) = (
+                target.and_then(|t| rustix::process::Pid::from_raw(t as i32)),
+                to_signal(origin.signal),
+            ) {
                 let _ = rustix::process::kill_process(target, signal);
             }
         }
@@ -102,7 +146,10 @@ pub fn run(child: Child<'_>) -> Result<i32, StartError> {
     let status = process.wait();
     handle.close();
     let _ = forwarder.join();
-    let status = status.map_err(|e| StartError { code: 126, message: format!("lost track of '{program}': {e}") })?;
+    let status = status.map_err(|e| StartError {
+        code: 126,
+        message: format!("lost track of '{program}': {e}"),
+    })?;
     if let Some(code) = status.code() {
         return Ok(code);
     }
@@ -112,7 +159,8 @@ pub fn run(child: Child<'_>) -> Result<i32, StartError> {
 
 /// Set by `restore_default_signals`: the forwarded signals then take their
 /// default action again.
-static RESTORED: std::sync::OnceLock<std::sync::Arc<std::sync::atomic::AtomicBool>> = std::sync::OnceLock::new();
+static RESTORED: std::sync::OnceLock<std::sync::Arc<std::sync::atomic::AtomicBool>> =
+    std::sync::OnceLock::new();
 
 /// Registers, once per process, signal-hook's emulation of the default action
 /// for the forwarded signals, which runs only once `RESTORED` is set.
@@ -137,5 +185,8 @@ pub fn restore_default_signals() {
 
 /// The real `program` for the gh shim: on `PATH`, but not in `skip` (the session's own bin folder).
 pub fn find_skipping(program: &str, path: &OsStr, skip: &Path) -> Option<PathBuf> {
-    std::env::split_paths(path).filter(|dir| dir != skip).map(|dir| dir.join(program)).find(|p| p.is_file())
+    std::env::split_paths(path)
+        .filter(|dir| dir != skip)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
 }

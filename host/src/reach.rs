@@ -8,8 +8,8 @@
 //! Refusals name the method, the origin and the path, never the query string
 //! or a header (the vault's folder is in the query; tokens are in headers).
 
-use crate::display::quoted;
 use crate::bindings::exports::raxx::identity::identity::Resolution;
+use crate::display::quoted;
 use raxx_names::level_rank;
 use raxx_url::Origin;
 use serde::{Deserialize, Serialize};
@@ -83,7 +83,9 @@ impl List {
     }
 }
 
-static LIST: LazyLock<List> = LazyLock::new(|| serde_json::from_str(REACH_JSON).expect("wit/reach.json is checked by reach::tests"));
+static LIST: LazyLock<List> = LazyLock::new(|| {
+    serde_json::from_str(REACH_JSON).expect("wit/reach.json is checked by reach::tests")
+});
 
 /// A configured base URL: where a service is, and the path its API is under.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,7 +100,11 @@ impl Base {
     /// Reads a configured base URL, with a message naming it and how to fix it.
     pub fn new(service: Service, url: &str) -> Result<Base, String> {
         let target = raxx_url::parse_base(url).map_err(|why| format!("{url:?} {why}"))?;
-        Ok(Base { service, origin: target.origin, path: target.path_and_query.trim_end_matches('/').to_string() })
+        Ok(Base {
+            service,
+            origin: target.origin,
+            path: target.path_and_query.trim_end_matches('/').to_string(),
+        })
     }
 }
 
@@ -127,7 +133,11 @@ impl Scope {
     /// The scope of a resolution.
     pub fn of(resolution: &Resolution) -> Scope {
         Scope {
-            permissions: resolution.permissions.iter().map(|p| (p.name.clone(), p.level.clone())).collect(),
+            permissions: resolution
+                .permissions
+                .iter()
+                .map(|p| (p.name.clone(), p.level.clone()))
+                .collect(),
             repositories: resolution.repositories.clone(),
         }
     }
@@ -140,9 +150,20 @@ impl Scope {
         let permissions = asked.permissions.as_ref().filter(|p| !p.is_empty()).ok_or("it asks for no permissions, which GitHub reads as every permission the installation has")?;
         for (name, level) in permissions {
             match self.permissions.get(name) {
-                None => return Err(format!("it asks {}={}, which the resolution does not grant", quoted(name), quoted(level))),
+                None => {
+                    return Err(format!(
+                        "it asks {}={}, which the resolution does not grant",
+                        quoted(name),
+                        quoted(level)
+                    ))
+                }
                 Some(most) if level_rank(level) == 0 || level_rank(level) > level_rank(most) => {
-                    return Err(format!("it asks {}={}, more than the resolution's {}={most}", quoted(name), quoted(level), quoted(name)))
+                    return Err(format!(
+                        "it asks {}={}, more than the resolution's {}={most}",
+                        quoted(name),
+                        quoted(level),
+                        quoted(name)
+                    ))
                 }
                 Some(_) => {}
             }
@@ -150,10 +171,17 @@ impl Scope {
         let repositories = asked.repositories.as_deref().unwrap_or_default();
         if !self.repositories.is_empty() {
             if repositories.is_empty() {
-                return Err(format!("it asks for every repository of the installation; the resolution names {}", self.repositories.join(", ")));
+                return Err(format!(
+                    "it asks for every repository of the installation; the resolution names {}",
+                    self.repositories.join(", ")
+                ));
             }
             if let Some(outside) = repositories.iter().find(|r| !self.repositories.contains(r)) {
-                return Err(format!("it asks for repository {}, outside the resolution's {}", quoted(outside), self.repositories.join(", ")));
+                return Err(format!(
+                    "it asks for repository {}, outside the resolution's {}",
+                    quoted(outside),
+                    self.repositories.join(", ")
+                ));
             }
         }
         serde_json::to_vec(&asked).map_err(|e| format!("its body could not be written again: {e}"))
@@ -174,12 +202,20 @@ impl Allowlist {
     /// The configured services, before any call: nothing is allowed until
     /// [`Allowlist::for_call`] says which call the requests serve.
     pub fn new(bases: Vec<Base>) -> Self {
-        Allowlist { bases, ..Allowlist::default() }
+        Allowlist {
+            bases,
+            ..Allowlist::default()
+        }
     }
 
     /// The same services for one call: only its own requests.
     pub fn for_call(&self, call: Call, bot: Option<&str>, scope: Option<Scope>) -> Self {
-        Allowlist { bases: self.bases.clone(), call: Some(call), bot: bot.map(str::to_string), scope }
+        Allowlist {
+            bases: self.bases.clone(),
+            call: Some(call),
+            bot: bot.map(str::to_string),
+            scope,
+        }
     }
 
     pub fn bases(&self) -> &[Base] {
@@ -197,26 +233,42 @@ impl Allowlist {
     pub fn admit<B>(&self, request: &http::Request<B>) -> Result<Admitted, Denied> {
         let (method, uri) = (request.method().as_str(), request.uri());
         let path = uri.path();
-        let origin = Origin::from_uri(uri).map_err(|why| Denied(format!("{method} {path}: its URL {why}")))?;
+        let origin = Origin::from_uri(uri)
+            .map_err(|why| Denied(format!("{method} {path}: its URL {why}")))?;
         let deny = |why: &str| Denied(format!("{method} {origin}{path}: {why}"));
         let bases: Vec<&Base> = self.bases.iter().filter(|b| b.origin == origin).collect();
         if bases.is_empty() {
             return Err(deny("not an allowed origin"));
         }
-        let Some(call) = self.call else { return Err(deny("no request is allowed outside a call")) };
+        let Some(call) = self.call else {
+            return Err(deny("no request is allowed outside a call"));
+        };
         for base in bases {
-            let Some(rest) = path.strip_prefix(base.path.as_str()).filter(|r| r.starts_with('/')) else { continue };
-            let rule = LIST.rules(base.service).iter().find(|r| r.method == method && r.calls.contains(&call) && self.matches(&r.path, rest));
+            let Some(rest) = path
+                .strip_prefix(base.path.as_str())
+                .filter(|r| r.starts_with('/'))
+            else {
+                continue;
+            };
+            let rule = LIST.rules(base.service).iter().find(|r| {
+                r.method == method && r.calls.contains(&call) && self.matches(&r.path, rest)
+            });
             if let Some(rule) = rule {
                 if uri.query().is_some() && !rule.query {
                     return Err(deny("this request takes no query string"));
                 }
                 let check = match rule.body {
                     None => None,
-                    Some(BodyRule::Scope) => Some(self.scope.clone().ok_or_else(|| deny("a token exchange outside a call that resolved a scope"))?),
+                    Some(BodyRule::Scope) => Some(self.scope.clone().ok_or_else(|| {
+                        deny("a token exchange outside a call that resolved a scope")
+                    })?),
                 };
                 let label = format!("{method} {origin}{path}");
-                return Ok(Admitted { origin, label, check });
+                return Ok(Admitted {
+                    origin,
+                    label,
+                    check,
+                });
             }
         }
         Err(deny("not a request the minter makes"))
@@ -224,15 +276,27 @@ impl Allowlist {
 
     /// Whether `path` (below the base) fits `template`, segment by segment.
     fn matches(&self, template: &str, path: &str) -> bool {
-        let (want, have) = (template.split('/').collect::<Vec<_>>(), path.split('/').collect::<Vec<_>>());
+        let (want, have) = (
+            template.split('/').collect::<Vec<_>>(),
+            path.split('/').collect::<Vec<_>>(),
+        );
         want.len() == have.len() && want.iter().zip(&have).all(|(w, h)| self.segment(w, h))
     }
 
     /// One segment: literal text around at most one `{placeholder}`.
     fn segment(&self, template: &str, segment: &str) -> bool {
-        let Some((before, rest)) = template.split_once('{') else { return template == segment };
-        let Some((name, after)) = rest.split_once('}') else { return false };
-        let Some(value) = segment.strip_prefix(before).and_then(|s| s.strip_suffix(after)) else { return false };
+        let Some((before, rest)) = template.split_once('{') else {
+            return template == segment;
+        };
+        let Some((name, after)) = rest.split_once('}') else {
+            return false;
+        };
+        let Some(value) = segment
+            .strip_prefix(before)
+            .and_then(|s| s.strip_suffix(after))
+        else {
+            return false;
+        };
         match name {
             "id" => (1..=19).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_digit()),
             "owner" => raxx_names::is_name(value),
@@ -266,21 +330,44 @@ impl Admitted {
     /// The request as it may leave. A token exchange's body is read whole
     /// first (at most 256 KiB, within 10 s), judged, and replaced by what was
     /// judged; nothing of it is sent before.
-    pub async fn request(self, request: http::Request<wasmtime_wasi_http::WasiBody>) -> Result<http::Request<wasmtime_wasi_http::WasiBody>, Denied> {
+    pub async fn request(
+        self,
+        request: http::Request<wasmtime_wasi_http::WasiBody>,
+    ) -> Result<http::Request<wasmtime_wasi_http::WasiBody>, Denied> {
         use http_body_util::BodyExt;
-        let Some(scope) = self.check else { return Ok(request) };
+        let Some(scope) = self.check else {
+            return Ok(request);
+        };
         let deny = |why: String| Denied(format!("{}: {why}", self.label));
         let (mut parts, body) = request.into_parts();
-        let read = tokio::time::timeout(BODY_WAIT, http_body_util::Limited::new(body, MAX_BODY_BYTES).collect()).await;
+        let read = tokio::time::timeout(
+            BODY_WAIT,
+            http_body_util::Limited::new(body, MAX_BODY_BYTES).collect(),
+        )
+        .await;
         let body = match read {
             Ok(Ok(collected)) => collected.to_bytes(),
-            Ok(Err(_)) => return Err(deny(format!("its body did not arrive whole (or is over {} KiB)", MAX_BODY_BYTES >> 10))),
-            Err(_) => return Err(deny(format!("its body did not arrive within {} s", BODY_WAIT.as_secs()))),
+            Ok(Err(_)) => {
+                return Err(deny(format!(
+                    "its body did not arrive whole (or is over {} KiB)",
+                    MAX_BODY_BYTES >> 10
+                )))
+            }
+            Err(_) => {
+                return Err(deny(format!(
+                    "its body did not arrive within {} s",
+                    BODY_WAIT.as_secs()
+                )))
+            }
         };
         let checked = scope.check(&body).map_err(deny)?;
         parts.headers.remove(http::header::TRANSFER_ENCODING);
-        parts.headers.insert(http::header::CONTENT_LENGTH, checked.len().into());
-        let body = http_body_util::Full::new(bytes::Bytes::from(checked)).map_err(|never| match never {}).boxed_unsync();
+        parts
+            .headers
+            .insert(http::header::CONTENT_LENGTH, checked.len().into());
+        let body = http_body_util::Full::new(bytes::Bytes::from(checked))
+            .map_err(|never| match never {})
+            .boxed_unsync();
         Ok(http::Request::from_parts(parts, body))
     }
 }

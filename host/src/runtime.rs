@@ -7,10 +7,11 @@
 //! empty: no environment, no arguments, no preopened directories, no sockets,
 //! stdin closed, stdout/stderr discarded.
 
-use crate::bindings::exports::raxx::identity::identity::{
-    FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments, Resolution, Suspension, Verification,
-};
 use crate::bindings::exports::raxx::identity::identity::Guest;
+use crate::bindings::exports::raxx::identity::identity::{
+    FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments,
+    Resolution, Suspension, Verification,
+};
 use crate::bindings::MinterPre;
 use crate::cache::{self, Cache, Source};
 use crate::egress::{Allowlist, EgressHooks};
@@ -34,7 +35,11 @@ const EPOCH_TICK: std::time::Duration = std::time::Duration::from_millis(50);
 /// Wall time one call may take, component code and waits on the network
 /// together, before it is stopped (`RAXX_DEADLINE_MS`; default 120 s).
 pub fn deadline() -> std::time::Duration {
-    let ms = std::env::var("RAXX_DEADLINE_MS").ok().and_then(|v| v.parse::<u64>().ok()).filter(|ms| *ms > 0).unwrap_or(120_000);
+    let ms = std::env::var("RAXX_DEADLINE_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|ms| *ms > 0)
+        .unwrap_or(120_000);
     std::time::Duration::from_millis(ms)
 }
 
@@ -51,13 +56,20 @@ struct State {
 
 impl WasiView for State {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
 impl WasiHttpView for State {
     fn http(&mut self) -> WasiHttpCtxView<'_> {
-        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.hooks }
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
+        }
     }
 }
 
@@ -154,7 +166,8 @@ pub fn default_component_path() -> Option<PathBuf> {
         dir.join(COMPONENT_FILE),
         dir.join("../share/raxx").join(COMPONENT_FILE),
         dir.join("../wasm32-wasip2/component").join(COMPONENT_FILE),
-        dir.join("../../wasm32-wasip2/component").join(COMPONENT_FILE),
+        dir.join("../../wasm32-wasip2/component")
+            .join(COMPONENT_FILE),
     ];
     candidates.into_iter().find(|p| p.is_file())
 }
@@ -177,8 +190,13 @@ fn explain_trap(e: wasmtime::Error, deadline: std::time::Duration) -> anyhow::Er
     let e = anyhow::Error::from(e);
     if text.contains("interrupt") {
         e.context(format!("the minter component ran past its deadline of {} ms (RAXX_DEADLINE_MS) and was stopped", deadline.as_millis()))
-    } else if text.contains("memory") && text.contains("grow") || text.contains("out of bounds memory") && text.contains("limit") {
-        e.context(format!("the minter component hit its memory limit of {} MiB and was stopped", MEMORY_LIMIT_BYTES >> 20))
+    } else if text.contains("memory") && text.contains("grow")
+        || text.contains("out of bounds memory") && text.contains("limit")
+    {
+        e.context(format!(
+            "the minter component hit its memory limit of {} MiB and was stopped",
+            MEMORY_LIMIT_BYTES >> 20
+        ))
     } else {
         e.context("the minter component trapped")
     }
@@ -187,8 +205,10 @@ fn explain_trap(e: wasmtime::Error, deadline: std::time::Duration) -> anyhow::Er
 impl Runtime {
     /// Loads the component at `path` (a regular file), its compiled code from `cache` when it may be trusted.
     pub fn load(path: &Path, cache: &Cache) -> Result<Runtime> {
-        let wasm = crate::files::read_regular(path, crate::files::MAX_COMPONENT_BYTES).map_err(|why| anyhow::anyhow!("{why}"))?;
-        Runtime::from_bytes(&wasm, cache).with_context(|| format!("loading the minter component {}", path.display()))
+        let wasm = crate::files::read_regular(path, crate::files::MAX_COMPONENT_BYTES)
+            .map_err(|why| anyhow::anyhow!("{why}"))?;
+        Runtime::from_bytes(&wasm, cache)
+            .with_context(|| format!("loading the minter component {}", path.display()))
     }
 
     pub fn from_bytes(wasm: &[u8], cache: &Cache) -> Result<Runtime> {
@@ -266,12 +286,27 @@ impl Runtime {
     }
 
     fn store(&self, allowlist: Arc<Allowlist>, client: net::Client) -> Store<State> {
-        let wasi = WasiCtx::builder().allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false).build();
-        let limits = StoreLimitsBuilder::new().memory_size(MEMORY_LIMIT_BYTES).instances(16).trap_on_grow_failure(true).build();
-        let state = State { wasi, http: WasiHttpCtx::new(), table: ResourceTable::new(), hooks: EgressHooks::new(allowlist, client), limits };
+        let wasi = WasiCtx::builder()
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(MEMORY_LIMIT_BYTES)
+            .instances(16)
+            .trap_on_grow_failure(true)
+            .build();
+        let state = State {
+            wasi,
+            http: WasiHttpCtx::new(),
+            table: ResourceTable::new(),
+            hooks: EgressHooks::new(allowlist, client),
+            limits,
+        };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
-        store.set_epoch_deadline((self.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64);
+        store
+            .set_epoch_deadline((self.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64);
         store
     }
 
@@ -301,8 +336,15 @@ impl Runtime {
                 store.data().hooks.preconnect_all();
             }
             let run = async {
-                let minter = self.pre.instantiate_async(&mut store).await.map_err(anyhow::Error::from).context("instantiating the minter component")?;
-                export(minter.raxx_identity_identity(), &mut store).await.map_err(|e| explain_trap(e, self.deadline))
+                let minter = self
+                    .pre
+                    .instantiate_async(&mut store)
+                    .await
+                    .map_err(anyhow::Error::from)
+                    .context("instantiating the minter component")?;
+                export(minter.raxx_identity_identity(), &mut store)
+                    .await
+                    .map_err(|e| explain_trap(e, self.deadline))
             };
             let Ok(result) = tokio::time::timeout(self.deadline, run).await else {
                 anyhow::bail!(
@@ -313,7 +355,14 @@ impl Runtime {
             let mut result = result?;
             let hooks = &store.data().hooks;
             result.explain(&hooks.causes());
-            Ok((result, Traffic { denied: hooks.denied(), requests: hooks.timings(), connections: hooks.connections() }))
+            Ok((
+                result,
+                Traffic {
+                    denied: hooks.denied(),
+                    requests: hooks.timings(),
+                    connections: hooks.connections(),
+                },
+            ))
         })?
     }
 
@@ -324,22 +373,44 @@ impl Runtime {
         preconnect: bool,
         export: impl AsyncFnOnce(&Guest, &mut Store<State>) -> wasmtime::Result<Result<R, MintError>>,
     ) -> Result<R, CallError> {
-        self.call(allowlist, preconnect, export).map_err(CallError::Host)?.0.map_err(CallError::Failed)
+        self.call(allowlist, preconnect, export)
+            .map_err(CallError::Host)?
+            .0
+            .map_err(CallError::Failed)
     }
 
     /// Resolves a request against the policy. No network: nothing is allowed out.
-    pub fn resolve(&self, policy: &PolicyDocuments, request: &MintRequest) -> Result<Resolved, CallError> {
-        self.answer(&Allowlist::default(), false, async |g, s| g.call_resolve(s, policy, request).await).map(Resolved)
+    pub fn resolve(
+        &self,
+        policy: &PolicyDocuments,
+        request: &MintRequest,
+    ) -> Result<Resolved, CallError> {
+        self.answer(&Allowlist::default(), false, async |g, s| {
+            g.call_resolve(s, policy, request).await
+        })
+        .map(Resolved)
     }
 
     /// Every bot of the policy, resolved as a mint for the bot alone is. No network.
     pub fn bots(&self, policy: &PolicyDocuments) -> Result<Vec<Resolved>, CallError> {
-        Ok(self.answer(&Allowlist::default(), false, async |g, s| g.call_bots(s, policy).await)?.into_iter().map(Resolved).collect())
+        Ok(self
+            .answer(&Allowlist::default(), false, async |g, s| {
+                g.call_bots(s, policy).await
+            })?
+            .into_iter()
+            .map(Resolved)
+            .collect())
     }
 
     /// Asks the component's fallback rule about a failed mint for `resolved`. No network.
-    pub fn decide_fallback(&self, resolved: &Resolved, request: &FallbackRequest) -> Result<FallbackDecision, CallError> {
-        self.answer(&Allowlist::default(), false, async |g, s| g.call_decide_fallback(s, resolved, request).await)
+    pub fn decide_fallback(
+        &self,
+        resolved: &Resolved,
+        request: &FallbackRequest,
+    ) -> Result<FallbackDecision, CallError> {
+        self.answer(&Allowlist::default(), false, async |g, s| {
+            g.call_decide_fallback(s, resolved, request).await
+        })
     }
 
     /// Mints for `resolved` in a fresh instance, with what the egress hook saw.
@@ -348,37 +419,85 @@ impl Runtime {
     /// host: one that does not look like a GitHub token is raxx's failure
     /// ([`token_shape`](crate::token_shape)), never printed or handed on.
     pub fn mint(&self, settings: &Settings, resolved: &Resolved) -> Outcome {
-        let allowlist = settings.allowlist.for_call(Call::Mint, Some(&resolved.bot), Some(Scope::of(resolved)));
-        match self.call(&allowlist, true, async |g, s| g.call_mint(s, &settings.wit, resolved).await) {
+        let allowlist =
+            settings
+                .allowlist
+                .for_call(Call::Mint, Some(&resolved.bot), Some(Scope::of(resolved)));
+        match self.call(&allowlist, true, async |g, s| {
+            g.call_mint(s, &settings.wit, resolved).await
+        }) {
             Ok((result, t)) => {
                 let result = match result {
-                    Ok(token) if !crate::token_shape::is_github_token(&token.token) => Err(CallError::Host(anyhow::anyhow!(crate::token_shape::NOT_A_TOKEN))),
+                    Ok(token) if !crate::token_shape::is_github_token(&token.token) => Err(
+                        CallError::Host(anyhow::anyhow!(crate::token_shape::NOT_A_TOKEN)),
+                    ),
                     other => other.map_err(CallError::Failed),
                 };
-                Outcome { result, denied: t.denied, requests: t.requests, connections: t.connections }
+                Outcome {
+                    result,
+                    denied: t.denied,
+                    requests: t.requests,
+                    connections: t.connections,
+                }
             }
-            Err(e) => Outcome { result: Err(CallError::Host(e)), denied: Vec::new(), requests: Vec::new(), connections: 0 },
+            Err(e) => Outcome {
+                result: Err(CallError::Host(e)),
+                denied: Vec::new(),
+                requests: Vec::new(),
+                connections: 0,
+            },
         }
     }
 
     /// The smoke test of one bot (`resolved` as `bots` or `resolve` of the bot gives it).
-    pub fn verify(&self, settings: &Settings, resolved: &Resolved) -> Result<Verification, CallError> {
-        let allowlist = settings.allowlist.for_call(Call::Verify, Some(&resolved.bot), Some(Scope::of(resolved)));
-        self.answer(&allowlist, true, async |g, s| g.call_verify(s, &settings.wit, resolved).await)
+    pub fn verify(
+        &self,
+        settings: &Settings,
+        resolved: &Resolved,
+    ) -> Result<Verification, CallError> {
+        let allowlist = settings.allowlist.for_call(
+            Call::Verify,
+            Some(&resolved.bot),
+            Some(Scope::of(resolved)),
+        );
+        self.answer(&allowlist, true, async |g, s| {
+            g.call_verify(s, &settings.wit, resolved).await
+        })
     }
 
     /// Suspends (or unsuspends) the resolved bot's installation: the kill switch.
-    pub fn set_suspended(&self, settings: &Settings, resolved: &Resolved, suspended: bool) -> Result<Suspension, CallError> {
-        let allowlist = settings.allowlist.for_call(Call::SetSuspended, Some(&resolved.bot), None);
-        self.answer(&allowlist, true, async |g, s| g.call_set_suspended(s, &settings.wit, resolved, suspended).await)
+    pub fn set_suspended(
+        &self,
+        settings: &Settings,
+        resolved: &Resolved,
+        suspended: bool,
+    ) -> Result<Suspension, CallError> {
+        let allowlist = settings
+            .allowlist
+            .for_call(Call::SetSuspended, Some(&resolved.bot), None);
+        self.answer(&allowlist, true, async |g, s| {
+            g.call_set_suspended(s, &settings.wit, resolved, suspended)
+                .await
+        })
     }
 
     /// The id of the user `{bot}[bot]`, looked up with one of the bot's tokens.
     /// Only the GitHub settings enter the component.
-    pub fn bot_user_id(&self, settings: &Settings, token: &str, bot: &str) -> Result<u64, CallError> {
+    pub fn bot_user_id(
+        &self,
+        settings: &Settings,
+        token: &str,
+        bot: &str,
+    ) -> Result<u64, CallError> {
         let (github, network) = (&settings.wit.github, settings.wit.network);
-        let allowlist = settings.allowlist.for_call(Call::BotUserId, Some(bot), None);
-        self.answer(&allowlist, false, async |g, s| Ok(g.call_bot_user_id(s, github, network, token, bot).await?.map_err(MintError::Github)))
+        let allowlist = settings
+            .allowlist
+            .for_call(Call::BotUserId, Some(bot), None);
+        self.answer(&allowlist, false, async |g, s| {
+            Ok(g.call_bot_user_id(s, github, network, token, bot)
+                .await?
+                .map_err(MintError::Github))
+        })
     }
 
     /// Revokes a token raxx minted and handed out. One GitHub no longer
@@ -395,6 +514,10 @@ impl Runtime {
     pub fn revoke(&self, settings: &Settings, token: &str) -> Result<(), CallError> {
         let (github, network) = (&settings.wit.github, settings.wit.network);
         let allowlist = settings.allowlist.for_call(Call::Revoke, None, None);
-        self.answer(&allowlist, false, async |g, s| Ok(g.call_revoke(s, github, network, token).await?.map_err(MintError::Github)))
+        self.answer(&allowlist, false, async |g, s| {
+            Ok(g.call_revoke(s, github, network, token)
+                .await?
+                .map_err(MintError::Github))
+        })
     }
 }

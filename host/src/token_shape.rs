@@ -17,8 +17,16 @@ pub const NOT_A_TOKEN: &str = "the component returned something that is not a to
 
 /// Whether `token` has one of the shapes GitHub issues installation tokens in.
 pub fn is_github_token(token: &str) -> bool {
-    let modern = token.strip_prefix("ghs_").is_some_and(|rest| rest.len() >= 36 && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_'));
-    let legacy = token.len() == 40 && token.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let modern = token.strip_prefix("ghs_").is_some_and(|rest| {
+        rest.len() >= 36
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_')
+    });
+    let legacy = token.len() == 40
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
     token.len() <= MAX_TOKEN_CHARS && (modern || legacy)
 }
 
@@ -28,8 +36,17 @@ mod tests {
 
     #[test]
     fn github_shapes_pass() {
-        let jwt = format!("ghs_123456_{}.{}.{}", "a".repeat(200), "b_c".repeat(60), "d".repeat(100));
-        for token in ["ghs_16C7e42F292c6912E7710c838347Ae178B4a", "0123456789abcdef0123456789abcdef01234567", jwt.as_str()] {
+        let jwt = format!(
+            "ghs_123456_{}.{}.{}",
+            "a".repeat(200),
+            "b_c".repeat(60),
+            "d".repeat(100)
+        );
+        for token in [
+            "ghs_16C7e42F292c6912E7710c838347Ae178B4a",
+            "0123456789abcdef0123456789abcdef01234567",
+            jwt.as_str(),
+        ] {
             assert!(is_github_token(token), "{token}");
         }
     }

@@ -25,8 +25,8 @@ wit_bindgen::generate!({
     },
 });
 
-use exports::raxx::identity::identity::Guest;
 use exports::raxx::identity::identity as wit;
+use exports::raxx::identity::identity::Guest;
 
 struct Minter;
 
@@ -56,7 +56,11 @@ struct Network {
 
 impl Network {
     fn transport(&self) -> Retrying<'_> {
-        Retrying { inner: &self.wasi, clock: &WasiClock, policy: self.policy }
+        Retrying {
+            inner: &self.wasi,
+            clock: &WasiClock,
+            policy: self.policy,
+        }
     }
 }
 
@@ -64,13 +68,25 @@ impl Network {
     /// The host's network limits, as the component applies them per request.
     fn new(n: &wit::NetworkSettings) -> Network {
         let ms = |ms: u32| u64::from(ms.max(1)) * 1_000_000;
-        let wasi = WasiTransport { connect_timeout_ns: ms(n.connect_timeout_ms), first_byte_timeout_ns: ms(n.first_byte_timeout_ms) };
-        Network { wasi, policy: RetryPolicy { max_retries: n.max_retries.min(10), ..RetryPolicy::default() } }
+        let wasi = WasiTransport {
+            connect_timeout_ns: ms(n.connect_timeout_ms),
+            first_byte_timeout_ns: ms(n.first_byte_timeout_ms),
+        };
+        Network {
+            wasi,
+            policy: RetryPolicy {
+                max_retries: n.max_retries.min(10),
+                ..RetryPolicy::default()
+            },
+        }
     }
 }
 
 fn github_settings(g: wit::GithubSettings) -> GithubSettings {
-    GithubSettings { api_url: g.api_url, user_agent: g.user_agent }
+    GithubSettings {
+        api_url: g.api_url,
+        user_agent: g.user_agent,
+    }
 }
 
 fn settings(s: wit::Settings) -> (Settings, Network) {
@@ -91,11 +107,21 @@ fn settings(s: wit::Settings) -> (Settings, Network) {
 }
 
 fn permissions_in(list: Vec<wit::Permission>) -> Vec<Permission> {
-    list.into_iter().map(|p| Permission { name: p.name, level: p.level }).collect()
+    list.into_iter()
+        .map(|p| Permission {
+            name: p.name,
+            level: p.level,
+        })
+        .collect()
 }
 
 fn permissions_out(list: Vec<Permission>) -> Vec<wit::Permission> {
-    list.into_iter().map(|p| wit::Permission { name: p.name, level: p.level }).collect()
+    list.into_iter()
+        .map(|p| wit::Permission {
+            name: p.name,
+            level: p.level,
+        })
+        .collect()
 }
 
 /// The one table between our failure kinds and WIT's, used both ways.
@@ -115,16 +141,34 @@ const KINDS: [(FailureKind, wit::FailureKind); 12] = [
 ];
 
 fn gaps_out(list: Vec<crate::drift::Gap>) -> Vec<wit::PermissionGap> {
-    list.into_iter().map(|g| wit::PermissionGap { name: g.name, asked: g.asked, granted: g.granted }).collect()
+    list.into_iter()
+        .map(|g| wit::PermissionGap {
+            name: g.name,
+            asked: g.asked,
+            granted: g.granted,
+        })
+        .collect()
 }
 
 fn failure(f: ServiceFailure) -> wit::ServiceFailure {
-    let kind = KINDS.iter().find(|(ours, _)| *ours == f.kind).map(|(_, theirs)| *theirs).unwrap_or(wit::FailureKind::Protocol);
-    wit::ServiceFailure { kind, status: f.status, message: f.message }
+    let kind = KINDS
+        .iter()
+        .find(|(ours, _)| *ours == f.kind)
+        .map(|(_, theirs)| *theirs)
+        .unwrap_or(wit::FailureKind::Protocol);
+    wit::ServiceFailure {
+        kind,
+        status: f.status,
+        message: f.message,
+    }
 }
 
 fn failure_in(f: wit::ServiceFailure) -> ServiceFailure {
-    let kind = KINDS.iter().find(|(_, theirs)| *theirs == f.kind).map(|(ours, _)| *ours).unwrap_or(FailureKind::Protocol);
+    let kind = KINDS
+        .iter()
+        .find(|(_, theirs)| *theirs == f.kind)
+        .map(|(ours, _)| *ours)
+        .unwrap_or(FailureKind::Protocol);
     ServiceFailure::new(kind, f.status, f.message)
 }
 
@@ -134,7 +178,10 @@ fn mint_error_in(e: wit::MintError) -> MintError {
         wit::MintError::Vault(f) => MintError::Vault(failure_in(f)),
         wit::MintError::Github(f) => MintError::Github(failure_in(f)),
         wit::MintError::InvalidRequest(m) => MintError::InvalidRequest(m),
-        wit::MintError::Policy(p) => MintError::Policy(PolicyError { kind: PolicyErrorKind::Invalid, message: p.message }),
+        wit::MintError::Policy(p) => MintError::Policy(PolicyError {
+            kind: PolicyErrorKind::Invalid,
+            message: p.message,
+        }),
     }
 }
 
@@ -145,7 +192,10 @@ fn policy_failure(e: PolicyError) -> wit::PolicyFailure {
         PolicyErrorKind::UnknownBot => wit::PolicyFailureKind::UnknownBot,
         PolicyErrorKind::Widening => wit::PolicyFailureKind::Widening,
     };
-    wit::PolicyFailure { kind, message: e.message }
+    wit::PolicyFailure {
+        kind,
+        message: e.message,
+    }
 }
 
 fn mint_error(e: MintError) -> wit::MintError {
@@ -158,15 +208,35 @@ fn mint_error(e: MintError) -> wit::MintError {
 }
 
 fn documents(p: &wit::PolicyDocuments) -> Documents<'_> {
-    Documents { agent_map: &p.agent_map, agent_map_name: &p.agent_map_name, policy: &p.policy, policy_name: &p.policy_name }
+    Documents {
+        agent_map: &p.agent_map,
+        agent_map_name: &p.agent_map_name,
+        policy: &p.policy,
+        policy_name: &p.policy_name,
+    }
 }
 
 fn policy_request(r: wit::MintRequest) -> PolicyRequest {
-    PolicyRequest { bot: r.bot, agent: r.agent, owner: r.owner, narrow: Scope { repositories: r.repositories, permissions: permissions_in(r.permissions) } }
+    PolicyRequest {
+        bot: r.bot,
+        agent: r.agent,
+        owner: r.owner,
+        narrow: Scope {
+            repositories: r.repositories,
+            permissions: permissions_in(r.permissions),
+        },
+    }
 }
 
 fn resolution_out(r: Resolved) -> wit::Resolution {
-    let Resolved { resolution, locate, pass_env, fallback, users, narrowed } = r;
+    let Resolved {
+        resolution,
+        locate,
+        pass_env,
+        fallback,
+        users,
+        narrowed,
+    } = r;
     wit::Resolution {
         bot: resolution.bot,
         agent: resolution.agent,
@@ -175,11 +245,21 @@ fn resolution_out(r: Resolved) -> wit::Resolution {
         owner: locate.owner,
         owner_repository: locate.repository,
         fallback_allowed: resolution.fallback_allowed,
-        operator_safe: fallback.operator_safe.iter().map(|words| words.join(" ")).collect(),
+        operator_safe: fallback
+            .operator_safe
+            .iter()
+            .map(|words| words.join(" "))
+            .collect(),
         never_fallback_for: fallback.never_for,
         isolate: resolution.isolate,
         pass_env,
-        users: users.into_iter().map(|u| wit::BotUser { agent: u.agent, permissions: permissions_out(u.permissions) }).collect(),
+        users: users
+            .into_iter()
+            .map(|u| wit::BotUser {
+                agent: u.agent,
+                permissions: permissions_out(u.permissions),
+            })
+            .collect(),
         narrowed,
     }
 }
@@ -191,14 +271,30 @@ fn resolution_in(r: wit::Resolution) -> Result<Resolved, wit::MintError> {
         resolution: Resolution {
             bot: r.bot,
             agent: r.agent,
-            scope: Scope { repositories: r.repositories, permissions: permissions_in(r.permissions) },
+            scope: Scope {
+                repositories: r.repositories,
+                permissions: permissions_in(r.permissions),
+            },
             fallback_allowed: r.fallback_allowed,
             isolate: r.isolate,
         },
-        locate: Locate { owner: r.owner, repository: r.owner_repository },
+        locate: Locate {
+            owner: r.owner,
+            repository: r.owner_repository,
+        },
         pass_env: r.pass_env,
-        fallback: FallbackRule { never_for: r.never_fallback_for, operator_safe },
-        users: r.users.into_iter().map(|u| User { agent: u.agent, permissions: permissions_in(u.permissions) }).collect(),
+        fallback: FallbackRule {
+            never_for: r.never_fallback_for,
+            operator_safe,
+        },
+        users: r
+            .users
+            .into_iter()
+            .map(|u| User {
+                agent: u.agent,
+                permissions: permissions_in(u.permissions),
+            })
+            .collect(),
         narrowed: r.narrowed,
     };
     resolved.check().map_err(mint_error)?;
@@ -210,19 +306,38 @@ fn now_secs() -> u64 {
 }
 
 impl Guest for Minter {
-    fn resolve(policy: wit::PolicyDocuments, request: wit::MintRequest) -> Result<wit::Resolution, wit::MintError> {
-        Resolved::resolve(&documents(&policy), &policy_request(request)).map(resolution_out).map_err(mint_error)
+    fn resolve(
+        policy: wit::PolicyDocuments,
+        request: wit::MintRequest,
+    ) -> Result<wit::Resolution, wit::MintError> {
+        Resolved::resolve(&documents(&policy), &policy_request(request))
+            .map(resolution_out)
+            .map_err(mint_error)
     }
 
     fn bots(policy: wit::PolicyDocuments) -> Result<Vec<wit::Resolution>, wit::MintError> {
-        Ok(Resolved::every_bot(&documents(&policy)).map_err(mint_error)?.into_iter().map(resolution_out).collect())
+        Ok(Resolved::every_bot(&documents(&policy))
+            .map_err(mint_error)?
+            .into_iter()
+            .map(resolution_out)
+            .collect())
     }
 
-    fn mint(settings_in: wit::Settings, resolution: wit::Resolution) -> Result<wit::InstallationToken, wit::MintError> {
-        let Resolved { resolution, locate, .. } = resolution_in(resolution)?;
+    fn mint(
+        settings_in: wit::Settings,
+        resolution: wit::Resolution,
+    ) -> Result<wit::InstallationToken, wit::MintError> {
+        let Resolved {
+            resolution, locate, ..
+        } = resolution_in(resolution)?;
         let (settings, network) = settings(settings_in);
-        let request = mint::MintRequest { bot: resolution.bot, scope: resolution.scope, locate };
-        let minted = mint::mint(&network.transport(), &settings, &request, now_secs()).map_err(mint_error)?;
+        let request = mint::MintRequest {
+            bot: resolution.bot,
+            scope: resolution.scope,
+            locate,
+        };
+        let minted = mint::mint(&network.transport(), &settings, &request, now_secs())
+            .map_err(mint_error)?;
         let issued = minted.issued;
         Ok(wit::InstallationToken {
             token: issued.token,
@@ -237,22 +352,50 @@ impl Guest for Minter {
         })
     }
 
-    fn decide_fallback(resolution: wit::Resolution, request: wit::FallbackRequest) -> Result<wit::FallbackDecision, wit::MintError> {
-        let Resolved { resolution: r, fallback: rule, narrowed, .. } = resolution_in(resolution)?;
+    fn decide_fallback(
+        resolution: wit::Resolution,
+        request: wit::FallbackRequest,
+    ) -> Result<wit::FallbackDecision, wit::MintError> {
+        let Resolved {
+            resolution: r,
+            fallback: rule,
+            narrowed,
+            ..
+        } = resolution_in(resolution)?;
         let mode = match request.mode {
             wit::RunMode::Exec => Mode::Exec,
             wit::RunMode::Spawn => Mode::Spawn,
         };
         let who = crate::names::who(r.agent.as_deref(), &r.bot);
-        let asked = fallback::Asked { mode, who: &who, fallback_allowed: r.fallback_allowed, narrowed, argv: &request.command };
+        let asked = fallback::Asked {
+            mode,
+            who: &who,
+            fallback_allowed: r.fallback_allowed,
+            narrowed,
+            argv: &request.command,
+        };
         let d = fallback::decide(&rule, &asked, &mint_error_in(request.failure));
-        Ok(wit::FallbackDecision { allowed: d.allowed, reason: d.reason, matched: d.matched })
+        Ok(wit::FallbackDecision {
+            allowed: d.allowed,
+            reason: d.reason,
+            matched: d.matched,
+        })
     }
 
-    fn verify(settings_in: wit::Settings, resolution: wit::Resolution) -> Result<wit::Verification, wit::MintError> {
+    fn verify(
+        settings_in: wit::Settings,
+        resolution: wit::Resolution,
+    ) -> Result<wit::Verification, wit::MintError> {
         let resolved = resolution_in(resolution)?;
         let (settings, network) = settings(settings_in);
-        let v = mint::verify(&network.transport(), &settings, &resolved.users, &resolved.resolution, now_secs()).map_err(mint_error)?;
+        let v = mint::verify(
+            &network.transport(),
+            &settings,
+            &resolved.users,
+            &resolved.resolution,
+            now_secs(),
+        )
+        .map_err(mint_error)?;
         Ok(wit::Verification {
             bot: v.bot,
             app_slug: v.app_slug,
@@ -265,24 +408,69 @@ impl Guest for Minter {
             granted: permissions_out(v.granted),
             suspended_at: v.suspended_at,
             suspended_by: v.suspended_by,
-            missing: v.drift.missing.into_iter().map(|m| wit::MissingPermissions { agent: m.agent, permissions: gaps_out(m.gaps) }).collect(),
+            missing: v
+                .drift
+                .missing
+                .into_iter()
+                .map(|m| wit::MissingPermissions {
+                    agent: m.agent,
+                    permissions: gaps_out(m.gaps),
+                })
+                .collect(),
             excess: gaps_out(v.drift.excess),
         })
     }
 
-    fn set_suspended(settings_in: wit::Settings, resolution: wit::Resolution, suspended: bool) -> Result<wit::Suspension, wit::MintError> {
+    fn set_suspended(
+        settings_in: wit::Settings,
+        resolution: wit::Resolution,
+        suspended: bool,
+    ) -> Result<wit::Suspension, wit::MintError> {
         let resolved = resolution_in(resolution)?;
         let (settings, network) = settings(settings_in);
-        let s = mint::set_suspended(&network.transport(), &settings, &resolved.resolution, suspended, now_secs()).map_err(mint_error)?;
-        Ok(wit::Suspension { bot: s.bot, app_id: s.app_id, installation_id: s.installation_id, suspended: s.suspended })
+        let s = mint::set_suspended(
+            &network.transport(),
+            &settings,
+            &resolved.resolution,
+            suspended,
+            now_secs(),
+        )
+        .map_err(mint_error)?;
+        Ok(wit::Suspension {
+            bot: s.bot,
+            app_id: s.app_id,
+            installation_id: s.installation_id,
+            suspended: s.suspended,
+        })
     }
 
-    fn bot_user_id(github: wit::GithubSettings, network: wit::NetworkSettings, token: String, bot: String) -> Result<u64, wit::ServiceFailure> {
-        crate::names::check_bot_name(&bot).map_err(|m| failure(ServiceFailure::new(FailureKind::Config, None, m)))?;
-        github::bot_user_id(&Network::new(&network).transport(), &github_settings(github), &token, &bot).map_err(failure)
+    fn bot_user_id(
+        github: wit::GithubSettings,
+        network: wit::NetworkSettings,
+        token: String,
+        bot: String,
+    ) -> Result<u64, wit::ServiceFailure> {
+        crate::names::check_bot_name(&bot)
+            .map_err(|m| failure(ServiceFailure::new(FailureKind::Config, None, m)))?;
+        github::bot_user_id(
+            &Network::new(&network).transport(),
+            &github_settings(github),
+            &token,
+            &bot,
+        )
+        .map_err(failure)
     }
 
-    fn revoke(github: wit::GithubSettings, network: wit::NetworkSettings, token: String) -> Result<(), wit::ServiceFailure> {
-        github::revoke_installation_token(&Network::new(&network).transport(), &github_settings(github), &token).map_err(failure)
+    fn revoke(
+        github: wit::GithubSettings,
+        network: wit::NetworkSettings,
+        token: String,
+    ) -> Result<(), wit::ServiceFailure> {
+        github::revoke_installation_token(
+            &Network::new(&network).transport(),
+            &github_settings(github),
+            &token,
+        )
+        .map_err(failure)
     }
 }

@@ -36,7 +36,13 @@ pub struct ServiceFailure {
 
 impl ServiceFailure {
     pub fn new(kind: FailureKind, status: Option<u16>, message: impl Into<String>) -> Self {
-        ServiceFailure { kind, status, message: message.into(), token_expired: false, server_time: None }
+        ServiceFailure {
+            kind,
+            status,
+            message: message.into(),
+            token_expired: false,
+            server_time: None,
+        }
     }
 
     /// A failure before any response: the request never got an answer.
@@ -120,7 +126,10 @@ pub fn service_message(body: &[u8]) -> String {
         return if body.is_empty() {
             "empty body".to_string()
         } else {
-            format!("non-JSON body: {}", one_line(&String::from_utf8_lossy(body), 60))
+            format!(
+                "non-JSON body: {}",
+                one_line(&String::from_utf8_lossy(body), 60)
+            )
         };
     };
     let message = match &json["message"] {
@@ -149,17 +158,27 @@ mod tests {
     #[test]
     fn reads_infisical_and_github_error_bodies() {
         let infisical = br#"{"reqId":"r","statusCode":401,"message":"Invalid credentials","error":"UnauthorizedError"}"#;
-        assert_eq!(service_message(infisical), "UnauthorizedError: Invalid credentials");
-        let github = br#"{"message":"Not Found","documentation_url":"https://docs.github.com/rest"}"#;
+        assert_eq!(
+            service_message(infisical),
+            "UnauthorizedError: Invalid credentials"
+        );
+        let github =
+            br#"{"message":"Not Found","documentation_url":"https://docs.github.com/rest"}"#;
         assert_eq!(service_message(github), "Not Found");
         let zod = br#"{"statusCode":422,"message":[{"message":"Required"},{"message":"Expected string"}],"error":"ValidationFailure"}"#;
-        assert_eq!(service_message(zod), "ValidationFailure: Required; Expected string");
+        assert_eq!(
+            service_message(zod),
+            "ValidationFailure: Required; Expected string"
+        );
     }
 
     #[test]
     fn non_json_bodies_become_a_short_single_line() {
         let html = b"<html>\n<body>Bad Gateway</body>\n</html>";
-        assert_eq!(service_message(html), "non-JSON body: <html> <body>Bad Gateway</body> </html>");
+        assert_eq!(
+            service_message(html),
+            "non-JSON body: <html> <body>Bad Gateway</body> </html>"
+        );
         assert_eq!(service_message(b""), "empty body");
         assert!(service_message(&[b'x'; 500]).chars().count() < 80);
     }

@@ -45,15 +45,20 @@ pub struct Decision {
 }
 
 fn refuse(reason: String) -> Decision {
-    Decision { allowed: false, reason, matched: None }
+    Decision {
+        allowed: false,
+        reason,
+        matched: None,
+    }
 }
 
 /// Programs that run other programs or code: an operator-safe entry never
 /// names one, so no argv can smuggle another command through it.
 const RUNS_OTHER_PROGRAMS: [&str; 44] = [
-    "sh", "bash", "zsh", "dash", "ksh", "mksh", "csh", "tcsh", "fish", "busybox", "env", "sudo", "doas", "su", "runuser", "setpriv", "timeout",
-    "nohup", "nice", "ionice", "stdbuf", "setsid", "chroot", "time", "watch", "xargs", "parallel", "make", "find", "awk", "gawk", "mawk",
-    "sed", "perl", "ruby", "node", "nodejs", "deno", "bun", "npx", "php", "lua", "tclsh", "strace",
+    "sh", "bash", "zsh", "dash", "ksh", "mksh", "csh", "tcsh", "fish", "busybox", "env", "sudo",
+    "doas", "su", "runuser", "setpriv", "timeout", "nohup", "nice", "ionice", "stdbuf", "setsid",
+    "chroot", "time", "watch", "xargs", "parallel", "make", "find", "awk", "gawk", "mawk", "sed",
+    "perl", "ruby", "node", "nodejs", "deno", "bun", "npx", "php", "lua", "tclsh", "strace",
 ];
 
 /// Why an argument may not follow an operator-safe entry, if it may not: it
@@ -67,7 +72,14 @@ const RUNS_OTHER_PROGRAMS: [&str; 44] = [
 fn unsafe_argument(arg: &str, value_of: Option<&str>) -> Option<&'static str> {
     const READS_A_FILE: [&str; 4] = ["--body-file", "--input", "--recover", "--template"];
     const INTERACTIVE: [&str; 2] = ["--web", "--editor"];
-    let long = |names: &[&str]| names.iter().any(|flag| arg == *flag || arg.strip_prefix(flag).is_some_and(|rest| rest.starts_with('=')));
+    let long = |names: &[&str]| {
+        names.iter().any(|flag| {
+            arg == *flag
+                || arg
+                    .strip_prefix(flag)
+                    .is_some_and(|rest| rest.starts_with('='))
+        })
+    };
     if arg.starts_with('@') || long(&READS_A_FILE) {
         return Some("reads a local file");
     }
@@ -86,16 +98,22 @@ fn unsafe_argument(arg: &str, value_of: Option<&str>) -> Option<&'static str> {
     let repo = match arg.strip_prefix("--repo") {
         Some("") => Some(value_of.unwrap_or("")),
         Some(rest) => rest.strip_prefix('='),
-        None => arg.strip_prefix('-').filter(|l| !l.starts_with('-')).and_then(|letters| letters.split_once('R')).map(|(_, rest)| match rest.strip_prefix('=').unwrap_or(rest) {
-            "" => value_of.unwrap_or(""),
-            attached => attached,
-        }),
+        None => arg
+            .strip_prefix('-')
+            .filter(|l| !l.starts_with('-'))
+            .and_then(|letters| letters.split_once('R'))
+            .map(|(_, rest)| match rest.strip_prefix('=').unwrap_or(rest) {
+                "" => value_of.unwrap_or(""),
+                attached => attached,
+            }),
     };
     if repo.is_some_and(|r| !is_owner_repo(r)) {
         return Some("names another host");
     }
     if let Some(letters) = arg.strip_prefix('-').filter(|l| !l.starts_with('-')) {
-        let letters = letters.split_once('R').map_or(letters, |(before, _)| before);
+        let letters = letters
+            .split_once('R')
+            .map_or(letters, |(before, _)| before);
         if letters.contains(['F', 'T']) {
             return Some("reads a local file");
         }
@@ -112,41 +130,70 @@ fn unsafe_argument(arg: &str, value_of: Option<&str>) -> Option<&'static str> {
 /// `OWNER/REPO`: one slash, plain names; anything else (`HOST/OWNER/REPO`,
 /// `git@HOST:OWNER/REPO`, a URL) names a host of its own.
 fn is_owner_repo(value: &str) -> bool {
-    let plain = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    value.split_once('/').is_some_and(|(owner, repo)| plain(owner) && plain(repo))
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    };
+    value
+        .split_once('/')
+        .is_some_and(|(owner, repo)| plain(owner) && plain(repo))
 }
 
 /// The first argument after an entry that may not run as the operator, and why.
 fn unsafe_arguments(args: &[String]) -> Option<(String, &'static str)> {
-    args.iter().enumerate().find_map(|(i, arg)| unsafe_argument(arg, args.get(i + 1).map(String::as_str)).map(|why| (arg.clone(), why)))
+    args.iter().enumerate().find_map(|(i, arg)| {
+        unsafe_argument(arg, args.get(i + 1).map(String::as_str)).map(|why| (arg.clone(), why))
+    })
 }
 
 /// Reads one `fallback.operator_safe` entry: a program (bare name) and at
 /// least one more word, matched literally.
 pub fn parse_safe_entry(entry: &str) -> Result<Vec<String>, String> {
     let words: Vec<String> = entry.split_whitespace().map(str::to_string).collect();
-    let Some(program) = words.first() else { return Err("empty entry".into()) };
+    let Some(program) = words.first() else {
+        return Err("empty entry".into());
+    };
     if program.contains('/') {
-        return Err(format!("the program '{program}' must be a bare name, as the caller's PATH finds it"));
+        return Err(format!(
+            "the program '{program}' must be a bare name, as the caller's PATH finds it"
+        ));
     }
     if RUNS_OTHER_PROGRAMS.contains(&program.as_str()) || program.starts_with("python") {
-        return Err(format!("'{program}' runs other programs; name the command itself, e.g. gh issue list"));
+        return Err(format!(
+            "'{program}' runs other programs; name the command itself, e.g. gh issue list"
+        ));
     }
     if words.len() < 2 {
         return Err(format!("'{program}' alone would allow all it does; name a subcommand too, e.g. {program} issue list"));
     }
-    if let Some(bad) = words.iter().find(|w| w.contains(['*', '\'', '"', '$', '`', ';', '|', '&']) || w.starts_with('-') || w.starts_with('@')) {
-        return Err(format!("'{bad}' is not a plain word; entries are matched literally, word by word"));
+    if let Some(bad) = words.iter().find(|w| {
+        w.contains(['*', '\'', '"', '$', '`', ';', '|', '&'])
+            || w.starts_with('-')
+            || w.starts_with('@')
+    }) {
+        return Err(format!(
+            "'{bad}' is not a plain word; entries are matched literally, word by word"
+        ));
     }
     Ok(words)
 }
 
 /// The operator-safe entry `argv` begins with, word for word (`None`: none),
 /// or why the arguments after it may not run as the operator.
-fn operator_safe_entry<'p>(rule: &'p FallbackRule, argv: &[String]) -> Option<Result<&'p [String], String>> {
-    let entry = rule.operator_safe.iter().find(|entry| argv.len() >= entry.len() && argv[..entry.len()] == entry[..])?;
+fn operator_safe_entry<'p>(
+    rule: &'p FallbackRule,
+    argv: &[String],
+) -> Option<Result<&'p [String], String>> {
+    let entry = rule
+        .operator_safe
+        .iter()
+        .find(|entry| argv.len() >= entry.len() && argv[..entry.len()] == entry[..])?;
     Some(match unsafe_arguments(&argv[entry.len()..]) {
-        Some((arg, why)) => Err(format!("its argument '{}' {why}", crate::names::one_line(&arg, 60))),
+        Some((arg, why)) => Err(format!(
+            "its argument '{}' {why}",
+            crate::names::one_line(&arg, 60)
+        )),
         None => Ok(entry),
     })
 }
@@ -180,7 +227,9 @@ fn glob(pattern: &str, text: &str) -> bool {
     let mut rest = text;
     for (i, part) in parts.iter().enumerate() {
         if i == 0 {
-            let Some(r) = rest.strip_prefix(part) else { return false };
+            let Some(r) = rest.strip_prefix(part) else {
+                return false;
+            };
             rest = r;
         } else if i == parts.len() - 1 {
             return rest.ends_with(part);
@@ -203,20 +252,34 @@ fn basename(word: &str) -> &str {
 fn simple_commands(argv: &[String]) -> Vec<Vec<String>> {
     let mut words: &[String] = argv;
     while let Some(first) = words.first() {
-        let is_assignment = first.contains('=') && !first.starts_with('-') && first.split('=').next().is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
-        if is_assignment || basename(first) == "env" || (first.starts_with('-') && words.len() < argv.len()) {
+        let is_assignment = first.contains('=')
+            && !first.starts_with('-')
+            && first.split('=').next().is_some_and(|n| {
+                !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            });
+        if is_assignment
+            || basename(first) == "env"
+            || (first.starts_with('-') && words.len() < argv.len())
+        {
             words = &words[1..];
         } else {
             break;
         }
     }
-    let Some(first) = words.first() else { return Vec::new() };
+    let Some(first) = words.first() else {
+        return Vec::new();
+    };
     let mut out = vec![words.to_vec()];
     if matches!(basename(first), "sh" | "bash" | "zsh" | "dash" | "ksh") {
-        if let Some(i) = words.iter().position(|w| w == "-c" || (w.starts_with('-') && !w.starts_with("--") && w.contains('c'))) {
+        if let Some(i) = words.iter().position(|w| {
+            w == "-c" || (w.starts_with('-') && !w.starts_with("--") && w.contains('c'))
+        }) {
             if let Some(script) = words.get(i + 1) {
                 for cmd in script.split(['\n', ';', '|', '&', '(', ')', '`']) {
-                    let sub: Vec<String> = cmd.split_whitespace().map(|w| w.trim_matches(|c| c == '"' || c == '\'').to_string()).collect();
+                    let sub: Vec<String> = cmd
+                        .split_whitespace()
+                        .map(|w| w.trim_matches(|c| c == '"' || c == '\'').to_string())
+                        .collect();
                     if !sub.is_empty() {
                         out.extend(simple_commands(&sub));
                     }
@@ -232,7 +295,9 @@ fn simple_commands(argv: &[String]) -> Vec<Vec<String>> {
 /// arguments (flags in between are fine).
 fn matches(pattern: &str, command: &[String]) -> bool {
     let mut pat = pattern.split_whitespace();
-    let (Some(program), Some(first)) = (pat.next(), command.first()) else { return false };
+    let (Some(program), Some(first)) = (pat.next(), command.first()) else {
+        return false;
+    };
     if !glob(program, basename(first)) {
         return false;
     }
@@ -265,9 +330,17 @@ pub struct Asked<'a> {
 
 /// Decides whether `argv` may run as the operator after the mint failed with `failure`.
 pub fn decide(rule: &FallbackRule, asked: &Asked<'_>, failure: &MintError) -> Decision {
-    let Asked { mode, who, fallback_allowed, narrowed, argv } = *asked;
+    let Asked {
+        mode,
+        who,
+        fallback_allowed,
+        narrowed,
+        argv,
+    } = *asked;
     if mode == Mode::Spawn {
-        return refuse(format!("spawn never falls back: {who} is not started with the operator's identity"));
+        return refuse(format!(
+            "spawn never falls back: {who} is not started with the operator's identity"
+        ));
     }
     if let Err(why) = failure_allows_fallback(failure) {
         return refuse(why);
@@ -275,7 +348,9 @@ pub fn decide(rule: &FallbackRule, asked: &Asked<'_>, failure: &MintError) -> De
     // A request the caller shaped (--repo, --permission, --owner) that GitHub
     // refused is the caller's to fix: otherwise asking for a repository that
     // does not exist would choose the fallback at will.
-    if narrowed && matches!(failure, MintError::Github(f) if matches!(f.kind, FailureKind::Refused | FailureKind::NotFound | FailureKind::Rejected)) {
+    if narrowed
+        && matches!(failure, MintError::Github(f) if matches!(f.kind, FailureKind::Refused | FailureKind::NotFound | FailureKind::Rejected))
+    {
         return refuse("GitHub refused a request narrowed by the caller (--repo, --permission, --owner), which never falls back: fix the request".into());
     }
     if let Some(pattern) = pr_authoring_pattern(rule, argv) {
@@ -285,14 +360,30 @@ pub fn decide(rule: &FallbackRule, asked: &Asked<'_>, failure: &MintError) -> De
         return refuse(format!("the policy refuses fallback for {who}"));
     }
     match operator_safe_entry(rule, argv) {
-        Some(Err(why)) => refuse(format!("the command begins like an operator-safe one, but {why}")),
+        Some(Err(why)) => refuse(format!(
+            "the command begins like an operator-safe one, but {why}"
+        )),
         Some(Ok(entry)) => {
             let entry = entry.join(" ");
-            Decision { allowed: true, reason: format!("the policy allows fallback for {who}, and '{entry}' is operator-safe"), matched: Some(entry) }
+            Decision {
+                allowed: true,
+                reason: format!(
+                    "the policy allows fallback for {who}, and '{entry}' is operator-safe"
+                ),
+                matched: Some(entry),
+            }
         }
         None => refuse(format!(
             "the command is not on the policy's operator-safe list (fallback.operator_safe: {})",
-            if rule.operator_safe.is_empty() { "empty".to_string() } else { rule.operator_safe.iter().map(|e| e.join(" ")).collect::<Vec<_>>().join(", ") }
+            if rule.operator_safe.is_empty() {
+                "empty".to_string()
+            } else {
+                rule.operator_safe
+                    .iter()
+                    .map(|e| e.join(" "))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
         )),
     }
 }
@@ -314,53 +405,158 @@ mod tests {
             &["/usr/bin/gh", "-R", "o/r", "pr", "create"],
             &["env", "FOO=1", "gh", "pr", "create"],
             &["GH_DEBUG=1", "gh", "pr", "create"],
-            &["gh", "api", "-X", "POST", "repos/o/r/pulls", "-f", "title=x"],
-            &["gh", "api", "graphql", "-f", "query=mutation { createPullRequest(input: {}) { clientMutationId } }"],
+            &[
+                "gh",
+                "api",
+                "-X",
+                "POST",
+                "repos/o/r/pulls",
+                "-f",
+                "title=x",
+            ],
+            &[
+                "gh",
+                "api",
+                "graphql",
+                "-f",
+                "query=mutation { createPullRequest(input: {}) { clientMutationId } }",
+            ],
             &["git", "-C", "repo", "push", "origin", "HEAD"],
             &["bash", "-c", "cd repo && git push origin feature"],
             &["sh", "-lc", "make && gh pr create --fill"],
             &["gh", "release", "create", "v1"],
         ] {
-            assert!(pr_authoring_pattern(&p.fallback, &argv(cmd)).is_some(), "{cmd:?}");
+            assert!(
+                pr_authoring_pattern(&p.fallback, &argv(cmd)).is_some(),
+                "{cmd:?}"
+            );
         }
-        for cmd in [&["gh", "issue", "create"][..], &["gh", "pr", "view", "1"], &["git", "status"], &["gh", "api", "repos/o/r/issues"], &["echo", "gh pr create"]] {
-            assert!(pr_authoring_pattern(&p.fallback, &argv(cmd)).is_none(), "{cmd:?}");
+        for cmd in [
+            &["gh", "issue", "create"][..],
+            &["gh", "pr", "view", "1"],
+            &["git", "status"],
+            &["gh", "api", "repos/o/r/issues"],
+            &["echo", "gh pr create"],
+        ] {
+            assert!(
+                pr_authoring_pattern(&p.fallback, &argv(cmd)).is_none(),
+                "{cmd:?}"
+            );
         }
     }
 
-    fn decide(rule: &FallbackRule, mode: Mode, who: &str, fallback_allowed: bool, argv: &[String], failure: &MintError) -> Decision {
-        super::decide(rule, &Asked { mode, who, fallback_allowed, narrowed: false, argv }, failure)
+    fn decide(
+        rule: &FallbackRule,
+        mode: Mode,
+        who: &str,
+        fallback_allowed: bool,
+        argv: &[String],
+        failure: &MintError,
+    ) -> Decision {
+        super::decide(
+            rule,
+            &Asked {
+                mode,
+                who,
+                fallback_allowed,
+                narrowed: false,
+                argv,
+            },
+            failure,
+        )
     }
 
     #[test]
     fn github_refusing_a_request_the_caller_narrowed_never_falls_back() {
         let p = load(MAP, POLICY).unwrap();
         let issue = argv(&["gh", "issue", "list"]);
-        let github = |kind| MintError::Github(crate::error::ServiceFailure::new(kind, Some(422), "x"));
-        let narrowed = |failure: &MintError| super::decide(&p.fallback, &Asked { mode: Mode::Exec, who: "b", fallback_allowed: true, narrowed: true, argv: &issue }, failure);
+        let github =
+            |kind| MintError::Github(crate::error::ServiceFailure::new(kind, Some(422), "x"));
+        let narrowed = |failure: &MintError| {
+            super::decide(
+                &p.fallback,
+                &Asked {
+                    mode: Mode::Exec,
+                    who: "b",
+                    fallback_allowed: true,
+                    narrowed: true,
+                    argv: &issue,
+                },
+                failure,
+            )
+        };
         for kind in [FailureKind::Rejected, FailureKind::NotFound] {
             let d = narrowed(&github(kind));
-            assert!(!d.allowed && d.reason.contains("narrowed by the caller"), "{kind:?}: {}", d.reason);
-            assert!(decide(&p.fallback, Mode::Exec, "b", true, &issue, &github(kind)).allowed, "the policy's own scope refused: an outage of the design's kind");
+            assert!(
+                !d.allowed && d.reason.contains("narrowed by the caller"),
+                "{kind:?}: {}",
+                d.reason
+            );
+            assert!(
+                decide(&p.fallback, Mode::Exec, "b", true, &issue, &github(kind)).allowed,
+                "the policy's own scope refused: an outage of the design's kind"
+            );
         }
-        assert!(narrowed(&github(FailureKind::Server)).allowed, "GitHub failing is not the caller's doing");
+        assert!(
+            narrowed(&github(FailureKind::Server)).allowed,
+            "GitHub failing is not the caller's doing"
+        );
     }
 
     fn github_down() -> MintError {
-        MintError::Github(crate::error::ServiceFailure::new(FailureKind::Server, Some(502), "GitHub answered 502"))
+        MintError::Github(crate::error::ServiceFailure::new(
+            FailureKind::Server,
+            Some(502),
+            "GitHub answered 502",
+        ))
     }
 
     #[test]
     fn decisions_follow_mode_failure_command_and_policy() {
         let p = load(MAP, POLICY).unwrap();
         let issue = argv(&["gh", "issue", "create", "--title", "x"]);
-        let d = decide(&p.fallback, Mode::Exec, "raxx-dev-bot", true, &issue, &github_down());
+        let d = decide(
+            &p.fallback,
+            Mode::Exec,
+            "raxx-dev-bot",
+            true,
+            &issue,
+            &github_down(),
+        );
         assert!(d.allowed, "{}", d.reason);
         assert_eq!(d.matched.as_deref(), Some("gh issue create"));
-        assert!(!decide(&p.fallback, Mode::Exec, "card-groomer (raxx-ops-bot)", false, &issue, &github_down()).allowed);
-        let pr = decide(&p.fallback, Mode::Exec, "raxx-dev-bot", true, &argv(&["gh", "pr", "create"]), &github_down());
-        assert!(!pr.allowed && pr.reason.contains("gh pr create"), "{}", pr.reason);
-        let spawn = decide(&p.fallback, Mode::Spawn, "feature-developer (raxx-dev-bot)", true, &issue, &github_down());
+        assert!(
+            !decide(
+                &p.fallback,
+                Mode::Exec,
+                "card-groomer (raxx-ops-bot)",
+                false,
+                &issue,
+                &github_down()
+            )
+            .allowed
+        );
+        let pr = decide(
+            &p.fallback,
+            Mode::Exec,
+            "raxx-dev-bot",
+            true,
+            &argv(&["gh", "pr", "create"]),
+            &github_down(),
+        );
+        assert!(
+            !pr.allowed && pr.reason.contains("gh pr create"),
+            "{}",
+            pr.reason
+        );
+        let spawn = decide(
+            &p.fallback,
+            Mode::Spawn,
+            "feature-developer (raxx-dev-bot)",
+            true,
+            &issue,
+            &github_down(),
+        );
         assert!(!spawn.allowed && spawn.reason.contains("spawn never falls back"));
     }
 
@@ -369,8 +565,18 @@ mod tests {
         let p = load(MAP, POLICY).unwrap();
         let issue = argv(&["gh", "issue", "list"]);
         let service = |kind| MintError::Vault(crate::error::ServiceFailure::new(kind, None, "x"));
-        for kind in [FailureKind::Absent, FailureKind::NotFound, FailureKind::Rejected, FailureKind::Protocol, FailureKind::Server, FailureKind::BadSecret] {
-            assert!(decide(&p.fallback, Mode::Exec, "b", true, &issue, &service(kind)).allowed, "{kind:?}");
+        for kind in [
+            FailureKind::Absent,
+            FailureKind::NotFound,
+            FailureKind::Rejected,
+            FailureKind::Protocol,
+            FailureKind::Server,
+            FailureKind::BadSecret,
+        ] {
+            assert!(
+                decide(&p.fallback, Mode::Exec, "b", true, &issue, &service(kind)).allowed,
+                "{kind:?}"
+            );
         }
         for (failure, needle) in [
             (service(FailureKind::RateLimited), "rate limit"),
@@ -380,7 +586,13 @@ mod tests {
             (service(FailureKind::Config), "invalid setting"),
             (service(FailureKind::Denied), "egress allowlist"),
             (MintError::InvalidRequest("bad".into()), "usage error"),
-            (MintError::Policy(crate::policy::PolicyError { kind: crate::policy::PolicyErrorKind::Widening, message: "x".into() }), "policy refusal"),
+            (
+                MintError::Policy(crate::policy::PolicyError {
+                    kind: crate::policy::PolicyErrorKind::Widening,
+                    message: "x".into(),
+                }),
+                "policy refusal",
+            ),
         ] {
             let d = decide(&p.fallback, Mode::Exec, "b", true, &issue, &failure);
             assert!(!d.allowed && d.reason.contains(needle), "{}", d.reason);
@@ -402,11 +614,22 @@ mod tests {
             &["env", "-u", "X", "gh", "issue", "list"],
             &["git", "-c", "alias.p=push", "p"],
             &["gh", "api", "graphql", "-F", "query=@file"],
-            &["curl", "-X", "POST", "https://api.github.com/repos/o/r/pulls"],
+            &[
+                "curl",
+                "-X",
+                "POST",
+                "https://api.github.com/repos/o/r/pulls",
+            ],
             &["/tmp/evil/gh", "issue", "list"],
             &["./gh", "issue", "list"],
             &["gh", "-R", "o/r", "issue", "list"],
-            &["gh", "issue", "create", "--body-file", "/home/op/.ssh/id_rsa"],
+            &[
+                "gh",
+                "issue",
+                "create",
+                "--body-file",
+                "/home/op/.ssh/id_rsa",
+            ],
             &["gh", "issue", "create", "-F", "notes.md"],
             &["gh", "issue", "create", "--body-file=x"],
             &["gh", "issue", "create", "-t", "x", "-wF", "secret.txt"],
@@ -433,26 +656,80 @@ mod tests {
             &["gh"],
             &[],
         ] {
-            let d = decide(&p.fallback, Mode::Exec, "raxx-dev-bot", true, &argv(cmd), &github_down());
+            let d = decide(
+                &p.fallback,
+                Mode::Exec,
+                "raxx-dev-bot",
+                true,
+                &argv(cmd),
+                &github_down(),
+            );
             assert!(!d.allowed, "{cmd:?} ran as the operator: {}", d.reason);
         }
-        for fine in [&["gh", "issue", "list", "--state", "open"][..], &["gh", "issue", "list", "-R", "raxx-app/docs"], &["gh", "issue", "create", "-t", "title", "-b", "body"], &["gh", "issue", "list", "-L", "5"], &["gh", "issue", "list", "--repo=raxx-app/docs"], &["gh", "issue", "list", "-R=raxx-app/docs"], &["gh", "issue", "list", "-Rraxx-app/docs"]] {
-            let d = decide(&p.fallback, Mode::Exec, "raxx-dev-bot", true, &argv(fine), &github_down());
+        for fine in [
+            &["gh", "issue", "list", "--state", "open"][..],
+            &["gh", "issue", "list", "-R", "raxx-app/docs"],
+            &["gh", "issue", "create", "-t", "title", "-b", "body"],
+            &["gh", "issue", "list", "-L", "5"],
+            &["gh", "issue", "list", "--repo=raxx-app/docs"],
+            &["gh", "issue", "list", "-R=raxx-app/docs"],
+            &["gh", "issue", "list", "-Rraxx-app/docs"],
+        ] {
+            let d = decide(
+                &p.fallback,
+                Mode::Exec,
+                "raxx-dev-bot",
+                true,
+                &argv(fine),
+                &github_down(),
+            );
             assert!(d.allowed, "{fine:?}: {}", d.reason);
         }
     }
 
     #[test]
     fn an_empty_safe_list_allows_nothing() {
-        let p = load(MAP, &POLICY.replace("  operator_safe:\n    - gh issue list\n    - gh issue create\n", "")).unwrap();
-        let d = decide(&p.fallback, Mode::Exec, "raxx-dev-bot", true, &argv(&["gh", "issue", "list"]), &github_down());
-        assert!(!d.allowed && d.reason.contains("operator_safe: empty"), "{}", d.reason);
+        let p = load(
+            MAP,
+            &POLICY.replace(
+                "  operator_safe:\n    - gh issue list\n    - gh issue create\n",
+                "",
+            ),
+        )
+        .unwrap();
+        let d = decide(
+            &p.fallback,
+            Mode::Exec,
+            "raxx-dev-bot",
+            true,
+            &argv(&["gh", "issue", "list"]),
+            &github_down(),
+        );
+        assert!(
+            !d.allowed && d.reason.contains("operator_safe: empty"),
+            "{}",
+            d.reason
+        );
     }
 
     #[test]
     fn safe_entries_are_plain_commands() {
-        assert_eq!(parse_safe_entry("gh issue view").unwrap(), ["gh", "issue", "view"]);
-        for bad in ["", "gh", "sh -c", "bash x", "python3.12 -c", "/usr/bin/gh issue list", "gh issue *", "env gh issue list", "gh issue create --body-file", "gh -R o/r issue"] {
+        assert_eq!(
+            parse_safe_entry("gh issue view").unwrap(),
+            ["gh", "issue", "view"]
+        );
+        for bad in [
+            "",
+            "gh",
+            "sh -c",
+            "bash x",
+            "python3.12 -c",
+            "/usr/bin/gh issue list",
+            "gh issue *",
+            "env gh issue list",
+            "gh issue create --body-file",
+            "gh -R o/r issue",
+        ] {
             assert!(parse_safe_entry(bad).is_err(), "{bad:?}");
         }
     }

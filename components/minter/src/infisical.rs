@@ -18,7 +18,10 @@ pub struct VaultSettings {
 
 impl std::fmt::Debug for VaultSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VaultSettings").field("api_url", &self.api_url).field("project_id", &self.project_id).finish_non_exhaustive()
+        f.debug_struct("VaultSettings")
+            .field("api_url", &self.api_url)
+            .field("project_id", &self.project_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -61,16 +64,27 @@ fn fail(kind: FailureKind, status: Option<u16>, message: String) -> ServiceFailu
 }
 
 fn send(t: &dyn Transport, req: &Request) -> Result<Response, ServiceFailure> {
-    t.send(req).map_err(|e| ServiceFailure::from_transport("Infisical", &req.url, &e))
+    t.send(req)
+        .map_err(|e| ServiceFailure::from_transport("Infisical", &req.url, &e))
 }
 
 /// Logs the machine identity in; returns the access token.
-pub fn login(t: &dyn Transport, vault: &VaultSettings, user_agent: &str) -> Result<String, ServiceFailure> {
-    let body = serde_json::json!({ "clientId": vault.client_id, "clientSecret": vault.client_secret }).to_string().into_bytes();
-    let mut req = Request::new(Method::Post, join(&vault.api_url, "/v1/auth/universal-auth/login"))
-        .header("accept", "application/json")
-        .header("user-agent", user_agent)
-        .json_body(body);
+pub fn login(
+    t: &dyn Transport,
+    vault: &VaultSettings,
+    user_agent: &str,
+) -> Result<String, ServiceFailure> {
+    let body =
+        serde_json::json!({ "clientId": vault.client_id, "clientSecret": vault.client_secret })
+            .to_string()
+            .into_bytes();
+    let mut req = Request::new(
+        Method::Post,
+        join(&vault.api_url, "/v1/auth/universal-auth/login"),
+    )
+    .header("accept", "application/json")
+    .header("user-agent", user_agent)
+    .json_body(body);
     let resp = send(t, &req);
     if let Some(body) = req.body.as_mut() {
         body.zeroize();
@@ -88,7 +102,11 @@ pub fn login(t: &dyn Transport, vault: &VaultSettings, user_agent: &str) -> Resu
             _ if status >= 500 => "Infisical failed; try again later",
             _ => "unexpected answer; check INFISICAL_API_URL",
         };
-        return Err(fail(kind, Some(status), format!("Infisical refused the machine identity login ({status} {said}); {advice}")));
+        return Err(fail(
+            kind,
+            Some(status),
+            format!("Infisical refused the machine identity login ({status} {said}); {advice}"),
+        ));
     }
     let json: serde_json::Value = serde_json::from_slice(&resp.body).map_err(|_| {
         fail(FailureKind::Protocol, Some(200), "Infisical's login answer was not JSON; check INFISICAL_API_URL points at Infisical's API".into())
@@ -96,7 +114,11 @@ pub fn login(t: &dyn Transport, vault: &VaultSettings, user_agent: &str) -> Resu
     resp.body.zeroize();
     match json["accessToken"].as_str() {
         Some(token) if !token.is_empty() => Ok(token.to_string()),
-        _ => Err(fail(FailureKind::Protocol, Some(200), "Infisical's login answer has no accessToken; check INFISICAL_API_URL".into())),
+        _ => Err(fail(
+            FailureKind::Protocol,
+            Some(200),
+            "Infisical's login answer has no accessToken; check INFISICAL_API_URL".into(),
+        )),
     }
 }
 
@@ -125,7 +147,9 @@ pub fn fetch_app_secrets(
     let resp = send(t, &req)?;
     let env = &vault.environment;
     let token_rejected = resp.status == 401
-        || (resp.status == 403 && serde_json::from_slice::<serde_json::Value>(&resp.body).is_ok_and(|j| j["error"] == "TokenError"));
+        || (resp.status == 403
+            && serde_json::from_slice::<serde_json::Value>(&resp.body)
+                .is_ok_and(|j| j["error"] == "TokenError"));
     if resp.status != 200 {
         let status = resp.status;
         let said = service_message(&resp.body);
@@ -137,7 +161,11 @@ pub fn fetch_app_secrets(
             _ if status >= 500 => "Infisical failed; try again later".to_string(),
             _ => "unexpected answer; check INFISICAL_API_URL".to_string(),
         };
-        let mut failure = fail(kind_for_status(status), Some(status), format!("Infisical refused to list {path} ({status} {said}); {advice}"));
+        let mut failure = fail(
+            kind_for_status(status),
+            Some(status),
+            format!("Infisical refused to list {path} ({status} {said}); {advice}"),
+        );
         failure.token_expired = token_rejected;
         return Err(failure);
     }
@@ -150,10 +178,18 @@ pub fn fetch_app_secrets(
 /// Picks the three secrets out of a `GET /v4/secrets` answer.
 pub fn parse_secrets(body: &[u8], path: &str) -> Result<AppSecrets, ServiceFailure> {
     let json: serde_json::Value = serde_json::from_slice(body).map_err(|_| {
-        fail(FailureKind::Protocol, Some(200), format!("Infisical's answer for {path} was not JSON; check INFISICAL_API_URL"))
+        fail(
+            FailureKind::Protocol,
+            Some(200),
+            format!("Infisical's answer for {path} was not JSON; check INFISICAL_API_URL"),
+        )
     })?;
     let Some(secrets) = json["secrets"].as_array() else {
-        return Err(fail(FailureKind::Protocol, Some(200), format!("Infisical's answer for {path} has no secrets list; check INFISICAL_API_URL")));
+        return Err(fail(
+            FailureKind::Protocol,
+            Some(200),
+            format!("Infisical's answer for {path} has no secrets list; check INFISICAL_API_URL"),
+        ));
     };
     let find = |name: &str| {
         secrets
@@ -163,18 +199,26 @@ pub fn parse_secrets(body: &[u8], path: &str) -> Result<AppSecrets, ServiceFailu
             .filter(|v| !v.trim().is_empty() && *v != "<hidden-by-infisical>")
             .map(str::to_string)
     };
-    let (app_id, installation_id, pem) = (find(APP_ID), find(INSTALLATION_ID), find(PRIVATE_KEY_PEM));
+    let (app_id, installation_id, pem) =
+        (find(APP_ID), find(INSTALLATION_ID), find(PRIVATE_KEY_PEM));
     let missing: Vec<&str> = [(APP_ID, app_id.is_none()), (PRIVATE_KEY_PEM, pem.is_none())]
         .iter()
         .filter(|(_, absent)| *absent)
         .map(|(name, _)| *name)
         .collect();
     match (app_id, pem) {
-        (Some(app_id), Some(private_key_pem)) => Ok(AppSecrets { app_id, installation_id, private_key_pem }),
+        (Some(app_id), Some(private_key_pem)) => Ok(AppSecrets {
+            app_id,
+            installation_id,
+            private_key_pem,
+        }),
         _ => Err(fail(
             FailureKind::BadSecret,
             Some(200),
-            format!("Infisical folder {path} lacks {} (or it is empty or hidden); add it there", missing.join(", ")),
+            format!(
+                "Infisical folder {path} lacks {} (or it is empty or hidden); add it there",
+                missing.join(", ")
+            ),
         )),
     }
 }
@@ -185,8 +229,14 @@ mod tests {
 
     #[test]
     fn secret_path_joins_prefix_and_bot_with_one_slash() {
-        assert_eq!(secret_path("/MooseQuest/", "raxx-dev-bot"), "/MooseQuest/raxx-dev-bot");
-        assert_eq!(secret_path("MooseQuest", "raxx-dev-bot"), "/MooseQuest/raxx-dev-bot");
+        assert_eq!(
+            secret_path("/MooseQuest/", "raxx-dev-bot"),
+            "/MooseQuest/raxx-dev-bot"
+        );
+        assert_eq!(
+            secret_path("MooseQuest", "raxx-dev-bot"),
+            "/MooseQuest/raxx-dev-bot"
+        );
         assert_eq!(secret_path("/a/b//", "x"), "/a/b/x");
         assert_eq!(secret_path("/", "x"), "/x");
     }
@@ -196,21 +246,42 @@ mod tests {
         let body = br#"{"secrets":[{"secretKey":"APP_ID","secretValue":"canary-app-id"},{"secretKey":"INSTALLATION_ID","secretValue":"2"}],"imports":[]}"#;
         let err = parse_secrets(body, "/p/bot").err().unwrap();
         assert_eq!(err.kind, FailureKind::BadSecret);
-        assert!(err.message.contains("lacks PRIVATE_KEY_PEM"), "{}", err.message);
+        assert!(
+            err.message.contains("lacks PRIVATE_KEY_PEM"),
+            "{}",
+            err.message
+        );
         assert!(!err.message.contains("canary"), "{}", err.message);
         let body = br#"{"secrets":[{"secretKey":"APP_ID","secretValue":"1"},{"secretKey":"PRIVATE_KEY_PEM","secretValue":"k"}]}"#;
-        assert!(parse_secrets(body, "/p/bot").ok().unwrap().installation_id.is_none(), "INSTALLATION_ID is optional here");
+        assert!(
+            parse_secrets(body, "/p/bot")
+                .ok()
+                .unwrap()
+                .installation_id
+                .is_none(),
+            "INSTALLATION_ID is optional here"
+        );
     }
 
     #[test]
     fn parse_picks_the_three_values() {
         let body = br#"{"secrets":[{"secretKey":"APP_ID","secretValue":"1"},{"secretKey":"INSTALLATION_ID","secretValue":"2"},{"secretKey":"PRIVATE_KEY_PEM","secretValue":"k"},{"secretKey":"OTHER","secretValue":"x"}]}"#;
         let s = parse_secrets(body, "/p/bot").ok().unwrap();
-        assert_eq!((s.app_id.as_str(), s.installation_id.as_deref(), s.private_key_pem.as_str()), ("1", Some("2"), "k"));
+        assert_eq!(
+            (
+                s.app_id.as_str(),
+                s.installation_id.as_deref(),
+                s.private_key_pem.as_str()
+            ),
+            ("1", Some("2"), "k")
+        );
     }
 
     #[test]
     fn parse_rejects_non_json() {
-        assert_eq!(parse_secrets(b"<html>", "/p").err().unwrap().kind, FailureKind::Protocol);
+        assert_eq!(
+            parse_secrets(b"<html>", "/p").err().unwrap().kind,
+            FailureKind::Protocol
+        );
     }
 }

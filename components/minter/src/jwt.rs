@@ -28,7 +28,9 @@ impl Issuer {
         if !app_id.is_empty() && app_id.bytes().all(|b| b.is_ascii_digit()) {
             return app_id.parse().ok().map(Issuer::AppId);
         }
-        let client_id_chars = app_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.');
+        let client_id_chars = app_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.');
         if app_id.starts_with("Iv") && app_id.len() >= 10 && client_id_chars {
             return Some(Issuer::ClientId(app_id.to_string()));
         }
@@ -92,8 +94,18 @@ mod tests {
             assert_eq!(ours.len(), v.bits / 8);
             assert_eq!(ours, v.signature_bytes(), "{}-bit key", v.bits);
             let verifier: VerifyingKey<sha2::Sha256> = key.verifying_key();
-            verifier.verify(MESSAGE.as_bytes(), &Signature::try_from(ours.as_slice()).unwrap()).unwrap();
-            assert!(verifier.verify(b"another message", &Signature::try_from(ours.as_slice()).unwrap()).is_err());
+            verifier
+                .verify(
+                    MESSAGE.as_bytes(),
+                    &Signature::try_from(ours.as_slice()).unwrap(),
+                )
+                .unwrap();
+            assert!(verifier
+                .verify(
+                    b"another message",
+                    &Signature::try_from(ours.as_slice()).unwrap()
+                )
+                .is_err());
         }
     }
 
@@ -108,8 +120,11 @@ mod tests {
         assert_eq!(claims["iat"], 1_700_000_000u64 - 60);
         assert_eq!(claims["exp"], 1_700_000_000u64 + 540);
         assert_eq!(claims["iss"], 123456);
-        let sig = Signature::try_from(URL_SAFE_NO_PAD.decode(parts[2]).unwrap().as_slice()).unwrap();
-        key.verifying_key().verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &sig).unwrap();
+        let sig =
+            Signature::try_from(URL_SAFE_NO_PAD.decode(parts[2]).unwrap().as_slice()).unwrap();
+        key.verifying_key()
+            .verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &sig)
+            .unwrap();
     }
 
     #[test]
@@ -123,7 +138,10 @@ mod tests {
     #[test]
     fn issuer_parsing() {
         assert_eq!(Issuer::parse(" 42 "), Some(Issuer::AppId(42)));
-        assert_eq!(Issuer::parse("Iv1.0123456789abcdef"), Some(Issuer::ClientId("Iv1.0123456789abcdef".into())));
+        assert_eq!(
+            Issuer::parse("Iv1.0123456789abcdef"),
+            Some(Issuer::ClientId("Iv1.0123456789abcdef".into()))
+        );
         assert_eq!(Issuer::parse("abc"), None);
         assert_eq!(Issuer::parse(""), None);
         assert_eq!(Issuer::parse("-1"), None);

@@ -19,8 +19,15 @@ pub fn next(header: &str) -> Option<&str> {
         // The link's parameters run to the next link (`, <`), or the end.
         let params_end = after.find('<').unwrap_or(after.len());
         let is_next = after[..params_end].split([';', ',']).any(|param| {
-            let Some((name, value)) = param.split_once('=') else { return false };
-            name.trim().eq_ignore_ascii_case("rel") && value.trim().trim_matches('"').split_whitespace().any(|r| r.eq_ignore_ascii_case("next"))
+            let Some((name, value)) = param.split_once('=') else {
+                return false;
+            };
+            name.trim().eq_ignore_ascii_case("rel")
+                && value
+                    .trim()
+                    .trim_matches('"')
+                    .split_whitespace()
+                    .any(|r| r.eq_ignore_ascii_case("next"))
         });
         if is_next {
             return Some(target.trim());
@@ -36,15 +43,27 @@ mod tests {
     #[test]
     fn finds_githubs_next_link_wherever_it_stands() {
         let github = r#"<https://api.github.com/app/installations?per_page=100&page=2>; rel="next", <https://api.github.com/app/installations?per_page=100&page=3>; rel="last""#;
-        assert_eq!(next(github), Some("https://api.github.com/app/installations?per_page=100&page=2"));
+        assert_eq!(
+            next(github),
+            Some("https://api.github.com/app/installations?per_page=100&page=2")
+        );
         let later = r#"<https://x/?page=1>; rel="prev", <https://x/?page=1>; rel="first", <https://x/?page=3>; rel=next"#;
         assert_eq!(next(later), Some("https://x/?page=3"));
-        assert_eq!(next(r#"<https://x/?page=4>; title="a"; REL="last next""#), Some("https://x/?page=4"));
+        assert_eq!(
+            next(r#"<https://x/?page=4>; title="a"; REL="last next""#),
+            Some("https://x/?page=4")
+        );
     }
 
     #[test]
     fn without_a_next_link_there_is_none() {
-        for header in ["", "garbage", r#"<https://x/?page=1>; rel="prev", <https://x/?page=1>; rel="first""#, "<https://x/?page=2", r#"<a>; rel="nextish""#] {
+        for header in [
+            "",
+            "garbage",
+            r#"<https://x/?page=1>; rel="prev", <https://x/?page=1>; rel="first""#,
+            "<https://x/?page=2",
+            r#"<a>; rel="nextish""#,
+        ] {
             assert_eq!(next(header), None, "{header}");
         }
     }

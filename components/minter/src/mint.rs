@@ -46,14 +46,18 @@ pub struct Minted {
 pub fn check_scope(scope: &Scope) -> Result<(), String> {
     for Permission { name, level } in &scope.permissions {
         crate::permissions::check_name(name).map_err(|why| format!("invalid permission: {why}"))?;
-        crate::permissions::check_level(name, level).map_err(|why| format!("invalid permission {name}={level}: {why}"))?;
+        crate::permissions::check_level(name, level)
+            .map_err(|why| format!("invalid permission {name}={level}: {why}"))?;
     }
     if scope.repositories.len() > 500 {
         return Err("at most 500 repositories can be named in one token request".into());
     }
     for repo in &scope.repositories {
         if !is_repository(repo) {
-            return Err(format!("invalid repository name {:?}: give NAME or OWNER/NAME, e.g. Hello-World", one_line(repo, 60)));
+            return Err(format!(
+                "invalid repository name {:?}: give NAME or OWNER/NAME, e.g. Hello-World",
+                one_line(repo, 60)
+            ));
         }
     }
     Ok(())
@@ -61,16 +65,29 @@ pub fn check_scope(scope: &Scope) -> Result<(), String> {
 
 /// Splits `OWNER/NAME` repositories into names plus where to find the
 /// installation; all owners named must agree.
-pub fn split_repositories(repositories: &[String], owner: Option<&str>) -> Result<(Vec<String>, Locate), String> {
-    let mut locate = Locate { owner: owner.map(str::to_string), repository: None };
+pub fn split_repositories(
+    repositories: &[String],
+    owner: Option<&str>,
+) -> Result<(Vec<String>, Locate), String> {
+    let mut locate = Locate {
+        owner: owner.map(str::to_string),
+        repository: None,
+    };
     let mut names = Vec::new();
     for repo in repositories {
         match repo.split_once('/') {
             Some((o, name)) => {
                 if !is_name(o) || !is_repository(name) {
-                    return Err(format!("invalid repository {:?}: give NAME or OWNER/NAME", one_line(repo, 60)));
+                    return Err(format!(
+                        "invalid repository {:?}: give NAME or OWNER/NAME",
+                        one_line(repo, 60)
+                    ));
                 }
-                if locate.owner.as_deref().is_some_and(|known| !known.eq_ignore_ascii_case(o)) {
+                if locate
+                    .owner
+                    .as_deref()
+                    .is_some_and(|known| !known.eq_ignore_ascii_case(o))
+                {
                     return Err(format!("repository {repo} is not under owner {}: one token covers one installation", locate.owner.as_deref().unwrap_or("")));
                 }
                 locate.owner = Some(o.to_string());
@@ -82,7 +99,10 @@ pub fn split_repositories(repositories: &[String], owner: Option<&str>) -> Resul
     }
     if let Some(o) = &locate.owner {
         if !is_name(o) {
-            return Err(format!("invalid owner {:?}: give the organization or user login", one_line(o, 60)));
+            return Err(format!(
+                "invalid owner {:?}: give the organization or user login",
+                one_line(o, 60)
+            ));
         }
     }
     Ok((names, locate))
@@ -90,7 +110,15 @@ pub fn split_repositories(repositories: &[String], owner: Option<&str>) -> Resul
 
 fn check_url(service: &str, var: &str, url: &str) -> Result<(), ServiceFailure> {
     // A base URL has no query: paths are appended to it.
-    raxx_url::Origin::from_base_url(url).map(|_| ()).map_err(|why| ServiceFailure::new(FailureKind::Config, None, format!("{service} URL {why}; fix {var}")))
+    raxx_url::Origin::from_base_url(url)
+        .map(|_| ())
+        .map_err(|why| {
+            ServiceFailure::new(
+                FailureKind::Config,
+                None,
+                format!("{service} URL {why}; fix {var}"),
+            )
+        })
 }
 
 /// A request before the policy has resolved it.
@@ -119,7 +147,8 @@ impl App {
         check_bot_name(bot).map_err(MintError::InvalidRequest)?;
         let vault = &settings.vault;
         check_url("Infisical", "INFISICAL_API_URL", &vault.api_url).map_err(MintError::Vault)?;
-        check_url("GitHub", "GITHUB_API_URL", &settings.github.api_url).map_err(MintError::Github)?;
+        check_url("GitHub", "GITHUB_API_URL", &settings.github.api_url)
+            .map_err(MintError::Github)?;
         let ua = &settings.github.user_agent;
         let access_token = infisical::login(t, vault, ua).map_err(MintError::Vault)?;
         let secrets = match infisical::fetch_app_secrets(t, vault, ua, &access_token, bot) {
@@ -132,7 +161,8 @@ impl App {
         }
         .map_err(MintError::Vault)?;
         let path = infisical::secret_path(&vault.path_prefix, bot);
-        let bad_secret = |msg: String| MintError::Vault(ServiceFailure::new(FailureKind::BadSecret, None, msg));
+        let bad_secret =
+            |msg: String| MintError::Vault(ServiceFailure::new(FailureKind::BadSecret, None, msg));
         let issuer = Issuer::parse(&secrets.app_id).ok_or_else(|| {
             bad_secret(format!("APP_ID at {path} is neither a numeric App ID nor a Client ID (Iv…); store the App ID from the App's settings page"))
         })?;
@@ -142,8 +172,16 @@ impl App {
             })?),
             None => None,
         };
-        let key = crate::pem::parse_private_key(&secrets.private_key_pem).map_err(|e| bad_secret(format!("{e} (at {path})")))?;
-        Ok(App { bot: bot.to_string(), path, app_id: secrets.app_id.trim().to_string(), issuer, installation_id, key })
+        let key = crate::pem::parse_private_key(&secrets.private_key_pem)
+            .map_err(|e| bad_secret(format!("{e} (at {path})")))?;
+        Ok(App {
+            bot: bot.to_string(),
+            path,
+            app_id: secrets.app_id.trim().to_string(),
+            issuer,
+            installation_id,
+            key,
+        })
     }
 
     /// A fresh App JWT for `now`.
@@ -163,16 +201,29 @@ impl App {
         locate: &Locate,
     ) -> Result<IssuedToken, MintError> {
         match self.issue(t, gh, jwt, installation_id, scope, locate) {
-            Err(MintError::Github(f)) if f.status == Some(401) && (f.message.contains("'iat'") || f.message.contains("'exp'")) => match f.server_time {
-                Some(server_now) => self.issue(t, gh, &self.jwt(server_now), installation_id, scope, locate),
-                None => Err(MintError::Github(f)),
-            },
+            Err(MintError::Github(f))
+                if f.status == Some(401)
+                    && (f.message.contains("'iat'") || f.message.contains("'exp'")) =>
+            {
+                match f.server_time {
+                    Some(server_now) => {
+                        self.issue(t, gh, &self.jwt(server_now), installation_id, scope, locate)
+                    }
+                    None => Err(MintError::Github(f)),
+                }
+            }
             other => other,
         }
     }
 
     /// INSTALLATION_ID from the vault, or looked up on the owner/repository named.
-    pub fn installation(&self, t: &dyn Transport, gh: &GithubSettings, jwt: &str, locate: &Locate) -> Result<u64, MintError> {
+    pub fn installation(
+        &self,
+        t: &dyn Transport,
+        gh: &GithubSettings,
+        jwt: &str,
+        locate: &Locate,
+    ) -> Result<u64, MintError> {
         if let Some(id) = self.installation_id {
             return Ok(id);
         }
@@ -188,19 +239,39 @@ impl App {
 
     /// Where this App lives, for advice in errors.
     pub fn origin(&self) -> github::Origin<'_> {
-        github::Origin { bot: &self.bot, vault_path: &self.path }
+        github::Origin {
+            bot: &self.bot,
+            vault_path: &self.path,
+        }
     }
 
     /// Exchanges the JWT for an installation token. A 404 is diagnosed: which
     /// installations the App has now (on the owner `locate` names, if any),
     /// and what to update.
-    pub fn issue(&self, t: &dyn Transport, gh: &GithubSettings, jwt: &str, installation_id: u64, scope: &Scope, locate: &Locate) -> Result<IssuedToken, MintError> {
-        let issued = github::create_installation_token(t, gh, jwt, installation_id, scope, self.origin()).map_err(|mut f| {
-            if f.status == Some(404) {
-                f.message.push_str(&diagnose_missing_installation(t, gh, jwt, installation_id, &self.path, locate.owner.as_deref()));
-            }
-            MintError::Github(f)
-        })?;
+    pub fn issue(
+        &self,
+        t: &dyn Transport,
+        gh: &GithubSettings,
+        jwt: &str,
+        installation_id: u64,
+        scope: &Scope,
+        locate: &Locate,
+    ) -> Result<IssuedToken, MintError> {
+        let issued =
+            github::create_installation_token(t, gh, jwt, installation_id, scope, self.origin())
+                .map_err(|mut f| {
+                    if f.status == Some(404) {
+                        f.message.push_str(&diagnose_missing_installation(
+                            t,
+                            gh,
+                            jwt,
+                            installation_id,
+                            &self.path,
+                            locate.owner.as_deref(),
+                        ));
+                    }
+                    MintError::Github(f)
+                })?;
         if !github::is_installation_token(&issued.token) {
             return Err(MintError::Github(ServiceFailure::new(
                 FailureKind::Protocol,
@@ -218,8 +289,16 @@ const NAMED_INSTALLATIONS: usize = 5;
 /// "; the App is installed on: acme (66000001) — update INSTALLATION_ID …".
 /// Reads every page of the App's installations; with an `owner` named
 /// (`--owner`, `--repo OWNER/NAME`) it picks that owner's.
-fn diagnose_missing_installation(t: &dyn Transport, gh: &GithubSettings, jwt: &str, stale: u64, path: &str, owner: Option<&str>) -> String {
-    let update = |id: u64| format!("update INSTALLATION_ID in Infisical at {path}/ from {stale} to {id}");
+fn diagnose_missing_installation(
+    t: &dyn Transport,
+    gh: &GithubSettings,
+    jwt: &str,
+    stale: u64,
+    path: &str,
+    owner: Option<&str>,
+) -> String {
+    let update =
+        |id: u64| format!("update INSTALLATION_ID in Infisical at {path}/ from {stale} to {id}");
     match github::list_installations(t, gh, jwt) {
         Ok(list) if list.is_empty() => format!("; the App has no installations now: install it on your organization, then store its id as INSTALLATION_ID at {path}/"),
         Ok(list) if owner.is_some() => {
@@ -250,13 +329,30 @@ fn diagnose_missing_installation(t: &dyn Transport, gh: &GithubSettings, jwt: &s
 }
 
 /// Runs the whole mint for an already-resolved request. `now` is seconds since the Unix epoch.
-pub fn mint(t: &dyn Transport, settings: &Settings, request: &MintRequest, now: u64) -> Result<Minted, MintError> {
+pub fn mint(
+    t: &dyn Transport,
+    settings: &Settings,
+    request: &MintRequest,
+    now: u64,
+) -> Result<Minted, MintError> {
     check_scope(&request.scope).map_err(MintError::InvalidRequest)?;
     let app = App::load(t, settings, &request.bot)?;
     let jwt = app.jwt(now);
     let installation_id = app.installation(t, &settings.github, &jwt, &request.locate)?;
-    let issued = app.issue_with_clock_recovery(t, &settings.github, &jwt, installation_id, &request.scope, &request.locate)?;
-    Ok(Minted { bot: request.bot.clone(), app_id: app.app_id.clone(), installation_id: installation_id.to_string(), issued })
+    let issued = app.issue_with_clock_recovery(
+        t,
+        &settings.github,
+        &jwt,
+        installation_id,
+        &request.scope,
+        &request.locate,
+    )?;
+    Ok(Minted {
+        bot: request.bot.clone(),
+        app_id: app.app_id.clone(),
+        installation_id: installation_id.to_string(),
+        issued,
+    })
 }
 
 /// The smoke test of one bot: what `raxx-host verify` prints.
@@ -279,24 +375,35 @@ pub struct Verification {
     pub drift: Drift,
 }
 
-
 /// Checks that the App's slug is the bot's name (secrets stored under the
 /// wrong bot), reads the installation (suspended? permission drift against
 /// each of the bot's `users`), then mints for the bot and checks the
 /// token kind and what it can reach. The token is revoked afterwards. No mint
 /// is tried where one would fail (suspended, or the bot's own entry asks a
 /// permission not granted): the row says why.
-pub fn verify(t: &dyn Transport, settings: &Settings, users: &[drift::User], resolution: &Resolution, now: u64) -> Result<Verification, MintError> {
+pub fn verify(
+    t: &dyn Transport,
+    settings: &Settings,
+    users: &[drift::User],
+    resolution: &Resolution,
+    now: u64,
+) -> Result<Verification, MintError> {
     let gh = &settings.github;
     let app = App::load(t, settings, &resolution.bot)?;
     let jwt = app.jwt(now);
     let info = github::get_app(t, gh, &jwt).map_err(MintError::Github)?;
     let mut problems = Vec::new();
     if info.slug != resolution.bot {
-        problems.push(format!("the App's slug is '{}', not '{}': the secrets at {} belong to another App", info.slug, resolution.bot, app.path));
+        problems.push(format!(
+            "the App's slug is '{}', not '{}': the secrets at {} belong to another App",
+            info.slug, resolution.bot, app.path
+        ));
     }
     if matches!(app.issuer, Issuer::AppId(id) if id != info.id) {
-        problems.push(format!("APP_ID at {} is {}, but the key signs for App {}", app.path, app.app_id, info.id));
+        problems.push(format!(
+            "APP_ID at {} is {}, but the key signs for App {}",
+            app.path, app.app_id, info.id
+        ));
     }
     let mut v = Verification {
         bot: resolution.bot.clone(),
@@ -328,12 +435,20 @@ pub fn verify(t: &dyn Transport, settings: &Settings, users: &[drift::User], res
     if let Ok(state) = github::get_installation(t, gh, &jwt, installation_id) {
         v.installation_id = installation_id.to_string();
         v.drift = drift::drift(users, &state.permissions);
-        (v.granted, v.suspended_at, v.suspended_by) = (state.permissions, state.suspended_at, state.suspended_by);
+        (v.granted, v.suspended_at, v.suspended_by) =
+            (state.permissions, state.suspended_at, state.suspended_by);
     }
     if v.suspended_at.is_some() || v.drift.missing.iter().any(|m| m.agent.is_none()) {
         return Ok(v);
     }
-    let issued = match app.issue_with_clock_recovery(t, gh, &jwt, installation_id, &resolution.scope, &Locate::default()) {
+    let issued = match app.issue_with_clock_recovery(
+        t,
+        gh,
+        &jwt,
+        installation_id,
+        &resolution.scope,
+        &Locate::default(),
+    ) {
         Ok(issued) => issued,
         Err(e) => return reported(v, e),
     };
@@ -358,13 +473,25 @@ pub struct Suspension {
 
 /// The kill switch: suspends (or unsuspends) the bot's installation with its
 /// App JWT, from the bot's live credentials.
-pub fn set_suspended(t: &dyn Transport, settings: &Settings, resolution: &Resolution, suspended: bool, now: u64) -> Result<Suspension, MintError> {
+pub fn set_suspended(
+    t: &dyn Transport,
+    settings: &Settings,
+    resolution: &Resolution,
+    suspended: bool,
+    now: u64,
+) -> Result<Suspension, MintError> {
     let gh = &settings.github;
     let app = App::load(t, settings, &resolution.bot)?;
     let jwt = app.jwt(now);
     let installation_id = app.installation(t, gh, &jwt, &Locate::default())?;
-    github::set_suspended(t, gh, &jwt, installation_id, suspended, app.origin()).map_err(MintError::Github)?;
-    Ok(Suspension { bot: app.bot.clone(), app_id: app.app_id.clone(), installation_id: installation_id.to_string(), suspended })
+    github::set_suspended(t, gh, &jwt, installation_id, suspended, app.origin())
+        .map_err(MintError::Github)?;
+    Ok(Suspension {
+        bot: app.bot.clone(),
+        app_id: app.app_id.clone(),
+        installation_id: installation_id.to_string(),
+        suspended,
+    })
 }
 
 #[cfg(test)]
@@ -381,7 +508,10 @@ mod tests {
 
     impl Script {
         fn new(answers: Vec<Result<Response, TransportError>>) -> Self {
-            Script { answers: RefCell::new(answers), seen: RefCell::new(Vec::new()) }
+            Script {
+                answers: RefCell::new(answers),
+                seen: RefCell::new(Vec::new()),
+            }
         }
     }
 
@@ -393,7 +523,11 @@ mod tests {
     }
 
     fn ok(status: u16, body: serde_json::Value) -> Result<Response, TransportError> {
-        Ok(Response { status, headers: vec![], body: body.to_string().into_bytes() })
+        Ok(Response {
+            status,
+            headers: vec![],
+            body: body.to_string().into_bytes(),
+        })
     }
 
     fn settings() -> Settings {
@@ -406,16 +540,22 @@ mod tests {
                 environment: "prod".into(),
                 path_prefix: "/MooseQuest/".into(),
             },
-            github: GithubSettings { api_url: "http://127.0.0.1:2".into(), user_agent: "raxx-host/test".into() },
+            github: GithubSettings {
+                api_url: "http://127.0.0.1:2".into(),
+                user_agent: "raxx-host/test".into(),
+            },
         }
     }
 
     fn secrets(app_id: &str, inst: &str, pem: &str) -> Result<Response, TransportError> {
-        ok(200, serde_json::json!({"secrets": [
+        ok(
+            200,
+            serde_json::json!({"secrets": [
             {"secretKey": "APP_ID", "secretValue": app_id},
             {"secretKey": "INSTALLATION_ID", "secretValue": inst},
             {"secretKey": "PRIVATE_KEY_PEM", "secretValue": pem},
-        ], "imports": []}))
+        ], "imports": []}),
+        )
     }
 
     fn pem() -> String {
@@ -423,35 +563,78 @@ mod tests {
     }
 
     fn request() -> MintRequest {
-        MintRequest { bot: "raxx-dev-bot".into(), scope: Scope::default(), locate: Locate::default() }
+        MintRequest {
+            bot: "raxx-dev-bot".into(),
+            scope: Scope::default(),
+            locate: Locate::default(),
+        }
     }
 
     #[test]
     fn mints_in_three_requests_in_order() {
         let t = Script::new(vec![
-            ok(200, serde_json::json!({"accessToken": "at", "expiresIn": 7200, "tokenType": "Bearer"})),
+            ok(
+                200,
+                serde_json::json!({"accessToken": "at", "expiresIn": 7200, "tokenType": "Bearer"}),
+            ),
             secrets("42", "7", &pem()),
-            ok(201, serde_json::json!({"token": "ghs_abc123", "expires_at": "2026-11-22T23:00:00Z"})),
+            ok(
+                201,
+                serde_json::json!({"token": "ghs_abc123", "expires_at": "2026-11-22T23:00:00Z"}),
+            ),
         ]);
         let minted = mint(&t, &settings(), &request(), 1_700_000_000).unwrap();
         assert_eq!(minted.issued.token, "ghs_abc123");
-        assert_eq!((minted.app_id.as_str(), minted.installation_id.as_str()), ("42", "7"));
+        assert_eq!(
+            (minted.app_id.as_str(), minted.installation_id.as_str()),
+            ("42", "7")
+        );
         let seen = t.seen.borrow();
-        assert_eq!(seen[0].url, "http://127.0.0.1:1/api/v1/auth/universal-auth/login");
-        assert!(seen[1].url.contains("secretPath=%2FMooseQuest%2Fraxx-dev-bot"), "{}", seen[1].url);
-        assert!(seen[1].headers.contains(&("authorization".into(), "Bearer at".into())));
-        assert_eq!(seen[2].url, "http://127.0.0.1:2/app/installations/7/access_tokens");
-        assert!(seen[2].headers.iter().any(|(n, v)| n == "user-agent" && v == "raxx-host/test"));
+        assert_eq!(
+            seen[0].url,
+            "http://127.0.0.1:1/api/v1/auth/universal-auth/login"
+        );
+        assert!(
+            seen[1]
+                .url
+                .contains("secretPath=%2FMooseQuest%2Fraxx-dev-bot"),
+            "{}",
+            seen[1].url
+        );
+        assert!(seen[1]
+            .headers
+            .contains(&("authorization".into(), "Bearer at".into())));
+        assert_eq!(
+            seen[2].url,
+            "http://127.0.0.1:2/app/installations/7/access_tokens"
+        );
+        assert!(seen[2]
+            .headers
+            .iter()
+            .any(|(n, v)| n == "user-agent" && v == "raxx-host/test"));
     }
 
     #[test]
     fn unusable_secrets_are_vault_failures_naming_the_path() {
         for (app, inst, key, needle) in [
             ("abc", "7", pem(), "APP_ID at /MooseQuest/raxx-dev-bot"),
-            ("42", "seven", pem(), "INSTALLATION_ID at /MooseQuest/raxx-dev-bot"),
-            ("42", "7", "-----BEGIN RSA PRIVATE KEY-----\nMIIE".to_string(), "truncated"),
+            (
+                "42",
+                "seven",
+                pem(),
+                "INSTALLATION_ID at /MooseQuest/raxx-dev-bot",
+            ),
+            (
+                "42",
+                "7",
+                "-----BEGIN RSA PRIVATE KEY-----\nMIIE".to_string(),
+                "truncated",
+            ),
         ] {
-            let t = Script::new(vec![ok(200, serde_json::json!({"accessToken": "at"})), secrets(app, inst, &key)]);
+            let t = Script::new(vec![
+                ok(200, serde_json::json!({"accessToken": "at"})),
+                secrets(app, inst, &key),
+            ]);
             match mint(&t, &settings(), &request(), 0) {
                 Err(MintError::Vault(f)) => {
                     assert_eq!(f.kind, FailureKind::BadSecret);
@@ -467,14 +650,31 @@ mod tests {
         let t = Script::new(vec![
             ok(200, serde_json::json!({"accessToken": "at"})),
             secrets("42", "7", &pem()),
-            ok(404, serde_json::json!({"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})),
-            ok(200, serde_json::json!([{"id": 66, "account": {"login": "raxx-new"}}])),
+            ok(
+                404,
+                serde_json::json!({"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}),
+            ),
+            ok(
+                200,
+                serde_json::json!([{"id": 66, "account": {"login": "raxx-new"}}]),
+            ),
         ]);
         match mint(&t, &settings(), &request(), 0) {
             Err(MintError::Github(f)) => {
                 assert_eq!((f.kind, f.status), (FailureKind::NotFound, Some(404)));
-                assert!(f.message.contains("update INSTALLATION_ID in Infisical at /MooseQuest/raxx-dev-bot/"), "{}", f.message);
-                assert!(f.message.contains("installed on: raxx-new (66)") && f.message.contains("from 7 to 66"), "{}", f.message);
+                assert!(
+                    f.message.contains(
+                        "update INSTALLATION_ID in Infisical at /MooseQuest/raxx-dev-bot/"
+                    ),
+                    "{}",
+                    f.message
+                );
+                assert!(
+                    f.message.contains("installed on: raxx-new (66)")
+                        && f.message.contains("from 7 to 66"),
+                    "{}",
+                    f.message
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -482,7 +682,9 @@ mod tests {
 
     #[test]
     fn a_404_diagnosis_picks_the_named_owner_and_otherwise_asks_for_it() {
-        let many: Vec<serde_json::Value> = (1..=8).map(|i| serde_json::json!({"id": 60 + i, "account": {"login": format!("org-{i}")}})).collect();
+        let many: Vec<serde_json::Value> = (1..=8)
+            .map(|i| serde_json::json!({"id": 60 + i, "account": {"login": format!("org-{i}")}}))
+            .collect();
         let run = |locate: Locate| {
             let t = Script::new(vec![
                 ok(200, serde_json::json!({"accessToken": "at"})),
@@ -490,15 +692,32 @@ mod tests {
                 ok(404, serde_json::json!({"message": "Not Found"})),
                 ok(200, serde_json::Value::from(many.clone())),
             ]);
-            match mint(&t, &settings(), &MintRequest { locate, ..request() }, 0) {
+            match mint(
+                &t,
+                &settings(),
+                &MintRequest {
+                    locate,
+                    ..request()
+                },
+                0,
+            ) {
                 Err(MintError::Github(f)) => f.message,
                 other => panic!("{other:?}"),
             }
         };
-        let named = run(Locate { owner: Some("ORG-6".into()), repository: None });
+        let named = run(Locate {
+            owner: Some("ORG-6".into()),
+            repository: None,
+        });
         assert!(named.ends_with("; the App is installed on org-6 as 66 — update INSTALLATION_ID in Infisical at /MooseQuest/raxx-dev-bot/ from 7 to 66"), "{named}");
-        let elsewhere = run(Locate { owner: Some("acme".into()), repository: None });
-        assert!(elsewhere.contains("none of the App's 8 installations is on acme: install it there"), "{elsewhere}");
+        let elsewhere = run(Locate {
+            owner: Some("acme".into()),
+            repository: None,
+        });
+        assert!(
+            elsewhere.contains("none of the App's 8 installations is on acme: install it there"),
+            "{elsewhere}"
+        );
         let unnamed = run(Locate::default());
         assert!(unnamed.contains("installed on 8 accounts (org-1 (61), org-2 (62), org-3 (63), org-4 (64), org-5 (65), …) — pass --owner ORG"), "{unnamed}");
     }
@@ -513,7 +732,10 @@ mod tests {
         crate::policy::Policies::load(&docs).unwrap()
     }
 
-    fn verify_with(installation: serde_json::Value, then: Vec<Result<Response, TransportError>>) -> (Result<Verification, MintError>, Vec<String>) {
+    fn verify_with(
+        installation: serde_json::Value,
+        then: Vec<Result<Response, TransportError>>,
+    ) -> (Result<Verification, MintError>, Vec<String>) {
         let mut answers = vec![
             ok(200, serde_json::json!({"accessToken": "at"})),
             secrets("42", "7", &pem()),
@@ -523,9 +745,22 @@ mod tests {
         answers.extend(then);
         let t = Script::new(answers);
         let p = policies();
-        let resolution = p.resolve(Some("raxx-dev-bot"), None, &Scope::default()).unwrap();
-        let v = verify(&t, &settings(), &drift::users(&p, "raxx-dev-bot"), &resolution, 0);
-        let urls = t.seen.borrow().iter().map(|q| format!("{} {}", q.method.as_str(), q.url)).collect();
+        let resolution = p
+            .resolve(Some("raxx-dev-bot"), None, &Scope::default())
+            .unwrap();
+        let v = verify(
+            &t,
+            &settings(),
+            &drift::users(&p, "raxx-dev-bot"),
+            &resolution,
+            0,
+        );
+        let urls = t
+            .seen
+            .borrow()
+            .iter()
+            .map(|q| format!("{} {}", q.method.as_str(), q.url))
+            .collect();
         (v, urls)
     }
 
@@ -534,72 +769,180 @@ mod tests {
         let suspended = serde_json::json!({"id": 7, "permissions": {"contents": "write", "metadata": "read"}, "suspended_at": "2026-11-30T10:00:00Z", "suspended_by": {"login": "raxx-dev-bot[bot]"}});
         let (v, urls) = verify_with(suspended, vec![]);
         let v = v.unwrap();
-        assert_eq!((v.suspended_at.as_deref(), v.suspended_by.as_deref(), v.installation_id.as_str()), (Some("2026-11-30T10:00:00Z"), Some("raxx-dev-bot[bot]"), "7"));
-        assert_eq!(urls.last().unwrap(), "GET http://127.0.0.1:2/app/installations/7", "no access_tokens request");
+        assert_eq!(
+            (
+                v.suspended_at.as_deref(),
+                v.suspended_by.as_deref(),
+                v.installation_id.as_str()
+            ),
+            (Some("2026-11-30T10:00:00Z"), Some("raxx-dev-bot[bot]"), "7")
+        );
+        assert_eq!(
+            urls.last().unwrap(),
+            "GET http://127.0.0.1:2/app/installations/7",
+            "no access_tokens request"
+        );
         let lacking = serde_json::json!({"id": 7, "permissions": {"contents": "read", "metadata": "read"}, "suspended_at": null});
         let (v, urls) = verify_with(lacking, vec![]);
         let v = v.unwrap();
-        assert_eq!(v.drift.missing.len(), 2, "the bot's entry and feature-developer: {:?}", v.drift);
-        assert_eq!(v.drift.missing[0].gaps[0], drift::Gap { name: "contents".into(), asked: Some("write".into()), granted: Some("read".into()) });
+        assert_eq!(
+            v.drift.missing.len(),
+            2,
+            "the bot's entry and feature-developer: {:?}",
+            v.drift
+        );
+        assert_eq!(
+            v.drift.missing[0].gaps[0],
+            drift::Gap {
+                name: "contents".into(),
+                asked: Some("write".into()),
+                granted: Some("read".into())
+            }
+        );
         assert_eq!(urls.len(), 4, "{urls:?}");
     }
 
     #[test]
     fn verify_reports_excess_and_still_mints() {
         let wide = serde_json::json!({"id": 7, "permissions": {"contents": "write", "metadata": "read", "administration": "write"}});
-        let (v, urls) = verify_with(wide, vec![
-            ok(201, serde_json::json!({"token": "ghs_abc123", "expires_at": "2026-11-30T11:00:00Z", "permissions": {"contents": "write", "metadata": "read"}})),
-            ok(200, serde_json::json!({"total_count": 1, "repositories": [{"name": "app"}]})),
-            Ok(Response { status: 204, headers: vec![], body: vec![] }),
-        ]);
+        let (v, urls) = verify_with(
+            wide,
+            vec![
+                ok(
+                    201,
+                    serde_json::json!({"token": "ghs_abc123", "expires_at": "2026-11-30T11:00:00Z", "permissions": {"contents": "write", "metadata": "read"}}),
+                ),
+                ok(
+                    200,
+                    serde_json::json!({"total_count": 1, "repositories": [{"name": "app"}]}),
+                ),
+                Ok(Response {
+                    status: 204,
+                    headers: vec![],
+                    body: vec![],
+                }),
+            ],
+        );
         let v = v.unwrap();
-        assert_eq!(v.drift.excess, vec![drift::Gap { name: "administration".into(), asked: None, granted: Some("write".into()) }]);
+        assert_eq!(
+            v.drift.excess,
+            vec![drift::Gap {
+                name: "administration".into(),
+                asked: None,
+                granted: Some("write".into())
+            }]
+        );
         assert!(v.drift.missing.is_empty() && v.problems.is_empty());
-        assert_eq!((v.repository_count, v.expires_at.as_str()), (1, "2026-11-30T11:00:00Z"));
-        assert!(urls[4].ends_with("/app/installations/7/access_tokens") && urls[6].starts_with("DELETE "), "{urls:?}");
+        assert_eq!(
+            (v.repository_count, v.expires_at.as_str()),
+            (1, "2026-11-30T11:00:00Z")
+        );
+        assert!(
+            urls[4].ends_with("/app/installations/7/access_tokens")
+                && urls[6].starts_with("DELETE "),
+            "{urls:?}"
+        );
     }
 
     #[test]
     fn repositories_with_owners_locate_the_installation() {
-        let (names, locate) = split_repositories(&["raxx-app/TradeMasterAPI".into(), "docs".into()], None).unwrap();
-        assert_eq!(names, vec!["TradeMasterAPI".to_string(), "docs".to_string()]);
-        assert_eq!(locate, Locate { owner: Some("raxx-app".into()), repository: Some("TradeMasterAPI".into()) });
-        assert!(split_repositories(&["a/x".into(), "b/y".into()], None).is_err(), "two owners");
-        assert!(split_repositories(&["a/x".into()], Some("b")).is_err(), "owner disagrees");
+        let (names, locate) =
+            split_repositories(&["raxx-app/TradeMasterAPI".into(), "docs".into()], None).unwrap();
+        assert_eq!(
+            names,
+            vec!["TradeMasterAPI".to_string(), "docs".to_string()]
+        );
+        assert_eq!(
+            locate,
+            Locate {
+                owner: Some("raxx-app".into()),
+                repository: Some("TradeMasterAPI".into())
+            }
+        );
+        assert!(
+            split_repositories(&["a/x".into(), "b/y".into()], None).is_err(),
+            "two owners"
+        );
+        assert!(
+            split_repositories(&["a/x".into()], Some("b")).is_err(),
+            "owner disagrees"
+        );
         assert!(split_repositories(&["a/b/c".into()], None).is_err());
-        assert!(split_repositories(&["acme/..".into()], None).is_err(), "a dot segment is no repository");
-        assert!(split_repositories(&["../x".into()], None).is_err(), "nor an owner");
-        assert_eq!(split_repositories(&["acme/.github".into()], None).unwrap().0, vec![".github".to_string()]);
-        assert!(check_scope(&Scope { repositories: vec!["..".into()], permissions: vec![] }).is_err());
+        assert!(
+            split_repositories(&["acme/..".into()], None).is_err(),
+            "a dot segment is no repository"
+        );
+        assert!(
+            split_repositories(&["../x".into()], None).is_err(),
+            "nor an owner"
+        );
+        assert_eq!(
+            split_repositories(&["acme/.github".into()], None)
+                .unwrap()
+                .0,
+            vec![".github".to_string()]
+        );
+        assert!(check_scope(&Scope {
+            repositories: vec!["..".into()],
+            permissions: vec![]
+        })
+        .is_err());
     }
 
     #[test]
     fn a_missing_installation_id_is_looked_up_on_the_owner() {
-        let no_installation = ok(200, serde_json::json!({"secrets": [
-            {"secretKey": "APP_ID", "secretValue": "42"},
-            {"secretKey": "PRIVATE_KEY_PEM", "secretValue": pem()},
-        ]}));
+        let no_installation = ok(
+            200,
+            serde_json::json!({"secrets": [
+                {"secretKey": "APP_ID", "secretValue": "42"},
+                {"secretKey": "PRIVATE_KEY_PEM", "secretValue": pem()},
+            ]}),
+        );
         let t = Script::new(vec![
             ok(200, serde_json::json!({"accessToken": "at"})),
             no_installation.clone(),
             ok(404, serde_json::json!({"message": "Not Found"})),
             ok(200, serde_json::json!({"id": 77})),
-            ok(201, serde_json::json!({"token": "ghs_abc123", "expires_at": "x"})),
+            ok(
+                201,
+                serde_json::json!({"token": "ghs_abc123", "expires_at": "x"}),
+            ),
         ]);
-        let r = MintRequest { bot: "raxx-dev-bot".into(), scope: Scope::default(), locate: Locate { owner: Some("someone".into()), repository: None } };
+        let r = MintRequest {
+            bot: "raxx-dev-bot".into(),
+            scope: Scope::default(),
+            locate: Locate {
+                owner: Some("someone".into()),
+                repository: None,
+            },
+        };
         assert_eq!(mint(&t, &settings(), &r, 0).unwrap().installation_id, "77");
         let urls: Vec<String> = t.seen.borrow().iter().map(|q| q.url.clone()).collect();
-        assert!(urls[2].ends_with("/orgs/someone/installation") && urls[3].ends_with("/users/someone/installation"), "{urls:?}");
-        let t = Script::new(vec![ok(200, serde_json::json!({"accessToken": "at"})), no_installation]);
+        assert!(
+            urls[2].ends_with("/orgs/someone/installation")
+                && urls[3].ends_with("/users/someone/installation"),
+            "{urls:?}"
+        );
+        let t = Script::new(vec![
+            ok(200, serde_json::json!({"accessToken": "at"})),
+            no_installation,
+        ]);
         match mint(&t, &settings(), &request(), 0) {
-            Err(MintError::Vault(f)) => assert!(f.message.contains("pass --owner ORG or --repo OWNER/REPO"), "{}", f.message),
+            Err(MintError::Vault(f)) => assert!(
+                f.message.contains("pass --owner ORG or --repo OWNER/REPO"),
+                "{}",
+                f.message
+            ),
             other => panic!("{other:?}"),
         }
     }
 
     #[test]
     fn denied_egress_names_the_host() {
-        let t = Script::new(vec![Err(TransportError::new(TransportErrorKind::Denied, "HttpRequestDenied"))]);
+        let t = Script::new(vec![Err(TransportError::new(
+            TransportErrorKind::Denied,
+            "HttpRequestDenied",
+        ))]);
         match mint(&t, &settings(), &request(), 0) {
             Err(MintError::Vault(f)) => {
                 assert_eq!(f.kind, FailureKind::Denied);
@@ -613,17 +956,48 @@ mod tests {
     fn invalid_requests_are_refused_before_any_network_call() {
         let t = Script::new(vec![]);
         for bot in ["../etc", "", "a/b", "-x"] {
-            let r = MintRequest { bot: bot.into(), scope: Scope::default(), locate: Locate::default() };
-            assert!(matches!(mint(&t, &settings(), &r, 0), Err(MintError::InvalidRequest(_))), "{bot}");
+            let r = MintRequest {
+                bot: bot.into(),
+                scope: Scope::default(),
+                locate: Locate::default(),
+            };
+            assert!(
+                matches!(
+                    mint(&t, &settings(), &r, 0),
+                    Err(MintError::InvalidRequest(_))
+                ),
+                "{bot}"
+            );
         }
         let bad_perm = MintRequest {
             bot: "b".into(),
-            scope: Scope { repositories: vec![], permissions: vec![Permission { name: "contents".into(), level: "owner".into() }] },
+            scope: Scope {
+                repositories: vec![],
+                permissions: vec![Permission {
+                    name: "contents".into(),
+                    level: "owner".into(),
+                }],
+            },
             locate: Locate::default(),
         };
-        assert!(matches!(mint(&t, &settings(), &bad_perm, 0), Err(MintError::InvalidRequest(_))));
-        for (name, level, why) in [("pull_request", "write", "did you mean 'pull_requests'?"), ("workflows", "read", "it takes write")] {
-            let r = MintRequest { scope: Scope { repositories: vec![], permissions: vec![Permission { name: name.into(), level: level.into() }] }, ..request() };
+        assert!(matches!(
+            mint(&t, &settings(), &bad_perm, 0),
+            Err(MintError::InvalidRequest(_))
+        ));
+        for (name, level, why) in [
+            ("pull_request", "write", "did you mean 'pull_requests'?"),
+            ("workflows", "read", "it takes write"),
+        ] {
+            let r = MintRequest {
+                scope: Scope {
+                    repositories: vec![],
+                    permissions: vec![Permission {
+                        name: name.into(),
+                        level: level.into(),
+                    }],
+                },
+                ..request()
+            };
             match mint(&t, &settings(), &r, 0) {
                 Err(MintError::InvalidRequest(m)) => assert!(m.contains(why), "{m}"),
                 other => panic!("{other:?}"),

@@ -10,7 +10,10 @@ pub fn check_bot_name(bot: &str) -> Result<(), String> {
     if raxx_names::is_plain_name(bot) {
         Ok(())
     } else {
-        Err(format!("invalid bot name {:?}: use letters, digits, '-', '_' or '.', e.g. raxx-dev-bot", one_line(bot, 60)))
+        Err(format!(
+            "invalid bot name {:?}: use letters, digits, '-', '_' or '.', e.g. raxx-dev-bot",
+            one_line(bot, 60)
+        ))
     }
 }
 
@@ -44,6 +47,9 @@ mod tests {
     #[test]
     fn one_line_collapses_and_caps() {
         assert_eq!(one_line("a\n\tb\r\n  c\u{7}d", 40), "a b c d");
-        assert_eq!(one_line(&"x".repeat(50), 10), format!("{}…", "x".repeat(10)));
+        assert_eq!(
+            one_line(&"x".repeat(50), 10),
+            format!("{}…", "x".repeat(10))
+        );
     }
 }

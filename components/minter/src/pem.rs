@@ -74,7 +74,10 @@ enum Encoding {
 /// Parses the App private key from the text stored in the vault.
 pub fn parse_private_key(text: &str) -> Result<AppKey, PemError> {
     let unescaped = zeroize::Zeroizing::new(unescape(text));
-    let text = unescaped.trim().trim_matches(|c| c == '"' || c == '\'').trim();
+    let text = unescaped
+        .trim()
+        .trim_matches(|c| c == '"' || c == '\'')
+        .trim();
     if text.is_empty() {
         return Err(PemError::Empty);
     }
@@ -83,18 +86,33 @@ pub fn parse_private_key(text: &str) -> Result<AppKey, PemError> {
         "RSA PRIVATE KEY" => Encoding::Pkcs1,
         "PRIVATE KEY" => Encoding::Pkcs8,
         "ENCRYPTED PRIVATE KEY" => return Err(PemError::Encrypted),
-        "CERTIFICATE" | "TRUSTED CERTIFICATE" | "X509 CERTIFICATE" => return Err(PemError::Certificate),
+        "CERTIFICATE" | "TRUSTED CERTIFICATE" | "X509 CERTIFICATE" => {
+            return Err(PemError::Certificate)
+        }
         "PUBLIC KEY" | "RSA PUBLIC KEY" => return Err(PemError::PublicKey),
         "OPENSSH PRIVATE KEY" => return Err(PemError::OpenSsh),
         "EC PRIVATE KEY" => return Err(PemError::NotRsa("an EC key".into())),
         "DSA PRIVATE KEY" => return Err(PemError::NotRsa("a DSA key".into())),
-        _ => return Err(PemError::NotRsa(format!("a '{}' block", sanitize_label(&label)))),
+        _ => {
+            return Err(PemError::NotRsa(format!(
+                "a '{}' block",
+                sanitize_label(&label)
+            )))
+        }
     };
     if body.contains("Proc-Type:") || body.contains("DEK-Info:") {
         return Err(PemError::Encrypted);
     }
-    let b64 = zeroize::Zeroizing::new(body.chars().filter(|c| !c.is_whitespace()).collect::<String>());
-    let der = zeroize::Zeroizing::new(base64::engine::general_purpose::STANDARD.decode(b64.as_bytes()).map_err(|_| PemError::Corrupt)?);
+    let b64 = zeroize::Zeroizing::new(
+        body.chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>(),
+    );
+    let der = zeroize::Zeroizing::new(
+        base64::engine::general_purpose::STANDARD
+            .decode(b64.as_bytes())
+            .map_err(|_| PemError::Corrupt)?,
+    );
     let pkcs1 = match encoding {
         Encoding::Pkcs1 => &der[..],
         Encoding::Pkcs8 => pkcs8_private_key(&der)?,
@@ -110,7 +128,8 @@ fn signing_key(der: &[u8]) -> Result<AppKey, PemError> {
         return Err(PemError::MultiPrime);
     }
     let modulus = parts.modulus.as_bytes();
-    let bits = (modulus.len() * 8).saturating_sub(modulus.first().map_or(0, |b| b.leading_zeros() as usize));
+    let bits = (modulus.len() * 8)
+        .saturating_sub(modulus.first().map_or(0, |b| b.leading_zeros() as usize));
     if bits < MIN_MODULUS_BITS {
         return Err(PemError::TooSmall(bits));
     }
@@ -126,7 +145,9 @@ fn signing_key(der: &[u8]) -> Result<AppKey, PemError> {
 fn pkcs8_private_key(der: &[u8]) -> Result<&[u8], PemError> {
     let info = rsa::pkcs8::PrivateKeyInfoRef::try_from(der).map_err(|_| PemError::Corrupt)?;
     if info.algorithm.oid != rsa::pkcs1::ALGORITHM_OID {
-        return Err(PemError::NotRsa("a PKCS#8 key of another algorithm (EC or Ed25519?)".into()));
+        return Err(PemError::NotRsa(
+            "a PKCS#8 key of another algorithm (EC or Ed25519?)".into(),
+        ));
     }
     Ok(info.private_key.as_bytes())
 }
@@ -135,7 +156,13 @@ fn pkcs8_private_key(der: &[u8]) -> Result<&[u8], PemError> {
 /// intermediate copies of the key are wiped as they are replaced.
 fn unescape(text: &str) -> String {
     let mut out = text.to_string();
-    for (from, to) in [("\\r\\n", "\n"), ("\\n", "\n"), ("\\r", "\n"), ("\r\n", "\n"), ("\r", "\n")] {
+    for (from, to) in [
+        ("\\r\\n", "\n"),
+        ("\\n", "\n"),
+        ("\\r", "\n"),
+        ("\r\n", "\n"),
+        ("\r", "\n"),
+    ] {
         if out.contains(from) {
             let next = out.replace(from, to);
             out.zeroize();
@@ -161,7 +188,11 @@ fn armored_body(text: &str) -> Result<(String, &str), PemError> {
 
 /// A label is not secret, but keep it short and printable.
 fn sanitize_label(label: &str) -> String {
-    label.chars().filter(|c| c.is_ascii_alphanumeric() || *c == ' ').take(40).collect()
+    label
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == ' ')
+        .take(40)
+        .collect()
 }
 
 #[cfg(test)]
@@ -180,7 +211,12 @@ pub(crate) mod tests {
         for v in &SIGNING {
             for pem in [v.pkcs1, v.pkcs8] {
                 let key = parse_private_key(pem).unwrap_or_else(|e| panic!("{} bits: {e}", v.bits));
-                assert_eq!(crate::jwt::rs256(&key, MESSAGE.as_bytes()), v.signature_bytes(), "{} bits", v.bits);
+                assert_eq!(
+                    crate::jwt::rs256(&key, MESSAGE.as_bytes()),
+                    v.signature_bytes(),
+                    "{} bits",
+                    v.bits
+                );
             }
         }
     }
@@ -189,7 +225,9 @@ pub(crate) mod tests {
     fn names_a_pkcs8_key_of_another_algorithm() {
         // PKCS#8 Ed25519 (RFC 8410 §10.3), a zero seed.
         let pem = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n-----END PRIVATE KEY-----\n";
-        assert!(matches!(parse_private_key(pem), Err(PemError::NotRsa(what)) if what.contains("another algorithm")));
+        assert!(
+            matches!(parse_private_key(pem), Err(PemError::NotRsa(what)) if what.contains("another algorithm"))
+        );
     }
 
     #[test]
@@ -204,7 +242,10 @@ pub(crate) mod tests {
             format!("'{pem}'"),
             format!("  \n{pem}\n\n"),
         ] {
-            assert!(is_app_key(parse_private_key(&variant).unwrap()), "variant {variant:.40}");
+            assert!(
+                is_app_key(parse_private_key(&variant).unwrap()),
+                "variant {variant:.40}"
+            );
         }
     }
 
@@ -212,23 +253,41 @@ pub(crate) mod tests {
     fn names_each_format_problem() {
         let pem = app_key().pkcs1;
         let truncated = &pem[..pem.len() / 2];
-        assert_eq!(parse_private_key(truncated).unwrap_err(), PemError::Truncated);
+        assert_eq!(
+            parse_private_key(truncated).unwrap_err(),
+            PemError::Truncated
+        );
         assert_eq!(parse_private_key("").unwrap_err(), PemError::Empty);
         assert_eq!(parse_private_key("hello").unwrap_err(), PemError::NotPem);
         let cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
         assert_eq!(parse_private_key(cert).unwrap_err(), PemError::Certificate);
         let public = "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n";
         assert_eq!(parse_private_key(public).unwrap_err(), PemError::PublicKey);
-        let ssh = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n-----END OPENSSH PRIVATE KEY-----\n";
+        let ssh =
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n-----END OPENSSH PRIVATE KEY-----\n";
         assert_eq!(parse_private_key(ssh).unwrap_err(), PemError::OpenSsh);
         let ec = "-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\n";
-        assert_eq!(parse_private_key(ec).unwrap_err(), PemError::NotRsa("an EC key".into()));
+        assert_eq!(
+            parse_private_key(ec).unwrap_err(),
+            PemError::NotRsa("an EC key".into())
+        );
         let dsa = "-----BEGIN DSA PRIVATE KEY-----\nMIIB\n-----END DSA PRIVATE KEY-----\n";
-        assert_eq!(parse_private_key(dsa).unwrap_err(), PemError::NotRsa("a DSA key".into()));
-        let enc = "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIF\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        assert_eq!(
+            parse_private_key(dsa).unwrap_err(),
+            PemError::NotRsa("a DSA key".into())
+        );
+        let enc =
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIF\n-----END ENCRYPTED PRIVATE KEY-----\n";
         assert_eq!(parse_private_key(enc).unwrap_err(), PemError::Encrypted);
-        let legacy_enc = pem.replacen("-----\n", "-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\n", 1);
-        assert_eq!(parse_private_key(&legacy_enc).unwrap_err(), PemError::Encrypted);
+        let legacy_enc = pem.replacen(
+            "-----\n",
+            "-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\n",
+            1,
+        );
+        assert_eq!(
+            parse_private_key(&legacy_enc).unwrap_err(),
+            PemError::Encrypted
+        );
         let damaged = pem.replacen("MII", "MI!", 1);
         assert_eq!(parse_private_key(&damaged).unwrap_err(), PemError::Corrupt);
     }
@@ -236,39 +295,74 @@ pub(crate) mod tests {
     #[test]
     fn refuses_keys_below_2048_bits() {
         for v in &TOO_SMALL {
-            assert_eq!(parse_private_key(v.pkcs1).unwrap_err(), PemError::TooSmall(v.bits));
-            assert_eq!(parse_private_key(v.pkcs8).unwrap_err(), PemError::TooSmall(v.bits));
+            assert_eq!(
+                parse_private_key(v.pkcs1).unwrap_err(),
+                PemError::TooSmall(v.bits)
+            );
+            assert_eq!(
+                parse_private_key(v.pkcs8).unwrap_err(),
+                PemError::TooSmall(v.bits)
+            );
         }
-        assert!(PemError::TooSmall(1024).to_string().contains("an RSA key of 1024 bits, too short"));
+        assert!(PemError::TooSmall(1024)
+            .to_string()
+            .contains("an RSA key of 1024 bits, too short"));
     }
 
     #[test]
     fn refuses_keys_above_8192_bits_before_any_work_on_them() {
-        assert_eq!(parse_private_key(TOO_LARGE.pkcs1).unwrap_err(), PemError::TooLarge(8320));
-        assert_eq!(parse_private_key(TOO_LARGE.pkcs8).unwrap_err(), PemError::TooLarge(8320));
-        assert!(PemError::TooLarge(8320).to_string().contains("an RSA key of 8320 bits, longer than"));
+        assert_eq!(
+            parse_private_key(TOO_LARGE.pkcs1).unwrap_err(),
+            PemError::TooLarge(8320)
+        );
+        assert_eq!(
+            parse_private_key(TOO_LARGE.pkcs8).unwrap_err(),
+            PemError::TooLarge(8320)
+        );
+        assert!(PemError::TooLarge(8320)
+            .to_string()
+            .contains("an RSA key of 8320 bits, longer than"));
         // A 16384-bit modulus is refused by its length alone: the rest of the key is never checked.
         let mut huge = vec![0xff_u8; 16384 / 8];
         huge[16384 / 8 - 1] = 0xfd;
-        let (_, edited) = edited_der(|k| k.modulus = rsa::pkcs1::der::asn1::Uint::new(&huge).unwrap());
-        assert_eq!(parse_private_key(&pem_of(&edited)).unwrap_err(), PemError::TooLarge(16384));
+        let (_, edited) =
+            edited_der(|k| k.modulus = rsa::pkcs1::der::asn1::Uint::new(&huge).unwrap());
+        assert_eq!(
+            parse_private_key(&pem_of(&edited)).unwrap_err(),
+            PemError::TooLarge(16384)
+        );
         // 8192 bits is the largest accepted: a modulus that long gets past the length check.
-        let (_, edited) = edited_der(|k| k.modulus = rsa::pkcs1::der::asn1::Uint::new(&huge[..8192 / 8]).unwrap());
-        assert_eq!(parse_private_key(&pem_of(&edited)).unwrap_err(), PemError::Corrupt, "not refused by its length");
+        let (_, edited) = edited_der(|k| {
+            k.modulus = rsa::pkcs1::der::asn1::Uint::new(&huge[..8192 / 8]).unwrap()
+        });
+        assert_eq!(
+            parse_private_key(&pem_of(&edited)).unwrap_err(),
+            PemError::Corrupt,
+            "not refused by its length"
+        );
     }
 
     /// The vector's PKCS#1 DER, and the same with `edit` applied to its integers.
     fn edited_der(edit: impl FnOnce(&mut rsa::pkcs1::RsaPrivateKeyOwned)) -> (Vec<u8>, Vec<u8>) {
         use rsa::pkcs1::DecodeRsaPrivateKey;
-        let body: String = app_key().pkcs1.lines().filter(|l| !l.starts_with("-----")).collect();
-        let der = base64::engine::general_purpose::STANDARD.decode(body).unwrap();
+        let body: String = app_key()
+            .pkcs1
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap();
         let mut parts = rsa::pkcs1::RsaPrivateKeyOwned::from_pkcs1_der(&der).unwrap();
         edit(&mut parts);
         (der, parts.to_der().unwrap())
     }
 
     fn pem_of(der: &[u8]) -> String {
-        format!("-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n", base64::engine::general_purpose::STANDARD.encode(der))
+        format!(
+            "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n",
+            base64::engine::general_purpose::STANDARD.encode(der)
+        )
     }
 
     #[test]
@@ -277,37 +371,75 @@ pub(crate) mod tests {
         assert_eq!(der, same, "re-encoding alone changes nothing");
         assert!(is_app_key(parse_private_key(&pem_of(&der)).unwrap()));
         let other = rsa::pkcs1::RsaPrivateKeyOwned::try_from(
-            base64::engine::general_purpose::STANDARD.decode(SIGNING[1].pkcs1.lines().filter(|l| !l.starts_with("-----")).collect::<String>()).unwrap().as_slice(),
+            base64::engine::general_purpose::STANDARD
+                .decode(
+                    SIGNING[1]
+                        .pkcs1
+                        .lines()
+                        .filter(|l| !l.starts_with("-----"))
+                        .collect::<String>(),
+                )
+                .unwrap()
+                .as_slice(),
         )
         .unwrap();
         let edits: [(&str, Box<dyn Fn(&mut rsa::pkcs1::RsaPrivateKeyOwned)>); 4] = [
             ("n ≠ p·q", Box::new(|k| k.modulus = other.modulus.clone())),
-            ("another d", Box::new(|k| k.private_exponent = other.private_exponent.clone())),
-            ("p and q of another key", Box::new(|k| (k.prime1, k.prime2) = (other.prime1.clone(), other.prime2.clone()))),
-            ("e = 3", Box::new(|k| k.public_exponent = rsa::pkcs1::der::asn1::Uint::new(&[3]).unwrap())),
+            (
+                "another d",
+                Box::new(|k| k.private_exponent = other.private_exponent.clone()),
+            ),
+            (
+                "p and q of another key",
+                Box::new(|k| (k.prime1, k.prime2) = (other.prime1.clone(), other.prime2.clone())),
+            ),
+            (
+                "e = 3",
+                Box::new(|k| k.public_exponent = rsa::pkcs1::der::asn1::Uint::new(&[3]).unwrap()),
+            ),
         ];
         for (what, edit) in edits {
             let (_, edited) = edited_der(edit);
-            assert_eq!(parse_private_key(&pem_of(&edited)).unwrap_err(), PemError::Corrupt, "{what}");
+            assert_eq!(
+                parse_private_key(&pem_of(&edited)).unwrap_err(),
+                PemError::Corrupt,
+                "{what}"
+            );
         }
-        assert_eq!(parse_private_key(&pem_of(&[0x30, 0x03, 0x02, 0x01, 0x00])).unwrap_err(), PemError::Corrupt, "not an RSAPrivateKey");
+        assert_eq!(
+            parse_private_key(&pem_of(&[0x30, 0x03, 0x02, 0x01, 0x00])).unwrap_err(),
+            PemError::Corrupt,
+            "not an RSAPrivateKey"
+        );
     }
 
     #[test]
     fn names_a_multi_prime_key() {
         let (_, multi) = edited_der(|k| {
             let prime = k.prime1.clone();
-            let info = rsa::pkcs1::OtherPrimeInfo { prime: prime.clone(), exponent: prime.clone(), coefficient: prime };
+            let info = rsa::pkcs1::OtherPrimeInfo {
+                prime: prime.clone(),
+                exponent: prime.clone(),
+                coefficient: prime,
+            };
             k.other_prime_infos = Some(vec![info]);
         });
-        assert_eq!(parse_private_key(&pem_of(&multi)).unwrap_err(), PemError::MultiPrime);
+        assert_eq!(
+            parse_private_key(&pem_of(&multi)).unwrap_err(),
+            PemError::MultiPrime
+        );
     }
 
     #[test]
     fn messages_never_echo_key_material() {
         let pem = app_key().pkcs1;
         let body_line = pem.lines().nth(1).unwrap();
-        for bad in [&pem[..pem.len() / 2], &pem.replacen("MII", "MI!", 1), TOO_SMALL[1].pkcs1, TOO_LARGE.pkcs1] {
+        for bad in [
+            &pem[..pem.len() / 2],
+            &pem.replacen("MII", "MI!", 1),
+            TOO_SMALL[1].pkcs1,
+            TOO_LARGE.pkcs1,
+        ] {
             let msg = parse_private_key(bad).unwrap_err().to_string();
             assert!(!msg.contains(&body_line[..16]), "{msg}");
             assert!(msg.starts_with("PRIVATE_KEY_PEM "));

@@ -37,7 +37,10 @@ impl Level {
 
 /// The levels GitHub offers for `name`; `None` for a name it does not know.
 pub fn levels(name: &str) -> Option<&'static [Level]> {
-    APP_PERMISSIONS.iter().find(|(known, _)| *known == name).map(|(_, levels)| *levels)
+    APP_PERMISSIONS
+        .iter()
+        .find(|(known, _)| *known == name)
+        .map(|(_, levels)| *levels)
 }
 
 /// `name` is a GitHub App permission; else why not, with the closest name.
@@ -59,9 +62,15 @@ pub fn check_level(name: &str, level: &str) -> Result<Level, String> {
         Some(l) if offered.contains(&l) => Ok(l),
         Some(_) => {
             let takes: Vec<&str> = offered.iter().map(|l| l.as_str()).collect();
-            Err(format!("level '{level}' is not offered for {name}; it takes {}", takes.join(" or ")))
+            Err(format!(
+                "level '{level}' is not offered for {name}; it takes {}",
+                takes.join(" or ")
+            ))
         }
-        None => Err(format!("level '{}' is not one of read, write, admin", crate::names::one_line(level, 20))),
+        None => Err(format!(
+            "level '{}' is not one of read, write, admin",
+            crate::names::one_line(level, 20)
+        )),
     }
 }
 
@@ -82,33 +91,76 @@ mod tests {
 
     #[test]
     fn knows_github_s_permissions_and_their_levels() {
-        assert_eq!(levels("pull_requests"), Some(&[Level::Read, Level::Write][..]));
-        assert_eq!(levels("workflows"), Some(&[Level::Write][..]), "workflows is write-only");
-        assert_eq!(levels("organization_plan"), Some(&[Level::Read][..]), "read-only");
-        assert_eq!(levels("repository_projects"), Some(&[Level::Read, Level::Write, Level::Admin][..]));
+        assert_eq!(
+            levels("pull_requests"),
+            Some(&[Level::Read, Level::Write][..])
+        );
+        assert_eq!(
+            levels("workflows"),
+            Some(&[Level::Write][..]),
+            "workflows is write-only"
+        );
+        assert_eq!(
+            levels("organization_plan"),
+            Some(&[Level::Read][..]),
+            "read-only"
+        );
+        assert_eq!(
+            levels("repository_projects"),
+            Some(&[Level::Read, Level::Write, Level::Admin][..])
+        );
         assert_eq!(levels("pull_request"), None);
         assert!(APP_PERMISSIONS.len() > 40);
     }
 
     #[test]
     fn an_unknown_name_suggests_the_closest() {
-        assert_eq!(check_name("pull_request").unwrap_err(), "'pull_request' is not a GitHub permission name; did you mean 'pull_requests'?");
-        assert!(check_name("pull-requests").unwrap_err().contains("did you mean 'pull_requests'"));
-        assert!(check_name("Contents").unwrap_err().contains("did you mean 'contents'"));
-        assert!(check_name("secret_scaning_alerts").unwrap_err().contains("did you mean 'secret_scanning_alerts'"));
-        assert!(check_name("workflow").unwrap_err().contains("did you mean 'workflows'"));
+        assert_eq!(
+            check_name("pull_request").unwrap_err(),
+            "'pull_request' is not a GitHub permission name; did you mean 'pull_requests'?"
+        );
+        assert!(check_name("pull-requests")
+            .unwrap_err()
+            .contains("did you mean 'pull_requests'"));
+        assert!(check_name("Contents")
+            .unwrap_err()
+            .contains("did you mean 'contents'"));
+        assert!(check_name("secret_scaning_alerts")
+            .unwrap_err()
+            .contains("did you mean 'secret_scanning_alerts'"));
+        assert!(check_name("workflow")
+            .unwrap_err()
+            .contains("did you mean 'workflows'"));
         let far = check_name("root_access").unwrap_err();
-        assert!(far.contains("is not a GitHub permission name (") && !far.contains("did you mean"), "{far}");
+        assert!(
+            far.contains("is not a GitHub permission name (") && !far.contains("did you mean"),
+            "{far}"
+        );
         assert!(check_name("contents").is_ok());
     }
 
     #[test]
     fn levels_are_those_github_offers() {
         assert_eq!(check_level("contents", "write"), Ok(Level::Write));
-        assert_eq!(check_level("contents", "admin").unwrap_err(), "level 'admin' is not offered for contents; it takes read or write");
-        assert_eq!(check_level("workflows", "read").unwrap_err(), "level 'read' is not offered for workflows; it takes write");
-        assert_eq!(check_level("organization_projects", "admin"), Ok(Level::Admin));
-        assert_eq!(check_level("contents", "rw").unwrap_err(), "level 'rw' is not one of read, write, admin");
-        assert!(check_level("contents", "Write").is_err(), "levels are lower case, as GitHub takes them");
+        assert_eq!(
+            check_level("contents", "admin").unwrap_err(),
+            "level 'admin' is not offered for contents; it takes read or write"
+        );
+        assert_eq!(
+            check_level("workflows", "read").unwrap_err(),
+            "level 'read' is not offered for workflows; it takes write"
+        );
+        assert_eq!(
+            check_level("organization_projects", "admin"),
+            Ok(Level::Admin)
+        );
+        assert_eq!(
+            check_level("contents", "rw").unwrap_err(),
+            "level 'rw' is not one of read, write, admin"
+        );
+        assert!(
+            check_level("contents", "Write").is_err(),
+            "levels are lower case, as GitHub takes them"
+        );
     }
 }

@@ -9,17 +9,26 @@ pub use crate::error::{PolicyError, PolicyErrorKind};
 use crate::fallback::FallbackRule;
 use crate::github::{Permission, Scope};
 use crate::names::{check_bot_name, is_name, is_repository, one_line, who};
-use raxx_names::level_rank;
 use crate::permissions;
 use crate::yaml::{self, Node, Value};
+use raxx_names::level_rank;
 use std::collections::BTreeMap;
 
 fn invalid(file: &str, line: usize, message: impl std::fmt::Display) -> PolicyError {
-    PolicyError { kind: PolicyErrorKind::Invalid, message: format!("{file} line {line}: {message}") }
+    PolicyError {
+        kind: PolicyErrorKind::Invalid,
+        message: format!("{file} line {line}: {message}"),
+    }
 }
 
 /// Commands that may author a pull request; never run as the operator, whatever the policy says.
-pub const PR_AUTHORING_COMMANDS: [&str; 5] = ["gh pr create", "gh api *pulls*", "gh api *createPullRequest*", "git push", "hub pull-request"];
+pub const PR_AUTHORING_COMMANDS: [&str; 5] = [
+    "gh pr create",
+    "gh api *pulls*",
+    "gh api *createPullRequest*",
+    "git push",
+    "hub pull-request",
+];
 
 /// The two documents as text, with the names to use in messages.
 pub struct Documents<'a> {
@@ -66,34 +75,63 @@ fn parse_doc(file: &str, text: &str) -> Result<Node, PolicyError> {
     yaml::parse(text).map_err(|e| invalid(file, e.line, e.message))
 }
 
-fn entries<'n>(file: &str, node: &'n Node, what: &str) -> Result<&'n [(String, usize, Node)], PolicyError> {
+fn entries<'n>(
+    file: &str,
+    node: &'n Node,
+    what: &str,
+) -> Result<&'n [(String, usize, Node)], PolicyError> {
     match &node.value {
         Value::Map(entries) => Ok(entries),
         Value::Null => Ok(&[]),
-        _ => Err(invalid(file, node.line, format!("{what} must be a mapping of 'key: value' lines"))),
+        _ => Err(invalid(
+            file,
+            node.line,
+            format!("{what} must be a mapping of 'key: value' lines"),
+        )),
     }
 }
 
 fn scalar<'n>(file: &str, node: &'n Node, what: &str) -> Result<&'n str, PolicyError> {
     match &node.value {
         Value::Scalar(s) => Ok(s),
-        _ => Err(invalid(file, node.line, format!("{what} must be a single value"))),
+        _ => Err(invalid(
+            file,
+            node.line,
+            format!("{what} must be a single value"),
+        )),
     }
 }
 
 fn list(file: &str, node: &Node, what: &str) -> Result<Vec<(String, usize)>, PolicyError> {
     match &node.value {
-        Value::List(items) => items.iter().map(|i| scalar(file, i, what).map(|s| (s.to_string(), i.line))).collect(),
+        Value::List(items) => items
+            .iter()
+            .map(|i| scalar(file, i, what).map(|s| (s.to_string(), i.line)))
+            .collect(),
         Value::Null => Ok(Vec::new()),
-        _ => Err(invalid(file, node.line, format!("{what} must be a list, e.g. [a, b]"))),
+        _ => Err(invalid(
+            file,
+            node.line,
+            format!("{what} must be a list, e.g. [a, b]"),
+        )),
     }
 }
 
 fn unknown_key(file: &str, line: usize, key: &str, at: &str, expected: &[&str]) -> PolicyError {
-    invalid(file, line, format!("unknown key '{key}' in {at}; expected one of: {}", expected.join(", ")))
+    invalid(
+        file,
+        line,
+        format!(
+            "unknown key '{key}' in {at}; expected one of: {}",
+            expected.join(", ")
+        ),
+    )
 }
 
-fn parse_map(file: &str, text: &str) -> Result<(BTreeMap<String, String>, BTreeMap<String, usize>), PolicyError> {
+fn parse_map(
+    file: &str,
+    text: &str,
+) -> Result<(BTreeMap<String, String>, BTreeMap<String, usize>), PolicyError> {
     let doc = parse_doc(file, text)?;
     let mut agents = BTreeMap::new();
     let mut lines = BTreeMap::new();
@@ -103,11 +141,22 @@ fn parse_map(file: &str, text: &str) -> Result<(BTreeMap<String, String>, BTreeM
         }
         for (class, line, bot) in entries(file, value, "agents")? {
             if !is_name(class) {
-                return Err(invalid(file, *line, format!("agent class '{class}' must use letters, digits and '-'")));
+                return Err(invalid(
+                    file,
+                    *line,
+                    format!("agent class '{class}' must use letters, digits and '-'"),
+                ));
             }
             let bot = scalar(file, bot, &format!("the bot of agent class '{class}'"))?;
             if check_bot_name(bot).is_err() {
-                return Err(invalid(file, *line, format!("agent class '{class}' maps to an invalid bot name '{}'", one_line(bot, 40))));
+                return Err(invalid(
+                    file,
+                    *line,
+                    format!(
+                        "agent class '{class}' maps to an invalid bot name '{}'",
+                        one_line(bot, 40)
+                    ),
+                ));
             }
             agents.insert(class.clone(), bot.to_string());
             lines.insert(class.clone(), *line);
@@ -122,9 +171,12 @@ fn parse_rule(file: &str, at: &str, node: &Node) -> Result<Rule, PolicyError> {
         match key.as_str() {
             "permissions" => {
                 for (name, pline, level) in entries(file, value, &format!("{at}.permissions"))? {
-                    permissions::check_name(name).map_err(|why| invalid(file, *pline, format!("{at}.permissions: {why}")))?;
+                    permissions::check_name(name)
+                        .map_err(|why| invalid(file, *pline, format!("{at}.permissions: {why}")))?;
                     let level = scalar(file, level, &format!("{at}.permissions.{name}"))?;
-                    permissions::check_level(name, level).map_err(|why| invalid(file, *pline, format!("{at}.permissions.{name}: {why}")))?;
+                    permissions::check_level(name, level).map_err(|why| {
+                        invalid(file, *pline, format!("{at}.permissions.{name}: {why}"))
+                    })?;
                     rule.permissions.insert(name.clone(), level.to_string());
                 }
                 if rule.permissions.is_empty() {
@@ -138,23 +190,44 @@ fn parse_rule(file: &str, at: &str, node: &Node) -> Result<Rule, PolicyError> {
                         return Err(invalid(file, *rline, format!("{at}.repositories: '{repo}' is not a repository name (no owner, e.g. Hello-World)")));
                     }
                 }
-                rule.repositories = (!repos.is_empty()).then(|| repos.into_iter().map(|(r, _)| r).collect());
+                rule.repositories =
+                    (!repos.is_empty()).then(|| repos.into_iter().map(|(r, _)| r).collect());
             }
             "fallback" => {
                 rule.fallback = Some(match scalar(file, value, &format!("{at}.fallback"))? {
                     "allow" => true,
                     "refuse" => false,
-                    other => return Err(invalid(file, *line, format!("{at}.fallback: '{other}' is not allow or refuse"))),
+                    other => {
+                        return Err(invalid(
+                            file,
+                            *line,
+                            format!("{at}.fallback: '{other}' is not allow or refuse"),
+                        ))
+                    }
                 });
             }
             "isolate" => {
                 rule.isolate = Some(match scalar(file, value, &format!("{at}.isolate"))? {
                     "true" => true,
                     "false" => false,
-                    other => return Err(invalid(file, *line, format!("{at}.isolate: '{other}' is not true or false"))),
+                    other => {
+                        return Err(invalid(
+                            file,
+                            *line,
+                            format!("{at}.isolate: '{other}' is not true or false"),
+                        ))
+                    }
                 });
             }
-            _ => return Err(unknown_key(file, *line, key, at, &["permissions", "repositories", "fallback", "isolate"])),
+            _ => {
+                return Err(unknown_key(
+                    file,
+                    *line,
+                    key,
+                    at,
+                    &["permissions", "repositories", "fallback", "isolate"],
+                ))
+            }
         }
     }
     Ok(rule)
@@ -267,17 +340,35 @@ impl Policies {
         }
         for bot in self.bots.keys() {
             if !self.agents.values().any(|b| b == bot) {
-                return Err(invalid(docs.policy_name, bot_lines[bot], format!("bot '{bot}' has no agent class in {}; map a class to it or remove it", docs.agent_map_name)));
+                return Err(invalid(
+                    docs.policy_name,
+                    bot_lines[bot],
+                    format!(
+                        "bot '{bot}' has no agent class in {}; map a class to it or remove it",
+                        docs.agent_map_name
+                    ),
+                ));
             }
         }
         for (class, rule) in &self.agent_rules {
             let line = agent_rule_lines[class];
             let Some(bot) = self.agents.get(class) else {
-                return Err(invalid(docs.policy_name, line, format!("agents.{class}: agent class '{class}' is not in {}", docs.agent_map_name)));
+                return Err(invalid(
+                    docs.policy_name,
+                    line,
+                    format!(
+                        "agents.{class}: agent class '{class}' is not in {}",
+                        docs.agent_map_name
+                    ),
+                ));
             };
             let bot_rule = &self.bots[bot];
             if let Err(why) = within(&rule.permissions, rule.repositories.as_deref(), bot_rule) {
-                return Err(invalid(docs.policy_name, line, format!("agents.{class}: {why} (its bot {bot} grants less)")));
+                return Err(invalid(
+                    docs.policy_name,
+                    line,
+                    format!("agents.{class}: {why} (its bot {bot} grants less)"),
+                ));
             }
         }
         Ok(())
@@ -293,20 +384,36 @@ impl Policies {
 
     /// Resolves a bot or an agent class and narrows its policy scope by the
     /// request. Never widens: asking for more than the policy grants is refused.
-    pub fn resolve(&self, bot: Option<&str>, agent: Option<&str>, narrow: &Scope) -> Result<Resolution, PolicyError> {
+    pub fn resolve(
+        &self,
+        bot: Option<&str>,
+        agent: Option<&str>,
+        narrow: &Scope,
+    ) -> Result<Resolution, PolicyError> {
         let bot = match (bot, agent) {
             (_, Some(agent)) => {
                 let mapped = self.bot_for(agent)?;
                 if let Some(b) = bot.filter(|b| *b != mapped) {
-                    return Err(PolicyError { kind: PolicyErrorKind::Widening, message: format!("agent class '{agent}' uses {mapped}, not {b}") });
+                    return Err(PolicyError {
+                        kind: PolicyErrorKind::Widening,
+                        message: format!("agent class '{agent}' uses {mapped}, not {b}"),
+                    });
                 }
                 mapped
             }
             (Some(bot), None) => bot,
-            (None, None) => return Err(PolicyError { kind: PolicyErrorKind::Invalid, message: "name a bot or an agent class".into() }),
+            (None, None) => {
+                return Err(PolicyError {
+                    kind: PolicyErrorKind::Invalid,
+                    message: "name a bot or an agent class".into(),
+                })
+            }
         };
         let Some(bot_rule) = self.bots.get(bot) else {
-            return Err(PolicyError { kind: PolicyErrorKind::UnknownBot, message: format!("bot '{bot}' has no entry in the policy; add it under bots:") });
+            return Err(PolicyError {
+                kind: PolicyErrorKind::UnknownBot,
+                message: format!("bot '{bot}' has no entry in the policy; add it under bots:"),
+            });
         };
         let mut rule = bot_rule.clone();
         if let Some(agent_rule) = agent.and_then(|a| self.agent_rules.get(a)) {
@@ -324,16 +431,37 @@ impl Policies {
             }
         }
         let who = who(agent, bot);
-        let asked: BTreeMap<String, String> = narrow.permissions.iter().map(|p| (p.name.clone(), p.level.clone())).collect();
-        let asked_repos = (!narrow.repositories.is_empty()).then_some(narrow.repositories.as_slice());
-        within(&asked, asked_repos, &rule)
-            .map_err(|why| PolicyError { kind: PolicyErrorKind::Widening, message: format!("{why}: the policy grants {who} no more") })?;
-        let permissions = if asked.is_empty() { rule.permissions.clone() } else { asked };
-        let repositories = if narrow.repositories.is_empty() { rule.repositories.clone().unwrap_or_default() } else { narrow.repositories.clone() };
+        let asked: BTreeMap<String, String> = narrow
+            .permissions
+            .iter()
+            .map(|p| (p.name.clone(), p.level.clone()))
+            .collect();
+        let asked_repos =
+            (!narrow.repositories.is_empty()).then_some(narrow.repositories.as_slice());
+        within(&asked, asked_repos, &rule).map_err(|why| PolicyError {
+            kind: PolicyErrorKind::Widening,
+            message: format!("{why}: the policy grants {who} no more"),
+        })?;
+        let permissions = if asked.is_empty() {
+            rule.permissions.clone()
+        } else {
+            asked
+        };
+        let repositories = if narrow.repositories.is_empty() {
+            rule.repositories.clone().unwrap_or_default()
+        } else {
+            narrow.repositories.clone()
+        };
         Ok(Resolution {
             bot: bot.to_string(),
             agent: agent.map(str::to_string),
-            scope: Scope { repositories, permissions: permissions.into_iter().map(|(name, level)| Permission { name, level }).collect() },
+            scope: Scope {
+                repositories,
+                permissions: permissions
+                    .into_iter()
+                    .map(|(name, level)| Permission { name, level })
+                    .collect(),
+            },
             fallback_allowed: rule.fallback.unwrap_or(false),
             isolate: rule.isolate.unwrap_or(false),
         })
@@ -343,21 +471,32 @@ impl Policies {
 /// `NAME` or `PREFIX*`: what `children.pass_env` may hold.
 fn is_variable_pattern(name: &str) -> bool {
     let stem = name.strip_suffix('*').unwrap_or(name);
-    !stem.is_empty() && stem.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') && !stem.as_bytes()[0].is_ascii_digit()
+    !stem.is_empty()
+        && stem.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !stem.as_bytes()[0].is_ascii_digit()
 }
 
 /// Checks that `permissions` and `repositories` stay within `rule`.
-fn within(permissions: &BTreeMap<String, String>, repositories: Option<&[String]>, rule: &Rule) -> Result<(), String> {
+fn within(
+    permissions: &BTreeMap<String, String>,
+    repositories: Option<&[String]>,
+    rule: &Rule,
+) -> Result<(), String> {
     for (name, level) in permissions {
         match rule.permissions.get(name) {
             None => return Err(format!("permission {name}={level} is not in the policy")),
-            Some(max) if level_rank(level) > level_rank(max) => return Err(format!("permission {name}={level} exceeds {name}={max}")),
+            Some(max) if level_rank(level) > level_rank(max) => {
+                return Err(format!("permission {name}={level} exceeds {name}={max}"))
+            }
             _ => {}
         }
     }
     if let (Some(asked), Some(allowed)) = (repositories, &rule.repositories) {
         if let Some(r) = asked.iter().find(|r| !allowed.contains(r)) {
-            return Err(format!("repository {r} is not among {}", allowed.join(", ")));
+            return Err(format!(
+                "repository {r} is not among {}",
+                allowed.join(", ")
+            ));
         }
     }
     Ok(())
@@ -399,36 +538,75 @@ children:
 ";
 
     pub(crate) fn load(map: &str, policy: &str) -> Result<Policies, PolicyError> {
-        Policies::load(&Documents { agent_map: map, agent_map_name: "agent_bot_map.yaml", policy, policy_name: "policy.yaml" })
+        Policies::load(&Documents {
+            agent_map: map,
+            agent_map_name: "agent_bot_map.yaml",
+            policy,
+            policy_name: "policy.yaml",
+        })
     }
 
     fn perms(list: &[(&str, &str)]) -> Vec<Permission> {
-        list.iter().map(|(n, l)| Permission { name: n.to_string(), level: l.to_string() }).collect()
+        list.iter()
+            .map(|(n, l)| Permission {
+                name: n.to_string(),
+                level: l.to_string(),
+            })
+            .collect()
     }
 
     #[test]
     fn resolves_agents_to_bots_with_their_scope() {
         let p = load(MAP, POLICY).unwrap();
-        let r = p.resolve(None, Some("feature-developer"), &Scope::default()).unwrap();
+        let r = p
+            .resolve(None, Some("feature-developer"), &Scope::default())
+            .unwrap();
         assert_eq!(r.bot, "raxx-dev-bot");
-        assert_eq!(r.scope.permissions, perms(&[("contents", "write"), ("pull_requests", "write")]));
+        assert_eq!(
+            r.scope.permissions,
+            perms(&[("contents", "write"), ("pull_requests", "write")])
+        );
         assert!(r.scope.repositories.is_empty());
         assert!(r.fallback_allowed);
-        let r = p.resolve(None, Some("card-groomer"), &Scope::default()).unwrap();
-        assert_eq!((r.bot.as_str(), r.scope.permissions.clone(), r.fallback_allowed), ("raxx-ops-bot", perms(&[("issues", "write")]), false));
-        assert_eq!(r.scope.repositories, vec!["app".to_string(), "docs".to_string()]);
+        let r = p
+            .resolve(None, Some("card-groomer"), &Scope::default())
+            .unwrap();
+        assert_eq!(
+            (
+                r.bot.as_str(),
+                r.scope.permissions.clone(),
+                r.fallback_allowed
+            ),
+            ("raxx-ops-bot", perms(&[("issues", "write")]), false)
+        );
+        assert_eq!(
+            r.scope.repositories,
+            vec!["app".to_string(), "docs".to_string()]
+        );
     }
 
     #[test]
     fn narrowing_is_allowed_widening_is_refused() {
         let p = load(MAP, POLICY).unwrap();
-        let narrow = Scope { repositories: vec!["app".into()], permissions: perms(&[("contents", "read")]) };
+        let narrow = Scope {
+            repositories: vec!["app".into()],
+            permissions: perms(&[("contents", "read")]),
+        };
         let r = p.resolve(None, Some("sre-agent"), &narrow).unwrap();
         assert_eq!(r.scope, narrow);
         for wide in [
-            Scope { repositories: vec![], permissions: perms(&[("contents", "write")]) },
-            Scope { repositories: vec![], permissions: perms(&[("administration", "read")]) },
-            Scope { repositories: vec!["secret-repo".into()], permissions: vec![] },
+            Scope {
+                repositories: vec![],
+                permissions: perms(&[("contents", "write")]),
+            },
+            Scope {
+                repositories: vec![],
+                permissions: perms(&[("administration", "read")]),
+            },
+            Scope {
+                repositories: vec!["secret-repo".into()],
+                permissions: vec![],
+            },
         ] {
             let e = p.resolve(None, Some("sre-agent"), &wide).unwrap_err();
             assert_eq!(e.kind, PolicyErrorKind::Widening, "{wide:?}");
@@ -437,19 +615,47 @@ children:
 
     #[test]
     fn repositories_are_named_as_github_names_them() {
-        let p = load(MAP, &POLICY.replace("repositories: [app, docs]", "repositories: [app, .github]")).unwrap();
-        assert_eq!(p.bots["raxx-ops-bot"].repositories, Some(vec!["app".to_string(), ".github".to_string()]));
+        let p = load(
+            MAP,
+            &POLICY.replace("repositories: [app, docs]", "repositories: [app, .github]"),
+        )
+        .unwrap();
+        assert_eq!(
+            p.bots["raxx-ops-bot"].repositories,
+            Some(vec!["app".to_string(), ".github".to_string()])
+        );
         for bad in ["..", "acme/app", "'a b'"] {
-            let e = load(MAP, &POLICY.replace("repositories: [app, docs]", &format!("repositories: [app, {bad}]"))).unwrap_err();
-            assert!(e.message.contains("is not a repository name"), "{bad}: {}", e.message);
+            let e = load(
+                MAP,
+                &POLICY.replace(
+                    "repositories: [app, docs]",
+                    &format!("repositories: [app, {bad}]"),
+                ),
+            )
+            .unwrap_err();
+            assert!(
+                e.message.contains("is not a repository name"),
+                "{bad}: {}",
+                e.message
+            );
         }
     }
 
     #[test]
     fn unknown_agents_and_bots_are_refused() {
         let p = load(MAP, POLICY).unwrap();
-        assert_eq!(p.resolve(None, Some("intern"), &Scope::default()).unwrap_err().kind, PolicyErrorKind::UnknownAgent);
-        assert_eq!(p.resolve(Some("raxx-qa-bot"), None, &Scope::default()).unwrap_err().kind, PolicyErrorKind::UnknownBot);
+        assert_eq!(
+            p.resolve(None, Some("intern"), &Scope::default())
+                .unwrap_err()
+                .kind,
+            PolicyErrorKind::UnknownAgent
+        );
+        assert_eq!(
+            p.resolve(Some("raxx-qa-bot"), None, &Scope::default())
+                .unwrap_err()
+                .kind,
+            PolicyErrorKind::UnknownBot
+        );
     }
 
     #[test]
@@ -466,7 +672,11 @@ children:
         for (map, policy, needle) in cases {
             let e = load(map, policy).unwrap_err();
             assert_eq!(e.kind, PolicyErrorKind::Invalid);
-            assert!(e.message.contains(needle), "want {needle:?}\n got {}", e.message);
+            assert!(
+                e.message.contains(needle),
+                "want {needle:?}\n got {}",
+                e.message
+            );
         }
     }
 
@@ -480,27 +690,73 @@ children:
         ];
         for (from, to, want) in cases {
             let e = load(MAP, &POLICY.replacen(from, to, 1)).unwrap_err();
-            assert_eq!((e.kind, e.message.as_str()), (PolicyErrorKind::Invalid, want));
+            assert_eq!(
+                (e.kind, e.message.as_str()),
+                (PolicyErrorKind::Invalid, want)
+            );
         }
-        assert!(load(MAP, &POLICY.replace("pull_requests: write", "pull_requests: write\n      repository_projects: admin")).is_ok());
+        assert!(load(
+            MAP,
+            &POLICY.replace(
+                "pull_requests: write",
+                "pull_requests: write\n      repository_projects: admin"
+            )
+        )
+        .is_ok());
     }
 
     #[test]
     fn children_isolation_and_operator_safe_commands_are_read() {
         let p = load(MAP, POLICY).unwrap();
         assert_eq!(p.pass_env, ["ANTHROPIC_API_KEY", "LC_*"]);
-        assert_eq!(p.fallback.operator_safe, [vec!["gh", "issue", "list"], vec!["gh", "issue", "create"]]);
-        assert!(p.resolve(None, Some("sre-agent"), &Scope::default()).unwrap().isolate);
-        assert!(!p.resolve(None, Some("feature-developer"), &Scope::default()).unwrap().isolate, "absent means false");
+        assert_eq!(
+            p.fallback.operator_safe,
+            [vec!["gh", "issue", "list"], vec!["gh", "issue", "create"]]
+        );
+        assert!(
+            p.resolve(None, Some("sre-agent"), &Scope::default())
+                .unwrap()
+                .isolate
+        );
+        assert!(
+            !p.resolve(None, Some("feature-developer"), &Scope::default())
+                .unwrap()
+                .isolate,
+            "absent means false"
+        );
         for (from, to, needle) in [
-            ("pass_env: [ANTHROPIC_API_KEY, LC_*]", "pass_env: [BAD-NAME]", "children.pass_env: 'BAD-NAME' is not a variable name"),
-            ("    isolate: true", "    isolate: yes", "agents.sre-agent.isolate: 'yes' is not true or false"),
-            ("    - gh issue list", "    - sh -c", "fallback.operator_safe: 'sh' runs other programs"),
-            ("    - gh issue list", "    - ./gh issue list", "fallback.operator_safe: the program './gh' must be a bare name"),
-            ("children:\n", "spawn:\n  scrub_env: [X]\nchildren:\n", "spawn.scrub_env is gone"),
+            (
+                "pass_env: [ANTHROPIC_API_KEY, LC_*]",
+                "pass_env: [BAD-NAME]",
+                "children.pass_env: 'BAD-NAME' is not a variable name",
+            ),
+            (
+                "    isolate: true",
+                "    isolate: yes",
+                "agents.sre-agent.isolate: 'yes' is not true or false",
+            ),
+            (
+                "    - gh issue list",
+                "    - sh -c",
+                "fallback.operator_safe: 'sh' runs other programs",
+            ),
+            (
+                "    - gh issue list",
+                "    - ./gh issue list",
+                "fallback.operator_safe: the program './gh' must be a bare name",
+            ),
+            (
+                "children:\n",
+                "spawn:\n  scrub_env: [X]\nchildren:\n",
+                "spawn.scrub_env is gone",
+            ),
         ] {
             let e = load(MAP, &POLICY.replace(from, to)).unwrap_err();
-            assert!(e.message.contains(needle), "want {needle:?}\n got {}", e.message);
+            assert!(
+                e.message.contains(needle),
+                "want {needle:?}\n got {}",
+                e.message
+            );
         }
     }
 }

@@ -28,7 +28,12 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_retries: 2, base_delay_ms: 200, max_delay_ms: 2_000, max_server_wait_ms: 10_000 }
+        RetryPolicy {
+            max_retries: 2,
+            base_delay_ms: 200,
+            max_delay_ms: 2_000,
+            max_server_wait_ms: 10_000,
+        }
     }
 }
 
@@ -42,7 +47,9 @@ pub struct Retrying<'a> {
 /// RFC 850 and asctime forms) into Unix seconds.
 pub fn parse_http_date(value: &str) -> Option<u64> {
     let time = httpdate::parse_http_date(value.trim()).ok()?;
-    time.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_secs())
+    time.duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_secs())
 }
 
 /// The server's clock from a response's `Date` header.
@@ -52,18 +59,27 @@ pub fn server_time(resp: &Response) -> Option<u64> {
 
 impl Retrying<'_> {
     fn backoff_ms(&self, attempt: u32) -> u64 {
-        let exp = self.policy.base_delay_ms.saturating_mul(1 << attempt.min(10)).min(self.policy.max_delay_ms);
+        let exp = self
+            .policy
+            .base_delay_ms
+            .saturating_mul(1 << attempt.min(10))
+            .min(self.policy.max_delay_ms);
         // Full jitter in the upper half: between exp/2 and exp.
         exp / 2 + self.clock.jitter(exp / 2 + 1)
     }
 
     /// How long the server asked us to wait, if it said.
     fn server_wait_ms(&self, resp: &Response) -> Option<u64> {
-        if let Some(secs) = resp.header("retry-after").and_then(|v| v.trim().parse::<u64>().ok()) {
+        if let Some(secs) = resp
+            .header("retry-after")
+            .and_then(|v| v.trim().parse::<u64>().ok())
+        {
             return Some(secs * 1000);
         }
         if resp.header("x-ratelimit-remaining") == Some("0") {
-            let reset = resp.header("x-ratelimit-reset").and_then(|v| v.trim().parse::<u64>().ok())?;
+            let reset = resp
+                .header("x-ratelimit-reset")
+                .and_then(|v| v.trim().parse::<u64>().ok())?;
             let now = server_time(resp).unwrap_or_else(|| self.clock.now_secs());
             return Some(reset.saturating_sub(now) * 1000 + 1000);
         }
@@ -72,11 +88,15 @@ impl Retrying<'_> {
 }
 
 fn retryable_status(resp: &Response) -> bool {
-    matches!(resp.status, 429 | 500 | 502 | 503 | 504) || (resp.status == 403 && resp.header("x-ratelimit-remaining") == Some("0"))
+    matches!(resp.status, 429 | 500 | 502 | 503 | 504)
+        || (resp.status == 403 && resp.header("x-ratelimit-remaining") == Some("0"))
 }
 
 fn retryable_error(err: &TransportError) -> bool {
-    matches!(err.kind, TransportErrorKind::Unreachable | TransportErrorKind::Timeout)
+    matches!(
+        err.kind,
+        TransportErrorKind::Unreachable | TransportErrorKind::Timeout
+    )
 }
 
 impl Transport for Retrying<'_> {
@@ -123,7 +143,10 @@ pub(crate) mod tests {
         }
     }
 
-    struct Answers(RefCell<Vec<Result<Response, TransportError>>>, RefCell<usize>);
+    struct Answers(
+        RefCell<Vec<Result<Response, TransportError>>>,
+        RefCell<usize>,
+    );
 
     impl Transport for Answers {
         fn send(&self, _: &Request) -> Result<Response, TransportError> {
@@ -133,24 +156,49 @@ pub(crate) mod tests {
     }
 
     fn resp(status: u16, headers: &[(&str, &str)]) -> Result<Response, TransportError> {
-        Ok(Response { status, headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), body: vec![] })
+        Ok(Response {
+            status,
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body: vec![],
+        })
     }
 
-    fn run(answers: Vec<Result<Response, TransportError>>) -> (Result<Response, TransportError>, usize, Vec<u64>) {
+    fn run(
+        answers: Vec<Result<Response, TransportError>>,
+    ) -> (Result<Response, TransportError>, usize, Vec<u64>) {
         let t = Answers(RefCell::new(answers), RefCell::new(0));
         let clock = FakeClock::default();
-        let r = Retrying { inner: &t, clock: &clock, policy: RetryPolicy::default() }.send(&Request::new(crate::transport::Method::Get, "http://x/".into()));
+        let r = Retrying {
+            inner: &t,
+            clock: &clock,
+            policy: RetryPolicy::default(),
+        }
+        .send(&Request::new(
+            crate::transport::Method::Get,
+            "http://x/".into(),
+        ));
         let sends = *t.1.borrow();
         (r, sends, clock.slept.into_inner())
     }
 
     #[test]
     fn retries_5xx_429_and_connection_errors_then_succeeds() {
-        let reset = || Err(TransportError::new(TransportErrorKind::Unreachable, "reset"));
+        let reset = || {
+            Err(TransportError::new(
+                TransportErrorKind::Unreachable,
+                "reset",
+            ))
+        };
         let (r, sends, slept) = run(vec![resp(503, &[]), reset(), resp(200, &[])]);
         assert_eq!((r.unwrap().status, sends), (200, 3));
         assert_eq!(slept.len(), 2);
-        assert!(slept[0] >= 100 && slept[0] <= 200 && slept[1] >= 200 && slept[1] <= 400, "{slept:?}");
+        assert!(
+            slept[0] >= 100 && slept[0] <= 200 && slept[1] >= 200 && slept[1] <= 400,
+            "{slept:?}"
+        );
     }
 
     #[test]
@@ -165,7 +213,10 @@ pub(crate) mod tests {
             let (r, sends, _) = run(vec![resp(status, &[])]);
             assert_eq!((r.unwrap().status, sends), (status, 1));
         }
-        let (r, sends, _) = run(vec![Err(TransportError::new(TransportErrorKind::Denied, "denied"))]);
+        let (r, sends, _) = run(vec![Err(TransportError::new(
+            TransportErrorKind::Denied,
+            "denied",
+        ))]);
         assert!(r.is_err() && sends == 1);
     }
 
@@ -175,20 +226,53 @@ pub(crate) mod tests {
         assert_eq!((r.unwrap().status, slept), (200, vec![2000]));
         let date = "Sun, 22 Nov 2026 23:00:00 GMT";
         let reset = (parse_http_date(date).unwrap() + 3).to_string();
-        let (r, _, slept) = run(vec![resp(403, &[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &reset), ("date", date)]), resp(201, &[])]);
+        let (r, _, slept) = run(vec![
+            resp(
+                403,
+                &[
+                    ("x-ratelimit-remaining", "0"),
+                    ("x-ratelimit-reset", &reset),
+                    ("date", date),
+                ],
+            ),
+            resp(201, &[]),
+        ]);
         assert_eq!((r.unwrap().status, slept), (201, vec![4000]));
         let (r, sends, slept) = run(vec![resp(429, &[("retry-after", "3600")])]);
-        assert_eq!((r.unwrap().status, sends, slept), (429, 1, vec![]), "an hour is not slept through");
+        assert_eq!(
+            (r.unwrap().status, sends, slept),
+            (429, 1, vec![]),
+            "an hour is not slept through"
+        );
     }
 
     #[test]
     fn parses_http_dates() {
-        assert_eq!(parse_http_date("Sun, 22 Nov 2026 23:00:00 GMT"), Some(1_795_388_400));
+        assert_eq!(
+            parse_http_date("Sun, 22 Nov 2026 23:00:00 GMT"),
+            Some(1_795_388_400)
+        );
         assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
-        assert_eq!(parse_http_date("Sunday, 22-Nov-26 23:00:00 GMT"), Some(1_795_388_400), "RFC 850");
-        assert_eq!(parse_http_date("Sun Nov 22 23:00:00 2026"), Some(1_795_388_400), "asctime");
+        assert_eq!(
+            parse_http_date("Sunday, 22-Nov-26 23:00:00 GMT"),
+            Some(1_795_388_400),
+            "RFC 850"
+        );
+        assert_eq!(
+            parse_http_date("Sun Nov 22 23:00:00 2026"),
+            Some(1_795_388_400),
+            "asctime"
+        );
         assert_eq!(parse_http_date("yesterday"), None);
-        assert_eq!(parse_http_date("Sun, 31 Nov 2026 23:00:00 GMT"), None, "no 31 November");
-        assert_eq!(parse_http_date("Sun, 22 Nov 2026 25:00:00 GMT"), None, "no hour 25");
+        assert_eq!(
+            parse_http_date("Sun, 31 Nov 2026 23:00:00 GMT"),
+            None,
+            "no 31 November"
+        );
+        assert_eq!(
+            parse_http_date("Sun, 22 Nov 2026 25:00:00 GMT"),
+            None,
+            "no hour 25"
+        );
     }
 }

@@ -43,6 +43,8 @@ impl Vector {
     /// OpenSSL's signature bytes.
     pub fn signature_bytes(&self) -> Vec<u8> {
         use base64::Engine as _;
-        base64::engine::general_purpose::STANDARD.decode(self.signature.trim()).expect("a committed base64 signature")
+        base64::engine::general_purpose::STANDARD
+            .decode(self.signature.trim())
+            .expect("a committed base64 signature")
     }
 }

@@ -35,7 +35,12 @@ pub struct Request {
 
 impl Request {
     pub fn new(method: Method, url: String) -> Self {
-        Request { method, url, headers: Vec::new(), body: None }
+        Request {
+            method,
+            url,
+            headers: Vec::new(),
+            body: None,
+        }
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
@@ -45,8 +50,10 @@ impl Request {
 
     /// A JSON body, with its `content-type` and `content-length`.
     pub fn json_body(mut self, body: Vec<u8>) -> Self {
-        self.headers.push(("content-type".into(), "application/json".into()));
-        self.headers.push(("content-length".into(), body.len().to_string()));
+        self.headers
+            .push(("content-type".into(), "application/json".into()));
+        self.headers
+            .push(("content-length".into(), body.len().to_string()));
         self.body = Some(body);
         self
     }
@@ -89,7 +96,10 @@ pub struct TransportError {
 
 impl TransportError {
     pub fn new(kind: TransportErrorKind, detail: impl Into<String>) -> Self {
-        TransportError { kind, detail: detail.into() }
+        TransportError {
+            kind,
+            detail: detail.into(),
+        }
     }
 }
 

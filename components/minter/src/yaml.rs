@@ -31,7 +31,10 @@ pub struct YamlError {
 }
 
 fn err<T>(line: usize, message: impl Into<String>) -> Result<T, YamlError> {
-    Err(YamlError { line, message: message.into() })
+    Err(YamlError {
+        line,
+        message: message.into(),
+    })
 }
 
 /// The events of one document, with the strict rules applied as they pass.
@@ -46,13 +49,20 @@ impl<'a> Events<'a> {
                 let line = line(&span);
                 match &event {
                     Event::Alias(_) => err(line, "anchors and aliases are not supported"),
-                    Event::Scalar(_, _, anchor, _) | Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) if *anchor != 0 => {
+                    Event::Scalar(_, _, anchor, _)
+                    | Event::SequenceStart(anchor, _)
+                    | Event::MappingStart(anchor, _)
+                        if *anchor != 0 =>
+                    {
                         err(line, "anchors and aliases are not supported")
                     }
-                    Event::Scalar(_, _, _, Some(_)) | Event::SequenceStart(_, Some(_)) | Event::MappingStart(_, Some(_)) => err(line, "tags are not supported"),
-                    Event::Scalar(_, ScalarStyle::Literal | ScalarStyle::Folded, _, _) => {
-                        err(line, "block scalars are not supported; write the value on one line")
-                    }
+                    Event::Scalar(_, _, _, Some(_))
+                    | Event::SequenceStart(_, Some(_))
+                    | Event::MappingStart(_, Some(_)) => err(line, "tags are not supported"),
+                    Event::Scalar(_, ScalarStyle::Literal | ScalarStyle::Folded, _, _) => err(
+                        line,
+                        "block scalars are not supported; write the value on one line",
+                    ),
                     _ => Ok((event, line)),
                 }
             }
@@ -75,7 +85,9 @@ fn advice(info: &str) -> String {
     ];
     match HINTS.iter().find(|(needle, _)| info.contains(needle)) {
         Some((_, hint)) => hint.to_string(),
-        None if info.contains("flow sequence") => format!("unclosed '[' list, or a missing ',' ({info})"),
+        None if info.contains("flow sequence") => {
+            format!("unclosed '[' list, or a missing ',' ({info})")
+        }
         None => info.to_string(),
     }
 }
@@ -86,21 +98,36 @@ fn line(span: &Span) -> usize {
 
 /// Parses a document; an empty document is an empty mapping.
 pub fn parse(src: &str) -> Result<Node, YamlError> {
-    let mut events = Events { parser: Parser::new_from_str(src) };
+    let mut events = Events {
+        parser: Parser::new_from_str(src),
+    };
     let mut root = None;
     loop {
         match events.next()? {
             (Event::StreamStart | Event::DocumentEnd, _) => {}
-            (Event::DocumentStart(_), line) if root.is_some() => return err(line, "only one YAML document per file is supported"),
+            (Event::DocumentStart(_), line) if root.is_some() => {
+                return err(line, "only one YAML document per file is supported")
+            }
             (Event::DocumentStart(_), _) => {
                 let (first, line) = events.next()?;
                 let doc = node(&mut events, first, line)?;
                 if let Value::Scalar(text) = &doc.value {
-                    return err(line, format!("expected 'key: value', found {:?}", crate::names::one_line(text, 40)));
+                    return err(
+                        line,
+                        format!(
+                            "expected 'key: value', found {:?}",
+                            crate::names::one_line(text, 40)
+                        ),
+                    );
                 }
                 root = Some(doc);
             }
-            (Event::StreamEnd, _) => return Ok(root.unwrap_or(Node { line: 1, value: Value::Map(Vec::new()) })),
+            (Event::StreamEnd, _) => {
+                return Ok(root.unwrap_or(Node {
+                    line: 1,
+                    value: Value::Map(Vec::new()),
+                }))
+            }
             (_, line) => return err(line, "unexpected YAML here"),
         }
     }
@@ -131,8 +158,16 @@ fn list<'a>(events: &mut Events<'a>) -> Result<Vec<Node>, YamlError> {
     loop {
         match events.next()? {
             (Event::SequenceEnd, _) => return Ok(items),
-            (Event::Scalar(text, style, _, _), line) => items.push(Node { line, value: scalar(text.into_owned(), style) }),
-            (Event::MappingStart(..), line) => return err(line, "lists of mappings are not supported here; list plain values"),
+            (Event::Scalar(text, style, _, _), line) => items.push(Node {
+                line,
+                value: scalar(text.into_owned(), style),
+            }),
+            (Event::MappingStart(..), line) => {
+                return err(
+                    line,
+                    "lists of mappings are not supported here; list plain values",
+                )
+            }
             (_, line) => return err(line, "nested lists are not supported"),
         }
     }
@@ -147,14 +182,16 @@ fn map<'a>(events: &mut Events<'a>) -> Result<Vec<(String, usize, Node)>, YamlEr
             (_, line) => return err(line, "keys must be plain values"),
         };
         if let Some((_, first_line, _)) = entries.iter().find(|(k, _, _)| *k == key) {
-            return err(line, format!("duplicate key '{key}' (first on line {first_line})"));
+            return err(
+                line,
+                format!("duplicate key '{key}' (first on line {first_line})"),
+            );
         }
         let (first, value_line) = events.next()?;
         let value = node(events, first, value_line)?;
         entries.push((key, line, value));
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -163,7 +200,9 @@ mod tests {
     fn scalar_at<'a>(node: &'a Node, path: &[&str]) -> &'a str {
         let mut n = node;
         for key in path {
-            let Value::Map(entries) = &n.value else { panic!("not a map at {key}") };
+            let Value::Map(entries) = &n.value else {
+                panic!("not a map at {key}")
+            };
             n = &entries.iter().find(|(k, _, _)| k == key).unwrap().2;
         }
         match &n.value {
@@ -177,14 +216,43 @@ mod tests {
         let doc = "---\n# top\nversion: 1\nbots:\n  raxx-dev-bot:   # trailing\n    permissions:\n      contents: write\n    repositories: [app, \"docs\"]\n    extra:\n      - 'gh pr create'\n      - git push # no\n";
         let node = parse(doc).unwrap();
         assert_eq!(scalar_at(&node, &["version"]), "1");
-        assert_eq!(scalar_at(&node, &["bots", "raxx-dev-bot", "permissions", "contents"]), "write");
-        let Value::Map(top) = &node.value else { panic!() };
+        assert_eq!(
+            scalar_at(&node, &["bots", "raxx-dev-bot", "permissions", "contents"]),
+            "write"
+        );
+        let Value::Map(top) = &node.value else {
+            panic!()
+        };
         assert_eq!(top[1].1, 4, "line of 'bots'");
-        let Value::Map(bots) = &top[1].2.value else { panic!() };
-        let Value::Map(dev) = &bots[0].2.value else { panic!() };
-        assert_eq!(dev[1].2.value, Value::List(vec![Node { line: 8, value: Value::Scalar("app".into()) }, Node { line: 8, value: Value::Scalar("docs".into()) }]));
-        let Value::List(extra) = &dev[2].2.value else { panic!() };
-        assert_eq!(extra[1], Node { line: 11, value: Value::Scalar("git push".into()) });
+        let Value::Map(bots) = &top[1].2.value else {
+            panic!()
+        };
+        let Value::Map(dev) = &bots[0].2.value else {
+            panic!()
+        };
+        assert_eq!(
+            dev[1].2.value,
+            Value::List(vec![
+                Node {
+                    line: 8,
+                    value: Value::Scalar("app".into())
+                },
+                Node {
+                    line: 8,
+                    value: Value::Scalar("docs".into())
+                }
+            ])
+        );
+        let Value::List(extra) = &dev[2].2.value else {
+            panic!()
+        };
+        assert_eq!(
+            extra[1],
+            Node {
+                line: 11,
+                value: Value::Scalar("git push".into())
+            }
+        );
     }
 
     #[test]
@@ -199,7 +267,11 @@ mod tests {
     fn refuses_what_it_does_not_support_with_the_line() {
         let cases = [
             ("a: 1\na: 2\n", 2, "duplicate key 'a' (first on line 1)"),
-            ("a:\n  b: 1\n  b: 2\n", 3, "duplicate key 'b' (first on line 2)"),
+            (
+                "a:\n  b: 1\n  b: 2\n",
+                3,
+                "duplicate key 'b' (first on line 2)",
+            ),
             ("a:\n\tb: 1\n", 2, "tabs"),
             ("a: &x 1\n", 1, "anchors"),
             ("a: *x\n", 1, "anchors and aliases"),
@@ -212,8 +284,16 @@ mod tests {
             ("a: [[1]]\n", 1, "nested lists"),
             ("? [a]\n: 1\n", 1, "keys must be plain values"),
             ("a: 1\n  b: 2\n", 2, "unexpected indentation"),
-            ("bots:\n  x:\n    permissions:\n      contents: write\n   fallback: allow\n", 5, "unexpected indentation"),
-            ("a:\n  - x\n  y: 1\n", 3, "unexpected indentation inside a list"),
+            (
+                "bots:\n  x:\n    permissions:\n      contents: write\n   fallback: allow\n",
+                5,
+                "unexpected indentation",
+            ),
+            (
+                "a:\n  - x\n  y: 1\n",
+                3,
+                "unexpected indentation inside a list",
+            ),
             ("a: b: c\n", 1, "quote a value that holds ': '"),
             ("a: 1\n---\nb: 2\n", 2, "one YAML document"),
             ("just text\n", 1, "expected 'key: value'"),
@@ -235,7 +315,11 @@ mod tests {
         assert_eq!(value("a: \"tab\\there\"\n"), "tab\there");
         assert_eq!(value("a: \"\\u00e9\\x41\\\"\\\\\"\n"), "éA\"\\");
         assert_eq!(value("a: \"gh pr create\\n\"\n"), "gh pr create\n");
-        assert_eq!(value("a: 'it''s \\n'\n"), "it's \\n", "single quotes have no escapes");
+        assert_eq!(
+            value("a: 'it''s \\n'\n"),
+            "it's \\n",
+            "single quotes have no escapes"
+        );
         assert_eq!(value("a: plain \\n\n"), "plain \\n", "nor do plain values");
     }
 
@@ -249,6 +333,10 @@ mod tests {
         assert_eq!(m[1].2.value, Value::Map(vec![]));
         assert_eq!(m[2].2.value, Value::List(vec![]));
         assert_eq!(m[3].2.value, Value::Scalar("it's".into()));
-        assert_eq!(m[4].2.value, Value::Scalar("".into()), "quoted empty is a value, not null");
+        assert_eq!(
+            m[4].2.value,
+            Value::Scalar("".into()),
+            "quoted empty is a value, not null"
+        );
     }
 }

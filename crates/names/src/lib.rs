@@ -11,7 +11,9 @@ pub const MAX_NAME: usize = 100;
 /// A plain name: letters, digits, `-`, `_` or `.`, starting with a letter or
 /// digit. Bot names, agent classes and owners; never a path (no `/`, no `..`).
 pub fn is_name(s: &str) -> bool {
-    s.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric) && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    s.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric)
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 /// A name of at most [`MAX_NAME`] characters: a bot's, or an agent class
@@ -23,7 +25,11 @@ pub fn is_plain_name(s: &str) -> bool {
 /// A repository name without its owner, as GitHub allows them (`.github`
 /// included): letters, digits, `-`, `_` or `.`, but not `.` or `..`.
 pub fn is_repository(s: &str) -> bool {
-    !s.is_empty() && s != "." && s != ".." && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    !s.is_empty()
+        && s != "."
+        && s != ".."
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 /// GitHub's permission levels, weakest first: 1 for `read`, 2 `write`, 3
@@ -77,13 +83,18 @@ mod tests {
 
     #[test]
     fn levels_rank_read_below_write_below_admin() {
-        assert!(level_rank("read") < level_rank("write") && level_rank("write") < level_rank("admin"));
+        assert!(
+            level_rank("read") < level_rank("write") && level_rank("write") < level_rank("admin")
+        );
         assert_eq!((level_rank("owner"), level_rank("")), (0, 0));
     }
 
     #[test]
     fn who_names_the_agent_and_its_bot() {
-        assert_eq!(who(Some("sre-agent"), "raxx-ops-bot"), "sre-agent (raxx-ops-bot)");
+        assert_eq!(
+            who(Some("sre-agent"), "raxx-ops-bot"),
+            "sre-agent (raxx-ops-bot)"
+        );
         assert_eq!(who(None, "raxx-ops-bot"), "raxx-ops-bot");
     }
 }

@@ -56,18 +56,37 @@ impl Origin {
             return Err(UrlError::PlainHttp);
         }
         let port = match port.strip_prefix(':') {
-            None if port.is_empty() => if https { 443 } else { 80 },
-            Some(digits) if (1..=5).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) => {
-                digits.parse::<u16>().ok().filter(|p| *p != 0).ok_or(UrlError::Port)?
+            None if port.is_empty() => {
+                if https {
+                    443
+                } else {
+                    80
+                }
+            }
+            Some(digits)
+                if (1..=5).contains(&digits.len())
+                    && digits.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                digits
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|p| *p != 0)
+                    .ok_or(UrlError::Port)?
             }
             _ => return Err(UrlError::Port),
         };
-        Ok(Origin { https, host: host.to_ascii_lowercase(), port })
+        Ok(Origin {
+            https,
+            host: host.to_ascii_lowercase(),
+            port,
+        })
     }
 
     /// Reads a configured base URL, with a message naming it and how to fix it.
     pub fn from_base_url(url: &str) -> Result<Origin, String> {
-        parse_base(url).map(|t| t.origin).map_err(|why| format!("{url:?} {why}"))
+        parse_base(url)
+            .map(|t| t.origin)
+            .map_err(|why| format!("{url:?} {why}"))
     }
 
     /// `host:port`, an IPv6 host in brackets: what a socket connects to.
@@ -131,16 +150,33 @@ impl std::fmt::Display for UrlError {
 
 /// Whether `host` is a loopback name or address (`localhost`, 127.0.0.0/8, ::1).
 pub fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost") || host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// An absolute `http(s)` URL to request.
 pub fn parse(url: &str) -> Result<Target, UrlError> {
     let uri: Uri = url.parse().map_err(|_| UrlError::NotUrl)?;
     let origin = Origin::from_uri(&uri)?;
-    let authority = uri.authority().map(|a| a.as_str().to_string()).unwrap_or_default();
-    let path_and_query = uri.path_and_query().map(|p| p.as_str()).filter(|p| !p.is_empty()).unwrap_or("/").to_string();
-    Ok(Target { origin, authority, path_and_query })
+    let authority = uri
+        .authority()
+        .map(|a| a.as_str().to_string())
+        .unwrap_or_default();
+    let path_and_query = uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .filter(|p| !p.is_empty())
+        .unwrap_or("/")
+        .to_string();
+    Ok(Target {
+        origin,
+        authority,
+        path_and_query,
+    })
 }
 
 /// A configured base URL (`https://api.github.com`, `https://HOST/api/v3`):
@@ -158,7 +194,11 @@ pub fn join(base: &str, path: &str) -> String {
 }
 
 /// RFC 3986's unreserved characters stay; everything else is escaped.
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Percent-encodes a query value or path segment.
 pub fn encode(value: &str) -> String {

@@ -43,7 +43,8 @@ fn repo_root() -> PathBuf {
 }
 
 fn component() -> PathBuf {
-    raxx_host::runtime::default_component_path().expect("the minter component is not built: run scripts/build")
+    raxx_host::runtime::default_component_path()
+        .expect("the minter component is not built: run scripts/build")
 }
 
 /// Runs a command `n` times; wall time of each in ms. Every run must succeed.
@@ -54,7 +55,12 @@ fn time_runs(n: usize, mut make: impl FnMut() -> Command) -> Vec<f64> {
             let start = Instant::now();
             let out = cmd.output().expect("run");
             let wall = ms(start.elapsed());
-            assert!(out.status.success(), "{:?} failed: {}", cmd, String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{:?} failed: {}",
+                cmd,
+                String::from_utf8_lossy(&out.stderr)
+            );
             wall
         })
         .collect()
@@ -62,16 +68,30 @@ fn time_runs(n: usize, mut make: impl FnMut() -> Command) -> Vec<f64> {
 
 fn host_cmd(world: &World, cache: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(HOST);
-    cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).env("RAXX_CACHE_DIR", cache).envs(world.env()).args(args);
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RAXX_CACHE_DIR", cache)
+        .envs(world.env())
+        .args(args);
     cmd
 }
 
 /// `raxx-node ARGS` (or the Node library script) the same way; `None` without Node or its packages (scripts/build installs them).
 fn node_cmd(world: &World, cache: &Path, script: &str, args: &[&str]) -> Option<Command> {
-    let installed = repo_root().join("host/node/node_modules/@bytecodealliance/preview2-shim").is_dir();
-    let node = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+    let installed = repo_root()
+        .join("host/node/node_modules/@bytecodealliance/preview2-shim")
+        .is_dir();
+    let node = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     let mut cmd = Command::new("node");
-    cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).env("RAXX_CACHE_DIR", cache).envs(world.env()).arg(script).args(args);
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RAXX_CACHE_DIR", cache)
+        .envs(world.env())
+        .arg(script)
+        .args(args);
     (installed && node).then_some(cmd)
 }
 
@@ -105,7 +125,10 @@ impl Row {
     fn label(&self) -> String {
         match self.connect_ms {
             0 => format!("{} ms per request", self.latency_ms),
-            c => format!("{} ms per request, +{c} ms per new connection", self.latency_ms),
+            c => format!(
+                "{} ms per request, +{c} ms per new connection",
+                self.latency_ms
+            ),
         }
     }
 
@@ -136,22 +159,40 @@ fn node_section(rows: &[Row], cache: &Path, world: &World) -> String {
             ms(r.node_library_ms),
             ratio(r.node_library_ms, r.library_ms),
             ms(r.node_ms.map(|v| r.overhead(v, NODE_CLI_CONNECTIONS))),
-            ms(r.node_library_ms.map(|v| r.overhead(v, NODE_LIBRARY_CONNECTIONS))),
+            ms(r.node_library_ms
+                .map(|v| r.overhead(v, NODE_LIBRARY_CONNECTIONS))),
         ));
     }
-    let bare = node_cmd(world, cache, "-e", &["0"]).map(|_| median(time_runs(9, || node_cmd(world, cache, "-e", &["0"]).unwrap())));
-    let version = node_cmd(world, cache, NODE_CLI, &["--version"]).map(|_| median(time_runs(9, || node_cmd(world, cache, NODE_CLI, &["--version"]).unwrap())));
+    let bare = node_cmd(world, cache, "-e", &["0"]).map(|_| {
+        median(time_runs(9, || {
+            node_cmd(world, cache, "-e", &["0"]).unwrap()
+        }))
+    });
+    let version = node_cmd(world, cache, NODE_CLI, &["--version"]).map(|_| {
+        median(time_runs(9, || {
+            node_cmd(world, cache, NODE_CLI, &["--version"]).unwrap()
+        }))
+    });
     md.push_str(&format!("\nNode start and exit (`node -e 0`): {}; `raxx-node --version` (start, load the cached transpile, hash the component): {}.\n", ms(bare), ms(version)));
     md
 }
 
 fn node_version() -> String {
-    Command::new("node").arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default()
+    Command::new("node")
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default()
 }
 
 fn main() {
-    let python = std::env::var("RAXX_BENCH_PYTHON").ok().filter(|p| Path::new(p).is_file());
-    let runs: usize = std::env::var("RAXX_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(25);
+    let python = std::env::var("RAXX_BENCH_PYTHON")
+        .ok()
+        .filter(|p| Path::new(p).is_file());
+    let runs: usize = std::env::var("RAXX_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(25);
     let scratch = std::env::temp_dir().join(format!("raxx-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch).unwrap();
@@ -160,9 +201,15 @@ fn main() {
     // The first run after a build: an empty cache, then a warm one.
     let first_world = World::start_with_keys(keys.clone());
     let cold_cache = scratch.join("cold-cache");
-    let first = time_runs(1, || host_cmd(&first_world, &cold_cache, &["mint", "raxx-dev-bot"]))[0];
-    let second = time_runs(1, || host_cmd(&first_world, &cold_cache, &["mint", "raxx-dev-bot"]))[0];
-    let artifacts = std::fs::read_dir(&cold_cache).map(|d| d.count()).unwrap_or(0);
+    let first = time_runs(1, || {
+        host_cmd(&first_world, &cold_cache, &["mint", "raxx-dev-bot"])
+    })[0];
+    let second = time_runs(1, || {
+        host_cmd(&first_world, &cold_cache, &["mint", "raxx-dev-bot"])
+    })[0];
+    let artifacts = std::fs::read_dir(&cold_cache)
+        .map(|d| d.count())
+        .unwrap_or(0);
     let process_start = median(time_runs(runs, || {
         let mut c = Command::new(HOST);
         c.arg("--version");
@@ -170,10 +217,19 @@ fn main() {
     }));
 
     let policy_dir = repo_root().join("policies");
-    let policy = PolicyFiles { agent_map: policy_dir.join("agent_bot_map.yaml"), policy: policy_dir.join("policy.yaml") }.read().unwrap();
+    let policy = PolicyFiles {
+        agent_map: policy_dir.join("agent_bot_map.yaml"),
+        policy: policy_dir.join("policy.yaml"),
+    }
+    .read()
+    .unwrap();
     let warm = scratch.join("warm-cache");
     let load_start = Instant::now();
-    let runtime = Runtime::load(&component(), &raxx_host::cache::Cache::in_dir(warm.clone(), &raxx_fakes::world::client_secret())).unwrap();
+    let runtime = Runtime::load(
+        &component(),
+        &raxx_host::cache::Cache::in_dir(warm.clone(), &raxx_fakes::world::client_secret()),
+    )
+    .unwrap();
     let _ = ms(load_start.elapsed());
     let mut rows = Vec::new();
     for (latency, connect) in SCENARIOS {
@@ -182,11 +238,20 @@ fn main() {
         world.set_connect_latency(Duration::from_millis(connect));
         time_runs(2, || host_cmd(&world, &warm, &["mint", "raxx-dev-bot"])); // warm the cache and the page cache
         let env = world.env();
-        let settings = Settings::from_env(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap();
-        let request = MintRequest { bot: Some("raxx-dev-bot".into()), agent: None, owner: None, repositories: vec![], permissions: vec![] };
+        let settings =
+            Settings::from_env(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+                .unwrap();
+        let request = MintRequest {
+            bot: Some("raxx-dev-bot".into()),
+            agent: None,
+            owner: None,
+            repositories: vec![],
+            permissions: vec![],
+        };
         let resolved = runtime.resolve(&policy, &request).expect("resolve");
         let script = repo_root().join("tests/bench/reference_minter.py");
-        let (mut cli, mut reference, mut library, mut requests_ms) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut cli, mut reference, mut library, mut requests_ms) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let node_cli = || node_cmd(&world, &warm, NODE_CLI, &["mint", "raxx-dev-bot"]);
         if node_cli().is_some() {
             time_runs(2, || node_cli().unwrap()); // transpile into the cache, warm the page cache
@@ -195,11 +260,17 @@ fn main() {
         // (1) and (2) interleaved, so a slow spell of the machine hits both alike;
         // (3) as the embedding runs it: one process minting back to back.
         for round in 0..runs {
-            cli.extend(time_runs(1, || host_cmd(&world, &warm, &["mint", "raxx-dev-bot"])));
+            cli.extend(time_runs(1, || {
+                host_cmd(&world, &warm, &["mint", "raxx-dev-bot"])
+            }));
             if let Some(py) = python.as_ref().filter(|_| round < runs.min(15)) {
                 reference.extend(time_runs(1, || {
                     let mut c = Command::new(py);
-                    c.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).envs(world.env()).arg(&script).arg("raxx-dev-bot");
+                    c.env_clear()
+                        .env("PATH", std::env::var("PATH").unwrap_or_default())
+                        .envs(world.env())
+                        .arg(&script)
+                        .arg("raxx-dev-bot");
                     c
                 }));
             }
@@ -208,9 +279,21 @@ fn main() {
             }
         }
         // (5): one Node process, `runs * 2` mints back to back (it prints their times).
-        let node_library_ms = node_cmd(&world, &warm, &repo_root().join("tests/bench/node_library.mjs").to_string_lossy(), &["raxx-dev-bot", &(runs * 2).to_string()]).map(|mut c| {
+        let node_library_ms = node_cmd(
+            &world,
+            &warm,
+            &repo_root()
+                .join("tests/bench/node_library.mjs")
+                .to_string_lossy(),
+            &["raxx-dev-bot", &(runs * 2).to_string()],
+        )
+        .map(|mut c| {
             let out = c.output().expect("run node");
-            assert!(out.status.success(), "the Node library bench failed: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "the Node library bench failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             median(serde_json::from_slice::<Vec<f64>>(&out.stdout).expect("JSON times"))
         });
         let node_ms = (!node.is_empty()).then(|| median(node));
@@ -224,11 +307,22 @@ fn main() {
         }
         let fakes = world.own_time();
         let per_mint = |after: Duration, before: Duration| ms(after - before) / (runs * 2) as f64;
-        let fakes_ms = (per_mint(fakes.answering, fakes_before.answering), per_mint(fakes.oversleeping, fakes_before.oversleeping));
+        let fakes_ms = (
+            per_mint(fakes.answering, fakes_before.answering),
+            per_mint(fakes.oversleeping, fakes_before.oversleeping),
+        );
         let cli = median(cli);
         let reference = python.as_ref().map(|_| median(reference));
-        let timing = host_cmd(&world, &warm, &["mint", "raxx-dev-bot"]).env("RAXX_TIMING", "1").output().unwrap();
-        let split = String::from_utf8_lossy(&timing.stderr).lines().find(|l| l.contains("timing:")).unwrap_or("").trim_start_matches("raxx-host: timing: ").to_string();
+        let timing = host_cmd(&world, &warm, &["mint", "raxx-dev-bot"])
+            .env("RAXX_TIMING", "1")
+            .output()
+            .unwrap();
+        let split = String::from_utf8_lossy(&timing.stderr)
+            .lines()
+            .find(|l| l.contains("timing:"))
+            .unwrap_or("")
+            .trim_start_matches("raxx-host: timing: ")
+            .to_string();
         let library_ms = median(library);
         println!(
             "latency {latency:>2} ms, connect {connect:>2} ms: cli {cli:.1} ms, reference {}, library {library_ms:.1} ms (requests {:.1} ms), raxx-node {}, Node library {}",
@@ -237,23 +331,48 @@ fn main() {
             node_ms.map(|r| format!("{r:.1} ms")).unwrap_or("skipped".into()),
             node_library_ms.map(|r| format!("{r:.1} ms")).unwrap_or("skipped".into()),
         );
-        rows.push(Row { latency_ms: latency, connect_ms: connect, cli_ms: cli, reference_ms: reference, library_ms, node_ms, node_library_ms, fakes_ms, split });
+        rows.push(Row {
+            latency_ms: latency,
+            connect_ms: connect,
+            cli_ms: cli,
+            reference_ms: reference,
+            library_ms,
+            node_ms,
+            node_library_ms,
+            fakes_ms,
+            split,
+        });
     }
 
-    let mut checks = vec![
-        (format!("first run after a build (cache cold) {first:.0} ms < 2000 ms, then {second:.0} ms"), first < 2000.0 && artifacts == 1),
-    ];
+    let mut checks = vec![(
+        format!(
+            "first run after a build (cache cold) {first:.0} ms < 2000 ms, then {second:.0} ms"
+        ),
+        first < 2000.0 && artifacts == 1,
+    )];
     // The targets (issue 18's budget) are set for latency per request only.
     for r in rows.iter().filter(|r| r.connect_ms == 0) {
         if let Some(reference) = r.reference_ms {
             let ratio = r.cli_ms / reference;
             let target = if r.latency_ms == 0 { 0.15 } else { 0.30 };
-            checks.push((format!("{} ms: (1)/(2) = {ratio:.3} ≤ {target:.2}", r.latency_ms), ratio <= target));
+            checks.push((
+                format!("{} ms: (1)/(2) = {ratio:.3} ≤ {target:.2}", r.latency_ms),
+                ratio <= target,
+            ));
         }
         let o1 = r.overhead(r.cli_ms, CLI_CONNECTIONS);
-        checks.push((format!("{} ms: local overhead of (1) {o1:.1} ms ≤ 25 ms", r.latency_ms), o1 <= 25.0));
+        checks.push((
+            format!(
+                "{} ms: local overhead of (1) {o1:.1} ms ≤ 25 ms",
+                r.latency_ms
+            ),
+            o1 <= 25.0,
+        ));
         if r.latency_ms == 0 {
-            checks.push((format!("0 ms: (3) {:.1} ms ≤ 15 ms", r.library_ms), r.library_ms <= 15.0));
+            checks.push((
+                format!("0 ms: (3) {:.1} ms ≤ 15 ms", r.library_ms),
+                r.library_ms <= 15.0,
+            ));
         }
     }
     let mut md = String::new();
@@ -264,8 +383,14 @@ last row, which charges every new connection its handshakes as a real network do
 The reference opens three connections per mint.\n\n", runs.min(15), runs * 2));
     md.push_str("| latency | (1) raxx-host | (2) reference | (1)/(2) | (3) library | overhead (1) | overhead (3) | (3) without the fakes' time |\n|---|---|---|---|---|---|---|---|\n");
     for r in &rows {
-        let reference = r.reference_ms.map(|v| format!("{v:.1} ms")).unwrap_or("—".into());
-        let ratio = r.reference_ms.map(|v| format!("{:.3}", r.cli_ms / v)).unwrap_or("—".into());
+        let reference = r
+            .reference_ms
+            .map(|v| format!("{v:.1} ms"))
+            .unwrap_or("—".into());
+        let ratio = r
+            .reference_ms
+            .map(|v| format!("{:.3}", r.cli_ms / v))
+            .unwrap_or("—".into());
         let library = r.overhead(r.library_ms, LIBRARY_CONNECTIONS);
         md.push_str(&format!(
             "| {} | {:.1} ms | {reference} | {ratio} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms |\n",
@@ -284,7 +409,12 @@ The reference opens three connections per mint.\n\n", runs.min(15), runs * 2));
     }
     md.push_str("\nThe overheads (the targets' measure) include the fakes' own time, which the last column of the table takes out of (3):\nanswering (handler and writing the response, the fake GitHub's JWT check included) and sleeping past the injected latency.\nMeans per library mint; every client costs the fakes about the same.\n\n");
     for r in &rows {
-        md.push_str(&format!("- {}: answering {:.2} ms, oversleeping {:.2} ms\n", r.label(), r.fakes_ms.0, r.fakes_ms.1));
+        md.push_str(&format!(
+            "- {}: answering {:.2} ms, oversleeping {:.2} ms\n",
+            r.label(),
+            r.fakes_ms.0,
+            r.fakes_ms.1
+        ));
     }
     md.push_str("\n## Targets\n\n");
     for (what, ok) in &checks {
@@ -300,7 +430,12 @@ The reference opens three connections per mint.\n\n", runs.min(15), runs * 2));
         })).collect::<Vec<_>>()});
         let data = scratch.join("results.json");
         std::fs::write(&data, json.to_string()).unwrap();
-        let status = Command::new(py).arg(repo_root().join("tests/bench/plot.py")).arg(&data).arg(docs.join("benchmark.png")).status().unwrap();
+        let status = Command::new(py)
+            .arg(repo_root().join("tests/bench/plot.py"))
+            .arg(&data)
+            .arg(docs.join("benchmark.png"))
+            .status()
+            .unwrap();
         assert!(status.success(), "plotting failed");
     }
     println!("\n{md}");

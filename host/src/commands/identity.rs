@@ -17,8 +17,12 @@ pub fn pr_header(context: &Context, args: PrHeaderArgs) -> Result<i32, Failure> 
     let header = Header {
         agent: args.agent,
         bot: resolved.bot.clone(),
-        workflow_uuid: args.workflow_uuid.unwrap_or_else(|| pr_header::NO_WORKFLOW.into()),
-        session: args.session.unwrap_or_else(|| raxx_host::time::iso8601(raxx_host::time::now())),
+        workflow_uuid: args
+            .workflow_uuid
+            .unwrap_or_else(|| pr_header::NO_WORKFLOW.into()),
+        session: args
+            .session
+            .unwrap_or_else(|| raxx_host::time::iso8601(raxx_host::time::now())),
         refs: args.refs,
     };
     print(&header.render())
@@ -34,7 +38,11 @@ fn fails(v: &Verification) -> bool {
 fn verify_status(v: &Verification) -> String {
     match (&v.suspended_at, v.missing.is_empty(), v.excess.is_empty()) {
         _ if !v.problems.is_empty() => format!("MISMATCH: {}", v.problems.join("; ")),
-        (Some(at), _, _) => format!("SUSPENDED since {at} by {}: lift with raxx-host unsuspend {}", v.suspended_by.as_deref().unwrap_or("unknown"), v.bot),
+        (Some(at), _, _) => format!(
+            "SUSPENDED since {at} by {}: lift with raxx-host unsuspend {}",
+            v.suspended_by.as_deref().unwrap_or("unknown"),
+            v.bot
+        ),
         (None, false, _) => "MISSING PERMISSIONS (see drift below)".to_string(),
         (None, true, false) => "ok, excess grants (see drift below)".to_string(),
         (None, true, true) => "ok".to_string(),
@@ -45,10 +53,23 @@ fn verify_row(v: &Verification) -> [String; 7] {
     let mut repos = v.repository_count.to_string();
     if !v.repositories.is_empty() {
         let shown: Vec<&str> = v.repositories.iter().take(3).map(String::as_str).collect();
-        let more = if v.repositories.len() > 3 { ", …" } else { "" };
+        let more = if v.repositories.len() > 3 {
+            ", …"
+        } else {
+            ""
+        };
         repos = format!("{repos} ({}{more})", shown.join(", "));
     }
-    [&v.bot, &v.app_slug, &v.app_id, &v.installation_id, &repos, &v.expires_at, &verify_status(v)].map(|cell| strip(cell))
+    [
+        &v.bot,
+        &v.app_slug,
+        &v.app_id,
+        &v.installation_id,
+        &repos,
+        &v.expires_at,
+        &verify_status(v),
+    ]
+    .map(|cell| strip(cell))
 }
 
 fn level(level: &Option<String>) -> &str {
@@ -60,9 +81,14 @@ fn level(level: &Option<String>) -> &str {
 fn drift_lines(v: &Verification) -> Vec<String> {
     let mut missing: Vec<(&PermissionGap, Vec<String>)> = Vec::new();
     for m in &v.missing {
-        let user = m.agent.clone().unwrap_or_else(|| format!("{} (its policy entry)", v.bot));
+        let user = m
+            .agent
+            .clone()
+            .unwrap_or_else(|| format!("{} (its policy entry)", v.bot));
         for gap in &m.permissions {
-            let same = |g: &&PermissionGap| (&g.name, &g.asked, &g.granted) == (&gap.name, &gap.asked, &gap.granted);
+            let same = |g: &&PermissionGap| {
+                (&g.name, &g.asked, &g.granted) == (&gap.name, &gap.asked, &gap.granted)
+            };
             match missing.iter_mut().find(|(g, _)| same(g)) {
                 Some((_, users)) => users.push(user.clone()),
                 None => missing.push((gap, vec![user.clone()])),
@@ -83,7 +109,18 @@ fn drift_lines(v: &Verification) -> Vec<String> {
 }
 
 fn table(rows: &[[String; 7]]) -> String {
-    raxx_host::display::table(["BOT", "APP SLUG", "APP ID", "INSTALLATION", "REPOSITORIES", "TOKEN EXPIRES", "STATUS"], rows)
+    raxx_host::display::table(
+        [
+            "BOT",
+            "APP SLUG",
+            "APP ID",
+            "INSTALLATION",
+            "REPOSITORIES",
+            "TOKEN EXPIRES",
+            "STATUS",
+        ],
+        rows,
+    )
 }
 
 /// The smoke test: one row per bot; exit 0 only when every bot checks out.
@@ -103,9 +140,18 @@ pub fn verify(context: &Context, args: VerifyArgs) -> Result<i32, Failure> {
                     code = exit::MISMATCH;
                 }
                 let status = verify_status(&v);
-                let outcome = if fails(&v) { Err((exit::MISMATCH, status.as_str())) } else { Ok(()) };
-                let installation = (v.installation_id != "-").then_some((v.app_id.as_str(), v.installation_id.as_str()));
-                context.audit(Event { outcome, installation, ..event })?;
+                let outcome = if fails(&v) {
+                    Err((exit::MISMATCH, status.as_str()))
+                } else {
+                    Ok(())
+                };
+                let installation = (v.installation_id != "-")
+                    .then_some((v.app_id.as_str(), v.installation_id.as_str()));
+                context.audit(Event {
+                    outcome,
+                    installation,
+                    ..event
+                })?;
                 rows.push(verify_row(&v));
                 drift.extend(drift_lines(&v));
             }
@@ -114,15 +160,32 @@ pub fn verify(context: &Context, args: VerifyArgs) -> Result<i32, Failure> {
                 if code == exit::OK {
                     code = failure.code;
                 }
-                context.audit(Event { outcome: Err((failure.code, &failure.message)), ..event })?;
+                context.audit(Event {
+                    outcome: Err((failure.code, &failure.message)),
+                    ..event
+                })?;
                 let dash = || "-".to_string();
-                rows.push([bot.clone(), dash(), dash(), dash(), dash(), dash(), format!("ERROR (exit {}): {}", failure.code, crate::one_line(&failure.message))]);
+                rows.push([
+                    bot.clone(),
+                    dash(),
+                    dash(),
+                    dash(),
+                    dash(),
+                    dash(),
+                    format!(
+                        "ERROR (exit {}): {}",
+                        failure.code,
+                        crate::one_line(&failure.message)
+                    ),
+                ]);
             }
         }
     }
     let mut out = table(&rows);
     if !drift.is_empty() {
-        out.push_str("\nPermission drift (the installation's grant on GitHub against the policy):\n");
+        out.push_str(
+            "\nPermission drift (the installation's grant on GitHub against the policy):\n",
+        );
         out.extend(drift.iter().map(|line| format!("  {line}\n")));
     }
     print(&out)?;
@@ -133,17 +196,33 @@ pub fn verify(context: &Context, args: VerifyArgs) -> Result<i32, Failure> {
 /// the id is looked up with a short-lived token of the bot, revoked afterwards.
 pub fn git_identity(context: &Context, args: GitIdentityArgs) -> Result<i32, Failure> {
     let resolved = context.resolve(&bot_request(&args.bot))?;
-    let minted = context.mint("git-identity", &resolved, None).map_err(|f| f.recorded(context, "git-identity", &resolved))?;
-    let id = context.runtime.bot_user_id(&minted.settings, &minted.token.token, &args.bot);
+    let minted = context
+        .mint("git-identity", &resolved, None)
+        .map_err(|f| f.recorded(context, "git-identity", &resolved))?;
+    let id = context
+        .runtime
+        .bot_user_id(&minted.settings, &minted.token.token, &args.bot);
     context.revoke(&minted.settings, &minted.token);
     let id = id?;
     let GitIdentity { name, email } = GitIdentity::of_bot(&args.bot, Some(id));
     if args.apply {
         for (key, value) in [("user.name", &name), ("user.email", &email)] {
-            let out = std::process::Command::new("git").args(["config", key, value]).output().map_err(|e| Failure { code: exit::HOST, message: format!("cannot run git: {e}") })?;
+            let out = std::process::Command::new("git")
+                .args(["config", key, value])
+                .output()
+                .map_err(|e| Failure {
+                    code: exit::HOST,
+                    message: format!("cannot run git: {e}"),
+                })?;
             if !out.status.success() {
                 let why = String::from_utf8_lossy(&out.stderr);
-                return Err(Failure { code: exit::USAGE, message: format!("git config {key} failed: {} (run --apply inside the repository)", crate::one_line(&why)) });
+                return Err(Failure {
+                    code: exit::USAGE,
+                    message: format!(
+                        "git config {key} failed: {} (run --apply inside the repository)",
+                        crate::one_line(&why)
+                    ),
+                });
             }
         }
     }
@@ -156,23 +235,40 @@ pub fn git_identity(context: &Context, args: GitIdentityArgs) -> Result<i32, Fai
 /// `erase` are no-ops: the token is never kept.
 pub fn git_credential(context: &Context, args: GitCredentialArgs) -> Result<i32, Failure> {
     let [bot, operation] = args.words.as_slice() else {
-        return Err(Failure { code: exit::USAGE, message: "git-credential takes BOT and an operation (get, store or erase)".into() });
+        return Err(Failure {
+            code: exit::USAGE,
+            message: "git-credential takes BOT and an operation (get, store or erase)".into(),
+        });
     };
     if !["get", "store", "erase"].contains(&operation.as_str()) {
-        return Err(Failure { code: exit::USAGE, message: format!("git-credential: '{}' is not get, store or erase", crate::one_line(operation)) });
+        return Err(Failure {
+            code: exit::USAGE,
+            message: format!(
+                "git-credential: '{}' is not get, store or erase",
+                crate::one_line(operation)
+            ),
+        });
     }
     let attrs = super::session::read_credential_request();
     if operation != "get" {
         return Ok(exit::OK);
     }
     let settings = settings().map_err(|f| f.failure)?;
-    let Some((scheme, host)) = github_git_host(&settings.wit.github.api_url) else { return Ok(exit::OK) };
+    let Some((scheme, host)) = github_git_host(&settings.wit.github.api_url) else {
+        return Ok(exit::OK);
+    };
     if !super::session::asks_for(&attrs, &scheme, &host) {
         return Ok(exit::OK);
     }
     let resolved = context.resolve(&bot_request(bot))?;
-    let token = context.mint("git-credential", &resolved, None).map_err(|f| f.recorded(context, "git-credential", &resolved))?.token;
-    print(&format!("username=x-access-token\npassword={}\n", token.token))
+    let token = context
+        .mint("git-credential", &resolved, None)
+        .map_err(|f| f.recorded(context, "git-credential", &resolved))?
+        .token;
+    print(&format!(
+        "username=x-access-token\npassword={}\n",
+        token.token
+    ))
 }
 
 #[cfg(test)]
@@ -181,7 +277,11 @@ mod tests {
     use raxx_host::{MissingPermissions, Permission};
 
     fn gap(name: &str, asked: Option<&str>, granted: Option<&str>) -> PermissionGap {
-        PermissionGap { name: name.into(), asked: asked.map(Into::into), granted: granted.map(Into::into) }
+        PermissionGap {
+            name: name.into(),
+            asked: asked.map(Into::into),
+            granted: granted.map(Into::into),
+        }
     }
 
     /// What a hostile GitHub could put in every string verify prints.
@@ -196,10 +296,16 @@ mod tests {
             repositories: vec![esc("repo")],
             expires_at: esc("2026-11-30T11:00:00Z"),
             problems: vec![],
-            granted: vec![Permission { name: esc("issues"), level: "write".into() }],
+            granted: vec![Permission {
+                name: esc("issues"),
+                level: "write".into(),
+            }],
             suspended_at: Some(esc("2026-11-30T10:00:00Z")),
             suspended_by: Some(esc("octo")),
-            missing: vec![MissingPermissions { agent: Some("card-groomer".into()), permissions: vec![gap(&esc("issues"), Some("write"), Some(&esc("read")))] }],
+            missing: vec![MissingPermissions {
+                agent: Some("card-groomer".into()),
+                permissions: vec![gap(&esc("issues"), Some("write"), Some(&esc("read")))],
+            }],
             excess: vec![gap(&esc("administration"), None, Some(&esc("write")))],
         }
     }
@@ -208,9 +314,20 @@ mod tests {
     fn server_strings_are_printed_without_control_characters() {
         let v = hostile();
         let printed = format!("{}{}", table(&[verify_row(&v)]), drift_lines(&v).join("\n"));
-        assert!(!printed.chars().any(|c| c.is_control() && c != '\n'), "{printed:?}");
-        assert_eq!(printed.lines().count(), 4, "one header, one row, two drift lines: {printed}");
-        assert!(printed.contains("SUSPENDED since 2026-11-30T10:00:00Z[2J") && printed.contains("by octo[2J"), "{printed}");
+        assert!(
+            !printed.chars().any(|c| c.is_control() && c != '\n'),
+            "{printed:?}"
+        );
+        assert_eq!(
+            printed.lines().count(),
+            4,
+            "one header, one row, two drift lines: {printed}"
+        );
+        assert!(
+            printed.contains("SUSPENDED since 2026-11-30T10:00:00Z[2J")
+                && printed.contains("by octo[2J"),
+            "{printed}"
+        );
     }
 
     #[test]
@@ -218,8 +335,14 @@ mod tests {
         let mut v = hostile();
         let both = vec![gap("actions", Some("read"), None)];
         v.missing = vec![
-            MissingPermissions { agent: None, permissions: both.clone() },
-            MissingPermissions { agent: Some("feature-developer".into()), permissions: both },
+            MissingPermissions {
+                agent: None,
+                permissions: both.clone(),
+            },
+            MissingPermissions {
+                agent: Some("feature-developer".into()),
+                permissions: both,
+            },
         ];
         v.excess.clear();
         assert_eq!(

@@ -29,19 +29,34 @@ pub fn set_suspended(context: &Context, args: SuspendArgs, suspend: bool) -> Res
                 } else {
                     "unsuspended: mints work again".to_string()
                 };
-                let line = format!("{bot}: installation {} (App {}) {done}", s.installation_id, s.app_id);
-                match context.audit(Event { installation: Some((&s.app_id, &s.installation_id)), ..event }) {
+                let line = format!(
+                    "{bot}: installation {} (App {}) {done}",
+                    s.installation_id, s.app_id
+                );
+                match context.audit(Event {
+                    installation: Some((&s.app_id, &s.installation_id)),
+                    ..event
+                }) {
                     Ok(()) => (line, None),
                     Err(f) => (format!("{line}; NOT RECORDED: {}", f.message), Some(f)),
                 }
             }
             Err(e) => {
                 let f = Failure::from_mint_error(&e);
-                let _ = context.audit(Event { outcome: Err((f.code, &f.message)), ..event });
+                let _ = context.audit(Event {
+                    outcome: Err((f.code, &f.message)),
+                    ..event
+                });
                 if single {
-                    return Err(Failure { code: f.code, message: format!("{command} {bot}: {}", f.message) });
+                    return Err(Failure {
+                        code: f.code,
+                        message: format!("{command} {bot}: {}", f.message),
+                    });
                 }
-                (format!("{bot}: FAILED (exit {}): {}", f.code, one_line(&f.message)), Some(f))
+                (
+                    format!("{bot}: FAILED (exit {}): {}", f.code, one_line(&f.message)),
+                    Some(f),
+                )
             }
         };
         print(&format!("{line}\n"))?;

@@ -5,10 +5,10 @@
 use super::{agent_request, print, Context, Failure};
 use crate::PreambleArgs;
 use raxx_host::agent_definitions::{self, MAX_BYTES};
+use raxx_host::display::{quoted, quoted_path};
 use raxx_host::exit;
 use raxx_host::files::Folder;
 use raxx_host::preamble::{self, Identity, Placement};
-use raxx_host::display::{quoted, quoted_path};
 use raxx_host::runtime::Resolved;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -27,7 +27,11 @@ fn identity<'a>(class: &'a str, r: &'a Resolved) -> Identity<'a> {
     Identity {
         class,
         bot: &r.bot,
-        permissions: r.permissions.iter().map(|p| (p.name.as_str(), p.level.as_str())).collect(),
+        permissions: r
+            .permissions
+            .iter()
+            .map(|p| (p.name.as_str(), p.level.as_str()))
+            .collect(),
         repositories: &r.repositories,
         fallback_allowed: r.fallback_allowed,
     }
@@ -41,10 +45,21 @@ pub fn preamble(context: &Context, args: PreambleArgs) -> Result<i32, Failure> {
         }
         (None, Some(dir), _) => (dir, true),
         (None, None, Some(dir)) => (dir, false),
-        (None, None, None) => return Err(Failure { code: exit::USAGE, message: "name --agent CLASS, --write DIR or --check DIR".into() }),
+        (None, None, None) => {
+            return Err(Failure {
+                code: exit::USAGE,
+                message: "name --agent CLASS, --write DIR or --check DIR".into(),
+            })
+        }
     };
     let verb = if write { "--write" } else { "--check" };
-    let unreadable = |e: std::io::Error| Failure { code: exit::USAGE, message: format!("preamble {verb}: cannot read the folder {}: {e}", quoted_path(&dir)) };
+    let unreadable = |e: std::io::Error| Failure {
+        code: exit::USAGE,
+        message: format!(
+            "preamble {verb}: cannot read the folder {}: {e}",
+            quoted_path(&dir)
+        ),
+    };
     let folder = Folder::open(&dir).map_err(unreadable)?;
     let files = agent_definitions::find(&dir).map_err(unreadable)?;
     if files.is_empty() {
@@ -57,22 +72,41 @@ pub fn preamble(context: &Context, args: PreambleArgs) -> Result<i32, Failure> {
         let (line, problem) = match review(context, &folder, relative, path, &mut classes)? {
             Review::Current => continue,
             Review::Problem(why) => (why, true),
-            Review::Outdated { what, .. } if !write => (format!("{what}; run raxx-host preamble --write {}", quoted_path(&dir)), true),
-            Review::Outdated { what, text, done } => match folder.replace(relative, text.as_bytes(), MAX_BYTES) {
-                Ok(()) => (done, false),
-                Err(e) => (format!("{what}, and it could not be written: {e}"), true),
-            },
+            Review::Outdated { what, .. } if !write => (
+                format!(
+                    "{what}; run raxx-host preamble --write {}",
+                    quoted_path(&dir)
+                ),
+                true,
+            ),
+            Review::Outdated { what, text, done } => {
+                match folder.replace(relative, text.as_bytes(), MAX_BYTES) {
+                    Ok(()) => (done, false),
+                    Err(e) => (format!("{what}, and it could not be written: {e}"), true),
+                }
+            }
         };
         problems += usize::from(problem);
         written += usize::from(!problem);
         out.push_str(&format!("{}: {line}\n", quoted_path(path)));
     }
     print(&out)?;
-    let under = format!("{} agent definition(s) under {}", files.len(), quoted_path(&dir));
+    let under = format!(
+        "{} agent definition(s) under {}",
+        files.len(),
+        quoted_path(&dir)
+    );
     match (problems, write) {
-        (0, true) => print(&format!("preamble --write: {under}, {written} updated, every preamble current\n")),
-        (0, false) => print(&format!("preamble --check: {under}, every preamble current\n")),
-        (n, _) => Err(Failure { code: exit::MISMATCH, message: format!("preamble {verb}: {n} problem(s) in {under}, listed on stdout") }),
+        (0, true) => print(&format!(
+            "preamble --write: {under}, {written} updated, every preamble current\n"
+        )),
+        (0, false) => print(&format!(
+            "preamble --check: {under}, every preamble current\n"
+        )),
+        (n, _) => Err(Failure {
+            code: exit::MISMATCH,
+            message: format!("preamble {verb}: {n} problem(s) in {under}, listed on stdout"),
+        }),
     }
 }
 
@@ -81,12 +115,22 @@ enum Review {
     Current,
     /// Missing or stale: `what` says which, `text` is the file as it should
     /// be, `done` what writing it did.
-    Outdated { what: String, text: String, done: String },
+    Outdated {
+        what: String,
+        text: String,
+        done: String,
+    },
     Problem(String),
 }
 
 /// Reviews the definition at `relative` below `folder` (`path` is how the user sees it).
-fn review(context: &Context, folder: &Folder, relative: &Path, path: &Path, classes: &mut BTreeMap<String, PathBuf>) -> Result<Review, Failure> {
+fn review(
+    context: &Context,
+    folder: &Folder,
+    relative: &Path,
+    path: &Path,
+    classes: &mut BTreeMap<String, PathBuf>,
+) -> Result<Review, Failure> {
     let text = match folder.read_text(relative, MAX_BYTES) {
         Ok(text) => text,
         Err(why) => return Ok(Review::Problem(why)),
@@ -97,7 +141,10 @@ fn review(context: &Context, folder: &Folder, relative: &Path, path: &Path, clas
     };
     let class = definition.class;
     if let Some(first) = classes.insert(class.clone(), path.to_path_buf()) {
-        return Ok(Review::Problem(format!("defines agent class {class} again ({} defines it too); keep one definition per class", quoted_path(&first))));
+        return Ok(Review::Problem(format!(
+            "defines agent class {class} again ({} defines it too); keep one definition per class",
+            quoted_path(&first)
+        )));
     }
     let Some(resolution) = mapped(context, &class)? else {
         return Ok(Review::Problem(format!(

@@ -10,19 +10,19 @@
 
 use super::{answered, event, request, target_request, who, Context, Failure, MintFailed, Minted};
 use crate::{ExecArgs, SpawnArgs};
+use raxx_host::agent_clone::{self, AgentClone, Project};
 use raxx_host::audit::Event;
 use raxx_host::child_env;
 use raxx_host::exit;
 use raxx_host::fallback_floor;
 use raxx_host::git_guard;
-use raxx_host::agent_clone::{self, AgentClone, Project};
 use raxx_host::isolate::{self, Sandbox};
 use raxx_host::process::{self, Child};
+use raxx_host::runtime::Resolved;
 use raxx_host::session::dir::{GitConfig, GitIdentity, SessionDir};
 use raxx_host::session::endpoint::{About, Endpoint, SOCKET_VAR};
 use raxx_host::session::{AuditTo, RuntimeMint, TokenSource};
 use raxx_host::settings::github_git_host;
-use raxx_host::runtime::Resolved;
 use raxx_host::{FallbackRequest, InstallationToken, MintRequest, RunMode};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -35,7 +35,10 @@ fn resolve_child(context: &Context, request: &MintRequest) -> Result<Resolved, F
     let credentials = child_env::credentials_in(&resolved.pass_env);
     if !credentials.is_empty() {
         let message = format!("the policy's children.pass_env names {}, which would hand the child an operator credential; remove it", credentials.join(", "));
-        return Err(Failure { code: exit::POLICY, message });
+        return Err(Failure {
+            code: exit::POLICY,
+            message,
+        });
     }
     Ok(resolved)
 }
@@ -44,7 +47,15 @@ pub fn exec(context: &Context, args: ExecArgs) -> Result<i32, Failure> {
     let request = target_request(args.target);
     let resolved = resolve_child(context, &request)?;
     match context.mint("exec", &resolved, None) {
-        Ok(minted) => BotChild { command: "exec", resolved, workflow: None, refs: None, sandbox: None, keep_git_config: args.keep_git_config }.run(context, minted, &args.command),
+        Ok(minted) => BotChild {
+            command: "exec",
+            resolved,
+            workflow: None,
+            refs: None,
+            sandbox: None,
+            keep_git_config: args.keep_git_config,
+        }
+        .run(context, minted, &args.command),
         Err(failed) => fall_back(context, &request, &resolved, failed, &args.command),
     }
 }
@@ -52,14 +63,22 @@ pub fn exec(context: &Context, args: ExecArgs) -> Result<i32, Failure> {
 pub fn spawn(context: &Context, args: SpawnArgs) -> Result<i32, Failure> {
     let resolved = resolve_child(context, &request(None, Some(args.agent), args.narrow))?;
     // The sandbox is checked before anything is minted.
-    let sandbox = if args.isolate || resolved.isolate { Some(sandbox_plan()?) } else { None };
+    let sandbox = if args.isolate || resolved.isolate {
+        Some(sandbox_plan()?)
+    } else {
+        None
+    };
     let workflow = args.workflow_uuid.as_deref();
     let minted = match context.mint("spawn", &resolved, workflow) {
         Ok(minted) => minted,
         Err(failed) => {
             let reason = match &failed.cause {
                 Some(cause) => {
-                    let ask = FallbackRequest { mode: RunMode::Spawn, command: args.command.clone(), failure: cause.clone() };
+                    let ask = FallbackRequest {
+                        mode: RunMode::Spawn,
+                        command: args.command.clone(),
+                        failure: cause.clone(),
+                    };
                     match answered(context.runtime.decide_fallback(&resolved, &ask))? {
                         Ok(d) => d.reason,
                         Err(e) => exit::message(&e).to_string(),
@@ -68,11 +87,25 @@ pub fn spawn(context: &Context, args: SpawnArgs) -> Result<i32, Failure> {
                 None => "spawn never falls back".to_string(),
             };
             let f = &failed.failure;
-            context.audit(Event { fallback: Some((false, &reason)), outcome: Err((f.code, &f.message)), ..event("spawn", &resolved, workflow) })?;
-            return Err(Failure { code: f.code, message: format!("{}; {reason}", f.message) });
+            context.audit(Event {
+                fallback: Some((false, &reason)),
+                outcome: Err((f.code, &f.message)),
+                ..event("spawn", &resolved, workflow)
+            })?;
+            return Err(Failure {
+                code: f.code,
+                message: format!("{}; {reason}", f.message),
+            });
         }
     };
-    let child = BotChild { command: "spawn", resolved, workflow: args.workflow_uuid.clone(), refs: args.refs, sandbox, keep_git_config: args.keep_git_config };
+    let child = BotChild {
+        command: "spawn",
+        resolved,
+        workflow: args.workflow_uuid.clone(),
+        refs: args.refs,
+        sandbox,
+        keep_git_config: args.keep_git_config,
+    };
     child.run(context, minted, &args.command)
 }
 
@@ -88,23 +121,46 @@ struct Isolation {
 /// bwrap present, the working directory acceptable and in a git work tree
 /// (the agent works in a clone of it), namespaces available.
 fn sandbox_plan() -> Result<Isolation, Failure> {
-    let unavailable = |why: String| Failure { code: exit::ISOLATION, message: format!("spawn --isolate: {why}") };
-    let usage = |message: String| Failure { code: exit::USAGE, message };
+    let unavailable = |why: String| Failure {
+        code: exit::ISOLATION,
+        message: format!("spawn --isolate: {why}"),
+    };
+    let usage = |message: String| Failure {
+        code: exit::USAGE,
+        message,
+    };
     let bwrap = isolate::bwrap().map_err(|u| unavailable(u.0))?;
-    let cwd = std::env::current_dir().map_err(|e| usage(format!("spawn --isolate: no working directory ({e})")))?;
+    let cwd = std::env::current_dir()
+        .map_err(|e| usage(format!("spawn --isolate: no working directory ({e})")))?;
     // Session folders (sockets, shims, the agent's clone) lie where no agent can write.
-    let session = raxx_host::session::dir::location().map_err(|e| Failure { code: exit::HOST, message: format!("cannot create the session folder: {e}") })?;
-    let mut plan = Sandbox { cwd: cwd.clone(), tree: (cwd.clone(), cwd.clone()), homes: isolate::homes(), session, files: vec![] };
+    let session = raxx_host::session::dir::location().map_err(|e| Failure {
+        code: exit::HOST,
+        message: format!("cannot create the session folder: {e}"),
+    })?;
+    let mut plan = Sandbox {
+        cwd: cwd.clone(),
+        tree: (cwd.clone(), cwd.clone()),
+        homes: isolate::homes(),
+        session,
+        files: vec![],
+    };
     plan.check().map_err(usage)?;
     let project = Project::find(&cwd).map_err(usage)?;
-    (plan.cwd, plan.tree) = (project.agent_cwd(), (project.top.clone(), project.top.clone()));
+    (plan.cwd, plan.tree) = (
+        project.agent_cwd(),
+        (project.top.clone(), project.top.clone()),
+    );
     plan.check().map_err(usage)?;
     if plan.session.starts_with(&project.top) || project.top.starts_with(&plan.session) {
         let message = format!("spawn --isolate: session folders would lie in {}, inside the agent's project {}; set XDG_RUNTIME_DIR to a private folder outside it", plan.session.display(), project.top.display());
         return Err(usage(message));
     }
     plan.probe(&bwrap).map_err(|u| unavailable(u.0))?;
-    Ok(Isolation { bwrap, plan, project })
+    Ok(Isolation {
+        bwrap,
+        plan,
+        project,
+    })
 }
 
 /// A bot's child and its session.
@@ -130,47 +186,130 @@ impl BotChild {
             settings,
             resolved: self.resolved.clone(),
             policy: context.policy.clone(),
-            audit: context.audit_log.clone().map(|log| AuditTo { log, agent: self.resolved.agent.clone(), bot: bot.clone(), workflow_uuid: self.workflow.clone() }),
+            audit: context.audit_log.clone().map(|log| AuditTo {
+                log,
+                agent: self.resolved.agent.clone(),
+                bot: bot.clone(),
+                workflow_uuid: self.workflow.clone(),
+            }),
         });
         let source = Arc::new(TokenSource::start(minter.clone(), token.clone()));
         let settings = &minter.settings;
-        let host_failure = |what: &str, e: std::io::Error| Failure { code: exit::HOST, message: format!("cannot {what}: {e}") };
-        let (protocol, host) = github_git_host(&settings.wit.github.api_url).unwrap_or_else(|| ("https".into(), "github.com".into()));
+        let host_failure = |what: &str, e: std::io::Error| Failure {
+            code: exit::HOST,
+            message: format!("cannot {what}: {e}"),
+        };
+        let (protocol, host) = github_git_host(&settings.wit.github.api_url)
+            .unwrap_or_else(|| ("https".into(), "github.com".into()));
         let dir = SessionDir::create().map_err(|e| host_failure("create the session folder", e))?;
         let user_id = match answered(context.runtime.bot_user_id(settings, &token.token, &bot))? {
             Ok(id) => Some(id),
             Err(e) => {
-                eprintln!("raxx-host: warning: commits will lack the bot's user id: {}", crate::one_line(exit::message(&e)));
+                eprintln!(
+                    "raxx-host: warning: commits will lack the bot's user id: {}",
+                    crate::one_line(exit::message(&e))
+                );
                 None
             }
         };
-        let exe = std::env::current_exe().and_then(|p| p.canonicalize()).map_err(|e| host_failure("find this program", e))?;
-        let operator_path = std::env::var_os("PATH").unwrap_or_else(|| OsString::from("/usr/local/bin:/usr/bin:/bin"));
+        let exe = std::env::current_exe()
+            .and_then(|p| p.canonicalize())
+            .map_err(|e| host_failure("find this program", e))?;
+        let operator_path = std::env::var_os("PATH")
+            .unwrap_or_else(|| OsString::from("/usr/local/bin:/usr/bin:/bin"));
         let real_gh = process::find_skipping("gh", &operator_path, &dir.bin());
         let identity = GitIdentity::of_bot(&bot, user_id);
         // The CAs raxx trusts (SSL_CERT_FILE, SSL_CERT_DIR), for the child's git and sandbox.
-        let trust = context.runtime.network().map(|n| n.trust.clone()).unwrap_or_default();
-        let git = GitConfig { identity: &identity, protocol: &protocol, host: &host, ca_file: trust.ca_file(), ca_dir: trust.ca_dirs().first().map(PathBuf::as_path) };
-        dir.prepare(&exe, &git, real_gh.is_some()).map_err(|e| host_failure("prepare the session folder", e))?;
-        let about = About { bot: bot.clone(), git_protocol: protocol, git_host: host };
-        let env = self.env(context, &dir, &token, &operator_path, real_gh.as_deref(), &about.git_host);
-        let endpoint = Endpoint::serve(&dir.socket(), source.clone(), about).map_err(|e| host_failure("open the session endpoint", e))?;
+        let trust = context
+            .runtime
+            .network()
+            .map(|n| n.trust.clone())
+            .unwrap_or_default();
+        let git = GitConfig {
+            identity: &identity,
+            protocol: &protocol,
+            host: &host,
+            ca_file: trust.ca_file(),
+            ca_dir: trust.ca_dirs().first().map(PathBuf::as_path),
+        };
+        dir.prepare(&exe, &git, real_gh.is_some())
+            .map_err(|e| host_failure("prepare the session folder", e))?;
+        let about = About {
+            bot: bot.clone(),
+            git_protocol: protocol,
+            git_host: host,
+        };
+        let env = self.env(
+            context,
+            &dir,
+            &token,
+            &operator_path,
+            real_gh.as_deref(),
+            &about.git_host,
+        );
+        let endpoint = Endpoint::serve(&dir.socket(), source.clone(), about)
+            .map_err(|e| host_failure("open the session endpoint", e))?;
         let clone = match &self.sandbox {
-            Some(isolation) => Some(AgentClone::make(&isolation.project, &dir.agent_clone()).map_err(|message| Failure { code: exit::HOST, message })?),
+            Some(isolation) => Some(
+                AgentClone::make(&isolation.project, &dir.agent_clone()).map_err(|message| {
+                    Failure {
+                        code: exit::HOST,
+                        message,
+                    }
+                })?,
+            ),
             None => None,
         };
-        let sandbox = self.sandbox.as_ref().zip(clone.as_ref()).map(|(Isolation { bwrap, plan, project }, clone)| {
-            let mut files: Vec<PathBuf> = [&exe, &context.files.1, &context.files.0.policy, &context.files.0.agent_map].into_iter().chain(real_gh.as_ref()).filter_map(|f| f.canonicalize().ok()).collect();
-            // The agent's own program, at the path its PATH finds it (it may live in a hidden home),
-            // and the CAs it is told to trust.
-            files.extend(argv.first().and_then(|program| process::find(program, &env)));
-            files.extend(trust.ca_file().into_iter().chain(trust.ca_dirs().iter().map(PathBuf::as_path)).map(Path::to_path_buf));
-            let sandbox = Sandbox { session: dir.path().to_path_buf(), files, tree: (clone.path.clone(), project.top.clone()), ..plan.clone() };
-            (bwrap.clone(), sandbox.args())
-        });
+        let sandbox = self.sandbox.as_ref().zip(clone.as_ref()).map(
+            |(
+                Isolation {
+                    bwrap,
+                    plan,
+                    project,
+                },
+                clone,
+            )| {
+                let mut files: Vec<PathBuf> = [
+                    &exe,
+                    &context.files.1,
+                    &context.files.0.policy,
+                    &context.files.0.agent_map,
+                ]
+                .into_iter()
+                .chain(real_gh.as_ref())
+                .filter_map(|f| f.canonicalize().ok())
+                .collect();
+                // The agent's own program, at the path its PATH finds it (it may live in a hidden home),
+                // and the CAs it is told to trust.
+                files.extend(
+                    argv.first()
+                        .and_then(|program| process::find(program, &env)),
+                );
+                files.extend(
+                    trust
+                        .ca_file()
+                        .into_iter()
+                        .chain(trust.ca_dirs().iter().map(PathBuf::as_path))
+                        .map(Path::to_path_buf),
+                );
+                let sandbox = Sandbox {
+                    session: dir.path().to_path_buf(),
+                    files,
+                    tree: (clone.path.clone(), project.top.clone()),
+                    ..plan.clone()
+                };
+                (bwrap.clone(), sandbox.args())
+            },
+        );
         // Unsandboxed, the child is the operator's uid: what it leaves in
         // the repository's git that runs programs is reported and undone.
-        let git = if self.sandbox.is_none() { std::env::current_dir().ok().and_then(|cwd| git_guard::Snapshot::take(&cwd)) } else { None };
+        let git = if self.sandbox.is_none() {
+            std::env::current_dir()
+                .ok()
+                .and_then(|cwd| git_guard::Snapshot::take(&cwd))
+        } else {
+            None
+        };
         let status = process::run(Child { argv, env, sandbox });
         drop(endpoint);
         for warning in source.end() {
@@ -219,19 +358,37 @@ impl BotChild {
             return Ok(());
         }
         let subject = found.join("; ");
-        let record = Event { subject: Some(&subject), outcome: Err((exit::MISMATCH, "the command left git configuration that runs programs")), ..event("git-config", &self.resolved, self.workflow.as_deref()) };
+        let record = Event {
+            subject: Some(&subject),
+            outcome: Err((
+                exit::MISMATCH,
+                "the command left git configuration that runs programs",
+            )),
+            ..event("git-config", &self.resolved, self.workflow.as_deref())
+        };
         context.audit(record)
     }
 
     /// The child's whole environment: the allowlist, the session, the bot's
     /// first token, a private gh and git configuration.
-    fn env(&self, context: &Context, dir: &SessionDir, token: &InstallationToken, operator_path: &OsString, real_gh: Option<&Path>, git_host: &str) -> Vec<(OsString, OsString)> {
+    fn env(
+        &self,
+        context: &Context,
+        dir: &SessionDir,
+        token: &InstallationToken,
+        operator_path: &OsString,
+        real_gh: Option<&Path>,
+        git_host: &str,
+    ) -> Vec<(OsString, OsString)> {
         let mut env = child_env::inherited(&self.resolved.pass_env, std::env::vars_os());
         let mut set = |name: &str, value: OsString| {
             env.retain(|(k, _)| k != name);
             env.push((name.into(), value));
         };
-        let path = std::env::join_paths(std::iter::once(dir.bin()).chain(std::env::split_paths(operator_path))).unwrap_or_else(|_| dir.bin().into_os_string());
+        let path = std::env::join_paths(
+            std::iter::once(dir.bin()).chain(std::env::split_paths(operator_path)),
+        )
+        .unwrap_or_else(|_| dir.bin().into_os_string());
         set("PATH", path);
         for (name, value) in raxx_host::session::gh_token_vars(git_host, &token.token) {
             set(name, value.into());
@@ -246,16 +403,29 @@ impl BotChild {
             set("RAXX_AGENT", agent.clone().into());
         }
         if self.command == "spawn" {
-            set("RAXX_WORKFLOW_UUID", self.workflow.clone().unwrap_or_else(|| "n/a".into()).into());
-            set("RAXX_SESSION", raxx_host::time::iso8601(raxx_host::time::now()).into());
+            set(
+                "RAXX_WORKFLOW_UUID",
+                self.workflow.clone().unwrap_or_else(|| "n/a".into()).into(),
+            );
+            set(
+                "RAXX_SESSION",
+                raxx_host::time::iso8601(raxx_host::time::now()).into(),
+            );
             if let Some(n) = self.refs {
                 set("RAXX_REFS", n.to_string().into());
             }
         }
         // The child's raxx-host uses the files in force here.
         let (files, component) = &context.files;
-        for (name, file) in [("RAXX_POLICY", &files.policy), ("RAXX_AGENT_MAP", &files.agent_map), ("RAXX_COMPONENT", component)] {
-            set(name, file.canonicalize().unwrap_or_else(|_| file.clone()).into());
+        for (name, file) in [
+            ("RAXX_POLICY", &files.policy),
+            ("RAXX_AGENT_MAP", &files.agent_map),
+            ("RAXX_COMPONENT", component),
+        ] {
+            set(
+                name,
+                file.canonicalize().unwrap_or_else(|_| file.clone()).into(),
+            );
         }
         if let Some(gh) = real_gh {
             set("RAXX_REAL_GH", gh.into());
@@ -272,21 +442,44 @@ impl BotChild {
 /// the component's fallback rule allows it *and* the host's own floor does
 /// (`raxx_host::fallback_floor`: the failure, the policy as the host reads
 /// it, gh's grammar), so no component can make the fallback wider.
-fn fall_back(context: &Context, request: &MintRequest, resolved: &Resolved, failed: MintFailed, argv: &[String]) -> Result<i32, Failure> {
-    let Some(cause) = failed.cause else { return Err(failed.failure) };
+fn fall_back(
+    context: &Context,
+    request: &MintRequest,
+    resolved: &Resolved,
+    failed: MintFailed,
+    argv: &[String],
+) -> Result<i32, Failure> {
+    let Some(cause) = failed.cause else {
+        return Err(failed.failure);
+    };
     let failed = failed.failure;
     let floor = fallback_floor::judge(&context.policy, request, argv, &cause);
-    let ask = FallbackRequest { mode: RunMode::Exec, command: argv.to_vec(), failure: cause };
+    let ask = FallbackRequest {
+        mode: RunMode::Exec,
+        command: argv.to_vec(),
+        failure: cause,
+    };
     let decision = context.runtime.decide_fallback(resolved, &ask)?;
     let (allowed, reason) = match floor {
         _ if !decision.allowed => (false, decision.reason),
-        Err(why) => (false, format!("the host refuses what the component allowed: {why}")),
+        Err(why) => (
+            false,
+            format!("the host refuses what the component allowed: {why}"),
+        ),
         Ok(_) => (true, decision.reason),
     };
-    let record = Event { fallback: Some((allowed, &reason)), operator_command: Some(argv), outcome: Err((failed.code, &failed.message)), ..event("exec", resolved, None) };
+    let record = Event {
+        fallback: Some((allowed, &reason)),
+        operator_command: Some(argv),
+        outcome: Err((failed.code, &failed.message)),
+        ..event("exec", resolved, None)
+    };
     context.audit(record)?;
     if !allowed {
-        return Err(Failure { code: failed.code, message: format!("{}; not running as the operator: {reason}", failed.message) });
+        return Err(Failure {
+            code: failed.code,
+            message: format!("{}; not running as the operator: {reason}", failed.message),
+        });
     }
     eprintln!(
         "raxx-host: WARNING: no token for {} ({}); running as the operator: {} ({reason})",
@@ -295,5 +488,9 @@ fn fall_back(context: &Context, request: &MintRequest, resolved: &Resolved, fail
         crate::one_line(&argv.join(" ")),
     );
     let env = child_env::operator(&resolved.pass_env, std::env::vars_os());
-    Ok(process::run(Child { argv, env, sandbox: None })?)
+    Ok(process::run(Child {
+        argv,
+        env,
+        sandbox: None,
+    })?)
 }

@@ -14,7 +14,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 fn failure(e: SessionError) -> Failure {
-    Failure { code: e.code, message: e.message }
+    Failure {
+        code: e.code,
+        message: e.message,
+    }
 }
 
 /// `raxx-host token [--json]`.
@@ -45,7 +48,12 @@ pub fn read_credential_request() -> Vec<(String, String)> {
 
 /// Whether git asks for the host the bot's tokens are for.
 pub fn asks_for(attrs: &[(String, String)], protocol: &str, host: &str) -> bool {
-    let get = |k: &str| attrs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let get = |k: &str| {
+        attrs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
     get("protocol") == Some(protocol) && get("host").is_some_and(|h| h.eq_ignore_ascii_case(host))
 }
 
@@ -55,7 +63,13 @@ pub fn asks_for(attrs: &[(String, String)], protocol: &str, host: &str) -> bool 
 pub fn git_helper(words: Vec<String>) -> Result<i32, Failure> {
     let operation = match words.as_slice() {
         [op] if ["get", "store", "erase"].contains(&op.as_str()) => op.clone(),
-        _ => return Err(Failure { code: exit::USAGE, message: "git-credential in a session takes one operation: get, store or erase".into() }),
+        _ => {
+            return Err(Failure {
+                code: exit::USAGE,
+                message: "git-credential in a session takes one operation: get, store or erase"
+                    .into(),
+            })
+        }
     };
     let attrs = read_credential_request();
     if operation != "get" {
@@ -75,19 +89,32 @@ pub fn gh_shim() -> ExitCode {
         Err(e) => return crate::fail(e.code, &format!("gh: {}", e.message)),
     };
     let Some(real) = real_gh() else {
-        return crate::fail(127, "gh: the real gh is not installed (raxx-host only lends it the session's token)");
+        return crate::fail(
+            127,
+            "gh: the real gh is not installed (raxx-host only lends it the session's token)",
+        );
     };
     let vars = raxx_host::session::gh_token_vars(&answer.about.git_host, &answer.token);
-    let err = std::process::Command::new(&real).args(std::env::args_os().skip(1)).envs(vars).exec();
+    let err = std::process::Command::new(&real)
+        .args(std::env::args_os().skip(1))
+        .envs(vars)
+        .exec();
     crate::fail(126, &format!("gh: cannot run {}: {err}", real.display()))
 }
 
 /// `RAXX_REAL_GH` (set by spawn and exec), else gh on PATH but not this shim's folder.
 fn real_gh() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("RAXX_REAL_GH").map(PathBuf::from).filter(|p| p.is_absolute() && p.is_file()) {
+    if let Some(path) = std::env::var_os("RAXX_REAL_GH")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute() && p.is_file())
+    {
         return Some(path);
     }
     let me = std::env::args_os().next().map(PathBuf::from)?;
-    let own = me.parent().filter(|d| !d.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or_default();
+    let own = me
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     raxx_host::process::find_skipping("gh", &std::env::var_os("PATH")?, &own)
 }

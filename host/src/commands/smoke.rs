@@ -33,42 +33,90 @@ pub fn smoke(context: &Context, args: SmokeArgs) -> Result<i32, Failure> {
         .repo
         .split_once('/')
         .filter(|(o, r)| raxx_names::is_plain_name(o) && raxx_names::is_repository(r))
-        .ok_or_else(|| Failure { code: exit::USAGE, message: format!("--repo {} is not OWNER/REPO", crate::one_line(&args.repo)) })?;
+        .ok_or_else(|| Failure {
+            code: exit::USAGE,
+            message: format!("--repo {} is not OWNER/REPO", crate::one_line(&args.repo)),
+        })?;
     let classes: Vec<String> = {
-        let mut classes: Vec<String> = context.runtime.bots(&context.policy)?.iter().flat_map(|b| b.users.iter().filter_map(|u| u.agent.clone())).collect();
+        let mut classes: Vec<String> = context
+            .runtime
+            .bots(&context.policy)?
+            .iter()
+            .flat_map(|b| b.users.iter().filter_map(|u| u.agent.clone()))
+            .collect();
         classes.sort();
         classes
     };
     let mut rows = Vec::new();
     for class in classes {
-        let mut row = Row { class: class.clone(), bot: "-".into(), issue: "-".into(), author: "-".into(), outcome: Ok(()) };
+        let mut row = Row {
+            class: class.clone(),
+            bot: "-".into(),
+            issue: "-".into(),
+            author: "-".into(),
+            outcome: Ok(()),
+        };
         if let Err(failure) = smoke_one(context, &class, owner, repo, &mut row) {
             row.outcome = Err((failure.code, failure.message));
         }
         rows.push(row);
     }
     print(&table(&rows))?;
-    let mismatch = rows.iter().any(|r| matches!(&r.outcome, Err((code, _)) if *code == exit::MISMATCH));
-    let first_error = rows.iter().find_map(|r| r.outcome.as_ref().err().map(|(code, _)| *code));
-    Ok(if mismatch { exit::MISMATCH } else { first_error.unwrap_or(exit::OK) })
+    let mismatch = rows
+        .iter()
+        .any(|r| matches!(&r.outcome, Err((code, _)) if *code == exit::MISMATCH));
+    let first_error = rows
+        .iter()
+        .find_map(|r| r.outcome.as_ref().err().map(|(code, _)| *code));
+    Ok(if mismatch {
+        exit::MISMATCH
+    } else {
+        first_error.unwrap_or(exit::OK)
+    })
 }
 
 /// The class's issue, as its bot; fills the row as it goes.
-fn smoke_one(context: &Context, class: &str, owner: &str, repo: &str, row: &mut Row) -> Result<(), Failure> {
-    let request = MintRequest { repositories: vec![format!("{owner}/{repo}")], ..agent_request(class) };
+fn smoke_one(
+    context: &Context,
+    class: &str,
+    owner: &str,
+    repo: &str,
+    row: &mut Row,
+) -> Result<(), Failure> {
+    let request = MintRequest {
+        repositories: vec![format!("{owner}/{repo}")],
+        ..agent_request(class)
+    };
     let resolved = context.resolve(&request)?;
     row.bot = resolved.bot.clone();
-    let minted = context.mint("smoke", &resolved, None).map_err(|f| f.failure)?;
+    let minted = context
+        .mint("smoke", &resolved, None)
+        .map_err(|f| f.failure)?;
     let result = issue_round_trip(context, &resolved, &minted.token.token, owner, repo, row);
     context.revoke(&minted.settings, &minted.token);
     result
 }
 
 /// Create, read back, close; each step audited with the issue it touched.
-fn issue_round_trip(context: &Context, resolved: &Resolved, token: &str, owner: &str, repo: &str, row: &mut Row) -> Result<(), Failure> {
+fn issue_round_trip(
+    context: &Context,
+    resolved: &Resolved,
+    token: &str,
+    owner: &str,
+    repo: &str,
+    row: &mut Row,
+) -> Result<(), Failure> {
     let settings = settings().map_err(|f| f.failure)?;
-    let network = context.runtime.network().map_err(|why| Failure { code: exit::USAGE, message: why.to_string() })?;
-    let api = settings.wit.github.api_url.trim_end_matches('/').to_string();
+    let network = context.runtime.network().map_err(|why| Failure {
+        code: exit::USAGE,
+        message: why.to_string(),
+    })?;
+    let api = settings
+        .wit
+        .github
+        .api_url
+        .trim_end_matches('/')
+        .to_string();
     let user_agent = settings.wit.github.user_agent.clone();
     let header = Header {
         agent: row.class.clone(),
@@ -77,40 +125,123 @@ fn issue_round_trip(context: &Context, resolved: &Resolved, token: &str, owner: 
         session: raxx_host::time::iso8601(raxx_host::time::now()),
         refs: None,
     };
-    let body = format!("{}\nraxx-host smoke: this issue proves that {} acts as {}[bot]; it is closed at once.\n", header.render(), row.class, resolved.bot);
-    let call = |step: &str, method: http::Method, path: String, json: Option<serde_json::Value>| -> Result<serde_json::Value, Failure> {
-        let answer = rest::github(network, method, &format!("{api}{path}"), token, &user_agent, json.as_ref()).map_err(|message| Failure { code: exit::GITHUB, message })?;
+    let body = format!(
+        "{}\nraxx-host smoke: this issue proves that {} acts as {}[bot]; it is closed at once.\n",
+        header.render(),
+        row.class,
+        resolved.bot
+    );
+    let call = |step: &str,
+                method: http::Method,
+                path: String,
+                json: Option<serde_json::Value>|
+     -> Result<serde_json::Value, Failure> {
+        let answer = rest::github(
+            network,
+            method,
+            &format!("{api}{path}"),
+            token,
+            &user_agent,
+            json.as_ref(),
+        )
+        .map_err(|message| Failure {
+            code: exit::GITHUB,
+            message,
+        })?;
         if !(200..300).contains(&answer.status) {
-            let said = answer.json["message"].as_str().map(strip).unwrap_or_default();
-            return Err(Failure { code: exit::GITHUB, message: format!("GitHub refused to {step} ({} {said})", answer.status) });
+            let said = answer.json["message"]
+                .as_str()
+                .map(strip)
+                .unwrap_or_default();
+            return Err(Failure {
+                code: exit::GITHUB,
+                message: format!("GitHub refused to {step} ({} {said})", answer.status),
+            });
         }
         Ok(answer.json)
     };
-    let audited = |step: &str, subject: &str, outcome: Result<(), (i32, &str)>| context.audit(Event { subject: Some(subject), outcome, ..event(step, resolved, None) });
+    let audited = |step: &str, subject: &str, outcome: Result<(), (i32, &str)>| {
+        context.audit(Event {
+            subject: Some(subject),
+            outcome,
+            ..event(step, resolved, None)
+        })
+    };
     let title = format!("raxx-host smoke test: {}", row.class);
-    let created = call("create an issue", http::Method::POST, format!("/repos/{owner}/{repo}/issues"), Some(serde_json::json!({ "title": title, "body": body })));
+    let created = call(
+        "create an issue",
+        http::Method::POST,
+        format!("/repos/{owner}/{repo}/issues"),
+        Some(serde_json::json!({ "title": title, "body": body })),
+    );
     let number = match created {
-        Ok(json) => json["number"].as_u64().ok_or_else(|| Failure { code: exit::GITHUB, message: "GitHub's new issue has no number".into() })?,
+        Ok(json) => json["number"].as_u64().ok_or_else(|| Failure {
+            code: exit::GITHUB,
+            message: "GitHub's new issue has no number".into(),
+        })?,
         Err(f) => {
-            audited("smoke-issue-create", &format!("{owner}/{repo}"), Err((f.code, &f.message)))?;
+            audited(
+                "smoke-issue-create",
+                &format!("{owner}/{repo}"),
+                Err((f.code, &f.message)),
+            )?;
             return Err(f);
         }
     };
     let subject = format!("{owner}/{repo}#{number}");
     row.issue = format!("#{number}");
     audited("smoke-issue-create", &subject, Ok(()))?;
-    let read = call("read the issue back", http::Method::GET, format!("/repos/{owner}/{repo}/issues/{number}"), None);
-    let author = read.as_ref().ok().and_then(|json| json["user"]["login"].as_str()).map(strip).unwrap_or_default();
-    row.author = if author.is_empty() { "?".into() } else { author.clone() };
+    let read = call(
+        "read the issue back",
+        http::Method::GET,
+        format!("/repos/{owner}/{repo}/issues/{number}"),
+        None,
+    );
+    let author = read
+        .as_ref()
+        .ok()
+        .and_then(|json| json["user"]["login"].as_str())
+        .map(strip)
+        .unwrap_or_default();
+    row.author = if author.is_empty() {
+        "?".into()
+    } else {
+        author.clone()
+    };
     let expected = format!("{}[bot]", resolved.bot);
     let verdict = match &read {
         Err(f) => Err((f.code, f.message.clone())),
-        Ok(_) if !author.eq_ignore_ascii_case(&expected) => Err((exit::MISMATCH, format!("authored by {author}, not {expected}: the secrets behind {} are another App's", resolved.bot))),
+        Ok(_) if !author.eq_ignore_ascii_case(&expected) => Err((
+            exit::MISMATCH,
+            format!(
+                "authored by {author}, not {expected}: the secrets behind {} are another App's",
+                resolved.bot
+            ),
+        )),
         Ok(_) => Ok(()),
     };
-    audited("smoke-issue-read", &format!("{subject} by {}", row.author), verdict.as_ref().map(|_| ()).map_err(|(c, m)| (*c, m.as_str())))?;
-    let closed = call("close the issue", http::Method::PATCH, format!("/repos/{owner}/{repo}/issues/{number}"), Some(serde_json::json!({ "state": "closed" })));
-    audited("smoke-issue-close", &subject, closed.as_ref().map(|_| ()).map_err(|f| (f.code, f.message.as_str())))?;
+    audited(
+        "smoke-issue-read",
+        &format!("{subject} by {}", row.author),
+        verdict
+            .as_ref()
+            .map(|_| ())
+            .map_err(|(c, m)| (*c, m.as_str())),
+    )?;
+    let closed = call(
+        "close the issue",
+        http::Method::PATCH,
+        format!("/repos/{owner}/{repo}/issues/{number}"),
+        Some(serde_json::json!({ "state": "closed" })),
+    );
+    audited(
+        "smoke-issue-close",
+        &subject,
+        closed
+            .as_ref()
+            .map(|_| ())
+            .map_err(|f| (f.code, f.message.as_str())),
+    )?;
     verdict.map_err(|(code, message)| Failure { code, message })?;
     closed.map(|_| ())
 }
@@ -124,7 +255,13 @@ fn table(rows: &[Row]) -> String {
                 Err((code, why)) if *code == exit::MISMATCH => format!("MISMATCH: {why}"),
                 Err((code, why)) => format!("ERROR (exit {code}): {why}"),
             };
-            [r.class.clone(), r.bot.clone(), r.issue.clone(), r.author.clone(), crate::one_line(&ok)]
+            [
+                r.class.clone(),
+                r.bot.clone(),
+                r.issue.clone(),
+                r.author.clone(),
+                crate::one_line(&ok),
+            ]
         })
         .collect();
     raxx_host::display::table(["AGENT CLASS", "BOT", "ISSUE", "AUTHOR", "OK"], &cells)

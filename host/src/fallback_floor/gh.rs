@@ -63,18 +63,37 @@ const fn flag(long: &'static str, short: Option<char>, takes: Takes) -> Flag {
 const BROWSER: Takes = Takes::Refused("opens a browser");
 const EDITOR: Takes = Takes::Refused("opens an editor");
 const READS_FILE: Takes = Takes::Refused("reads a local file");
-const JQ: Takes = Takes::Refused("runs a jq program, which can read the operator's environment ($ENV) and jq modules from files");
+const JQ: Takes = Takes::Refused(
+    "runs a jq program, which can read the operator's environment ($ENV) and jq modules from files",
+);
 const TEMPLATE: Takes = Takes::Refused("formats through a template the host does not judge");
 const EARLIER_COMMENT: Takes = Takes::Refused("changes or deletes the operator's earlier comment");
 
 /// `gh` itself: `--version` (local) and `--help` (persistent, no shorthand).
-const ROOT: &[Flag] = &[flag("version", None, Takes::Bool), flag("help", None, Takes::Refused("asks for help; run gh yourself"))];
+const ROOT: &[Flag] = &[
+    flag("version", None, Takes::Bool),
+    flag(
+        "help",
+        None,
+        Takes::Refused("asks for help; run gh yourself"),
+    ),
+];
 /// `gh issue`: `-R, --repo` (persistent, cmdutil.EnableRepoOverride).
 const ISSUE: &[Flag] = &[flag("repo", Some('R'), Takes::Value(Check::Repo))];
 /// cmdutil.AddJSONFlags.
-const JSON: [Flag; 3] = [flag("json", None, Takes::Value(Check::Fields)), flag("jq", Some('q'), JQ), flag("template", Some('t'), TEMPLATE)];
+const JSON: [Flag; 3] = [
+    flag("json", None, Takes::Value(Check::Fields)),
+    flag("jq", Some('q'), JQ),
+    flag("template", Some('t'), TEMPLATE),
+];
 
-const VIEW: &[Flag] = &[flag("comments", Some('c'), Takes::Bool), flag("web", Some('w'), BROWSER), JSON[0], JSON[1], JSON[2]];
+const VIEW: &[Flag] = &[
+    flag("comments", Some('c'), Takes::Bool),
+    flag("web", Some('w'), BROWSER),
+    JSON[0],
+    JSON[1],
+    JSON[2],
+];
 const LIST: &[Flag] = &[
     flag("web", Some('w'), BROWSER),
     flag("assignee", Some('a'), Takes::Value(Check::Login)),
@@ -100,7 +119,11 @@ const CREATE: &[Flag] = &[
     flag("label", Some('l'), Takes::Value(Check::Text)),
     flag("project", Some('p'), Takes::Value(Check::Text)),
     flag("milestone", Some('m'), Takes::Value(Check::Text)),
-    flag("template", Some('T'), Takes::Refused("reads a local issue template")),
+    flag(
+        "template",
+        Some('T'),
+        Takes::Refused("reads a local issue template"),
+    ),
     flag("recover", None, READS_FILE),
 ];
 const COMMENT: &[Flag] = &[
@@ -132,11 +155,36 @@ struct Leaf {
 /// The `gh issue` commands the host knows: nothing that authors a pull
 /// request, runs a program or changes more than the issue it names.
 const LEAVES: &[Leaf] = &[
-    Leaf { name: "view", aliases: &[], flags: VIEW, positional: Positional::OneIssue },
-    Leaf { name: "list", aliases: &["ls"], flags: LIST, positional: Positional::None },
-    Leaf { name: "status", aliases: &[], flags: STATUS, positional: Positional::None },
-    Leaf { name: "create", aliases: &["new"], flags: CREATE, positional: Positional::None },
-    Leaf { name: "comment", aliases: &[], flags: COMMENT, positional: Positional::OneIssue },
+    Leaf {
+        name: "view",
+        aliases: &[],
+        flags: VIEW,
+        positional: Positional::OneIssue,
+    },
+    Leaf {
+        name: "list",
+        aliases: &["ls"],
+        flags: LIST,
+        positional: Positional::None,
+    },
+    Leaf {
+        name: "status",
+        aliases: &[],
+        flags: STATUS,
+        positional: Positional::None,
+    },
+    Leaf {
+        name: "create",
+        aliases: &["new"],
+        flags: CREATE,
+        positional: Positional::None,
+    },
+    Leaf {
+        name: "comment",
+        aliases: &[],
+        flags: COMMENT,
+        positional: Positional::OneIssue,
+    },
 ];
 
 /// The gh commands the floor knows, as `issue view`, … (for messages and docs).
@@ -147,7 +195,10 @@ pub fn known_commands() -> Vec<String> {
 /// The canonical command path of policy entry words after `gh` (`issue ls` → `issue list`), if the host knows it.
 pub fn canonical(words: &[&str]) -> Option<String> {
     match words {
-        ["issue", name] => LEAVES.iter().find(|l| l.name == *name || l.aliases.contains(name)).map(|l| format!("issue {}", l.name)),
+        ["issue", name] => LEAVES
+            .iter()
+            .find(|l| l.name == *name || l.aliases.contains(name))
+            .map(|l| format!("issue {}", l.name)),
         _ => None,
     }
 }
@@ -169,15 +220,26 @@ fn flags_of(leaf: &'static Leaf) -> Vec<&'static Flag> {
 /// removes exactly those two words, and the floor reads what gh reads.
 fn command(args: &[&str]) -> Result<&'static Leaf, String> {
     let leaf = match args {
-        ["issue", name, ..] => LEAVES.iter().find(|l| l.name == *name || l.aliases.contains(name)),
+        ["issue", name, ..] => LEAVES
+            .iter()
+            .find(|l| l.name == *name || l.aliases.contains(name)),
         _ => None,
     };
-    leaf.ok_or_else(|| format!("the command must begin with one the host knows ({}), flags after it", known_commands().join(", ")))
+    leaf.ok_or_else(|| {
+        format!(
+            "the command must begin with one the host knows ({}), flags after it",
+            known_commands().join(", ")
+        )
+    })
 }
 
 /// Why a flag's value may not run as the operator, if it may not.
 fn check_value(check: Check, value: &str) -> Result<(), String> {
-    let plain = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    };
     match check {
         Check::Repo => match value.split_once('/') {
             Some((owner, repo)) if plain(owner) && plain(repo) && !owner.starts_with(['.', '-']) => Ok(()),
@@ -202,7 +264,10 @@ fn check_issue(arg: &str) -> Result<(), String> {
     if !digits.is_empty() && digits.len() <= 9 && digits.bytes().all(|b| b.is_ascii_digit()) {
         Ok(())
     } else {
-        Err(format!("the argument '{}' is not an issue number (a URL names its own host)", shown(arg)))
+        Err(format!(
+            "the argument '{}' is not an issue number (a URL names its own host)",
+            shown(arg)
+        ))
     }
 }
 
@@ -253,7 +318,11 @@ pub fn judge(args: &[&str]) -> Result<Judged, String> {
                 None => (long, None),
             };
             let Some(flag) = flags.iter().find(|f| f.long == name && !name.is_empty()) else {
-                return Err(format!("gh issue {} has no flag '--{}' the host knows", leaf.name, shown(name)));
+                return Err(format!(
+                    "gh issue {} has no flag '--{}' the host knows",
+                    leaf.name,
+                    shown(name)
+                ));
             };
             match flag.takes {
                 Takes::Refused(why) => return Err(format!("'--{}' {why}", flag.long)),
@@ -277,7 +346,12 @@ pub fn judge(args: &[&str]) -> Result<Judged, String> {
         while let Some(c) = shorts.chars().next() {
             let after = &shorts[c.len_utf8()..];
             let Some(flag) = flags.iter().find(|f| f.short == Some(c)) else {
-                return Err(format!("gh issue {} has no flag '-{}' the host knows (in '{}')", leaf.name, c, shown(s)));
+                return Err(format!(
+                    "gh issue {} has no flag '-{}' the host knows (in '{}')",
+                    leaf.name,
+                    c,
+                    shown(s)
+                ));
             };
             if let Takes::Refused(why) = flag.takes {
                 return Err(format!("'-{c}' (--{}) {why}", flag.long));
@@ -306,9 +380,23 @@ pub fn judge(args: &[&str]) -> Result<Judged, String> {
     }
     match (leaf.positional, positional.as_slice()) {
         (Positional::None, []) => {}
-        (Positional::None, [first, ..]) => return Err(format!("gh issue {} takes no argument, but got '{}'", leaf.name, shown(first))),
+        (Positional::None, [first, ..]) => {
+            return Err(format!(
+                "gh issue {} takes no argument, but got '{}'",
+                leaf.name,
+                shown(first)
+            ))
+        }
         (Positional::OneIssue, [one]) => check_issue(one)?,
-        (Positional::OneIssue, _) => return Err(format!("gh issue {} takes one issue number, but got {} arguments", leaf.name, positional.len())),
+        (Positional::OneIssue, _) => {
+            return Err(format!(
+                "gh issue {} takes one issue number, but got {} arguments",
+                leaf.name,
+                positional.len()
+            ))
+        }
     }
-    Ok(Judged { command: format!("issue {}", leaf.name) })
+    Ok(Judged {
+        command: format!("issue {}", leaf.name),
+    })
 }

@@ -68,12 +68,14 @@ struct Rules {
 }
 
 fn load(text: &str, name: &str) -> Result<YamlOwned, String> {
-    let docs = YamlOwned::load_from_str(text).map_err(|e| format!("{name} is not valid YAML ({e})"))?;
+    let docs =
+        YamlOwned::load_from_str(text).map_err(|e| format!("{name} is not valid YAML ({e})"))?;
     Ok(docs.into_iter().next().unwrap_or(YamlOwned::BadValue))
 }
 
 fn get<'y>(node: &'y YamlOwned, path: &[&str]) -> Option<&'y YamlOwned> {
-    path.iter().try_fold(node, |node, key| node.as_mapping_get(key))
+    path.iter()
+        .try_fold(node, |node, key| node.as_mapping_get(key))
 }
 
 /// Reads the request's rules from the policy and the agent map, the way the
@@ -83,9 +85,13 @@ fn rules(policy: &PolicyDocuments, request: &MintRequest) -> Result<Rules, Strin
     let doc = load(&policy.policy, "the policy")?;
     let bot = match (&request.agent, &request.bot) {
         (Some(agent), bot) => {
-            let mapped = get(&map, &["agents", agent]).and_then(YamlOwned::as_str).ok_or_else(|| format!("agent class '{agent}' is not in the agent map"))?;
+            let mapped = get(&map, &["agents", agent])
+                .and_then(YamlOwned::as_str)
+                .ok_or_else(|| format!("agent class '{agent}' is not in the agent map"))?;
             if bot.as_deref().is_some_and(|b| b != mapped) {
-                return Err(format!("agent class '{agent}' uses {mapped}, not the bot named"));
+                return Err(format!(
+                    "agent class '{agent}' uses {mapped}, not the bot named"
+                ));
             }
             mapped.to_string()
         }
@@ -93,31 +99,54 @@ fn rules(policy: &PolicyDocuments, request: &MintRequest) -> Result<Rules, Strin
         (None, None) => return Err("no bot or agent class named".into()),
     };
     let rule = |at: &[&str]| get(&doc, at).map(|v| v.as_str() == Some("allow"));
-    let class_rule = request.agent.as_deref().and_then(|agent| rule(&["agents", agent, "fallback"]));
-    let allowed = class_rule.or_else(|| rule(&["bots", &bot, "fallback"])).unwrap_or(false);
+    let class_rule = request
+        .agent
+        .as_deref()
+        .and_then(|agent| rule(&["agents", agent, "fallback"]));
+    let allowed = class_rule
+        .or_else(|| rule(&["bots", &bot, "fallback"]))
+        .unwrap_or(false);
     let operator_safe = match get(&doc, &["fallback", "operator_safe"]) {
         None => Vec::new(),
         Some(list) => list
             .as_vec()
             .ok_or("fallback.operator_safe is not a list")?
             .iter()
-            .map(|entry| entry.as_str().map(|e| e.split_whitespace().map(str::to_string).collect()).ok_or("fallback.operator_safe holds something other than a command"))
+            .map(|entry| {
+                entry
+                    .as_str()
+                    .map(|e| e.split_whitespace().map(str::to_string).collect())
+                    .ok_or("fallback.operator_safe holds something other than a command")
+            })
             .collect::<Result<_, _>>()?,
     };
-    Ok(Rules { allowed, operator_safe })
+    Ok(Rules {
+        allowed,
+        operator_safe,
+    })
 }
 
 /// Whether `argv` may run with the operator's credentials after the mint for
 /// `request` failed with `failure`: `Ok(entry)`, the operator-safe entry it
 /// is, or `Err(why)`, one line.
-pub fn judge(policy: &PolicyDocuments, request: &MintRequest, argv: &[String], failure: &MintError) -> Result<String, String> {
-    let narrowed = !request.repositories.is_empty() || !request.permissions.is_empty() || request.owner.is_some();
+pub fn judge(
+    policy: &PolicyDocuments,
+    request: &MintRequest,
+    argv: &[String],
+    failure: &MintError,
+) -> Result<String, String> {
+    let narrowed = !request.repositories.is_empty()
+        || !request.permissions.is_empty()
+        || request.owner.is_some();
     failure_may_fall_back(failure, narrowed)?;
-    let rules = rules(policy, request).map_err(|why| format!("the host cannot read the policy's fallback rule: {why}"))?;
+    let rules = rules(policy, request)
+        .map_err(|why| format!("the host cannot read the policy's fallback rule: {why}"))?;
     if !rules.allowed {
         return Err("the policy (as the host reads it) does not say fallback: allow".into());
     }
-    let Some((program, args)) = argv.split_first() else { return Err("no command".into()) };
+    let Some((program, args)) = argv.split_first() else {
+        return Err("no command".into());
+    };
     if program != "gh" {
         return Err(format!(
             "'{}' is not gh: the host knows gh's grammar only, so no other program (git, a shell, an interpreter, env, xargs or another launcher, a path) runs as the operator",
@@ -128,7 +157,8 @@ pub fn judge(policy: &PolicyDocuments, request: &MintRequest, argv: &[String], f
     let command = gh::judge(&args)?.command;
     let listed = rules.operator_safe.iter().any(|entry| {
         let words: Vec<&str> = entry.iter().map(String::as_str).collect();
-        words.first() == Some(&"gh") && gh::canonical(&words[1..]).as_deref() == Some(command.as_str())
+        words.first() == Some(&"gh")
+            && gh::canonical(&words[1..]).as_deref() == Some(command.as_str())
     });
     if !listed {
         return Err(format!("'gh {command}' is not on the policy's fallback.operator_safe list (as the host reads it)"));

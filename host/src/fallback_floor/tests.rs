@@ -145,7 +145,10 @@ fn every_spelling_of_another_host_a_file_a_program_or_an_unknown_command_is_refu
         "issue list -a me,@x",
     ];
     for line in refused {
-        assert!(gh::judge(&words(line)).is_err(), "gh {line} would run as the operator");
+        assert!(
+            gh::judge(&words(line)).is_err(),
+            "gh {line} would run as the operator"
+        );
     }
 }
 
@@ -162,23 +165,42 @@ fn the_plain_spellings_of_the_known_commands_pass() {
         ("issue view -cRo/r 1", "issue view"),
         ("issue view -cR=o/r 1", "issue view"),
         ("issue view -R=raxx-app/docs 1", "issue view"),
-        ("issue view --repo=raxx-app/Trade.Master_API 1", "issue view"),
+        (
+            "issue view --repo=raxx-app/Trade.Master_API 1",
+            "issue view",
+        ),
         ("issue view --repo o/r -- 1", "issue view"),
         ("issue view --json title,body 1", "issue view"),
         ("issue ls -s open -L 5", "issue list"),
         ("issue list -L5 -sopen --state=closed", "issue list"),
-        ("issue list --label bug -l help-wanted -a @me --author=monalisa --mention hubot", "issue list"),
-        ("issue list --search is:open -S label:bug --milestone 1.0 --app dependabot", "issue list"),
+        (
+            "issue list --label bug -l help-wanted -a @me --author=monalisa --mention hubot",
+            "issue list",
+        ),
+        (
+            "issue list --search is:open -S label:bug --milestone 1.0 --app dependabot",
+            "issue list",
+        ),
         ("issue new -t x -b y", "issue create"),
-        ("issue create --title=x --body y -a @me -l bug -p Roadmap -m v1", "issue create"),
+        (
+            "issue create --title=x --body y -a @me -l bug -p Roadmap -m v1",
+            "issue create",
+        ),
         ("issue create -bF", "issue create"),
         ("issue comment 1 -b done", "issue comment"),
         ("issue comment #1 --body=done", "issue comment"),
         ("issue status", "issue status"),
         ("issue status --json title", "issue status"),
-        ("issue create -t create -b new -a @me,monalisa", "issue create"),
+        (
+            "issue create -t create -b new -a @me,monalisa",
+            "issue create",
+        ),
     ] {
-        assert_eq!(gh::judge(&words(line)).map(|j| j.command), Ok(command.to_string()), "gh {line}");
+        assert_eq!(
+            gh::judge(&words(line)).map(|j| j.command),
+            Ok(command.to_string()),
+            "gh {line}"
+        );
     }
 }
 
@@ -186,15 +208,30 @@ const MAP: &str = include_str!("../../../policies/agent_bot_map.yaml");
 const POLICY: &str = include_str!("../../../policies/policy.yaml");
 
 fn docs(policy: &str) -> PolicyDocuments {
-    PolicyDocuments { agent_map: MAP.into(), agent_map_name: "map".into(), policy: policy.into(), policy_name: "policy".into() }
+    PolicyDocuments {
+        agent_map: MAP.into(),
+        agent_map_name: "map".into(),
+        policy: policy.into(),
+        policy_name: "policy".into(),
+    }
 }
 
 fn agent(class: &str) -> MintRequest {
-    MintRequest { bot: None, agent: Some(class.into()), owner: None, repositories: vec![], permissions: vec![] }
+    MintRequest {
+        bot: None,
+        agent: Some(class.into()),
+        owner: None,
+        repositories: vec![],
+        permissions: vec![],
+    }
 }
 
 fn failed(kind: FailureKind) -> MintError {
-    MintError::Github(ServiceFailure { kind, status: Some(502), message: "x".into() })
+    MintError::Github(ServiceFailure {
+        kind,
+        status: Some(502),
+        message: "x".into(),
+    })
 }
 
 fn argv(line: &str) -> Vec<String> {
@@ -204,48 +241,151 @@ fn argv(line: &str) -> Vec<String> {
 #[test]
 fn only_gh_commands_the_policy_and_the_host_both_list_run_as_the_operator() {
     let shipped = docs(POLICY);
-    let judge = |policy: &PolicyDocuments, who: &MintRequest, line: &str| judge(policy, who, &argv(line), &failed(FailureKind::Server));
-    assert_eq!(judge(&shipped, &agent("feature-developer"), "gh issue view 1"), Ok("gh issue view".into()));
-    assert_eq!(judge(&shipped, &agent("card-groomer"), "gh issue list"), Ok("gh issue list".into()), "the class inherits its bot's allow");
-    let bot = MintRequest { bot: Some("raxx-pm-bot".into()), ..agent("x") };
-    assert_eq!(judge(&shipped, &MintRequest { agent: None, ..bot }, "gh issue comment 3 -b x"), Ok("gh issue comment".into()));
-    assert!(judge(&shipped, &agent("security-agent"), "gh issue view 1").unwrap_err().contains("fallback: allow"), "the class's refuse wins");
+    let judge = |policy: &PolicyDocuments, who: &MintRequest, line: &str| {
+        judge(policy, who, &argv(line), &failed(FailureKind::Server))
+    };
+    assert_eq!(
+        judge(&shipped, &agent("feature-developer"), "gh issue view 1"),
+        Ok("gh issue view".into())
+    );
+    assert_eq!(
+        judge(&shipped, &agent("card-groomer"), "gh issue list"),
+        Ok("gh issue list".into()),
+        "the class inherits its bot's allow"
+    );
+    let bot = MintRequest {
+        bot: Some("raxx-pm-bot".into()),
+        ..agent("x")
+    };
+    assert_eq!(
+        judge(
+            &shipped,
+            &MintRequest { agent: None, ..bot },
+            "gh issue comment 3 -b x"
+        ),
+        Ok("gh issue comment".into())
+    );
+    assert!(
+        judge(&shipped, &agent("security-agent"), "gh issue view 1")
+            .unwrap_err()
+            .contains("fallback: allow"),
+        "the class's refuse wins"
+    );
     assert!(judge(&shipped, &agent("no-such-class"), "gh issue view 1").is_err());
-    assert!(judge(&shipped, &MintRequest { bot: Some("raxx-pm-bot".into()), ..agent("feature-developer") }, "gh issue view 1").is_err());
-    for line in ["gh issue view -cR evil.test/o/r 1", "gh issue status", "gh pr create --fill"] {
-        assert!(judge(&shipped, &agent("feature-developer"), line).is_err(), "{line}");
+    assert!(judge(
+        &shipped,
+        &MintRequest {
+            bot: Some("raxx-pm-bot".into()),
+            ..agent("feature-developer")
+        },
+        "gh issue view 1"
+    )
+    .is_err());
+    for line in [
+        "gh issue view -cR evil.test/o/r 1",
+        "gh issue status",
+        "gh pr create --fill",
+    ] {
+        assert!(
+            judge(&shipped, &agent("feature-developer"), line).is_err(),
+            "{line}"
+        );
     }
-    for line in ["bash -c gh issue list", "sh -c x", "/usr/bin/gh issue list", "./gh issue list", "env gh issue list", "git status", "xargs gh issue list", "python3 -c x", "GH_HOST=x gh issue list"] {
+    for line in [
+        "bash -c gh issue list",
+        "sh -c x",
+        "/usr/bin/gh issue list",
+        "./gh issue list",
+        "env gh issue list",
+        "git status",
+        "xargs gh issue list",
+        "python3 -c x",
+        "GH_HOST=x gh issue list",
+    ] {
         let why = judge(&shipped, &agent("feature-developer"), line).unwrap_err();
         assert!(why.contains("not gh"), "{line}: {why}");
     }
     // A policy cannot widen the floor: PR-authoring commands and commands the host does not know stay refused.
     let wide = docs(&POLICY.replace("    - gh issue comment\n", "    - gh issue comment\n    - gh pr create\n    - gh issue close\n    - bash -c\n    - git push\n    - gh issue ls\n"));
-    for line in ["gh pr create --fill", "gh issue close 1", "bash -c x", "git push"] {
-        assert!(judge(&wide, &agent("feature-developer"), line).is_err(), "{line}");
+    for line in [
+        "gh pr create --fill",
+        "gh issue close 1",
+        "bash -c x",
+        "git push",
+    ] {
+        assert!(
+            judge(&wide, &agent("feature-developer"), line).is_err(),
+            "{line}"
+        );
     }
-    assert_eq!(judge(&wide, &agent("feature-developer"), "gh issue ls"), Ok("gh issue list".into()), "an alias in the list names its command");
+    assert_eq!(
+        judge(&wide, &agent("feature-developer"), "gh issue ls"),
+        Ok("gh issue list".into()),
+        "an alias in the list names its command"
+    );
     let empty = docs(&POLICY.replace("  operator_safe:\n    - gh issue comment\n    - gh issue view\n    - gh issue list\n    - gh issue create\n", ""));
-    assert!(judge(&empty, &agent("feature-developer"), "gh issue view 1").unwrap_err().contains("operator_safe"));
+    assert!(
+        judge(&empty, &agent("feature-developer"), "gh issue view 1")
+            .unwrap_err()
+            .contains("operator_safe")
+    );
     let unreadable = docs("fallback: [\n");
-    assert!(judge(&unreadable, &agent("feature-developer"), "gh issue view 1").unwrap_err().contains("cannot read"));
+    assert!(
+        judge(&unreadable, &agent("feature-developer"), "gh issue view 1")
+            .unwrap_err()
+            .contains("cannot read")
+    );
 }
 
 #[test]
 fn only_failures_an_agent_cannot_provoke_fall_back() {
     let policy = docs(POLICY);
     let issue = argv("gh issue list");
-    for kind in [FailureKind::Absent, FailureKind::Server, FailureKind::NotFound, FailureKind::Rejected, FailureKind::Protocol, FailureKind::BadSecret] {
-        assert!(judge(&policy, &agent("feature-developer"), &issue, &failed(kind)).is_ok(), "{kind:?}");
+    for kind in [
+        FailureKind::Absent,
+        FailureKind::Server,
+        FailureKind::NotFound,
+        FailureKind::Rejected,
+        FailureKind::Protocol,
+        FailureKind::BadSecret,
+    ] {
+        assert!(
+            judge(&policy, &agent("feature-developer"), &issue, &failed(kind)).is_ok(),
+            "{kind:?}"
+        );
     }
-    for kind in [FailureKind::RateLimited, FailureKind::Refused, FailureKind::Timeout, FailureKind::Unreachable, FailureKind::Config, FailureKind::Denied] {
-        let vault = MintError::Vault(ServiceFailure { kind, status: Some(429), message: "x".into() });
+    for kind in [
+        FailureKind::RateLimited,
+        FailureKind::Refused,
+        FailureKind::Timeout,
+        FailureKind::Unreachable,
+        FailureKind::Config,
+        FailureKind::Denied,
+    ] {
+        let vault = MintError::Vault(ServiceFailure {
+            kind,
+            status: Some(429),
+            message: "x".into(),
+        });
         for failure in [failed(kind), vault] {
             let why = judge(&policy, &agent("feature-developer"), &issue, &failure).unwrap_err();
             assert!(why.contains("never falls back"), "{kind:?}: {why}");
         }
     }
-    let narrowed = MintRequest { repositories: vec!["no-such-repo".into()], ..agent("feature-developer") };
-    assert!(judge(&policy, &narrowed, &issue, &failed(FailureKind::NotFound)).unwrap_err().contains("narrowed"));
-    assert!(judge(&policy, &agent("feature-developer"), &issue, &MintError::InvalidRequest("x".into())).is_err());
+    let narrowed = MintRequest {
+        repositories: vec!["no-such-repo".into()],
+        ..agent("feature-developer")
+    };
+    assert!(
+        judge(&policy, &narrowed, &issue, &failed(FailureKind::NotFound))
+            .unwrap_err()
+            .contains("narrowed")
+    );
+    assert!(judge(
+        &policy,
+        &agent("feature-developer"),
+        &issue,
+        &MintError::InvalidRequest("x".into())
+    )
+    .is_err());
 }

@@ -33,10 +33,17 @@ impl<T> Explain for Result<T, MintError> {
 }
 
 fn explain(failure: &mut ServiceFailure, service: &str, causes: &[Cause]) {
-    if !matches!(failure.kind, FailureKind::Unreachable | FailureKind::Timeout | FailureKind::Protocol) {
+    if !matches!(
+        failure.kind,
+        FailureKind::Unreachable | FailureKind::Timeout | FailureKind::Protocol
+    ) {
         return;
     }
-    if let Some(cause) = causes.iter().rev().find(|c| mentions(&failure.message, &c.origin)) {
+    if let Some(cause) = causes
+        .iter()
+        .rev()
+        .find(|c| mentions(&failure.message, &c.origin))
+    {
         failure.message = format!("{service} at {}: {}", cause.origin, cause.text);
     }
 }
@@ -47,11 +54,22 @@ fn mentions(message: &str, origin: &Origin) -> bool {
     if message.contains(&origin.to_string()) {
         return true;
     }
-    let (scheme, default_port) = if origin.https { ("https", 443) } else { ("http", 80) };
-    let host = if origin.host.contains(':') { format!("[{}]", origin.host) } else { origin.host.clone() };
+    let (scheme, default_port) = if origin.https {
+        ("https", 443)
+    } else {
+        ("http", 80)
+    };
+    let host = if origin.host.contains(':') {
+        format!("[{}]", origin.host)
+    } else {
+        origin.host.clone()
+    };
     let bare = format!("{scheme}://{host}");
     origin.port == default_port
-        && message.match_indices(&bare).any(|(at, _)| !message[at + bare.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':')))
+        && message.match_indices(&bare).any(|(at, _)| {
+            !message[at + bare.len()..]
+                .starts_with(|c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'))
+        })
 }
 
 #[cfg(test)]
@@ -59,11 +77,18 @@ mod tests {
     use super::*;
 
     fn failure(kind: FailureKind, message: &str) -> ServiceFailure {
-        ServiceFailure { kind, status: None, message: message.into() }
+        ServiceFailure {
+            kind,
+            status: None,
+            message: message.into(),
+        }
     }
 
     fn cause(url: &str) -> Cause {
-        Cause { origin: Origin::from_base_url(url).unwrap(), text: "the TLS certificate of x was refused".into() }
+        Cause {
+            origin: Origin::from_base_url(url).unwrap(),
+            text: "the TLS certificate of x was refused".into(),
+        }
     }
 
     #[test]
@@ -71,22 +96,41 @@ mod tests {
         let causes = [cause("https://api.github.com")];
         let mut r: Result<(), MintError> = Err(MintError::Github(failure(FailureKind::Unreachable, "GitHub at https://api.github.com could not be reached (TlsCertificateError); check the URL")));
         r.explain(&causes);
-        let Err(MintError::Github(f)) = r else { unreachable!() };
-        assert_eq!(f.message, "GitHub at https://api.github.com:443: the TLS certificate of x was refused");
+        let Err(MintError::Github(f)) = r else {
+            unreachable!()
+        };
+        assert_eq!(
+            f.message,
+            "GitHub at https://api.github.com:443: the TLS certificate of x was refused"
+        );
     }
 
     #[test]
     fn other_failures_and_other_origins_keep_the_components_words() {
         let causes = [cause("https://api.github.com")];
         for (kind, message) in [
-            (FailureKind::Refused, "GitHub at https://api.github.com refused (401)"),
-            (FailureKind::Unreachable, "GitHub at https://api.github.com.evil could not be reached"),
-            (FailureKind::Unreachable, "GitHub at https://api.github.com:8443 could not be reached"),
-            (FailureKind::Unreachable, "Infisical at https://app.infisical.com could not be reached"),
+            (
+                FailureKind::Refused,
+                "GitHub at https://api.github.com refused (401)",
+            ),
+            (
+                FailureKind::Unreachable,
+                "GitHub at https://api.github.com.evil could not be reached",
+            ),
+            (
+                FailureKind::Unreachable,
+                "GitHub at https://api.github.com:8443 could not be reached",
+            ),
+            (
+                FailureKind::Unreachable,
+                "Infisical at https://app.infisical.com could not be reached",
+            ),
         ] {
             let mut r: Result<(), MintError> = Err(MintError::Github(failure(kind, message)));
             r.explain(&causes);
-            let Err(MintError::Github(f)) = r else { unreachable!() };
+            let Err(MintError::Github(f)) = r else {
+                unreachable!()
+            };
             assert_eq!(f.message, message);
         }
         let mut ok: Result<u8, MintError> = Ok(1);
@@ -96,8 +140,17 @@ mod tests {
 
     #[test]
     fn ports_and_ip_literals_are_matched_as_written() {
-        assert!(mentions("Infisical at http://127.0.0.1:8080 could not be reached", &Origin::from_base_url("http://127.0.0.1:8080").unwrap()));
-        assert!(mentions("at https://[::1]:9/x", &Origin::from_base_url("https://[::1]:9").unwrap()));
-        assert!(mentions("at https://vault.example (x)", &Origin::from_base_url("https://VAULT.example").unwrap()));
+        assert!(mentions(
+            "Infisical at http://127.0.0.1:8080 could not be reached",
+            &Origin::from_base_url("http://127.0.0.1:8080").unwrap()
+        ));
+        assert!(mentions(
+            "at https://[::1]:9/x",
+            &Origin::from_base_url("https://[::1]:9").unwrap()
+        ));
+        assert!(mentions(
+            "at https://vault.example (x)",
+            &Origin::from_base_url("https://VAULT.example").unwrap()
+        ));
     }
 }

@@ -35,8 +35,17 @@ const MAX_IDLE_PER_ORIGIN: usize = 4;
 impl Client {
     pub fn new(network: &Network) -> Client {
         let connector = Connector::new(network);
-        let http = hyper_util::client::legacy::Client::builder(TokioExecutor::new()).pool_max_idle_per_host(MAX_IDLE_PER_ORIGIN).build(connector.clone());
-        Client { inner: Arc::new(Inner { http, connector, limits: network.limits, early: Mutex::default() }) }
+        let http = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(MAX_IDLE_PER_ORIGIN)
+            .build(connector.clone());
+        Client {
+            inner: Arc::new(Inner {
+                http,
+                connector,
+                limits: network.limits,
+                early: Mutex::default(),
+            }),
+        }
     }
 
     /// For calls that use all of `origins` (a mint: Infisical, then GitHub):
@@ -64,18 +73,35 @@ impl Client {
     /// response head must arrive within the first-byte timeout of the request
     /// starting (connecting included, as spin and wasmtime's own sender count
     /// it); the body may pause for at most the between-bytes timeout.
-    pub async fn send(self, origin: Origin, mut request: http::Request<WasiBody>, options: Option<RequestOptions>) -> Result<http::Response<WasiBody>, HttpError> {
+    pub async fn send(
+        self,
+        origin: Origin,
+        mut request: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+    ) -> Result<http::Response<WasiBody>, HttpError> {
         let timeouts = self.inner.limits.apply(options.as_ref());
-        let early: Vec<Origin> = self.inner.early.lock().map(|mut e| std::mem::take(&mut *e)).unwrap_or_default();
-        self.inner.connector.open_early(early.into_iter().filter(|o| *o != origin));
+        let early: Vec<Origin> = self
+            .inner
+            .early
+            .lock()
+            .map(|mut e| std::mem::take(&mut *e))
+            .unwrap_or_default();
+        self.inner
+            .connector
+            .open_early(early.into_iter().filter(|o| *o != origin));
         // The request goes exactly where the allowlist's judgement points.
         let path = request.uri().path_and_query().map_or("/", |p| p.as_str());
-        *request.uri_mut() = format!("{origin}{path}").parse().map_err(|_| HttpError::HttpRequestUriInvalid)?;
+        *request.uri_mut() = format!("{origin}{path}")
+            .parse()
+            .map_err(|_| HttpError::HttpRequestUriInvalid)?;
         let response = tokio::time::timeout(timeouts.first_byte, self.inner.http.request(request))
             .await
             .map_err(|_| HttpError::ConnectionReadTimeout)?
             .map_err(|e| failed(&e))?;
-        Ok(response.map(|incoming| TimedBody::new(incoming, timeouts.between_bytes).boxed_unsync()))
+        Ok(
+            response
+                .map(|incoming| TimedBody::new(incoming, timeouts.between_bytes).boxed_unsync()),
+        )
     }
 }
 
@@ -95,10 +121,18 @@ fn failed(err: &hyper_util::client::legacy::Error) -> HttpError {
 /// closed mid-answer) is `connection-terminated`, which callers may retry;
 /// wasmtime's default reports every hyper error as a protocol error.
 pub fn classify_hyper_error(err: &hyper::Error) -> ErrorCode {
-    let io_kind = err.source().and_then(|s| s.downcast_ref::<std::io::Error>()).map(|e| e.kind());
+    let io_kind = err
+        .source()
+        .and_then(|s| s.downcast_ref::<std::io::Error>())
+        .map(|e| e.kind());
     let dropped = matches!(
         io_kind,
-        Some(std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::UnexpectedEof)
+        Some(
+            std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::ConnectionAborted
+                | std::io::ErrorKind::BrokenPipe
+                | std::io::ErrorKind::UnexpectedEof
+        )
     );
     if err.is_timeout() {
         ErrorCode::ConnectionReadTimeout

@@ -66,7 +66,15 @@ impl Connector {
         tcp.enforce_http(false);
         tcp.set_nodelay(true);
         tcp.set_connect_timeout(Some(network.limits.connect));
-        Connector { shared: Arc::new(Shared { network: network.clone(), tcp, early: Mutex::default(), opened: AtomicUsize::new(0), causes: Mutex::default() }) }
+        Connector {
+            shared: Arc::new(Shared {
+                network: network.clone(),
+                tcp,
+                early: Mutex::default(),
+                opened: AtomicUsize::new(0),
+                causes: Mutex::default(),
+            }),
+        }
     }
 
     /// Starts opening a connection to each of `origins` in the background; the
@@ -90,12 +98,22 @@ impl Connector {
     }
 
     pub fn causes(&self) -> Vec<Cause> {
-        self.shared.causes.lock().map(|c| c.clone()).unwrap_or_default()
+        self.shared
+            .causes
+            .lock()
+            .map(|c| c.clone())
+            .unwrap_or_default()
     }
 
     async fn connect(self, dst: http::Uri) -> Opened {
-        let origin = Origin::from_uri(&dst).map_err(|_| ConnectFailed(ErrorCode::HttpRequestUriInvalid))?;
-        let early = self.shared.early.lock().ok().and_then(|mut e| e.remove(&origin));
+        let origin =
+            Origin::from_uri(&dst).map_err(|_| ConnectFailed(ErrorCode::HttpRequestUriInvalid))?;
+        let early = self
+            .shared
+            .early
+            .lock()
+            .ok()
+            .and_then(|mut e| e.remove(&origin));
         if let Some(Ok(opened)) = match early {
             Some(opening) => Some(opening.await),
             None => None,
@@ -112,8 +130,22 @@ impl Connector {
         let opened = match tokio::time::timeout(cap, self.open_uncapped(origin)).await {
             Ok(opened) => opened,
             Err(_) => {
-                let through = self.shared.network.proxy.route(origin).map(|_| format!(" through {}", self.shared.network.proxy.describe()));
-                Err((ErrorCode::ConnectionTimeout, through.map(|via| format!("no connection to {} within {} ms{via} (RAXX_CONNECT_TIMEOUT_MS)", origin.authority(), cap.as_millis()))))
+                let through = self
+                    .shared
+                    .network
+                    .proxy
+                    .route(origin)
+                    .map(|_| format!(" through {}", self.shared.network.proxy.describe()));
+                Err((
+                    ErrorCode::ConnectionTimeout,
+                    through.map(|via| {
+                        format!(
+                            "no connection to {} within {} ms{via} (RAXX_CONNECT_TIMEOUT_MS)",
+                            origin.authority(),
+                            cap.as_millis()
+                        )
+                    }),
+                ))
             }
         };
         match opened {
@@ -123,7 +155,10 @@ impl Connector {
             }
             Err((code, cause)) => {
                 if let (Some(text), Ok(mut causes)) = (cause, self.shared.causes.lock()) {
-                    causes.push(Cause { origin: origin.clone(), text });
+                    causes.push(Cause {
+                        origin: origin.clone(),
+                        text,
+                    });
                 }
                 Err(ConnectFailed(code))
             }
@@ -132,34 +167,58 @@ impl Connector {
 
     async fn open_uncapped(&self, origin: &Origin) -> Result<Stream, (ErrorCode, Option<String>)> {
         let network = &self.shared.network;
-        let dst: http::Uri = format!("{}://{}", if origin.https { "https" } else { "http" }, origin.authority()).parse().map_err(|_| (ErrorCode::HttpRequestUriInvalid, None))?;
+        let dst: http::Uri = format!(
+            "{}://{}",
+            if origin.https { "https" } else { "http" },
+            origin.authority()
+        )
+        .parse()
+        .map_err(|_| (ErrorCode::HttpRequestUriInvalid, None))?;
         let tcp = match network.proxy.route(origin) {
             Some(route) => {
                 let mut tunnel = Tunnel::new(route.proxy, self.shared.tcp.clone());
                 if let Some(authorization) = route.authorization {
                     tunnel = tunnel.with_auth(authorization);
                 }
-                tunnel.call(dst).await.map_err(|e| self.tunnel_failed(origin, &e))?
+                tunnel
+                    .call(dst)
+                    .await
+                    .map_err(|e| self.tunnel_failed(origin, &e))?
             }
-            None => self.shared.tcp.clone().call(dst).await.map_err(|e| (tcp_failed(&e), None))?,
+            None => self
+                .shared
+                .tcp
+                .clone()
+                .call(dst)
+                .await
+                .map_err(|e| (tcp_failed(&e), None))?,
         }
         .into_inner();
         if !origin.https {
             return Ok(Stream::Plain(tcp));
         }
-        let tls = network.trust.connector().map_err(|why| (ErrorCode::TlsCertificateError, Some(why)))?;
-        let name = tls::server_name(&origin.host).ok_or((ErrorCode::HttpRequestUriInvalid, None))?;
+        let tls = network
+            .trust
+            .connector()
+            .map_err(|why| (ErrorCode::TlsCertificateError, Some(why)))?;
+        let name =
+            tls::server_name(&origin.host).ok_or((ErrorCode::HttpRequestUriInvalid, None))?;
         match tls.connect(name, tcp).await {
             Ok(stream) => Ok(Stream::Tls(Box::new(stream))),
             Err(err) => {
-                let (code, cause) = tls::explain_handshake(&err, &origin.authority(), &network.trust);
+                let (code, cause) =
+                    tls::explain_handshake(&err, &origin.authority(), &network.trust);
                 Err((code, Some(cause)))
             }
         }
     }
 
     /// hyper-util does not export its `TunnelError`, so its kind is read from its message.
-    fn tunnel_failed(&self, origin: &Origin, err: &(dyn std::error::Error + Send + Sync)) -> (ErrorCode, Option<String>) {
+    fn tunnel_failed(
+        &self,
+        origin: &Origin,
+        err: &(dyn std::error::Error + Send + Sync),
+    ) -> (ErrorCode, Option<String>) {
         let proxy = self.shared.network.proxy.describe();
         let to = origin.authority();
         let what = err.to_string();
@@ -172,7 +231,10 @@ impl Connector {
         } else if what.ends_with("unsuccessful") {
             format!("{proxy} refused a tunnel to {to}")
         } else if what.ends_with("failed to create underlying connection") {
-            let io = err.source().and_then(|s| s.source()).map_or_else(|| "no answer".to_string(), ToString::to_string);
+            let io = err
+                .source()
+                .and_then(|s| s.source())
+                .map_or_else(|| "no answer".to_string(), ToString::to_string);
             format!("{proxy} could not be reached ({io})")
         } else {
             format!("{proxy} failed to open a tunnel to {to}")
@@ -183,9 +245,14 @@ impl Connector {
 
 /// The guest's error code for a TCP connection that failed.
 fn tcp_failed(err: &(dyn std::error::Error + Send + Sync)) -> ErrorCode {
-    let io = err.source().and_then(|s| s.downcast_ref::<std::io::Error>());
+    let io = err
+        .source()
+        .and_then(|s| s.downcast_ref::<std::io::Error>());
     if err.to_string().starts_with("dns error") {
-        ErrorCode::DnsError(DnsErrorPayload { rcode: Some("address not available".into()), info_code: None })
+        ErrorCode::DnsError(DnsErrorPayload {
+            rcode: Some("address not available".into()),
+            info_code: None,
+        })
     } else if io.is_some_and(|e| e.kind() == std::io::ErrorKind::TimedOut) {
         ErrorCode::ConnectionTimeout
     } else {
@@ -216,7 +283,11 @@ impl Connection for Stream {
 }
 
 impl AsyncRead for Stream {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
             Stream::Tls(s) => Pin::new(s).poll_read(cx, buf),
@@ -225,7 +296,11 @@ impl AsyncRead for Stream {
 }
 
 impl AsyncWrite for Stream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
             Stream::Tls(s) => Pin::new(s).poll_write(cx, buf),

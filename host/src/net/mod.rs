@@ -49,7 +49,11 @@ pub fn block_on<R>(call: impl std::future::Future<Output = R>) -> anyhow::Result
     if tokio::runtime::Handle::try_current().is_ok() {
         anyhow::bail!("raxx_host::runtime::Runtime blocks the calling thread: call it outside async code (for example through tokio::task::spawn_blocking)");
     }
-    let io = tokio::runtime::Builder::new_current_thread().enable_io().enable_time().build().context("starting an I/O runtime")?;
+    let io = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()
+        .context("starting an I/O runtime")?;
     let result = io.block_on(call);
     io.shutdown_background();
     Ok(result)
@@ -60,12 +64,18 @@ mod tests {
     #[test]
     fn every_call_gets_a_runtime_of_its_own() {
         let id = || super::block_on(async { tokio::runtime::Handle::current().id() }).unwrap();
-        assert_ne!(id(), id(), "a runtime (and its connections) never outlives its call");
+        assert_ne!(
+            id(),
+            id(),
+            "a runtime (and its connections) never outlives its call"
+        );
     }
 
     #[test]
     fn a_call_from_async_code_is_an_error() {
-        let io = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let io = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
         let err = io.block_on(async { super::block_on(async {}).unwrap_err() });
         assert!(err.to_string().contains("spawn_blocking"), "{err}");
     }

@@ -48,18 +48,35 @@ const CURL_DEFAULT_PROXY_PORT: u16 = 1080;
 impl Proxy {
     /// Reads the proxy variables through `var`.
     pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Proxy, ProxyError> {
-        let first = |names: [&'static str; 2]| names.into_iter().find_map(|n| var(n).filter(|v| !v.trim().is_empty()).map(|v| (n, v.trim().to_string())));
-        let Some((variable, value)) = first(["https_proxy", "HTTPS_PROXY"]).or_else(|| first(["all_proxy", "ALL_PROXY"])) else {
+        let first = |names: [&'static str; 2]| {
+            names.into_iter().find_map(|n| {
+                var(n)
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| (n, v.trim().to_string()))
+            })
+        };
+        let Some((variable, value)) =
+            first(["https_proxy", "HTTPS_PROXY"]).or_else(|| first(["all_proxy", "ALL_PROXY"]))
+        else {
             return Ok(Proxy::default());
         };
-        let no_proxy = first(["no_proxy", "NO_PROXY"]).map(|(_, v)| v).unwrap_or_default();
+        let no_proxy = first(["no_proxy", "NO_PROXY"])
+            .map(|(_, v)| v)
+            .unwrap_or_default();
         // curl's `*` bypasses the proxy for every host; hyper-util's matcher applies it to names only, not IP addresses.
         if no_proxy.split(',').any(|entry| entry.trim() == "*") {
             return Ok(Proxy::default());
         }
         let (url, shown, has_credentials) = read_proxy_url(variable, &value)?;
         let matcher = Matcher::builder().https(url).no(no_proxy).build();
-        Ok(Proxy { configured: Some(Arc::new(Configured { matcher, shown, variable, has_credentials })) })
+        Ok(Proxy {
+            configured: Some(Arc::new(Configured {
+                matcher,
+                shown,
+                variable,
+                has_credentials,
+            })),
+        })
     }
 
     /// The proxy to tunnel through to `origin`, if one applies.
@@ -70,7 +87,10 @@ impl Proxy {
         }
         let dst: http::Uri = format!("https://{}/", origin.authority()).parse().ok()?;
         let intercept = configured.matcher.intercept(&dst)?;
-        Some(Route { proxy: intercept.uri().clone(), authorization: intercept.basic_auth().cloned() })
+        Some(Route {
+            proxy: intercept.uri().clone(),
+            authorization: intercept.basic_auth().cloned(),
+        })
     }
 
     /// `http://host:port (HTTPS_PROXY)`, for messages: never the credentials.
@@ -96,8 +116,14 @@ impl std::fmt::Debug for Proxy {
 /// The URL handed to the matcher (with its user info), the URL shown (without), and whether it had credentials.
 fn read_proxy_url(variable: &str, value: &str) -> Result<(String, String, bool), ProxyError> {
     let invalid = |why: &str| ProxyError(format!("{variable} is not a proxy raxx can use: {why}"));
-    let with_scheme = if value.contains("://") { value.to_string() } else { format!("http://{value}") };
-    let uri: http::Uri = with_scheme.parse().map_err(|_| invalid("expected http://[USER:PASSWORD@]HOST[:PORT]"))?;
+    let with_scheme = if value.contains("://") {
+        value.to_string()
+    } else {
+        format!("http://{value}")
+    };
+    let uri: http::Uri = with_scheme
+        .parse()
+        .map_err(|_| invalid("expected http://[USER:PASSWORD@]HOST[:PORT]"))?;
     match uri.scheme_str().map(str::to_ascii_lowercase).as_deref() {
         Some("http") => {}
         Some("https") => return Err(invalid("https:// proxies (TLS to the proxy) are not supported; give its http:// address (the tunnel to the service is still TLS end to end)")),
@@ -110,10 +136,17 @@ fn read_proxy_url(variable: &str, value: &str) -> Result<(String, String, bool),
     if host.is_empty() {
         return Err(invalid("it names no host"));
     }
-    let host_port = authority.as_str().rsplit_once('@').map_or(authority.as_str(), |(_, hp)| hp);
+    let host_port = authority
+        .as_str()
+        .rsplit_once('@')
+        .map_or(authority.as_str(), |(_, hp)| hp);
     let port = match host_port[host.len()..].strip_prefix(':') {
         None | Some("") => CURL_DEFAULT_PROXY_PORT,
-        Some(digits) => digits.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(|| invalid("its port is not a number from 1 to 65535"))?,
+        Some(digits) => digits
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p != 0)
+            .ok_or_else(|| invalid("its port is not a number from 1 to 65535"))?,
     };
     let shown = format!("http://{host}:{port}");
     let url = match userinfo {
@@ -128,7 +161,12 @@ mod tests {
     use super::*;
 
     fn proxy(pairs: &[(&str, &str)]) -> Result<Proxy, ProxyError> {
-        Proxy::from_env(|k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string()))
+        Proxy::from_env(|k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        })
     }
 
     fn origin(url: &str) -> Origin {
@@ -142,24 +180,65 @@ mod tests {
         let p = proxy(&[("HTTPS_PROXY", "http://proxy.corp:3128")]).unwrap();
         assert_eq!(p.route(&gh).unwrap().proxy, "http://proxy.corp:3128/");
         let p = proxy(&[("ALL_PROXY", "proxy.corp")]).unwrap();
-        assert_eq!(p.route(&gh).unwrap().proxy, "http://proxy.corp:1080/", "curl's scheme and port when none is given");
-        let p = proxy(&[("https_proxy", "http://lower:1"), ("HTTPS_PROXY", "http://upper:2"), ("ALL_PROXY", "http://all:3")]).unwrap();
-        assert_eq!(p.route(&gh).unwrap().proxy, "http://lower:1/", "lower case first, as curl");
-        assert!(p.route(&origin("http://127.0.0.1:8080")).is_none(), "plain http (loopback only) is never proxied");
+        assert_eq!(
+            p.route(&gh).unwrap().proxy,
+            "http://proxy.corp:1080/",
+            "curl's scheme and port when none is given"
+        );
+        let p = proxy(&[
+            ("https_proxy", "http://lower:1"),
+            ("HTTPS_PROXY", "http://upper:2"),
+            ("ALL_PROXY", "http://all:3"),
+        ])
+        .unwrap();
+        assert_eq!(
+            p.route(&gh).unwrap().proxy,
+            "http://lower:1/",
+            "lower case first, as curl"
+        );
+        assert!(
+            p.route(&origin("http://127.0.0.1:8080")).is_none(),
+            "plain http (loopback only) is never proxied"
+        );
     }
 
     #[test]
     fn no_proxy_follows_curl() {
-        let p = proxy(&[("HTTPS_PROXY", "http://proxy:3128"), ("NO_PROXY", "github.com, .corp.example, 10.0.0.0/8, 127.0.0.1")]).unwrap();
-        for bypassed in ["https://api.github.com", "https://github.com", "https://vault.corp.example", "https://10.1.2.3", "https://127.0.0.1:8443"] {
+        let p = proxy(&[
+            ("HTTPS_PROXY", "http://proxy:3128"),
+            (
+                "NO_PROXY",
+                "github.com, .corp.example, 10.0.0.0/8, 127.0.0.1",
+            ),
+        ])
+        .unwrap();
+        for bypassed in [
+            "https://api.github.com",
+            "https://github.com",
+            "https://vault.corp.example",
+            "https://10.1.2.3",
+            "https://127.0.0.1:8443",
+        ] {
             assert!(p.route(&origin(bypassed)).is_none(), "{bypassed}");
         }
-        for proxied in ["https://notgithub.com", "https://app.infisical.com", "https://11.0.0.1", "https://[::1]:8443"] {
+        for proxied in [
+            "https://notgithub.com",
+            "https://app.infisical.com",
+            "https://11.0.0.1",
+            "https://[::1]:8443",
+        ] {
             assert!(p.route(&origin(proxied)).is_some(), "{proxied}");
         }
-        let all = proxy(&[("HTTPS_PROXY", "http://proxy:3128"), ("no_proxy", "a.example, *")]).unwrap();
+        let all = proxy(&[
+            ("HTTPS_PROXY", "http://proxy:3128"),
+            ("no_proxy", "a.example, *"),
+        ])
+        .unwrap();
         assert!(all.route(&origin("https://api.github.com")).is_none());
-        assert!(all.route(&origin("https://127.0.0.1:8443")).is_none(), "* covers IP addresses too, as in curl");
+        assert!(
+            all.route(&origin("https://127.0.0.1:8443")).is_none(),
+            "* covers IP addresses too, as in curl"
+        );
     }
 
     #[test]
@@ -176,9 +255,18 @@ mod tests {
 
     #[test]
     fn unusable_proxies_are_named_without_their_value() {
-        for (value, why) in [("https://u:pw@proxy:443", "https:// proxies"), ("socks5://u:pw@proxy:1080", "SOCKS"), ("http://u:pw@:3128", "no host"), ("http://u:pw@proxy:99999", "port")] {
+        for (value, why) in [
+            ("https://u:pw@proxy:443", "https:// proxies"),
+            ("socks5://u:pw@proxy:1080", "SOCKS"),
+            ("http://u:pw@:3128", "no host"),
+            ("http://u:pw@proxy:99999", "port"),
+        ] {
             let err = proxy(&[("ALL_PROXY", value)]).unwrap_err();
-            assert!(err.0.starts_with("ALL_PROXY is not a proxy raxx can use"), "{}", err.0);
+            assert!(
+                err.0.starts_with("ALL_PROXY is not a proxy raxx can use"),
+                "{}",
+                err.0
+            );
             assert!(err.0.contains(why), "{value}: {}", err.0);
             assert!(!err.0.contains("pw"), "{}", err.0);
         }

@@ -23,7 +23,14 @@ pub struct Answer {
 
 /// `method` on `url` (under the configured GitHub API) with an installation
 /// token; the error is one line naming the origin and what went wrong.
-pub fn github(network: &Network, method: http::Method, url: &str, token: &str, user_agent: &str, body: Option<&serde_json::Value>) -> Result<Answer, String> {
+pub fn github(
+    network: &Network,
+    method: http::Method,
+    url: &str,
+    token: &str,
+    user_agent: &str,
+    body: Option<&serde_json::Value>,
+) -> Result<Answer, String> {
     let uri: http::Uri = url.parse().map_err(|_| format!("{url} is not a URL"))?;
     let origin = raxx_url::Origin::from_uri(&uri).map_err(|why| format!("{url}: {why}"))?;
     let payload = body.map(|b| Bytes::from(b.to_string())).unwrap_or_default();
@@ -37,23 +44,47 @@ pub fn github(network: &Network, method: http::Method, url: &str, token: &str, u
     if body.is_some() {
         request = request.header(http::header::CONTENT_TYPE, "application/json");
     }
-    let request = request.body(Full::new(payload)).map_err(|_| format!("cannot build a request to {origin}"))?;
+    let request = request
+        .body(Full::new(payload))
+        .map_err(|_| format!("cannot build a request to {origin}"))?;
     let connector = Connector::new(network);
-    let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build::<_, Full<Bytes>>(connector.clone());
+    let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+        .build::<_, Full<Bytes>>(connector.clone());
     let cap = network.limits.first_byte;
     let answer = super::block_on(async move {
-        let response = tokio::time::timeout(cap, client.request(request)).await.map_err(|_| format!("GitHub at {origin} did not answer within {} ms (RAXX_TIMEOUT_MS)", cap.as_millis()))?;
+        let response = tokio::time::timeout(cap, client.request(request))
+            .await
+            .map_err(|_| {
+                format!(
+                    "GitHub at {origin} did not answer within {} ms (RAXX_TIMEOUT_MS)",
+                    cap.as_millis()
+                )
+            })?;
         let response = response.map_err(|e| {
-            let cause = connector.causes().into_iter().rev().find(|c| c.origin == origin).map(|c| c.text);
-            format!("GitHub at {origin} could not be reached ({})", cause.unwrap_or_else(|| e.to_string()))
+            let cause = connector
+                .causes()
+                .into_iter()
+                .rev()
+                .find(|c| c.origin == origin)
+                .map(|c| c.text);
+            format!(
+                "GitHub at {origin} could not be reached ({})",
+                cause.unwrap_or_else(|| e.to_string())
+            )
         })?;
         let status = response.status().as_u16();
-        let bytes = tokio::time::timeout(cap, Limited::new(response.into_body(), MAX_BODY).collect())
-            .await
-            .map_err(|_| format!("GitHub at {origin} stopped answering (RAXX_TIMEOUT_MS)"))?
-            .map_err(|_| format!("GitHub at {origin} sent an answer that could not be read"))?
-            .to_bytes();
-        let json = if bytes.is_empty() { serde_json::Value::Null } else { serde_json::from_slice(&bytes).map_err(|_| format!("GitHub at {origin} answered something other than JSON"))? };
+        let bytes =
+            tokio::time::timeout(cap, Limited::new(response.into_body(), MAX_BODY).collect())
+                .await
+                .map_err(|_| format!("GitHub at {origin} stopped answering (RAXX_TIMEOUT_MS)"))?
+                .map_err(|_| format!("GitHub at {origin} sent an answer that could not be read"))?
+                .to_bytes();
+        let json = if bytes.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .map_err(|_| format!("GitHub at {origin} answered something other than JSON"))?
+        };
         Ok::<_, String>(Answer { status, json })
     })
     .map_err(|e| format!("{e:#}"))??;

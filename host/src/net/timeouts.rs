@@ -30,7 +30,10 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Limits {
         use crate::settings::{DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_FIRST_BYTE_TIMEOUT_MS};
-        Limits { connect: Duration::from_millis(DEFAULT_CONNECT_TIMEOUT_MS.into()), first_byte: Duration::from_millis(DEFAULT_FIRST_BYTE_TIMEOUT_MS.into()) }
+        Limits {
+            connect: Duration::from_millis(DEFAULT_CONNECT_TIMEOUT_MS.into()),
+            first_byte: Duration::from_millis(DEFAULT_FIRST_BYTE_TIMEOUT_MS.into()),
+        }
     }
 }
 
@@ -46,7 +49,10 @@ impl Limits {
         let capped = |asked: Option<Duration>, cap: Duration| asked.map_or(cap, |a| a.min(cap));
         Timeouts {
             first_byte: capped(options.and_then(|o| o.first_byte_timeout), self.first_byte),
-            between_bytes: capped(options.and_then(|o| o.between_bytes_timeout), self.first_byte),
+            between_bytes: capped(
+                options.and_then(|o| o.between_bytes_timeout),
+                self.first_byte,
+            ),
         }
     }
 }
@@ -60,7 +66,11 @@ pub struct TimedBody {
 
 impl TimedBody {
     pub fn new(incoming: hyper::body::Incoming, between_bytes: Duration) -> Self {
-        TimedBody { incoming, timer: Box::pin(tokio::time::sleep(between_bytes)), between_bytes }
+        TimedBody {
+            incoming,
+            timer: Box::pin(tokio::time::sleep(between_bytes)),
+            between_bytes,
+        }
     }
 }
 
@@ -68,14 +78,21 @@ impl http_body::Body for TimedBody {
     type Data = Bytes;
     type Error = HttpError;
 
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<http_body::Frame<Bytes>, HttpError>>> {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, HttpError>>> {
         match Pin::new(&mut self.incoming).poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {
                 let deadline = tokio::time::Instant::now() + self.between_bytes;
                 self.timer.as_mut().reset(deadline);
                 Poll::Ready(Some(Ok(frame)))
             }
-            Poll::Ready(Some(Err(err))) => Poll::Ready(Some(Err(if err.is_timeout() { HttpError::HttpResponseTimeout } else { err.into() }))),
+            Poll::Ready(Some(Err(err))) => Poll::Ready(Some(Err(if err.is_timeout() {
+                HttpError::HttpResponseTimeout
+            } else {
+                err.into()
+            }))),
             Poll::Ready(None) => Poll::Ready(None),
             Poll::Pending => match self.timer.as_mut().poll(cx) {
                 Poll::Ready(()) => Poll::Ready(Some(Err(HttpError::ConnectionReadTimeout))),
@@ -99,14 +116,35 @@ mod tests {
 
     #[test]
     fn the_guest_may_shorten_a_timeout_never_lengthen_or_drop_it() {
-        let limits = Limits { connect: Duration::from_secs(5), first_byte: Duration::from_secs(20) };
+        let limits = Limits {
+            connect: Duration::from_secs(5),
+            first_byte: Duration::from_secs(20),
+        };
         let none = limits.apply(None);
-        assert_eq!((none.first_byte, none.between_bytes), (limits.first_byte, limits.first_byte));
+        assert_eq!(
+            (none.first_byte, none.between_bytes),
+            (limits.first_byte, limits.first_byte)
+        );
         let hour = Some(Duration::from_secs(3600));
-        let long = RequestOptions { connect_timeout: hour, first_byte_timeout: hour, between_bytes_timeout: hour };
-        assert_eq!(limits.apply(Some(&long)), none, "an hour asked is the cap given");
-        let short = RequestOptions { connect_timeout: None, first_byte_timeout: Some(Duration::from_millis(100)), between_bytes_timeout: Some(Duration::from_secs(1)) };
+        let long = RequestOptions {
+            connect_timeout: hour,
+            first_byte_timeout: hour,
+            between_bytes_timeout: hour,
+        };
+        assert_eq!(
+            limits.apply(Some(&long)),
+            none,
+            "an hour asked is the cap given"
+        );
+        let short = RequestOptions {
+            connect_timeout: None,
+            first_byte_timeout: Some(Duration::from_millis(100)),
+            between_bytes_timeout: Some(Duration::from_secs(1)),
+        };
         let t = limits.apply(Some(&short));
-        assert_eq!((t.first_byte, t.between_bytes), (Duration::from_millis(100), Duration::from_secs(1)));
+        assert_eq!(
+            (t.first_byte, t.between_bytes),
+            (Duration::from_millis(100), Duration::from_secs(1))
+        );
     }
 }

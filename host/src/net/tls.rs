@@ -34,8 +34,16 @@ impl Trust {
     /// Reads `SSL_CERT_FILE` and `SSL_CERT_DIR` (`:`-separated) through `var`;
     /// one that names no file (or folder) is an error naming it.
     pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Trust, String> {
-        let file = var("SSL_CERT_FILE").filter(|v| !v.is_empty()).map(PathBuf::from);
-        let dirs: Vec<PathBuf> = var("SSL_CERT_DIR").map(|v| std::env::split_paths(&v).filter(|p| !p.as_os_str().is_empty()).collect()).unwrap_or_default();
+        let file = var("SSL_CERT_FILE")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
+        let dirs: Vec<PathBuf> = var("SSL_CERT_DIR")
+            .map(|v| {
+                std::env::split_paths(&v)
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
         if let Some(file) = file.as_ref().filter(|f| !f.is_file()) {
             return Err(format!("SSL_CERT_FILE={} is not a file: point it at a PEM file of the CA certificates to trust", file.display()));
         }
@@ -47,7 +55,10 @@ impl Trust {
 
     /// The CAs of one PEM file (as `SSL_CERT_FILE=path`).
     pub fn file(path: impl Into<PathBuf>) -> Trust {
-        Trust { file: Some(path.into()), dirs: vec![] }
+        Trust {
+            file: Some(path.into()),
+            dirs: vec![],
+        }
     }
 
     /// The PEM file of CAs trusted (`SSL_CERT_FILE`), if one was named.
@@ -62,12 +73,18 @@ impl Trust {
 
     /// What is trusted, for messages.
     pub fn describe(&self) -> String {
-        let dirs = || std::env::join_paths(&self.dirs).map(|d| d.to_string_lossy().into_owned()).unwrap_or_default();
+        let dirs = || {
+            std::env::join_paths(&self.dirs)
+                .map(|d| d.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
         match (&self.file, self.dirs.is_empty()) {
             (None, true) => "the system's trust store".into(),
             (Some(f), true) => format!("SSL_CERT_FILE={}", f.display()),
             (None, false) => format!("SSL_CERT_DIR={}", dirs()),
-            (Some(f), false) => format!("SSL_CERT_FILE={} and SSL_CERT_DIR={}", f.display(), dirs()),
+            (Some(f), false) => {
+                format!("SSL_CERT_FILE={} and SSL_CERT_DIR={}", f.display(), dirs())
+            }
         }
     }
 
@@ -99,11 +116,17 @@ impl Trust {
         let mut roots = rustls::RootCertStore::empty();
         let (added, _ignored) = roots.add_parsable_certificates(loaded.certs);
         if added == 0 {
-            let why = loaded.errors.first().map(|e| format!(" ({e})")).unwrap_or_default();
+            let why = loaded
+                .errors
+                .first()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default();
             return Err(format!("no CA certificate could be read from {}{why}; install the system's CA certificates or point SSL_CERT_FILE at a PEM file of the CAs to trust", self.describe()));
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone()).build().map_err(|e| format!("TLS: {e}"))?;
+        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+            .build()
+            .map_err(|e| format!("TLS: {e}"))?;
         let mut config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| format!("TLS: {e}"))?
@@ -146,20 +169,38 @@ impl ServerCertVerifier for Naming {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        self.webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now).map_err(|err| match err {
-            rustls::Error::InvalidCertificate(reason) => {
-                let (subject, issuer) = names(end_entity);
-                rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(Refused { subject, issuer, reason }))))
-            }
-            other => other,
-        })
+        self.webpki
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+            .map_err(|err| match err {
+                rustls::Error::InvalidCertificate(reason) => {
+                    let (subject, issuer) = names(end_entity);
+                    rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(
+                        Arc::new(Refused {
+                            subject,
+                            issuer,
+                            reason,
+                        }),
+                    )))
+                }
+                other => other,
+            })
     }
 
-    fn verify_tls12_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         self.webpki.verify_tls12_signature(message, cert, dss)
     }
 
-    fn verify_tls13_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         self.webpki.verify_tls13_signature(message, cert, dss)
     }
 
@@ -171,25 +212,48 @@ impl ServerCertVerifier for Naming {
 /// The subject and issuer of a certificate, as RFC 4514 strings (server text: made safe to print).
 fn names(cert: &CertificateDer<'_>) -> (Option<String>, Option<String>) {
     use x509_cert::der::Decode;
-    let Ok(cert) = x509_cert::Certificate::from_der(cert.as_ref()) else { return (None, None) };
+    let Ok(cert) = x509_cert::Certificate::from_der(cert.as_ref()) else {
+        return (None, None);
+    };
     let shown = |name: &x509_cert::name::Name| {
         let text = crate::display::clean(&name.to_string());
         (!text.is_empty()).then(|| text.chars().take(160).collect())
     };
-    (shown(cert.tbs_certificate().subject()), shown(cert.tbs_certificate().issuer()))
+    (
+        shown(cert.tbs_certificate().subject()),
+        shown(cert.tbs_certificate().issuer()),
+    )
 }
 
 impl std::fmt::Display for Refused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let quoted = |name: &Option<String>| name.as_deref().map_or("(unreadable)".to_string(), |n| format!("\"{n}\""));
-        write!(f, "({}, issued by {}) ", quoted(&self.subject), quoted(&self.issuer))?;
+        let quoted = |name: &Option<String>| {
+            name.as_deref()
+                .map_or("(unreadable)".to_string(), |n| format!("\"{n}\""))
+        };
+        write!(
+            f,
+            "({}, issued by {}) ",
+            quoted(&self.subject),
+            quoted(&self.issuer)
+        )?;
         match &self.reason {
-            CertificateError::UnknownIssuer => f.write_str("is not signed by a CA this machine trusts"),
-            CertificateError::Expired | CertificateError::ExpiredContext { .. } => f.write_str("has expired"),
-            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => f.write_str("is not valid yet"),
+            CertificateError::UnknownIssuer => {
+                f.write_str("is not signed by a CA this machine trusts")
+            }
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                f.write_str("has expired")
+            }
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                f.write_str("is not valid yet")
+            }
             CertificateError::Revoked => f.write_str("was revoked"),
             CertificateError::NotValidForName => f.write_str("is for another host"),
-            other => write!(f, "was refused ({})", crate::display::clean(&other.to_string())),
+            other => write!(
+                f,
+                "was refused ({})",
+                crate::display::clean(&other.to_string())
+            ),
         }
     }
 }
@@ -197,22 +261,56 @@ impl std::fmt::Display for Refused {
 impl std::error::Error for Refused {}
 
 /// The one-line cause of a failed handshake with `authority`, given what is trusted.
-pub fn explain_handshake(err: &std::io::Error, authority: &str, trust: &Trust) -> (ErrorCode, String) {
-    let rustls_error = err.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>());
+pub fn explain_handshake(
+    err: &std::io::Error,
+    authority: &str,
+    trust: &Trust,
+) -> (ErrorCode, String) {
+    let rustls_error = err
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<rustls::Error>());
     match rustls_error {
-        Some(rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(inner)))) if inner.downcast_ref::<Refused>().is_some() => {
-            let refused = inner.downcast_ref::<Refused>().map(ToString::to_string).unwrap_or_default();
-            let hint = format!("to trust its CA, set SSL_CERT_FILE to a PEM file that holds it (trusted now: {})", trust.describe());
-            (ErrorCode::TlsCertificateError, format!("the TLS certificate of {authority} {refused}; {hint}"))
+        Some(rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(inner))))
+            if inner.downcast_ref::<Refused>().is_some() =>
+        {
+            let refused = inner
+                .downcast_ref::<Refused>()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            let hint = format!(
+                "to trust its CA, set SSL_CERT_FILE to a PEM file that holds it (trusted now: {})",
+                trust.describe()
+            );
+            (
+                ErrorCode::TlsCertificateError,
+                format!("the TLS certificate of {authority} {refused}; {hint}"),
+            )
         }
-        Some(rustls::Error::InvalidCertificate(reason)) => {
-            (ErrorCode::TlsCertificateError, format!("the TLS certificate of {authority} was refused ({})", crate::display::clean(&reason.to_string())))
-        }
-        Some(rustls::Error::AlertReceived(alert)) => {
-            (ErrorCode::TlsAlertReceived(TlsAlertReceivedPayload { alert_id: None, alert_message: Some(format!("{alert:?}")) }), format!("{authority} ended the TLS handshake ({alert:?})"))
-        }
-        Some(other) => (ErrorCode::TlsProtocolError, format!("the TLS handshake with {authority} failed ({})", crate::display::clean(&other.to_string()))),
-        None => (ErrorCode::ConnectionTerminated, format!("the connection to {authority} closed during the TLS handshake")),
+        Some(rustls::Error::InvalidCertificate(reason)) => (
+            ErrorCode::TlsCertificateError,
+            format!(
+                "the TLS certificate of {authority} was refused ({})",
+                crate::display::clean(&reason.to_string())
+            ),
+        ),
+        Some(rustls::Error::AlertReceived(alert)) => (
+            ErrorCode::TlsAlertReceived(TlsAlertReceivedPayload {
+                alert_id: None,
+                alert_message: Some(format!("{alert:?}")),
+            }),
+            format!("{authority} ended the TLS handshake ({alert:?})"),
+        ),
+        Some(other) => (
+            ErrorCode::TlsProtocolError,
+            format!(
+                "the TLS handshake with {authority} failed ({})",
+                crate::display::clean(&other.to_string())
+            ),
+        ),
+        None => (
+            ErrorCode::ConnectionTerminated,
+            format!("the connection to {authority} closed during the TLS handshake"),
+        ),
     }
 }
 
@@ -222,22 +320,50 @@ mod tests {
 
     #[test]
     fn server_names_of_hosts_and_ip_literals() {
-        assert_eq!(server_name("api.github.com").unwrap(), ServerName::try_from("api.github.com").unwrap());
-        assert_eq!(server_name("127.0.0.1").unwrap(), ServerName::from(std::net::Ipv4Addr::LOCALHOST));
-        assert_eq!(server_name("::1").unwrap(), ServerName::from(std::net::Ipv6Addr::LOCALHOST));
+        assert_eq!(
+            server_name("api.github.com").unwrap(),
+            ServerName::try_from("api.github.com").unwrap()
+        );
+        assert_eq!(
+            server_name("127.0.0.1").unwrap(),
+            ServerName::from(std::net::Ipv4Addr::LOCALHOST)
+        );
+        assert_eq!(
+            server_name("::1").unwrap(),
+            ServerName::from(std::net::Ipv6Addr::LOCALHOST)
+        );
         assert!(server_name("bad host").is_none());
     }
 
     #[test]
     fn cert_variables_must_name_files_and_folders() {
         let dir = std::env::temp_dir();
-        let env = |pairs: Vec<(&'static str, String)>| move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone());
+        let env = |pairs: Vec<(&'static str, String)>| {
+            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+        };
         assert_eq!(Trust::from_env(env(vec![])).unwrap(), Trust::default());
-        assert_eq!(Trust::from_env(env(vec![])).unwrap().describe(), "the system's trust store");
-        let err = Trust::from_env(env(vec![("SSL_CERT_FILE", "/raxx-no-such-folder/ca.pem".into())])).unwrap_err();
-        assert!(err.starts_with("SSL_CERT_FILE=/raxx-no-such-folder/ca.pem is not a file"), "{err}");
-        let err = Trust::from_env(env(vec![("SSL_CERT_DIR", format!("{}:/raxx-no-such-folder", dir.display()))])).unwrap_err();
-        assert!(err.contains("/raxx-no-such-folder, which is not a folder"), "{err}");
+        assert_eq!(
+            Trust::from_env(env(vec![])).unwrap().describe(),
+            "the system's trust store"
+        );
+        let err = Trust::from_env(env(vec![(
+            "SSL_CERT_FILE",
+            "/raxx-no-such-folder/ca.pem".into(),
+        )]))
+        .unwrap_err();
+        assert!(
+            err.starts_with("SSL_CERT_FILE=/raxx-no-such-folder/ca.pem is not a file"),
+            "{err}"
+        );
+        let err = Trust::from_env(env(vec![(
+            "SSL_CERT_DIR",
+            format!("{}:/raxx-no-such-folder", dir.display()),
+        )]))
+        .unwrap_err();
+        assert!(
+            err.contains("/raxx-no-such-folder, which is not a folder"),
+            "{err}"
+        );
         let t = Trust::from_env(env(vec![("SSL_CERT_DIR", dir.display().to_string())])).unwrap();
         assert_eq!(t.describe(), format!("SSL_CERT_DIR={}", dir.display()));
     }
@@ -248,6 +374,12 @@ mod tests {
         std::fs::write(&file, "not a certificate\n").unwrap();
         let err = Trust::file(&file).connector().map(|_| ()).unwrap_err();
         let _ = std::fs::remove_file(&file);
-        assert!(err.starts_with(&format!("no CA certificate could be read from SSL_CERT_FILE={}", file.display())), "{err}");
+        assert!(
+            err.starts_with(&format!(
+                "no CA certificate could be read from SSL_CERT_FILE={}",
+                file.display()
+            )),
+            "{err}"
+        );
     }
 }

@@ -52,7 +52,12 @@ pub struct GitConfig<'a> {
 
 /// A path as a git configuration value: double-quoted, `\` and `"` escaped.
 fn quoted(path: &Path) -> String {
-    format!("\"{}\"", path.to_string_lossy().replace('\\', "\\\\").replace('"', "\\\""))
+    format!(
+        "\"{}\"",
+        path.to_string_lossy()
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"")
+    )
 }
 
 /// The name git's credential helper is configured by (`git credential-raxx`).
@@ -79,7 +84,9 @@ const PREFIX: &str = "raxx-session-";
 /// path returned is canonical.
 pub fn location() -> std::io::Result<PathBuf> {
     let me = rustix::process::geteuid().as_raw();
-    let runtime = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from).filter(|d| d.is_absolute() && private(d, me).is_ok());
+    let runtime = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .filter(|d| d.is_absolute() && private(d, me).is_ok());
     let base = match runtime {
         Some(dir) => dir.join("raxx"),
         None => PathBuf::from(format!("/tmp/raxx-{me}")),
@@ -88,7 +95,12 @@ pub fn location() -> std::io::Result<PathBuf> {
         Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
         _ => {}
     }
-    private(&base, me).map_err(|why| std::io::Error::other(format!("{} {why}; remove it or set XDG_RUNTIME_DIR to a private folder", base.display())))?;
+    private(&base, me).map_err(|why| {
+        std::io::Error::other(format!(
+            "{} {why}; remove it or set XDG_RUNTIME_DIR to a private folder",
+            base.display()
+        ))
+    })?;
     base.canonicalize()
 }
 
@@ -106,7 +118,10 @@ fn private(dir: &Path, uid: u32) -> Result<(), String> {
         return Err(format!("belongs to uid {}, not to this user", meta.uid()));
     }
     if meta.mode() & 0o077 != 0 {
-        return Err(format!("is open to group or others (mode {:o})", meta.mode() & 0o777));
+        return Err(format!(
+            "is open to group or others (mode {:o})",
+            meta.mode() & 0o777
+        ));
     }
     Ok(())
 }
@@ -136,15 +151,23 @@ fn remove_tree(path: &Path) -> std::io::Result<()> {
 
 /// `path` opened as a folder, never through a link.
 fn open_dir(path: &Path) -> std::io::Result<File> {
-    std::fs::OpenOptions::new().read(true).custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW).open(path)
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW)
+        .open(path)
 }
 
 /// Removes the folders of sessions that died without removing them: those
 /// whose lock can be taken. A live session's is kept; a link or anything but
 /// a folder is left alone (removal never follows a link inside either).
 fn sweep(base: &Path) {
-    let Ok(entries) = std::fs::read_dir(base) else { return };
-    for entry in entries.flatten().filter(|e| e.file_name().to_string_lossy().starts_with(PREFIX)) {
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    for entry in entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(PREFIX))
+    {
         let path = entry.path();
         let Ok(dir) = open_dir(&path) else { continue };
         if dir.try_lock().is_ok() {
@@ -160,20 +183,38 @@ impl SessionDir {
     pub fn create() -> std::io::Result<SessionDir> {
         use std::os::unix::fs::PermissionsExt;
         let base = location()?;
-        let all = std::fs::OpenOptions::new().read(true).write(true).create(true).mode(0o600).custom_flags(libc::O_NOFOLLOW).open(base.join(".lock"))?;
+        let all = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(base.join(".lock"))?;
         let waiting = std::time::Instant::now();
         loop {
             match all.try_lock() {
                 Ok(()) => break,
-                Err(std::fs::TryLockError::WouldBlock) if waiting.elapsed() < LOCK_WAIT => std::thread::sleep(std::time::Duration::from_millis(20)),
-                Err(std::fs::TryLockError::WouldBlock) => return Err(std::io::Error::other(format!("another process has held {} for 5 s", base.join(".lock").display()))),
+                Err(std::fs::TryLockError::WouldBlock) if waiting.elapsed() < LOCK_WAIT => {
+                    std::thread::sleep(std::time::Duration::from_millis(20))
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(std::io::Error::other(format!(
+                        "another process has held {} for 5 s",
+                        base.join(".lock").display()
+                    )))
+                }
                 Err(std::fs::TryLockError::Error(e)) => return Err(e),
             }
         }
         sweep(&base);
-        let dir = tempfile::Builder::new().prefix(PREFIX).permissions(std::fs::Permissions::from_mode(0o700)).tempdir_in(&base)?;
+        let dir = tempfile::Builder::new()
+            .prefix(PREFIX)
+            .permissions(std::fs::Permissions::from_mode(0o700))
+            .tempdir_in(&base)?;
         let alive = open_dir(dir.path())?;
-        alive.try_lock().map_err(|e| std::io::Error::other(format!("cannot lock {}: {e}", dir.path().display())))?;
+        alive.try_lock().map_err(|e| {
+            std::io::Error::other(format!("cannot lock {}: {e}", dir.path().display()))
+        })?;
         Ok(SessionDir { dir, _alive: alive })
     }
 
@@ -223,12 +264,21 @@ impl SessionDir {
     /// CAs raxx was told to (`SSL_CERT_FILE`/`SSL_CERT_DIR`: git's curl may not
     /// read them itself).
     pub fn prepare(&self, exe: &Path, git: &GitConfig<'_>, gh_shim: bool) -> std::io::Result<()> {
-        let GitConfig { identity, protocol, host, ca_file, ca_dir } = *git;
+        let GitConfig {
+            identity,
+            protocol,
+            host,
+            ca_file,
+            ca_dir,
+        } = *git;
         for dir in [self.bin(), self.gh_config(), self.home()] {
             std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
         }
         std::os::unix::fs::symlink(exe, self.bin().join("raxx-host"))?;
-        std::os::unix::fs::symlink("raxx-host", self.bin().join(format!("git-credential-{GIT_HELPER}")))?;
+        std::os::unix::fs::symlink(
+            "raxx-host",
+            self.bin().join(format!("git-credential-{GIT_HELPER}")),
+        )?;
         if gh_shim {
             std::os::unix::fs::symlink("raxx-host", self.bin().join("gh"))?;
         }
@@ -249,7 +299,10 @@ impl SessionDir {
                 }
             }
         }
-        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(self.git_config())?;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(self.git_config())?;
         file.write_all(config.as_bytes())
     }
 }
@@ -263,14 +316,35 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = SessionDir::create().unwrap();
         let path = dir.path().to_path_buf();
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
         let identity = GitIdentity::of_bot("raxx-dev-bot", Some(7));
         let ca = Path::new("/tmp/odd \"ca\".pem");
-        let git = GitConfig { identity: &identity, protocol: "https", host: "github.com", ca_file: Some(ca), ca_dir: None };
-        dir.prepare(Path::new("/usr/bin/raxx-host"), &git, true).unwrap();
-        assert_eq!(std::fs::read_link(dir.bin().join("gh")).unwrap(), Path::new("raxx-host"));
-        assert!(std::fs::read_dir(dir.gh_config()).unwrap().next().is_none(), "gh finds no login");
-        let git = std::process::Command::new("git").args(["config", "--file"]).arg(dir.git_config()).arg("--list").output().unwrap();
+        let git = GitConfig {
+            identity: &identity,
+            protocol: "https",
+            host: "github.com",
+            ca_file: Some(ca),
+            ca_dir: None,
+        };
+        dir.prepare(Path::new("/usr/bin/raxx-host"), &git, true)
+            .unwrap();
+        assert_eq!(
+            std::fs::read_link(dir.bin().join("gh")).unwrap(),
+            Path::new("raxx-host")
+        );
+        assert!(
+            std::fs::read_dir(dir.gh_config()).unwrap().next().is_none(),
+            "gh finds no login"
+        );
+        let git = std::process::Command::new("git")
+            .args(["config", "--file"])
+            .arg(dir.git_config())
+            .arg("--list")
+            .output()
+            .unwrap();
         let list = String::from_utf8_lossy(&git.stdout);
         for line in [
             "user.name=raxx-dev-bot[bot]",
@@ -294,6 +368,9 @@ mod tests {
         std::fs::write(dir.path().join("kept"), "x").unwrap();
         std::os::unix::fs::symlink(dir.path(), clone.join("a/out")).unwrap();
         remove_tree(&clone).unwrap();
-        assert!(!clone.exists() && dir.path().join("kept").exists(), "the clone is gone, the link's target is not");
+        assert!(
+            !clone.exists() && dir.path().join("kept").exists(),
+            "the clone is gone, the link's target is not"
+        );
     }
 }

@@ -88,63 +88,106 @@ impl Endpoint {
         listener.set_nonblocking(true)?;
         let (wake, woken) = UnixStream::pair()?;
         let answering = Arc::new(AtomicUsize::new(0));
-        let thread = std::thread::Builder::new().name("raxx-endpoint".into()).spawn(move || {
-            let mut reading: Vec<Reading> = Vec::new();
-            loop {
-                let now = Instant::now();
-                let wait = reading.iter().map(|r| r.deadline.saturating_duration_since(now)).min();
-                let timeout = wait.map(|d| Timespec { tv_sec: d.as_secs() as _, tv_nsec: d.subsec_nanos() as _ });
-                let (listening, stopped, ready) = {
-                    let mut fds = vec![PollFd::new(&listener, PollFlags::IN), PollFd::new(&woken, PollFlags::IN)];
-                    fds.extend(reading.iter().map(|r| PollFd::new(&r.conn, PollFlags::IN)));
-                    if rustix::event::poll(&mut fds, timeout.as_ref()).is_err() {
+        let thread = std::thread::Builder::new()
+            .name("raxx-endpoint".into())
+            .spawn(move || {
+                let mut reading: Vec<Reading> = Vec::new();
+                loop {
+                    let now = Instant::now();
+                    let wait = reading
+                        .iter()
+                        .map(|r| r.deadline.saturating_duration_since(now))
+                        .min();
+                    let timeout = wait.map(|d| Timespec {
+                        tv_sec: d.as_secs() as _,
+                        tv_nsec: d.subsec_nanos() as _,
+                    });
+                    let (listening, stopped, ready) = {
+                        let mut fds = vec![
+                            PollFd::new(&listener, PollFlags::IN),
+                            PollFd::new(&woken, PollFlags::IN),
+                        ];
+                        fds.extend(reading.iter().map(|r| PollFd::new(&r.conn, PollFlags::IN)));
+                        if rustix::event::poll(&mut fds, timeout.as_ref()).is_err() {
+                            return;
+                        }
+                        let ready: Vec<bool> =
+                            fds[2..].iter().map(|f| !f.revents().is_empty()).collect();
+                        (
+                            !fds[0].revents().is_empty(),
+                            !fds[1].revents().is_empty(),
+                            ready,
+                        )
+                    };
+                    if stopped {
                         return;
                     }
-                    let ready: Vec<bool> = fds[2..].iter().map(|f| !f.revents().is_empty()).collect();
-                    (!fds[0].revents().is_empty(), !fds[1].revents().is_empty(), ready)
-                };
-                if stopped {
-                    return;
-                }
-                // Requests that arrived (or ended, or ran out of time).
-                let now = Instant::now();
-                let mut still = Vec::with_capacity(reading.len());
-                for (mut r, ready) in reading.drain(..).zip(ready) {
-                    match ready.then(|| read_some(&mut r)).unwrap_or(Progress::More) {
-                        Progress::More if now < r.deadline => still.push(r),
-                        Progress::More => refuse(&r.conn, format!("no complete request within {} s; send 'token'", REQUEST_TIME.as_secs()), crate::exit::USAGE),
-                        Progress::Done if trimmed(&r.request) == b"token" => {
-                            if answering.fetch_add(1, Ordering::SeqCst) >= MAX_ANSWERING {
-                                answering.fetch_sub(1, Ordering::SeqCst);
+                    // Requests that arrived (or ended, or ran out of time).
+                    let now = Instant::now();
+                    let mut still = Vec::with_capacity(reading.len());
+                    for (mut r, ready) in reading.drain(..).zip(ready) {
+                        match ready.then(|| read_some(&mut r)).unwrap_or(Progress::More) {
+                            Progress::More if now < r.deadline => still.push(r),
+                            Progress::More => refuse(
+                                &r.conn,
+                                format!(
+                                    "no complete request within {} s; send 'token'",
+                                    REQUEST_TIME.as_secs()
+                                ),
+                                crate::exit::USAGE,
+                            ),
+                            Progress::Done if trimmed(&r.request) == b"token" => {
+                                if answering.fetch_add(1, Ordering::SeqCst) >= MAX_ANSWERING {
+                                    answering.fetch_sub(1, Ordering::SeqCst);
+                                    continue;
+                                }
+                                let (source, about, done) =
+                                    (source.clone(), about.clone(), answering.clone());
+                                let conn = r.conn;
+                                let spawned = std::thread::Builder::new()
+                                    .name("raxx-answer".into())
+                                    .spawn(move || {
+                                        answer(conn, &source, &about);
+                                        done.fetch_sub(1, Ordering::SeqCst);
+                                    });
+                                if spawned.is_err() {
+                                    answering.fetch_sub(1, Ordering::SeqCst);
+                                }
+                            }
+                            Progress::Done => refuse(
+                                &r.conn,
+                                "unknown request; send 'token'".into(),
+                                crate::exit::USAGE,
+                            ),
+                        }
+                    }
+                    reading = still;
+                    if listening {
+                        // At most a round's worth: a flood of connections must not keep the loop from its stop check.
+                        for _ in 0..MAX_ACCEPT {
+                            let Ok((conn, _)) = listener.accept() else {
+                                break;
+                            };
+                            if !from_this_user(&conn)
+                                || reading.len() >= MAX_READING
+                                || conn.set_nonblocking(true).is_err()
+                            {
                                 continue;
                             }
-                            let (source, about, done) = (source.clone(), about.clone(), answering.clone());
-                            let conn = r.conn;
-                            let spawned = std::thread::Builder::new().name("raxx-answer".into()).spawn(move || {
-                                answer(conn, &source, &about);
-                                done.fetch_sub(1, Ordering::SeqCst);
+                            reading.push(Reading {
+                                conn,
+                                deadline: Instant::now() + REQUEST_TIME,
+                                request: Vec::new(),
                             });
-                            if spawned.is_err() {
-                                answering.fetch_sub(1, Ordering::SeqCst);
-                            }
                         }
-                        Progress::Done => refuse(&r.conn, "unknown request; send 'token'".into(), crate::exit::USAGE),
                     }
                 }
-                reading = still;
-                if listening {
-                    // At most a round's worth: a flood of connections must not keep the loop from its stop check.
-                    for _ in 0..MAX_ACCEPT {
-                        let Ok((conn, _)) = listener.accept() else { break };
-                        if !from_this_user(&conn) || reading.len() >= MAX_READING || conn.set_nonblocking(true).is_err() {
-                            continue;
-                        }
-                        reading.push(Reading { conn, deadline: Instant::now() + REQUEST_TIME, request: Vec::new() });
-                    }
-                }
-            }
-        })?;
-        Ok(Endpoint { path: path.to_path_buf(), wake, thread: Some(thread) })
+            })?;
+        Ok(Endpoint {
+            path: path.to_path_buf(),
+            wake,
+            thread: Some(thread),
+        })
     }
 }
 
@@ -179,7 +222,12 @@ fn read_some(r: &mut Reading) -> Progress {
                 Progress::More
             }
         }
-        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::Interrupted => Progress::More,
+        Err(e)
+            if e.kind() == std::io::ErrorKind::WouldBlock
+                || e.kind() == std::io::ErrorKind::Interrupted =>
+        {
+            Progress::More
+        }
         Err(_) => Progress::Done,
     }
 }
@@ -192,7 +240,9 @@ fn trimmed(request: &[u8]) -> &[u8] {
 
 /// The uid of the process at the other end of `conn`.
 fn peer_uid(conn: &UnixStream) -> Option<u32> {
-    rustix::net::sockopt::socket_peercred(conn).ok().map(|cred| cred.uid.as_raw())
+    rustix::net::sockopt::socket_peercred(conn)
+        .ok()
+        .map(|cred| cred.uid.as_raw())
 }
 
 /// Whether `conn` comes from this user; a stranger is told so and closed,
@@ -202,8 +252,14 @@ fn from_this_user(conn: &UnixStream) -> bool {
     match peer_uid(conn) {
         Some(uid) if uid == me => true,
         other => {
-            let who = other.map(|u| format!("uid {u}")).unwrap_or_else(|| "an unknown peer".into());
-            refuse(conn, format!("refused: {who} is not the session's user"), crate::exit::NO_SESSION);
+            let who = other
+                .map(|u| format!("uid {u}"))
+                .unwrap_or_else(|| "an unknown peer".into());
+            refuse(
+                conn,
+                format!("refused: {who} is not the session's user"),
+                crate::exit::NO_SESSION,
+            );
             false
         }
     }
@@ -217,7 +273,10 @@ fn reply(mut conn: &UnixStream, json: serde_json::Value) {
 
 /// Sends a refusal without blocking (it fits the socket's buffer).
 fn refuse(conn: &UnixStream, message: String, code: i32) {
-    reply(conn, serde_json::json!({ "error": message, "exit_code": code }));
+    reply(
+        conn,
+        serde_json::json!({ "error": message, "exit_code": code }),
+    );
 }
 
 /// Answers a complete `token` request (on its own thread: the source may
@@ -238,7 +297,10 @@ fn answer(conn: UnixStream, source: &TokenSource, about: &About) {
 }
 
 fn no_session(message: String) -> SessionError {
-    SessionError { code: crate::exit::NO_SESSION, message }
+    SessionError {
+        code: crate::exit::NO_SESSION,
+        message,
+    }
 }
 
 /// Asks the endpoint of the session this process runs in (`RAXX_SESSION_SOCKET`).
@@ -253,7 +315,12 @@ pub fn ask_from_env() -> Result<Answer, SessionError> {
 
 /// Asks the endpoint at `path` for the current token.
 pub fn ask(path: &Path) -> Result<Answer, SessionError> {
-    let conn = UnixStream::connect(path).map_err(|e| no_session(format!("the raxx session at {} has ended or cannot be reached ({e})", path.display())))?;
+    let conn = UnixStream::connect(path).map_err(|e| {
+        no_session(format!(
+            "the raxx session at {} has ended or cannot be reached ({e})",
+            path.display()
+        ))
+    })?;
     ask_on(conn, path)
 }
 
@@ -269,21 +336,64 @@ fn ask_on(mut conn: UnixStream, path: &Path) -> Result<Answer, SessionError> {
     let read = BufReader::new(conn.take(1 << 16)).read_line(&mut line);
     match (sent, read) {
         (_, Ok(n)) if n > 0 => {}
-        (Err(e), _) => return Err(no_session(format!("the raxx session at {} did not take the request ({e})", path.display()))),
-        (Ok(()), Err(e)) => return Err(no_session(format!("the raxx session at {} did not answer ({e})", path.display()))),
-        (Ok(()), Ok(_)) => return Err(no_session(format!("the raxx session at {} closed without answering", path.display()))),
+        (Err(e), _) => {
+            return Err(no_session(format!(
+                "the raxx session at {} did not take the request ({e})",
+                path.display()
+            )))
+        }
+        (Ok(()), Err(e)) => {
+            return Err(no_session(format!(
+                "the raxx session at {} did not answer ({e})",
+                path.display()
+            )))
+        }
+        (Ok(()), Ok(_)) => {
+            return Err(no_session(format!(
+                "the raxx session at {} closed without answering",
+                path.display()
+            )))
+        }
     }
-    let json: serde_json::Value = serde_json::from_str(&line).map_err(|_| no_session(format!("the raxx session at {} answered something else", path.display())))?;
+    let json: serde_json::Value = serde_json::from_str(&line).map_err(|_| {
+        no_session(format!(
+            "the raxx session at {} answered something else",
+            path.display()
+        ))
+    })?;
     if let Some(error) = json["error"].as_str() {
-        let code = json["exit_code"].as_i64().and_then(|c| i32::try_from(c).ok()).unwrap_or(crate::exit::NO_SESSION);
-        return Err(SessionError { code, message: crate::display::one_line(error) });
+        let code = json["exit_code"]
+            .as_i64()
+            .and_then(|c| i32::try_from(c).ok())
+            .unwrap_or(crate::exit::NO_SESSION);
+        return Err(SessionError {
+            code,
+            message: crate::display::one_line(error),
+        });
     }
     let field = |k: &str| json[k].as_str().map(str::to_string);
-    match (field("token"), field("expires_at"), field("bot"), field("git_protocol"), field("git_host")) {
+    match (
+        field("token"),
+        field("expires_at"),
+        field("bot"),
+        field("git_protocol"),
+        field("git_host"),
+    ) {
         (Some(token), Some(expires_at), Some(bot), Some(git_protocol), Some(git_host)) => {
-            Ok(Answer { token, expires_at, about: About { bot, git_protocol, git_host } })
+            Ok(Answer {
+                token,
+                expires_at,
+                about: About {
+                    bot,
+                    git_protocol,
+                    git_host,
+                },
+            })
         }
-        _ => Err(no_session(format!("the raxx session at {} answered without a token", path.display()))),
+        _ => Err(no_session(format!(
+            "the raxx session at {} answered without a token",
+            path.display()
+        ))),
     }
 }
 
@@ -294,10 +404,17 @@ mod tests {
     #[test]
     fn a_refusal_sent_before_the_request_was_read_is_the_answer() {
         let (client, server) = UnixStream::pair().unwrap();
-        (&server).write_all(b"{\"error\":\"refused: uid 61001 is not the session's user\",\"exit_code\":8}\n").unwrap();
+        (&server)
+            .write_all(
+                b"{\"error\":\"refused: uid 61001 is not the session's user\",\"exit_code\":8}\n",
+            )
+            .unwrap();
         drop(server);
         let e = ask_on(client, Path::new("/s")).unwrap_err();
-        assert_eq!((e.code, e.message.as_str()), (8, "refused: uid 61001 is not the session's user"));
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (8, "refused: uid 61001 is not the session's user")
+        );
     }
 
     #[test]
@@ -306,6 +423,11 @@ mod tests {
         drop(server);
         let e = ask_on(client, Path::new("/s")).unwrap_err();
         assert_eq!(e.code, crate::exit::NO_SESSION);
-        assert!(e.message.contains("the raxx session at /s did not take the request"), "{}", e.message);
+        assert!(
+            e.message
+                .contains("the raxx session at /s did not take the request"),
+            "{}",
+            e.message
+        );
     }
 }

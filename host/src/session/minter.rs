@@ -32,14 +32,22 @@ pub struct RuntimeMint {
 
 impl Mint for RuntimeMint {
     fn mint(&self) -> Result<InstallationToken, SessionError> {
-        self.runtime.mint(&self.settings, &self.resolved).result.map_err(|e| SessionError { code: e.code(), message: e.to_string() })
+        self.runtime
+            .mint(&self.settings, &self.resolved)
+            .result
+            .map_err(|e| SessionError {
+                code: e.code(),
+                message: e.to_string(),
+            })
     }
 
     fn revoke(&self, token: &str) -> Result<(), String> {
-        self.runtime.retire(&self.settings, token).map_err(|e| match e {
-            CallError::Failed(e) => crate::exit::message(&e).to_string(),
-            CallError::Host(e) => format!("could not revoke a session token: {e:#}"),
-        })
+        self.runtime
+            .retire(&self.settings, token)
+            .map_err(|e| match e {
+                CallError::Failed(e) => crate::exit::message(&e).to_string(),
+                CallError::Host(e) => format!("could not revoke a session token: {e:#}"),
+            })
     }
 
     fn record(&self, refreshed: Result<&InstallationToken, &SessionError>) -> Result<(), String> {
@@ -54,9 +62,16 @@ impl Mint for RuntimeMint {
             fallback: None,
             operator_command: None,
             subject: None,
-            outcome: refreshed.map(|_| ()).map_err(|e| (e.code, e.message.as_str())),
+            outcome: refreshed
+                .map(|_| ())
+                .map_err(|e| (e.code, e.message.as_str())),
         };
-        let in_force = InForce { component_sha256: self.runtime.component_sha256(), compiled_sha256: self.runtime.compiled_sha256(), policy: &self.policy };
-        audit::append(&to.log, &audit::record(&event, &in_force)).map_err(|e| format!("{}: {e}", to.log.display()))
+        let in_force = InForce {
+            component_sha256: self.runtime.component_sha256(),
+            compiled_sha256: self.runtime.compiled_sha256(),
+            policy: &self.policy,
+        };
+        audit::append(&to.log, &audit::record(&event, &in_force))
+            .map_err(|e| format!("{}: {e}", to.log.display()))
     }
 }

@@ -31,9 +31,16 @@ use std::time::{Duration, SystemTime};
 /// Server (any host but github.com), gh reads `GH_ENTERPRISE_TOKEN` instead,
 /// and `GH_HOST` tells it which host that is.
 pub fn gh_token_vars(git_host: &str, token: &str) -> Vec<(&'static str, String)> {
-    let mut vars = vec![("GH_TOKEN", token.to_string()), ("GITHUB_TOKEN", token.to_string())];
+    let mut vars = vec![
+        ("GH_TOKEN", token.to_string()),
+        ("GITHUB_TOKEN", token.to_string()),
+    ];
     if !git_host.eq_ignore_ascii_case("github.com") {
-        vars.extend([("GH_ENTERPRISE_TOKEN", token.to_string()), ("GITHUB_ENTERPRISE_TOKEN", token.to_string()), ("GH_HOST", git_host.to_string())]);
+        vars.extend([
+            ("GH_ENTERPRISE_TOKEN", token.to_string()),
+            ("GITHUB_ENTERPRISE_TOKEN", token.to_string()),
+            ("GH_HOST", git_host.to_string()),
+        ]);
     }
     vars
 }
@@ -80,8 +87,14 @@ impl Held {
         let now = SystemTime::now();
         let remaining = expires_at(&token.expires_at).and_then(|t| t.duration_since(now).ok());
         // A clock far off GitHub's makes expires_at meaningless here: use GitHub's documented hour.
-        let lifetime = remaining.filter(|d| !d.is_zero() && *d <= Duration::from_secs(24 * 3600)).unwrap_or(Duration::from_secs(3600));
-        Held { token, expires: now + lifetime, lifetime }
+        let lifetime = remaining
+            .filter(|d| !d.is_zero() && *d <= Duration::from_secs(24 * 3600))
+            .unwrap_or(Duration::from_secs(3600));
+        Held {
+            token,
+            expires: now + lifetime,
+            lifetime,
+        }
     }
 
     fn refresh_at(&self) -> SystemTime {
@@ -95,8 +108,12 @@ impl Held {
 
 /// Seconds since the epoch of an RFC 3339 time such as GitHub's `2026-11-22T23:00:00Z`.
 fn expires_at(text: &str) -> Option<SystemTime> {
-    let t = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
-    Some(SystemTime::UNIX_EPOCH + Duration::from_nanos(u64::try_from(t.unix_timestamp_nanos()).ok()?))
+    let t =
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+    Some(
+        SystemTime::UNIX_EPOCH
+            + Duration::from_nanos(u64::try_from(t.unix_timestamp_nanos()).ok()?),
+    )
 }
 
 #[derive(Default)]
@@ -143,11 +160,25 @@ impl TokenSource {
 
     /// Starts refreshing from a token already minted.
     pub fn start(minter: Arc<dyn Mint>, first: InstallationToken) -> TokenSource {
-        let state = State { current: Some(Held::new(first)), backoff: BACKOFF_START, ..State::default() };
-        let shared = Arc::new(Shared { state: Mutex::new(state), changed: Condvar::new(), minter });
+        let state = State {
+            current: Some(Held::new(first)),
+            backoff: BACKOFF_START,
+            ..State::default()
+        };
+        let shared = Arc::new(Shared {
+            state: Mutex::new(state),
+            changed: Condvar::new(),
+            minter,
+        });
         let worker = shared.clone();
-        let refresher = std::thread::Builder::new().name("raxx-refresh".into()).spawn(move || refresh_loop(&worker)).ok();
-        TokenSource { shared, refresher: Mutex::new(refresher) }
+        let refresher = std::thread::Builder::new()
+            .name("raxx-refresh".into())
+            .spawn(move || refresh_loop(&worker))
+            .ok();
+        TokenSource {
+            shared,
+            refresher: Mutex::new(refresher),
+        }
     }
 
     /// The current token; waits briefly for a refresh when it has expired.
@@ -156,7 +187,10 @@ impl TokenSource {
     pub fn token(&self) -> Result<InstallationToken, SessionError> {
         let mut state = self.shared.lock();
         let give_up = SystemTime::now() + WAIT_FOR_REFRESH;
-        let expired = |cause: &str| SessionError { code: crate::exit::GITHUB, message: format!("the session's token expired and could not be refreshed: {cause}") };
+        let expired = |cause: &str| SessionError {
+            code: crate::exit::GITHUB,
+            message: format!("the session's token expired and could not be refreshed: {cause}"),
+        };
         let mut asked: Option<u64> = None;
         loop {
             let now = SystemTime::now();
@@ -164,7 +198,10 @@ impl TokenSource {
                 return Ok(held.token.clone());
             }
             if state.ended {
-                return Err(SessionError { code: crate::exit::NO_SESSION, message: "the session has ended".into() });
+                return Err(SessionError {
+                    code: crate::exit::NO_SESSION,
+                    message: "the session has ended".into(),
+                });
             }
             // Refreshing is failing (the refresher keeps trying on its schedule): say why.
             if let Some(failing) = &state.failing {
@@ -180,7 +217,12 @@ impl TokenSource {
                 self.shared.changed.notify_all();
             }
             let wait = give_up.duration_since(now).unwrap_or_default();
-            state = self.shared.changed.wait_timeout(state, wait).map(|(s, _)| s).unwrap_or_else(|p| p.into_inner().0);
+            state = self
+                .shared
+                .changed
+                .wait_timeout(state, wait)
+                .map(|(s, _)| s)
+                .unwrap_or_else(|p| p.into_inner().0);
         }
     }
 
@@ -192,16 +234,25 @@ impl TokenSource {
             state.ended = true;
             self.shared.changed.notify_all();
         }
-        let refresher = self.refresher.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let refresher = self
+            .refresher
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         if let Some(thread) = refresher {
             let _ = thread.join();
         }
         let alive: Vec<Held> = {
             let mut state = self.shared.lock();
-            let retiring = std::mem::take(&mut state.retiring).into_iter().map(|(h, _)| h);
+            let retiring = std::mem::take(&mut state.retiring)
+                .into_iter()
+                .map(|(h, _)| h);
             state.current.take().into_iter().chain(retiring).collect()
         };
-        alive.iter().filter_map(|h| revoke(&*self.shared.minter, h).err()).collect()
+        alive
+            .iter()
+            .filter_map(|h| revoke(&*self.shared.minter, h).err())
+            .collect()
     }
 }
 
@@ -237,14 +288,25 @@ fn refresh_loop(shared: &Shared) {
                 None => state.current.as_ref().is_none_or(|h| h.refresh_at() <= now),
             };
         let due: Vec<Held> = {
-            let (due, keep) = std::mem::take(&mut state.retiring).into_iter().partition(|(_, at)| *at <= now);
+            let (due, keep) = std::mem::take(&mut state.retiring)
+                .into_iter()
+                .partition(|(_, at)| *at <= now);
             state.retiring = keep;
             due.into_iter().map(|(h, _)| h).collect()
         };
         if !refresh_due && due.is_empty() {
-            let next_refresh = state.retry_at.or_else(|| state.current.as_ref().map(Held::refresh_at));
-            let next = state.retiring.iter().map(|(_, at)| *at).chain(next_refresh).min();
-            let wait = next.and_then(|t| t.duration_since(now).ok()).unwrap_or(Duration::from_secs(60));
+            let next_refresh = state
+                .retry_at
+                .or_else(|| state.current.as_ref().map(Held::refresh_at));
+            let next = state
+                .retiring
+                .iter()
+                .map(|(_, at)| *at)
+                .chain(next_refresh)
+                .min();
+            let wait = next
+                .and_then(|t| t.duration_since(now).ok())
+                .unwrap_or(Duration::from_secs(60));
             drop(shared.changed.wait_timeout(state, wait));
             continue;
         }
@@ -258,13 +320,20 @@ fn refresh_loop(shared: &Shared) {
         if !refresh_due {
             continue;
         }
-        let outcome = shared.minter.mint().and_then(|token| match shared.minter.record(Ok(&token)) {
-            Ok(()) => Ok(token),
-            Err(why) => {
-                let _ = shared.minter.revoke(&token.token);
-                Err(SessionError { code: crate::exit::HOST, message: format!("cannot write the audit log: {why}") })
-            }
-        });
+        let outcome =
+            shared
+                .minter
+                .mint()
+                .and_then(|token| match shared.minter.record(Ok(&token)) {
+                    Ok(()) => Ok(token),
+                    Err(why) => {
+                        let _ = shared.minter.revoke(&token.token);
+                        Err(SessionError {
+                            code: crate::exit::HOST,
+                            message: format!("cannot write the audit log: {why}"),
+                        })
+                    }
+                });
         let mut state = shared.lock();
         let now = SystemTime::now();
         state.attempts += 1;
@@ -311,18 +380,29 @@ mod tests {
 
     impl Fake {
         fn new(lifetime: Duration) -> Arc<Fake> {
-            Arc::new(Fake { lifetime, minted: AtomicUsize::new(0), down: AtomicBool::new(false), revoked: Mutex::default(), records: Mutex::default() })
+            Arc::new(Fake {
+                lifetime,
+                minted: AtomicUsize::new(0),
+                down: AtomicBool::new(false),
+                revoked: Mutex::default(),
+                records: Mutex::default(),
+            })
         }
     }
 
     impl Mint for Fake {
         fn mint(&self) -> Result<InstallationToken, SessionError> {
             if self.down.load(Ordering::SeqCst) {
-                return Err(SessionError { code: 2, message: "Infisical could not be reached".into() });
+                return Err(SessionError {
+                    code: 2,
+                    message: "Infisical could not be reached".into(),
+                });
             }
             let n = self.minted.fetch_add(1, Ordering::SeqCst);
             let expires = time::OffsetDateTime::now_utc() + self.lifetime;
-            let expires_at = expires.format(&time::format_description::well_known::Rfc3339).unwrap();
+            let expires_at = expires
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap();
             Ok(InstallationToken {
                 token: format!("ghs_{n}"),
                 expires_at,
@@ -339,8 +419,15 @@ mod tests {
             self.revoked.lock().unwrap().push(token.to_string());
             Ok(())
         }
-        fn record(&self, refreshed: Result<&InstallationToken, &SessionError>) -> Result<(), String> {
-            self.records.lock().unwrap().push(refreshed.map(|t| t.token.clone()).map_err(|e| e.message.clone()));
+        fn record(
+            &self,
+            refreshed: Result<&InstallationToken, &SessionError>,
+        ) -> Result<(), String> {
+            self.records.lock().unwrap().push(
+                refreshed
+                    .map(|t| t.token.clone())
+                    .map_err(|e| e.message.clone()),
+            );
             Ok(())
         }
     }
@@ -357,15 +444,32 @@ mod tests {
             seen.insert(source.token().unwrap().token);
             std::thread::sleep(Duration::from_millis(100));
         }
-        assert!(seen.len() >= 3, "refreshed at three quarters of each 4 s lifetime: {seen:?}");
+        assert!(
+            seen.len() >= 3,
+            "refreshed at three quarters of each 4 s lifetime: {seen:?}"
+        );
         drop(source.end());
         drop(source);
         let mut revoked = fake.revoked.lock().unwrap().clone();
         revoked.sort();
         revoked.dedup();
-        assert_eq!(revoked.len(), fake.minted.load(Ordering::SeqCst), "every minted token is revoked: {revoked:?}");
-        let refreshes = fake.records.lock().unwrap().iter().filter(|r| r.is_ok()).count();
-        assert_eq!(refreshes + 1, fake.minted.load(Ordering::SeqCst), "one record per refresh");
+        assert_eq!(
+            revoked.len(),
+            fake.minted.load(Ordering::SeqCst),
+            "every minted token is revoked: {revoked:?}"
+        );
+        let refreshes = fake
+            .records
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.is_ok())
+            .count();
+        assert_eq!(
+            refreshes + 1,
+            fake.minted.load(Ordering::SeqCst),
+            "one record per refresh"
+        );
     }
 
     #[test]
@@ -377,14 +481,23 @@ mod tests {
         std::thread::sleep(Duration::from_millis(1900));
         let err = source.token().unwrap_err();
         assert_eq!(err.code, crate::exit::GITHUB);
-        assert!(err.message.contains("Infisical could not be reached"), "{}", err.message);
-        assert!(fake.records.lock().unwrap().iter().any(Result::is_err), "failed refreshes are recorded");
+        assert!(
+            err.message.contains("Infisical could not be reached"),
+            "{}",
+            err.message
+        );
+        assert!(
+            fake.records.lock().unwrap().iter().any(Result::is_err),
+            "failed refreshes are recorded"
+        );
         fake.down.store(false, Ordering::SeqCst);
         let start = std::time::Instant::now();
         let token = loop {
             match source.token() {
                 Ok(t) => break t,
-                Err(_) if start.elapsed() < Duration::from_secs(20) => std::thread::sleep(Duration::from_millis(50)),
+                Err(_) if start.elapsed() < Duration::from_secs(20) => {
+                    std::thread::sleep(Duration::from_millis(50))
+                }
                 Err(e) => panic!("never recovered: {e:?}"),
             }
         };
@@ -398,15 +511,34 @@ mod tests {
         fake.down.store(true, Ordering::SeqCst);
         std::thread::sleep(Duration::from_millis(400));
         assert_eq!(source.end(), Vec::<String>::new());
-        assert_eq!(fake.revoked.lock().unwrap().as_slice(), [] as [String; 0], "GitHub is not asked to revoke a dead token");
+        assert_eq!(
+            fake.revoked.lock().unwrap().as_slice(),
+            [] as [String; 0],
+            "GitHub is not asked to revoke a dead token"
+        );
     }
 
     #[test]
     fn gh_reads_an_enterprise_hosts_token_from_its_own_variables() {
-        let names = |host: &str| gh_token_vars(host, "ghs_x").into_iter().map(|(n, _)| n).collect::<Vec<_>>();
+        let names = |host: &str| {
+            gh_token_vars(host, "ghs_x")
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(names("github.com"), ["GH_TOKEN", "GITHUB_TOKEN"]);
-        assert_eq!(names("ghe.example.com:8443"), ["GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "GH_HOST"]);
-        assert!(gh_token_vars("ghe.example.com:8443", "ghs_x").contains(&("GH_HOST", "ghe.example.com:8443".into())));
+        assert_eq!(
+            names("ghe.example.com:8443"),
+            [
+                "GH_TOKEN",
+                "GITHUB_TOKEN",
+                "GH_ENTERPRISE_TOKEN",
+                "GITHUB_ENTERPRISE_TOKEN",
+                "GH_HOST"
+            ]
+        );
+        assert!(gh_token_vars("ghe.example.com:8443", "ghs_x")
+            .contains(&("GH_HOST", "ghe.example.com:8443".into())));
     }
 
     #[test]
@@ -414,8 +546,15 @@ mod tests {
         let fake = Fake::new(Duration::from_secs(1200));
         let held = Held::new(fake.mint().unwrap());
         let lead = held.expires.duration_since(held.refresh_at()).unwrap();
-        assert!(lead > Duration::from_secs(299) && lead <= Duration::from_secs(300), "a quarter of 20 minutes: {lead:?}");
+        assert!(
+            lead > Duration::from_secs(299) && lead <= Duration::from_secs(300),
+            "a quarter of 20 minutes: {lead:?}"
+        );
         let held = Held::new(Fake::new(Duration::from_secs(3600)).mint().unwrap());
-        assert_eq!(held.expires.duration_since(held.refresh_at()).unwrap(), MAX_LEAD, "at most 10 minutes");
+        assert_eq!(
+            held.expires.duration_since(held.refresh_at()).unwrap(),
+            MAX_LEAD,
+            "at most 10 minutes"
+        );
     }
 }

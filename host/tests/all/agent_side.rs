@@ -30,46 +30,122 @@ fn without_block(text: &str, inserted: bool) -> String {
     let mut end = text.find(END).unwrap() + END.len();
     end += text[end..].find('\n').unwrap() + 1;
     if inserted {
-        end += if text[end..].starts_with("\r\n") { 2 } else { 1 };
+        end += if text[end..].starts_with("\r\n") {
+            2
+        } else {
+            1
+        };
     }
     format!("{}{}", &text[..start], &text[end..])
 }
 
 #[test]
 fn preamble_names_each_class_bot_from_the_map_without_network_or_vault_variables() {
-    for (class, bot) in [("feature-developer", "raxx-dev-bot"), ("sre-agent", "raxx-ops-bot"), ("card-groomer", "raxx-ops-bot"), ("software-architect", "raxx-pm-bot")] {
+    for (class, bot) in [
+        ("feature-developer", "raxx-dev-bot"),
+        ("sre-agent", "raxx-ops-bot"),
+        ("card-groomer", "raxx-ops-bot"),
+        ("software-architect", "raxx-pm-bot"),
+    ] {
         let r = cli(&["preamble", "--agent", class]);
         assert_eq!(r.code, 0, "{}", r.stderr);
         let lines: Vec<&str> = r.stdout.lines().collect();
         assert!((5..=8).contains(&lines.len()), "{}", r.stdout);
         assert_eq!(lines[0], "## GitHub identity");
-        assert!(lines[2].contains(&format!(" as **{bot}** (`{bot}[bot]`), the bot the agent map gives `{class}`")), "{}", lines[2]);
-        for needle in ["three or more `gh` calls", "`raxx-host spawn`", "`raxx-host token`", &format!("`raxx-host exec --agent {class} -- gh …`"), &format!("`Agent: {class}`, `Bot identity: {bot}`"), "`raxx-host pr-header`"] {
-            assert!(r.stdout.contains(needle), "{class}: lacks {needle:?}\n{}", r.stdout);
+        assert!(
+            lines[2].contains(&format!(
+                " as **{bot}** (`{bot}[bot]`), the bot the agent map gives `{class}`"
+            )),
+            "{}",
+            lines[2]
+        );
+        for needle in [
+            "three or more `gh` calls",
+            "`raxx-host spawn`",
+            "`raxx-host token`",
+            &format!("`raxx-host exec --agent {class} -- gh …`"),
+            &format!("`Agent: {class}`, `Bot identity: {bot}`"),
+            "`raxx-host pr-header`",
+        ] {
+            assert!(
+                r.stdout.contains(needle),
+                "{class}: lacks {needle:?}\n{}",
+                r.stdout
+            );
         }
     }
-    assert!(cli(&["preamble", "--agent", "sre-agent"]).stdout.contains("copy that line verbatim into your final output"));
-    assert!(cli(&["preamble", "--agent", "security-agent"]).stdout.contains("never falls back to the operator's credentials for `security-agent`"));
-    assert!(cli(&["preamble", "--agent", "card-groomer"]).stdout.contains("- You file issues as **raxx-ops-bot**"), "the policy gives card-groomer issues only");
+    assert!(cli(&["preamble", "--agent", "sre-agent"])
+        .stdout
+        .contains("copy that line verbatim into your final output"));
+    assert!(cli(&["preamble", "--agent", "security-agent"])
+        .stdout
+        .contains("never falls back to the operator's credentials for `security-agent`"));
+    assert!(
+        cli(&["preamble", "--agent", "card-groomer"])
+            .stdout
+            .contains("- You file issues as **raxx-ops-bot**"),
+        "the policy gives card-groomer issues only"
+    );
     let world = World::start_shared();
     let r = raxx(&world, &["preamble", "--agent", "feature-developer"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(world.github.requests().is_empty() && world.infisical.requests().is_empty(), "no network");
+    assert!(
+        world.github.requests().is_empty() && world.infisical.requests().is_empty(),
+        "no network"
+    );
 }
 
 #[test]
 fn preamble_follows_a_changed_map_and_policy() {
     let scratch = Scratch::new("preamble-map");
-    let map = edited_shipped(&scratch, "agent_bot_map.yaml", |t| t.replace("feature-developer: raxx-dev-bot", "feature-developer: raxx-pm-bot"));
-    let r = cli(&["--agent-map", &map, "preamble", "--agent", "feature-developer"]);
+    let map = edited_shipped(&scratch, "agent_bot_map.yaml", |t| {
+        t.replace(
+            "feature-developer: raxx-dev-bot",
+            "feature-developer: raxx-pm-bot",
+        )
+    });
+    let r = cli(&[
+        "--agent-map",
+        &map,
+        "preamble",
+        "--agent",
+        "feature-developer",
+    ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.contains("as **raxx-pm-bot** (`raxx-pm-bot[bot]`)") && r.stdout.contains("`Bot identity: raxx-pm-bot`"), "{}", r.stdout);
-    assert!(r.stdout.contains("discussions: write"), "the scope follows the new bot's policy:\n{}", r.stdout);
-    let policy = edited_shipped(&scratch, "policy.yaml", |t| t.replace("  security-agent:\n    fallback: refuse\n", "  sre-agent:\n    fallback: refuse\n"));
+    assert!(
+        r.stdout.contains("as **raxx-pm-bot** (`raxx-pm-bot[bot]`)")
+            && r.stdout.contains("`Bot identity: raxx-pm-bot`"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("discussions: write"),
+        "the scope follows the new bot's policy:\n{}",
+        r.stdout
+    );
+    let policy = edited_shipped(&scratch, "policy.yaml", |t| {
+        t.replace(
+            "  security-agent:\n    fallback: refuse\n",
+            "  sre-agent:\n    fallback: refuse\n",
+        )
+    });
     let r = cli(&["--policy", &policy, "preamble", "--agent", "sre-agent"]);
-    assert!(r.stdout.contains("never falls back to the operator's credentials for `sre-agent`"), "{}", r.stdout);
-    let unmapped = edited_shipped(&scratch, "agent_bot_map.yaml", |t| t.replace("  ux-designer: raxx-dev-bot\n", ""));
-    let r = cli(&["--agent-map", &unmapped, "preamble", "--agent", "ux-designer"]);
+    assert!(
+        r.stdout
+            .contains("never falls back to the operator's credentials for `sre-agent`"),
+        "{}",
+        r.stdout
+    );
+    let unmapped = edited_shipped(&scratch, "agent_bot_map.yaml", |t| {
+        t.replace("  ux-designer: raxx-dev-bot\n", "")
+    });
+    let r = cli(&[
+        "--agent-map",
+        &unmapped,
+        "preamble",
+        "--agent",
+        "ux-designer",
+    ]);
     assert_eq!(r.code, 5);
     assert_one_line_error(&r, "agent class 'ux-designer' is not in the agent map");
 }
@@ -97,33 +173,83 @@ fn write_inserts_or_refreshes_the_block_and_keeps_every_other_byte() {
     let dir = scratch.path("agents");
     let r = cli(&["preamble", "--write", dir.to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("feature-developer.md`: inserted the preamble (feature-developer → raxx-dev-bot)"), "{}", r.stdout);
-    assert!(r.stdout.contains("product-manager.md`: refreshed the preamble (product-manager → raxx-pm-bot)"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "feature-developer.md`: inserted the preamble (feature-developer → raxx-dev-bot)"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(
+            "product-manager.md`: refreshed the preamble (product-manager → raxx-pm-bot)"
+        ),
+        "{}",
+        r.stdout
+    );
     assert!(r.stdout.ends_with(&format!("preamble --write: 4 agent definition(s) under `{}`, 4 updated, every preamble current\n", dir.display())), "{}", r.stdout);
     for (name, original) in &files {
         let text = read(&scratch.path(name));
         let class = Path::new(name).file_stem().unwrap().to_str().unwrap();
         let preamble = cli(&["preamble", "--agent", class]).stdout;
-        let newline = if original.contains("\r\n") { "\r\n" } else { "\n" };
-        let block = format!("{BEGIN_LINE}{newline}{}{END}{newline}", preamble.replace('\n', newline));
-        assert!(text.contains(&block), "{name}: the block is the class's preamble between the markers:\n{text}");
+        let newline = if original.contains("\r\n") {
+            "\r\n"
+        } else {
+            "\n"
+        };
+        let block = format!(
+            "{BEGIN_LINE}{newline}{}{END}{newline}",
+            preamble.replace('\n', newline)
+        );
+        assert!(
+            text.contains(&block),
+            "{name}: the block is the class's preamble between the markers:\n{text}"
+        );
         let refreshed = original.contains(BEGIN);
         if refreshed {
-            assert_eq!(without_block(&text, false), without_block(original, false), "{name}: bytes outside the block changed");
+            assert_eq!(
+                without_block(&text, false),
+                without_block(original, false),
+                "{name}: bytes outside the block changed"
+            );
         } else {
-            assert_eq!(without_block(&text, true), *original, "{name}: bytes outside the block changed");
+            assert_eq!(
+                without_block(&text, true),
+                *original,
+                "{name}: bytes outside the block changed"
+            );
         }
     }
     assert!(read(&scratch.path("agents/feature-developer.md")).starts_with("---\nname: feature-developer\ndescription: \"Use for: features, fixes\"\ntools: [Read, Edit, Bash]\n---\n<!-- raxx-identity-preamble: begin"));
-    assert!(read(&scratch.path("agents/sre-agent.md")).starts_with(BEGIN), "no front matter: the block opens the file");
-    assert!(read(&scratch.path("agents/product-manager.md")).starts_with("# PM\n\nIntro kept above the block.\n\n<!-- raxx-identity-preamble: begin"), "an existing block stays where it is");
+    assert!(
+        read(&scratch.path("agents/sre-agent.md")).starts_with(BEGIN),
+        "no front matter: the block opens the file"
+    );
+    assert!(
+        read(&scratch.path("agents/product-manager.md")).starts_with(
+            "# PM\n\nIntro kept above the block.\n\n<!-- raxx-identity-preamble: begin"
+        ),
+        "an existing block stays where it is"
+    );
     assert_eq!(read(&scratch.path("agents/notes.txt")), "not a definition");
 
-    let before: Vec<Vec<u8>> = files.iter().map(|(n, _)| std::fs::read(scratch.path(n)).unwrap()).collect();
+    let before: Vec<Vec<u8>> = files
+        .iter()
+        .map(|(n, _)| std::fs::read(scratch.path(n)).unwrap())
+        .collect();
     let again = cli(&["preamble", "--write", dir.to_str().unwrap()]);
     assert_eq!(again.code, 0, "{}", again.stderr);
-    assert!(again.stdout.ends_with(", 0 updated, every preamble current\n"), "{}", again.stdout);
-    let after: Vec<Vec<u8>> = files.iter().map(|(n, _)| std::fs::read(scratch.path(n)).unwrap()).collect();
+    assert!(
+        again
+            .stdout
+            .ends_with(", 0 updated, every preamble current\n"),
+        "{}",
+        again.stdout
+    );
+    let after: Vec<Vec<u8>> = files
+        .iter()
+        .map(|(n, _)| std::fs::read(scratch.path(n)).unwrap())
+        .collect();
     assert_eq!(before, after, "a second --write changes no byte");
     assert_eq!(cli(&["preamble", "--check", dir.to_str().unwrap()]).code, 0);
 }
@@ -136,9 +262,24 @@ fn write_keeps_file_permissions() {
     std::fs::create_dir_all(scratch.path("agents")).unwrap();
     let path = scratch.write("agents/sre-agent.md", "SRE.\n");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
-    assert_eq!(cli(&["preamble", "--write", scratch.path("agents").to_str().unwrap()]).code, 0);
-    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640);
-    assert_eq!(std::fs::read_dir(scratch.path("agents")).unwrap().count(), 1, "no temporary file left behind");
+    assert_eq!(
+        cli(&[
+            "preamble",
+            "--write",
+            scratch.path("agents").to_str().unwrap()
+        ])
+        .code,
+        0
+    );
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+    assert_eq!(
+        std::fs::read_dir(scratch.path("agents")).unwrap().count(),
+        1,
+        "no temporary file left behind"
+    );
 }
 
 #[test]
@@ -153,30 +294,63 @@ fn check_lists_missing_stale_and_unmapped_definitions_and_changes_nothing() {
     assert_eq!(cli(&["preamble", "--check", dir]).code, 0);
 
     scratch.write("agents/card-groomer.md", "Groom.\n");
-    let sre = read(&scratch.path("agents/sre-agent.md")).replace("**raxx-ops-bot**", "**raxx-dev-bot**");
+    let sre =
+        read(&scratch.path("agents/sre-agent.md")).replace("**raxx-ops-bot**", "**raxx-dev-bot**");
     scratch.write("agents/sre-agent.md", &sre);
     scratch.write("agents/intern.md", "---\nname: intern\n---\nLearn.\n");
-    let snapshot = |names: &[&str]| -> Vec<String> { names.iter().map(|n| read(&scratch.path(&format!("agents/{n}")))).collect() };
-    let names = ["card-groomer.md", "sre-agent.md", "intern.md", "feature-developer.md"];
+    let snapshot = |names: &[&str]| -> Vec<String> {
+        names
+            .iter()
+            .map(|n| read(&scratch.path(&format!("agents/{n}"))))
+            .collect()
+    };
+    let names = [
+        "card-groomer.md",
+        "sre-agent.md",
+        "intern.md",
+        "feature-developer.md",
+    ];
     let before = snapshot(&names);
     let r = cli(&["preamble", "--check", dir]);
     assert_eq!(r.code, 6, "{}", r.stderr);
     assert_eq!(snapshot(&names), before, "--check changes nothing");
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{}", r.stdout);
-    assert!(lines[0].ends_with(&format!("card-groomer.md`: no identity preamble; run raxx-host preamble --write `{dir}`")), "{}", lines[0]);
+    assert!(
+        lines[0].ends_with(&format!(
+            "card-groomer.md`: no identity preamble; run raxx-host preamble --write `{dir}`"
+        )),
+        "{}",
+        lines[0]
+    );
     assert!(lines[1].ends_with("intern.md`: agent class `intern` is not in the agent map; map it (a new class must be mapped before its first PR) or move this file out of the folder"), "{}", lines[1]);
-    assert!(lines[2].contains("sre-agent.md`: its identity preamble is stale"), "{}", lines[2]);
+    assert!(
+        lines[2].contains("sre-agent.md`: its identity preamble is stale"),
+        "{}",
+        lines[2]
+    );
     assert_eq!(r.stderr, format!("raxx-host: preamble --check: 3 problem(s) in 4 agent definition(s) under `{dir}`, listed on stdout\n"));
 
     // A map change makes a current preamble stale: the check follows the map.
-    assert_eq!(cli(&["preamble", "--write", dir]).code, 6, "intern is still unmapped");
+    assert_eq!(
+        cli(&["preamble", "--write", dir]).code,
+        6,
+        "intern is still unmapped"
+    );
     std::fs::remove_file(scratch.path("agents/intern.md")).unwrap();
     assert_eq!(cli(&["preamble", "--check", dir]).code, 0);
-    let map = edited_shipped(&scratch, "agent_bot_map.yaml", |t| t.replace("card-groomer: raxx-ops-bot", "card-groomer: raxx-pm-bot"));
+    let map = edited_shipped(&scratch, "agent_bot_map.yaml", |t| {
+        t.replace("card-groomer: raxx-ops-bot", "card-groomer: raxx-pm-bot")
+    });
     let r = cli(&["--agent-map", &map, "preamble", "--check", dir]);
     assert_eq!(r.code, 6);
-    assert!(r.stdout.contains("card-groomer.md`: its identity preamble is stale") && r.stdout.lines().count() == 1, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("card-groomer.md`: its identity preamble is stale")
+            && r.stdout.lines().count() == 1,
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -187,7 +361,10 @@ fn check_reports_definitions_it_cannot_trust() {
     let dir = dir.to_str().unwrap();
     scratch.write("agents/groomer.md", "---\nname: card-groomer\n---\n");
     scratch.write("agents/sre-agent.md", "---\nname: [sre\n---\n");
-    scratch.write("agents/ux-designer.md", &format!("{BEGIN} -->\nhalf a block\n"));
+    scratch.write(
+        "agents/ux-designer.md",
+        &format!("{BEGIN} -->\nhalf a block\n"),
+    );
     std::fs::create_dir_all(scratch.path("agents/copy")).unwrap();
     scratch.write("agents/copy/ux-polisher.md", "x\n");
     scratch.write("agents/ux-polisher.md", "y\n");
@@ -205,12 +382,19 @@ fn check_reports_definitions_it_cannot_trust() {
     ] {
         assert!(r.stdout.contains(needle), "lacks {needle:?}:\n{}", r.stdout);
     }
-    assert!(!r.stdout.contains('\x1b') && !r.stderr.contains('\x1b'), "control characters in names are never echoed");
+    assert!(
+        !r.stdout.contains('\x1b') && !r.stderr.contains('\x1b'),
+        "control characters in names are never echoed"
+    );
     let empty = Scratch::new("preamble-empty");
     let r = cli(&["preamble", "--check", empty.0.to_str().unwrap()]);
     assert_eq!(r.code, 6, "a check of nothing is a misconfigured check");
     assert_one_line_error(&r, "no agent definitions (*.md) under");
-    let r = cli(&["preamble", "--check", scratch.path("nowhere").to_str().unwrap()]);
+    let r = cli(&[
+        "preamble",
+        "--check",
+        scratch.path("nowhere").to_str().unwrap(),
+    ]);
     assert_eq!(r.code, 64);
     assert_one_line_error(&r, "cannot read the folder");
 }
@@ -218,14 +402,22 @@ fn check_reports_definitions_it_cannot_trust() {
 /// `raxx-host pr-check --author AUTHOR` with `body` on stdin, plus `extra` arguments first.
 fn pr_check_with(extra: &[&str], author: &str, body: &[u8]) -> Run {
     let mut cmd = host(None);
-    cmd.args(extra).args(["pr-check", "--author", author]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.args(extra)
+        .args(["pr-check", "--author", author])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("run raxx-host");
     let mut stdin = child.stdin.take().unwrap();
     // A refused body may not be read to its end: a broken pipe is fine.
     let _ = stdin.write_all(body);
     drop(stdin);
     let out = child.wait_with_output().unwrap();
-    Run { code: out.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&out.stdout).into(), stderr: String::from_utf8_lossy(&out.stderr).into() }
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    }
 }
 
 fn pr_check(author: &str, body: &str) -> Run {
@@ -234,7 +426,17 @@ fn pr_check(author: &str, body: &str) -> Run {
 
 /// The header `pr-header` prints for `class`, then a blank line and some prose.
 fn body_for(class: &str) -> String {
-    let r = cli(&["pr-header", "--agent", class, "--workflow-uuid", "wfl_2070abc", "--refs", "2150", "--session", "2026-05-16T14:03:00Z"]);
+    let r = cli(&[
+        "pr-header",
+        "--agent",
+        class,
+        "--workflow-uuid",
+        "wfl_2070abc",
+        "--refs",
+        "2150",
+        "--session",
+        "2026-05-16T14:03:00Z",
+    ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     format!("{}\n## Summary\n\nAdds the thing.\n", r.stdout)
 }
@@ -246,20 +448,59 @@ fn pr_check_passes_the_header_pr_header_prints_on_its_bots_pr() {
     assert_eq!(r.stdout, "pr-check: ok: raxx-dev-bot[bot] is the bot the agent map gives feature-developer, and the audit header is well formed\n");
     let scratch = Scratch::new("pr-body");
     let file = scratch.write("body.md", &body_for("card-groomer").replace('\n', "\r\n"));
-    let r = cli(&["pr-check", "--author", "raxx-ops-bot[bot]", "--body-file", file.to_str().unwrap()]);
+    let r = cli(&[
+        "pr-check",
+        "--author",
+        "raxx-ops-bot[bot]",
+        "--body-file",
+        file.to_str().unwrap(),
+    ]);
     assert_eq!(r.code, 0, "GitHub's CRLF bodies pass: {}", r.stderr);
-    assert_eq!(pr_check("MooseQuest", "The operator's own change.\n").code, 0);
-    assert_eq!(pr_check("dependabot[bot]", "Bumps serde from 1.0.1 to 1.0.2.").code, 0);
+    assert_eq!(
+        pr_check("MooseQuest", "The operator's own change.\n").code,
+        0
+    );
+    assert_eq!(
+        pr_check("dependabot[bot]", "Bumps serde from 1.0.1 to 1.0.2.").code,
+        0
+    );
 
     // What a spawned agent prints with no flags is what the gate accepts, and nothing goes over the network.
     let world = World::start_shared();
-    let spawned = raxx(&world, &["spawn", "--agent", "sre-agent", "--workflow-uuid", "wfl_9", "--refs", "7", "--", env!("CARGO_BIN_EXE_raxx-host"), "pr-header"]);
+    let spawned = raxx(
+        &world,
+        &[
+            "spawn",
+            "--agent",
+            "sre-agent",
+            "--workflow-uuid",
+            "wfl_9",
+            "--refs",
+            "7",
+            "--",
+            env!("CARGO_BIN_EXE_raxx-host"),
+            "pr-header",
+        ],
+    );
     assert_eq!(spawned.code, 0, "{}", spawned.stderr);
     let requests = world.github.requests().len();
     let file = scratch.write("spawned.md", &spawned.stdout);
-    let r = raxx(&world, &["pr-check", "--author", "raxx-ops-bot[bot]", "--body-file", file.to_str().unwrap()]);
+    let r = raxx(
+        &world,
+        &[
+            "pr-check",
+            "--author",
+            "raxx-ops-bot[bot]",
+            "--body-file",
+            file.to_str().unwrap(),
+        ],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(world.github.requests().len(), requests, "pr-check makes no request");
+    assert_eq!(
+        world.github.requests().len(),
+        requests,
+        "pr-check makes no request"
+    );
 }
 
 #[test]
@@ -286,7 +527,11 @@ fn pr_check_refuses_each_mismatch_with_one_line_and_exit_6() {
         let r = pr_check(author, &body);
         assert_eq!(r.code, 6, "{author}: {body:?}\n{}", r.stderr);
         assert_one_line_error(&r, "raxx-host: pr-check refused the PR: ");
-        assert!(r.stderr.contains(reason), "{author}: expected {reason:?}, got {}", r.stderr);
+        assert!(
+            r.stderr.contains(reason),
+            "{author}: expected {reason:?}, got {}",
+            r.stderr
+        );
     }
 }
 
@@ -295,14 +540,29 @@ fn pr_check_refuses_control_characters_and_markdown_in_fields_without_echoing_th
     let good = body_for("feature-developer");
     // (the line as pr-header printed it, the line as a hostile body has it)
     let hostile: [(&str, &str); 9] = [
-        ("Agent: feature-developer", "Agent: feature-developer\x1b[2K\x1b]0;owned\x07"),
+        (
+            "Agent: feature-developer",
+            "Agent: feature-developer\x1b[2K\x1b]0;owned\x07",
+        ),
         ("Agent: feature-developer", "Agent: **feature-developer**"),
         ("Agent: feature-developer", "Agent: `feature-developer`"),
-        ("Agent: feature-developer", "Agent: feature-developer<!-- -->"),
+        (
+            "Agent: feature-developer",
+            "Agent: feature-developer<!-- -->",
+        ),
         ("Agent: feature-developer", "# Agent: feature-developer"),
-        ("Agent: feature-developer", "Agent: feature-developer\rBot identity: raxx-ops-bot"),
-        ("Bot identity: raxx-dev-bot", "Bot identity: [raxx-dev-bot](https://evil.example/x)"),
-        ("Bot identity: raxx-dev-bot", "Bot identity: raxx-dev-bot\u{202e}"),
+        (
+            "Agent: feature-developer",
+            "Agent: feature-developer\rBot identity: raxx-ops-bot",
+        ),
+        (
+            "Bot identity: raxx-dev-bot",
+            "Bot identity: [raxx-dev-bot](https://evil.example/x)",
+        ),
+        (
+            "Bot identity: raxx-dev-bot",
+            "Bot identity: raxx-dev-bot\u{202e}",
+        ),
         ("Workflow UUID: wfl_2070abc", "Workflow UUID: wfl_2070abc\0"),
     ];
     let hostile = hostile.map(|(line, evil)| good.replace(line, evil));
@@ -310,8 +570,20 @@ fn pr_check_refuses_control_characters_and_markdown_in_fields_without_echoing_th
         let r = pr_check("raxx-dev-bot[bot]", &body);
         assert_eq!(r.code, 6, "{body:?}: {}", r.stderr);
         assert_one_line_error(&r, "is not well formed: line ");
-        assert!(r.stderr.chars().all(|c| c == '\n' || (!c.is_control() && (c.is_ascii() || c == '…'))), "raw bytes echoed: {:?}", r.stderr);
-        assert!(!r.stderr.contains("](https") || r.stderr.contains("`[raxx-dev-bot](https://evil.example/x)`"), "Markdown only inside a code span: {}", r.stderr);
+        assert!(
+            r.stderr
+                .chars()
+                .all(|c| c == '\n' || (!c.is_control() && (c.is_ascii() || c == '…'))),
+            "raw bytes echoed: {:?}",
+            r.stderr
+        );
+        assert!(
+            !r.stderr.contains("](https")
+                || r.stderr
+                    .contains("`[raxx-dev-bot](https://evil.example/x)`"),
+            "Markdown only inside a code span: {}",
+            r.stderr
+        );
     }
 }
 
@@ -321,10 +593,19 @@ fn pr_check_input_errors_are_usage_errors() {
     for author in ["", "raxx dev", "raxx-dev-bot[bot]\x1b[31m", "[bot]"] {
         let r = pr_check(author, &good);
         assert_eq!(r.code, 64, "{author:?}");
-        assert_one_line_error(&r, "is not a GitHub login (NAME or NAME[bot]; pass github.event.pull_request.user.login)");
+        assert_one_line_error(
+            &r,
+            "is not a GitHub login (NAME or NAME[bot]; pass github.event.pull_request.user.login)",
+        );
         assert!(!r.stderr.contains('\x1b'));
     }
-    let r = cli(&["pr-check", "--author", "raxx-dev-bot[bot]", "--body-file", "/nonexistent/body.md"]);
+    let r = cli(&[
+        "pr-check",
+        "--author",
+        "raxx-dev-bot[bot]",
+        "--body-file",
+        "/nonexistent/body.md",
+    ]);
     assert_eq!(r.code, 64);
     assert_one_line_error(&r, "cannot read the body file `/nonexistent/body.md`");
     let r = pr_check_with(&[], "raxx-dev-bot[bot]", b"Agent: \xff\n");
@@ -340,20 +621,40 @@ fn pr_check_input_errors_are_usage_errors() {
 #[test]
 fn pr_check_with_a_broken_map_is_a_policy_error_not_a_verdict() {
     let scratch = Scratch::new("pr-check-map");
-    let map = edited_shipped(&scratch, "agent_bot_map.yaml", |t| t.replace("feature-developer: raxx-dev-bot", "feature-developer: raxx-nobody-bot"));
-    let r = pr_check_with(&["--agent-map", &map], "raxx-dev-bot[bot]", body_for("feature-developer").as_bytes());
+    let map = edited_shipped(&scratch, "agent_bot_map.yaml", |t| {
+        t.replace(
+            "feature-developer: raxx-dev-bot",
+            "feature-developer: raxx-nobody-bot",
+        )
+    });
+    let r = pr_check_with(
+        &["--agent-map", &map],
+        "raxx-dev-bot[bot]",
+        body_for("feature-developer").as_bytes(),
+    );
     assert_eq!(r.code, 4, "{}", r.stderr);
     assert_one_line_error(&r, "raxx-nobody-bot");
 }
 
 #[test]
 fn the_docs_show_the_preamble_and_exit_codes_the_binary_has() {
-    let docs = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/agents.md")).unwrap();
+    let docs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/agents.md"))
+            .unwrap();
     let preamble = cli(&["preamble", "--agent", "feature-developer"]).stdout;
     assert!(docs.contains(&format!("```markdown\n{preamble}```\n")), "docs/agents.md's example preamble is not what `preamble --agent feature-developer` prints:\n{preamble}");
-    assert!(docs.contains(&format!("  {BEGIN_LINE}\n  …the preamble…\n  {END}\n")), "docs/agents.md's markers");
+    assert!(
+        docs.contains(&format!("  {BEGIN_LINE}\n  …the preamble…\n  {END}\n")),
+        "docs/agents.md's markers"
+    );
     for command in ["preamble", "pr-check"] {
         let r = cli(&[command, "--help"]);
-        assert!(r.stdout.contains("6   a check failed: verify found a mismatch") && r.stdout.contains("pr-check refused the PR"), "{command} --help:\n{}", r.stdout);
+        assert!(
+            r.stdout
+                .contains("6   a check failed: verify found a mismatch")
+                && r.stdout.contains("pr-check refused the PR"),
+            "{command} --help:\n{}",
+            r.stdout
+        );
     }
 }

@@ -3,7 +3,9 @@
 //! raxx did not write itself never runs (it is native code, run next to the
 //! vault identity's secret).
 
-use crate::harness::{chown, component_path, host, raxx_env, root_or_skip, run, Scratch, OTHER_USER};
+use crate::harness::{
+    chown, component_path, host, raxx_env, root_or_skip, run, Scratch, OTHER_USER,
+};
 use raxx_fakes::World;
 use raxx_host::cache::{Cache, Source};
 use raxx_host::runtime::Runtime;
@@ -13,7 +15,11 @@ const SECRET: &str = "cache-test-secret";
 
 fn artifacts(dir: &Path) -> Vec<(PathBuf, std::time::SystemTime)> {
     let mut v: Vec<_> = std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(Result::ok).map(|e| (e.path(), e.metadata().unwrap().modified().unwrap())).collect())
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| (e.path(), e.metadata().unwrap().modified().unwrap()))
+                .collect()
+        })
         .unwrap_or_default();
     v.sort();
     v
@@ -31,7 +37,11 @@ fn the_second_load_comes_from_the_cache_and_a_changed_component_is_recompiled() 
     assert_eq!(first.source(), Source::Compiled);
     let second = load(&wasm, &dir.0);
     assert_eq!(second.source(), Source::Cache);
-    assert_eq!(first.compiled_sha256(), second.compiled_sha256(), "the same compiled code, wherever it came from");
+    assert_eq!(
+        first.compiled_sha256(),
+        second.compiled_sha256(),
+        "the same compiled code, wherever it came from"
+    );
     // Same code plus a custom section: different bytes, so a different key.
     let mut changed = wasm.clone();
     changed.extend_from_slice(&[0x00, 0x06, 0x05, b'r', b'a', b'x', b'x', b'!']);
@@ -50,7 +60,13 @@ fn a_corrupt_artifact_is_replaced_not_trusted() {
     std::fs::write(&path, b"garbage").unwrap();
     let rt = load(&wasm, &dir.0);
     assert_eq!(rt.source(), Source::Compiled);
-    assert!(rt.warnings().iter().any(|w| w.contains("compiling it afresh")), "{:?}", rt.warnings());
+    assert!(
+        rt.warnings()
+            .iter()
+            .any(|w| w.contains("compiling it afresh")),
+        "{:?}",
+        rt.warnings()
+    );
     assert_eq!(load(&wasm, &dir.0).source(), Source::Cache);
 }
 
@@ -65,36 +81,71 @@ fn plant_hostile_code(dir: &Path) -> Vec<Vec<u8>> {
         wasmtime::Engine::new(&config).unwrap()
     };
     let hostile = std::fs::read(component_path().with_file_name("raxx_hostile.wasm")).unwrap();
-    let code = wasmtime::component::Component::new(&engine, &hostile).unwrap().serialize().unwrap();
+    let code = wasmtime::component::Component::new(&engine, &hostile)
+        .unwrap()
+        .serialize()
+        .unwrap();
     let (name, _) = artifacts(dir).pop().expect("a cached artifact to replace");
     let forged = [vec![0u8; 32], code.clone()].concat();
-    vec![code, forged].into_iter().inspect(|bytes| std::fs::write(&name, bytes).unwrap()).collect()
+    vec![code, forged]
+        .into_iter()
+        .inspect(|bytes| std::fs::write(&name, bytes).unwrap())
+        .collect()
 }
 
 #[test]
 fn planted_compiled_code_never_runs() {
     let world = World::start_shared();
     let dir = Scratch::new("cache-planted");
-    let mint = || raxx_env(&world, &[("RAXX_CACHE_DIR", Some(dir.0.to_str().unwrap()))], &["mint", "raxx-dev-bot", "--json"]);
+    let mint = || {
+        raxx_env(
+            &world,
+            &[("RAXX_CACHE_DIR", Some(dir.0.to_str().unwrap()))],
+            &["mint", "raxx-dev-bot", "--json"],
+        )
+    };
     assert_eq!(mint().code, 0);
     let (name, _) = artifacts(&dir.0).pop().unwrap();
     let wasm = std::fs::read(component_path()).unwrap();
-    let genuine = Runtime::from_bytes(&wasm, &Cache::default()).unwrap().compiled_sha256().to_string();
+    let genuine = Runtime::from_bytes(&wasm, &Cache::default())
+        .unwrap()
+        .compiled_sha256()
+        .to_string();
     for planted in plant_hostile_code(&dir.0) {
         std::fs::write(&name, &planted).unwrap();
         let r = mint();
-        assert_eq!(r.code, 0, "the real minter ran, not the planted code: {}", r.stderr);
-        assert!(r.stderr.contains("raxx did not write it") || r.stderr.contains("truncated"), "one warning says why: {}", r.stderr);
+        assert_eq!(
+            r.code, 0,
+            "the real minter ran, not the planted code: {}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("raxx did not write it") || r.stderr.contains("truncated"),
+            "one warning says why: {}",
+            r.stderr
+        );
         assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
         let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
         assert!(json["token"].as_str().unwrap().starts_with("ghs_"));
-        assert_ne!(std::fs::read(&name).unwrap(), planted, "the planted file was replaced by raxx's own");
+        assert_ne!(
+            std::fs::read(&name).unwrap(),
+            planted,
+            "the planted file was replaced by raxx's own"
+        );
     }
-    assert_eq!(load_sha(&dir.0, &world), genuine, "what is cached now is raxx's own compiled code");
+    assert_eq!(
+        load_sha(&dir.0, &world),
+        genuine,
+        "what is cached now is raxx's own compiled code"
+    );
 }
 
 fn load_sha(dir: &Path, world: &World) -> String {
-    let rt = Runtime::from_bytes(&std::fs::read(component_path()).unwrap(), &Cache::in_dir(dir.to_path_buf(), &world.client_secret)).unwrap();
+    let rt = Runtime::from_bytes(
+        &std::fs::read(component_path()).unwrap(),
+        &Cache::in_dir(dir.to_path_buf(), &world.client_secret),
+    )
+    .unwrap();
     assert_eq!(rt.source(), Source::Cache);
     rt.compiled_sha256().to_string()
 }
@@ -105,10 +156,22 @@ fn the_audit_names_the_compiled_code_that_ran() {
     let dir = Scratch::new("cache-audit");
     let log = dir.path("audit.jsonl");
     let mut cmd = host(Some(&world));
-    cmd.env("RAXX_CACHE_DIR", dir.path("cache")).env("RAXX_AUDIT_LOG", &log).args(["mint", "raxx-dev-bot"]);
+    cmd.env("RAXX_CACHE_DIR", dir.path("cache"))
+        .env("RAXX_AUDIT_LOG", &log)
+        .args(["mint", "raxx-dev-bot"]);
     assert_eq!(run(cmd).code, 0);
-    let record: serde_json::Value = serde_json::from_str(std::fs::read_to_string(&log).unwrap().lines().next().unwrap()).unwrap();
-    assert_eq!(record["compiled_sha256"].as_str().unwrap(), load_sha(&dir.path("cache"), &world));
+    let record: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        record["compiled_sha256"].as_str().unwrap(),
+        load_sha(&dir.path("cache"), &world)
+    );
 }
 
 #[test]
@@ -119,7 +182,13 @@ fn a_cache_folder_raxx_cannot_trust_is_not_used() {
     std::fs::set_permissions(&open.0, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
     let rt = load(&wasm, &open.0);
     assert_eq!(rt.source(), Source::Compiled);
-    assert!(rt.warnings().iter().any(|w| w.contains("others may write to it")), "{:?}", rt.warnings());
+    assert!(
+        rt.warnings()
+            .iter()
+            .any(|w| w.contains("others may write to it")),
+        "{:?}",
+        rt.warnings()
+    );
     assert!(artifacts(&open.0).is_empty(), "nothing is written there");
     // A symbolic link to a folder.
     let target = Scratch::new("cache-target");
@@ -127,14 +196,24 @@ fn a_cache_folder_raxx_cannot_trust_is_not_used() {
     let linked = link.path("cache");
     std::os::unix::fs::symlink(&target.0, &linked).unwrap();
     let rt = load(&wasm, &linked);
-    assert!(rt.warnings().iter().any(|w| w.contains("symbolic link")), "{:?}", rt.warnings());
+    assert!(
+        rt.warnings().iter().any(|w| w.contains("symbolic link")),
+        "{:?}",
+        rt.warnings()
+    );
     assert!(artifacts(&target.0).is_empty());
     // Another user's.
     if root_or_skip("a_cache_folder_raxx_cannot_trust_is_not_used") {
         let theirs = Scratch::new("cache-theirs");
         chown(&theirs.0, OTHER_USER);
         let rt = load(&wasm, &theirs.0);
-        assert!(rt.warnings().iter().any(|w| w.contains(&format!("belongs to uid {OTHER_USER}"))), "{:?}", rt.warnings());
+        assert!(
+            rt.warnings()
+                .iter()
+                .any(|w| w.contains(&format!("belongs to uid {OTHER_USER}"))),
+            "{:?}",
+            rt.warnings()
+        );
         assert!(artifacts(&theirs.0).is_empty());
     }
 }
@@ -151,17 +230,36 @@ fn an_artifact_that_is_a_link_is_replaced_and_its_target_untouched() {
     std::os::unix::fs::symlink(&victim_file, &name).unwrap();
     let rt = load(&wasm, &dir.0);
     assert_eq!(rt.source(), Source::Compiled, "a link is never followed");
-    assert_eq!(std::fs::read_to_string(&victim_file).unwrap(), "do not overwrite");
-    assert!(!std::fs::symlink_metadata(&name).unwrap().file_type().is_symlink(), "raxx's own file replaced the link");
+    assert_eq!(
+        std::fs::read_to_string(&victim_file).unwrap(),
+        "do not overwrite"
+    );
+    assert!(
+        !std::fs::symlink_metadata(&name)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "raxx's own file replaced the link"
+    );
 }
 
 #[test]
 fn without_the_vault_secret_the_user_cache_is_not_used() {
     let world = World::start_shared();
     let dir = Scratch::new("cache-nosecret");
-    let r = raxx_env(&world, &[("RAXX_CACHE_DIR", Some(dir.0.to_str().unwrap())), ("INFISICAL_CLIENT_SECRET", None)], &["resolve", "card-groomer"]);
+    let r = raxx_env(
+        &world,
+        &[
+            ("RAXX_CACHE_DIR", Some(dir.0.to_str().unwrap())),
+            ("INFISICAL_CLIENT_SECRET", None),
+        ],
+        &["resolve", "card-groomer"],
+    );
     assert_eq!((r.code, r.stdout.as_str()), (0, "raxx-ops-bot\n"));
-    assert!(artifacts(&dir.0).is_empty(), "no artifact written without a key to authenticate it");
+    assert!(
+        artifacts(&dir.0).is_empty(),
+        "no artifact written without a key to authenticate it"
+    );
 }
 
 #[test]
@@ -170,18 +268,27 @@ fn the_cli_compiles_once_then_reuses_the_artifact_which_holds_no_secret() {
     let dir = Scratch::new("cache-cli");
     let mint = || {
         let mut cmd = host(Some(&world));
-        cmd.env("RAXX_CACHE_DIR", &dir.0).args(["mint", "raxx-dev-bot"]);
+        cmd.env("RAXX_CACHE_DIR", &dir.0)
+            .args(["mint", "raxx-dev-bot"]);
         run(cmd)
     };
     assert_eq!(mint().code, 0);
     let first = artifacts(&dir.0);
     assert_eq!(first.len(), 1, "one compiled artifact after the first run");
     assert_eq!(mint().code, 0);
-    assert_eq!(artifacts(&dir.0), first, "the second run did not rewrite the artifact");
+    assert_eq!(
+        artifacts(&dir.0),
+        first,
+        "the second run did not rewrite the artifact"
+    );
     let bytes = std::fs::read(&first[0].0).unwrap();
     let text = String::from_utf8_lossy(&bytes);
     assert!(!text.contains(&world.client_secret));
-    assert!(!world.github.issued_tokens().iter().any(|t| text.contains(&t.token)));
+    assert!(!world
+        .github
+        .issued_tokens()
+        .iter()
+        .any(|t| text.contains(&t.token)));
 }
 
 #[test]
@@ -199,46 +306,106 @@ fn the_cache_keeps_only_the_most_recent_artifacts() {
 
 #[test]
 fn an_installed_artifact_is_used_only_when_root_owns_it_and_nobody_else_can_write_it() {
-    if !root_or_skip("an_installed_artifact_is_used_only_when_root_owns_it_and_nobody_else_can_write_it") {
+    if !root_or_skip(
+        "an_installed_artifact_is_used_only_when_root_owns_it_and_nobody_else_can_write_it",
+    ) {
         return;
     }
     let world = World::start_shared();
     let dir = Scratch::new("cache-installed");
     let share = dir.path("share");
     std::fs::create_dir(&share).unwrap();
-    let r = raxx_env(&world, &[], &["compile", "--out-dir", share.to_str().unwrap()]);
+    let r = raxx_env(
+        &world,
+        &[],
+        &["compile", "--out-dir", share.to_str().unwrap()],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let wasm = std::fs::read(component_path()).unwrap();
-    let installed = |dir: &Path| Runtime::from_bytes(&wasm, &Cache { installed_dir: Some(dir.to_path_buf()), user: None }).unwrap();
+    let installed = |dir: &Path| {
+        Runtime::from_bytes(
+            &wasm,
+            &Cache {
+                installed_dir: Some(dir.to_path_buf()),
+                user: None,
+            },
+        )
+        .unwrap()
+    };
     assert_eq!(installed(&share).source(), Source::Installed);
     std::fs::set_permissions(&share, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
     let rt = installed(&share);
-    assert_eq!(rt.source(), Source::Compiled, "a folder others may write to is not trusted");
-    assert!(rt.warnings().iter().any(|w| w.contains("owned by root and writable by nobody else")), "{:?}", rt.warnings());
+    assert_eq!(
+        rt.source(),
+        Source::Compiled,
+        "a folder others may write to is not trusted"
+    );
+    assert!(
+        rt.warnings()
+            .iter()
+            .any(|w| w.contains("owned by root and writable by nobody else")),
+        "{:?}",
+        rt.warnings()
+    );
     std::fs::set_permissions(&share, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     chown(&share, OTHER_USER);
-    assert_eq!(installed(&share).source(), Source::Compiled, "a file another user owns is not trusted");
+    assert_eq!(
+        installed(&share).source(),
+        Source::Compiled,
+        "a file another user owns is not trusted"
+    );
 }
 
 #[test]
 fn scripts_install_lays_out_a_read_only_installation_whose_compiled_code_is_used() {
-    if !root_or_skip("scripts_install_lays_out_a_read_only_installation_whose_compiled_code_is_used") {
+    if !root_or_skip(
+        "scripts_install_lays_out_a_read_only_installation_whose_compiled_code_is_used",
+    ) {
         return;
     }
     let world = World::start_shared();
     let prefix = Scratch::new("install");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/install");
-    let out = std::process::Command::new(&script).args(["--no-build"]).arg(&prefix.0).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = std::process::Command::new(&script)
+        .args(["--no-build"])
+        .arg(&prefix.0)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let raxx = prefix.path("bin/raxx-host");
-    for (file, mode) in [(raxx.clone(), 0o555), (prefix.path("share/raxx/raxx_minter.wasm"), 0o444), (prefix.path("share/raxx/policies/policy.yaml"), 0o444)] {
+    for (file, mode) in [
+        (raxx.clone(), 0o555),
+        (prefix.path("share/raxx/raxx_minter.wasm"), 0o444),
+        (prefix.path("share/raxx/policies/policy.yaml"), 0o444),
+    ] {
         let meta = std::fs::metadata(&file).unwrap();
-        assert_eq!(std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777, mode, "{}", file.display());
+        assert_eq!(
+            std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777,
+            mode,
+            "{}",
+            file.display()
+        );
     }
     let mut cmd = std::process::Command::new(&raxx);
-    cmd.env_clear().envs(world.env()).env("PATH", std::env::var("PATH").unwrap()).env("RAXX_TIMING", "1").env("RAXX_CACHE_DIR", prefix.path("cache")).args(["mint", "raxx-ops-bot"]);
+    cmd.env_clear()
+        .envs(world.env())
+        .env("PATH", std::env::var("PATH").unwrap())
+        .env("RAXX_TIMING", "1")
+        .env("RAXX_CACHE_DIR", prefix.path("cache"))
+        .args(["mint", "raxx-ops-bot"]);
     let r = run(cmd);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stderr.contains("load (installed)"), "the installed compiled code ran: {}", r.stderr);
-    assert!(artifacts(&prefix.path("cache")).is_empty(), "and nothing went to the user cache");
+    assert!(
+        r.stderr.contains("load (installed)"),
+        "the installed compiled code ran: {}",
+        r.stderr
+    );
+    assert!(
+        artifacts(&prefix.path("cache")).is_empty(),
+        "and nothing went to the user cache"
+    );
 }

@@ -4,15 +4,20 @@
 use crate::harness::{cache, component_path};
 use raxx_fakes::{Reply, World};
 use raxx_host::egress::{Allowlist, Origin};
+use raxx_host::policy::PolicyFiles;
 use raxx_host::runtime::{CallError, Resolved, Runtime};
 use raxx_host::settings::Settings;
-use raxx_host::policy::PolicyFiles;
 use raxx_host::{FailureKind, MintError, MintRequest, PolicyDocuments};
 
 /// The shipped policy, as the CLI would read it.
 pub fn policy() -> PolicyDocuments {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
-    PolicyFiles { agent_map: root.join("agent_bot_map.yaml"), policy: root.join("policy.yaml") }.read().unwrap()
+    PolicyFiles {
+        agent_map: root.join("agent_bot_map.yaml"),
+        policy: root.join("policy.yaml"),
+    }
+    .read()
+    .unwrap()
 }
 
 fn settings(world: &World) -> Settings {
@@ -22,7 +27,13 @@ fn settings(world: &World) -> Settings {
 
 /// A bot's own resolution, as `mint BOT` resolves it.
 pub(crate) fn resolved(runtime: &Runtime, bot: &str) -> Resolved {
-    let request = MintRequest { bot: Some(bot.into()), agent: None, owner: None, repositories: vec![], permissions: vec![] };
+    let request = MintRequest {
+        bot: Some(bot.into()),
+        agent: None,
+        owner: None,
+        repositories: vec![],
+        permissions: vec![],
+    };
     runtime.resolve(&policy(), &request).unwrap()
 }
 
@@ -34,14 +45,24 @@ fn a_request_to_a_host_off_the_allowlist_is_denied_and_named() {
     // Allow Infisical only: the component's GitHub request must be refused by the host.
     s.allowlist = Allowlist::new(vec![s.allowlist.bases()[0].clone()]);
     let outcome = runtime.mint(&s, &resolved(&runtime, "raxx-dev-bot"));
-    let Err(CallError::Failed(MintError::Github(f))) = outcome.result else { panic!("expected a GitHub failure") };
+    let Err(CallError::Failed(MintError::Github(f))) = outcome.result else {
+        panic!("expected a GitHub failure")
+    };
     assert_eq!(f.kind, FailureKind::Denied);
     assert!(f.message.contains(&world.github_url()), "{}", f.message);
     assert!(f.message.contains("egress allowlist"), "{}", f.message);
     let github = Origin::from_base_url(&world.github_url()).unwrap();
     let installation = world.bot("raxx-dev-bot").installation_id;
-    assert_eq!(outcome.denied, vec![format!("POST {github}/app/installations/{installation}/access_tokens: not an allowed origin")]);
-    assert!(world.github.requests().is_empty(), "the denied request never reached GitHub");
+    assert_eq!(
+        outcome.denied,
+        vec![format!(
+            "POST {github}/app/installations/{installation}/access_tokens: not an allowed origin"
+        )]
+    );
+    assert!(
+        world.github.requests().is_empty(),
+        "the denied request never reached GitHub"
+    );
 }
 
 #[test]
@@ -53,7 +74,9 @@ fn the_same_host_on_another_port_is_denied() {
     shifted[0].origin.port = shifted[0].origin.port.wrapping_add(1);
     s.allowlist = Allowlist::new(shifted);
     let outcome = runtime.mint(&s, &resolved(&runtime, "raxx-dev-bot"));
-    let Err(CallError::Failed(MintError::Vault(f))) = outcome.result else { panic!("expected a vault failure") };
+    let Err(CallError::Failed(MintError::Vault(f))) = outcome.result else {
+        panic!("expected a vault failure")
+    };
     assert_eq!(f.kind, FailureKind::Denied);
     assert!(world.infisical.requests().is_empty());
 }
@@ -67,7 +90,10 @@ fn one_runtime_mints_for_several_bots_with_the_configured_allowlist() {
         let outcome = runtime.mint(&s, &resolved(&runtime, bot));
         let token = outcome.result.unwrap_or_else(|e| panic!("{bot}: {e:?}"));
         assert_eq!(token.bot, bot);
-        assert_eq!(token.installation_id, world.bot(bot).installation_id.to_string());
+        assert_eq!(
+            token.installation_id,
+            world.bot(bot).installation_id.to_string()
+        );
         assert!(outcome.denied.is_empty());
     }
 }
@@ -78,13 +104,24 @@ fn a_mint_opens_one_connection_per_service_and_none_outlives_it() {
     let runtime = Runtime::load(&component_path(), &cache()).unwrap();
     let outcome = runtime.mint(&settings(&world), &resolved(&runtime, "raxx-dev-bot"));
     outcome.result.expect("mint");
-    assert_eq!(world.infisical.requests().len(), 2, "login, then the bot's folder");
-    assert_eq!(world.connections(), (1, 1), "Infisical's two requests share one connection");
+    assert_eq!(
+        world.infisical.requests().len(),
+        2,
+        "login, then the bot's folder"
+    );
+    assert_eq!(
+        world.connections(),
+        (1, 1),
+        "Infisical's two requests share one connection"
+    );
     assert_eq!(outcome.connections, 2);
     // Connections (and the buffers that carried the secrets) end with the call.
     let next = runtime.mint(&settings(&world), &resolved(&runtime, "raxx-ops-bot"));
     next.result.expect("mint");
-    assert_eq!((next.connections, connections_settle(&world, (2, 2))), (2, (2, 2)));
+    assert_eq!(
+        (next.connections, connections_settle(&world, (2, 2))),
+        (2, (2, 2))
+    );
 }
 
 #[test]
@@ -104,16 +141,31 @@ fn a_kept_connection_the_server_closed_between_calls_is_not_used() {
     let world = World::start_with_keys(raxx_fakes::world::shared_keys());
     world.set_keep_alive(std::time::Duration::from_millis(300));
     let runtime = Runtime::load(&component_path(), &cache()).unwrap();
-    runtime.mint(&settings(&world), &resolved(&runtime, "raxx-dev-bot")).result.expect("mint");
+    runtime
+        .mint(&settings(&world), &resolved(&runtime, "raxx-dev-bot"))
+        .result
+        .expect("mint");
     // Both services close the idle connections while no call runs.
     std::thread::sleep(std::time::Duration::from_millis(1000));
     // The next mint's own connections stay open however slow its steps.
     world.set_keep_alive(std::time::Duration::from_secs(30));
     let outcome = runtime.mint(&settings(&world), &resolved(&runtime, "raxx-dev-bot"));
     outcome.result.expect("mint");
-    let sent: Vec<&str> = outcome.requests.iter().map(|r| r.request.as_str()).collect();
-    assert_eq!(sent.len(), 3, "nothing was sent on a closed connection and retried: {sent:?}");
-    assert_eq!((outcome.connections, world.connections()), (2, (2, 2)), "a new connection to each service");
+    let sent: Vec<&str> = outcome
+        .requests
+        .iter()
+        .map(|r| r.request.as_str())
+        .collect();
+    assert_eq!(
+        sent.len(),
+        3,
+        "nothing was sent on a closed connection and retried: {sent:?}"
+    );
+    assert_eq!(
+        (outcome.connections, world.connections()),
+        (2, (2, 2)),
+        "a new connection to each service"
+    );
 }
 
 /// The fakes' connection counts once they reach `expected` (or after 5 s):
@@ -132,16 +184,37 @@ fn a_mint_connects_to_github_while_infisical_answers() {
     let world = World::start_with_keys(raxx_fakes::world::shared_keys());
     // 20 ms per answer: the background connection has Infisical's two round trips to open.
     world.set_latency(std::time::Duration::from_millis(20));
-    world.infisical.inject("secrets", vec![raxx_fakes::infisical::error(404, "NotFound", "Folder not found")]);
+    world.infisical.inject(
+        "secrets",
+        vec![raxx_fakes::infisical::error(
+            404,
+            "NotFound",
+            "Folder not found",
+        )],
+    );
     let runtime = Runtime::load(&component_path(), &cache()).unwrap();
     let outcome = runtime.mint(&settings(&world), &resolved(&runtime, "raxx-dev-bot"));
-    assert!(matches!(outcome.result, Err(CallError::Failed(MintError::Vault(_)))), "{:?}", outcome.result);
-    assert_eq!(connections_settle(&world, (1, 1)), (1, 1), "GitHub was connected to before Infisical failed");
-    assert!(world.github.requests().is_empty(), "but never asked anything");
+    assert!(
+        matches!(outcome.result, Err(CallError::Failed(MintError::Vault(_)))),
+        "{:?}",
+        outcome.result
+    );
+    assert_eq!(
+        connections_settle(&world, (1, 1)),
+        (1, 1),
+        "GitHub was connected to before Infisical failed"
+    );
+    assert!(
+        world.github.requests().is_empty(),
+        "but never asked anything"
+    );
     // It ends with the call: the next mint opens its own.
     let next = runtime.mint(&settings(&world), &resolved(&runtime, "raxx-dev-bot"));
     next.result.expect("mint");
-    assert_eq!((next.connections, connections_settle(&world, (2, 2))), (2, (2, 2)));
+    assert_eq!(
+        (next.connections, connections_settle(&world, (2, 2))),
+        (2, (2, 2))
+    );
 }
 
 #[test]
@@ -158,15 +231,37 @@ fn the_component_imports_only_standard_wasi_and_exports_identity() {
     let engine = wasmtime::Engine::default();
     let component = wasmtime::component::Component::from_file(&engine, component_path()).unwrap();
     let ty = component.component_type();
-    let imports: Vec<String> = ty.imports(&engine).map(|(name, _)| name.to_string()).collect();
-    assert!(imports.iter().any(|i| i.starts_with("wasi:http/outgoing-handler@0.2")), "{imports:?}");
-    assert!(imports.iter().any(|i| i.starts_with("wasi:clocks/wall-clock@0.2")), "{imports:?}");
+    let imports: Vec<String> = ty
+        .imports(&engine)
+        .map(|(name, _)| name.to_string())
+        .collect();
+    assert!(
+        imports
+            .iter()
+            .any(|i| i.starts_with("wasi:http/outgoing-handler@0.2")),
+        "{imports:?}"
+    );
+    assert!(
+        imports
+            .iter()
+            .any(|i| i.starts_with("wasi:clocks/wall-clock@0.2")),
+        "{imports:?}"
+    );
     for import in &imports {
         assert!(import.starts_with("wasi:"), "non-standard import {import}");
-        assert!(!import.starts_with("wasi:sockets/tcp-create-socket"), "sockets are never needed: {import}");
+        assert!(
+            !import.starts_with("wasi:sockets/tcp-create-socket"),
+            "sockets are never needed: {import}"
+        );
         // RS256 (PKCS#1 v1.5) is deterministic: a randomness import means a dependency asked for one.
-        assert!(!import.starts_with("wasi:random/"), "signing needs no randomness: {import}");
+        assert!(
+            !import.starts_with("wasi:random/"),
+            "signing needs no randomness: {import}"
+        );
     }
-    let exports: Vec<String> = ty.exports(&engine).map(|(name, _)| name.to_string()).collect();
+    let exports: Vec<String> = ty
+        .exports(&engine)
+        .map(|(name, _)| name.to_string())
+        .collect();
     assert_eq!(exports, vec!["raxx:identity/identity@0.1.0".to_string()]);
 }

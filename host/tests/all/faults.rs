@@ -15,13 +15,20 @@ fn times(reply: Reply, n: usize) -> Vec<Reply> {
 
 /// A reply that comes long after the short per-request timeout of [`mint`].
 fn slow() -> Reply {
-    Reply::Delay(Duration::from_secs(6), Box::new(Reply::Respond(HttpResponse::text(200, "late"))))
+    Reply::Delay(
+        Duration::from_secs(6),
+        Box::new(Reply::Respond(HttpResponse::text(200, "late"))),
+    )
 }
 
 /// Runs a mint with a short per-request timeout so timeout cases stay quick,
 /// yet one that a loaded machine's answered requests stay well inside.
 fn mint(world: &World) -> Run {
-    raxx_env(world, &[("RAXX_TIMEOUT_MS", Some("1500"))], &["mint", "raxx-dev-bot"])
+    raxx_env(
+        world,
+        &[("RAXX_TIMEOUT_MS", Some("1500"))],
+        &["mint", "raxx-dev-bot"],
+    )
 }
 
 fn expect(r: &Run, code: i32, needle: &str) {
@@ -30,7 +37,9 @@ fn expect(r: &Run, code: i32, needle: &str) {
 }
 
 fn set(world: &World, key: &str, value: &str) {
-    world.infisical.set_secret(ENVIRONMENT, &folder("raxx-dev-bot"), key, value);
+    world
+        .infisical
+        .set_secret(ENVIRONMENT, &folder("raxx-dev-bot"), key, value);
 }
 
 #[test]
@@ -49,30 +58,120 @@ fn infisical_login_failures_exit_2() {
         let world = World::start_shared();
         world.infisical.inject("login", replies);
         expect(&mint(&world), 2, needle);
-        assert!(world.github.requests().is_empty(), "{needle}: GitHub is not asked");
+        assert!(
+            world.github.requests().is_empty(),
+            "{needle}: GitHub is not asked"
+        );
     }
 }
 
 #[test]
 fn missing_or_unusable_secrets_exit_2() {
     let cases: [(&str, fn(&World), &str); 13] = [
-        ("folder 404", |w| w.infisical.remove_folder(ENVIRONMENT, &folder("raxx-dev-bot")), "404 SecretPathNotFound"),
-        ("APP_ID missing", |w| w.infisical.remove_secret(ENVIRONMENT, &folder("raxx-dev-bot"), "APP_ID"), "lacks APP_ID"),
-        ("PEM missing", |w| w.infisical.remove_secret(ENVIRONMENT, &folder("raxx-dev-bot"), "PRIVATE_KEY_PEM"), "lacks PRIVATE_KEY_PEM"),
-        ("APP_ID not a number", |w| set(w, "APP_ID", "raxx-dev-bot"), "APP_ID at /MooseQuest/raxx-dev-bot is neither a numeric App ID nor a Client ID"),
-        ("INSTALLATION_ID not a number", |w| set(w, "INSTALLATION_ID", "55-000"), "INSTALLATION_ID at /MooseQuest/raxx-dev-bot is not a number"),
-        ("PEM truncated", |w| {
-            let p = w.bot("raxx-dev-bot").key.pkcs1_pem();
-            set(w, "PRIVATE_KEY_PEM", &p[..p.len() - 60])
-        }, "PRIVATE_KEY_PEM is truncated"),
-        ("certificate", |w| set(w, "PRIVATE_KEY_PEM", "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n"), "PRIVATE_KEY_PEM is a certificate"),
-        ("OpenSSH key", |w| set(w, "PRIVATE_KEY_PEM", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n"), "PRIVATE_KEY_PEM is an OpenSSH key"),
-        ("EC key", |w| set(w, "PRIVATE_KEY_PEM", "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIByLh8Ho\n-----END EC PRIVATE KEY-----\n"), "PRIVATE_KEY_PEM is an EC key, not an RSA key"),
-        ("encrypted key", |w| set(w, "PRIVATE_KEY_PEM", "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHzBJBgkqhkiG9w0BBQ0w\n-----END ENCRYPTED PRIVATE KEY-----\n"), "PRIVATE_KEY_PEM is an encrypted key"),
+        (
+            "folder 404",
+            |w| {
+                w.infisical
+                    .remove_folder(ENVIRONMENT, &folder("raxx-dev-bot"))
+            },
+            "404 SecretPathNotFound",
+        ),
+        (
+            "APP_ID missing",
+            |w| {
+                w.infisical
+                    .remove_secret(ENVIRONMENT, &folder("raxx-dev-bot"), "APP_ID")
+            },
+            "lacks APP_ID",
+        ),
+        (
+            "PEM missing",
+            |w| {
+                w.infisical
+                    .remove_secret(ENVIRONMENT, &folder("raxx-dev-bot"), "PRIVATE_KEY_PEM")
+            },
+            "lacks PRIVATE_KEY_PEM",
+        ),
+        (
+            "APP_ID not a number",
+            |w| set(w, "APP_ID", "raxx-dev-bot"),
+            "APP_ID at /MooseQuest/raxx-dev-bot is neither a numeric App ID nor a Client ID",
+        ),
+        (
+            "INSTALLATION_ID not a number",
+            |w| set(w, "INSTALLATION_ID", "55-000"),
+            "INSTALLATION_ID at /MooseQuest/raxx-dev-bot is not a number",
+        ),
+        (
+            "PEM truncated",
+            |w| {
+                let p = w.bot("raxx-dev-bot").key.pkcs1_pem();
+                set(w, "PRIVATE_KEY_PEM", &p[..p.len() - 60])
+            },
+            "PRIVATE_KEY_PEM is truncated",
+        ),
+        (
+            "certificate",
+            |w| {
+                set(w, "PRIVATE_KEY_PEM", "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n")
+            },
+            "PRIVATE_KEY_PEM is a certificate",
+        ),
+        (
+            "OpenSSH key",
+            |w| {
+                set(w, "PRIVATE_KEY_PEM", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n")
+            },
+            "PRIVATE_KEY_PEM is an OpenSSH key",
+        ),
+        (
+            "EC key",
+            |w| {
+                set(w, "PRIVATE_KEY_PEM", "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIByLh8Ho\n-----END EC PRIVATE KEY-----\n")
+            },
+            "PRIVATE_KEY_PEM is an EC key, not an RSA key",
+        ),
+        (
+            "encrypted key",
+            |w| {
+                set(w, "PRIVATE_KEY_PEM", "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHzBJBgkqhkiG9w0BBQ0w\n-----END ENCRYPTED PRIVATE KEY-----\n")
+            },
+            "PRIVATE_KEY_PEM is an encrypted key",
+        ),
         // A valid key the rsa crate would not generate: OpenSSL made it (components/minter/testdata/kat/generate).
-        ("768-bit key", |w| set(w, "PRIVATE_KEY_PEM", include_str!("../../../components/minter/testdata/kat/rsa768.pem")), "PRIVATE_KEY_PEM is an RSA key of 768 bits, too short to use"),
-        ("1024-bit key", |w| set(w, "PRIVATE_KEY_PEM", include_str!("../../../components/minter/testdata/kat/rsa1024.pem")), "PRIVATE_KEY_PEM is an RSA key of 1024 bits, too short to use (at least 2048 bits)"),
-        ("8320-bit key", |w| set(w, "PRIVATE_KEY_PEM", include_str!("../../../components/minter/testdata/kat/rsa8320.pem")), "PRIVATE_KEY_PEM is an RSA key of 8320 bits, longer than the 8192 bits allowed"),
+        (
+            "768-bit key",
+            |w| {
+                set(
+                    w,
+                    "PRIVATE_KEY_PEM",
+                    include_str!("../../../components/minter/testdata/kat/rsa768.pem"),
+                )
+            },
+            "PRIVATE_KEY_PEM is an RSA key of 768 bits, too short to use",
+        ),
+        (
+            "1024-bit key",
+            |w| {
+                set(
+                    w,
+                    "PRIVATE_KEY_PEM",
+                    include_str!("../../../components/minter/testdata/kat/rsa1024.pem"),
+                )
+            },
+            "PRIVATE_KEY_PEM is an RSA key of 1024 bits, too short to use (at least 2048 bits)",
+        ),
+        (
+            "8320-bit key",
+            |w| {
+                set(
+                    w,
+                    "PRIVATE_KEY_PEM",
+                    include_str!("../../../components/minter/testdata/kat/rsa8320.pem"),
+                )
+            },
+            "PRIVATE_KEY_PEM is an RSA key of 8320 bits, longer than the 8192 bits allowed",
+        ),
     ];
     for (name, setup, needle) in cases {
         let world = World::start_shared();
@@ -94,14 +193,47 @@ fn github_failures_exit_3_with_status_and_message() {
         )
     };
     let cases: [(Vec<Reply>, &str); 8] = [
-        (times(github::error(401, "'Expiration time' claim ('exp') is too far in the future"), 2), "401 'Expiration time' claim ('exp') is too far in the future"),
-        (vec![github::error(403, "Resource not accessible by integration")], "403 Resource not accessible by integration); the App lacks a permission"),
-        (vec![rate_limited()], "403 API rate limit exceeded for installation ID 55000001.); rate limited"),
-        (vec![github::error(422, "The permissions requested are not granted to this installation.")], "422 The permissions requested are not granted"),
-        (times(github::error(429, "You have exceeded a secondary rate limit."), 3), "429 You have exceeded a secondary rate limit.); rate limited"),
-        (times(github::error(502, "Server Error"), 3), "502 Server Error); GitHub failed; try again later"),
+        (
+            times(
+                github::error(
+                    401,
+                    "'Expiration time' claim ('exp') is too far in the future",
+                ),
+                2,
+            ),
+            "401 'Expiration time' claim ('exp') is too far in the future",
+        ),
+        (
+            vec![github::error(403, "Resource not accessible by integration")],
+            "403 Resource not accessible by integration); the App lacks a permission",
+        ),
+        (
+            vec![rate_limited()],
+            "403 API rate limit exceeded for installation ID 55000001.); rate limited",
+        ),
+        (
+            vec![github::error(
+                422,
+                "The permissions requested are not granted to this installation.",
+            )],
+            "422 The permissions requested are not granted",
+        ),
+        (
+            times(
+                github::error(429, "You have exceeded a secondary rate limit."),
+                3,
+            ),
+            "429 You have exceeded a secondary rate limit.); rate limited",
+        ),
+        (
+            times(github::error(502, "Server Error"), 3),
+            "502 Server Error); GitHub failed; try again later",
+        ),
         (times(slow(), 3), "did not answer in time"),
-        (vec![Reply::Respond(HttpResponse::text(201, "Created"))], "GitHub's access_tokens answer was not JSON"),
+        (
+            vec![Reply::Respond(HttpResponse::text(201, "Created"))],
+            "GitHub's access_tokens answer was not JSON",
+        ),
     ];
     for (replies, needle) in cases {
         let world = World::start_shared();
@@ -109,20 +241,35 @@ fn github_failures_exit_3_with_status_and_message() {
         expect(&mint(&world), 3, needle);
     }
     let world = World::start_shared();
-    world.github.remove_installation(world.bot("raxx-dev-bot").installation_id);
+    world
+        .github
+        .remove_installation(world.bot("raxx-dev-bot").installation_id);
     expect(&mint(&world), 3, "404 Not Found");
     let world = World::start_shared();
-    set(&world, "PRIVATE_KEY_PEM", &world.bot("raxx-ops-bot").key.pkcs8_pem());
-    expect(&mint(&world), 3, "401 A JSON web token could not be decoded");
+    set(
+        &world,
+        "PRIVATE_KEY_PEM",
+        &world.bot("raxx-ops-bot").key.pkcs8_pem(),
+    );
+    expect(
+        &mint(&world),
+        3,
+        "401 A JSON web token could not be decoded",
+    );
 }
 
 #[test]
 fn unknown_routes_answer_501_and_are_reported() {
     let world = World::start_shared();
     let mut cmd = host(Some(&world));
-    cmd.env("INFISICAL_API_URL", world.github_url()).args(["mint", "raxx-dev-bot"]);
+    cmd.env("INFISICAL_API_URL", world.github_url())
+        .args(["mint", "raxx-dev-bot"]);
     let r = run(cmd);
-    expect(&r, 2, "501 non-JSON body: POST /api/v1/auth/universal-auth/login not implemented");
+    expect(
+        &r,
+        2,
+        "501 non-JSON body: POST /api/v1/auth/universal-auth/login not implemented",
+    );
 }
 
 #[test]
@@ -138,9 +285,17 @@ fn transient_faults_succeed_on_retry() {
         world.infisical.inject(route, replies);
         let r = mint(&world);
         assert_eq!(r.code, 0, "{route}: {}", r.stderr);
-        assert_eq!(r.stdout.trim(), world.github.issued_tokens().pop().unwrap().token);
+        assert_eq!(
+            r.stdout.trim(),
+            world.github.issued_tokens().pop().unwrap().token
+        );
     }
-    for replies in [vec![github::error(502, "Bad Gateway")], vec![github::error(429, "secondary rate limit")], vec![Reply::Reset], vec![slow()]] {
+    for replies in [
+        vec![github::error(502, "Bad Gateway")],
+        vec![github::error(429, "secondary rate limit")],
+        vec![Reply::Reset],
+        vec![slow()],
+    ] {
         let world = World::start_shared();
         world.github.inject("access_tokens", replies);
         let r = mint(&world);
@@ -152,13 +307,35 @@ fn transient_faults_succeed_on_retry() {
 #[test]
 fn an_expired_infisical_token_triggers_one_fresh_login() {
     let world = World::start_shared();
-    world.infisical.inject("secrets", vec![infisical::error(403, "TokenError", "Your token has expired. Please re-authenticate.")]);
+    world.infisical.inject(
+        "secrets",
+        vec![infisical::error(
+            403,
+            "TokenError",
+            "Your token has expired. Please re-authenticate.",
+        )],
+    );
     let r = raxx(&world, &["mint", "raxx-dev-bot"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let logins = world.infisical.requests().iter().filter(|q| q.path.ends_with("/login")).count();
+    let logins = world
+        .infisical
+        .requests()
+        .iter()
+        .filter(|q| q.path.ends_with("/login"))
+        .count();
     assert_eq!(logins, 2);
     let world = World::start_shared();
-    world.infisical.inject("secrets", times(infisical::error(403, "TokenError", "Your token has expired. Please re-authenticate."), 2));
+    world.infisical.inject(
+        "secrets",
+        times(
+            infisical::error(
+                403,
+                "TokenError",
+                "Your token has expired. Please re-authenticate.",
+            ),
+            2,
+        ),
+    );
     let r = raxx(&world, &["mint", "raxx-dev-bot"]);
     assert_eq!(r.code, 2, "only once");
     assert_one_line_error(&r, "403 TokenError");
@@ -171,7 +348,15 @@ fn a_skewed_clock_is_corrected_from_githubs_date_header() {
         world.github.set_clock_offset(offset);
         let r = raxx(&world, &["mint", "raxx-pm-bot"]);
         assert_eq!(r.code, 0, "offset {offset}: {}", r.stderr);
-        let attempts = world.github.requests().iter().filter(|q| q.path.ends_with("/access_tokens")).count();
-        assert_eq!(attempts, 2, "one rejected JWT, one re-signed on GitHub's clock");
+        let attempts = world
+            .github
+            .requests()
+            .iter()
+            .filter(|q| q.path.ends_with("/access_tokens"))
+            .count();
+        assert_eq!(
+            attempts, 2,
+            "one rejected JWT, one re-signed on GitHub's clock"
+        );
     }
 }

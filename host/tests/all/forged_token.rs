@@ -6,7 +6,10 @@ use crate::harness::{assert_one_line_error, component_path, raxx, Scratch};
 use raxx_fakes::World;
 
 fn hostile_path() -> String {
-    component_path().with_file_name("raxx_hostile.wasm").to_string_lossy().into_owned()
+    component_path()
+        .with_file_name("raxx_hostile.wasm")
+        .to_string_lossy()
+        .into_owned()
 }
 
 #[test]
@@ -18,18 +21,43 @@ fn a_forged_token_is_never_printed_exported_or_handed_to_a_child() {
     let record = format!("printf '%s' \"$GH_TOKEN\" > {}", ran.display());
     for attack in ["forged-escape", "forged-newline", "forged-quote"] {
         for output in [&[][..], &["--export"][..], &["--json"][..]] {
-            let args = [&["--component", hostile.as_str(), "mint", attack][..], output].concat();
+            let args = [
+                &["--component", hostile.as_str(), "mint", attack][..],
+                output,
+            ]
+            .concat();
             let r = raxx(&world, &args);
             assert_eq!(r.code, 1, "{attack} {output:?}: {}{}", r.stdout, r.stderr);
             assert_one_line_error(&r, "the component returned something that is not a token");
-            assert!(!r.stderr.contains('\x1b') && !r.stderr.contains("owned"), "{attack}: {:?}", r.stderr);
+            assert!(
+                !r.stderr.contains('\x1b') && !r.stderr.contains("owned"),
+                "{attack}: {:?}",
+                r.stderr
+            );
         }
-        let r = raxx(&world, &["--component", &hostile, "exec", attack, "--", "sh", "-c", &record]);
+        let r = raxx(
+            &world,
+            &[
+                "--component",
+                &hostile,
+                "exec",
+                attack,
+                "--",
+                "sh",
+                "-c",
+                &record,
+            ],
+        );
         assert_eq!(r.code, 1, "{attack} exec: {}{}", r.stdout, r.stderr);
         assert_one_line_error(&r, "the component returned something that is not a token");
         assert!(!ran.exists(), "{attack}: the child ran with a forged token");
     }
     // A token of GitHub's shape goes through: the check could fail the other way.
     let r = raxx(&world, &["--component", &hostile, "mint", "forged-valid"]);
-    assert_eq!((r.code, r.stdout.as_str()), (0, "ghs_16C7e42F292c6912E7710c838347Ae178B4a\n"), "{}", r.stderr);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "ghs_16C7e42F292c6912E7710c838347Ae178B4a\n"),
+        "{}",
+        r.stderr
+    );
 }

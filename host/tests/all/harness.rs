@@ -19,7 +19,8 @@ pub fn cache() -> raxx_host::cache::Cache {
 
 /// The component as `scripts/build` leaves it, found the way the host finds it.
 pub fn component_path() -> PathBuf {
-    raxx_host::runtime::default_component_path().expect("the minter component is not built: run scripts/build (or scripts/test)")
+    raxx_host::runtime::default_component_path()
+        .expect("the minter component is not built: run scripts/build (or scripts/test)")
 }
 
 /// What a run printed.
@@ -42,7 +43,9 @@ impl Run {
 /// A `raxx-host` command with a clean environment: only the world's variables.
 pub fn host(world: Option<&World>) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_raxx-host"));
-    cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).env("RAXX_CACHE_DIR", cache_dir());
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RAXX_CACHE_DIR", cache_dir());
     if let Some(world) = world {
         cmd.envs(world.env());
     }
@@ -77,7 +80,14 @@ pub fn raxx_env(world: &World, env: &[(&str, Option<&str>)], args: &[&str]) -> R
     assert_no_secrets(world, &r);
     if let Ok(text) = std::fs::read_to_string(&audit) {
         let _ = std::fs::remove_file(&audit);
-        assert_no_secrets(world, &Run { code: r.code, stdout: String::new(), stderr: text });
+        assert_no_secrets(
+            world,
+            &Run {
+                code: r.code,
+                stdout: String::new(),
+                stderr: text,
+            },
+        );
     }
     r
 }
@@ -87,20 +97,46 @@ pub fn raxx_env(world: &World, env: &[(&str, Option<&str>)], args: &[&str]) -> R
 /// the one printed on stdout must appear nowhere in the output.
 pub fn assert_no_secrets(world: &World, r: &Run) {
     let both = format!("{}\n{}", r.stdout, r.stderr);
-    assert!(!both.contains(&world.client_secret), "client secret leaked:\n{both}");
+    assert!(
+        !both.contains(&world.client_secret),
+        "client secret leaked:\n{both}"
+    );
     let password = raxx_fakes::proxy::password();
-    let basic = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("{}:{password}", raxx_fakes::proxy::USER));
-    assert!(!both.contains(&password) && !both.contains(&basic), "the proxy's credentials leaked:\n{both}");
+    let basic = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        format!("{}:{password}", raxx_fakes::proxy::USER),
+    );
+    assert!(
+        !both.contains(&password) && !both.contains(&basic),
+        "the proxy's credentials leaked:\n{both}"
+    );
     for bot in &world.bots {
-        for line in bot.key.pkcs1_pem().lines().chain(bot.key.pkcs8_pem().lines()).filter(|l| !l.starts_with("-----")) {
-            assert!(!both.contains(line), "key material of {} leaked:\n{both}", bot.name);
+        for line in bot
+            .key
+            .pkcs1_pem()
+            .lines()
+            .chain(bot.key.pkcs8_pem().lines())
+            .filter(|l| !l.starts_with("-----"))
+        {
+            assert!(
+                !both.contains(line),
+                "key material of {} leaked:\n{both}",
+                bot.name
+            );
         }
     }
     let printed = r.stdout.trim();
     for t in world.github.issued_tokens() {
-        assert!(!r.stderr.contains(&t.token), "a token leaked on stderr:\n{}", r.stderr);
+        assert!(
+            !r.stderr.contains(&t.token),
+            "a token leaked on stderr:\n{}",
+            r.stderr
+        );
         if !printed.contains(&t.token) {
-            assert!(!r.stdout.contains(&t.token), "an unrequested token leaked on stdout");
+            assert!(
+                !r.stdout.contains(&t.token),
+                "an unrequested token leaked on stdout"
+            );
         }
     }
 }
@@ -108,10 +144,23 @@ pub fn assert_no_secrets(world: &World, r: &Run) {
 /// The stderr of a failure must be one line naming the problem.
 pub fn assert_one_line_error(r: &Run, needle: &str) {
     let lines: Vec<&str> = r.stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "expected one stderr line, got:\n{}", r.stderr);
+    assert_eq!(
+        lines.len(),
+        1,
+        "expected one stderr line, got:\n{}",
+        r.stderr
+    );
     assert!(lines[0].starts_with("raxx-host: "), "{}", lines[0]);
-    assert!(r.stderr.contains(needle), "stderr lacks {needle:?}:\n{}", r.stderr);
-    assert!(r.stdout.is_empty(), "stdout must stay empty on failure, got {:?}", r.stdout);
+    assert!(
+        r.stderr.contains(needle),
+        "stderr lacks {needle:?}:\n{}",
+        r.stderr
+    );
+    assert!(
+        r.stdout.is_empty(),
+        "stdout must stay empty on failure, got {:?}",
+        r.stdout
+    );
 }
 
 /// A scratch directory removed when dropped.
@@ -146,7 +195,9 @@ impl Drop for Scratch {
 
 /// The shipped policy files.
 pub fn shipped(file: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../policies").join(file)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../policies")
+        .join(file)
 }
 
 /// A shipped policy file (`policy.yaml`, `agent_bot_map.yaml`) with `edit`
@@ -171,7 +222,10 @@ pub fn root_or_skip(test: &str) -> bool {
     if rustix::process::geteuid().is_root() {
         return true;
     }
-    assert!(std::env::var_os("CI").is_none(), "{test} needs root (setpriv to another uid) and CI runs as root");
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{test} needs root (setpriv to another uid) and CI runs as root"
+    );
     eprintln!("skipping {test}: it needs root to act as another uid");
     false
 }
@@ -179,20 +233,37 @@ pub fn root_or_skip(test: &str) -> bool {
 /// `program` run as `uid` (and its own group), no supplementary groups, no capabilities.
 pub fn as_user(uid: u32, program: impl AsRef<std::ffi::OsStr>) -> Command {
     let mut cmd = Command::new("setpriv");
-    cmd.args(["--reuid", &uid.to_string(), "--regid", &uid.to_string(), "--clear-groups", "--inh-caps=-all", "--"]).arg(program);
+    cmd.args([
+        "--reuid",
+        &uid.to_string(),
+        "--regid",
+        &uid.to_string(),
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--",
+    ])
+    .arg(program);
     cmd
 }
 
 /// Gives `path` (recursively) to `uid`.
 pub fn chown(path: &std::path::Path, uid: u32) {
-    let status = Command::new("chown").arg("-R").arg(format!("{uid}:{uid}")).arg(path).status().unwrap();
+    let status = Command::new("chown")
+        .arg("-R")
+        .arg(format!("{uid}:{uid}"))
+        .arg(path)
+        .status()
+        .unwrap();
     assert!(status.success(), "chown {}", path.display());
 }
 
 /// `raxx-host` as `uid`, in `world`, with a home and cache of its own under `home`.
 pub fn host_as(uid: u32, world: Option<&World>, home: &std::path::Path) -> Command {
     let mut cmd = as_user(uid, env!("CARGO_BIN_EXE_raxx-host"));
-    cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).env("HOME", home).env("RAXX_CACHE_DIR", home.join(".cache/raxx"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("RAXX_CACHE_DIR", home.join(".cache/raxx"));
     if let Some(world) = world {
         cmd.envs(world.env());
     }

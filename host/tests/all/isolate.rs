@@ -2,7 +2,9 @@
 //! operator's home nor raxx's process, and still has its bot token. It works
 //! in its own clone of the project (`isolate_git` attacks the project's git).
 
-use crate::harness::{chown, edited_shipped, host, host_as, root_or_skip, run, shipped, Run, Scratch, USER};
+use crate::harness::{
+    chown, edited_shipped, host, host_as, root_or_skip, run, shipped, Run, Scratch, USER,
+};
 use raxx_fakes::World;
 use std::path::PathBuf;
 
@@ -11,7 +13,8 @@ use std::path::PathBuf;
 pub fn outside_tmp(name: &str) -> Scratch {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("raxx-{name}-{}-{n}", std::process::id()));
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("raxx-{name}-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     Scratch(dir)
@@ -19,8 +22,17 @@ pub fn outside_tmp(name: &str) -> Scratch {
 
 /// `dir` made a git repository of its own (an isolated agent works in a clone of one).
 pub fn git_init(dir: &std::path::Path) {
-    let out = std::process::Command::new("git").args(["init", "-q"]).current_dir(dir).env("GIT_CONFIG_GLOBAL", "/dev/null").output().unwrap();
-    assert!(out.status.success(), "git init: {}", String::from_utf8_lossy(&out.stderr));
+    let out = std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git init: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 const PROBE: &str = "cat \"$OPERATOR_HOME/canary\" 2>/dev/null && echo home=READ || echo home=HIDDEN; \
@@ -50,27 +62,86 @@ fn isolated_run(world: &World, as_user: bool, extra: &[&str]) -> (Run, Scratch) 
     };
     cmd.current_dir(dir.path("project"))
         .env("RAXX_CACHE_DIR", dir.path("cache"))
-        .args(["--policy", shipped("policy.yaml").to_str().unwrap(), "spawn", "--agent", "feature-developer"])
+        .args([
+            "--policy",
+            shipped("policy.yaml").to_str().unwrap(),
+            "spawn",
+            "--agent",
+            "feature-developer",
+        ])
         .args(extra)
-        .args(["--", "env", &format!("OPERATOR_HOME={}", dir.path("home").display()), &format!("CACHE={}", dir.path("cache").display()), "sh", "-c", PROBE]);
+        .args([
+            "--",
+            "env",
+            &format!("OPERATOR_HOME={}", dir.path("home").display()),
+            &format!("CACHE={}", dir.path("cache").display()),
+            "sh",
+            "-c",
+            PROBE,
+        ]);
     (run(cmd), dir)
 }
 
 fn assert_contained(r: &Run, dir: &Scratch) {
     assert_eq!(r.code, 0, "{}", r.stderr);
     for line in ["home=HIDDEN", "cache=HIDDEN", "token=OK"] {
-        assert!(r.stdout.lines().any(|l| l == line), "want {line}:\n{}", r.stdout);
+        assert!(
+            r.stdout.lines().any(|l| l == line),
+            "want {line}:\n{}",
+            r.stdout
+        );
     }
-    let pids: u32 = r.stdout.lines().find_map(|l| l.strip_prefix("pids=")).unwrap().parse().unwrap();
-    assert!(pids <= 6, "the agent sees its own processes only, not raxx: {pids} pids");
-    assert!(r.stdout.lines().any(|l| l.starts_with("pid1=") && l.contains("bwrap")), "{}", r.stdout);
-    assert!(r.stdout.lines().any(|l| l.starts_with("home=") && l.contains("raxx-session-")), "a private home: {}", r.stdout);
-    assert!(r.stdout.lines().any(|l| l == "wrote=OK"), "the working directory is writable: {}", r.stdout);
-    assert!(!dir.path("project/written-by-the-agent").exists(), "the agent wrote its clone, not the project");
-    assert!(r.stderr.lines().any(|l| l.contains("branches are in") && l.contains("raxx/feature-developer/probe")), "its branch came back: {}", r.stderr);
+    let pids: u32 = r
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("pids="))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        pids <= 6,
+        "the agent sees its own processes only, not raxx: {pids} pids"
+    );
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with("pid1=") && l.contains("bwrap")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with("home=") && l.contains("raxx-session-")),
+        "a private home: {}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.lines().any(|l| l == "wrote=OK"),
+        "the working directory is writable: {}",
+        r.stdout
+    );
+    assert!(
+        !dir.path("project/written-by-the-agent").exists(),
+        "the agent wrote its clone, not the project"
+    );
+    assert!(
+        r.stderr
+            .lines()
+            .any(|l| l.contains("branches are in") && l.contains("raxx/feature-developer/probe")),
+        "its branch came back: {}",
+        r.stderr
+    );
     // The clone goes with the session, folders the agent locked included.
-    let session = r.stdout.lines().find_map(|l| l.strip_prefix("session=")).unwrap();
-    assert!(session.contains("raxx-session-") && !std::path::Path::new(session).exists(), "{session} is left behind");
+    let session = r
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("session="))
+        .unwrap();
+    assert!(
+        session.contains("raxx-session-") && !std::path::Path::new(session).exists(),
+        "{session} is left behind"
+    );
 }
 
 #[test]
@@ -95,11 +166,31 @@ fn the_policy_can_require_isolation_for_a_class() {
     let world = World::start_shared();
     let dir = Scratch::new("isolate-policy");
     git_init(&dir.0);
-    let policy = edited_shipped(&dir, "policy.yaml", |t| t.replace("  security-agent:\n    fallback: refuse\n", "  security-agent:\n    fallback: refuse\n    isolate: true\n"));
+    let policy = edited_shipped(&dir, "policy.yaml", |t| {
+        t.replace(
+            "  security-agent:\n    fallback: refuse\n",
+            "  security-agent:\n    fallback: refuse\n    isolate: true\n",
+        )
+    });
     let mut cmd = host(Some(&world));
-    cmd.current_dir(&dir.0).args(["--policy", &policy, "spawn", "--agent", "security-agent", "--", "sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline | cut -d' ' -f1"]);
+    cmd.current_dir(&dir.0).args([
+        "--policy",
+        &policy,
+        "spawn",
+        "--agent",
+        "security-agent",
+        "--",
+        "sh",
+        "-c",
+        "tr '\\0' ' ' < /proc/1/cmdline | cut -d' ' -f1",
+    ]);
     let r = run(cmd);
-    assert_eq!((r.code, r.stdout.trim()), (0, "/usr/bin/bwrap"), "{}", r.stderr);
+    assert_eq!(
+        (r.code, r.stdout.trim()),
+        (0, "/usr/bin/bwrap"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -109,11 +200,26 @@ fn isolation_that_cannot_be_had_fails_before_the_agent_starts() {
     let dir = Scratch::new("isolate-home");
     let marker = dir.path("started");
     let mut cmd = host(Some(&world));
-    cmd.current_dir(&dir.0).env("HOME", &dir.0).args(["spawn", "--isolate", "--agent", "feature-developer", "--", "touch", marker.to_str().unwrap()]);
+    cmd.current_dir(&dir.0).env("HOME", &dir.0).args([
+        "spawn",
+        "--isolate",
+        "--agent",
+        "feature-developer",
+        "--",
+        "touch",
+        marker.to_str().unwrap(),
+    ]);
     let r = run(cmd);
     assert_eq!(r.code, 64, "{}", r.stderr);
-    assert!(r.stderr.contains(&format!("holds {}", dir.0.display())), "{}", r.stderr);
-    assert!(!marker.exists() && world.infisical.requests().is_empty(), "nothing started, nothing minted");
+    assert!(
+        r.stderr.contains(&format!("holds {}", dir.0.display())),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !marker.exists() && world.infisical.requests().is_empty(),
+        "nothing started, nothing minted"
+    );
     // No bubblewrap on the machine (hidden in a mount namespace of this run).
     if root_or_skip("isolation_that_cannot_be_had_fails_before_the_agent_starts") {
         let project = outside_tmp("isolate-nobwrap");
@@ -130,7 +236,11 @@ fn isolation_that_cannot_be_had_fails_before_the_agent_starts() {
         let r = run(cmd);
         assert_eq!(r.code, 7, "{}", r.stderr);
         assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
-        assert!(r.stderr.contains("bubblewrap (bwrap) is not installed"), "{}", r.stderr);
+        assert!(
+            r.stderr.contains("bubblewrap (bwrap) is not installed"),
+            "{}",
+            r.stderr
+        );
         assert!(!marker.exists());
     }
 }
@@ -144,15 +254,41 @@ fn an_agent_installed_in_the_operators_home_still_starts_isolated() {
     git_init(&dir.path("project"));
     std::fs::write(dir.path("home/secret"), "operator-only").unwrap();
     let agent = dir.path("home/bin/agent");
-    std::fs::write(&agent, format!("#!/bin/sh\ncat {} 2>/dev/null || echo 'agent ran; the home is hidden'\n", dir.path("home/secret").display())).unwrap();
+    std::fs::write(
+        &agent,
+        format!(
+            "#!/bin/sh\ncat {} 2>/dev/null || echo 'agent ran; the home is hidden'\n",
+            dir.path("home/secret").display()
+        ),
+    )
+    .unwrap();
     std::fs::set_permissions(&agent, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let mut cmd = host(Some(&world));
     cmd.current_dir(dir.path("project"))
         .env("HOME", dir.path("home"))
-        .env("PATH", format!("{}:{}", dir.path("home/bin").display(), std::env::var("PATH").unwrap()))
-        .args(["spawn", "--isolate", "--agent", "feature-developer", "--", "agent"]);
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                dir.path("home/bin").display(),
+                std::env::var("PATH").unwrap()
+            ),
+        )
+        .args([
+            "spawn",
+            "--isolate",
+            "--agent",
+            "feature-developer",
+            "--",
+            "agent",
+        ]);
     let r = run(cmd);
-    assert_eq!((r.code, r.stdout.trim()), (0, "agent ran; the home is hidden"), "{}", r.stderr);
+    assert_eq!(
+        (r.code, r.stdout.trim()),
+        (0, "agent ran; the home is hidden"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -164,14 +300,31 @@ fn only_what_is_named_is_there_and_the_agent_commits_in_its_own_clone() {
     std::fs::create_dir_all(dir.path("other-project")).unwrap();
     std::fs::write(dir.path("other-project/secret"), "another project's").unwrap();
     let git = |args: &[&str]| {
-        let out = std::process::Command::new("git").args(args).current_dir(&project).env("GIT_CONFIG_GLOBAL", "/dev/null").output().unwrap();
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(&project)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     };
     git(&["init", "-q", "-b", "main"]);
     std::fs::write(project.join("src/lib.rs"), "// the operator's\n").unwrap();
     git(&["add", "."]);
-    git(&["-c", "user.name=op", "-c", "user.email=op@example.test", "commit", "-qm", "start"]);
+    git(&[
+        "-c",
+        "user.name=op",
+        "-c",
+        "user.email=op@example.test",
+        "commit",
+        "-qm",
+        "start",
+    ]);
     let main = git(&["rev-parse", "main"]);
     std::fs::write(project.join("src/uncommitted.rs"), "// not in the clone\n").unwrap();
     let probe = format!(
@@ -184,27 +337,91 @@ fn only_what_is_named_is_there_and_the_agent_commits_in_its_own_clone() {
         other = dir.path("other-project/secret").display()
     );
     let mut cmd = host(Some(&world));
-    cmd.current_dir(project.join("src")).env_remove("HOME").args(["spawn", "--isolate", "--agent", "feature-developer", "--", "sh", "-c", &probe]);
+    cmd.current_dir(project.join("src"))
+        .env_remove("HOME")
+        .args([
+            "spawn",
+            "--isolate",
+            "--agent",
+            "feature-developer",
+            "--",
+            "sh",
+            "-c",
+            &probe,
+        ]);
     let r = run(cmd);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let src = project.join("src");
-    for line in ["other=HIDDEN", "uncommitted=ABSENT", &format!("cwd={}", src.display()), "config=WRITTEN", "commit=OK", "main=MOVED"] {
-        assert!(r.stdout.lines().any(|l| l == line), "want {line}:\n{}", r.stdout);
+    for line in [
+        "other=HIDDEN",
+        "uncommitted=ABSENT",
+        &format!("cwd={}", src.display()),
+        "config=WRITTEN",
+        "commit=OK",
+        "main=MOVED",
+    ] {
+        assert!(
+            r.stdout.lines().any(|l| l == line),
+            "want {line}:\n{}",
+            r.stdout
+        );
     }
     // The operator's repository: its configuration and branches untouched,
     // the agent's branches under refs/remotes/raxx/<class>/, said in one line.
     let config = std::fs::read_to_string(project.join(".git/config")).unwrap();
     assert!(!config.contains("fsmonitor"), "{config}");
-    assert_eq!(git(&["rev-parse", "main"]), main, "the operator's own branch did not move");
-    assert_eq!(git(&["for-each-ref", "--format=%(refname)", "refs/heads/"]), "refs/heads/main");
-    assert_eq!(git(&["log", "-1", "--format=%s %an", "refs/remotes/raxx/feature-developer/agent-work"]), "agent raxx-dev-bot[bot]");
-    assert_eq!(git(&["log", "-1", "--format=%s", "refs/remotes/raxx/feature-developer/main"]), "agent on main");
-    let said: Vec<&str> = r.stderr.lines().filter(|l| l.contains("raxx/feature-developer/")).collect();
+    assert_eq!(
+        git(&["rev-parse", "main"]),
+        main,
+        "the operator's own branch did not move"
+    );
+    assert_eq!(
+        git(&["for-each-ref", "--format=%(refname)", "refs/heads/"]),
+        "refs/heads/main"
+    );
+    assert_eq!(
+        git(&[
+            "log",
+            "-1",
+            "--format=%s %an",
+            "refs/remotes/raxx/feature-developer/agent-work"
+        ]),
+        "agent raxx-dev-bot[bot]"
+    );
+    assert_eq!(
+        git(&[
+            "log",
+            "-1",
+            "--format=%s",
+            "refs/remotes/raxx/feature-developer/main"
+        ]),
+        "agent on main"
+    );
+    let said: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.contains("raxx/feature-developer/"))
+        .collect();
     assert_eq!(said.len(), 1, "{}", r.stderr);
-    assert!(said[0].contains("raxx/feature-developer/agent-work") && said[0].contains(&project.display().to_string()), "{}", said[0]);
-    assert!(!project.join("f").exists() && project.join("src/uncommitted.rs").exists(), "the work tree is the operator's own");
-    let session = r.stdout.lines().find_map(|l| l.strip_prefix("session=")).unwrap();
-    assert!(session.contains("raxx-session-") && !std::path::Path::new(session).exists(), "the clone went with the session: {session}");
+    assert!(
+        said[0].contains("raxx/feature-developer/agent-work")
+            && said[0].contains(&project.display().to_string()),
+        "{}",
+        said[0]
+    );
+    assert!(
+        !project.join("f").exists() && project.join("src/uncommitted.rs").exists(),
+        "the work tree is the operator's own"
+    );
+    let session = r
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("session="))
+        .unwrap();
+    assert!(
+        session.contains("raxx-session-") && !std::path::Path::new(session).exists(),
+        "the clone went with the session: {session}"
+    );
 }
 
 #[test]
@@ -218,19 +435,40 @@ fn isolated_agents_cannot_reach_each_others_sessions_with_tmpdir_in_the_project(
     git_init(&project);
     let spawn = |agent: &str, script: &str| {
         let mut cmd = host(Some(&world));
-        cmd.current_dir(&project).env("TMPDIR", project.join("tmp")).env("HOME", dir.path("home"));
-        cmd.args(["spawn", "--isolate", "--agent", agent, "--", "sh", "-c", script]);
+        cmd.current_dir(&project)
+            .env("TMPDIR", project.join("tmp"))
+            .env("HOME", dir.path("home"));
+        cmd.args([
+            "spawn",
+            "--isolate",
+            "--agent",
+            agent,
+            "--",
+            "sh",
+            "-c",
+            script,
+        ]);
         cmd
     };
     // Each agent works in its own clone, so the first says it is ready on its
     // output and waits on its input (closed when the test ends) until the second has looked around.
-    let mut first = spawn("feature-developer", "echo \"token=$GH_TOKEN\"; read done || true");
-    first.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let mut first = spawn(
+        "feature-developer",
+        "echo \"token=$GH_TOKEN\"; read done || true",
+    );
+    first
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
     let mut first = first.spawn().unwrap();
     let mut first_stdout = std::io::BufReader::new(first.stdout.take().unwrap());
     let mut token_line = String::new();
     std::io::BufRead::read_line(&mut first_stdout, &mut token_line).unwrap();
-    let token = token_line.trim_end().strip_prefix("token=").unwrap_or_else(|| panic!("the first agent did not start: {token_line:?}")).to_string();
+    let token = token_line
+        .trim_end()
+        .strip_prefix("token=")
+        .unwrap_or_else(|| panic!("the first agent did not start: {token_line:?}"))
+        .to_string();
     let probe = "mine=$(dirname \"$RAXX_SESSION_SOCKET\"); \
         for s in $(find \"$PWD\" /tmp /run /var/tmp -type s 2>/dev/null); do case $s in \"$mine\"/*) continue;; esac; \
           echo \"socket=$s\"; RAXX_SESSION_SOCKET=$s raxx-host token 2>/dev/null | sed 's/^/reached=/'; done; \
@@ -240,14 +478,37 @@ fn isolated_agents_cannot_reach_each_others_sessions_with_tmpdir_in_the_project(
     let second = run(spawn("card-groomer", probe));
     drop(first.stdin.take());
     let first = first.wait_with_output().unwrap();
-    assert_eq!(first.status.code(), Some(0), "{}", String::from_utf8_lossy(&first.stderr));
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     assert_eq!(second.code, 0, "{}", second.stderr);
-    assert!(second.stdout.lines().any(|l| l == "probed"), "{}", second.stdout);
-    assert!(token.starts_with("ghs_") && !second.stdout.contains(&token), "the second agent got the first's token:\n{}", second.stdout);
+    assert!(
+        second.stdout.lines().any(|l| l == "probed"),
+        "{}",
+        second.stdout
+    );
+    assert!(
+        token.starts_with("ghs_") && !second.stdout.contains(&token),
+        "the second agent got the first's token:\n{}",
+        second.stdout
+    );
     for found in ["socket=", "reached=", "tool=", "written="] {
-        assert!(!second.stdout.lines().any(|l| l.starts_with(found)), "another session is within reach:\n{}", second.stdout);
+        assert!(
+            !second.stdout.lines().any(|l| l.starts_with(found)),
+            "another session is within reach:\n{}",
+            second.stdout
+        );
     }
-    assert!(std::fs::read_dir(project.join("tmp")).unwrap().next().is_none(), "nothing of raxx's in the project's TMPDIR");
+    assert!(
+        std::fs::read_dir(project.join("tmp"))
+            .unwrap()
+            .next()
+            .is_none(),
+        "nothing of raxx's in the project's TMPDIR"
+    );
 }
 
 #[test]
@@ -260,11 +521,29 @@ fn session_folders_inside_an_isolated_agents_project_are_refused() {
     std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
     git_init(&dir.path("project"));
     let mut cmd = host(Some(&world));
-    cmd.current_dir(dir.path("project")).env("XDG_RUNTIME_DIR", &runtime).env("HOME", dir.path("home"));
-    cmd.args(["spawn", "--isolate", "--agent", "feature-developer", "--", "touch", "started"]);
+    cmd.current_dir(dir.path("project"))
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .env("HOME", dir.path("home"));
+    cmd.args([
+        "spawn",
+        "--isolate",
+        "--agent",
+        "feature-developer",
+        "--",
+        "touch",
+        "started",
+    ]);
     let r = run(cmd);
     assert_eq!(r.code, 64, "{}", r.stderr);
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
-    assert!(r.stderr.contains("session folders would lie in") && r.stderr.contains("set XDG_RUNTIME_DIR"), "{}", r.stderr);
-    assert!(!dir.path("project/started").exists() && world.infisical.requests().is_empty(), "nothing started, nothing minted");
+    assert!(
+        r.stderr.contains("session folders would lie in")
+            && r.stderr.contains("set XDG_RUNTIME_DIR"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !dir.path("project/started").exists() && world.infisical.requests().is_empty(),
+        "nothing started, nothing minted"
+    );
 }

@@ -27,7 +27,12 @@ fn operator_git(home: &Path, dir: &Path, args: &[&str]) -> std::process::Output 
 
 fn ok_git(home: &Path, dir: &Path, args: &[&str]) -> String {
     let out = operator_git(home, dir, args);
-    assert!(out.status.success(), "git {args:?} in {}: {}", dir.display(), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?} in {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -44,7 +49,11 @@ struct Operator {
 impl Operator {
     fn new(name: &str) -> Operator {
         let dir = outside_tmp(name);
-        let (home, project, upstream) = (dir.path("home"), dir.path("project"), dir.path("upstream-lib"));
+        let (home, project, upstream) = (
+            dir.path("home"),
+            dir.path("project"),
+            dir.path("upstream-lib"),
+        );
         for d in [&home, &project, &upstream] {
             std::fs::create_dir_all(d).unwrap();
         }
@@ -54,20 +63,51 @@ impl Operator {
         ok_git(&home, &upstream, &["add", "lib.txt"]);
         ok_git(&home, &upstream, &["commit", "-qm", "lib"]);
         ok_git(&home, &project, &["init", "-q"]);
-        ok_git(&home, &project, &["remote", "add", "origin", "https://github.com/acme/project.git"]);
+        ok_git(
+            &home,
+            &project,
+            &[
+                "remote",
+                "add",
+                "origin",
+                "https://github.com/acme/project.git",
+            ],
+        );
         std::fs::write(project.join("README"), "the operator's project\n").unwrap();
         ok_git(&home, &project, &["add", "README"]);
-        ok_git(&home, &project, &["submodule", "add", "-q", upstream.to_str().unwrap(), "lib"]);
+        ok_git(
+            &home,
+            &project,
+            &["submodule", "add", "-q", upstream.to_str().unwrap(), "lib"],
+        );
         ok_git(&home, &project, &["commit", "-qm", "start"]);
         let marker = dir.path("MARKER-the-operators-git-ran-the-agents-program");
-        Operator { home, project, marker, dir }
+        Operator {
+            home,
+            project,
+            marker,
+            dir,
+        }
     }
 
     /// `spawn --isolate` of `script` in the project, with `MARK` naming the marker's path.
     fn spawn(&self, world: &World, script: &str) -> Run {
         let mut cmd = host(Some(world));
-        cmd.current_dir(&self.project).env("HOME", &self.home).args(["spawn", "--isolate", "--agent", "feature-developer", "--", "env"]);
-        cmd.arg(format!("MARK={}", self.marker.display())).args(["sh", "-c", &format!("{PLANT_MARKER}\n{script}")]);
+        cmd.current_dir(&self.project)
+            .env("HOME", &self.home)
+            .args([
+                "spawn",
+                "--isolate",
+                "--agent",
+                "feature-developer",
+                "--",
+                "env",
+            ]);
+        cmd.arg(format!("MARK={}", self.marker.display())).args([
+            "sh",
+            "-c",
+            &format!("{PLANT_MARKER}\n{script}"),
+        ]);
         run(cmd)
     }
 
@@ -95,7 +135,12 @@ impl Operator {
     fn assert_nothing_ran(&self, r: &Run) {
         self.works_in_the_project();
         let ran = std::fs::read_to_string(&self.marker).unwrap_or_default();
-        assert!(ran.is_empty(), "the operator's git ran the agent's program:\n{ran}\nagent said:\n{}\n{}", r.stdout, r.stderr);
+        assert!(
+            ran.is_empty(),
+            "the operator's git ran the agent's program:\n{ran}\nagent said:\n{}\n{}",
+            r.stdout,
+            r.stderr
+        );
         let _ = &self.dir;
     }
 }
@@ -109,7 +154,12 @@ fn attack(name: &str, script: &str) {
     let op = Operator::new(name);
     let r = op.spawn(&world, script);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert!(r.stdout.lines().any(|l| l == "attack=done"), "the attack must have been carried out:\n{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.lines().any(|l| l == "attack=done"),
+        "the attack must have been carried out:\n{}\n{}",
+        r.stdout,
+        r.stderr
+    );
     op.assert_nothing_ran(&r);
 }
 
@@ -187,11 +237,41 @@ fn the_fetch_back_reads_only_what_the_agent_could_read() {
     );
     let r = op.spawn(&world, &script);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert!(r.stdout.lines().any(|l| l == "attack=done"), "{}\n{}", r.stdout, r.stderr);
-    let refs = ok_git(&op.home, &op.project, &["for-each-ref", "--format=%(refname)", "refs/remotes/raxx/"]);
-    assert!(refs.is_empty(), "nothing of the other repository arrived: {refs}");
-    assert!(operator_git(&op.home, &op.project, &["cat-file", "-e", &ok_git(&op.home, &other, &["rev-parse", "stolen"])]).status.code() != Some(0), "its objects neither");
-    assert!(r.stderr.contains("could not be brought back"), "{}", r.stderr);
+    assert!(
+        r.stdout.lines().any(|l| l == "attack=done"),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    let refs = ok_git(
+        &op.home,
+        &op.project,
+        &["for-each-ref", "--format=%(refname)", "refs/remotes/raxx/"],
+    );
+    assert!(
+        refs.is_empty(),
+        "nothing of the other repository arrived: {refs}"
+    );
+    assert!(
+        operator_git(
+            &op.home,
+            &op.project,
+            &[
+                "cat-file",
+                "-e",
+                &ok_git(&op.home, &other, &["rev-parse", "stolen"])
+            ]
+        )
+        .status
+        .code()
+            != Some(0),
+        "its objects neither"
+    );
+    assert!(
+        r.stderr.contains("could not be brought back"),
+        "{}",
+        r.stderr
+    );
     op.assert_nothing_ran(&r);
 }
 
@@ -203,11 +283,24 @@ fn a_working_directory_outside_any_git_repository_is_refused_before_anything_sta
     // outside_tmp lies inside this checkout: make the folder a ceiling so git
     // looks no further up, as for a folder in no repository.
     let mut cmd = host(Some(&world));
-    cmd.current_dir(&dir.0).env("GIT_CEILING_DIRECTORIES", dir.0.parent().unwrap()).args(["spawn", "--isolate", "--agent", "feature-developer", "--", "touch"]).arg(&marker);
+    cmd.current_dir(&dir.0)
+        .env("GIT_CEILING_DIRECTORIES", dir.0.parent().unwrap())
+        .args([
+            "spawn",
+            "--isolate",
+            "--agent",
+            "feature-developer",
+            "--",
+            "touch",
+        ])
+        .arg(&marker);
     let r = run(cmd);
     assert_eq!(r.code, 64, "{}", r.stderr);
     crate::harness::assert_one_line_error(&r, "is not in a git work tree");
-    assert!(!marker.exists() && world.infisical.requests().is_empty(), "nothing started, nothing minted");
+    assert!(
+        !marker.exists() && world.infisical.requests().is_empty(),
+        "nothing started, nothing minted"
+    );
 }
 
 #[test]
@@ -218,31 +311,111 @@ fn a_sha256_repository_is_cloned_and_its_branches_come_back() {
     for d in [&home, &project] {
         std::fs::create_dir_all(d).unwrap();
     }
-    std::fs::write(home.join(".gitconfig"), "[user]\n\tname = Operator\n\temail = op@example.test\n").unwrap();
-    ok_git(&home, &project, &["init", "-q", "--object-format=sha256", "-b", "main"]);
-    ok_git(&home, &project, &["commit", "-q", "--allow-empty", "-m", "start"]);
+    std::fs::write(
+        home.join(".gitconfig"),
+        "[user]\n\tname = Operator\n\temail = op@example.test\n",
+    )
+    .unwrap();
+    ok_git(
+        &home,
+        &project,
+        &["init", "-q", "--object-format=sha256", "-b", "main"],
+    );
+    ok_git(
+        &home,
+        &project,
+        &["commit", "-q", "--allow-empty", "-m", "start"],
+    );
     let mut cmd = host(Some(&world));
-    cmd.current_dir(&project).env("HOME", &home).args(["spawn", "--isolate", "--agent", "feature-developer", "--", "sh", "-c", "git checkout -qb work && git commit -q --allow-empty -m agent"]);
+    cmd.current_dir(&project).env("HOME", &home).args([
+        "spawn",
+        "--isolate",
+        "--agent",
+        "feature-developer",
+        "--",
+        "sh",
+        "-c",
+        "git checkout -qb work && git commit -q --allow-empty -m agent",
+    ]);
     let r = run(cmd);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(ok_git(&home, &project, &["log", "-1", "--format=%s", "refs/remotes/raxx/feature-developer/work"]), "agent", "{}", r.stderr);
+    assert_eq!(
+        ok_git(
+            &home,
+            &project,
+            &[
+                "log",
+                "-1",
+                "--format=%s",
+                "refs/remotes/raxx/feature-developer/work"
+            ]
+        ),
+        "agent",
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
 fn a_linked_worktree_on_a_detached_head_is_cloned_at_that_commit() {
     let world = World::start_shared();
     let op = Operator::new("git-worktree");
-    ok_git(&op.home, &op.project, &["commit", "-q", "--allow-empty", "-m", "second"]);
+    ok_git(
+        &op.home,
+        &op.project,
+        &["commit", "-q", "--allow-empty", "-m", "second"],
+    );
     let first = ok_git(&op.home, &op.project, &["rev-parse", "HEAD~1"]);
     let tree = op.dir.path("tree");
-    ok_git(&op.home, &op.project, &["worktree", "add", "-q", "--detach", tree.to_str().unwrap(), &first]);
+    ok_git(
+        &op.home,
+        &op.project,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "--detach",
+            tree.to_str().unwrap(),
+            &first,
+        ],
+    );
     let mut cmd = host(Some(&world));
     cmd.current_dir(&tree).env("HOME", &op.home).args(["spawn", "--isolate", "--agent", "feature-developer", "--", "sh", "-c", "echo head=$(git rev-parse HEAD); echo top=$(git rev-parse --show-toplevel); git checkout -qb from-tree && git commit -q --allow-empty -m agent"]);
     let r = run(cmd);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.contains(&format!("head={first}\n")) && r.stdout.contains(&format!("top={}\n", tree.display())), "{}", r.stdout);
-    assert_eq!(ok_git(&op.home, &tree, &["log", "-1", "--format=%s", "refs/remotes/raxx/feature-developer/from-tree"]), "agent");
-    assert_eq!(ok_git(&op.home, &op.project, &["log", "-1", "--format=%s", "refs/remotes/raxx/feature-developer/from-tree"]), "agent", "one repository, seen from both");
+    assert!(
+        r.stdout.contains(&format!("head={first}\n"))
+            && r.stdout.contains(&format!("top={}\n", tree.display())),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        ok_git(
+            &op.home,
+            &tree,
+            &[
+                "log",
+                "-1",
+                "--format=%s",
+                "refs/remotes/raxx/feature-developer/from-tree"
+            ]
+        ),
+        "agent"
+    );
+    assert_eq!(
+        ok_git(
+            &op.home,
+            &op.project,
+            &[
+                "log",
+                "-1",
+                "--format=%s",
+                "refs/remotes/raxx/feature-developer/from-tree"
+            ]
+        ),
+        "agent",
+        "one repository, seen from both"
+    );
     op.assert_nothing_ran(&r);
 }
 
@@ -257,9 +430,27 @@ fn a_branch_carrying_a_hostile_gitmodules_is_checked_and_refused_on_the_way_back
         git add .gitmodules; git commit -qm hostile; echo attack=done";
     let r = op.spawn(&world, script);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.lines().any(|l| l == "attack=done"), "{}\n{}", r.stdout, r.stderr);
-    assert!(r.stderr.contains("could not be brought back") && r.stderr.contains("gitmodules"), "{}", r.stderr);
-    assert_eq!(ok_git(&op.home, &op.project, &["for-each-ref", "refs/remotes/raxx/"]), "", "{}", r.stderr);
+    assert!(
+        r.stdout.lines().any(|l| l == "attack=done"),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("could not be brought back") && r.stderr.contains("gitmodules"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        ok_git(
+            &op.home,
+            &op.project,
+            &["for-each-ref", "refs/remotes/raxx/"]
+        ),
+        "",
+        "{}",
+        r.stderr
+    );
     op.assert_nothing_ran(&r);
 }
 
@@ -272,7 +463,11 @@ fn an_agent_that_swaps_its_clone_for_a_link_to_another_repository_brings_nothing
     let other = op.dir.path("other-project");
     std::fs::create_dir_all(&other).unwrap();
     ok_git(&op.home, &other, &["init", "-q"]);
-    ok_git(&op.home, &other, &["commit", "-q", "--allow-empty", "-m", "secret"]);
+    ok_git(
+        &op.home,
+        &other,
+        &["commit", "-q", "--allow-empty", "-m", "secret"],
+    );
     ok_git(&op.home, &other, &["branch", "stolen"]);
     let script = format!(
         "set -e; s=$(dirname \"$RAXX_SESSION_SOCKET\"); mv \"$s/clone\" \"$s/moved\"; ln -s {} \"$s/clone\"; echo attack=done",
@@ -280,28 +475,71 @@ fn an_agent_that_swaps_its_clone_for_a_link_to_another_repository_brings_nothing
     );
     let r = op.spawn(&world, &script);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.lines().any(|l| l == "attack=done"), "{}\n{}", r.stdout, r.stderr);
-    assert_eq!(ok_git(&op.home, &op.project, &["for-each-ref", "refs/remotes/raxx/"]), "", "{}", r.stderr);
-    assert!(r.stderr.contains("replaced its clone's folder"), "{}", r.stderr);
-    assert!(other.join(".git").is_dir(), "the link's target is untouched");
+    assert!(
+        r.stdout.lines().any(|l| l == "attack=done"),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    assert_eq!(
+        ok_git(
+            &op.home,
+            &op.project,
+            &["for-each-ref", "refs/remotes/raxx/"]
+        ),
+        "",
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("replaced its clone's folder"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        other.join(".git").is_dir(),
+        "the link's target is untouched"
+    );
     op.assert_nothing_ran(&r);
 }
 
 /// `spawn --isolate` of `script` in the operator's project, with extra
 /// environment for raxx-host; killed (and the test failed) if it has not
 /// returned within `bound`.
-fn spawn_bounded(op: &Operator, world: &World, env: &[(&str, &str)], script: &str, bound: std::time::Duration) -> Run {
+fn spawn_bounded(
+    op: &Operator,
+    world: &World,
+    env: &[(&str, &str)],
+    script: &str,
+    bound: std::time::Duration,
+) -> Run {
     let mut cmd = host(Some(world));
-    cmd.current_dir(&op.project).env("HOME", &op.home).envs(env.iter().copied());
-    cmd.args(["spawn", "--isolate", "--agent", "feature-developer", "--", "sh", "-c", script]);
-    cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).stdin(std::process::Stdio::null());
+    cmd.current_dir(&op.project)
+        .env("HOME", &op.home)
+        .envs(env.iter().copied());
+    cmd.args([
+        "spawn",
+        "--isolate",
+        "--agent",
+        "feature-developer",
+        "--",
+        "sh",
+        "-c",
+        script,
+    ]);
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .stdin(std::process::Stdio::null());
     let mut child = cmd.spawn().unwrap();
     let start = std::time::Instant::now();
     while child.try_wait().unwrap().is_none() {
         if start.elapsed() > bound {
             let _ = child.kill();
             let out = child.wait_with_output().unwrap();
-            panic!("spawn did not return within {bound:?}:\n{}", String::from_utf8_lossy(&out.stderr));
+            panic!(
+                "spawn did not return within {bound:?}:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
@@ -316,11 +554,35 @@ fn an_agent_that_makes_packed_refs_a_fifo_cannot_keep_spawn_from_returning() {
     let world = World::start_shared();
     let op = Operator::new("git-fifo");
     let script = "set -e; git checkout -qb work; git commit -q --allow-empty -m agent; git pack-refs --all; rm -f .git/packed-refs; mkfifo .git/packed-refs; echo attack=done";
-    let r = spawn_bounded(&op, &world, &[("RAXX_FETCH_BACK_TIMEOUT", "3")], script, std::time::Duration::from_secs(240));
+    let r = spawn_bounded(
+        &op,
+        &world,
+        &[("RAXX_FETCH_BACK_TIMEOUT", "3")],
+        script,
+        std::time::Duration::from_secs(240),
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.lines().any(|l| l == "attack=done"), "{}\n{}", r.stdout, r.stderr);
-    assert!(r.stderr.contains("did not finish within 3 s"), "{}", r.stderr);
-    assert_eq!(ok_git(&op.home, &op.project, &["for-each-ref", "refs/remotes/raxx/"]), "", "{}", r.stderr);
+    assert!(
+        r.stdout.lines().any(|l| l == "attack=done"),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("did not finish within 3 s"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        ok_git(
+            &op.home,
+            &op.project,
+            &["for-each-ref", "refs/remotes/raxx/"]
+        ),
+        "",
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -328,12 +590,36 @@ fn branch_names_with_shell_or_invisible_characters_are_skipped_and_never_printed
     let world = World::start_shared();
     let op = Operator::new("git-names");
     let script = "set -e; git commit -q --allow-empty -m agent; git branch 'fix-$(touch${IFS}x)'; git branch \"$(printf 'main\\342\\200\\213')\"; git branch good/one; echo attack=done";
-    let r = spawn_bounded(&op, &world, &[], script, std::time::Duration::from_secs(240));
+    let r = spawn_bounded(
+        &op,
+        &world,
+        &[],
+        script,
+        std::time::Duration::from_secs(240),
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.lines().any(|l| l == "attack=done"), "{}\n{}", r.stdout, r.stderr);
-    let refs = ok_git(&op.home, &op.project, &["for-each-ref", "--format=%(refname)", "refs/remotes/raxx/"]);
-    assert_eq!(refs, "refs/remotes/raxx/feature-developer/good/one\nrefs/remotes/raxx/feature-developer/main", "{}", r.stderr);
-    assert!(!r.stderr.contains("touch") && !r.stderr.contains('\u{200b}'), "{}", r.stderr);
+    assert!(
+        r.stdout.lines().any(|l| l == "attack=done"),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    let refs = ok_git(
+        &op.home,
+        &op.project,
+        &["for-each-ref", "--format=%(refname)", "refs/remotes/raxx/"],
+    );
+    assert_eq!(
+        refs,
+        "refs/remotes/raxx/feature-developer/good/one\nrefs/remotes/raxx/feature-developer/main",
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains("touch") && !r.stderr.contains('\u{200b}'),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("2 branches skipped"), "{}", r.stderr);
 }
 
@@ -342,20 +628,53 @@ fn more_branches_than_the_cap_bring_none_back() {
     let world = World::start_shared();
     let op = Operator::new("git-many");
     let script = "set -e; for i in $(seq 101); do echo \"create refs/heads/b$i HEAD\"; done | git update-ref --stdin; echo attack=done";
-    let r = spawn_bounded(&op, &world, &[], script, std::time::Duration::from_secs(240));
+    let r = spawn_bounded(
+        &op,
+        &world,
+        &[],
+        script,
+        std::time::Duration::from_secs(240),
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.lines().any(|l| l == "attack=done"), "{}\n{}", r.stdout, r.stderr);
-    assert_eq!(ok_git(&op.home, &op.project, &["for-each-ref", "refs/remotes/raxx/"]), "", "{}", r.stderr);
-    assert!(r.stderr.contains("101 branches, more than the 100"), "{}", r.stderr);
+    assert!(
+        r.stdout.lines().any(|l| l == "attack=done"),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    assert_eq!(
+        ok_git(
+            &op.home,
+            &op.project,
+            &["for-each-ref", "refs/remotes/raxx/"]
+        ),
+        "",
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("101 branches, more than the 100"),
+        "{}",
+        r.stderr
+    );
 }
 
 /// The children of `pid` (from /proc), with their command lines.
 fn children(pid: u32) -> Vec<(u32, String)> {
     let mut found = vec![];
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Some(child) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+        let Some(child) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
         let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
-        let ppid = stat.rsplit_once(") ").and_then(|(_, rest)| rest.split(' ').nth(1)).and_then(|p| p.parse::<u32>().ok());
+        let ppid = stat
+            .rsplit_once(") ")
+            .and_then(|(_, rest)| rest.split(' ').nth(1))
+            .and_then(|p| p.parse::<u32>().ok());
         if ppid == Some(pid) {
             let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
             found.push((child, String::from_utf8_lossy(&cmdline).replace('\0', " ")));
@@ -373,13 +692,35 @@ fn sigterm_during_a_stuck_fetch_back_ends_raxx_and_its_git() {
     let op = Operator::new("git-sigterm");
     let mut cmd = host(Some(&world));
     cmd.current_dir(&op.project).env("HOME", &op.home);
-    cmd.args(["spawn", "--isolate", "--agent", "feature-developer", "--", "sh", "-c", "rm -f .git/packed-refs; mkfifo .git/packed-refs"]);
-    let mut raxx = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    cmd.args([
+        "spawn",
+        "--isolate",
+        "--agent",
+        "feature-developer",
+        "--",
+        "sh",
+        "-c",
+        "rm -f .git/packed-refs; mkfifo .git/packed-refs",
+    ]);
+    let mut raxx = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     let bound = std::time::Instant::now() + std::time::Duration::from_secs(120);
     let git = loop {
-        assert!(std::time::Instant::now() < bound, "raxx never ran git ls-remote");
-        assert!(raxx.try_wait().unwrap().is_none(), "raxx ended before its fetch-back");
-        if let Some((pid, _)) = children(raxx.id()).into_iter().find(|(_, c)| c.contains("ls-remote")) {
+        assert!(
+            std::time::Instant::now() < bound,
+            "raxx never ran git ls-remote"
+        );
+        assert!(
+            raxx.try_wait().unwrap().is_none(),
+            "raxx ended before its fetch-back"
+        );
+        if let Some((pid, _)) = children(raxx.id())
+            .into_iter()
+            .find(|(_, c)| c.contains("ls-remote"))
+        {
             break pid;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
@@ -399,7 +740,10 @@ fn sigterm_during_a_stuck_fetch_back_ends_raxx_and_its_git() {
     assert_eq!(status.signal(), Some(15));
     // Its git dies with it (PR_SET_PDEATHSIG), and the sandbox with its git.
     while std::fs::read_to_string(format!("/proc/{git}/stat")).is_ok_and(|s| !s.contains(") Z ")) {
-        assert!(std::time::Instant::now() < bound, "raxx's git {git} outlived it");
+        assert!(
+            std::time::Instant::now() < bound,
+            "raxx's git {git} outlived it"
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }

@@ -36,26 +36,47 @@ fn the_jwt_carries_the_design_claims_and_requests_carry_the_github_headers() {
     let world = World::start_shared();
     assert_eq!(raxx(&world, &["mint", "raxx-ops-bot"]).code, 0);
     let claims = world.github.accepted_claims().pop().unwrap();
-    let (iat, exp) = (claims["iat"].as_i64().unwrap(), claims["exp"].as_i64().unwrap());
+    let (iat, exp) = (
+        claims["iat"].as_i64().unwrap(),
+        claims["exp"].as_i64().unwrap(),
+    );
     assert_eq!(exp - iat, 600, "iat = now-60, exp = now+540");
     let now = raxx_fakes::time::now() as i64;
-    assert!((now - 65..=now - 55).contains(&iat), "iat {iat} vs now {now}");
-    assert_eq!(claims["iss"], serde_json::json!(world.bot("raxx-ops-bot").app_id), "numeric App ID as an integer");
+    assert!(
+        (now - 65..=now - 55).contains(&iat),
+        "iat {iat} vs now {now}"
+    );
+    assert_eq!(
+        claims["iss"],
+        serde_json::json!(world.bot("raxx-ops-bot").app_id),
+        "numeric App ID as an integer"
+    );
     let req = world.github.requests().pop().unwrap();
     assert_eq!(req.header("accept"), Some("application/vnd.github+json"));
     assert_eq!(req.header("x-github-api-version"), Some("2022-11-28"));
-    assert_eq!(req.header("user-agent"), Some(concat!("raxx-host/", env!("CARGO_PKG_VERSION"))));
-    assert!(req.header("authorization").unwrap().starts_with("Bearer ey"));
+    assert_eq!(
+        req.header("user-agent"),
+        Some(concat!("raxx-host/", env!("CARGO_PKG_VERSION")))
+    );
+    assert!(req
+        .header("authorization")
+        .unwrap()
+        .starts_with("Bearer ey"));
 }
 
 #[test]
 fn a_client_id_in_app_id_is_sent_as_a_string_issuer() {
     let world = World::start_shared();
     let bot = world.bot("raxx-pm-bot").clone();
-    world.infisical.set_secret(ENVIRONMENT, &folder(bot.name), "APP_ID", &bot.client_id);
+    world
+        .infisical
+        .set_secret(ENVIRONMENT, &folder(bot.name), "APP_ID", &bot.client_id);
     let r = raxx(&world, &["mint", bot.name]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(world.github.accepted_claims().pop().unwrap()["iss"], serde_json::json!(bot.client_id));
+    assert_eq!(
+        world.github.accepted_claims().pop().unwrap()["iss"],
+        serde_json::json!(bot.client_id)
+    );
 }
 
 #[test]
@@ -70,7 +91,11 @@ fn export_prints_one_safely_quoted_eval_line() {
         .arg(format!("{}\nprintf %s \"$GH_TOKEN\"", r.stdout))
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), token, "eval of the line sets GH_TOKEN to the token");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        token,
+        "eval of the line sets GH_TOKEN to the token"
+    );
 }
 
 #[test]
@@ -81,7 +106,10 @@ fn json_output_has_token_expiry_bot_and_permissions() {
     let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let issued = world.github.issued_tokens().pop().unwrap();
     assert_eq!(json["token"], issued.token.as_str());
-    assert_eq!(json["expires_at"], raxx_fakes::time::iso8601(issued.expires_at).as_str());
+    assert_eq!(
+        json["expires_at"],
+        raxx_fakes::time::iso8601(issued.expires_at).as_str()
+    );
     assert_eq!(json["bot"], "raxx-dev-bot");
     assert_eq!(json["permissions"]["contents"], "write");
     assert_eq!(json["permissions"]["workflows"], "write");
@@ -97,11 +125,24 @@ fn rotating_the_key_takes_effect_on_the_next_mint() {
     let new_key = raxx_fakes::AppKey::generate();
     world.github.set_public_key(bot.app_id, new_key.public());
     let stale = raxx(&world, &["mint", "raxx-dev-bot"]);
-    assert_eq!(stale.code, 3, "GitHub must reject the old key: {}", stale.stderr);
-    world.infisical.set_secret(ENVIRONMENT, &folder(bot.name), "PRIVATE_KEY_PEM", &new_key.pkcs1_pem());
+    assert_eq!(
+        stale.code, 3,
+        "GitHub must reject the old key: {}",
+        stale.stderr
+    );
+    world.infisical.set_secret(
+        ENVIRONMENT,
+        &folder(bot.name),
+        "PRIVATE_KEY_PEM",
+        &new_key.pkcs1_pem(),
+    );
     let r = raxx(&world, &["mint", "raxx-dev-bot"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    for line in new_key.pkcs1_pem().lines().filter(|l| !l.starts_with("-----")) {
+    for line in new_key
+        .pkcs1_pem()
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+    {
         assert!(!r.stdout.contains(line) && !r.stderr.contains(line));
     }
 }
@@ -113,19 +154,35 @@ fn keys_of_other_sizes_sign_in_the_sandbox() {
     let bot = world.bot("raxx-ops-bot").clone();
     // Below 2048 bits: refused in one line, before any request to GitHub.
     let short = raxx_fakes::AppKey::generate_bits(1024);
-    world.infisical.set_secret(ENVIRONMENT, &folder(bot.name), "PRIVATE_KEY_PEM", &short.pkcs1_pem());
+    world.infisical.set_secret(
+        ENVIRONMENT,
+        &folder(bot.name),
+        "PRIVATE_KEY_PEM",
+        &short.pkcs1_pem(),
+    );
     let issued = world.github.issued_tokens().len();
     let r = raxx(&world, &["mint", "raxx-ops-bot"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert_one_line_error(&r, "is an RSA key of 1024 bits, too short to use (at least 2048 bits)");
+    assert_one_line_error(
+        &r,
+        "is an RSA key of 1024 bits, too short to use (at least 2048 bits)",
+    );
     assert_eq!(world.github.issued_tokens().len(), issued);
     for bits in [3072, 4096] {
         let key = raxx_fakes::AppKey::generate_bits(bits);
         world.github.set_public_key(bot.app_id, key.public());
-        world.infisical.set_secret(ENVIRONMENT, &folder(bot.name), "PRIVATE_KEY_PEM", &key.pkcs1_pem());
+        world.infisical.set_secret(
+            ENVIRONMENT,
+            &folder(bot.name),
+            "PRIVATE_KEY_PEM",
+            &key.pkcs1_pem(),
+        );
         let r = raxx(&world, &["mint", "raxx-ops-bot"]);
         assert_eq!(r.code, 0, "{bits}-bit key: {}", r.stderr);
-        assert_eq!(r.stdout.trim(), world.github.issued_tokens().pop().unwrap().token);
+        assert_eq!(
+            r.stdout.trim(),
+            world.github.issued_tokens().pop().unwrap().token
+        );
     }
 }
 
@@ -147,8 +204,12 @@ fn github_enterprise_base_urls_with_a_path_work() {
     let world = World::start_shared();
     world.github.set_path_prefix("/api/v3");
     let mut cmd = crate::harness::host(Some(&world));
-    cmd.env("GITHUB_API_URL", format!("{}/api/v3/", world.github_url())).args(["mint", "raxx-dev-bot"]);
+    cmd.env("GITHUB_API_URL", format!("{}/api/v3/", world.github_url()))
+        .args(["mint", "raxx-dev-bot"]);
     let r = crate::harness::run(cmd);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(world.github.requests().pop().unwrap().path, "/api/v3/app/installations/55000001/access_tokens");
+    assert_eq!(
+        world.github.requests().pop().unwrap().path,
+        "/api/v3/app/installations/55000001/access_tokens"
+    );
 }

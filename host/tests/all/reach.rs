@@ -22,9 +22,13 @@ fn send(world: &World, credential: &str, scope: Option<&Resolved>, lines: &[Stri
         repositories: scope.map(|r| r.repositories.clone()).unwrap_or_default(),
         permissions: scope.map(|r| r.permissions.clone()).unwrap_or_default(),
     };
-    let resolved = runtime.resolve(&crate::egress::policy(), &request).expect("the hostile resolve echoes");
+    let resolved = runtime
+        .resolve(&crate::egress::policy(), &request)
+        .expect("the hostile resolve echoes");
     match runtime.mint(&settings(world), &resolved).result {
-        Err(CallError::Failed(MintError::InvalidRequest(report))) => report.trim_start_matches("send: ").to_string(),
+        Err(CallError::Failed(MintError::InvalidRequest(report))) => {
+            report.trim_start_matches("send: ").to_string()
+        }
         other => panic!("unexpected {other:?}"),
     }
 }
@@ -33,18 +37,34 @@ fn send(world: &World, credential: &str, scope: Option<&Resolved>, lines: &[Stri
 fn app_jwt(world: &World, bot: &str) -> String {
     let bot = world.bot(bot);
     let key = raxx_minter::pem::parse_private_key(&bot.key.pkcs1_pem()).unwrap();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     raxx_minter::jwt::sign(&key, &raxx_minter::jwt::Issuer::AppId(bot.app_id), now)
 }
 
 /// What the policy resolves for `agent` under `policy` (the real minter's resolve).
 fn resolve(policy: &PolicyDocuments, agent: &str) -> Resolved {
-    let request = MintRequest { bot: None, agent: Some(agent.into()), owner: None, repositories: vec![], permissions: vec![] };
-    Runtime::load(&component_path(), &cache()).unwrap().resolve(policy, &request).unwrap()
+    let request = MintRequest {
+        bot: None,
+        agent: Some(agent.into()),
+        owner: None,
+        repositories: vec![],
+        permissions: vec![],
+    };
+    Runtime::load(&component_path(), &cache())
+        .unwrap()
+        .resolve(policy, &request)
+        .unwrap()
 }
 
 fn access_tokens(world: &World, bot: &str, body: serde_json::Value) -> String {
-    format!("POST {}/app/installations/{}/access_tokens {body}", world.github_url(), world.bot(bot).installation_id)
+    format!(
+        "POST {}/app/installations/{}/access_tokens {body}",
+        world.github_url(),
+        world.bot(bot).installation_id
+    )
 }
 
 #[test]
@@ -53,19 +73,43 @@ fn a_get_and_a_post_to_unlisted_paths_of_an_allowed_origin_are_denied() {
     let gh = world.github_url();
     // A real token of raxx-dev-bot (contents and issues write), and its App's JWT.
     let runtime = Runtime::load(&component_path(), &cache()).unwrap();
-    let minted = runtime.mint(&settings(&world), &resolve(&crate::egress::policy(), "feature-developer")).result.expect("mint");
+    let minted = runtime
+        .mint(
+            &settings(&world),
+            &resolve(&crate::egress::policy(), "feature-developer"),
+        )
+        .result
+        .expect("mint");
     let jwt = app_jwt(&world, "raxx-dev-bot");
     let installation = world.bot("raxx-dev-bot").installation_id;
     let before = world.github.requests().len();
     let with_token = [
         format!("GET {gh}/repos/raxx-app/TradeMasterAPI"),
-        format!(r#"POST {gh}/repos/raxx-app/TradeMasterAPI/issues {{"title":"key","body":"-----BEGIN RSA PRIVATE KEY-----"}}"#),
+        format!(
+            r#"POST {gh}/repos/raxx-app/TradeMasterAPI/issues {{"title":"key","body":"-----BEGIN RSA PRIVATE KEY-----"}}"#
+        ),
         format!("GET {gh}/installation/repositories"),
     ];
-    assert_eq!(send(&world, &minted.token, None, &with_token), "denied; denied; denied", "a mint call reads no repositories list either");
-    let with_jwt = [format!("GET {gh}/app/hook/config"), format!("PUT {gh}/app/installations/{installation}/suspended"), format!("GET {gh}/app")];
-    assert_eq!(send(&world, &jwt, None, &with_jwt), "denied; denied; denied", "verify's and the kill switch's requests are not a mint's");
-    assert_eq!(world.github.requests().len(), before, "nothing reached the fake GitHub");
+    assert_eq!(
+        send(&world, &minted.token, None, &with_token),
+        "denied; denied; denied",
+        "a mint call reads no repositories list either"
+    );
+    let with_jwt = [
+        format!("GET {gh}/app/hook/config"),
+        format!("PUT {gh}/app/installations/{installation}/suspended"),
+        format!("GET {gh}/app"),
+    ];
+    assert_eq!(
+        send(&world, &jwt, None, &with_jwt),
+        "denied; denied; denied",
+        "verify's and the kill switch's requests are not a mint's"
+    );
+    assert_eq!(
+        world.github.requests().len(),
+        before,
+        "nothing reached the fake GitHub"
+    );
     assert!(world.github.issues().is_empty() && !world.github.is_suspended(installation));
 }
 
@@ -78,16 +122,30 @@ fn a_second_token_exchange_asking_more_than_the_resolution_is_denied() {
     let asked = |body: serde_json::Value| access_tokens(&world, "raxx-ops-bot", body);
     let lines = [
         asked(serde_json::json!({"permissions": {"issues": "write", "metadata": "read"}})),
-        asked(serde_json::json!({"permissions": {"issues": "write", "metadata": "read", "security_events": "write"}})),
+        asked(
+            serde_json::json!({"permissions": {"issues": "write", "metadata": "read", "security_events": "write"}}),
+        ),
         asked(serde_json::json!({"permissions": {"issues": "admin"}})),
         asked(serde_json::json!({})),
         asked(serde_json::json!({"repositories": ["TradeMasterAPI"]})),
         asked(serde_json::json!({"permissions": {"issues": "read"}, "repository_ids": [1]})),
     ];
     let answers = send(&world, &jwt, Some(&scope), &lines);
-    assert_eq!(answers, "status 201; denied; denied; denied; denied; denied", "within the scope, then wider five ways");
-    let asked: Vec<serde_json::Value> = world.github.token_requests().into_iter().map(|(_, body)| body).collect();
-    assert_eq!(asked, [serde_json::json!({"permissions": {"issues": "write", "metadata": "read"}})], "only the first reached GitHub");
+    assert_eq!(
+        answers, "status 201; denied; denied; denied; denied; denied",
+        "within the scope, then wider five ways"
+    );
+    let asked: Vec<serde_json::Value> = world
+        .github
+        .token_requests()
+        .into_iter()
+        .map(|(_, body)| body)
+        .collect();
+    assert_eq!(
+        asked,
+        [serde_json::json!({"permissions": {"issues": "write", "metadata": "read"}})],
+        "only the first reached GitHub"
+    );
     assert_eq!(world.github.issued_tokens().len(), 1);
 }
 
@@ -95,7 +153,10 @@ fn a_second_token_exchange_asking_more_than_the_resolution_is_denied() {
 fn a_token_exchange_for_a_repository_outside_the_resolution_is_denied() {
     let world = World::start_shared();
     let mut policy = crate::egress::policy();
-    policy.policy = policy.policy.replace("  card-groomer:\n    permissions:\n", "  card-groomer:\n    repositories: [TradeMasterAPI]\n    permissions:\n");
+    policy.policy = policy.policy.replace(
+        "  card-groomer:\n    permissions:\n",
+        "  card-groomer:\n    repositories: [TradeMasterAPI]\n    permissions:\n",
+    );
     let scope = resolve(&policy, "card-groomer");
     assert_eq!(scope.repositories, ["TradeMasterAPI"]);
     let jwt = app_jwt(&world, "raxx-ops-bot");
@@ -107,9 +168,22 @@ fn a_token_exchange_for_a_repository_outside_the_resolution_is_denied() {
         };
         access_tokens(&world, "raxx-ops-bot", body)
     };
-    let lines = [asked(Some(&["TradeMasterAPI"])), asked(Some(&["raxx-docs"])), asked(Some(&["TradeMasterAPI", "raxx-docs"])), asked(None)];
-    assert_eq!(send(&world, &jwt, Some(&scope), &lines), "status 201; denied; denied; denied", "none = every repository of the installation");
-    assert_eq!(world.github.token_requests().len(), 1, "only the first reached GitHub");
+    let lines = [
+        asked(Some(&["TradeMasterAPI"])),
+        asked(Some(&["raxx-docs"])),
+        asked(Some(&["TradeMasterAPI", "raxx-docs"])),
+        asked(None),
+    ];
+    assert_eq!(
+        send(&world, &jwt, Some(&scope), &lines),
+        "status 201; denied; denied; denied",
+        "none = every repository of the installation"
+    );
+    assert_eq!(
+        world.github.token_requests().len(),
+        1,
+        "only the first reached GitHub"
+    );
 }
 
 #[test]
@@ -118,21 +192,39 @@ fn on_github_enterprise_requests_must_stay_under_the_api_path() {
     world.github.set_path_prefix("/api/v3");
     let gh = world.github_url();
     let mut env = world.env();
-    env.iter_mut().filter(|(k, _)| k == "GITHUB_API_URL").for_each(|(_, v)| *v = format!("{gh}/api/v3"));
-    let settings = raxx_host::settings::Settings::from_env(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap();
+    env.iter_mut()
+        .filter(|(k, _)| k == "GITHUB_API_URL")
+        .for_each(|(_, v)| *v = format!("{gh}/api/v3"));
+    let settings = raxx_host::settings::Settings::from_env(|k| {
+        env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+    })
+    .unwrap();
     let runtime = hostile();
     let fetch = |url: String| {
-        let request = MintRequest { bot: Some("fetch".into()), agent: None, owner: Some(url), repositories: vec![], permissions: vec![] };
+        let request = MintRequest {
+            bot: Some("fetch".into()),
+            agent: None,
+            owner: Some(url),
+            repositories: vec![],
+            permissions: vec![],
+        };
         let resolved = runtime.resolve(&crate::egress::policy(), &request).unwrap();
         match runtime.mint(&settings, &resolved).result {
             Err(CallError::Failed(MintError::InvalidRequest(report))) => report,
             other => panic!("unexpected {other:?}"),
         }
     };
-    for outside in [format!("{gh}/app/installations"), format!("{gh}/api/v3/../app/installations"), format!("{gh}/api/v4/app/installations")] {
+    for outside in [
+        format!("{gh}/app/installations"),
+        format!("{gh}/api/v3/../app/installations"),
+        format!("{gh}/api/v4/app/installations"),
+    ] {
         assert_eq!(fetch(outside.clone()), "fetch: denied", "{outside}");
     }
     assert!(world.github.requests().is_empty());
     // The next page of the installations, under the base, is a listed request (the fake answers 403: no User-Agent).
-    assert_eq!(fetch(format!("{gh}/api/v3/app/installations?per_page=100&page=2")), "fetch: status 403");
+    assert_eq!(
+        fetch(format!("{gh}/api/v3/app/installations?per_page=100&page=2")),
+        "fetch: status 403"
+    );
 }

@@ -20,22 +20,48 @@ pub fn repository(path: &str) -> Option<(String, String)> {
 pub fn create(root: &Path, owner: &str, repo: &str) -> std::io::Result<PathBuf> {
     let bare = root.join(owner).join(format!("{repo}.git"));
     let git = |args: &[&str], dir: &Path| -> std::io::Result<()> {
-        let out = Command::new("git").args(args).current_dir(dir).env("GIT_CONFIG_GLOBAL", "/dev/null").env("GIT_CONFIG_NOSYSTEM", "1").output()?;
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()?;
         if out.status.success() {
             Ok(())
         } else {
-            Err(std::io::Error::other(format!("git {args:?}: {}", String::from_utf8_lossy(&out.stderr))))
+            Err(std::io::Error::other(format!(
+                "git {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )))
         }
     };
     std::fs::create_dir_all(&bare)?;
-    git(&["init", "--quiet", "--bare", "--initial-branch=main"], &bare)?;
+    git(
+        &["init", "--quiet", "--bare", "--initial-branch=main"],
+        &bare,
+    )?;
     let work = root.join(format!(".seed-{owner}-{repo}"));
     std::fs::create_dir_all(&work)?;
     git(&["init", "--quiet", "--initial-branch=main"], &work)?;
     std::fs::write(work.join("README.md"), format!("# {repo}\n"))?;
     git(&["add", "README.md"], &work)?;
-    git(&["-c", "user.name=Seed", "-c", "user.email=seed@example.com", "commit", "--quiet", "-m", "seed"], &work)?;
-    git(&["push", "--quiet", bare.to_str().unwrap_or_default(), "main"], &work)?;
+    git(
+        &[
+            "-c",
+            "user.name=Seed",
+            "-c",
+            "user.email=seed@example.com",
+            "commit",
+            "--quiet",
+            "-m",
+            "seed",
+        ],
+        &work,
+    )?;
+    git(
+        &["push", "--quiet", bare.to_str().unwrap_or_default(), "main"],
+        &work,
+    )?;
     std::fs::remove_dir_all(&work)?;
     Ok(bare)
 }
@@ -44,14 +70,20 @@ pub fn create(root: &Path, owner: &str, repo: &str) -> std::io::Result<PathBuf> 
 pub fn basic_password(req: &HttpRequest) -> Option<String> {
     use base64::Engine as _;
     let encoded = req.header("authorization")?.strip_prefix("Basic ")?;
-    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
     let text = String::from_utf8(decoded).ok()?;
-    text.split_once(':').map(|(_, password)| password.to_string())
+    text.split_once(':')
+        .map(|(_, password)| password.to_string())
 }
 
 /// What a 401 looks like to git: it then asks its credential helper.
 pub fn challenge() -> Reply {
-    Reply::Respond(HttpResponse::text(401, "Authentication required").with_header("www-authenticate", "Basic realm=\"GitHub\""))
+    Reply::Respond(
+        HttpResponse::text(401, "Authentication required")
+            .with_header("www-authenticate", "Basic realm=\"GitHub\""),
+    )
 }
 
 /// Runs `git http-backend` for one request.
@@ -81,26 +113,51 @@ pub fn serve(root: &Path, req: &HttpRequest) -> Reply {
     if let Some(encoding) = req.header("content-encoding") {
         cmd.env("HTTP_CONTENT_ENCODING", encoding);
     }
-    let Ok(mut child) = cmd.spawn() else { return Reply::Respond(HttpResponse::text(500, "cannot run git http-backend")) };
+    let Ok(mut child) = cmd.spawn() else {
+        return Reply::Respond(HttpResponse::text(500, "cannot run git http-backend"));
+    };
     if let Some(mut stdin) = child.stdin.take() {
         let _ = stdin.write_all(&req.body);
     }
-    let Ok(out) = child.wait_with_output() else { return Reply::Respond(HttpResponse::text(500, "git http-backend failed")) };
+    let Ok(out) = child.wait_with_output() else {
+        return Reply::Respond(HttpResponse::text(500, "git http-backend failed"));
+    };
     cgi_response(&out.stdout)
 }
 
 /// A CGI answer (headers, a blank line, the body) as an HTTP response.
 fn cgi_response(out: &[u8]) -> Reply {
-    let split = out.windows(4).position(|w| w == b"\r\n\r\n").map(|i| (i, 4)).or_else(|| out.windows(2).position(|w| w == b"\n\n").map(|i| (i, 2)));
-    let Some((at, gap)) = split else { return Reply::Respond(HttpResponse::text(500, "git http-backend answered no headers")) };
-    let mut response = HttpResponse { status: 200, headers: Vec::new(), body: out[at + gap..].to_vec() };
+    let split = out
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| (i, 4))
+        .or_else(|| out.windows(2).position(|w| w == b"\n\n").map(|i| (i, 2)));
+    let Some((at, gap)) = split else {
+        return Reply::Respond(HttpResponse::text(
+            500,
+            "git http-backend answered no headers",
+        ));
+    };
+    let mut response = HttpResponse {
+        status: 200,
+        headers: Vec::new(),
+        body: out[at + gap..].to_vec(),
+    };
     for line in String::from_utf8_lossy(&out[..at]).lines() {
-        let Some((name, value)) = line.split_once(':') else { continue };
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
         let value = value.trim();
         if name.eq_ignore_ascii_case("status") {
-            response.status = value.split_whitespace().next().and_then(|s| s.parse().ok()).unwrap_or(500);
+            response.status = value
+                .split_whitespace()
+                .next()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(500);
         } else {
-            response.headers.push((name.to_ascii_lowercase(), value.to_string()));
+            response
+                .headers
+                .push((name.to_ascii_lowercase(), value.to_string()));
         }
     }
     Reply::Respond(response)
@@ -112,8 +169,14 @@ mod tests {
 
     #[test]
     fn smart_http_paths_name_their_repository() {
-        assert_eq!(repository("/raxx-app/TradeMasterAPI.git/info/refs"), Some(("raxx-app".into(), "TradeMasterAPI".into())));
-        assert_eq!(repository("/raxx-app/TradeMasterAPI.git/git-receive-pack"), Some(("raxx-app".into(), "TradeMasterAPI".into())));
+        assert_eq!(
+            repository("/raxx-app/TradeMasterAPI.git/info/refs"),
+            Some(("raxx-app".into(), "TradeMasterAPI".into()))
+        );
+        assert_eq!(
+            repository("/raxx-app/TradeMasterAPI.git/git-receive-pack"),
+            Some(("raxx-app".into(), "TradeMasterAPI".into()))
+        );
         assert_eq!(repository("/repos/raxx-app/TradeMasterAPI"), None);
         assert_eq!(repository("/app/installations/1/access_tokens"), None);
     }

@@ -120,7 +120,10 @@ pub struct FakeGithub {
 
 /// A GitHub error body.
 pub fn error(status: u16, message: &str) -> Reply {
-    Reply::Respond(HttpResponse::json(status, serde_json::json!({ "message": message, "documentation_url": DOCS, "status": status.to_string() })))
+    Reply::Respond(HttpResponse::json(
+        status,
+        serde_json::json!({ "message": message, "documentation_url": DOCS, "status": status.to_string() }),
+    ))
 }
 
 fn rank(level: &str) -> u8 {
@@ -140,7 +143,9 @@ impl Default for FakeGithub {
 
 impl FakeGithub {
     pub fn new() -> Self {
-        FakeGithub { state: Mutex::new(State::default()) }
+        FakeGithub {
+            state: Mutex::new(State::default()),
+        }
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -166,7 +171,9 @@ impl FakeGithub {
     }
 
     pub fn add_installation(&self, installation: Installation) {
-        self.state().installations.insert(installation.id, installation);
+        self.state()
+            .installations
+            .insert(installation.id, installation);
     }
 
     pub fn add_user(&self, user: User) {
@@ -181,8 +188,16 @@ impl FakeGithub {
     /// App with many installations, for pagination.
     pub fn add_installations(&self, app_id: u64, ids: std::ops::Range<u64>) {
         for id in ids {
-            let permissions = [("metadata".to_string(), "read".to_string())].into_iter().collect();
-            self.add_installation(Installation { id, app_id, account: format!("org-{id}"), permissions, repositories: vec![] });
+            let permissions = [("metadata".to_string(), "read".to_string())]
+                .into_iter()
+                .collect();
+            self.add_installation(Installation {
+                id,
+                app_id,
+                account: format!("org-{id}"),
+                permissions,
+                repositories: vec![],
+            });
         }
     }
 
@@ -193,7 +208,11 @@ impl FakeGithub {
 
     /// The next requests to `route` ("access_tokens", "revoke") get these replies instead.
     pub fn inject(&self, route: &'static str, replies: Vec<Reply>) {
-        self.state().faults.entry(route).or_default().extend(replies);
+        self.state()
+            .faults
+            .entry(route)
+            .or_default()
+            .extend(replies);
     }
 
     pub fn set_clock_offset(&self, secs: i64) {
@@ -284,21 +303,32 @@ impl FakeGithub {
             };
         }
         let Some(path) = req.path.strip_prefix(st.path_prefix.as_str()) else {
-            return Reply::Respond(HttpResponse::text(501, &format!("{} {} not implemented", req.method, req.path)));
+            return Reply::Respond(HttpResponse::text(
+                501,
+                &format!("{} {} not implemented", req.method, req.path),
+            ));
         };
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         match (req.method.as_str(), segments.as_slice()) {
             ("POST", ["app", "installations", id, "access_tokens"]) => {
-                if let Some(reply) = st.faults.get_mut("access_tokens").filter(|q| !q.is_empty()).map(|q| q.remove(0)) {
+                if let Some(reply) = st
+                    .faults
+                    .get_mut("access_tokens")
+                    .filter(|q| !q.is_empty())
+                    .map(|q| q.remove(0))
+                {
                     return reply;
                 }
                 access_tokens(&mut st, req, id)
             }
             ("GET", ["app"]) => match st.authenticate_app(req) {
-                Ok(app) => Reply::Respond(HttpResponse::json(200, serde_json::json!({
-                    "id": app.id, "slug": app.slug, "client_id": app.client_id, "name": app.slug,
-                    "owner": {"login": crate::world::ACCOUNT}, "permissions": {}, "events": [], "installations_count": st.installations.values().filter(|i| i.app_id == app.id).count(),
-                }))),
+                Ok(app) => Reply::Respond(HttpResponse::json(
+                    200,
+                    serde_json::json!({
+                        "id": app.id, "slug": app.slug, "client_id": app.client_id, "name": app.slug,
+                        "owner": {"login": crate::world::ACCOUNT}, "permissions": {}, "events": [], "installations_count": st.installations.values().filter(|i| i.app_id == app.id).count(),
+                    }),
+                )),
                 Err(reply) => reply,
             },
             ("GET", ["app", "installations"]) => match st.authenticate_app(req) {
@@ -312,48 +342,86 @@ impl FakeGithub {
                 },
                 Err(reply) => reply,
             },
-            (method @ ("PUT" | "DELETE"), ["app", "installations", id, "suspended"]) => match st.authenticate_app(req) {
-                Ok(app) => match st.installation_of(&app, id).map(|i| i.id) {
-                    Some(id) if method == "PUT" => {
-                        let since = st.now().max(0) as u64;
-                        st.suspended.entry(id).or_insert((since, format!("{}[bot]", app.slug)));
-                        Reply::Respond(HttpResponse { status: 204, headers: vec![], body: vec![] })
-                    }
-                    Some(id) => {
-                        st.suspended.remove(&id);
-                        Reply::Respond(HttpResponse { status: 204, headers: vec![], body: vec![] })
-                    }
-                    None => error(404, "Not Found"),
-                },
-                Err(reply) => reply,
-            },
-            ("GET", ["repos", owner, repo, "installation"]) => lookup_installation(&mut st, req, |i| i.account.eq_ignore_ascii_case(owner) && i.repositories.iter().any(|r| r == repo)),
-            ("GET", ["orgs", owner, "installation"]) | ("GET", ["users", owner, "installation"]) => {
+            (method @ ("PUT" | "DELETE"), ["app", "installations", id, "suspended"]) => {
+                match st.authenticate_app(req) {
+                    Ok(app) => match st.installation_of(&app, id).map(|i| i.id) {
+                        Some(id) if method == "PUT" => {
+                            let since = st.now().max(0) as u64;
+                            st.suspended
+                                .entry(id)
+                                .or_insert((since, format!("{}[bot]", app.slug)));
+                            Reply::Respond(HttpResponse {
+                                status: 204,
+                                headers: vec![],
+                                body: vec![],
+                            })
+                        }
+                        Some(id) => {
+                            st.suspended.remove(&id);
+                            Reply::Respond(HttpResponse {
+                                status: 204,
+                                headers: vec![],
+                                body: vec![],
+                            })
+                        }
+                        None => error(404, "Not Found"),
+                    },
+                    Err(reply) => reply,
+                }
+            }
+            ("GET", ["repos", owner, repo, "installation"]) => {
+                lookup_installation(&mut st, req, |i| {
+                    i.account.eq_ignore_ascii_case(owner)
+                        && i.repositories.iter().any(|r| r == repo)
+                })
+            }
+            ("GET", ["orgs", owner, "installation"])
+            | ("GET", ["users", owner, "installation"]) => {
                 let owner = owner.to_string();
-                lookup_installation(&mut st, req, move |i| i.account.eq_ignore_ascii_case(&owner))
+                lookup_installation(&mut st, req, move |i| {
+                    i.account.eq_ignore_ascii_case(&owner)
+                })
             }
             ("GET", ["installation", "repositories"]) => match st.authenticate_token(req) {
                 Ok(i) => {
                     let t = &st.tokens[i];
-                    let account = st.installations.get(&t.installation_id).map(|i| i.account.clone()).unwrap_or_default();
+                    let account = st
+                        .installations
+                        .get(&t.installation_id)
+                        .map(|i| i.account.clone())
+                        .unwrap_or_default();
                     let repos: Vec<serde_json::Value> =
                         t.repositories.iter().map(|r| serde_json::json!({"name": r, "full_name": format!("{account}/{r}"), "private": true})).collect();
-                    Reply::Respond(HttpResponse::json(200, serde_json::json!({"total_count": repos.len(), "repositories": repos, "repository_selection": "selected"})))
+                    Reply::Respond(HttpResponse::json(
+                        200,
+                        serde_json::json!({"total_count": repos.len(), "repositories": repos, "repository_selection": "selected"}),
+                    ))
                 }
                 Err(reply) => reply,
             },
             ("GET", ["repos", owner, repo]) => match st.token_on_repository(req, owner, repo) {
-                Ok(_) => Reply::Respond(HttpResponse::json(200, serde_json::json!({"name": repo, "full_name": format!("{owner}/{repo}"), "private": true}))),
+                Ok(_) => Reply::Respond(HttpResponse::json(
+                    200,
+                    serde_json::json!({"name": repo, "full_name": format!("{owner}/{repo}"), "private": true}),
+                )),
                 Err(reply) => reply,
             },
-            ("POST", ["repos", owner, repo, kind @ ("issues" | "pulls")]) => match st.token_on_repository(req, owner, repo) {
+            ("POST", ["repos", owner, repo, kind @ ("issues" | "pulls")]) => match st
+                .token_on_repository(req, owner, repo)
+            {
                 Ok(i) => {
-                    let needs = if *kind == "issues" { "issues" } else { "pull_requests" };
+                    let needs = if *kind == "issues" {
+                        "issues"
+                    } else {
+                        "pull_requests"
+                    };
                     if st.tokens[i].permissions.get(needs).map(String::as_str) != Some("write") {
                         return error(403, "Resource not accessible by integration");
                     }
                     let body = req.json().unwrap_or_default();
-                    let Some(title) = body["title"].as_str().filter(|t| !t.is_empty()) else { return error(422, "Validation Failed") };
+                    let Some(title) = body["title"].as_str().filter(|t| !t.is_empty()) else {
+                        return error(422, "Validation Failed");
+                    };
                     let author = st.bot_login(i);
                     let number = st.issues.len() as u64 + 1;
                     let issue = Issue {
@@ -371,43 +439,74 @@ impl FakeGithub {
                 }
                 Err(reply) => reply,
             },
-            ("GET" | "PATCH", ["repos", owner, repo, "issues" | "pulls", number]) => match st.token_on_repository(req, owner, repo) {
-                Ok(i) => {
-                    let full = format!("{owner}/{repo}");
-                    let patching = req.method == "PATCH";
-                    if patching && st.tokens[i].permissions.get("issues").map(String::as_str) != Some("write") {
-                        return error(403, "Resource not accessible by integration");
-                    }
-                    let Some(issue) = st.issues.iter_mut().find(|x| x.repository == full && Some(x.number) == number.parse().ok()) else { return error(404, "Not Found") };
-                    if patching {
-                        if let Some(state) = req.json().and_then(|b| b["state"].as_str().map(str::to_string)) {
-                            issue.open = state != "closed";
+            ("GET" | "PATCH", ["repos", owner, repo, "issues" | "pulls", number]) => {
+                match st.token_on_repository(req, owner, repo) {
+                    Ok(i) => {
+                        let full = format!("{owner}/{repo}");
+                        let patching = req.method == "PATCH";
+                        if patching
+                            && st.tokens[i].permissions.get("issues").map(String::as_str)
+                                != Some("write")
+                        {
+                            return error(403, "Resource not accessible by integration");
                         }
+                        let Some(issue) = st.issues.iter_mut().find(|x| {
+                            x.repository == full && Some(x.number) == number.parse().ok()
+                        }) else {
+                            return error(404, "Not Found");
+                        };
+                        if patching {
+                            if let Some(state) = req
+                                .json()
+                                .and_then(|b| b["state"].as_str().map(str::to_string))
+                            {
+                                issue.open = state != "closed";
+                            }
+                        }
+                        Reply::Respond(HttpResponse::json(200, issue.json()))
                     }
-                    Reply::Respond(HttpResponse::json(200, issue.json()))
+                    Err(reply) => reply,
                 }
-                Err(reply) => reply,
-            },
+            }
             ("GET", ["users", login]) => {
                 let login = crate::server::percent_decode(login);
-                match st.users.iter().find(|u| u.login.eq_ignore_ascii_case(&login)) {
-                    Some(u) => Reply::Respond(HttpResponse::json(200, serde_json::json!({"login": u.login, "id": u.id, "type": u.kind, "node_id": format!("BOT_{}", u.id)}))),
+                match st
+                    .users
+                    .iter()
+                    .find(|u| u.login.eq_ignore_ascii_case(&login))
+                {
+                    Some(u) => Reply::Respond(HttpResponse::json(
+                        200,
+                        serde_json::json!({"login": u.login, "id": u.id, "type": u.kind, "node_id": format!("BOT_{}", u.id)}),
+                    )),
                     None => error(404, "Not Found"),
                 }
             }
             ("DELETE", ["installation", "token"]) => {
-                if let Some(reply) = st.faults.get_mut("revoke").filter(|q| !q.is_empty()).map(|q| q.remove(0)) {
+                if let Some(reply) = st
+                    .faults
+                    .get_mut("revoke")
+                    .filter(|q| !q.is_empty())
+                    .map(|q| q.remove(0))
+                {
                     return reply;
                 }
                 match st.authenticate_token(req) {
                     Ok(i) => {
                         st.tokens[i].revoked = true;
-                        Reply::Respond(HttpResponse { status: 204, headers: vec![], body: vec![] })
+                        Reply::Respond(HttpResponse {
+                            status: 204,
+                            headers: vec![],
+                            body: vec![],
+                        })
                     }
                     Err(reply) => reply,
                 }
             }
-            _ => Reply::Respond(HttpResponse::text(501, &format!("{} {} not implemented", req.method, req.path))),
+            _ => Reply::Respond(HttpResponse::text(
+                501,
+                &format!("{} {} not implemented", req.method, req.path),
+            )),
         }
     }
 }
@@ -419,31 +518,50 @@ impl State {
 
     /// Verifies `Authorization: Bearer <App JWT>` like GitHub; returns the App.
     fn authenticate_app(&mut self, req: &HttpRequest) -> Result<App, Reply> {
-        let Some(jwt) = req.header("authorization").and_then(|a| a.strip_prefix("Bearer ")) else {
+        let Some(jwt) = req
+            .header("authorization")
+            .and_then(|a| a.strip_prefix("Bearer "))
+        else {
             return Err(error(401, "Requires authentication"));
         };
         let undecodable = || error(401, "A JSON web token could not be decoded");
         let parts: Vec<&str> = jwt.split('.').collect();
-        let [header, claims, signature] = parts.as_slice() else { return Err(undecodable()) };
-        let decode = |p: &str| URL_SAFE_NO_PAD.decode(p).ok().and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
-        let (Some(header_json), Some(claims_json)) = (decode(header), decode(claims)) else { return Err(undecodable()) };
+        let [header, claims, signature] = parts.as_slice() else {
+            return Err(undecodable());
+        };
+        let decode = |p: &str| {
+            URL_SAFE_NO_PAD
+                .decode(p)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        };
+        let (Some(header_json), Some(claims_json)) = (decode(header), decode(claims)) else {
+            return Err(undecodable());
+        };
         if header_json["alg"] != "RS256" {
             return Err(undecodable());
         }
         let app = match &claims_json["iss"] {
             serde_json::Value::Number(n) => n.as_u64().and_then(|id| self.apps.get(&id).cloned()),
-            serde_json::Value::String(s) if s.starts_with("Iv") => self.apps.values().find(|a| &a.client_id == s).cloned(),
-            serde_json::Value::Null => return Err(error(401, "Missing 'issuer' claim ('iss') in assertion")),
+            serde_json::Value::String(s) if s.starts_with("Iv") => {
+                self.apps.values().find(|a| &a.client_id == s).cloned()
+            }
+            serde_json::Value::Null => {
+                return Err(error(401, "Missing 'issuer' claim ('iss') in assertion"))
+            }
             _ => return Err(error(401, "'Issuer' claim ('iss') must be an Integer")),
         };
-        let Some(app) = app else { return Err(undecodable()) };
+        let Some(app) = app else {
+            return Err(undecodable());
+        };
         let sig = URL_SAFE_NO_PAD.decode(signature).ok();
         let signed = format!("{header}.{claims}");
         if sig.is_none_or(|s| !crate::keys::verify_rs256(&app.public_key, signed.as_bytes(), &s)) {
             return Err(undecodable());
         }
         let now = self.now();
-        let (Some(iat), Some(exp)) = (claims_json["iat"].as_i64(), claims_json["exp"].as_i64()) else {
+        let (Some(iat), Some(exp)) = (claims_json["iat"].as_i64(), claims_json["exp"].as_i64())
+        else {
             return Err(error(401, "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued"));
         };
         if iat > now + 30 {
@@ -453,7 +571,10 @@ impl State {
             return Err(error(401, "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires"));
         }
         if exp > now + 600 || exp - iat > 660 {
-            return Err(error(401, "'Expiration time' claim ('exp') is too far in the future"));
+            return Err(error(
+                401,
+                "'Expiration time' claim ('exp') is too far in the future",
+            ));
         }
         self.accepted_claims.push(claims_json);
         Ok(app)
@@ -462,50 +583,77 @@ impl State {
     /// The index of `token` if it is an issued token neither revoked nor
     /// expired, of an installation that is not suspended.
     fn valid_token(&self, token: &str) -> Option<usize> {
-        self.tokens.iter().position(|t| t.token == token && self.live(t))
+        self.tokens
+            .iter()
+            .position(|t| t.token == token && self.live(t))
     }
 
     /// Whether an issued token still authenticates: not revoked, not expired,
     /// its installation not suspended.
     fn live(&self, t: &IssuedToken) -> bool {
-        !t.revoked && t.expires_at > self.now().max(0) as u64 && !self.suspended.contains_key(&t.installation_id)
+        !t.revoked
+            && t.expires_at > self.now().max(0) as u64
+            && !self.suspended.contains_key(&t.installation_id)
     }
 
     /// Verifies `Authorization: Bearer|token <installation token>`; returns its index.
     fn authenticate_token(&self, req: &HttpRequest) -> Result<usize, Reply> {
         let auth = req.header("authorization").unwrap_or("");
-        let token = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("token ")).unwrap_or("");
-        self.valid_token(token).ok_or_else(|| error(401, "Bad credentials"))
+        let token = auth
+            .strip_prefix("Bearer ")
+            .or_else(|| auth.strip_prefix("token "))
+            .unwrap_or("");
+        self.valid_token(token)
+            .ok_or_else(|| error(401, "Bad credentials"))
     }
 
     /// A valid token whose installation reaches `owner/repo`; its index.
-    fn token_on_repository(&self, req: &HttpRequest, owner: &str, repo: &str) -> Result<usize, Reply> {
+    fn token_on_repository(
+        &self,
+        req: &HttpRequest,
+        owner: &str,
+        repo: &str,
+    ) -> Result<usize, Reply> {
         let i = self.authenticate_token(req)?;
-        self.reaches(i, owner, repo).then_some(i).ok_or_else(|| error(404, "Not Found"))
+        self.reaches(i, owner, repo)
+            .then_some(i)
+            .ok_or_else(|| error(404, "Not Found"))
     }
 
     fn reaches(&self, token: usize, owner: &str, repo: &str) -> bool {
         let t = &self.tokens[token];
-        let account = self.installations.get(&t.installation_id).map(|i| i.account.as_str()).unwrap_or("");
+        let account = self
+            .installations
+            .get(&t.installation_id)
+            .map(|i| i.account.as_str())
+            .unwrap_or("");
         account.eq_ignore_ascii_case(owner) && t.repositories.iter().any(|r| r == repo)
     }
 
     /// `<slug>[bot]`: who a token acts as.
     fn bot_login(&self, token: usize) -> String {
-        let app = self.installations.get(&self.tokens[token].installation_id).and_then(|i| self.apps.get(&i.app_id));
+        let app = self
+            .installations
+            .get(&self.tokens[token].installation_id)
+            .and_then(|i| self.apps.get(&i.app_id));
         format!("{}[bot]", app.map(|a| a.slug.as_str()).unwrap_or("unknown"))
     }
 
     /// The App's installation with this id (path segment), if any.
     fn installation_of(&self, app: &App, id: &str) -> Option<&Installation> {
-        id.parse::<u64>().ok().and_then(|id| self.installations.get(&id)).filter(|i| i.app_id == app.id)
+        id.parse::<u64>()
+            .ok()
+            .and_then(|id| self.installations.get(&id))
+            .filter(|i| i.app_id == app.id)
     }
 
     fn installation_json(&self, i: &Installation) -> serde_json::Value {
         let mut json = installation_json(i);
         let suspension = self.suspended.get(&i.id);
         json["suspended_at"] = suspension.map(|(at, _)| crate::time::iso8601(*at)).into();
-        json["suspended_by"] = suspension.map(|(_, by)| serde_json::json!({"login": by, "type": "Bot"})).unwrap_or_default();
+        json["suspended_by"] = suspension
+            .map(|(_, by)| serde_json::json!({"login": by, "type": "Bot"}))
+            .unwrap_or_default();
         json
     }
 
@@ -518,7 +666,12 @@ impl State {
             URL_SAFE_NO_PAD.encode(b).replace('-', "x")
         };
         if self.legacy_token_format {
-            let p: String = part(27).chars().filter(char::is_ascii_alphanumeric).chain(std::iter::repeat('0')).take(36).collect();
+            let p: String = part(27)
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .chain(std::iter::repeat('0'))
+                .take(36)
+                .collect();
             format!("ghs_{p}")
         } else {
             format!("ghs_{app_id}_{}.{}.{}", part(150), part(150), part(80))
@@ -529,19 +682,41 @@ impl State {
 /// git's smart HTTP: a valid installation token (basic auth) that reaches the
 /// repository; pushes need `contents: write` and are recorded with their bot.
 /// Returns the repositories' root to serve the request from (without the lock).
-fn git_request(st: &mut State, req: &HttpRequest, owner: &str, repo: &str) -> Result<std::path::PathBuf, Reply> {
-    let Some(root) = st.git_root.clone() else { return Err(error(404, "Not Found")) };
-    let Some(i) = crate::git::basic_password(req).and_then(|token| st.valid_token(&token)) else { return Err(crate::git::challenge()) };
+fn git_request(
+    st: &mut State,
+    req: &HttpRequest,
+    owner: &str,
+    repo: &str,
+) -> Result<std::path::PathBuf, Reply> {
+    let Some(root) = st.git_root.clone() else {
+        return Err(error(404, "Not Found"));
+    };
+    let Some(i) = crate::git::basic_password(req).and_then(|token| st.valid_token(&token)) else {
+        return Err(crate::git::challenge());
+    };
     if !st.reaches(i, owner, repo) {
-        return Err(Reply::Respond(HttpResponse::text(404, "Repository not found.")));
+        return Err(Reply::Respond(HttpResponse::text(
+            404,
+            "Repository not found.",
+        )));
     }
-    let pushing = req.path.ends_with("/git-receive-pack") || req.query.get("service").is_some_and(|s| s == "git-receive-pack");
+    let pushing = req.path.ends_with("/git-receive-pack")
+        || req
+            .query
+            .get("service")
+            .is_some_and(|s| s == "git-receive-pack");
     if pushing && st.tokens[i].permissions.get("contents").map(String::as_str) != Some("write") {
-        return Err(Reply::Respond(HttpResponse::text(403, "Permission to push denied.")));
+        return Err(Reply::Respond(HttpResponse::text(
+            403,
+            "Permission to push denied.",
+        )));
     }
     if req.path.ends_with("/git-receive-pack") {
         let author = st.bot_login(i);
-        st.pushes.push(Push { author, repository: format!("{owner}/{repo}") });
+        st.pushes.push(Push {
+            author,
+            repository: format!("{owner}/{repo}"),
+        });
     }
     Ok(root)
 }
@@ -549,16 +724,48 @@ fn git_request(st: &mut State, req: &HttpRequest, owner: &str, repo: &str) -> Re
 /// `GET /app/installations`: `per_page` (default 30, at most 100) and `page`,
 /// with GitHub's `Link` header (`rel="next"`, `rel="last"`) while more remain.
 fn list_installations(st: &State, req: &HttpRequest, app: &App) -> Reply {
-    let mut list: Vec<&Installation> = st.installations.values().filter(|i| i.app_id == app.id).collect();
+    let mut list: Vec<&Installation> = st
+        .installations
+        .values()
+        .filter(|i| i.app_id == app.id)
+        .collect();
     list.sort_by_key(|i| i.id);
-    let per_page = req.query.get("per_page").and_then(|v| v.parse::<usize>().ok()).unwrap_or(30).clamp(1, 100);
-    let page = req.query.get("page").and_then(|v| v.parse::<usize>().ok()).unwrap_or(1).max(1);
+    let per_page = req
+        .query
+        .get("per_page")
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(30)
+        .clamp(1, 100);
+    let page = req
+        .query
+        .get("page")
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(1)
+        .max(1);
     let last = list.len().div_ceil(per_page).max(1);
-    let body: Vec<serde_json::Value> = list.iter().skip((page - 1) * per_page).take(per_page).map(|i| st.installation_json(i)).collect();
+    let body: Vec<serde_json::Value> = list
+        .iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .map(|i| st.installation_json(i))
+        .collect();
     let mut response = HttpResponse::json(200, body.into());
     if page < last {
-        let url = |n: usize| format!("<http://{}{}/app/installations?per_page={per_page}&page={n}>", req.header("host").unwrap_or("127.0.0.1"), st.path_prefix);
-        response = response.with_header("link", &format!("{}; rel=\"next\", {}; rel=\"last\"", url(page + 1), url(last)));
+        let url = |n: usize| {
+            format!(
+                "<http://{}{}/app/installations?per_page={per_page}&page={n}>",
+                req.header("host").unwrap_or("127.0.0.1"),
+                st.path_prefix
+            )
+        };
+        response = response.with_header(
+            "link",
+            &format!(
+                "{}; rel=\"next\", {}; rel=\"last\"",
+                url(page + 1),
+                url(last)
+            ),
+        );
     }
     Reply::Respond(response)
 }
@@ -568,12 +775,20 @@ fn installation_json(i: &Installation) -> serde_json::Value {
 }
 
 /// `GET /repos/…/installation`, `/orgs/…/installation`, `/users/…/installation` with the App JWT.
-fn lookup_installation(st: &mut State, req: &HttpRequest, matches: impl Fn(&Installation) -> bool) -> Reply {
+fn lookup_installation(
+    st: &mut State,
+    req: &HttpRequest,
+    matches: impl Fn(&Installation) -> bool,
+) -> Reply {
     let app = match st.authenticate_app(req) {
         Ok(app) => app,
         Err(reply) => return reply,
     };
-    match st.installations.values().find(|i| i.app_id == app.id && matches(i)) {
+    match st
+        .installations
+        .values()
+        .find(|i| i.app_id == app.id && matches(i))
+    {
         Some(i) => Reply::Respond(HttpResponse::json(200, st.installation_json(i))),
         None => error(404, "Not Found"),
     }
@@ -584,13 +799,20 @@ fn access_tokens(st: &mut State, req: &HttpRequest, id: &str) -> Reply {
         Ok(app) => app,
         Err(reply) => return reply,
     };
-    let Some(inst) = id.parse::<u64>().ok().and_then(|id| st.installations.get(&id).cloned()).filter(|i| i.app_id == app.id) else {
+    let Some(inst) = id
+        .parse::<u64>()
+        .ok()
+        .and_then(|id| st.installations.get(&id).cloned())
+        .filter(|i| i.app_id == app.id)
+    else {
         return error(404, "Not Found");
     };
     if st.suspended.contains_key(&inst.id) {
         return error(403, "This installation has been suspended");
     }
-    let body = if req.body.is_empty() { serde_json::json!({}) } else {
+    let body = if req.body.is_empty() {
+        serde_json::json!({})
+    } else {
         match req.json() {
             Some(b) if b.is_object() => b,
             _ => return error(400, "Problems parsing JSON"),
@@ -599,13 +821,21 @@ fn access_tokens(st: &mut State, req: &HttpRequest, id: &str) -> Reply {
     st.token_requests.push((inst.id, body.clone()));
     let mut permissions = inst.permissions.clone();
     if let Some(asked) = body.get("permissions") {
-        let Some(asked) = asked.as_object() else { return error(422, "Invalid request.\n\nFor 'properties/permissions', is not an object.") };
+        let Some(asked) = asked.as_object() else {
+            return error(
+                422,
+                "Invalid request.\n\nFor 'properties/permissions', is not an object.",
+            );
+        };
         let mut granted = BTreeMap::new();
         for (name, level) in asked {
             let level = level.as_str().unwrap_or("");
             let have = inst.permissions.get(name).map(|l| rank(l)).unwrap_or(0);
             if rank(level) == 0 || rank(level) > have {
-                return error(422, "The permissions requested are not granted to this installation.");
+                return error(
+                    422,
+                    "The permissions requested are not granted to this installation.",
+                );
             }
             granted.insert(name.clone(), level.to_string());
         }
@@ -626,7 +856,11 @@ fn access_tokens(st: &mut State, req: &HttpRequest, id: &str) -> Reply {
         token: st.new_token(app.id),
         installation_id: inst.id,
         permissions: permissions.clone(),
-        repositories: if repositories.is_empty() { inst.repositories.clone() } else { repositories.clone() },
+        repositories: if repositories.is_empty() {
+            inst.repositories.clone()
+        } else {
+            repositories.clone()
+        },
         expires_at: now + st.token_lifetime_secs.unwrap_or(3600),
         revoked: false,
     };
@@ -637,7 +871,10 @@ fn access_tokens(st: &mut State, req: &HttpRequest, id: &str) -> Reply {
         "repository_selection": if repositories.is_empty() { "all" } else { "selected" },
     });
     if !repositories.is_empty() {
-        answer["repositories"] = repositories.iter().map(|n| serde_json::json!({"name": n, "full_name": format!("{}/{n}", inst.account)})).collect();
+        answer["repositories"] = repositories
+            .iter()
+            .map(|n| serde_json::json!({"name": n, "full_name": format!("{}/{n}", inst.account)}))
+            .collect();
     }
     st.tokens.push(token);
     Reply::Respond(HttpResponse::json(201, answer))

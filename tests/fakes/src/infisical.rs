@@ -39,8 +39,13 @@ pub fn error(status: u16, name: &str, message: &str) -> Reply {
 
 impl FakeInfisical {
     pub fn new(project_id: &str) -> Self {
-        let state = State { project_id: project_id.into(), ..State::default() };
-        FakeInfisical { state: Mutex::new(state) }
+        let state = State {
+            project_id: project_id.into(),
+            ..State::default()
+        };
+        FakeInfisical {
+            state: Mutex::new(state),
+        }
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -48,35 +53,52 @@ impl FakeInfisical {
     }
 
     pub fn add_identity(&self, client_id: &str, client_secret: &str) {
-        self.state().identities.insert(client_id.into(), client_secret.into());
+        self.state()
+            .identities
+            .insert(client_id.into(), client_secret.into());
     }
 
     /// Creates or replaces a folder's secrets.
     pub fn put_folder(&self, environment: &str, path: &str, secrets: Vec<Secret>) {
-        self.state().folders.insert((environment.into(), path.into()), secrets);
+        self.state()
+            .folders
+            .insert((environment.into(), path.into()), secrets);
     }
 
     /// Sets (or adds) one secret in a folder.
     pub fn set_secret(&self, environment: &str, path: &str, key: &str, value: &str) {
         let mut st = self.state();
-        let folder = st.folders.entry((environment.into(), path.into())).or_default();
+        let folder = st
+            .folders
+            .entry((environment.into(), path.into()))
+            .or_default();
         folder.retain(|(k, _)| k != key);
         folder.push((key.into(), value.into()));
     }
 
     pub fn remove_secret(&self, environment: &str, path: &str, key: &str) {
-        if let Some(folder) = self.state().folders.get_mut(&(environment.into(), path.into())) {
+        if let Some(folder) = self
+            .state()
+            .folders
+            .get_mut(&(environment.into(), path.into()))
+        {
             folder.retain(|(k, _)| k != key);
         }
     }
 
     pub fn remove_folder(&self, environment: &str, path: &str) {
-        self.state().folders.remove(&(environment.to_string(), path.to_string()));
+        self.state()
+            .folders
+            .remove(&(environment.to_string(), path.to_string()));
     }
 
     /// The next requests to `route` ("login" or "secrets") get these replies instead.
     pub fn inject(&self, route: &'static str, replies: Vec<Reply>) {
-        self.state().faults.entry(route).or_default().extend(replies);
+        self.state()
+            .faults
+            .entry(route)
+            .or_default()
+            .extend(replies);
     }
 
     /// Every request received so far.
@@ -103,7 +125,12 @@ impl FakeInfisical {
         let route = match (req.method.as_str(), req.path.as_str()) {
             ("POST", "/api/v1/auth/universal-auth/login") => "login",
             ("GET", "/api/v4/secrets") => "secrets",
-            _ => return Reply::Respond(HttpResponse::text(501, &format!("{} {} not implemented", req.method, req.path))),
+            _ => {
+                return Reply::Respond(HttpResponse::text(
+                    501,
+                    &format!("{} {} not implemented", req.method, req.path),
+                ))
+            }
         };
         if let Some(queue) = st.faults.get_mut(route) {
             if !queue.is_empty() {
@@ -119,7 +146,8 @@ impl FakeInfisical {
 
 fn login(st: &mut State, req: &HttpRequest) -> Reply {
     let body = req.json().unwrap_or(serde_json::Value::Null);
-    let (Some(id), Some(secret)) = (body["clientId"].as_str(), body["clientSecret"].as_str()) else {
+    let (Some(id), Some(secret)) = (body["clientId"].as_str(), body["clientSecret"].as_str())
+    else {
         return Reply::Respond(HttpResponse::json(
             422,
             serde_json::json!({"reqId": "req-fake", "statusCode": 422, "message": [{"code": "invalid_type", "expected": "string", "received": "undefined", "path": ["clientId"], "message": "Required"}], "error": "ValidationFailure"}),
@@ -145,21 +173,43 @@ fn list_secrets(st: &State, req: &HttpRequest) -> Reply {
     if !st.tokens.iter().any(|t| t == token) {
         return error(403, "TokenError", "The provided access token is malformed. Please use a valid token or generate a new one and try again.");
     }
-    let (Some(project), Some(env)) = (req.query.get("projectId"), req.query.get("environment")) else {
+    let (Some(project), Some(env)) = (req.query.get("projectId"), req.query.get("environment"))
+    else {
         return error(400, "BadRequestError", "Missing project id or environment");
     };
-    for flag in ["viewSecretValue", "expandSecretReferences", "recursive", "include_imports"] {
+    for flag in [
+        "viewSecretValue",
+        "expandSecretReferences",
+        "recursive",
+        "include_imports",
+    ] {
         if let Some(v) = req.query.get(flag) {
             if v != "true" && v != "false" {
-                return error(422, "ValidationFailure", &format!("Invalid enum value for {flag}. Expected 'true' | 'false'"));
+                return error(
+                    422,
+                    "ValidationFailure",
+                    &format!("Invalid enum value for {flag}. Expected 'true' | 'false'"),
+                );
             }
         }
     }
     if project != &st.project_id {
-        return error(404, "NotFound", &format!("Project with ID '{project}' not found during lookup"));
+        return error(
+            404,
+            "NotFound",
+            &format!("Project with ID '{project}' not found during lookup"),
+        );
     }
-    let path = req.query.get("secretPath").map(|p| p.trim_end_matches('/').to_string()).unwrap_or_else(|| "/".into());
-    let path = if path.is_empty() { "/".to_string() } else { path };
+    let path = req
+        .query
+        .get("secretPath")
+        .map(|p| p.trim_end_matches('/').to_string())
+        .unwrap_or_else(|| "/".into());
+    let path = if path.is_empty() {
+        "/".to_string()
+    } else {
+        path
+    };
     let Some(secrets) = st.folders.get(&(env.clone(), path.clone())) else {
         return error(
             404,
@@ -181,5 +231,8 @@ fn list_secrets(st: &State, req: &HttpRequest) -> Reply {
             })
         })
         .collect();
-    Reply::Respond(HttpResponse::json(200, serde_json::json!({ "secrets": list, "imports": [] })))
+    Reply::Respond(HttpResponse::json(
+        200,
+        serde_json::json!({ "secrets": list, "imports": [] }),
+    ))
 }

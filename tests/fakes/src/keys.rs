@@ -31,12 +31,18 @@ impl AppKey {
 
     /// `-----BEGIN RSA PRIVATE KEY-----` with LF newlines (what GitHub's download holds).
     pub fn pkcs1_pem(&self) -> String {
-        self.private.to_pkcs1_pem(rsa::pkcs1::LineEnding::LF).expect("PKCS#1 encoding").to_string()
+        self.private
+            .to_pkcs1_pem(rsa::pkcs1::LineEnding::LF)
+            .expect("PKCS#1 encoding")
+            .to_string()
     }
 
     /// `-----BEGIN PRIVATE KEY-----`.
     pub fn pkcs8_pem(&self) -> String {
-        self.private.to_pkcs8_pem(rsa::pkcs8::LineEnding::LF).expect("PKCS#8 encoding").to_string()
+        self.private
+            .to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
+            .expect("PKCS#8 encoding")
+            .to_string()
     }
 }
 
@@ -58,7 +64,12 @@ pub enum PemVariant {
 }
 
 impl PemVariant {
-    pub const ALL: [PemVariant; 4] = [PemVariant::Pkcs1, PemVariant::Pkcs8, PemVariant::Crlf, PemVariant::EscapedNewlines];
+    pub const ALL: [PemVariant; 4] = [
+        PemVariant::Pkcs1,
+        PemVariant::Pkcs8,
+        PemVariant::Crlf,
+        PemVariant::EscapedNewlines,
+    ];
 
     pub fn render(self, key: &AppKey) -> String {
         match self {

@@ -16,7 +16,9 @@ pub const USER: &str = "raxx-proxy-user";
 /// output, error or audit record (the integration harness checks).
 pub fn password() -> String {
     static PASSWORD: OnceLock<String> = OnceLock::new();
-    PASSWORD.get_or_init(|| format!("CANARY-proxy-password-{:032x}", rand::random::<u128>())).clone()
+    PASSWORD
+        .get_or_init(|| format!("CANARY-proxy-password-{:032x}", rand::random::<u128>()))
+        .clone()
 }
 
 /// One CONNECT the proxy received.
@@ -45,14 +47,18 @@ impl Proxy {
 
     /// A proxy that tunnels only for `USER` and `password()`.
     pub fn with_credentials() -> Proxy {
-        let expected = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{}", password()));
+        let expected =
+            base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{}", password()));
         Proxy::serve(Some(format!("Basic {expected}")))
     }
 
     fn serve(authorization: Option<String>) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the fake proxy");
         let addr = listener.local_addr().expect("the fake proxy's address");
-        let (tunnels, stop) = (Arc::new(Mutex::new(Vec::new())), Arc::new(AtomicBool::new(false)));
+        let (tunnels, stop) = (
+            Arc::new(Mutex::new(Vec::new())),
+            Arc::new(AtomicBool::new(false)),
+        );
         let (recorded, stopped) = (tunnels.clone(), stop.clone());
         std::thread::spawn(move || {
             for conn in listener.incoming() {
@@ -64,7 +70,11 @@ impl Proxy {
                 std::thread::spawn(move || connect(conn, authorization.as_deref(), &recorded));
             }
         });
-        Proxy { addr, tunnels, stop }
+        Proxy {
+            addr,
+            tunnels,
+            stop,
+        }
     }
 
     /// `http://127.0.0.1:PORT`
@@ -92,19 +102,32 @@ impl Drop for Proxy {
 
 /// Serves one client connection: a CONNECT, then the bytes both ways.
 fn connect(mut client: TcpStream, authorization: Option<&str>, tunnels: &Mutex<Vec<Tunnel>>) {
-    let Some(head) = read_head(&mut client) else { return };
+    let Some(head) = read_head(&mut client) else {
+        return;
+    };
     let mut lines = head.split("\r\n");
     let request_line: Vec<&str> = lines.next().unwrap_or_default().split(' ').collect();
-    let [method, target, _version] = request_line[..] else { return };
+    let [method, target, _version] = request_line[..] else {
+        return;
+    };
     if method != "CONNECT" {
-        let _ = client.write_all(b"HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        let _ = client.write_all(
+            b"HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        );
         return;
     }
-    let given = lines.filter_map(|l| l.split_once(':')).find(|(name, _)| name.trim().eq_ignore_ascii_case("proxy-authorization")).map(|(_, v)| v.trim());
+    let given = lines
+        .filter_map(|l| l.split_once(':'))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("proxy-authorization"))
+        .map(|(_, v)| v.trim());
     let authorized = authorization.is_none_or(|expected| given == Some(expected));
     let record = |opened| {
         if let Ok(mut t) = tunnels.lock() {
-            t.push(Tunnel { target: target.to_string(), authorized, opened });
+            t.push(Tunnel {
+                target: target.to_string(),
+                authorized,
+                opened,
+            });
         }
     };
     if !authorized {
@@ -114,14 +137,22 @@ fn connect(mut client: TcpStream, authorization: Option<&str>, tunnels: &Mutex<V
     }
     let Ok(upstream) = TcpStream::connect(target) else {
         record(false);
-        let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        let _ = client.write_all(
+            b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        );
         return;
     };
     record(true);
-    if client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").is_err() {
+    if client
+        .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        .is_err()
+    {
         return;
     }
-    let (Ok(mut client_in), Ok(mut upstream_out)) = (client.try_clone(), upstream.try_clone()) else { return };
+    let (Ok(mut client_in), Ok(mut upstream_out)) = (client.try_clone(), upstream.try_clone())
+    else {
+        return;
+    };
     let upload = std::thread::spawn(move || {
         let _ = std::io::copy(&mut client_in, &mut upstream_out);
         let _ = upstream_out.shutdown(Shutdown::Write);

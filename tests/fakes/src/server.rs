@@ -28,7 +28,9 @@ pub struct HttpRequest {
 
 impl HttpRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
     }
 
     pub fn json(&self) -> Option<serde_json::Value> {
@@ -48,13 +50,20 @@ impl HttpResponse {
     pub fn json(status: u16, body: serde_json::Value) -> Self {
         HttpResponse {
             status,
-            headers: vec![("content-type".into(), "application/json; charset=utf-8".into())],
+            headers: vec![(
+                "content-type".into(),
+                "application/json; charset=utf-8".into(),
+            )],
             body: body.to_string().into_bytes(),
         }
     }
 
     pub fn text(status: u16, body: &str) -> Self {
-        HttpResponse { status, headers: vec![("content-type".into(), "text/plain".into())], body: body.as_bytes().to_vec() }
+        HttpResponse {
+            status,
+            headers: vec![("content-type".into(), "text/plain".into())],
+            body: body.as_bytes().to_vec(),
+        }
     }
 
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
@@ -64,7 +73,9 @@ impl HttpResponse {
 
     /// Says `connection: close`: the server closes the connection after it.
     fn closes(&self) -> bool {
-        self.headers.iter().any(|(n, v)| n.eq_ignore_ascii_case("connection") && v.eq_ignore_ascii_case("close"))
+        self.headers
+            .iter()
+            .any(|(n, v)| n.eq_ignore_ascii_case("connection") && v.eq_ignore_ascii_case("close"))
     }
 }
 
@@ -112,7 +123,10 @@ pub struct ServerTime {
 impl std::ops::Add for ServerTime {
     type Output = ServerTime;
     fn add(self, other: ServerTime) -> ServerTime {
-        ServerTime { answering: self.answering + other.answering, oversleeping: self.oversleeping + other.oversleeping }
+        ServerTime {
+            answering: self.answering + other.answering,
+            oversleeping: self.oversleeping + other.oversleeping,
+        }
     }
 }
 
@@ -130,7 +144,13 @@ impl ClosedPort {
 
     /// `http://127.0.0.1:PORT`
     pub fn url(&self) -> String {
-        let addr = self.0.local_addr().ok().and_then(|a| a.as_socket()).map(|a| a.to_string()).unwrap_or_default();
+        let addr = self
+            .0
+            .local_addr()
+            .ok()
+            .and_then(|a| a.as_socket())
+            .map(|a| a.to_string())
+            .unwrap_or_default();
         format!("http://{addr}")
     }
 }
@@ -149,7 +169,13 @@ impl Silent {
 
     /// `http://127.0.0.1:PORT`
     pub fn url(&self) -> String {
-        format!("http://{}", self.0.local_addr().map(|a| a.to_string()).unwrap_or_default())
+        format!(
+            "http://{}",
+            self.0
+                .local_addr()
+                .map(|a| a.to_string())
+                .unwrap_or_default()
+        )
     }
 }
 
@@ -167,7 +193,10 @@ impl Server {
         Server::start_with(handler, Some(tls))
     }
 
-    fn start_with(handler: Handler, tls: Option<Arc<rustls::ServerConfig>>) -> std::io::Result<Server> {
+    fn start_with(
+        handler: Handler,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> std::io::Result<Server> {
         let https = tls.is_some();
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
@@ -178,7 +207,13 @@ impl Server {
         let keep_alive_ms = Arc::new(AtomicU64::new(KEEP_ALIVE.as_millis() as u64));
         let connections = Arc::new(AtomicUsize::new(0));
         let own_time = Arc::new(OwnTime::default());
-        let (latency, setup, idle, accepted, own) = (latency_ms.clone(), connect_latency_ms.clone(), keep_alive_ms.clone(), connections.clone(), own_time.clone());
+        let (latency, setup, idle, accepted, own) = (
+            latency_ms.clone(),
+            connect_latency_ms.clone(),
+            keep_alive_ms.clone(),
+            connections.clone(),
+            own_time.clone(),
+        );
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 if stop_flag.load(Ordering::SeqCst) {
@@ -187,37 +222,55 @@ impl Server {
                 let Ok(conn) = conn else { continue };
                 let accepted_at = std::time::Instant::now();
                 accepted.fetch_add(1, Ordering::SeqCst);
-                let (handler, latency, own, tls) = (handler.clone(), latency.clone(), own.clone(), tls.clone());
+                let (handler, latency, own, tls) =
+                    (handler.clone(), latency.clone(), own.clone(), tls.clone());
                 let usable_at = accepted_at + Duration::from_millis(setup.load(Ordering::SeqCst));
                 let keep_alive = Duration::from_millis(idle.load(Ordering::SeqCst));
-                std::thread::spawn(move || serve(conn, tls, &handler, &latency, usable_at, keep_alive, &own));
+                std::thread::spawn(move || {
+                    serve(conn, tls, &handler, &latency, usable_at, keep_alive, &own)
+                });
             }
         });
-        Ok(Server { addr, stop, latency_ms, connect_latency_ms, keep_alive_ms, connections, own_time, https })
+        Ok(Server {
+            addr,
+            stop,
+            latency_ms,
+            connect_latency_ms,
+            keep_alive_ms,
+            connections,
+            own_time,
+            https,
+        })
     }
 
     /// Adds this much delay before every answer (a network round trip, for benchmarks).
     pub fn set_latency(&self, latency: Duration) {
-        self.latency_ms.store(latency.as_millis() as u64, Ordering::SeqCst);
+        self.latency_ms
+            .store(latency.as_millis() as u64, Ordering::SeqCst);
     }
 
     /// Makes a new connection usable only this long after it was accepted, as the
     /// TCP (and TLS) handshakes of a real network would: its first request waits
     /// out what is left. A connection opened early has nothing left to wait.
     pub fn set_connect_latency(&self, latency: Duration) {
-        self.connect_latency_ms.store(latency.as_millis() as u64, Ordering::SeqCst);
+        self.connect_latency_ms
+            .store(latency.as_millis() as u64, Ordering::SeqCst);
     }
 
     /// Closes a connection that has been idle this long (for connections
     /// accepted from now on), as real servers do with their keep-alive timeout.
     pub fn set_keep_alive(&self, idle: Duration) {
-        self.keep_alive_ms.store(idle.as_millis() as u64, Ordering::SeqCst);
+        self.keep_alive_ms
+            .store(idle.as_millis() as u64, Ordering::SeqCst);
     }
 
     /// Time spent on the server's side of all requests so far.
     pub fn own_time(&self) -> ServerTime {
         let ns = |a: &AtomicU64| Duration::from_nanos(a.load(Ordering::SeqCst));
-        ServerTime { answering: ns(&self.own_time.answering), oversleeping: ns(&self.own_time.oversleeping) }
+        ServerTime {
+            answering: ns(&self.own_time.answering),
+            oversleeping: ns(&self.own_time.oversleeping),
+        }
     }
 
     /// Connections accepted so far.
@@ -227,7 +280,11 @@ impl Server {
 
     /// `http://127.0.0.1:PORT`, or `https://` for a TLS server.
     pub fn url(&self) -> String {
-        format!("{}://{}", if self.https { "https" } else { "http" }, self.addr)
+        format!(
+            "{}://{}",
+            if self.https { "https" } else { "http" },
+            self.addr
+        )
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -243,7 +300,15 @@ impl Drop for Server {
     }
 }
 
-fn serve(conn: TcpStream, tls: Option<Arc<rustls::ServerConfig>>, handler: &Handler, latency_ms: &AtomicU64, usable_at: std::time::Instant, keep_alive: Duration, own: &OwnTime) {
+fn serve(
+    conn: TcpStream,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    handler: &Handler,
+    latency_ms: &AtomicU64,
+    usable_at: std::time::Instant,
+    keep_alive: Duration,
+    own: &OwnTime,
+) {
     exact_timers();
     let _ = conn.set_read_timeout(Some(keep_alive));
     let _ = conn.set_nodelay(true);
@@ -259,10 +324,15 @@ fn serve(conn: TcpStream, tls: Option<Arc<rustls::ServerConfig>>, handler: &Hand
         std::thread::sleep(usable_at.saturating_duration_since(std::time::Instant::now()));
         let latency = Duration::from_millis(latency_ms.load(Ordering::SeqCst));
         if !latency.is_zero() {
-            own.oversleeping.fetch_add(sleep(latency).saturating_sub(latency).as_nanos() as u64, Ordering::SeqCst);
+            own.oversleeping.fetch_add(
+                sleep(latency).saturating_sub(latency).as_nanos() as u64,
+                Ordering::SeqCst,
+            );
         }
         let answering = std::time::Instant::now();
-        let close = request.header("connection").is_some_and(|c| c.eq_ignore_ascii_case("close"));
+        let close = request
+            .header("connection")
+            .is_some_and(|c| c.eq_ignore_ascii_case("close"));
         let mut reply = handler(&request);
         let mut delayed = Duration::ZERO;
         loop {
@@ -278,7 +348,10 @@ fn serve(conn: TcpStream, tls: Option<Arc<rustls::ServerConfig>>, handler: &Hand
                 Reply::Respond(response) => {
                     let close = close || response.closes();
                     let written = write_response(reader.get_mut(), &response, close);
-                    own.answering.fetch_add(answering.elapsed().saturating_sub(delayed).as_nanos() as u64, Ordering::SeqCst);
+                    own.answering.fetch_add(
+                        answering.elapsed().saturating_sub(delayed).as_nanos() as u64,
+                        Ordering::SeqCst,
+                    );
                     if written.is_err() || close {
                         return;
                     }
@@ -329,15 +402,24 @@ fn read_request(reader: &mut BufReader<impl Read + Write>) -> Option<HttpRequest
         headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
     }
     // curl (under git) waits a second for this before sending a large body.
-    if headers.get("expect").is_some_and(|e| e.eq_ignore_ascii_case("100-continue")) {
+    if headers
+        .get("expect")
+        .is_some_and(|e| e.eq_ignore_ascii_case("100-continue"))
+    {
         let conn = reader.get_mut();
         conn.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").ok()?;
         conn.flush().ok()?;
     }
-    let body = if headers.get("transfer-encoding").is_some_and(|te| te.eq_ignore_ascii_case("chunked")) {
+    let body = if headers
+        .get("transfer-encoding")
+        .is_some_and(|te| te.eq_ignore_ascii_case("chunked"))
+    {
         read_chunked(reader)?
     } else {
-        let len: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let len: usize = headers
+            .get("content-length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         let mut body = vec![0; len.min(1 << 20)];
         reader.read_exact(&mut body).ok()?;
         body
@@ -346,7 +428,13 @@ fn read_request(reader: &mut BufReader<impl Read + Write>) -> Option<HttpRequest
         Some((p, q)) => (p.to_string(), parse_query(q)),
         None => (target, BTreeMap::new()),
     };
-    Some(HttpRequest { method, path, query, headers, body })
+    Some(HttpRequest {
+        method,
+        path,
+        query,
+        headers,
+        body,
+    })
 }
 
 /// Reads a `transfer-encoding: chunked` body (as hyper sends bodies of unknown length).
@@ -389,7 +477,9 @@ fn parse_query(q: &str) -> BTreeMap<String, String> {
 
 /// Decodes `%XX` and `+` in a query component.
 pub fn percent_decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(&s.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 fn reason(status: u16) -> &'static str {
@@ -416,13 +506,24 @@ fn write_response(conn: &mut impl Write, r: &HttpResponse, close: bool) -> std::
     for (n, v) in &r.headers {
         head.push_str(&format!("{n}: {v}\r\n"));
     }
-    if !r.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("date")) {
-        head.push_str(&format!("date: {}\r\n", crate::time::http_date(crate::time::now())));
+    if !r
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("date"))
+    {
+        head.push_str(&format!(
+            "date: {}\r\n",
+            crate::time::http_date(crate::time::now())
+        ));
     }
     if r.status != 204 && r.status != 304 {
         head.push_str(&format!("content-length: {}\r\n", r.body.len()));
     }
-    head.push_str(if close && !r.closes() { "connection: close\r\n\r\n" } else { "\r\n" });
+    head.push_str(if close && !r.closes() {
+        "connection: close\r\n\r\n"
+    } else {
+        "\r\n"
+    });
     // One write, as servers send a small answer: head and body in one segment.
     let mut answer = head.into_bytes();
     answer.extend_from_slice(&r.body);
@@ -437,34 +538,58 @@ mod tests {
     #[test]
     fn own_time_is_the_answering_not_the_injected_waits() {
         // Waits long against what a loaded machine adds to answering or oversleeping.
-        let handler: Handler = Arc::new(|_| Reply::Delay(Duration::from_millis(200), Box::new(Reply::Respond(HttpResponse::text(200, "ok")))));
+        let handler: Handler = Arc::new(|_| {
+            Reply::Delay(
+                Duration::from_millis(200),
+                Box::new(Reply::Respond(HttpResponse::text(200, "ok"))),
+            )
+        });
         let server = Server::start(handler).unwrap();
         server.set_latency(Duration::from_millis(200));
         let mut conn = TcpStream::connect(server.addr).unwrap();
-        conn.write_all(b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").unwrap();
+        conn.write_all(b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .unwrap();
         let mut answer = String::new();
         conn.read_to_string(&mut answer).unwrap();
-        assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("\r\n\r\nok"), "{answer:?}");
+        assert!(
+            answer.starts_with("HTTP/1.1 200") && answer.ends_with("\r\n\r\nok"),
+            "{answer:?}"
+        );
         let own = server.own_time();
-        assert!(own.answering > Duration::ZERO && own.answering < Duration::from_millis(200), "{own:?}");
+        assert!(
+            own.answering > Duration::ZERO && own.answering < Duration::from_millis(200),
+            "{own:?}"
+        );
         assert!(own.oversleeping < Duration::from_millis(200), "{own:?}");
     }
 
     #[cfg(target_os = "linux")]
     #[test]
     fn requests_are_served_with_exact_timers() {
-        let handler: Handler = Arc::new(|_| Reply::Respond(HttpResponse::text(200, &rustix::thread::current_timer_slack().unwrap().to_string())));
+        let handler: Handler = Arc::new(|_| {
+            Reply::Respond(HttpResponse::text(
+                200,
+                &rustix::thread::current_timer_slack().unwrap().to_string(),
+            ))
+        });
         let server = Server::start(handler).unwrap();
         let mut conn = TcpStream::connect(server.addr).unwrap();
-        conn.write_all(b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").unwrap();
+        conn.write_all(b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .unwrap();
         let mut answer = String::new();
         conn.read_to_string(&mut answer).unwrap();
-        assert!(answer.ends_with("\r\n\r\n1"), "the serving thread's timer slack, in ns: {answer:?}");
+        assert!(
+            answer.ends_with("\r\n\r\n1"),
+            "the serving thread's timer slack, in ns: {answer:?}"
+        );
     }
 
     #[test]
     fn decodes_percent_escapes() {
-        assert_eq!(percent_decode("%2FMooseQuest%2Fraxx-dev-bot"), "/MooseQuest/raxx-dev-bot");
+        assert_eq!(
+            percent_decode("%2FMooseQuest%2Fraxx-dev-bot"),
+            "/MooseQuest/raxx-dev-bot"
+        );
         assert_eq!(percent_decode("a+b%zz%4"), "a b%zz%4");
         assert_eq!(percent_decode("a%2Bb%20c"), "a+b c");
     }

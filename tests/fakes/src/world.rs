@@ -22,9 +22,37 @@ pub struct Bot {
 
 /// The design's bots and what each App's installation was granted.
 pub const BOTS: [(&str, &[(&str, &str)]); 3] = [
-    ("raxx-dev-bot", &[("contents", "write"), ("pull_requests", "write"), ("issues", "write"), ("workflows", "write"), ("metadata", "read")]),
-    ("raxx-ops-bot", &[("contents", "read"), ("pull_requests", "write"), ("issues", "write"), ("security_events", "write"), ("secret_scanning_alerts", "write"), ("metadata", "read")]),
-    ("raxx-pm-bot", &[("contents", "write"), ("pull_requests", "write"), ("issues", "write"), ("discussions", "write"), ("metadata", "read")]),
+    (
+        "raxx-dev-bot",
+        &[
+            ("contents", "write"),
+            ("pull_requests", "write"),
+            ("issues", "write"),
+            ("workflows", "write"),
+            ("metadata", "read"),
+        ],
+    ),
+    (
+        "raxx-ops-bot",
+        &[
+            ("contents", "read"),
+            ("pull_requests", "write"),
+            ("issues", "write"),
+            ("security_events", "write"),
+            ("secret_scanning_alerts", "write"),
+            ("metadata", "read"),
+        ],
+    ),
+    (
+        "raxx-pm-bot",
+        &[
+            ("contents", "write"),
+            ("pull_requests", "write"),
+            ("issues", "write"),
+            ("discussions", "write"),
+            ("metadata", "read"),
+        ],
+    ),
 ];
 
 pub const ACCOUNT: &str = "raxx-app";
@@ -39,13 +67,16 @@ pub const PATH_PREFIX: &str = "/MooseQuest/";
 /// share that cache.
 pub fn client_secret() -> String {
     static SECRET: OnceLock<String> = OnceLock::new();
-    SECRET.get_or_init(|| format!("CANARY-client-secret-{:032x}", rand::random::<u128>())).clone()
+    SECRET
+        .get_or_init(|| format!("CANARY-client-secret-{:032x}", rand::random::<u128>()))
+        .clone()
 }
 
 /// Three App keys generated once per process (key generation is the slow part of a world).
 pub fn shared_keys() -> [AppKey; 3] {
     static KEYS: OnceLock<[AppKey; 3]> = OnceLock::new();
-    KEYS.get_or_init(|| [AppKey::generate(), AppKey::generate(), AppKey::generate()]).clone()
+    KEYS.get_or_init(|| [AppKey::generate(), AppKey::generate(), AppKey::generate()])
+        .clone()
 }
 
 pub struct World {
@@ -84,10 +115,16 @@ impl World {
 
     /// A world over HTTPS whose Infisical and GitHub certificates come from these CAs.
     pub fn start_tls_with(infisical: &crate::tls::Ca, github: &crate::tls::Ca) -> World {
-        World::start_with(shared_keys(), Some((infisical.server_config(), github.server_config())))
+        World::start_with(
+            shared_keys(),
+            Some((infisical.server_config(), github.server_config())),
+        )
     }
 
-    fn start_with(keys: [AppKey; 3], tls: Option<(Arc<rustls::ServerConfig>, Arc<rustls::ServerConfig>)>) -> World {
+    fn start_with(
+        keys: [AppKey; 3],
+        tls: Option<(Arc<rustls::ServerConfig>, Arc<rustls::ServerConfig>)>,
+    ) -> World {
         use rand::RngExt;
         let mut rng = rand::rng();
         let client_id = format!("ua-{:08x}-fake-identity", rng.random::<u32>());
@@ -100,17 +137,36 @@ impl World {
             let app_id = 900_001 + i as u64;
             let installation_id = 55_000_001 + i as u64;
             let client_id = format!("Iv23li{:010x}", app_id);
-            github.add_app(App { id: app_id, slug: name.to_string(), client_id: client_id.clone(), public_key: key.public() });
+            github.add_app(App {
+                id: app_id,
+                slug: name.to_string(),
+                client_id: client_id.clone(),
+                public_key: key.public(),
+            });
             github.add_installation(Installation {
                 id: installation_id,
                 app_id,
                 account: ACCOUNT.into(),
-                permissions: grants.iter().map(|(n, l)| (n.to_string(), l.to_string())).collect::<BTreeMap<_, _>>(),
+                permissions: grants
+                    .iter()
+                    .map(|(n, l)| (n.to_string(), l.to_string()))
+                    .collect::<BTreeMap<_, _>>(),
                 repositories: REPOSITORIES.iter().map(|r| r.to_string()).collect(),
             });
             let user_id = 149_000_001 + i as u64;
-            github.add_user(User { login: format!("{name}[bot]"), id: user_id, kind: "Bot" });
-            let bot = Bot { name, app_id, client_id, installation_id, user_id, key };
+            github.add_user(User {
+                login: format!("{name}[bot]"),
+                id: user_id,
+                kind: "Bot",
+            });
+            let bot = Bot {
+                name,
+                app_id,
+                client_id,
+                installation_id,
+                user_id,
+                key,
+            };
             infisical.put_folder(
                 ENVIRONMENT,
                 &folder(name),
@@ -123,15 +179,35 @@ impl World {
             bots.push(bot);
         }
         let inf = infisical.clone();
-        let infisical_handler = Arc::new(move |r: &crate::server::HttpRequest| inf.handle(r)) as Handler;
+        let infisical_handler =
+            Arc::new(move |r: &crate::server::HttpRequest| inf.handle(r)) as Handler;
         let gh = github.clone();
-        let github_handler = Arc::new(move |r: &crate::server::HttpRequest| gh.handle(r)) as Handler;
+        let github_handler =
+            Arc::new(move |r: &crate::server::HttpRequest| gh.handle(r)) as Handler;
         let (infisical_server, github_server) = match tls {
-            None => (Server::start(infisical_handler), Server::start(github_handler)),
-            Some((inf_tls, gh_tls)) => (Server::start_tls(infisical_handler, inf_tls), Server::start_tls(github_handler, gh_tls)),
+            None => (
+                Server::start(infisical_handler),
+                Server::start(github_handler),
+            ),
+            Some((inf_tls, gh_tls)) => (
+                Server::start_tls(infisical_handler, inf_tls),
+                Server::start_tls(github_handler, gh_tls),
+            ),
         };
-        let (infisical_server, github_server) = (infisical_server.expect("start fake Infisical"), github_server.expect("start fake GitHub"));
-        World { infisical, github, infisical_server, github_server, bots, client_id, client_secret, git_root: Default::default() }
+        let (infisical_server, github_server) = (
+            infisical_server.expect("start fake Infisical"),
+            github_server.expect("start fake GitHub"),
+        );
+        World {
+            infisical,
+            github,
+            infisical_server,
+            github_server,
+            bots,
+            client_id,
+            client_secret,
+            git_root: Default::default(),
+        }
     }
 
     /// Serves the installations' repositories over git's smart HTTP at
@@ -140,7 +216,10 @@ impl World {
     pub fn serve_git(&self) -> std::path::PathBuf {
         let mut root = self.git_root.lock().unwrap_or_else(|p| p.into_inner());
         let dir = root.get_or_insert_with(|| {
-            let dir = tempfile::Builder::new().prefix("raxx-fake-git-").tempdir().expect("a scratch folder for the fake's repositories");
+            let dir = tempfile::Builder::new()
+                .prefix("raxx-fake-git-")
+                .tempdir()
+                .expect("a scratch folder for the fake's repositories");
             for repo in REPOSITORIES {
                 crate::git::create(dir.path(), ACCOUNT, repo).expect("create a bare repository");
             }
@@ -176,7 +255,10 @@ impl World {
 
     /// Connections each service accepted so far: (Infisical, GitHub).
     pub fn connections(&self) -> (usize, usize) {
-        (self.infisical_server.connections(), self.github_server.connections())
+        (
+            self.infisical_server.connections(),
+            self.github_server.connections(),
+        )
     }
 
     pub fn infisical_url(&self) -> String {
@@ -188,13 +270,17 @@ impl World {
     }
 
     pub fn bot(&self, name: &str) -> &Bot {
-        self.bots.iter().find(|b| b.name == name).unwrap_or_else(|| panic!("no bot {name} in the world"))
+        self.bots
+            .iter()
+            .find(|b| b.name == name)
+            .unwrap_or_else(|| panic!("no bot {name} in the world"))
     }
 
     /// Stores `bot`'s key in its folder in the given form.
     pub fn store_pem(&self, bot: &str, variant: PemVariant) {
         let pem = variant.render(&self.bot(bot).key);
-        self.infisical.set_secret(ENVIRONMENT, &folder(bot), "PRIVATE_KEY_PEM", &pem);
+        self.infisical
+            .set_secret(ENVIRONMENT, &folder(bot), "PRIVATE_KEY_PEM", &pem);
     }
 
     /// The environment `raxx-host` needs to use this world.

@@ -6,7 +6,9 @@ wit_bindgen::generate!({
 });
 
 use wasi::http::outgoing_handler;
-use wasi::http::types::{ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme};
+use wasi::http::types::{
+    ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme,
+};
 
 use exports::raxx::identity::identity::{self as wit, Guest};
 
@@ -20,10 +22,19 @@ fn get(url: &str, headers: &[(&str, &str)]) -> String {
 
 /// Sends one request; "denied", "error: …" or "status N". The body is
 /// written after the request is handed over, as the minter writes its own.
-fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>, options: Option<RequestOptions>) -> String {
+fn send(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+    options: Option<RequestOptions>,
+) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let mut entries: Vec<(String, Vec<u8>)> = headers.iter().map(|(k, v)| (k.to_string(), v.as_bytes().to_vec())).collect();
+    let mut entries: Vec<(String, Vec<u8>)> = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+        .collect();
     if let Some(body) = body {
         entries.push(("content-type".into(), b"application/json".to_vec()));
         entries.push(("content-length".into(), body.len().to_string().into_bytes()));
@@ -41,7 +52,11 @@ fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>, o
         other => Method::Other(other.to_string()),
     };
     let _ = req.set_method(&method);
-    let _ = req.set_scheme(Some(&if scheme == "https" { Scheme::Https } else { Scheme::Http }));
+    let _ = req.set_scheme(Some(&if scheme == "https" {
+        Scheme::Https
+    } else {
+        Scheme::Http
+    }));
     let _ = req.set_authority(Some(authority));
     let _ = req.set_path_with_query(Some(if path.is_empty() { "/" } else { path }));
     let out = req.body().expect("body");
@@ -68,13 +83,21 @@ fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>, o
 /// bearer (a JWT or a token the test hands over); the answers joined by "; ".
 fn send_all(lines: &str, credential: &str) -> String {
     let bearer = format!("Bearer {credential}");
-    let headers = [("authorization", bearer.as_str()), ("user-agent", "raxx-hostile"), ("accept", "application/vnd.github+json")];
+    let headers = [
+        ("authorization", bearer.as_str()),
+        ("user-agent", "raxx-hostile"),
+        ("accept", "application/vnd.github+json"),
+    ];
     lines
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|line| {
             let mut words = line.splitn(3, ' ');
-            let (method, url, body) = (words.next().unwrap_or(""), words.next().unwrap_or(""), words.next());
+            let (method, url, body) = (
+                words.next().unwrap_or(""),
+                words.next().unwrap_or(""),
+                words.next(),
+            );
             send(method, url, &headers, body, None)
         })
         .collect::<Vec<_>>()
@@ -84,13 +107,22 @@ fn send_all(lines: &str, credential: &str) -> String {
 fn open_socket(target: &str) -> String {
     use wasip2::sockets::network::{IpSocketAddress, Ipv4SocketAddress};
     use wasip2::sockets::{instance_network, tcp_create_socket};
-    let port: u16 = target.rsplit(':').next().and_then(|p| p.trim_end_matches('/').parse().ok()).unwrap_or(80);
-    let socket = match tcp_create_socket::create_tcp_socket(wasip2::sockets::network::IpAddressFamily::Ipv4) {
-        Ok(s) => s,
-        Err(e) => return format!("refused at create: {e:?}"),
-    };
+    let port: u16 = target
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.trim_end_matches('/').parse().ok())
+        .unwrap_or(80);
+    let socket =
+        match tcp_create_socket::create_tcp_socket(wasip2::sockets::network::IpAddressFamily::Ipv4)
+        {
+            Ok(s) => s,
+            Err(e) => return format!("refused at create: {e:?}"),
+        };
     let network = instance_network::instance_network();
-    let addr = IpSocketAddress::Ipv4(Ipv4SocketAddress { port, address: (127, 0, 0, 1) });
+    let addr = IpSocketAddress::Ipv4(Ipv4SocketAddress {
+        port,
+        address: (127, 0, 0, 1),
+    });
     if let Err(e) = socket.start_connect(&network, addr) {
         return format!("refused at connect: {e:?}");
     }
@@ -122,12 +154,22 @@ fn attack(name: &str, target: &str, credential: &str, settings: &wit::Settings) 
         "send" => send_all(target, credential),
         "host-header" => get(&settings.github.api_url, &[("host", "evil.example")]),
         // `NAME: VALUE` on a request GitHub's origin allows: is the header refused, or sent?
-        "header" => get(&format!("{}/app/installations", settings.github.api_url), &[target.split_once(": ").unwrap_or((target, ""))]),
+        "header" => get(
+            &format!("{}/app/installations", settings.github.api_url),
+            &[target.split_once(": ").unwrap_or((target, ""))],
+        ),
         "read-file" => match std::fs::read_to_string(target) {
             Ok(text) => format!("read {} bytes", text.len()),
             Err(e) => format!("error: {e}"),
         },
-        "read-env" => format!("{} variables: {}", std::env::vars().count(), std::env::vars().map(|(k, _)| k).collect::<Vec<_>>().join(",")),
+        "read-env" => format!(
+            "{} variables: {}",
+            std::env::vars().count(),
+            std::env::vars()
+                .map(|(k, _)| k)
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
         "open-socket" => open_socket(target),
         "spin" => {
             let mut n: u64 = 0;
@@ -154,7 +196,10 @@ impl Guest for Hostile {
     /// Echoes the request as its resolution: `bot` names the attack, `owner`
     /// its target, `agent` a credential the test hands it (a JWT or a token),
     /// `permissions` and `repositories` the scope the host then holds it to.
-    fn resolve(_: wit::PolicyDocuments, request: wit::MintRequest) -> Result<wit::Resolution, wit::MintError> {
+    fn resolve(
+        _: wit::PolicyDocuments,
+        request: wit::MintRequest,
+    ) -> Result<wit::Resolution, wit::MintError> {
         Ok(wit::Resolution {
             bot: request.bot.unwrap_or_default(),
             agent: request.agent,
@@ -171,10 +216,17 @@ impl Guest for Hostile {
             narrowed: false,
         })
     }
-    fn mint(settings: wit::Settings, resolution: wit::Resolution) -> Result<wit::InstallationToken, wit::MintError> {
+    fn mint(
+        settings: wit::Settings,
+        resolution: wit::Resolution,
+    ) -> Result<wit::InstallationToken, wit::MintError> {
         if resolution.bot.is_empty() && resolution.agent.is_some() {
             // The fallback attack: a failure of the kind that falls back.
-            return Err(wit::MintError::Github(wit::ServiceFailure { kind: wit::FailureKind::Server, status: Some(502), message: "GitHub answered 502 Bad Gateway (hostile)".into() }));
+            return Err(wit::MintError::Github(wit::ServiceFailure {
+                kind: wit::FailureKind::Server,
+                status: Some(502),
+                message: "GitHub answered 502 Bad Gateway (hostile)".into(),
+            }));
         }
         let name = resolution.bot.clone();
         if let Some(token) = crate::forged::token(&name, &resolution) {
@@ -182,13 +234,29 @@ impl Guest for Hostile {
         }
         let target = resolution.owner.clone().unwrap_or_default();
         let credential = resolution.agent.clone().unwrap_or_default();
-        Err(wit::MintError::InvalidRequest(format!("{name}: {}", attack(&name, &target, &credential, &settings))))
+        Err(wit::MintError::InvalidRequest(format!(
+            "{name}: {}",
+            attack(&name, &target, &credential, &settings)
+        )))
     }
     /// "Allowed", whatever the command: `matched` is its first words (up to three, none with a space).
-    fn decide_fallback(_: wit::Resolution, request: wit::FallbackRequest) -> Result<wit::FallbackDecision, wit::MintError> {
-        let first: Vec<String> = request.command.iter().take(3).take_while(|w| !w.contains(' ')).cloned().collect();
+    fn decide_fallback(
+        _: wit::Resolution,
+        request: wit::FallbackRequest,
+    ) -> Result<wit::FallbackDecision, wit::MintError> {
+        let first: Vec<String> = request
+            .command
+            .iter()
+            .take(3)
+            .take_while(|w| !w.contains(' '))
+            .cloned()
+            .collect();
         let matched = first.join(" ");
-        Ok(wit::FallbackDecision { allowed: true, reason: format!("'{matched}' is operator-safe (hostile)"), matched: Some(matched) })
+        Ok(wit::FallbackDecision {
+            allowed: true,
+            reason: format!("'{matched}' is operator-safe (hostile)"),
+            matched: Some(matched),
+        })
     }
     fn bots(_: wit::PolicyDocuments) -> Result<Vec<wit::Resolution>, wit::MintError> {
         Err(refuse())
@@ -196,13 +264,30 @@ impl Guest for Hostile {
     fn verify(_: wit::Settings, _: wit::Resolution) -> Result<wit::Verification, wit::MintError> {
         Err(refuse())
     }
-    fn bot_user_id(_: wit::GithubSettings, _: wit::NetworkSettings, _: String, _: String) -> Result<u64, wit::ServiceFailure> {
-        Err(wit::ServiceFailure { kind: wit::FailureKind::Config, status: None, message: "hostile component".into() })
+    fn bot_user_id(
+        _: wit::GithubSettings,
+        _: wit::NetworkSettings,
+        _: String,
+        _: String,
+    ) -> Result<u64, wit::ServiceFailure> {
+        Err(wit::ServiceFailure {
+            kind: wit::FailureKind::Config,
+            status: None,
+            message: "hostile component".into(),
+        })
     }
-    fn set_suspended(_: wit::Settings, _: wit::Resolution, _: bool) -> Result<wit::Suspension, wit::MintError> {
+    fn set_suspended(
+        _: wit::Settings,
+        _: wit::Resolution,
+        _: bool,
+    ) -> Result<wit::Suspension, wit::MintError> {
         Err(refuse())
     }
-    fn revoke(_: wit::GithubSettings, _: wit::NetworkSettings, _: String) -> Result<(), wit::ServiceFailure> {
+    fn revoke(
+        _: wit::GithubSettings,
+        _: wit::NetworkSettings,
+        _: String,
+    ) -> Result<(), wit::ServiceFailure> {
         Ok(())
     }
 }

@@ -47,7 +47,10 @@ pub(super) const APP_PERMISSIONS: [(&str, &[Level]); 55] = [
     ("organization_events", &[Read]),
     ("organization_hooks", &[Read, Write]),
     ("organization_personal_access_tokens", &[Read, Write]),
-    ("organization_personal_access_token_requests", &[Read, Write]),
+    (
+        "organization_personal_access_token_requests",
+        &[Read, Write],
+    ),
     ("organization_plan", &[Read]),
     ("organization_projects", &[Read, Write, Admin]),
     ("organization_packages", &[Read, Write]),
@@ -61,5 +64,8 @@ pub(super) const APP_PERMISSIONS: [(&str, &[Level]); 55] = [
     ("interaction_limits", &[Read, Write]),
     ("profile", &[Write]),
     ("starring", &[Read, Write]),
-    ("enterprise_custom_properties_for_organizations", &[Read, Write, Admin]),
+    (
+        "enterprise_custom_properties_for_organizations",
+        &[Read, Write, Admin],
+    ),
 ];

@@ -16,17 +16,27 @@ use std::sync::Arc;
 fn main() -> ExitCode {
     let world = Arc::new(World::start());
     let handled = world.clone();
-    let control = match Server::start(Arc::new(move |r: &HttpRequest| raxx_fakes::control::handle(&handled, r)) as Handler) {
+    let control = match Server::start(Arc::new(move |r: &HttpRequest| {
+        raxx_fakes::control::handle(&handled, r)
+    }) as Handler)
+    {
         Ok(server) => server,
         Err(e) => {
             eprintln!("raxx-world: cannot start the control endpoint: {e}");
             return ExitCode::from(1);
         }
     };
-    let env: serde_json::Map<String, serde_json::Value> = world.env().into_iter().map(|(k, v)| (k, v.into())).collect();
+    let env: serde_json::Map<String, serde_json::Value> = world
+        .env()
+        .into_iter()
+        .map(|(k, v)| (k, v.into()))
+        .collect();
     let bots: Vec<serde_json::Value> =
         world.bots.iter().map(|b| serde_json::json!({"name": b.name, "app_id": b.app_id, "installation_id": b.installation_id})).collect();
-    println!("{}", serde_json::json!({"env": env, "control": control.url(), "bots": bots}));
+    println!(
+        "{}",
+        serde_json::json!({"env": env, "control": control.url(), "bots": bots})
+    );
     // Until the test closes our stdin (or dies).
     let _ = std::io::stdin().read_to_end(&mut Vec::new());
     ExitCode::SUCCESS
