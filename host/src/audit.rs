@@ -4,19 +4,12 @@
 //! token appears only as its SHA-256, in hex (`token_sha256`) and in GitHub's
 //! audit-log form (`hashed_token`), which joins GitHub's own audit log.
 
-use crate::cache::sha256_hex;
 use crate::{InstallationToken, PolicyDocuments};
-use base64::Engine as _;
-use sha2::Digest as _;
+use raxx_core::audit as core;
 use std::io::Write;
 use std::path::Path;
 
-/// A token as GitHub's audit log names it (`hashed_token`): the SHA-256 of
-/// the token, base64-encoded (standard alphabet, padded), as
-/// `printf %s "$TOKEN" | openssl dgst -sha256 -binary | base64` prints it.
-pub fn github_hashed_token(token: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(token.as_bytes()))
-}
+pub use raxx_core::audit::github_hashed_token;
 
 /// What happened, before it is written.
 pub struct Event<'a> {
@@ -44,41 +37,47 @@ pub struct InForce<'a> {
     pub policy: &'a PolicyDocuments,
 }
 
-/// The JSON record of an event, with what was in force.
+/// The JSON record of an event, with what was in force, stamped now (the
+/// record itself is the host core's, `crates/core/src/audit.rs`).
 pub fn record(event: &Event<'_>, in_force: &InForce<'_>) -> serde_json::Value {
-    let policy = in_force.policy;
-    let token = event.token;
-    let permissions: serde_json::Map<String, serde_json::Value> = token
+    let permissions: Vec<(&str, &str)> = event
+        .token
         .map(|t| {
             t.permissions
                 .iter()
-                .map(|p| (p.name.clone(), p.level.clone().into()))
+                .map(|p| (p.name.as_str(), p.level.as_str()))
                 .collect()
         })
         .unwrap_or_default();
-    serde_json::json!({
-        "time": crate::time::iso8601(crate::time::now()),
-        "command": event.command,
-        "agent": event.agent.or(token.and_then(|t| t.agent.as_deref())),
-        "bot": event.bot.or(token.map(|t| t.bot.as_str())),
-        "workflow_uuid": event.workflow_uuid,
-        "app_id": token.map(|t| t.app_id.as_str()).or(event.installation.map(|(app, _)| app)),
-        "installation_id": token.map(|t| t.installation_id.as_str()).or(event.installation.map(|(_, id)| id)),
-        "component_sha256": in_force.component_sha256,
-        "compiled_sha256": in_force.compiled_sha256,
-        "policy_sha256": sha256_hex(policy.policy.as_bytes()),
-        "agent_map_sha256": sha256_hex(policy.agent_map.as_bytes()),
-        "token_sha256": token.map(|t| sha256_hex(t.token.as_bytes())),
-        "hashed_token": token.map(|t| github_hashed_token(&t.token)),
-        "expires_at": token.map(|t| t.expires_at.as_str()),
-        "permissions": permissions,
-        "repositories": token.map(|t| t.repositories.clone()).unwrap_or_default(),
-        "fallback": event.fallback.map(|(used, reason)| serde_json::json!({"used": used, "reason": reason, "command": event.operator_command})),
-        "outcome": if event.outcome.is_ok() { "ok" } else { "error" },
-        "subject": event.subject,
-        "exit_code": event.outcome.err().map(|(code, _)| code).unwrap_or(0),
-        "error": event.outcome.err().map(|(_, message)| message),
-    })
+    let token = event.token.map(|t| core::Token {
+        token: &t.token,
+        agent: t.agent.as_deref(),
+        bot: &t.bot,
+        app_id: &t.app_id,
+        installation_id: &t.installation_id,
+        expires_at: &t.expires_at,
+        permissions: &permissions,
+        repositories: &t.repositories,
+    });
+    let event = core::Event {
+        command: event.command,
+        agent: event.agent,
+        bot: event.bot,
+        workflow_uuid: event.workflow_uuid,
+        token,
+        installation: event.installation,
+        fallback: event.fallback,
+        operator_command: event.operator_command,
+        subject: event.subject,
+        outcome: event.outcome,
+    };
+    let in_force = core::InForce {
+        component_sha256: in_force.component_sha256,
+        compiled_sha256: in_force.compiled_sha256,
+        policy: &in_force.policy.policy,
+        agent_map: &in_force.policy.agent_map,
+    };
+    core::record(&event, &in_force, &crate::time::iso8601(crate::time::now()))
 }
 
 /// How long to wait for another raxx process's lock before giving up: holding

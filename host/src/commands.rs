@@ -348,11 +348,7 @@ impl From<raxx_host::process::StartError> for Failure {
 /// value is also a mint failure, so `exec`'s fallback rule can judge it.
 pub fn settings() -> Result<Settings, MintFailed> {
     Settings::from_env(|k| std::env::var(k).ok()).map_err(|e| {
-        let code = match e.side {
-            Side::Vault => exit::VAULT,
-            Side::Github => exit::GITHUB,
-            Side::Host => exit::USAGE,
-        };
+        let code = exit::for_side(e.side);
         let kind = if e.absent {
             FailureKind::Absent
         } else {

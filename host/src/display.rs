@@ -42,31 +42,12 @@ pub fn one_line(text: &str) -> String {
 /// becomes `'` (the span cannot be closed early, so no Markdown inside it
 /// renders), and the value is cut after 40 characters.
 pub fn quoted(text: &str) -> String {
-    quote(text, 40)
+    raxx_core::quote::quoted(text)
 }
 
 /// A file's path, quoted as [`quoted`] does but cut only after 200 characters.
 pub fn quoted_path(path: &std::path::Path) -> String {
-    quote(&path.to_string_lossy(), 200)
-}
-
-fn quote(text: &str, max_chars: usize) -> String {
-    let mut out = String::from("`");
-    let mut shown = 0;
-    for c in text.chars().filter(|c| !c.is_control()) {
-        if shown == max_chars {
-            out.push('…');
-            break;
-        }
-        out.push(match c {
-            '`' => '\'',
-            c if c.is_ascii() => c,
-            _ => '?',
-        });
-        shown += 1;
-    }
-    out.push('`');
-    out
+    raxx_core::quote::quote(&path.to_string_lossy(), 200)
 }
 
 /// A plain-text table: the header row, then one line per row; columns

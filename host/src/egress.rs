@@ -1,7 +1,7 @@
 //! The egress hook: the single enforcement point of the allowlist.
 //!
 //! Every `wasi:http` request passes through [`EgressHooks::send_request`],
-//! which judges it by `reach.rs` first: the origin (scheme, host, port) of a
+//! which judges it by the host core's reach (`reach.rs`) first: the origin (scheme, host, port) of a
 //! configured Infisical or GitHub base URL (`https` required, except plain
 //! `http` to loopback addresses: local fakes, tests), then its method and path
 //! against the requests the minter makes for the call under way, and a token
@@ -144,14 +144,14 @@ impl WasiHttpHooks for EgressHooks {
         _fut: Box<dyn std::future::Future<Output = Result<(), HttpError>> + Send>,
     ) -> SendFuture {
         // The judgement (reach.rs): origin, method and path now; a token exchange's body below, before anything is sent.
-        let admitted = match self.allowlist.admit(&request) {
+        let admitted = match crate::reach::admit(&self.allowlist, &request) {
             Ok(admitted) => admitted,
             Err(denied) => {
                 let refused = refuse(&self.denied, denied);
                 return Box::new(async { Err(refused) });
             }
         };
-        let origin = admitted.origin.clone();
+        let origin = admitted.origin().clone();
         let (sender, denied) = (self.sender(&request), self.denied.clone());
         Box::new(async move {
             let request = admitted

@@ -6,21 +6,23 @@ use crate::bindings::exports::raxx::identity::identity::PolicyDocuments;
 use anyhow::Result;
 use std::path::{Path, PathBuf};
 
-pub const MAP_FILE: &str = "agent_bot_map.yaml";
-pub const POLICY_FILE: &str = "policy.yaml";
+/// The discovery rule is the host core's (`crates/core/src/policy_files.rs`),
+/// shared with the Node host.
+pub use raxx_core::policy_files::{MAP_FILE, POLICY_FILE};
 
 /// The shipped `policies/` folder: next to the binary (installed), or at the
 /// root of the source tree the binary was built in (`target/release/../../policies`).
 pub fn default_dir() -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
     let dir = exe.parent()?;
-    [
-        dir.join("policies"),
-        dir.join("../../policies"),
-        dir.join("../share/raxx/policies"),
-    ]
-    .into_iter()
-    .find(|d| d.join(MAP_FILE).is_file() && d.join(POLICY_FILE).is_file())
+    raxx_core::policy_files::default_dir(
+        [
+            dir.join("policies"),
+            dir.join("../../policies"),
+            dir.join("../share/raxx/policies"),
+        ],
+        Path::is_file,
+    )
 }
 
 /// The two files in force, read fresh on every run (swapping them needs no rebuild).
@@ -36,15 +38,15 @@ impl PolicyFiles {
         agent_map: Option<PathBuf>,
         policy: Option<PathBuf>,
     ) -> Result<PolicyFiles, String> {
-        let dir = default_dir();
-        let pick = |given: Option<PathBuf>, file: &str, flag: &str| {
-            given.or_else(|| dir.as_ref().map(|d| d.join(file))).ok_or_else(|| {
-                format!("no {file} found next to this binary; pass {flag} PATH (the repository's policies/ folder holds the defaults)")
-            })
-        };
+        let found = raxx_core::policy_files::locate(
+            agent_map,
+            policy,
+            default_dir().as_deref(),
+            "this binary",
+        )?;
         Ok(PolicyFiles {
-            agent_map: pick(agent_map, MAP_FILE, "--agent-map")?,
-            policy: pick(policy, POLICY_FILE, "--policy")?,
+            agent_map: found.agent_map,
+            policy: found.policy,
         })
     }
 

@@ -16,7 +16,7 @@ use crate::bindings::MinterPre;
 use crate::cache::{self, Cache, Source};
 use crate::egress::{Allowlist, EgressHooks};
 use crate::net::{self, Explain};
-use crate::reach::{Call, Scope};
+use crate::reach::Call;
 use crate::settings::Settings;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -419,10 +419,11 @@ impl Runtime {
     /// host: one that does not look like a GitHub token is raxx's failure
     /// ([`token_shape`](crate::token_shape)), never printed or handed on.
     pub fn mint(&self, settings: &Settings, resolved: &Resolved) -> Outcome {
-        let allowlist =
-            settings
-                .allowlist
-                .for_call(Call::Mint, Some(&resolved.bot), Some(Scope::of(resolved)));
+        let allowlist = settings.allowlist.for_call(
+            Call::Mint,
+            Some(&resolved.bot),
+            Some(crate::reach::scope_of(resolved)),
+        );
         match self.call(&allowlist, true, async |g, s| {
             g.call_mint(s, &settings.wit, resolved).await
         }) {
@@ -458,7 +459,7 @@ impl Runtime {
         let allowlist = settings.allowlist.for_call(
             Call::Verify,
             Some(&resolved.bot),
-            Some(Scope::of(resolved)),
+            Some(crate::reach::scope_of(resolved)),
         );
         self.answer(&allowlist, true, async |g, s| {
             g.call_verify(s, &settings.wit, resolved).await

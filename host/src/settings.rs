@@ -2,52 +2,16 @@
 //! (Infisical's CLI, GitHub's Actions), validated before anything runs.
 
 use crate::bindings::exports::raxx::identity::identity as wit;
-use crate::reach::{Allowlist, Base, Service};
+use crate::reach::Allowlist;
+use raxx_core::settings::{self as core, InfisicalLogin, VaultSettings};
 
-pub const DEFAULT_INFISICAL_URL: &str = "https://app.infisical.com";
-pub const DEFAULT_GITHUB_URL: &str = "https://api.github.com";
-pub const DEFAULT_ENVIRONMENT: &str = "prod";
-pub const DEFAULT_PATH_PREFIX: &str = "/MooseQuest/";
-pub const DEFAULT_CONNECT_TIMEOUT_MS: u32 = 5_000;
-pub const DEFAULT_FIRST_BYTE_TIMEOUT_MS: u32 = 20_000;
-pub const DEFAULT_RETRIES: u32 = 2;
-
-/// The vault machine identity's variables. A child of `exec` or `spawn` never
-/// inherits them: with them it could pull any bot's private key.
-pub const VAULT_CREDENTIAL_VARS: [&str; 6] = [
-    "INFISICAL_CLIENT_ID",
-    "INFISICAL_CLIENT_SECRET",
-    "INFISICAL_UNIVERSAL_AUTH_CLIENT_ID",
-    "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET",
-    "INFISICAL_UNIVERSAL_AUTH_ACCESS_TOKEN",
-    "INFISICAL_TOKEN",
-];
-
-/// Which side a configuration problem belongs to (it decides the exit code).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Side {
-    Vault,
-    Github,
-    /// raxx's own knobs (timeouts, retries).
-    Host,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigError {
-    pub side: Side,
-    pub message: String,
-    /// The machine identity is not configured at all (a required variable is
-    /// missing), rather than set to something invalid.
-    pub absent: bool,
-}
-
-fn vault_err(message: String) -> ConfigError {
-    ConfigError {
-        side: Side::Vault,
-        message,
-        absent: false,
-    }
-}
+/// The reading itself is the host core's (`crates/core/src/settings`), which
+/// the Node host runs too.
+pub use raxx_core::settings::{
+    infisical_api_url, ConfigError, Side, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_ENVIRONMENT,
+    DEFAULT_FIRST_BYTE_TIMEOUT_MS, DEFAULT_GITHUB_URL, DEFAULT_INFISICAL_URL, DEFAULT_PATH_PREFIX,
+    DEFAULT_RETRIES, VAULT_CREDENTIAL_VARS,
+};
 
 /// Everything the host needs to run a mint.
 #[derive(Clone)]
@@ -73,142 +37,57 @@ impl std::fmt::Debug for Settings {
     }
 }
 
-/// Infisical's CLI rule: the API lives under `/api`; append it when missing.
-pub fn infisical_api_url(domain: &str) -> String {
-    let base = domain.trim().trim_end_matches('/');
-    if base.ends_with("/api") {
-        base.to_string()
-    } else {
-        format!("{base}/api")
+/// The component's WIT settings from the core's: the one place the two meet.
+fn to_wit(settings: &core::Settings) -> wit::Settings {
+    let VaultSettings::Infisical(vault) = &settings.vault;
+    let InfisicalLogin::UniversalAuth(login) = &vault.login;
+    wit::Settings {
+        vault: wit::VaultSettings {
+            api_url: vault.api_url.clone(),
+            client_id: login.client_id.clone(),
+            client_secret: login.client_secret.clone(),
+            project_id: vault.project_id.clone(),
+            environment: vault.environment.clone(),
+            path_prefix: vault.path_prefix.clone(),
+        },
+        github: wit::GithubSettings {
+            api_url: settings.github.api_url.clone(),
+            user_agent: settings.github.user_agent.clone(),
+        },
+        network: wit::NetworkSettings {
+            connect_timeout_ms: settings.network.connect_timeout_ms,
+            first_byte_timeout_ms: settings.network.first_byte_timeout_ms,
+            max_retries: settings.network.max_retries,
+        },
     }
 }
 
 impl Settings {
-    /// Reads settings through `var` (the process environment in the CLI).
+    /// Reads settings through `var` (the process environment in the CLI):
+    /// the core's reading, then the host's own networking (proxy, CAs).
     pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
-        let get = |names: &[&str]| {
-            names.iter().find_map(|n| {
-                var(n)
-                    .filter(|v| !v.trim().is_empty())
-                    .map(|v| v.trim().to_string())
-            })
-        };
-        let require = |names: &[&str], what: &str| {
-            get(names).ok_or_else(|| {
-                let alt = if names.len() > 1 {
-                    format!(" (or {})", names[1..].join(", "))
-                } else {
-                    String::new()
-                };
-                ConfigError {
-                    absent: true,
-                    ..vault_err(format!("{} is not set{alt}: export {what}", names[0]))
-                }
-            })
-        };
-        let client_id = require(
-            &["INFISICAL_CLIENT_ID", "INFISICAL_UNIVERSAL_AUTH_CLIENT_ID"],
-            "the machine identity's Universal Auth client ID",
-        )?;
-        let client_secret = require(
-            &[
-                "INFISICAL_CLIENT_SECRET",
-                "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET",
-            ],
-            "the machine identity's Universal Auth client secret",
-        )?;
-        let project_id = require(
-            &["INFISICAL_PROJECT_ID"],
-            "the ID of the Infisical project that holds the bots' folders",
-        )?;
-        let environment =
-            get(&["INFISICAL_ENVIRONMENT"]).unwrap_or_else(|| DEFAULT_ENVIRONMENT.into());
-        let path_prefix =
-            get(&["INFISICAL_PATH_PREFIX"]).unwrap_or_else(|| DEFAULT_PATH_PREFIX.into());
-        let domain = get(&["INFISICAL_DOMAIN", "INFISICAL_API_URL"])
-            .unwrap_or_else(|| DEFAULT_INFISICAL_URL.into());
-        let vault_url = infisical_api_url(&domain);
-        let vault_base = Base::new(Service::Infisical, &vault_url)
-            .map_err(|e| vault_err(format!("INFISICAL_DOMAIN/INFISICAL_API_URL {e}")))?;
-        let github_url = get(&["GITHUB_API_URL"])
-            .unwrap_or_else(|| DEFAULT_GITHUB_URL.into())
-            .trim_end_matches('/')
-            .to_string();
-        let github_base = Base::new(Service::Github, &github_url).map_err(|e| ConfigError {
-            side: Side::Github,
-            message: format!("GITHUB_API_URL {e}"),
-            absent: false,
-        })?;
-        // The host's caps (`network`) are also the timeouts the component asks for.
-        let caps = network(&var)?.limits;
-        let network = wit::NetworkSettings {
-            connect_timeout_ms: caps.connect.as_millis() as u32,
-            first_byte_timeout_ms: caps.first_byte.as_millis() as u32,
-            max_retries: number(&var, "RAXX_RETRIES", DEFAULT_RETRIES, 10)?,
-        };
+        let settings = core::Settings::from_env(&var, &user_agent())?;
+        network(&var)?;
         Ok(Settings {
-            wit: wit::Settings {
-                vault: wit::VaultSettings {
-                    api_url: vault_url,
-                    client_id,
-                    client_secret,
-                    project_id,
-                    environment,
-                    path_prefix,
-                },
-                github: wit::GithubSettings {
-                    api_url: github_url,
-                    user_agent: user_agent(),
-                },
-                network,
-            },
-            allowlist: Allowlist::new(vec![vault_base, github_base]),
+            wit: to_wit(&settings),
+            allowlist: Allowlist::new(settings.bases.clone()),
         })
     }
 }
 
-/// A whole number from 0 to `max` in `name`, or `default` when it is unset.
-fn number(
-    var: impl Fn(&str) -> Option<String>,
-    name: &str,
-    default: u32,
-    max: u32,
-) -> Result<u32, ConfigError> {
-    match var(name)
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-    {
-        None => Ok(default),
-        Some(v) => v
-            .parse::<u32>()
-            .ok()
-            .filter(|n| *n <= max)
-            .ok_or_else(|| ConfigError {
-                side: Side::Host,
-                message: format!("{name}={v:?} is not a whole number from 0 to {max}"),
-                absent: false,
-            }),
-    }
-}
-
 /// The host's networking from the environment: its timeout caps
-/// (`RAXX_CONNECT_TIMEOUT_MS`, `RAXX_TIMEOUT_MS`), the proxy (`HTTPS_PROXY`,
-/// `ALL_PROXY`, `NO_PROXY`, as curl reads them) and the CAs it trusts (the
-/// system's, or `SSL_CERT_FILE` / `SSL_CERT_DIR`). A value it cannot use is a
-/// `Side::Host` error that names the variable and never echoes a proxy's credentials.
+/// (`RAXX_CONNECT_TIMEOUT_MS`, `RAXX_TIMEOUT_MS`, read by the core), the
+/// proxy (`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`, as curl reads them) and the
+/// CAs it trusts (the system's, or `SSL_CERT_FILE` / `SSL_CERT_DIR`). A value
+/// it cannot use is a `Side::Host` error that names the variable and never
+/// echoes a proxy's credentials.
 pub fn network(var: impl Fn(&str) -> Option<String>) -> Result<crate::net::Network, ConfigError> {
-    let host = |message: String| ConfigError {
-        side: Side::Host,
-        message,
-        absent: false,
-    };
-    let ms = |name: &str, default: u32| {
-        number(&var, name, default, 600_000)
-            .map(|n| std::time::Duration::from_millis(n.max(1).into()))
-    };
+    let host = |message: String| ConfigError::new(Side::Host, message);
+    let (connect, first_byte) = core::timeouts(&var)?;
+    let ms = |n: u32| std::time::Duration::from_millis(n.into());
     let limits = crate::net::Limits {
-        connect: ms("RAXX_CONNECT_TIMEOUT_MS", DEFAULT_CONNECT_TIMEOUT_MS)?,
-        first_byte: ms("RAXX_TIMEOUT_MS", DEFAULT_FIRST_BYTE_TIMEOUT_MS)?,
+        connect: ms(connect),
+        first_byte: ms(first_byte),
     };
     let proxy = crate::net::Proxy::from_env(&var).map_err(|e| host(e.0))?;
     let trust = crate::net::Trust::from_env(&var).map_err(host)?;

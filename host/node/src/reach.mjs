@@ -20,7 +20,8 @@ function listPath() {
   return found;
 }
 
-export const LIST = JSON.parse(readFileSync(listPath(), 'utf8'));
+/** Service key → its requests (reach.json's `services` map). */
+export const LIST = Object.fromEntries(Object.entries(JSON.parse(readFileSync(listPath(), 'utf8')).services).map(([key, service]) => [key, service.requests]));
 
 /** Longest token-exchange body kept (raxx-host's limit). */
 export const MAX_BODY_BYTES = 256 << 10;

@@ -1,0 +1,119 @@
+//! Settings from an environment lookup (the process environment in the CLI),
+//! with the names users already have (Infisical's CLI, GitHub's Actions),
+//! validated before anything runs. One reader per secret store
+//! (`infisical.rs`), then GitHub's and the network's.
+
+mod github;
+mod infisical;
+mod network;
+
+pub use github::{read as github, GithubSettings, DEFAULT_GITHUB_URL};
+pub use infisical::{
+    api_url as infisical_api_url, read as infisical, InfisicalLogin, InfisicalSettings,
+    UniversalAuth, DEFAULT_ENVIRONMENT, DEFAULT_INFISICAL_URL, DEFAULT_PATH_PREFIX,
+    VAULT_CREDENTIAL_VARS,
+};
+pub use network::{
+    read as network, timeouts, NetworkSettings, DEFAULT_CONNECT_TIMEOUT_MS,
+    DEFAULT_FIRST_BYTE_TIMEOUT_MS, DEFAULT_RETRIES,
+};
+
+use crate::reach::Base;
+
+/// Which side a configuration problem belongs to (it decides the exit code).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Vault,
+    Github,
+    /// raxx's own knobs (timeouts, retries).
+    Host,
+}
+
+impl Side {
+    /// `vault`, `github` or `host`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Vault => "vault",
+            Side::Github => "github",
+            Side::Host => "host",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    pub side: Side,
+    pub message: String,
+    /// The machine identity is not configured at all (a required variable is
+    /// missing), rather than set to something invalid.
+    pub absent: bool,
+}
+
+impl ConfigError {
+    pub fn new(side: Side, message: String) -> ConfigError {
+        ConfigError {
+            side,
+            message,
+            absent: false,
+        }
+    }
+}
+
+/// Where the component's secrets come from: one arm per store and login method.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VaultSettings {
+    Infisical(InfisicalSettings),
+}
+
+/// Everything a host needs to run a call: the component's settings and the
+/// base URLs its requests are judged against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub vault: VaultSettings,
+    pub github: GithubSettings,
+    pub network: NetworkSettings,
+    /// The configured services' base URLs (the allowlist's), vault first.
+    pub bases: Vec<Base>,
+}
+
+/// An environment lookup.
+pub trait Env: Fn(&str) -> Option<String> {}
+impl<F: Fn(&str) -> Option<String>> Env for F {}
+
+/// The first of `names` set to something besides blanks, trimmed.
+pub fn get(var: &impl Env, names: &[&str]) -> Option<String> {
+    names.iter().find_map(|n| {
+        var(n)
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| v.trim().to_string())
+    })
+}
+
+/// A whole number from 0 to `max` in `name`, or `default` when it is unset.
+pub fn number(var: &impl Env, name: &str, default: u32, max: u32) -> Result<u32, ConfigError> {
+    match get(var, &[name]) {
+        None => Ok(default),
+        Some(v) => v.parse::<u32>().ok().filter(|n| *n <= max).ok_or_else(|| {
+            ConfigError::new(
+                Side::Host,
+                format!("{name}={v:?} is not a whole number from 0 to {max}"),
+            )
+        }),
+    }
+}
+
+impl Settings {
+    /// Reads settings through `var`; `user_agent` is the host's
+    /// (`raxx-host/<version>`: GitHub rejects requests without one).
+    pub fn from_env(var: impl Env, user_agent: &str) -> Result<Settings, ConfigError> {
+        let (vault, vault_base) = infisical::read(&var)?;
+        let (github, github_base) = github::read(&var, user_agent)?;
+        let network = network::read(&var)?;
+        Ok(Settings {
+            vault: VaultSettings::Infisical(vault),
+            github,
+            network,
+            bases: vec![vault_base, github_base],
+        })
+    }
+}
