@@ -53,6 +53,23 @@ impl Exit {
         Exit::Usage,
     ];
 
+    /// Its name in kebab case (`ok`, `unknown-agent`, `no-session`), as
+    /// the vectors and the Node host name it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Exit::Ok => "ok",
+            Exit::Host => "host",
+            Exit::Vault => "vault",
+            Exit::Github => "github",
+            Exit::Policy => "policy",
+            Exit::UnknownAgent => "unknown-agent",
+            Exit::Mismatch => "mismatch",
+            Exit::Isolation => "isolation",
+            Exit::NoSession => "no-session",
+            Exit::Usage => "usage",
+        }
+    }
+
     /// The exit with this code, if it is one.
     pub fn from_code(code: u8) -> Option<Exit> {
         Exit::ALL.into_iter().find(|e| e.code() == code)

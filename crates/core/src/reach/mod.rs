@@ -250,6 +250,33 @@ impl Allowlist {
         }
     }
 
+    /// Judges a request given in the parts `wasi:http` carries: the scheme
+    /// (none: `https`), the authority and the path with its query. Parts
+    /// that would not compose into the URL they look like (a `/`, `?` or `#`
+    /// in the authority, a path not starting with `/`, a `#` anywhere) are
+    /// refused rather than read another way.
+    pub fn admit_parts(
+        &self,
+        method: &str,
+        scheme: Option<&str>,
+        authority: &str,
+        path_with_query: &str,
+    ) -> Result<Admitted, Denied> {
+        let path = path_with_query.split('?').next().unwrap_or_default();
+        if authority.is_empty()
+            || authority.contains(['/', '?', '#'])
+            || !path_with_query.starts_with('/')
+            || path_with_query.contains('#')
+        {
+            return Err(Denied(format!(
+                "{method} {path}: its URL {}",
+                raxx_url::UrlError::NotUrl
+            )));
+        }
+        let scheme = scheme.unwrap_or("https");
+        self.admit_url(method, &format!("{scheme}://{authority}{path_with_query}"))
+    }
+
     /// Whether a request may need its body judged (a token exchange): a host
     /// that sees the body only as it is written keeps it for these. `path`
     /// may carry a query string.

@@ -1,0 +1,266 @@
+//! The WIT glue: plain conversions between `decide`'s records and the core's types.
+
+use raxx_core::settings::{InfisicalLogin, Side, VaultSettings};
+use raxx_core::{audit, exit, policy_files, reach, settings};
+use std::path::{Path, PathBuf};
+
+/// wit-bindgen's generated glue (the canonical ABI) is the only unsafe code.
+#[allow(unsafe_code)]
+mod bindings {
+    use super::Core;
+
+    wit_bindgen::generate!({
+        path: "../../wit/host-core",
+        world: "raxx:host-core/host-core",
+    });
+
+    export!(Core with_types_in crate::component::bindings);
+}
+
+use bindings::exports::raxx::host_core::decide as wit;
+
+pub struct Core;
+
+fn side_to_wit(side: Side) -> wit::Side {
+    match side {
+        Side::Vault => wit::Side::Vault,
+        Side::Github => wit::Side::Github,
+        Side::Host => wit::Side::Host,
+    }
+}
+
+fn base_to_wit(base: &reach::Base, url: &str) -> wit::Base {
+    wit::Base {
+        service: base.service.clone(),
+        url: url.to_string(),
+        origin: base.origin.to_string(),
+        path: base.path.clone(),
+    }
+}
+
+fn admitted_to_wit(admitted: reach::Admitted) -> wit::Admitted {
+    wit::Admitted {
+        origin: admitted.origin.to_string(),
+        label: admitted.label,
+        check: admitted.check.is_some(),
+    }
+}
+
+fn scope_from_wit(scope: wit::Scope) -> reach::Scope {
+    reach::Scope::new(
+        scope
+            .permissions
+            .iter()
+            .map(|(n, l)| (n.as_str(), l.as_str())),
+        &scope.repositories,
+    )
+}
+
+fn allowlist_from_wit(allowlist: wit::Allowlist) -> Result<reach::Allowlist, String> {
+    let bases = allowlist
+        .bases
+        .iter()
+        .map(|(service, url)| reach::Base::new(service, url))
+        .collect::<Result<Vec<_>, _>>()?;
+    let list = reach::Allowlist::new(bases);
+    Ok(match allowlist.call {
+        None => list,
+        Some(name) => {
+            let call =
+                reach::Call::from_name(&name).ok_or_else(|| format!("{name:?} is not a call"))?;
+            list.for_call(
+                call,
+                allowlist.bot.as_deref(),
+                allowlist.scope.map(scope_from_wit),
+            )
+        }
+    })
+}
+
+impl wit::Guest for Core {
+    fn settings_from_env(
+        env: Vec<(String, String)>,
+        user_agent: String,
+    ) -> Result<wit::Settings, wit::ConfigError> {
+        let var = |name: &str| env.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+        let read =
+            settings::Settings::from_env(var, &user_agent).map_err(|e| wit::ConfigError {
+                side: side_to_wit(e.side),
+                message: e.message,
+                absent: e.absent,
+            })?;
+        let VaultSettings::Infisical(vault) = &read.vault;
+        let InfisicalLogin::UniversalAuth(login) = &vault.login;
+        let urls = [vault.api_url.as_str(), read.github.api_url.as_str()];
+        Ok(wit::Settings {
+            vault: wit::VaultSettings::Infisical(wit::InfisicalSettings {
+                api_url: vault.api_url.clone(),
+                project_id: vault.project_id.clone(),
+                environment: vault.environment.clone(),
+                path_prefix: vault.path_prefix.clone(),
+                login: wit::InfisicalLogin::UniversalAuth(wit::UniversalAuth {
+                    client_id: login.client_id.clone(),
+                    client_secret: login.client_secret.clone(),
+                }),
+            }),
+            github: wit::GithubSettings {
+                api_url: read.github.api_url.clone(),
+                user_agent: read.github.user_agent.clone(),
+            },
+            network: wit::NetworkSettings {
+                connect_timeout_ms: read.network.connect_timeout_ms,
+                first_byte_timeout_ms: read.network.first_byte_timeout_ms,
+                max_retries: read.network.max_retries,
+            },
+            bases: read
+                .bases
+                .iter()
+                .zip(urls)
+                .map(|(b, url)| base_to_wit(b, url))
+                .collect(),
+        })
+    }
+
+    fn base_origin(url: String) -> Result<wit::Base, String> {
+        reach::Base::new("", &url).map(|b| base_to_wit(&b, &url))
+    }
+
+    fn admit(
+        allowlist: wit::Allowlist,
+        method: String,
+        url: String,
+    ) -> Result<wit::Admitted, String> {
+        let allowlist = allowlist_from_wit(allowlist)?;
+        allowlist
+            .admit_url(&method, &url)
+            .map(admitted_to_wit)
+            .map_err(|d| d.0)
+    }
+
+    fn admit_parts(
+        allowlist: wit::Allowlist,
+        method: String,
+        scheme: Option<String>,
+        authority: String,
+        path_with_query: String,
+    ) -> Result<wit::Admitted, String> {
+        let allowlist = allowlist_from_wit(allowlist)?;
+        allowlist
+            .admit_parts(&method, scheme.as_deref(), &authority, &path_with_query)
+            .map(admitted_to_wit)
+            .map_err(|d| d.0)
+    }
+
+    fn holds_body(allowlist: wit::Allowlist, method: String, path: String) -> bool {
+        allowlist_from_wit(allowlist).is_ok_and(|a| a.holds_body(&method, &path))
+    }
+
+    fn check_scope(scope: wit::Scope, body: Vec<u8>) -> Result<Vec<u8>, String> {
+        scope_from_wit(scope).check(&body)
+    }
+
+    fn exit_for_failure(tag: String, policy_kind: Option<String>) -> Option<u8> {
+        exit::Failure::from_wit(&tag, policy_kind.as_deref()).map(|f| exit::for_failure(f).code())
+    }
+
+    fn exit_for_side(side: wit::Side) -> u8 {
+        exit::for_side(match side {
+            wit::Side::Vault => Side::Vault,
+            wit::Side::Github => Side::Github,
+            wit::Side::Host => Side::Host,
+        })
+        .code()
+    }
+
+    fn exit_codes() -> Vec<(String, u8)> {
+        exit::Exit::ALL
+            .iter()
+            .map(|e| (e.name().to_string(), e.code()))
+            .collect()
+    }
+
+    fn exit_help() -> String {
+        exit::HELP.to_string()
+    }
+
+    fn audit_record(event: wit::AuditEvent, in_force: wit::InForce, time: String) -> String {
+        let permissions: Vec<(&str, &str)> = event
+            .token
+            .as_ref()
+            .map(|t| {
+                t.permissions
+                    .iter()
+                    .map(|(n, l)| (n.as_str(), l.as_str()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let token = event.token.as_ref().map(|t| audit::Token {
+            token: &t.token,
+            agent: t.agent.as_deref(),
+            bot: &t.bot,
+            app_id: &t.app_id,
+            installation_id: &t.installation_id,
+            expires_at: &t.expires_at,
+            permissions: &permissions,
+            repositories: &t.repositories,
+        });
+        let record = audit::record(
+            &audit::Event {
+                command: &event.command,
+                agent: event.agent.as_deref(),
+                bot: event.bot.as_deref(),
+                workflow_uuid: event.workflow_uuid.as_deref(),
+                token,
+                installation: event
+                    .installation
+                    .as_ref()
+                    .map(|(a, i)| (a.as_str(), i.as_str())),
+                fallback: event.fallback.as_ref().map(|(u, w)| (*u, w.as_str())),
+                operator_command: event.operator_command.as_deref(),
+                subject: event.subject.as_deref(),
+                outcome: match &event.error {
+                    None => Ok(()),
+                    Some((code, message)) => Err((*code, message.as_str())),
+                },
+            },
+            &audit::InForce {
+                component_sha256: &in_force.component_sha256,
+                compiled_sha256: &in_force.compiled_sha256,
+                policy: &in_force.policy,
+                agent_map: &in_force.agent_map,
+            },
+            &time,
+        );
+        record.to_string()
+    }
+
+    fn policy_default_dir(candidates: Vec<String>, existing: Vec<String>) -> Option<String> {
+        let exists = |p: &Path| existing.iter().any(|e| Path::new(e) == p);
+        policy_files::default_dir(&candidates, exists).map(|d| d.to_string_lossy().into_owned())
+    }
+
+    fn policy_locate(
+        agent_map: Option<String>,
+        policy: Option<String>,
+        dir: Option<String>,
+        next_to: String,
+    ) -> Result<(String, String), String> {
+        let files = policy_files::locate(
+            agent_map.map(PathBuf::from),
+            policy.map(PathBuf::from),
+            dir.as_deref().map(Path::new),
+            &next_to,
+        )?;
+        Ok((
+            files.agent_map.to_string_lossy().into_owned(),
+            files.policy.to_string_lossy().into_owned(),
+        ))
+    }
+
+    fn policy_file_names() -> (String, String) {
+        (
+            policy_files::MAP_FILE.to_string(),
+            policy_files::POLICY_FILE.to_string(),
+        )
+    }
+}

@@ -1,0 +1,68 @@
+// The host core (crates/core): the decisions a host makes about the minter
+// component (settings from an environment, the network reach and the token
+// exchange's scope check, exit codes, the audit record, the policy files).
+// raxx-host links the crate; this host runs the very same code compiled as
+// the component `raxx:host-core/host-core` (crates/core-component), which
+// scripts/build.mjs transpiled into gen/core/ with synchronous instantiation.
+// It is instantiated once, at import, and exports plain functions: it holds
+// no state between calls and reaches nothing (Rust's std still imports a few
+// WASI interfaces; they get nothing: no environment, arguments, files or
+// output, and exit throws).
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { instantiate } from '../gen/core/core.js';
+import { PACKAGE_DIR } from './component.mjs';
+import { CORE_GLUE } from './core-path.mjs';
+
+const started = performance.now();
+
+/** Nothing to read, nothing written, nothing ended. */
+const ready = { ready: () => true, block() {} };
+const closed = {
+  read() {
+    throw { tag: 'closed' };
+  },
+  blockingRead() {
+    throw { tag: 'closed' };
+  },
+  subscribe: () => ready,
+};
+const discard = {
+  checkWrite: () => 1n << 20n,
+  write() {},
+  blockingWriteAndFlush() {},
+  flush() {},
+  blockingFlush() {},
+  subscribe: () => ready,
+};
+class Nothing {}
+const NOTHING = {
+  'wasi:cli/environment': { getEnvironment: () => [], getArguments: () => [], initialCwd: () => undefined },
+  'wasi:cli/exit': {
+    exit(status) {
+      throw new Error(`the host core called exit (${JSON.stringify(status)})`);
+    },
+  },
+  'wasi:cli/stdin': { getStdin: () => closed },
+  'wasi:cli/stdout': { getStdout: () => discard },
+  'wasi:cli/stderr': { getStderr: () => discard },
+  'wasi:filesystem/preopens': { getDirectories: () => [] },
+  'wasi:filesystem/types': { Descriptor: Nothing, DirectoryEntryStream: Nothing, filesystemErrorCode: () => undefined },
+  'wasi:io/error': { Error: Nothing },
+  'wasi:io/streams': { InputStream: Nothing, OutputStream: Nothing },
+};
+
+const dir = join(PACKAGE_DIR, 'gen', CORE_GLUE);
+const instance = instantiate((file) => new WebAssembly.Module(readFileSync(join(dir, file))), NOTHING);
+
+/** The core's exports (`raxx:host-core/decide`), in jco's camelCase. */
+export const core = instance.decide ?? instance['raxx:host-core/decide@0.1.0'];
+
+/** How long compiling and instantiating the core took, in ms (measured once, at import). */
+export const CORE_LOAD_MS = performance.now() - started;
+
+/** A core call's WIT `result` error: jco throws it wrapped, its value in `payload`. */
+export function payload(e) {
+  return e && typeof e === 'object' && 'payload' in e ? e.payload : e;
+}
