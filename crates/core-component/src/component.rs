@@ -121,6 +121,20 @@ impl wit::Guest for Core {
         })
     }
 
+    fn settings_variables() -> Vec<String> {
+        settings::VARIABLES.iter().map(|v| v.to_string()).collect()
+    }
+
+    fn vault_client_secret(env: Vec<(String, String)>) -> Option<String> {
+        settings::vault_client_secret(&|name: &str| {
+            env.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
+        })
+    }
+
+    fn max_body_bytes() -> u32 {
+        reach::MAX_BODY_BYTES as u32
+    }
+
     fn base_origin(url: String) -> Result<wit::Base, String> {
         reach::Base::new("", &url).map(|b| base_to_wit(&b, &url))
     }

@@ -1,10 +1,11 @@
-// The audit record of a mint: the same JSON fields as raxx-host's
-// (host/src/audit.rs), appended as one line to RAXX_AUDIT_LOG / --audit-log.
-// Fingerprints only: the token appears as its SHA-256, never itself.
+// The audit record of a mint, appended as one line to RAXX_AUDIT_LOG /
+// --audit-log. The record is the host core's (crates/core/src/audit.rs, run
+// as the core component): the same JSON fields as raxx-host's
+// (docs/audit.md). Fingerprints only: the token appears as its SHA-256,
+// never itself.
 
 import { appendFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { sha256Hex } from './component.mjs';
+import { core } from './core.mjs';
 
 /** `2026-11-22T23:00:00Z` */
 export function iso8601(date = new Date()) {
@@ -17,31 +18,24 @@ export function iso8601(date = new Date()) {
  * as `{ code, message }` when the command failed.
  */
 export function auditRecord({ command, resolution, token, error, componentSha256, compiledSha256, policy }) {
-  const permissions = Object.fromEntries((token?.permissions ?? []).map((p) => [p.name, p.level]));
-  return {
-    agent: resolution?.agent ?? token?.agent ?? null,
-    agent_map_sha256: sha256Hex(policy.agentMap),
-    app_id: token?.appId ?? null,
-    bot: resolution?.bot ?? token?.bot ?? null,
+  const event = {
     command,
-    compiled_sha256: compiledSha256,
-    component_sha256: componentSha256,
-    error: error?.message ?? null,
-    exit_code: error?.code ?? 0,
-    expires_at: token?.expiresAt ?? null,
-    fallback: null,
-    // GitHub's audit-log form: base64 of the token's SHA-256 (joins its `hashed_token`).
-    hashed_token: token ? createHash('sha256').update(token.token).digest('base64') : null,
-    installation_id: token?.installationId ?? null,
-    outcome: error ? 'error' : 'ok',
-    permissions,
-    policy_sha256: sha256Hex(policy.policy),
-    repositories: token?.repositories ?? [],
-    subject: null,
-    time: iso8601(),
-    token_sha256: token ? sha256Hex(token.token) : null,
-    workflow_uuid: null,
+    agent: resolution?.agent ?? undefined,
+    bot: resolution?.bot ?? undefined,
+    token: token && {
+      token: token.token,
+      agent: token.agent ?? undefined,
+      bot: token.bot,
+      appId: String(token.appId),
+      installationId: String(token.installationId),
+      expiresAt: token.expiresAt,
+      permissions: token.permissions.map((p) => [p.name, String(p.level)]),
+      repositories: [...token.repositories],
+    },
+    error: error ? [error.code, error.message] : undefined,
   };
+  const inForce = { componentSha256, compiledSha256, policy: policy.policy, agentMap: policy.agentMap };
+  return JSON.parse(core.auditRecord(event, inForce, iso8601()));
 }
 
 /**

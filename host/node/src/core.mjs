@@ -10,10 +10,7 @@
 // output, and exit throws).
 
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { instantiate } from '../gen/core/core.js';
-import { PACKAGE_DIR } from './component.mjs';
-import { CORE_GLUE } from './core-path.mjs';
 
 const started = performance.now();
 
@@ -53,8 +50,8 @@ const NOTHING = {
   'wasi:io/streams': { InputStream: Nothing, OutputStream: Nothing },
 };
 
-const dir = join(PACKAGE_DIR, 'gen', CORE_GLUE);
-const instance = instantiate((file) => new WebAssembly.Module(readFileSync(join(dir, file))), NOTHING);
+// The transpile's core modules, next to its glue (gen/core/, core-path.mjs's CORE_GLUE).
+const instance = instantiate((file) => new WebAssembly.Module(readFileSync(new URL(`../gen/core/${file}`, import.meta.url))), NOTHING);
 
 /** The core's exports (`raxx:host-core/decide`), in jco's camelCase. */
 export const core = instance.decide ?? instance['raxx:host-core/decide@0.1.0'];

@@ -1,11 +1,12 @@
-// The egress hook, the single enforcement point of the allowlist: the Node
-// twin of host/src/egress.rs, with the same rules and messages.
+// The egress hook, the single enforcement point of the allowlist (raxx-host's
+// is host/src/egress.rs).
 //
 // Every `wasi:http/outgoing-handler.handle` call passes through
-// `guardedHandler`, which judges the request by reach.mjs: the origin (scheme,
-// host, port) of a configured Infisical or GitHub base URL (`https` only,
-// plain `http` only to loopback), then its method and path against the
-// requests the minter makes for the call under way. It reads the request's own
+// `guardedHandler`, which judges the request by allowlist.mjs, that is by the
+// host core's reach (the same code raxx-host links): the origin (scheme, host,
+// port) of a configured Infisical or GitHub base URL (`https` only, plain
+// `http` only to loopback), then its method and path against the requests the
+// minter makes for the call under way. It reads the request's own
 // method, scheme, authority and path (what jco's shim sends; never a header:
 // the shim refuses a guest's `Host`) and answers `HTTP-request-denied` before
 // anything leaves the process.
@@ -16,86 +17,11 @@
 // The shim would otherwise start sending a request, headers first, the moment
 // `handle` is called, before the guest has written its body.
 //
-// Base URLs are read with WHATWG `URL`. Request authorities are matched as the
-// shim will use them (`host[:port]`, split at the colon), without
-// normalisation, so anything unusual fails closed.
+// Base URLs and request URLs are read by the core (crates/url, `http::Uri`),
+// as raxx-host reads them; parts that would not compose into one URL are
+// refused.
 
-import { isIP } from 'node:net';
 import { clocks, http } from '@bytecodealliance/preview2-shim';
-
-/** Whether `host` is a loopback name or address (`localhost`, 127.0.0.0/8, ::1). */
-export function isLoopback(host) {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost') return true;
-  if (isIP(h) === 4) return h.split('.')[0] === '127';
-  // ::1 in any spelling (0:0:0:0:0:0:0:1, …), as URL writes it compressed.
-  return isIP(h) === 6 && new URL(`http://[${h}]/`).hostname === '[::1]';
-}
-
-/** One allowed destination. */
-export class Origin {
-  constructor(https, host, port) {
-    this.https = https;
-    /** Lower-case host name or IP literal (IPv6 without brackets). */
-    this.host = host;
-    this.port = port;
-  }
-
-  /** `host:port`, an IPv6 host in brackets. */
-  authority() {
-    return this.host.includes(':') ? `[${this.host}]:${this.port}` : `${this.host}:${this.port}`;
-  }
-
-  toString() {
-    return `${this.https ? 'https' : 'http'}://${this.authority()}`;
-  }
-
-  equals(other) {
-    return this.https === other.https && this.host === other.host && this.port === other.port;
-  }
-
-  /**
-   * Reads a configured base URL. Refuses anything but `https`, and plain
-   * `http` anywhere but loopback, with a message saying how to fix it.
-   */
-  static fromBaseUrl(url) {
-    const quoted = JSON.stringify(url);
-    let parsed;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new Error(`${quoted} is not a URL; expected https://host[:port][/path]`);
-    }
-    const https = parsed.protocol === 'https:';
-    if (!https && parsed.protocol !== 'http:') throw new Error(`${quoted} must start with https://`);
-    if (parsed.username || parsed.password || /^[a-z]+:\/\/[^/?#]*@/i.test(url)) {
-      throw new Error(`${quoted} must not carry user info (user@host)`);
-    }
-    const host = parsed.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-    if (!host) throw new Error(`${quoted} has no host`);
-    if (!https && !isLoopback(host)) throw new Error(`${quoted} uses plain http to a non-loopback host; use https`);
-    const port = parsed.port ? Number(parsed.port) : https ? 443 : 80;
-    return new Origin(https, host, port);
-  }
-}
-
-/**
- * The destination of an outgoing request as jco's shim will connect to it:
- * an `Origin`, or a string naming why it cannot be judged.
- * `scheme` is the WIT `option<scheme>` (the shim sends none as https).
- */
-export function requestOrigin(scheme, authority) {
-  const https = scheme === undefined || scheme?.tag === 'HTTPS';
-  if (!https && scheme?.tag !== 'HTTP') return `${scheme?.val ?? '?'}://${authority ?? ''} (scheme not allowed)`;
-  const shown = `${https ? 'https' : 'http'}://${authority ?? ''}`;
-  const m = /^([A-Za-z0-9.-]+)(?::([0-9]{1,5}))?$/.exec(authority ?? '');
-  if (!m) return `${shown} (not host[:port])`;
-  const port = m[2] === undefined ? (https ? 443 : 80) : Number(m[2]);
-  if (m[2] !== undefined && (String(port) !== m[2] || port < 1 || port > 65535)) return `${shown} (bad port)`;
-  const host = m[1].toLowerCase();
-  if (!https && !isLoopback(host)) return `${shown} (plain http off loopback)`;
-  return new Origin(https, host, port);
-}
 
 const DENIED = { tag: 'HTTP-request-denied' };
 

@@ -1,19 +1,25 @@
-// Failures and their exit codes: the same codes and meanings as raxx-host
-// (host/src/exit.rs), so callers and scripts treat both hosts alike.
+// Failures and their exit codes. The codes and what a failure maps to are
+// the host core's (crates/core/src/exit.rs, run as the core component), the
+// same raxx-host uses, so callers and scripts treat both hosts alike.
 
-export const OK = 0;
+import { core } from './core.mjs';
+
+/** Exit code by name (`ok`, `host`, `vault`, …, `unknown-agent`, `usage`). */
+const CODES = Object.fromEntries(core.exitCodes());
+
+export const OK = CODES.ok;
 /** The host could not run the component (missing, invalid, or it trapped). */
-export const HOST = 1;
+export const HOST = CODES.host;
 /** Secrets could not be pulled from Infisical (or a vault setting is missing). */
-export const VAULT = 2;
+export const VAULT = CODES.vault;
 /** GitHub refused the mint or could not be reached. */
-export const GITHUB = 3;
+export const GITHUB = CODES.github;
 /** The policy refused (invalid documents, a bot without an entry, widening). */
-export const POLICY = 4;
+export const POLICY = CODES.policy;
 /** The agent class is not in the agent map. */
-export const UNKNOWN_AGENT = 5;
+export const UNKNOWN_AGENT = CODES['unknown-agent'];
 /** Usage error: bad argument, invalid bot name or permission. */
-export const USAGE = 64;
+export const USAGE = CODES.usage;
 
 /**
  * A failure with its exit code and one-line message. `kind` says where it
@@ -30,26 +36,17 @@ export class RaxxError extends Error {
   }
 }
 
-/** A WIT `mint-error` as a `RaxxError` (raxx-host's `exit::for_mint_error`). */
+/** A WIT `mint-error` as a `RaxxError` (the core's mapping, as raxx-host's). */
 export function fromMintError(error) {
-  switch (error.tag) {
-    case 'vault':
-      return new RaxxError(VAULT, 'vault', error.val.message, error.val);
-    case 'github':
-      return new RaxxError(GITHUB, 'github', error.val.message, error.val);
-    case 'invalid-request':
-      return new RaxxError(USAGE, 'invalid-request', error.val, error.val);
-    case 'policy':
-      return new RaxxError(error.val.kind === 'unknown-agent' ? UNKNOWN_AGENT : POLICY, 'policy', error.val.message, error.val);
-    default:
-      return new RaxxError(HOST, 'host', `the minter component returned an unknown error ${JSON.stringify(error)}`);
-  }
+  const code = core.exitForFailure(String(error?.tag), error?.tag === 'policy' ? error.val?.kind : undefined);
+  if (code === undefined) return new RaxxError(HOST, 'host', `the minter component returned an unknown error ${JSON.stringify(error)}`);
+  const message = error.tag === 'invalid-request' ? error.val : error.val.message;
+  return new RaxxError(code, error.tag, message, error.val);
 }
 
-/** A settings problem (`ConfigError`) with raxx-host's codes for each side. */
+/** A settings problem (the core's `config-error`: side, message) with the core's code for its side. */
 export function fromConfigError(error) {
-  const code = { vault: VAULT, github: GITHUB, host: USAGE }[error.side];
-  return new RaxxError(code, 'config', error.message);
+  return new RaxxError(core.exitForSide(error.side), 'config', error.message);
 }
 
 /** The host could not run the component; `cause` is what JavaScript threw. */

@@ -2,7 +2,7 @@
 // sandboxes it. `load()` once, then `mint`, `resolve` and `revoke`; each call
 // runs in a fresh instance whose only way out is the egress guard, letting
 // through that call's own requests to the configured services (sandbox.mjs,
-// reach.mjs). Every decision about identity and scope is
+// allowlist.mjs). Every decision about identity and scope is
 // the component's; this file only carries arguments across.
 //
 // jco's wasi-http shim is synchronous: a call blocks the calling thread until
@@ -10,11 +10,11 @@
 // thread where an event loop must stay responsive.
 
 import { defaultCacheDir, defaultComponentPath, loadComponent, VERSION } from './component.mjs';
-import { fromConfigError, fromMintError, GITHUB, HOST, hostError, RaxxError } from './errors.mjs';
+import { fromMintError, GITHUB, HOST, hostError, RaxxError } from './errors.mjs';
 import { locatePolicy, readPolicy } from './policy.mjs';
-import { Allowlist, scopeOf } from './reach.mjs';
+import { Allowlist, scopeOf } from './allowlist.mjs';
+import { readSettings, vaultClientSecret } from './environment.mjs';
 import { sandboxImports } from './sandbox.mjs';
-import { CLIENT_SECRET_VARS, ConfigError, envValue, settingsFromEnv } from './settings.mjs';
 
 export { RaxxError } from './errors.mjs';
 export { VERSION } from './component.mjs';
@@ -37,7 +37,7 @@ export async function load(options = {}) {
   if (!path) {
     throw new RaxxError(HOST, 'host', 'no minter component next to this package; build it with scripts/build, or pass component (or set RAXX_COMPONENT)');
   }
-  const secret = envValue(env, ...CLIENT_SECRET_VARS);
+  const secret = vaultClientSecret(env);
   const component = await loadComponent(path, options.cacheDir ?? defaultCacheDir(env), secret);
   return new Minter(component, policyFiles, env);
 }
@@ -96,11 +96,7 @@ export class Minter {
 
   /** The settings from the environment (`RaxxError` with exit 2, 3 or 64 when unusable). */
   settings() {
-    try {
-      return settingsFromEnv(this.#env, USER_AGENT);
-    } catch (e) {
-      throw e instanceof ConfigError ? fromConfigError(e) : e;
-    }
+    return readSettings(this.#env, USER_AGENT);
   }
 
   /**

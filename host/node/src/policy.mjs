@@ -1,33 +1,32 @@
-// Finding and reading the agent map and policy (host/src/policy.rs's rule).
-// The host only reads the text; the component parses and evaluates it.
+// Finding and reading the agent map and policy. The discovery rule is the
+// host core's (crates/core/src/policy_files.rs, run as the core component),
+// raxx-host's too; this file tests which files exist and reads them. The
+// component parses and evaluates the text.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_DIR, sourceTree } from './component.mjs';
+import { core, payload } from './core.mjs';
 import { POLICY, RaxxError } from './errors.mjs';
 
-export const MAP_FILE = 'agent_bot_map.yaml';
-export const POLICY_FILE = 'policy.yaml';
+export const [MAP_FILE, POLICY_FILE] = core.policyFileNames();
 
 /** The shipped `policies/` folder: in the package, or at the root of its source tree. */
 export function defaultDir() {
   const root = sourceTree();
-  return [join(PACKAGE_DIR, 'policies'), root && join(root, 'policies')].find(
-    (d) => d && existsSync(join(d, MAP_FILE)) && existsSync(join(d, POLICY_FILE)),
-  );
+  const candidates = [join(PACKAGE_DIR, 'policies'), root && join(root, 'policies')].filter(Boolean);
+  const existing = candidates.flatMap((d) => [join(d, MAP_FILE), join(d, POLICY_FILE)]).filter((p) => existsSync(p));
+  return core.policyDefaultDir(candidates, existing);
 }
 
 /** The two files in force: explicit paths win, else the default folder's (exit 4 when neither). */
 export function locatePolicy({ agentMap, policy } = {}) {
-  const dir = defaultDir();
-  const pick = (given, file, flag) => {
-    const path = given || (dir && join(dir, file));
-    if (!path) {
-      throw new RaxxError(POLICY, 'policy', `no ${file} found next to this package; pass ${flag} PATH (the repository's policies/ folder holds the defaults)`);
-    }
-    return path;
-  };
-  return { agentMap: pick(agentMap, MAP_FILE, '--agent-map'), policy: pick(policy, POLICY_FILE, '--policy') };
+  try {
+    const [map, rules] = core.policyLocate(agentMap || undefined, policy || undefined, defaultDir(), 'this package');
+    return { agentMap: map, policy: rules };
+  } catch (e) {
+    throw new RaxxError(POLICY, 'policy', String(payload(e)));
+  }
 }
 
 /** The WIT `policy-documents`, read fresh (swapping the files needs no restart). */

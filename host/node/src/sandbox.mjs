@@ -14,7 +14,7 @@
 import { clocks, http, io } from '@bytecodealliance/preview2-shim';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import { guardedHandler, keepingRequestClass } from './egress.mjs';
-import { MAX_BODY_BYTES } from './reach.mjs';
+import { MAX_BODY_BYTES } from './allowlist.mjs';
 
 const ready = () => clocks.monotonicClock.subscribeDuration(0n);
 
@@ -70,7 +70,7 @@ export class GuestExit extends Error {
 const SHIM = new WASIShim({ sandbox: { preopens: {}, env: {}, args: [], enableNetwork: false } });
 
 /**
- * The import object for one instance that may reach `allowlist` (reach.mjs,
+ * The import object for one instance that may reach `allowlist` (allowlist.mjs,
  * for one call); requests it refused are appended to `denied`.
  */
 export function sandboxImports(allowlist, denied = []) {

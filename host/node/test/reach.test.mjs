@@ -1,12 +1,17 @@
-// The Node guard's judgement by wit/reach.json, as host/src/reach/tests.rs
-// tests raxx-host's: the same origins, calls, paths and token-request scopes.
+// The Node guard's judgement by wit/reach.json (the host core's, run as the
+// core component), as crates/core/src/reach/tests.rs tests it for raxx-host:
+// the same origins, calls, paths and token-request scopes.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Allowlist, Base, checkScope, LIST } from '../src/reach.mjs';
+import { readFileSync } from 'node:fs';
+import { Allowlist, Base, checkScope } from '../src/allowlist.mjs';
 
+const LIST = Object.fromEntries(
+  Object.entries(JSON.parse(readFileSync(new URL('../../../wit/reach.json', import.meta.url), 'utf8')).services).map(([key, service]) => [key, service.requests]),
+);
 const list = (infisical, github) => new Allowlist([new Base('infisical', infisical), new Base('github', github)]);
-const scope = (permissions, repositories = []) => ({ permissions: new Map(Object.entries(permissions)), repositories });
+const scope = (permissions, repositories = []) => ({ permissions: Object.entries(permissions), repositories });
 const method = (verb) => (['GET', 'POST', 'PUT', 'DELETE', 'PATCH'].includes(verb) ? { tag: verb.toLowerCase() } : { tag: 'other', val: verb });
 
 /** The judgement of `METHOD URL` for `call`: true, or the refusal's message. */
@@ -37,7 +42,7 @@ test('only exact scheme, host and port of a base', () => {
     assert.notEqual(mint(url), true, url);
   }
   assert.equal(mint('https://evil.example/app/installations?token=x'), 'GET https://evil.example:443/app/installations: not an allowed origin');
-  assert.equal(mint('https://user:secret@api.github.com/app/installations'), 'GET /app/installations: its URL is refused (not host[:port])', 'user info is never repeated');
+  assert.equal(mint('https://user:secret@api.github.com/app/installations'), 'GET /app/installations: its URL must not carry user info (user@host)', 'user info is never repeated');
 });
 
 test('a call sends only its own requests', () => {

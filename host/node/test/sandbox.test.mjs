@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { load } from '../src/index.mjs';
 import { FORBIDDEN_HEADERS as REFUSED, guardedHandler } from '../src/egress.mjs';
-import { Allowlist, Base } from '../src/reach.mjs';
+import { Allowlist, Base } from '../src/allowlist.mjs';
 import { GuestExit, sandboxImports } from '../src/sandbox.mjs';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import { HOSTILE, ROOT, startWorld } from './helpers.mjs';
@@ -225,7 +225,6 @@ test('the guard refuses before the request leaves, judging method, scheme, autho
     request(HTTPS, 'evil.example'),
     request(HTTP, '169.254.169.254'),
     request(HTTP, undefined),
-    request(HTTP, '127.0.0.1:08080', '/api/v4/secrets'),
     request({ tag: 'other', val: 'ftp' }, '127.0.0.1:8080', '/api/v4/secrets'),
     request(undefined, '127.0.0.1:8080', '/api/v4/secrets'), // no scheme: the shim would use https
     request(HTTPS, 'api.github.com', '/app'), // verify's, not a mint's
@@ -234,12 +233,14 @@ test('the guard refuses before the request leaves, judging method, scheme, autho
     assert.throws(() => handler.handle(r), (e) => e.tag === 'HTTP-request-denied', `${r.scheme()?.tag} ${r.authority()}${r.pathWithQuery()}`);
   }
   assert.deepEqual(sent, [], 'a denied request never reached the sender');
-  assert.equal(denied.length, 12);
+  assert.equal(denied.length, 11);
   assert.equal(denied.at(-1), 'POST https://api.github.com:443/repos/o/r/issues: not a request the minter makes');
   handler.handle(request(HTTP, '127.0.0.1:8080', '/api/v4/secrets?projectId=p'));
   handler.handle(request(HTTPS, 'API.GitHub.com:443'));
   handler.handle(request(undefined, 'api.github.com'));
-  assert.deepEqual(sent, ['127.0.0.1:8080', 'API.GitHub.com:443', 'api.github.com']);
+  // A leading zero spells the same port: raxx-host's reading (the core's), which the Node host once refused.
+  handler.handle(request(HTTP, '127.0.0.1:08080', '/api/v4/secrets'));
+  assert.deepEqual(sent, ['127.0.0.1:8080', 'API.GitHub.com:443', 'api.github.com', '127.0.0.1:08080']);
 });
 
 test('exit is refused instead of ending the process', () => {

@@ -1,22 +1,26 @@
-// Settings and base URLs: the same rules and messages as raxx-host's
-// (host/src/settings.rs and host/src/egress.rs unit tests, ported).
+// Settings and base URLs as the Node host reads them: through the host core
+// (the rules and messages of raxx-host's host/src/settings.rs and
+// host/src/egress.rs unit tests; tests/vectors/ holds the shared cases).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Origin } from '../src/egress.mjs';
-import { ConfigError, infisicalApiUrl, settingsFromEnv } from '../src/settings.mjs';
+import { Base } from '../src/allowlist.mjs';
+import { readSettings } from '../src/environment.mjs';
+import { GITHUB, RaxxError, USAGE, VAULT } from '../src/errors.mjs';
 
 const BASE = { INFISICAL_CLIENT_ID: 'id', INFISICAL_CLIENT_SECRET: 's3cret', INFISICAL_PROJECT_ID: 'p' };
-const settings = (env) => settingsFromEnv(env, 'raxx-node/test');
+const settings = (env) => readSettings(env, 'raxx-node/test');
+/** A settings refusal, with the side it names as its exit code decides it. */
 const refusal = (env) => {
   try {
     settings(env);
   } catch (e) {
-    assert.ok(e instanceof ConfigError);
-    return e;
+    assert.ok(e instanceof RaxxError && e.kind === 'config', String(e));
+    return Object.assign(e, { side: { [VAULT]: 'vault', [GITHUB]: 'github', [USAGE]: 'host' }[e.code] });
   }
   assert.fail('accepted');
 };
+const Origin = { fromBaseUrl: (url) => new Base('github', url).origin };
 
 test('defaults match the design', () => {
   const s = settings(BASE);
@@ -38,7 +42,7 @@ test("accepts the Infisical CLI's names and appends /api", () => {
   });
   assert.equal(s.wit.vault.apiUrl, 'https://vault.example.com/api');
   assert.equal(s.wit.github.apiUrl, 'https://ghe.example.com/api/v3');
-  assert.equal(infisicalApiUrl('https://eu.infisical.com/api'), 'https://eu.infisical.com/api');
+  assert.equal(settings({ ...BASE, INFISICAL_DOMAIN: 'https://eu.infisical.com/api' }).wit.vault.apiUrl, 'https://eu.infisical.com/api');
 });
 
 test('missing variables are named, blank ones count as missing, and the secret is never echoed', () => {
@@ -84,8 +88,7 @@ test('base URLs need https except on loopback', () => {
 
 test('origins name what to connect to', () => {
   const origin = (u) => Origin.fromBaseUrl(u);
-  assert.equal(origin('https://API.GitHub.com/app').authority(), 'api.github.com:443');
-  assert.equal(origin('http://127.0.0.1:8080/x').authority(), '127.0.0.1:8080');
-  assert.equal(origin('http://[::1]:9/x').authority(), '[::1]:9');
-  assert.equal(String(origin('http://[::1]:9/x')), 'http://[::1]:9');
+  assert.equal(origin('https://API.GitHub.com/app'), 'https://api.github.com:443');
+  assert.equal(origin('http://127.0.0.1:8080/x'), 'http://127.0.0.1:8080');
+  assert.equal(origin('http://[::1]:9/x'), 'http://[::1]:9');
 });

@@ -68,6 +68,17 @@ pub fn api_url(domain: &str) -> String {
     }
 }
 
+/// The variables the machine identity's client secret is read from, in order.
+const CLIENT_SECRET_VARS: [&str; 2] = [
+    "INFISICAL_CLIENT_SECRET",
+    "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET",
+];
+
+/// The machine identity's client secret, when set (a host keys its compiled-code cache from it).
+pub fn client_secret(var: &impl Env) -> Option<String> {
+    get(var, &CLIENT_SECRET_VARS)
+}
+
 fn vault_err(message: String) -> ConfigError {
     ConfigError::new(Side::Vault, message)
 }
@@ -92,10 +103,7 @@ pub fn read(var: &impl Env) -> Result<(InfisicalSettings, Base), ConfigError> {
         "the machine identity's Universal Auth client ID",
     )?;
     let client_secret = require(
-        &[
-            "INFISICAL_CLIENT_SECRET",
-            "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET",
-        ],
+        &CLIENT_SECRET_VARS,
         "the machine identity's Universal Auth client secret",
     )?;
     let project_id = require(

@@ -9,9 +9,9 @@ mod network;
 
 pub use github::{read as github, GithubSettings, DEFAULT_GITHUB_URL};
 pub use infisical::{
-    api_url as infisical_api_url, read as infisical, InfisicalLogin, InfisicalSettings,
-    UniversalAuth, DEFAULT_ENVIRONMENT, DEFAULT_INFISICAL_URL, DEFAULT_PATH_PREFIX,
-    VAULT_CREDENTIAL_VARS,
+    api_url as infisical_api_url, client_secret as vault_client_secret, read as infisical,
+    InfisicalLogin, InfisicalSettings, UniversalAuth, DEFAULT_ENVIRONMENT, DEFAULT_INFISICAL_URL,
+    DEFAULT_PATH_PREFIX, VAULT_CREDENTIAL_VARS,
 };
 pub use network::{
     read as network, timeouts, NetworkSettings, DEFAULT_CONNECT_TIMEOUT_MS,
@@ -76,6 +76,24 @@ pub struct Settings {
     pub bases: Vec<Base>,
 }
 
+/// Every variable the settings are read from: a host that hands the core an
+/// environment as data passes these and nothing else.
+pub const VARIABLES: [&str; 13] = [
+    "INFISICAL_CLIENT_ID",
+    "INFISICAL_UNIVERSAL_AUTH_CLIENT_ID",
+    "INFISICAL_CLIENT_SECRET",
+    "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET",
+    "INFISICAL_PROJECT_ID",
+    "INFISICAL_ENVIRONMENT",
+    "INFISICAL_PATH_PREFIX",
+    "INFISICAL_DOMAIN",
+    "INFISICAL_API_URL",
+    "GITHUB_API_URL",
+    "RAXX_CONNECT_TIMEOUT_MS",
+    "RAXX_TIMEOUT_MS",
+    "RAXX_RETRIES",
+];
+
 /// An environment lookup.
 pub trait Env: Fn(&str) -> Option<String> {}
 impl<F: Fn(&str) -> Option<String>> Env for F {}
@@ -115,5 +133,33 @@ impl Settings {
             network,
             bases: vec![vault_base, github_base],
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    #[test]
+    fn the_settings_read_only_the_variables_listed() {
+        let asked = RefCell::new(std::collections::BTreeSet::new());
+        // Once with Infisical's own names, once with its CLI's: between them every name is read.
+        for names in [
+            ["INFISICAL_CLIENT_ID", "INFISICAL_CLIENT_SECRET"],
+            [
+                "INFISICAL_UNIVERSAL_AUTH_CLIENT_ID",
+                "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET",
+            ],
+        ] {
+            let var = |name: &str| {
+                asked.borrow_mut().insert(name.to_string());
+                (names.contains(&name) || name == "INFISICAL_PROJECT_ID").then(|| "x".to_string())
+            };
+            Settings::from_env(var, "ua").unwrap();
+        }
+        let mut listed: Vec<String> = VARIABLES.iter().map(|v| v.to_string()).collect();
+        listed.sort();
+        assert_eq!(asked.into_inner().into_iter().collect::<Vec<_>>(), listed);
     }
 }

@@ -1,0 +1,48 @@
+// Settings from an environment: the host core reads them (crates/core/src/settings,
+// run as the core component; raxx-host's reading), this file hands it the
+// variables it names and turns the result into what the minter component and
+// the egress guard take.
+
+import { Allowlist, Base } from './allowlist.mjs';
+import { core, payload } from './core.mjs';
+import { fromConfigError } from './errors.mjs';
+
+/** The variables the core reads settings from, as (name, value) pairs: nothing else of `env` is passed. */
+function settingsEnv(env) {
+  return core.settingsVariables().flatMap((name) => (typeof env[name] === 'string' ? [[name, env[name]]] : []));
+}
+
+/** The machine identity's client secret in `env`, when set (the transpile cache is keyed from it). */
+export function vaultClientSecret(env) {
+  return core.vaultClientSecret(settingsEnv(env));
+}
+
+/**
+ * The component's WIT `settings` from the core's: the one place the two meet
+ * (raxx-host's settings::to_wit).
+ */
+function toWit(settings) {
+  const vault = settings.vault.val;
+  const login = vault.login.val;
+  return {
+    vault: { apiUrl: vault.apiUrl, clientId: login.clientId, clientSecret: login.clientSecret, projectId: vault.projectId, environment: vault.environment, pathPrefix: vault.pathPrefix },
+    github: settings.github,
+    network: settings.network,
+  };
+}
+
+/**
+ * Reads the settings from `env` (an object of variables, `process.env` in the
+ * CLI): `{ wit, allowlist }`, where `wit` is the minter's WIT `settings`
+ * record. Throws a `RaxxError` (kind `config`, exit 2, 3 or 64) naming the
+ * variable to fix; never echoes a secret.
+ */
+export function readSettings(env, userAgent) {
+  let settings;
+  try {
+    settings = core.settingsFromEnv(settingsEnv(env), userAgent);
+  } catch (e) {
+    throw fromConfigError(payload(e));
+  }
+  return { wit: toWit(settings), allowlist: new Allowlist(settings.bases.map((b) => new Base(b.service, b.url))) };
+}
