@@ -9,8 +9,7 @@ pub fn quoted(text: &str) -> String {
 /// As [`quoted`], cut only after `max_chars` characters.
 pub fn quote(text: &str, max_chars: usize) -> String {
     let mut out = String::from("`");
-    let mut shown = 0;
-    for c in text.chars().filter(|c| !c.is_control()) {
+    for (shown, c) in text.chars().filter(|c| !c.is_control()).enumerate() {
         if shown == max_chars {
             out.push('…');
             break;
@@ -20,7 +19,6 @@ pub fn quote(text: &str, max_chars: usize) -> String {
             c if c.is_ascii() => c,
             _ => '?',
         });
-        shown += 1;
     }
     out.push('`');
     out
