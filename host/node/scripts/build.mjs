@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { _setPreopens } from '@bytecodealliance/preview2-shim/filesystem';
 import { generateHostTypes, transpileBytes } from '@bytecodealliance/jco-transpile';
-import { PACKAGE_DIR, sourceTree } from '../src/component.mjs';
+import { PACKAGE_DIR, sourceTree, withoutJspiProbes } from '../src/component.mjs';
 import { CORE_FILE, CORE_GLUE, coreComponentPath } from '../src/core-path.mjs';
 
 const wit = join(sourceTree() ?? join(PACKAGE_DIR, '..', '..'), 'wit');
@@ -32,6 +32,9 @@ for (const [file, content] of Object.entries(files)) {
 const corePath = coreComponentPath();
 if (!corePath) throw new Error(`build: no ${CORE_FILE}; build it with scripts/build (build_component -p raxx-core-component)`);
 const { files: core } = await transpileBytes(readFileSync(corePath), { name: 'core', instantiation: 'sync', noComponentErrorWrapping: false });
+// The glue gets the minter's NO_JSPI_PRELUDE too (component.mjs): without it a Node lacking JSPI
+// spends tens of ms on failed WebAssembly.promising probes when the core is instantiated.
+core['core.js'] = withoutJspiProbes(Buffer.from(core['core.js']).toString('utf8'));
 for (const [file, content] of Object.entries(core)) {
   mkdirSync(dirname(join(gen, CORE_GLUE, file)), { recursive: true });
   writeFileSync(join(gen, CORE_GLUE, file), content);

@@ -35,10 +35,15 @@ export const VERSION = PACKAGE.version;
 const TRANSPILER = '@bytecodealliance/jco-transpile';
 const TRANSPILER_VERSION = PACKAGE.dependencies[TRANSPILER];
 
-const NO_JSPI_PRELUDE =
+export const NO_JSPI_PRELUDE =
   'const NO_JSPI = new TypeError("this Node has no WebAssembly.promising (JSPI)");\n' +
   'const WebAssembly = globalThis.WebAssembly.promising ? globalThis.WebAssembly : Object.assign(Object.create(globalThis.WebAssembly), { promising() { throw NO_JSPI; } });\n';
-const DIRECTIVE = '"use components";\n';
+export const DIRECTIVE = '"use components";\n';
+
+/** jco's glue with `NO_JSPI_PRELUDE` after its directive (unchanged without one). */
+export function withoutJspiProbes(glue) {
+  return glue.startsWith(DIRECTIVE) ? DIRECTIVE + NO_JSPI_PRELUDE + glue.slice(DIRECTIVE.length) : glue;
+}
 
 /** File name of the component as the build leaves it. */
 export const COMPONENT_FILE = 'raxx_minter.wasm';
@@ -172,7 +177,7 @@ async function transpile(bytes, sha256, cache, warnings) {
   const { files: made } = await transpileBytes(bytes, { name: 'component', instantiation: 'async', noComponentErrorWrapping: false });
   const files = new Map(Object.entries(made).filter(([file]) => RUNS(file)).map(([file, content]) => [file, Buffer.from(content)]));
   const glue = files.get('component.js').toString('utf8');
-  if (glue.startsWith(DIRECTIVE)) files.set('component.js', Buffer.from(DIRECTIVE + NO_JSPI_PRELUDE + glue.slice(DIRECTIVE.length)));
+  files.set('component.js', Buffer.from(withoutJspiProbes(glue)));
   if (cache) writeEntry(cache, name, files, tag(cache.key, sha256, files));
   return files;
 }
