@@ -2,7 +2,8 @@
 
 use crate::MintError;
 
-use raxx_core::exit::Exit;
+/// The exit codes, one enum (the host core's, shared with the Node host).
+pub use raxx_core::exit::Exit;
 
 pub const OK: i32 = Exit::Ok.code() as i32;
 /// The host itself could not run the component (missing or invalid component, trap).
