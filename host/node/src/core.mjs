@@ -10,9 +10,11 @@
 // output, and exit throws).
 
 import { readFileSync } from 'node:fs';
-import { instantiate } from '../gen/core/core.js';
 
-const started = performance.now();
+/** jco's glue (gen/core/core.js), with a message saying how to make it when it is missing. */
+const { instantiate } = await import('../gen/core/core.js').catch((e) => {
+  throw new Error(`the host core component's transpile (host/node/gen/core/) is missing or unreadable; build it with scripts/build (${e.message})`);
+});
 
 /** Nothing to read, nothing written, nothing ended. */
 const ready = { ready: () => true, block() {} };
@@ -50,13 +52,14 @@ const NOTHING = {
   'wasi:io/streams': { InputStream: Nothing, OutputStream: Nothing },
 };
 
+const started = performance.now();
 // The transpile's core modules, next to its glue (gen/core/, core-path.mjs's CORE_GLUE).
 const instance = instantiate((file) => new WebAssembly.Module(readFileSync(new URL(`../gen/core/${file}`, import.meta.url))), NOTHING);
 
 /** The core's exports (`raxx:host-core/decide`), in jco's camelCase. */
 export const core = instance.decide ?? instance['raxx:host-core/decide@0.1.0'];
 
-/** How long compiling and instantiating the core took, in ms (measured once, at import). */
+/** How long compiling and instantiating the core took, in ms (measured once, at import; the glue's import aside). */
 export const CORE_LOAD_MS = performance.now() - started;
 
 /** A core call's WIT `result` error: jco throws it wrapped, its value in `payload`. */
