@@ -5,11 +5,8 @@
 //! `cargo run --release -p raxx-host --example embed -- raxx-dev-bot`
 //! (with the INFISICAL_* variables set; the demo's fakes work too).
 
-use anyhow::{anyhow, Context};
-use raxx_host::policy::PolicyFiles;
-use raxx_host::runtime::{default_component_path, Runtime};
-use raxx_host::settings::Settings;
-use raxx_host::MintRequest;
+use anyhow::Context;
+use raxx_host::{default_component_path, Cache, MintRequest, PolicyFiles, Runtime, Settings};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -19,15 +16,14 @@ fn main() -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| "raxx-dev-bot".into());
     // Once per process: the component (through the compiled-component cache) and the policy.
     let component = default_component_path().context("no minter component: run scripts/build")?;
-    let runtime = Runtime::load(&component, &raxx_host::cache::Cache::from_env(&component))?;
+    let runtime = Runtime::load(&component, &Cache::from_env(&component))?;
     let policies = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
     let files = PolicyFiles {
         agent_map: policies.join("agent_bot_map.yaml"),
         policy: policies.join("policy.yaml"),
     };
     let policy = files.read()?;
-    let settings =
-        Settings::from_env(|k| std::env::var(k).ok()).map_err(|e| anyhow!(e.message.clone()))?;
+    let settings = Settings::from_env(|k| std::env::var(k).ok()).map_err(raxx_host::Error::from)?;
 
     // Per call: a fresh, locked-down instance. Resolve once (no network), then
     // mint for the resolution (again and again, for a session). Failures the
@@ -49,7 +45,7 @@ fn main() -> anyhow::Result<ExitCode> {
         }
         Err(failure) => {
             eprintln!("embed: {failure}");
-            Ok(ExitCode::from(failure.code() as u8))
+            Ok(ExitCode::from(failure.exit().code()))
         }
     }
 }

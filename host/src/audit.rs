@@ -9,8 +9,6 @@ use raxx_core::audit as core;
 use std::io::Write;
 use std::path::Path;
 
-pub use raxx_core::audit::github_hashed_token;
-
 /// What happened, before it is written.
 pub struct Event<'a> {
     pub command: &'a str,
@@ -77,7 +75,11 @@ pub fn record(event: &Event<'_>, in_force: &InForce<'_>) -> serde_json::Value {
         policy: &in_force.policy.policy,
         agent_map: &in_force.policy.agent_map,
     };
-    core::record(&event, &in_force, &crate::time::iso8601(crate::time::now()))
+    core::record(
+        &event,
+        &in_force,
+        &crate::support::time::iso8601(crate::support::time::now()),
+    )
 }
 
 /// How long to wait for another raxx process's lock before giving up: holding
@@ -165,3 +167,6 @@ fn append_whole(file: &mut std::fs::File, mut line: String) -> std::io::Result<(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

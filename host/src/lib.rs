@@ -1,44 +1,58 @@
 //! raxx-host: runs the raxx minter component in a sandbox that may only reach
 //! the configured Infisical and GitHub hosts.
 //!
-//! The library is what an orchestrator embeds: [`settings::Settings`] from the
-//! environment, [`runtime::Runtime`] to load the component once and mint per
-//! call. The `raxx-host` binary is a thin CLI over it.
+//! The library is what an orchestrator embeds: [`Settings`] from the
+//! environment, [`Runtime`] to load the component once and mint per call,
+//! [`PolicyFiles`] for the policy documents, [`TokenSource`] for a session
+//! that outlives a token, [`Error`] and [`Exit`] for what went wrong. The
+//! `raxx-host` binary is a thin `main.rs` over [`cli`].
+//!
+//! The folders are the layers:
+//! - `sandbox/`: the component, its runtime, its cache and its egress hook
+//!   (the requests it may send are `wit/reach.json`, judged by `reach.rs`);
+//! - `net/`: how an allowed request reaches the network;
+//! - `session/` and `process/`: sessions that outlive a token, and the
+//!   children (`exec`, `spawn`) they serve;
+//! - `pr/`, `agents/`, `fallback_floor/`: what the CLI's features decide;
+//! - `cli/`: the command line, one file per command in `cli/commands/`;
+//! - `settings.rs`, `policy.rs`, `audit.rs`, `reach.rs`: what a host reads
+//!   and writes about the component; `error.rs` and `exit.rs`: failures.
+#![deny(unsafe_code)]
 
-pub mod agent_clone;
-pub mod agent_definitions;
-pub mod audit;
-pub mod bindings;
-pub mod cache;
-pub mod child_env;
-pub mod display;
-pub mod egress;
+pub(crate) mod agents;
+pub(crate) mod audit;
+#[doc(hidden)]
+pub mod cli;
+mod error;
 pub mod exit;
-pub mod fallback_floor;
-pub mod files;
-pub mod git_guard;
-pub mod harden;
-pub mod isolate;
-pub mod net;
-pub mod policy;
-pub mod pr_gate;
-pub mod pr_header;
-pub mod preamble;
-pub mod process;
-pub mod reach;
-pub mod runtime;
-pub mod session;
-pub mod settings;
-pub mod time;
-pub mod token_shape;
+pub(crate) mod fallback_floor;
+pub(crate) mod net;
+pub(crate) mod policy;
+pub(crate) mod pr;
+pub(crate) mod process;
+pub(crate) mod reach;
+pub(crate) mod sandbox;
+pub(crate) mod session;
+pub(crate) mod settings;
+pub(crate) mod support;
 
-pub use bindings::exports::raxx::identity::identity::{
+pub use error::Error;
+pub use exit::Exit;
+pub use net::{Limits, Network, Proxy, Trust};
+pub use policy::PolicyFiles;
+pub use reach::Allowlist;
+pub use sandbox::cache::{Cache, Source};
+pub use sandbox::runtime::{default_component_path, CallError, Outcome, Resolved, Runtime};
+pub use session::{AuditTo, Mint, RuntimeMint, TokenSource};
+pub use settings::{ConfigError, Settings, Side, VAULT_CREDENTIAL_VARS};
+
+pub use sandbox::bindings::exports::raxx::identity::identity::{
     FailureKind, Permission, PolicyFailure, PolicyFailureKind, RunMode, ServiceFailure,
 };
-pub use bindings::exports::raxx::identity::identity::{
+pub use sandbox::bindings::exports::raxx::identity::identity::{
     FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments,
     Resolution, Verification,
 };
-pub use bindings::exports::raxx::identity::identity::{
+pub use sandbox::bindings::exports::raxx::identity::identity::{
     MissingPermissions, PermissionGap, Suspension,
 };

@@ -2,13 +2,9 @@
 //! text; the component parses and evaluates it, so every embedder of the
 //! component applies the same rules.
 
-use crate::bindings::exports::raxx::identity::identity::PolicyDocuments;
+use crate::sandbox::bindings::exports::raxx::identity::identity::PolicyDocuments;
 use anyhow::Result;
 use std::path::{Path, PathBuf};
-
-/// The discovery rule is the host core's (`crates/core/src/policy_files.rs`),
-/// shared with the Node host.
-pub use raxx_core::policy_files::{MAP_FILE, POLICY_FILE};
 
 /// The shipped `policies/` folder: next to the binary (installed), or at the
 /// root of the source tree the binary was built in (`target/release/../../policies`).
@@ -53,7 +49,7 @@ impl PolicyFiles {
     /// Reads both files (regular files of at most 1 MiB).
     pub fn read(&self) -> Result<PolicyDocuments> {
         let read = |p: &Path| {
-            crate::files::read_text(p, crate::files::MAX_POLICY_BYTES)
+            crate::support::files::read_text(p, crate::support::files::MAX_POLICY_BYTES)
                 .map_err(|why| anyhow::anyhow!("{why}"))
         };
         Ok(PolicyDocuments {

@@ -8,9 +8,9 @@
 //! Refusals name the method, the origin and the path, never the query string
 //! or a header (the vault's folder is in the query; tokens are in headers).
 
-use crate::bindings::exports::raxx::identity::identity::Resolution;
+use crate::sandbox::bindings::exports::raxx::identity::identity::Resolution;
 
-pub use raxx_core::reach::{Allowlist, Base, Call, Denied, Scope, MAX_BODY_BYTES, REACH_JSON};
+pub use raxx_core::reach::{Allowlist, Call, Denied, Scope, MAX_BODY_BYTES};
 
 /// How long a token exchange's body may take to arrive whole.
 const BODY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);

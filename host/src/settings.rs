@@ -1,16 +1,15 @@
 //! Settings from the environment, with the names users already have
 //! (Infisical's CLI, GitHub's Actions), validated before anything runs.
 
-use crate::bindings::exports::raxx::identity::identity as wit;
 use crate::reach::Allowlist;
+use crate::sandbox::bindings::exports::raxx::identity::identity as wit;
 use raxx_core::settings::{self as core, InfisicalLogin, VaultSettings};
 
 /// The reading itself is the host core's (`crates/core/src/settings`), which
 /// the Node host runs too.
 pub use raxx_core::settings::{
-    infisical_api_url, ConfigError, Side, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_ENVIRONMENT,
-    DEFAULT_FIRST_BYTE_TIMEOUT_MS, DEFAULT_GITHUB_URL, DEFAULT_INFISICAL_URL, DEFAULT_PATH_PREFIX,
-    DEFAULT_RETRIES, VAULT_CREDENTIAL_VARS,
+    ConfigError, Side, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_FIRST_BYTE_TIMEOUT_MS,
+    VAULT_CREDENTIAL_VARS,
 };
 
 /// Everything the host needs to run a mint.
@@ -161,7 +160,7 @@ mod tests {
         assert_eq!(s.wit.vault.api_url, "https://vault.example.com/api");
         assert_eq!(s.wit.github.api_url, "https://ghe.example.com/api/v3");
         assert_eq!(
-            infisical_api_url("https://eu.infisical.com/api"),
+            raxx_core::settings::infisical_api_url("https://eu.infisical.com/api"),
             "https://eu.infisical.com/api"
         );
     }

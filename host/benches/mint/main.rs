@@ -12,10 +12,10 @@
 //! with the bench's Python, docs/benchmark.png.
 
 use raxx_fakes::World;
-use raxx_host::policy::PolicyFiles;
-use raxx_host::runtime::Runtime;
-use raxx_host::settings::Settings;
 use raxx_host::MintRequest;
+use raxx_host::PolicyFiles;
+use raxx_host::Runtime;
+use raxx_host::Settings;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -43,7 +43,7 @@ fn repo_root() -> PathBuf {
 }
 
 fn component() -> PathBuf {
-    raxx_host::runtime::default_component_path()
+    raxx_host::default_component_path()
         .expect("the minter component is not built: run scripts/build")
 }
 
@@ -227,7 +227,7 @@ fn main() {
     let load_start = Instant::now();
     let runtime = Runtime::load(
         &component(),
-        &raxx_host::cache::Cache::in_dir(warm.clone(), &raxx_fakes::world::client_secret()),
+        &raxx_host::Cache::in_dir(warm.clone(), &raxx_fakes::world::client_secret()),
     )
     .unwrap();
     let _ = ms(load_start.elapsed());

@@ -10,7 +10,7 @@
 //! because `--write` needs their byte offsets to leave every other byte of
 //! the file alone.
 
-use crate::display::quoted;
+use crate::support::display::quoted;
 use saphyr::{LoadableYamlNode, ScalarOwned, YamlOwned};
 use std::path::{Path, PathBuf};
 

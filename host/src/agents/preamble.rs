@@ -3,7 +3,7 @@
 //! and the marker comments that let `raxx-host preamble --write` refresh it
 //! in place without touching the rest of the file.
 
-use crate::pr_header;
+use crate::pr::header as pr_header;
 
 /// The first line of a generated block starts with this.
 pub const BEGIN: &str = "<!-- raxx-identity-preamble: begin";

@@ -1,6 +1,6 @@
 //! `exec` and `spawn`: a child with a bot's identity for as long as it runs.
 //!
-//! Both serve the child a session (`raxx_host::session`): its first token in
+//! Both serve the child a session (`crate::session`): its first token in
 //! `GH_TOKEN`, and through a private socket always a valid one (`raxx-host
 //! token`, the `gh` shim, git's credential helper), re-minted before expiry;
 //! every token is revoked when the child ends. The child's environment comes
@@ -8,110 +8,43 @@
 //! sandbox the agent (`--isolate`, or the policy's `isolate`) and never falls
 //! back; `exec` may fall back to the operator for operator-safe commands only.
 
-use super::{answered, event, request, target_request, who, Context, Failure, MintFailed, Minted};
-use crate::{ExecArgs, SpawnArgs};
-use raxx_host::agent_clone::{self, AgentClone, Project};
-use raxx_host::audit::Event;
-use raxx_host::child_env;
-use raxx_host::exit;
-use raxx_host::fallback_floor;
-use raxx_host::git_guard;
-use raxx_host::isolate::{self, Sandbox};
-use raxx_host::process::{self, Child};
-use raxx_host::runtime::Resolved;
-use raxx_host::session::dir::{GitConfig, GitIdentity, SessionDir};
-use raxx_host::session::endpoint::{About, Endpoint, SOCKET_VAR};
-use raxx_host::session::{AuditTo, RuntimeMint, TokenSource};
-use raxx_host::settings::github_git_host;
-use raxx_host::{FallbackRequest, InstallationToken, MintRequest, RunMode};
+use crate::audit::Event;
+use crate::cli::audit::event;
+use crate::cli::context::{answered, who, Context, MintFailed, Minted};
+use crate::cli::output::ran;
+use crate::error::{self, Error};
+use crate::exit::Exit;
+use crate::fallback_floor;
+use crate::process::agent_clone::{self, AgentClone, Project};
+use crate::process::child_env;
+use crate::process::git_guard;
+use crate::process::isolate::{self, Sandbox};
+use crate::process::{self, Child};
+use crate::sandbox::runtime::Resolved;
+use crate::session::dir::{GitConfig, GitIdentity, SessionDir};
+use crate::session::endpoint::{About, Endpoint, SOCKET_VAR};
+use crate::session::{AuditTo, RuntimeMint, TokenSource};
+use crate::settings::github_git_host;
+use crate::{FallbackRequest, InstallationToken, MintRequest, RunMode};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Resolves a child's request; a policy that would pass the child an
 /// operator credential is refused here, before anything is minted.
-fn resolve_child(context: &Context, request: &MintRequest) -> Result<Resolved, Failure> {
+pub fn resolve_child(context: &Context, request: &MintRequest) -> Result<Resolved, Error> {
     let resolved = context.resolve(request)?;
     let credentials = child_env::credentials_in(&resolved.pass_env);
     if !credentials.is_empty() {
         let message = format!("the policy's children.pass_env names {}, which would hand the child an operator credential; remove it", credentials.join(", "));
-        return Err(Failure {
-            code: exit::POLICY,
-            message,
-        });
+        return Err(Error::new(Exit::Policy, message));
     }
     Ok(resolved)
 }
 
-pub fn exec(context: &Context, args: ExecArgs) -> Result<i32, Failure> {
-    let request = target_request(args.target);
-    let resolved = resolve_child(context, &request)?;
-    match context.mint("exec", &resolved, None) {
-        Ok(minted) => BotChild {
-            command: "exec",
-            resolved,
-            workflow: None,
-            refs: None,
-            sandbox: None,
-            keep_git_config: args.keep_git_config,
-        }
-        .run(context, minted, &args.command),
-        Err(failed) => fall_back(context, &request, &resolved, failed, &args.command),
-    }
-}
-
-pub fn spawn(context: &Context, args: SpawnArgs) -> Result<i32, Failure> {
-    let resolved = resolve_child(context, &request(None, Some(args.agent), args.narrow))?;
-    // The sandbox is checked before anything is minted.
-    let sandbox = if args.isolate || resolved.isolate {
-        Some(sandbox_plan()?)
-    } else {
-        None
-    };
-    let workflow = args.workflow_uuid.as_deref();
-    let minted = match context.mint("spawn", &resolved, workflow) {
-        Ok(minted) => minted,
-        Err(failed) => {
-            let reason = match &failed.cause {
-                Some(cause) => {
-                    let ask = FallbackRequest {
-                        mode: RunMode::Spawn,
-                        command: args.command.clone(),
-                        failure: cause.clone(),
-                    };
-                    match answered(context.runtime.decide_fallback(&resolved, &ask))? {
-                        Ok(d) => d.reason,
-                        Err(e) => exit::message(&e).to_string(),
-                    }
-                }
-                None => "spawn never falls back".to_string(),
-            };
-            let f = &failed.failure;
-            context.audit(Event {
-                fallback: Some((false, &reason)),
-                outcome: Err((f.code, &f.message)),
-                ..event("spawn", &resolved, workflow)
-            })?;
-            return Err(Failure {
-                code: f.code,
-                message: format!("{}; {reason}", f.message),
-            });
-        }
-    };
-    let child = BotChild {
-        command: "spawn",
-        resolved,
-        workflow: args.workflow_uuid.clone(),
-        refs: args.refs,
-        sandbox,
-        keep_git_config: args.keep_git_config,
-    };
-    child.run(context, minted, &args.command)
-}
-
 /// An isolated agent's sandbox before the session: bwrap, the plan (its
 /// clone not made yet), and the operator's repository it is cloned from.
-struct Isolation {
+pub struct Isolation {
     bwrap: PathBuf,
     plan: Sandbox,
     project: Project,
@@ -120,23 +53,15 @@ struct Isolation {
 /// The sandbox's parts that do not depend on the session, checked now:
 /// bwrap present, the working directory acceptable and in a git work tree
 /// (the agent works in a clone of it), namespaces available.
-fn sandbox_plan() -> Result<Isolation, Failure> {
-    let unavailable = |why: String| Failure {
-        code: exit::ISOLATION,
-        message: format!("spawn --isolate: {why}"),
-    };
-    let usage = |message: String| Failure {
-        code: exit::USAGE,
-        message,
-    };
+pub fn sandbox_plan() -> Result<Isolation, Error> {
+    let unavailable = |why: String| Error::new(Exit::Isolation, format!("spawn --isolate: {why}"));
+    let usage = |message: String| Error::new(Exit::Usage, message);
     let bwrap = isolate::bwrap().map_err(|u| unavailable(u.0))?;
     let cwd = std::env::current_dir()
         .map_err(|e| usage(format!("spawn --isolate: no working directory ({e})")))?;
     // Session folders (sockets, shims, the agent's clone) lie where no agent can write.
-    let session = raxx_host::session::dir::location().map_err(|e| Failure {
-        code: exit::HOST,
-        message: format!("cannot create the session folder: {e}"),
-    })?;
+    let session = crate::session::dir::location()
+        .map_err(|e| Error::new(Exit::Host, format!("cannot create the session folder: {e}")))?;
     let mut plan = Sandbox {
         cwd: cwd.clone(),
         tree: (cwd.clone(), cwd.clone()),
@@ -164,19 +89,19 @@ fn sandbox_plan() -> Result<Isolation, Failure> {
 }
 
 /// A bot's child and its session.
-struct BotChild {
-    command: &'static str,
-    resolved: Resolved,
-    workflow: Option<String>,
-    refs: Option<u64>,
-    sandbox: Option<Isolation>,
+pub struct BotChild {
+    pub command: &'static str,
+    pub resolved: Resolved,
+    pub workflow: Option<String>,
+    pub refs: Option<u64>,
+    pub sandbox: Option<Isolation>,
     /// Keep (still report) what the child left in the repository's git that runs programs.
-    keep_git_config: bool,
+    pub keep_git_config: bool,
 }
 
 impl BotChild {
     /// Serves the session, runs the child, ends the session (every token revoked).
-    fn run(self, context: &Context, minted: Minted, argv: &[String]) -> Result<i32, Failure> {
+    pub fn run(self, context: &Context, minted: Minted, argv: &[String]) -> Result<u8, Error> {
         let Minted { token, settings } = minted;
         let bot = self.resolved.bot.clone();
         // From here the session holds the token: every way out, a failure
@@ -195,10 +120,8 @@ impl BotChild {
         });
         let source = Arc::new(TokenSource::start(minter.clone(), token.clone()));
         let settings = &minter.settings;
-        let host_failure = |what: &str, e: std::io::Error| Failure {
-            code: exit::HOST,
-            message: format!("cannot {what}: {e}"),
-        };
+        let host_failure =
+            |what: &str, e: std::io::Error| Error::new(Exit::Host, format!("cannot {what}: {e}"));
         let (protocol, host) = github_git_host(&settings.wit.github.api_url)
             .unwrap_or_else(|| ("https".into(), "github.com".into()));
         let dir = SessionDir::create().map_err(|e| host_failure("create the session folder", e))?;
@@ -207,7 +130,7 @@ impl BotChild {
             Err(e) => {
                 eprintln!(
                     "raxx-host: warning: commits will lack the bot's user id: {}",
-                    crate::one_line(exit::message(&e))
+                    crate::support::display::one_line(error::message(&e))
                 );
                 None
             }
@@ -251,12 +174,8 @@ impl BotChild {
             .map_err(|e| host_failure("open the session endpoint", e))?;
         let clone = match &self.sandbox {
             Some(isolation) => Some(
-                AgentClone::make(&isolation.project, &dir.agent_clone()).map_err(|message| {
-                    Failure {
-                        code: exit::HOST,
-                        message,
-                    }
-                })?,
+                AgentClone::make(&isolation.project, &dir.agent_clone())
+                    .map_err(|message| Error::new(Exit::Host, message))?,
             ),
             None => None,
         };
@@ -313,7 +232,10 @@ impl BotChild {
         let status = process::run(Child { argv, env, sandbox });
         drop(endpoint);
         for warning in source.end() {
-            eprintln!("raxx-host: warning: {}", crate::one_line(&warning));
+            eprintln!(
+                "raxx-host: warning: {}",
+                crate::support::display::one_line(&warning)
+            );
         }
         // Every token is revoked: from here a signal ends raxx, whatever is left to do.
         process::restore_default_signals();
@@ -331,10 +253,10 @@ impl BotChild {
                     } else {
                         let shown = moved.iter().take(10).map(String::as_str).collect::<Vec<_>>().join(", ");
                         let more = if moved.len() > 10 { format!(" and {} more", moved.len() - 10) } else { String::new() };
-                        eprintln!("raxx-host: the agent's branches are in {top} as {}{more}; its clone is removed, with anything it did not commit", crate::one_line(&shown));
+                        eprintln!("raxx-host: the agent's branches are in {top} as {}{more}; its clone is removed, with anything it did not commit", crate::support::display::one_line(&shown));
                     }
                 }
-                Err(e) => eprintln!("raxx-host: warning: the agent's branches could not be brought back into {top} ({}); its clone is removed", crate::one_line(&e)),
+                Err(e) => eprintln!("raxx-host: warning: the agent's branches could not be brought back into {top} ({}); its clone is removed", crate::support::display::one_line(&e)),
             }
         }
         let path = dir.path().display().to_string();
@@ -344,15 +266,18 @@ impl BotChild {
         if let Some(git) = git {
             self.report_git(context, &git)?;
         }
-        Ok(status?)
+        ran(status)
     }
 
     /// One warning per entry the child added to the repository's git that
     /// runs programs, and one audit record naming them all.
-    fn report_git(&self, context: &Context, git: &git_guard::Snapshot) -> Result<(), Failure> {
+    fn report_git(&self, context: &Context, git: &git_guard::Snapshot) -> Result<(), Error> {
         let found = git.check(self.keep_git_config);
         for line in &found {
-            eprintln!("raxx-host: warning: git: {}", crate::one_line(line));
+            eprintln!(
+                "raxx-host: warning: git: {}",
+                crate::support::display::one_line(line)
+            );
         }
         if found.is_empty() {
             return Ok(());
@@ -361,7 +286,7 @@ impl BotChild {
         let record = Event {
             subject: Some(&subject),
             outcome: Err((
-                exit::MISMATCH,
+                i32::from(Exit::Mismatch.code()),
                 "the command left git configuration that runs programs",
             )),
             ..event("git-config", &self.resolved, self.workflow.as_deref())
@@ -390,7 +315,7 @@ impl BotChild {
         )
         .unwrap_or_else(|_| dir.bin().into_os_string());
         set("PATH", path);
-        for (name, value) in raxx_host::session::gh_token_vars(git_host, &token.token) {
+        for (name, value) in crate::session::gh_token_vars(git_host, &token.token) {
             set(name, value.into());
         }
         set("GH_CONFIG_DIR", dir.gh_config().into());
@@ -409,7 +334,7 @@ impl BotChild {
             );
             set(
                 "RAXX_SESSION",
-                raxx_host::time::iso8601(raxx_host::time::now()).into(),
+                crate::support::time::iso8601(crate::support::time::now()).into(),
             );
             if let Some(n) = self.refs {
                 set("RAXX_REFS", n.to_string().into());
@@ -440,15 +365,15 @@ impl BotChild {
 
 /// `exec` after a failed mint: the command runs as the operator only when
 /// the component's fallback rule allows it *and* the host's own floor does
-/// (`raxx_host::fallback_floor`: the failure, the policy as the host reads
+/// (`crate::fallback_floor`: the failure, the policy as the host reads
 /// it, gh's grammar), so no component can make the fallback wider.
-fn fall_back(
+pub fn fall_back(
     context: &Context,
     request: &MintRequest,
     resolved: &Resolved,
     failed: MintFailed,
     argv: &[String],
-) -> Result<i32, Failure> {
+) -> Result<u8, Error> {
     let Some(cause) = failed.cause else {
         return Err(failed.failure);
     };
@@ -471,26 +396,26 @@ fn fall_back(
     let record = Event {
         fallback: Some((allowed, &reason)),
         operator_command: Some(argv),
-        outcome: Err((failed.code, &failed.message)),
+        outcome: Err((i32::from(failed.exit.code()), &failed.message)),
         ..event("exec", resolved, None)
     };
     context.audit(record)?;
     if !allowed {
-        return Err(Failure {
-            code: failed.code,
-            message: format!("{}; not running as the operator: {reason}", failed.message),
-        });
+        return Err(Error::new(
+            failed.exit,
+            format!("{}; not running as the operator: {reason}", failed.message),
+        ));
     }
     eprintln!(
         "raxx-host: WARNING: no token for {} ({}); running as the operator: {} ({reason})",
         who(resolved),
-        crate::one_line(&failed.message),
-        crate::one_line(&argv.join(" ")),
+        crate::support::display::one_line(&failed.message),
+        crate::support::display::one_line(&argv.join(" ")),
     );
     let env = child_env::operator(&resolved.pass_env, std::env::vars_os());
-    Ok(process::run(Child {
+    ran(process::run(Child {
         argv,
         env,
         sandbox: None,
-    })?)
+    }))
 }

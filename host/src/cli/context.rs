@@ -1,27 +1,21 @@
-//! The subcommands. Each returns the process exit code or a one-line failure.
+//! What a command that runs the component works with ([`Context`]: the
+//! component, the policy in force, the audit log), and the one way it mints.
 
-use crate::{fail, Cli, Command, MintArgs, Narrow, ResolveArgs, Target};
-use raxx_host::audit::{self, Event, InForce};
-use raxx_host::cache::Cache;
-use raxx_host::exit;
-use raxx_host::policy::PolicyFiles;
-use raxx_host::runtime::{default_component_path, CallError, Resolved, Runtime};
-use raxx_host::settings::{Settings, Side};
-use raxx_host::{
+use crate::audit::Event;
+use crate::cli::args::bot_request;
+use crate::cli::audit::event;
+use crate::error::{self, Error};
+use crate::exit::Exit;
+use crate::policy::PolicyFiles;
+use crate::sandbox::cache::Cache;
+use crate::sandbox::runtime::{default_component_path, CallError, Resolved, Runtime};
+use crate::settings::{Settings, Side};
+use crate::support::display::one_line;
+use crate::{
     FailureKind, InstallationToken, MintError, MintRequest, PolicyDocuments, ServiceFailure,
 };
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::Arc;
-
-mod identity;
-mod incident;
-mod pr_check;
-mod preamble;
-mod run;
-pub mod session;
-mod smoke;
 
 /// What every command that runs the component needs: the component, the
 /// policy in force, the audit log.
@@ -31,7 +25,7 @@ pub struct Context {
     /// The files the policy came from and the component's path (a child's
     /// raxx-host uses the same ones).
     pub files: (PolicyFiles, PathBuf),
-    audit_log: Option<PathBuf>,
+    pub(super) audit_log: Option<PathBuf>,
     timing: Option<Timing>,
 }
 
@@ -63,43 +57,15 @@ impl Drop for Context {
     }
 }
 
-/// A failure ready to report: exit code and one-line message.
-pub struct Failure {
-    pub code: i32,
-    pub message: String,
-}
-
-impl Failure {
-    fn report(&self) -> ExitCode {
-        fail(self.code, &self.message)
-    }
-
-    fn from_mint_error(e: &MintError) -> Failure {
-        Failure {
-            code: exit::for_mint_error(e),
-            message: exit::message(e).to_string(),
-        }
-    }
-}
-
-impl From<CallError> for Failure {
-    fn from(e: CallError) -> Failure {
-        Failure {
-            code: e.code(),
-            message: e.to_string(),
-        }
-    }
-}
-
 /// A mint that did not happen: what to report and, for the fallback rule,
 /// why (`None`: raxx itself failed, which never falls back).
 pub struct MintFailed {
-    pub failure: Failure,
+    pub failure: Error,
     pub cause: Option<MintError>,
 }
 
-impl From<Failure> for MintFailed {
-    fn from(failure: Failure) -> MintFailed {
+impl From<Error> for MintFailed {
+    fn from(failure: Error) -> MintFailed {
         MintFailed {
             failure,
             cause: None,
@@ -110,10 +76,10 @@ impl From<Failure> for MintFailed {
 impl MintFailed {
     /// Records a failed mint there is nothing to decide about (best effort:
     /// the mint's own failure is what gets reported), and returns it.
-    pub fn recorded(self, context: &Context, command: &str, resolved: &Resolved) -> Failure {
+    pub fn recorded(self, context: &Context, command: &str, resolved: &Resolved) -> Error {
         let f = self.failure;
         let _ = context.audit(Event {
-            outcome: Err((f.code, &f.message)),
+            outcome: Err((i32::from(f.exit.code()), &f.message)),
             ..event(command, resolved, None)
         });
         f
@@ -127,64 +93,13 @@ pub struct Minted {
     pub settings: Settings,
 }
 
-pub fn run(cli: Cli) -> ExitCode {
-    // Commands a session's child runs: no policy, no component, no vault.
-    let result = match cli.command {
-        Command::Token(args) => session::token(args),
-        Command::GitCredential(args) if args.words.len() == 1 => session::git_helper(args.words),
-        command => with_context(
-            cli.component,
-            cli.agent_map,
-            cli.policy,
-            cli.audit_log,
-            command,
-        ),
-    };
-    finish(result)
-}
-
-/// The process's exit: the code, or the failure reported on one line.
-pub fn finish(result: Result<i32, Failure>) -> ExitCode {
-    match result {
-        Ok(code) => ExitCode::from(code as u8),
-        Err(f) => f.report(),
-    }
-}
-
-fn with_context(
-    component: Option<PathBuf>,
-    agent_map: Option<PathBuf>,
-    policy: Option<PathBuf>,
-    audit_log: Option<PathBuf>,
-    command: Command,
-) -> Result<i32, Failure> {
-    let context = Context::load(component, agent_map, policy, audit_log)?;
-    match command {
-        Command::Mint(args) => mint(&context, args),
-        Command::Resolve(args) => resolve(&context, args),
-        Command::Exec(args) => run::exec(&context, args),
-        Command::Spawn(args) => run::spawn(&context, args),
-        Command::PrHeader(args) => identity::pr_header(&context, args),
-        Command::Verify(args) => identity::verify(&context, args),
-        Command::GitIdentity(args) => identity::git_identity(&context, args),
-        Command::GitCredential(args) => identity::git_credential(&context, args),
-        Command::Compile(args) => compile(&context, args),
-        Command::Smoke(args) => smoke::smoke(&context, args),
-        Command::Token(_) => unreachable!("handled without a context"),
-        Command::Suspend(args) => incident::set_suspended(&context, args, true),
-        Command::Unsuspend(args) => incident::set_suspended(&context, args, false),
-        Command::Preamble(args) => preamble::preamble(&context, args),
-        Command::PrCheck(args) => pr_check::pr_check(&context, args),
-    }
-}
-
 impl Context {
-    fn load(
+    pub(super) fn load(
         component: Option<PathBuf>,
         agent_map: Option<PathBuf>,
         policy: Option<PathBuf>,
         audit_log: Option<PathBuf>,
-    ) -> Result<Context, Failure> {
+    ) -> Result<Context, Error> {
         let now = std::time::Instant::now();
         let timing = std::env::var_os("RAXX_TIMING")
             .filter(|v| v == "1")
@@ -193,26 +108,20 @@ impl Context {
                 phases: Default::default(),
                 last: std::cell::Cell::new(now),
             });
-        let files = PolicyFiles::locate(agent_map, policy).map_err(|message| Failure {
-            code: exit::POLICY,
-            message,
-        })?;
-        let policy = files.read().map_err(|e| Failure {
-            code: exit::POLICY,
-            message: format!("{e:#}"),
-        })?;
+        let files = PolicyFiles::locate(agent_map, policy)
+            .map_err(|message| Error::new(Exit::Policy, message))?;
+        let policy = files
+            .read()
+            .map_err(|e| Error::new(Exit::Policy, format!("{e:#}")))?;
         let Some(path) = component.or_else(default_component_path) else {
-            return Err(Failure {
-                code: exit::HOST,
-                message: "no minter component next to this binary; build it with scripts/build, or pass --component PATH (or set RAXX_COMPONENT)".into(),
-            });
+            return Err(Error::new(Exit::Host, "no minter component next to this binary; build it with scripts/build, or pass --component PATH (or set RAXX_COMPONENT)"));
         };
         if let Some(t) = &timing {
             t.mark("policy");
         }
-        let runtime = Runtime::load(&path, &Cache::from_env(&path)).map_err(host_failure)?;
+        let runtime = Runtime::load(&path, &Cache::from_env(&path)).map_err(Error::host)?;
         for warning in runtime.warnings() {
-            eprintln!("raxx-host: warning: {}", crate::one_line(warning));
+            eprintln!("raxx-host: warning: {}", one_line(warning));
         }
         if let Some(t) = &timing {
             t.mark(&format!("load ({:?})", runtime.source()).to_lowercase());
@@ -233,7 +142,7 @@ impl Context {
     }
 
     /// The bot named, or every bot of the policy (`--all`), resolved.
-    pub fn bots_or(&self, bot: Option<String>) -> Result<Vec<Resolved>, Failure> {
+    pub fn bots_or(&self, bot: Option<String>) -> Result<Vec<Resolved>, Error> {
         match bot {
             Some(bot) => Ok(vec![self.resolve(&bot_request(&bot))?]),
             None => Ok(self.runtime.bots(&self.policy)?),
@@ -241,11 +150,11 @@ impl Context {
     }
 
     /// Checks the policy and resolves the request, before any network call.
-    pub fn resolve(&self, request: &MintRequest) -> Result<Resolved, Failure> {
+    pub fn resolve(&self, request: &MintRequest) -> Result<Resolved, Error> {
         let resolved = self
             .runtime
             .resolve(&self.policy, request)
-            .map_err(Failure::from);
+            .map_err(Error::from);
         self.mark("resolve");
         resolved
     }
@@ -281,16 +190,13 @@ impl Context {
         }
         let token = outcome.result.map_err(|e| match e {
             CallError::Failed(e) => {
-                let message = format!("mint {}: {}", who(resolved), exit::message(&e));
+                let message = format!("mint {}: {}", who(resolved), error::message(&e));
                 MintFailed {
-                    failure: Failure {
-                        code: exit::for_mint_error(&e),
-                        message,
-                    },
+                    failure: Error::new(error::exit_for(&e), message),
                     cause: Some(e),
                 }
             }
-            CallError::Host(e) => MintFailed::from(host_failure(e)),
+            CallError::Host(e) => MintFailed::from(Error::host(e)),
         })?;
         self.audit(Event {
             token: Some(&token),
@@ -304,43 +210,12 @@ impl Context {
     pub fn revoke(&self, settings: &Settings, token: &InstallationToken) {
         let warning = match self.runtime.retire(settings, &token.token) {
             Ok(()) => return,
-            Err(CallError::Failed(e)) => exit::message(&e).to_string(),
+            Err(CallError::Failed(e)) => error::message(&e).to_string(),
             Err(CallError::Host(e)) => {
                 format!("could not revoke the token (it expires within the hour): {e:#}")
             }
         };
-        eprintln!("raxx-host: warning: {}", crate::one_line(&warning));
-    }
-
-    /// What was in force, for audit records.
-    pub fn in_force(&self) -> InForce<'_> {
-        InForce {
-            component_sha256: self.runtime.component_sha256(),
-            compiled_sha256: self.runtime.compiled_sha256(),
-            policy: &self.policy,
-        }
-    }
-
-    /// Appends the event to the audit log, when one is configured. A log that
-    /// cannot be written stops the command: nothing happens unrecorded.
-    pub fn audit(&self, event: Event<'_>) -> Result<(), Failure> {
-        let Some(path) = &self.audit_log else {
-            return Ok(());
-        };
-        let record = audit::record(&event, &self.in_force());
-        audit::append(path, &record).map_err(|e| Failure {
-            code: exit::HOST,
-            message: format!("cannot write the audit log {}: {e}", path.display()),
-        })
-    }
-}
-
-impl From<raxx_host::process::StartError> for Failure {
-    fn from(e: raxx_host::process::StartError) -> Failure {
-        Failure {
-            code: e.code,
-            message: e.message,
-        }
+        eprintln!("raxx-host: warning: {}", one_line(&warning));
     }
 }
 
@@ -348,7 +223,6 @@ impl From<raxx_host::process::StartError> for Failure {
 /// value is also a mint failure, so `exec`'s fallback rule can judge it.
 pub fn settings() -> Result<Settings, MintFailed> {
     Settings::from_env(|k| std::env::var(k).ok()).map_err(|e| {
-        let code = exit::for_side(e.side);
         let kind = if e.absent {
             FailureKind::Absent
         } else {
@@ -365,184 +239,23 @@ pub fn settings() -> Result<Settings, MintFailed> {
             Side::Host => MintError::InvalidRequest(e.message.clone()),
         };
         MintFailed {
-            failure: Failure {
-                code,
-                message: e.message,
-            },
+            failure: Error::from(e),
             cause: Some(cause),
         }
     })
 }
 
-pub fn host_failure(e: anyhow::Error) -> Failure {
-    Failure {
-        code: exit::HOST,
-        message: format!("{e:#}"),
-    }
-}
-
 /// A component call's outcome with raxx's own failure taken out (it stops the
 /// command): what is left is the answer, or the failure the call reported.
-pub fn answered<T>(outcome: Result<T, CallError>) -> Result<Result<T, MintError>, Failure> {
+pub fn answered<T>(outcome: Result<T, CallError>) -> Result<Result<T, MintError>, Error> {
     match outcome {
         Ok(answer) => Ok(Ok(answer)),
         Err(CallError::Failed(e)) => Ok(Err(e)),
-        Err(CallError::Host(e)) => Err(host_failure(e)),
-    }
-}
-
-fn request(bot: Option<String>, agent: Option<String>, narrow: Narrow) -> MintRequest {
-    MintRequest {
-        bot,
-        agent,
-        owner: narrow.owner,
-        repositories: narrow.repos,
-        permissions: narrow.permissions,
-    }
-}
-
-fn target_request(target: Target) -> MintRequest {
-    request(target.bot, target.agent, target.narrow)
-}
-
-pub fn bot_request(bot: &str) -> MintRequest {
-    MintRequest {
-        bot: Some(bot.to_string()),
-        agent: None,
-        owner: None,
-        repositories: vec![],
-        permissions: vec![],
-    }
-}
-
-/// A request naming only an agent class (no narrowing).
-pub fn agent_request(class: &str) -> MintRequest {
-    MintRequest {
-        bot: None,
-        agent: Some(class.to_string()),
-        owner: None,
-        repositories: vec![],
-        permissions: vec![],
+        Err(CallError::Host(e)) => Err(Error::host(e)),
     }
 }
 
 /// "feature-developer (raxx-dev-bot)" or "raxx-dev-bot".
-fn who(resolved: &Resolved) -> String {
+pub(super) fn who(resolved: &Resolved) -> String {
     raxx_names::who(resolved.agent.as_deref(), &resolved.bot)
-}
-
-pub fn print(out: &str) -> Result<i32, Failure> {
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(out.as_bytes())
-        .and_then(|_| stdout.flush())
-        .map(|_| exit::OK)
-        .map_err(|_| Failure {
-            code: exit::HOST,
-            message: "could not write to stdout".into(),
-        })
-}
-
-/// An audit event for `command` about `resolution`.
-fn event<'a>(
-    command: &'a str,
-    resolution: &'a Resolved,
-    workflow_uuid: Option<&'a str>,
-) -> Event<'a> {
-    Event {
-        agent: resolution.agent.as_deref(),
-        workflow_uuid,
-        ..bot_event(command, &resolution.bot)
-    }
-}
-
-/// An event about a bot itself, no agent class in it (verify, suspend).
-fn bot_event<'a>(command: &'a str, bot: &'a str) -> Event<'a> {
-    Event {
-        command,
-        agent: None,
-        bot: Some(bot),
-        workflow_uuid: None,
-        token: None,
-        installation: None,
-        fallback: None,
-        operator_command: None,
-        subject: None,
-        outcome: Ok(()),
-    }
-}
-
-fn mint(context: &Context, args: MintArgs) -> Result<i32, Failure> {
-    let resolved = context.resolve(&target_request(args.target))?;
-    let token = context
-        .mint("mint", &resolved, None)
-        .map_err(|f| f.recorded(context, "mint", &resolved))?
-        .token;
-    let out = if args.export {
-        format!("export GH_TOKEN={}\n", shell_quote(&token.token))
-    } else if args.json {
-        format!("{}\n", token_json(&token))
-    } else {
-        format!("{}\n", token.token)
-    };
-    print(&out)
-}
-
-fn resolve(context: &Context, args: ResolveArgs) -> Result<i32, Failure> {
-    let r = context.resolve(&request(
-        None,
-        Some(args.agent),
-        Narrow {
-            repos: vec![],
-            owner: None,
-            permissions: vec![],
-        },
-    ))?;
-    if !args.json {
-        return print(&format!("{}\n", r.bot));
-    }
-    let json = serde_json::json!({
-        "agent": r.agent,
-        "bot": r.bot,
-        "permissions": permissions_json(&r.permissions),
-        "repositories": r.repositories,
-        "fallback": if r.fallback_allowed { "allow" } else { "refuse" },
-        "isolate": r.isolate,
-    });
-    print(&format!("{json}\n"))
-}
-
-/// `compile --out-dir DIR`: the installed artifact (scripts/install).
-fn compile(context: &Context, args: crate::CompileArgs) -> Result<i32, Failure> {
-    let path = context
-        .runtime
-        .write_installed_artifact(&args.out_dir)
-        .map_err(host_failure)?;
-    print(&format!("{}\n", path.display()))
-}
-
-/// Single-quotes a value for POSIX shells (`'` becomes `'\''`).
-fn shell_quote(value: &str) -> String {
-    format!("'{}'", value.replace('\'', r"'\''"))
-}
-
-fn permissions_json(list: &[raxx_host::Permission]) -> serde_json::Value {
-    list.iter()
-        .map(|p| (p.name.clone(), serde_json::Value::from(p.level.clone())))
-        .collect::<serde_json::Map<_, _>>()
-        .into()
-}
-
-fn token_json(token: &InstallationToken) -> serde_json::Value {
-    serde_json::json!({
-        "token": token.token,
-        "expires_at": token.expires_at,
-        "bot": token.bot,
-        "agent": token.agent,
-        "app_id": token.app_id,
-        "installation_id": token.installation_id,
-        "permissions": permissions_json(&token.permissions),
-        "repository_selection": token.repository_selection,
-        "repositories": token.repositories,
-    })
 }

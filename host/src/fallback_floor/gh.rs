@@ -273,7 +273,7 @@ fn check_issue(arg: &str) -> Result<(), String> {
 
 /// An argument as a message may show it: one line, control characters gone, at most 60 characters.
 pub(super) fn shown(value: &str) -> String {
-    let line = crate::display::one_line(value);
+    let line = crate::support::display::one_line(value);
     if line.chars().count() > 60 {
         line.chars().take(60).chain("…".chars()).collect()
     } else {

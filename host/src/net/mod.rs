@@ -26,7 +26,7 @@ mod tls;
 
 pub use cause::{Cause, Explain};
 pub use client::{classify_hyper_error, Client};
-pub use proxy::{Proxy, ProxyError};
+pub use proxy::Proxy;
 pub use timeouts::Limits;
 pub use tls::Trust;
 
@@ -39,6 +39,16 @@ pub struct Network {
     pub trust: Trust,
 }
 
+impl Network {
+    /// The timeout caps, proxy and trusted CAs the environment sets (what
+    /// [`crate::Runtime::load`] reads; `settings::network`).
+    pub fn from_env(
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Network, crate::settings::ConfigError> {
+        crate::settings::network(var)
+    }
+}
+
 /// Runs `call` to completion on a runtime of its own, on this thread: the
 /// thread that runs the component is the one waiting on its sockets, so a
 /// response wakes only it. The runtime, and every connection and task of the
@@ -47,7 +57,7 @@ pub struct Network {
 pub fn block_on<R>(call: impl std::future::Future<Output = R>) -> anyhow::Result<R> {
     use anyhow::Context as _;
     if tokio::runtime::Handle::try_current().is_ok() {
-        anyhow::bail!("raxx_host::runtime::Runtime blocks the calling thread: call it outside async code (for example through tokio::task::spawn_blocking)");
+        anyhow::bail!("raxx_host::Runtime blocks the calling thread: call it outside async code (for example through tokio::task::spawn_blocking)");
     }
     let io = tokio::runtime::Builder::new_current_thread()
         .enable_io()

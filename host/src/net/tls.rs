@@ -216,7 +216,7 @@ fn names(cert: &CertificateDer<'_>) -> (Option<String>, Option<String>) {
         return (None, None);
     };
     let shown = |name: &x509_cert::name::Name| {
-        let text = crate::display::clean(&name.to_string());
+        let text = crate::support::display::clean(&name.to_string());
         (!text.is_empty()).then(|| text.chars().take(160).collect())
     };
     (
@@ -252,7 +252,7 @@ impl std::fmt::Display for Refused {
             other => write!(
                 f,
                 "was refused ({})",
-                crate::display::clean(&other.to_string())
+                crate::support::display::clean(&other.to_string())
             ),
         }
     }
@@ -290,7 +290,7 @@ pub fn explain_handshake(
             ErrorCode::TlsCertificateError,
             format!(
                 "the TLS certificate of {authority} was refused ({})",
-                crate::display::clean(&reason.to_string())
+                crate::support::display::clean(&reason.to_string())
             ),
         ),
         Some(rustls::Error::AlertReceived(alert)) => (
@@ -304,7 +304,7 @@ pub fn explain_handshake(
             ErrorCode::TlsProtocolError,
             format!(
                 "the TLS handshake with {authority} failed ({})",
-                crate::display::clean(&other.to_string())
+                crate::support::display::clean(&other.to_string())
             ),
         ),
         None => (

@@ -8,8 +8,8 @@
 //! | another bot (`dependabot[bot]`)   | passes  | refused (C's bot is not the author)       | refused |
 //! | not a bot (a person)              | passes  | refused (an agent PR authored as a person) | refused |
 
-use crate::display::quoted;
-use crate::pr_header::{self, Header};
+use crate::pr::header::{self as pr_header, Header};
+use crate::support::display::quoted;
 
 /// A GitHub login as the pull request event gives it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -16,7 +16,7 @@
 //! - the header is followed by a blank line or the end of the body;
 //! - no line after it looks like a header field again (one block per body).
 
-use crate::display::quoted;
+use crate::support::display::quoted;
 
 pub const AGENT: &str = "Agent: ";
 pub const BOT: &str = "Bot identity: ";
@@ -188,11 +188,6 @@ pub fn looks_like_field(line: &str) -> bool {
             .iter()
             .any(|field| seen.starts_with(field.as_str()))
     })
-}
-
-/// Does any line of the body look like a header field?
-pub fn mentions_header(body: &str) -> bool {
-    body.split('\n').any(looks_like_field)
 }
 
 /// The body's lines, numbered from 1, without their `\n` and one trailing `\r`.

@@ -126,7 +126,7 @@ fn output(mut cmd: Command) -> Result<String, String> {
         .find(|l| l.starts_with("fatal:") || l.starts_with("error:"))
         .or_else(|| said.lines().next())
         .unwrap_or("git failed");
-    Err(crate::display::one_line(line))
+    Err(crate::support::display::one_line(line))
 }
 
 /// Runs `cmd` (a git reading the agent's clone through the sandbox) with
@@ -143,6 +143,7 @@ fn bounded(mut cmd: Command, input: Vec<u8>, limit: Duration) -> Result<String, 
     // closure makes one prctl system call through rustix and allocates
     // nothing (an error becomes an io::Error from its raw number), which is
     // what a forked child of a threaded process may do.
+    #[allow(unsafe_code)]
     unsafe {
         cmd.pre_exec(|| {
             rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL))
@@ -209,7 +210,7 @@ fn bounded(mut cmd: Command, input: Vec<u8>, limit: Duration) -> Result<String, 
         .find(|l| l.starts_with("fatal:") || l.starts_with("error:"))
         .or_else(|| said.lines().next())
         .unwrap_or("git failed");
-    Err(crate::display::one_line(line))
+    Err(crate::support::display::one_line(line))
 }
 
 fn run(dir: &Path, args: &[&OsStr]) -> Result<String, String> {
@@ -431,7 +432,7 @@ impl AgentClone {
     /// appended).
     fn upload_pack(&self, bwrap: &Path, git_program: &Path) -> Result<OsString, String> {
         let mut words: Vec<OsString> = vec![bwrap.into()];
-        words.extend(crate::isolate::reader_args(
+        words.extend(crate::process::isolate::reader_args(
             &self.path,
             &[git_program.to_path_buf()],
         ));

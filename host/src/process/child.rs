@@ -21,12 +21,37 @@ use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Why the command did not run.
+/// Why the command did not run. Its status is a shell's for a command that
+/// did not run (126, 127), not one of raxx's exit codes; no command at all is
+/// a usage error.
 #[derive(Debug)]
-pub struct StartError {
-    /// 127 when not found, 126 otherwise (as shells do).
-    pub code: i32,
-    pub message: String,
+pub enum StartError {
+    /// Nothing after `--`.
+    NoCommand,
+    /// Not found (127, as shells do).
+    NotFound(String),
+    /// Found but not started, or lost track of (126).
+    CannotRun(String),
+}
+
+impl StartError {
+    /// The status to exit with: 64 (usage), 127 or 126.
+    pub fn status(&self) -> u8 {
+        match self {
+            StartError::NoCommand => crate::exit::Exit::Usage.code(),
+            StartError::NotFound(_) => 127,
+            StartError::CannotRun(_) => 126,
+        }
+    }
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::NoCommand => f.write_str("no command given after --"),
+            StartError::NotFound(m) | StartError::CannotRun(m) => f.write_str(m),
+        }
+    }
 }
 
 /// What to run, and how.
@@ -68,16 +93,14 @@ fn to_signal(signal: i32) -> Option<rustix::process::Signal> {
 
 /// Runs the child and waits for it; its exit code (128 + signal number when a
 /// signal ended it).
-pub fn run(child: Child<'_>) -> Result<i32, StartError> {
+pub fn run(child: Child<'_>) -> Result<u8, StartError> {
     let Some((program, args)) = child.argv.split_first() else {
-        return Err(StartError {
-            code: 64,
-            message: "no command given after --".into(),
-        });
+        return Err(StartError::NoCommand);
     };
-    let not_found = || StartError {
-        code: 127,
-        message: format!("cannot run '{program}': not found on the PATH it was given"),
+    let not_found = || {
+        StartError::NotFound(format!(
+            "cannot run '{program}': not found on the PATH it was given"
+        ))
     };
     let mut cmd = match &child.sandbox {
         Some((bwrap, sandbox)) => {
@@ -96,29 +119,20 @@ pub fn run(child: Child<'_>) -> Result<i32, StartError> {
             .map(|(k, v)| (k.as_os_str(), v.as_os_str())),
     );
     // Caught from now on (the child starts with default handlers: exec resets caught signals).
-    default_when_restored().map_err(|e| StartError {
-        code: 126,
-        message: format!("cannot forward signals: {e}"),
-    })?;
-    let mut signals =
-        SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT]).map_err(|e| {
-            StartError {
-                code: 126,
-                message: format!("cannot forward signals: {e}"),
-            }
-        })?;
+    default_when_restored()
+        .map_err(|e| StartError::CannotRun(format!("cannot forward signals: {e}")))?;
+    let mut signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
+        .map_err(|e| StartError::CannotRun(format!("cannot forward signals: {e}")))?;
     let process = cmd.spawn();
     let mut process = match process {
         Ok(p) => p,
         Err(e) => {
             signals.handle().close();
-            return Err(StartError {
-                code: if e.kind() == std::io::ErrorKind::NotFound {
-                    127
-                } else {
-                    126
-                },
-                message: format!("cannot run '{program}': {e}"),
+            let message = format!("cannot run '{program}': {e}");
+            return Err(if e.kind() == std::io::ErrorKind::NotFound {
+                StartError::NotFound(message)
+            } else {
+                StartError::CannotRun(message)
             });
         }
     };
@@ -131,7 +145,7 @@ pub fn run(child: Child<'_>) -> Result<i32, StartError> {
                 continue;
             }
             let target = if sandboxed {
-                crate::isolate::agent_pid(pid)
+                crate::process::isolate::agent_pid(pid)
             } else {
                 Some(pid)
             };
@@ -146,15 +160,13 @@ pub fn run(child: Child<'_>) -> Result<i32, StartError> {
     let status = process.wait();
     handle.close();
     let _ = forwarder.join();
-    let status = status.map_err(|e| StartError {
-        code: 126,
-        message: format!("lost track of '{program}': {e}"),
-    })?;
+    let status =
+        status.map_err(|e| StartError::CannotRun(format!("lost track of '{program}': {e}")))?;
     if let Some(code) = status.code() {
-        return Ok(code);
+        return Ok(code as u8);
     }
     use std::os::unix::process::ExitStatusExt;
-    Ok(status.signal().map(|s| 128 + s).unwrap_or(1))
+    Ok(status.signal().map(|s| 128 + s as u8).unwrap_or(1))
 }
 
 /// Set by `restore_default_signals`: the forwarded signals then take their

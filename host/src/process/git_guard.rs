@@ -638,7 +638,7 @@ impl Snapshot {
                     "{} now sets {} = {}",
                     was.path.display(),
                     without_userinfo(&key),
-                    crate::display::one_line(&without_userinfo(&value))
+                    crate::support::display::one_line(&without_userinfo(&value))
                 )));
             }
         }

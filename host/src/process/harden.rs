@@ -43,7 +43,10 @@ fn close_inherited_on_exec() -> std::io::Result<()> {
         // SAFETY: F_SETFD only sets a flag of the descriptor table entry; no
         // memory is passed, and a descriptor closed meanwhile (the listing's
         // own) just makes the call fail with EBADF, which is ignored.
-        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+        #[allow(unsafe_code)]
+        unsafe {
+            libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC)
+        };
     }
     Ok(())
 }
@@ -56,7 +59,7 @@ mod tests {
         let out = std::process::Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
-                "harden::tests::child_hardens_itself",
+                "process::harden::tests::child_hardens_itself",
                 "--nocapture",
                 "--include-ignored",
             ])

@@ -204,7 +204,7 @@ impl Sandbox {
         if out.status.success() {
             return Ok(());
         }
-        let said = crate::display::one_line(&String::from_utf8_lossy(&out.stderr));
+        let said = crate::support::display::one_line(&String::from_utf8_lossy(&out.stderr));
         Err(Unavailable(format!("bubblewrap cannot make the sandbox here ({said}); user namespaces may be disabled (sysctl kernel.unprivileged_userns_clone / user.max_user_namespaces)")))
     }
 }

@@ -138,6 +138,9 @@ pub struct Cache {
 }
 
 impl Cache {
+    /// How many compiled artifacts the user cache keeps (the newest).
+    pub const KEEP: usize = KEEP;
+
     /// Only the user cache in `dir`, keyed from `client_secret` (tests, embedders).
     pub fn in_dir(dir: PathBuf, client_secret: &str) -> Cache {
         Cache {
@@ -279,6 +282,7 @@ fn load_installed(engine: &Engine, path: &Path) -> Result<Option<Loaded>, String
     // SAFETY: the artifact is owned by root and writable by nobody else, as the
     // binary itself is (scripts/install writes both); wasmtime checks that it
     // was compiled by this engine configuration.
+    #[allow(unsafe_code)]
     match unsafe { Component::deserialize(engine, &bytes) } {
         Ok(component) => Ok(Some(Loaded { component, source: Source::Installed, compiled_sha256: sha256_hex(&bytes), warnings: Vec::new() })),
         Err(_) => Err(format!("not using the installed compiled component {}: it was built by another raxx-host; reinstall", path.display())),
@@ -320,6 +324,7 @@ fn load_cached(
     // SAFETY: the HMAC proves raxx wrote these bytes with a key derived from the
     // vault identity's secret (which no other process of raxx's making holds);
     // wasmtime checks that it was compiled by this engine configuration.
+    #[allow(unsafe_code)]
     let component = unsafe { Component::deserialize(engine, artifact) }
         .map_err(|_| "wasmtime refused it".to_string())?;
     Ok(Some((

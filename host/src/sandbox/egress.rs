@@ -16,7 +16,7 @@ use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpH
 
 /// One allowed destination, read by the URL code the component uses too
 /// (`crates/url`), so the allowlist and the component agree on every URL.
-pub use raxx_url::{is_loopback, Origin};
+pub use raxx_url::Origin;
 
 /// What one call may reach, and the judgement of each request (`reach.rs`).
 pub use crate::reach::Allowlist;

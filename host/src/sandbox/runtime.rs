@@ -7,16 +7,16 @@
 //! empty: no environment, no arguments, no preopened directories, no sockets,
 //! stdin closed, stdout/stderr discarded.
 
-use crate::bindings::exports::raxx::identity::identity::Guest;
-use crate::bindings::exports::raxx::identity::identity::{
+use crate::net::{self, Explain};
+use crate::reach::Call;
+use crate::sandbox::bindings::exports::raxx::identity::identity::Guest;
+use crate::sandbox::bindings::exports::raxx::identity::identity::{
     FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments,
     Resolution, Suspension, Verification,
 };
-use crate::bindings::MinterPre;
-use crate::cache::{self, Cache, Source};
-use crate::egress::{Allowlist, EgressHooks};
-use crate::net::{self, Explain};
-use crate::reach::Call;
+use crate::sandbox::bindings::MinterPre;
+use crate::sandbox::cache::{self, Cache, Source};
+use crate::sandbox::egress::{Allowlist, EgressHooks};
 use crate::settings::Settings;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -118,10 +118,10 @@ pub enum CallError {
 
 impl CallError {
     /// The exit code that reports it (`exit.rs`).
-    pub fn code(&self) -> i32 {
+    pub fn exit(&self) -> crate::exit::Exit {
         match self {
-            CallError::Failed(e) => crate::exit::for_mint_error(e),
-            CallError::Host(_) => crate::exit::HOST,
+            CallError::Failed(e) => crate::error::exit_for(e),
+            CallError::Host(_) => crate::exit::Exit::Host,
         }
     }
 }
@@ -130,7 +130,7 @@ impl CallError {
 impl std::fmt::Display for CallError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CallError::Failed(e) => f.write_str(crate::exit::message(e)),
+            CallError::Failed(e) => f.write_str(crate::error::message(e)),
             CallError::Host(e) => write!(f, "{e:#}"),
         }
     }
@@ -145,7 +145,7 @@ pub struct Outcome {
     /// Destinations the egress hooks refused during the call.
     pub denied: Vec<String>,
     /// Each allowed request and how long it took.
-    pub requests: Vec<crate::egress::RequestTiming>,
+    pub requests: Vec<crate::sandbox::egress::RequestTiming>,
     /// Connections opened (kept alive for the call's later requests and for later calls).
     pub connections: usize,
 }
@@ -153,7 +153,7 @@ pub struct Outcome {
 /// What the egress hooks saw during one call (`Outcome`'s other fields).
 struct Traffic {
     denied: Vec<String>,
-    requests: Vec<crate::egress::RequestTiming>,
+    requests: Vec<crate::sandbox::egress::RequestTiming>,
     connections: usize,
 }
 
@@ -205,8 +205,9 @@ fn explain_trap(e: wasmtime::Error, deadline: std::time::Duration) -> anyhow::Er
 impl Runtime {
     /// Loads the component at `path` (a regular file), its compiled code from `cache` when it may be trusted.
     pub fn load(path: &Path, cache: &Cache) -> Result<Runtime> {
-        let wasm = crate::files::read_regular(path, crate::files::MAX_COMPONENT_BYTES)
-            .map_err(|why| anyhow::anyhow!("{why}"))?;
+        let wasm =
+            crate::support::files::read_regular(path, crate::support::files::MAX_COMPONENT_BYTES)
+                .map_err(|why| anyhow::anyhow!("{why}"))?;
         Runtime::from_bytes(&wasm, cache)
             .with_context(|| format!("loading the minter component {}", path.display()))
     }
@@ -417,7 +418,7 @@ impl Runtime {
     /// The hook lets through a mint's requests only, and a token exchange only
     /// within the resolution's scope. This is where every token enters the
     /// host: one that does not look like a GitHub token is raxx's failure
-    /// ([`token_shape`](crate::token_shape)), never printed or handed on.
+    /// ([`token_shape`](crate::sandbox::token_shape)), never printed or handed on.
     pub fn mint(&self, settings: &Settings, resolved: &Resolved) -> Outcome {
         let allowlist = settings.allowlist.for_call(
             Call::Mint,
@@ -429,9 +430,11 @@ impl Runtime {
         }) {
             Ok((result, t)) => {
                 let result = match result {
-                    Ok(token) if !crate::token_shape::is_github_token(&token.token) => Err(
-                        CallError::Host(anyhow::anyhow!(crate::token_shape::NOT_A_TOKEN)),
-                    ),
+                    Ok(token) if !crate::sandbox::token_shape::is_github_token(&token.token) => {
+                        Err(CallError::Host(anyhow::anyhow!(
+                            crate::sandbox::token_shape::NOT_A_TOKEN
+                        )))
+                    }
                     other => other.map_err(CallError::Failed),
                 };
                 Outcome {

@@ -10,7 +10,9 @@
 //! `{"token", "expires_at", "bot", "git_protocol", "git_host"}` or
 //! `{"error", "exit_code"}`.
 
-use super::{SessionError, TokenSource};
+use super::TokenSource;
+use crate::error::Error;
+use crate::exit::Exit;
 use rustix::event::{PollFd, PollFlags, Timespec};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
@@ -134,7 +136,7 @@ impl Endpoint {
                                     "no complete request within {} s; send 'token'",
                                     REQUEST_TIME.as_secs()
                                 ),
-                                crate::exit::USAGE,
+                                Exit::Usage,
                             ),
                             Progress::Done if trimmed(&r.request) == b"token" => {
                                 if answering.fetch_add(1, Ordering::SeqCst) >= MAX_ANSWERING {
@@ -154,11 +156,9 @@ impl Endpoint {
                                     answering.fetch_sub(1, Ordering::SeqCst);
                                 }
                             }
-                            Progress::Done => refuse(
-                                &r.conn,
-                                "unknown request; send 'token'".into(),
-                                crate::exit::USAGE,
-                            ),
+                            Progress::Done => {
+                                refuse(&r.conn, "unknown request; send 'token'".into(), Exit::Usage)
+                            }
                         }
                     }
                     reading = still;
@@ -258,7 +258,7 @@ fn from_this_user(conn: &UnixStream) -> bool {
             refuse(
                 conn,
                 format!("refused: {who} is not the session's user"),
-                crate::exit::NO_SESSION,
+                Exit::NoSession,
             );
             false
         }
@@ -272,10 +272,10 @@ fn reply(mut conn: &UnixStream, json: serde_json::Value) {
 }
 
 /// Sends a refusal without blocking (it fits the socket's buffer).
-fn refuse(conn: &UnixStream, message: String, code: i32) {
+fn refuse(conn: &UnixStream, message: String, exit: Exit) {
     reply(
         conn,
-        serde_json::json!({ "error": message, "exit_code": code }),
+        serde_json::json!({ "error": message, "exit_code": exit.code() }),
     );
 }
 
@@ -291,20 +291,17 @@ fn answer(conn: UnixStream, source: &TokenSource, about: &About) {
             "git_protocol": about.git_protocol,
             "git_host": about.git_host,
         }),
-        Err(e) => serde_json::json!({ "error": e.message, "exit_code": e.code }),
+        Err(e) => serde_json::json!({ "error": e.message, "exit_code": e.exit.code() }),
     };
     reply(&conn, json);
 }
 
-fn no_session(message: String) -> SessionError {
-    SessionError {
-        code: crate::exit::NO_SESSION,
-        message,
-    }
+fn no_session(message: String) -> Error {
+    Error::new(Exit::NoSession, message)
 }
 
 /// Asks the endpoint of the session this process runs in (`RAXX_SESSION_SOCKET`).
-pub fn ask_from_env() -> Result<Answer, SessionError> {
+pub fn ask_from_env() -> Result<Answer, Error> {
     match std::env::var_os(SOCKET_VAR).filter(|v| !v.is_empty()) {
         Some(path) => ask(Path::new(&path)),
         None => Err(no_session(format!(
@@ -314,7 +311,7 @@ pub fn ask_from_env() -> Result<Answer, SessionError> {
 }
 
 /// Asks the endpoint at `path` for the current token.
-pub fn ask(path: &Path) -> Result<Answer, SessionError> {
+pub fn ask(path: &Path) -> Result<Answer, Error> {
     let conn = UnixStream::connect(path).map_err(|e| {
         no_session(format!(
             "the raxx session at {} has ended or cannot be reached ({e})",
@@ -328,7 +325,7 @@ pub fn ask(path: &Path) -> Result<Answer, SessionError> {
 /// stranger before reading anything, so the request may find the connection
 /// already closed (EPIPE): the refusal waiting to be read is still the
 /// answer, and only without one is the failed write reported.
-fn ask_on(mut conn: UnixStream, path: &Path) -> Result<Answer, SessionError> {
+fn ask_on(mut conn: UnixStream, path: &Path) -> Result<Answer, Error> {
     // The session may wait up to 10 s for a refresh under way.
     let _ = conn.set_read_timeout(Some(Duration::from_secs(20)));
     let sent = conn.write_all(b"token\n");
@@ -362,14 +359,12 @@ fn ask_on(mut conn: UnixStream, path: &Path) -> Result<Answer, SessionError> {
         ))
     })?;
     if let Some(error) = json["error"].as_str() {
-        let code = json["exit_code"]
-            .as_i64()
-            .and_then(|c| i32::try_from(c).ok())
-            .unwrap_or(crate::exit::NO_SESSION);
-        return Err(SessionError {
-            code,
-            message: crate::display::one_line(error),
-        });
+        let exit = json["exit_code"]
+            .as_u64()
+            .and_then(|c| u8::try_from(c).ok())
+            .and_then(Exit::from_code)
+            .unwrap_or(Exit::NoSession);
+        return Err(Error::new(exit, crate::support::display::one_line(error)));
     }
     let field = |k: &str| json[k].as_str().map(str::to_string);
     match (
@@ -412,8 +407,11 @@ mod tests {
         drop(server);
         let e = ask_on(client, Path::new("/s")).unwrap_err();
         assert_eq!(
-            (e.code, e.message.as_str()),
-            (8, "refused: uid 61001 is not the session's user")
+            (e.exit, e.message.as_str()),
+            (
+                Exit::NoSession,
+                "refused: uid 61001 is not the session's user"
+            )
         );
     }
 
@@ -422,7 +420,7 @@ mod tests {
         let (client, server) = UnixStream::pair().unwrap();
         drop(server);
         let e = ask_on(client, Path::new("/s")).unwrap_err();
-        assert_eq!(e.code, crate::exit::NO_SESSION);
+        assert_eq!(e.exit, Exit::NoSession);
         assert!(
             e.message
                 .contains("the raxx session at /s did not take the request"),

@@ -3,9 +3,10 @@
 //! for the resolution the session began with, recorded in the audit log when
 //! one is configured.
 
-use super::{Mint, SessionError};
+use super::Mint;
 use crate::audit::{self, Event, InForce};
-use crate::runtime::{CallError, Resolved, Runtime};
+use crate::error::Error;
+use crate::sandbox::runtime::{CallError, Resolved, Runtime};
 use crate::settings::Settings;
 use crate::{InstallationToken, PolicyDocuments};
 use std::path::PathBuf;
@@ -31,26 +32,23 @@ pub struct RuntimeMint {
 }
 
 impl Mint for RuntimeMint {
-    fn mint(&self) -> Result<InstallationToken, SessionError> {
+    fn mint(&self) -> Result<InstallationToken, Error> {
         self.runtime
             .mint(&self.settings, &self.resolved)
             .result
-            .map_err(|e| SessionError {
-                code: e.code(),
-                message: e.to_string(),
-            })
+            .map_err(|e| Error::new(e.exit(), e.to_string()))
     }
 
     fn revoke(&self, token: &str) -> Result<(), String> {
         self.runtime
             .retire(&self.settings, token)
             .map_err(|e| match e {
-                CallError::Failed(e) => crate::exit::message(&e).to_string(),
+                CallError::Failed(e) => crate::error::message(&e).to_string(),
                 CallError::Host(e) => format!("could not revoke a session token: {e:#}"),
             })
     }
 
-    fn record(&self, refreshed: Result<&InstallationToken, &SessionError>) -> Result<(), String> {
+    fn record(&self, refreshed: Result<&InstallationToken, &Error>) -> Result<(), String> {
         let Some(to) = &self.audit else { return Ok(()) };
         let event = Event {
             command: "refresh",
@@ -64,7 +62,7 @@ impl Mint for RuntimeMint {
             subject: None,
             outcome: refreshed
                 .map(|_| ())
-                .map_err(|e| (e.code, e.message.as_str())),
+                .map_err(|e| (i32::from(e.exit.code()), e.message.as_str())),
         };
         let in_force = InForce {
             component_sha256: self.runtime.component_sha256(),

@@ -22,6 +22,8 @@ mod minter;
 
 pub use minter::{AuditTo, RuntimeMint};
 
+use crate::error::Error;
+use crate::exit::Exit;
 use crate::InstallationToken;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
@@ -45,22 +47,15 @@ pub fn gh_token_vars(git_host: &str, token: &str) -> Vec<(&'static str, String)>
     vars
 }
 
-/// Why the source has no token to give: an exit code and one line.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SessionError {
-    pub code: i32,
-    pub message: String,
-}
-
 /// What a source needs from the outside world: minting, revoking, recording.
 pub trait Mint: Send + Sync {
     /// Mints a fresh token (the vault read live).
-    fn mint(&self) -> Result<InstallationToken, SessionError>;
+    fn mint(&self) -> Result<InstallationToken, Error>;
     /// Revokes a token (one GitHub no longer accepts is retired already); the error is one line for a warning.
     fn revoke(&self, token: &str) -> Result<(), String>;
     /// Records a refresh (the audit log). A refreshed token whose record
     /// cannot be written is revoked unused, as a failed refresh.
-    fn record(&self, refreshed: Result<&InstallationToken, &SessionError>) -> Result<(), String>;
+    fn record(&self, refreshed: Result<&InstallationToken, &Error>) -> Result<(), String>;
 }
 
 /// Never wait longer than this before refreshing, whatever the lifetime.
@@ -122,7 +117,7 @@ struct State {
     /// Replaced tokens and when to revoke them.
     retiring: Vec<(Held, SystemTime)>,
     /// Why the last refresh failed (cleared by a success).
-    failing: Option<SessionError>,
+    failing: Option<Error>,
     /// When to try again after a failure.
     retry_at: Option<SystemTime>,
     backoff: Duration,
@@ -153,7 +148,7 @@ pub struct TokenSource {
 
 impl TokenSource {
     /// Mints the first token and starts refreshing.
-    pub fn begin(minter: Arc<dyn Mint>) -> Result<TokenSource, SessionError> {
+    pub fn begin(minter: Arc<dyn Mint>) -> Result<TokenSource, Error> {
         let first = minter.mint()?;
         Ok(TokenSource::start(minter, first))
     }
@@ -184,12 +179,14 @@ impl TokenSource {
     /// The current token; waits briefly for a refresh when it has expired.
     /// Fails (exit code 3, with the refresh's cause) once it has expired and
     /// refreshing keeps failing.
-    pub fn token(&self) -> Result<InstallationToken, SessionError> {
+    pub fn token(&self) -> Result<InstallationToken, Error> {
         let mut state = self.shared.lock();
         let give_up = SystemTime::now() + WAIT_FOR_REFRESH;
-        let expired = |cause: &str| SessionError {
-            code: crate::exit::GITHUB,
-            message: format!("the session's token expired and could not be refreshed: {cause}"),
+        let expired = |cause: &str| {
+            Error::new(
+                Exit::Github,
+                format!("the session's token expired and could not be refreshed: {cause}"),
+            )
         };
         let mut asked: Option<u64> = None;
         loop {
@@ -198,10 +195,7 @@ impl TokenSource {
                 return Ok(held.token.clone());
             }
             if state.ended {
-                return Err(SessionError {
-                    code: crate::exit::NO_SESSION,
-                    message: "the session has ended".into(),
-                });
+                return Err(Error::new(Exit::NoSession, "the session has ended"));
             }
             // Refreshing is failing (the refresher keeps trying on its schedule): say why.
             if let Some(failing) = &state.failing {
@@ -259,7 +253,10 @@ impl TokenSource {
 impl Drop for TokenSource {
     fn drop(&mut self) {
         for warning in self.end() {
-            eprintln!("raxx-host: warning: {}", crate::display::one_line(&warning));
+            eprintln!(
+                "raxx-host: warning: {}",
+                crate::support::display::one_line(&warning)
+            );
         }
     }
 }
@@ -314,7 +311,10 @@ fn refresh_loop(shared: &Shared) {
         drop(state);
         for held in due {
             if let Err(warning) = revoke(&*shared.minter, &held) {
-                eprintln!("raxx-host: warning: {}", crate::display::one_line(&warning));
+                eprintln!(
+                    "raxx-host: warning: {}",
+                    crate::support::display::one_line(&warning)
+                );
             }
         }
         if !refresh_due {
@@ -328,10 +328,10 @@ fn refresh_loop(shared: &Shared) {
                     Ok(()) => Ok(token),
                     Err(why) => {
                         let _ = shared.minter.revoke(&token.token);
-                        Err(SessionError {
-                            code: crate::exit::HOST,
-                            message: format!("cannot write the audit log: {why}"),
-                        })
+                        Err(Error::new(
+                            Exit::Host,
+                            format!("cannot write the audit log: {why}"),
+                        ))
                     }
                 });
         let mut state = shared.lock();
@@ -352,7 +352,7 @@ fn refresh_loop(shared: &Shared) {
             Err(failure) => {
                 let _ = shared.minter.record(Err(&failure));
                 if !warned {
-                    eprintln!("raxx-host: warning: session: refreshing the token failed (retrying while the current one is valid): {}", crate::display::one_line(&failure.message));
+                    eprintln!("raxx-host: warning: session: refreshing the token failed (retrying while the current one is valid): {}", crate::support::display::one_line(&failure.message));
                     warned = true;
                 }
                 state.retry_at = Some(now + state.backoff);
@@ -391,12 +391,9 @@ mod tests {
     }
 
     impl Mint for Fake {
-        fn mint(&self) -> Result<InstallationToken, SessionError> {
+        fn mint(&self) -> Result<InstallationToken, Error> {
             if self.down.load(Ordering::SeqCst) {
-                return Err(SessionError {
-                    code: 2,
-                    message: "Infisical could not be reached".into(),
-                });
+                return Err(Error::new(Exit::Vault, "Infisical could not be reached"));
             }
             let n = self.minted.fetch_add(1, Ordering::SeqCst);
             let expires = time::OffsetDateTime::now_utc() + self.lifetime;
@@ -419,10 +416,7 @@ mod tests {
             self.revoked.lock().unwrap().push(token.to_string());
             Ok(())
         }
-        fn record(
-            &self,
-            refreshed: Result<&InstallationToken, &SessionError>,
-        ) -> Result<(), String> {
+        fn record(&self, refreshed: Result<&InstallationToken, &Error>) -> Result<(), String> {
             self.records.lock().unwrap().push(
                 refreshed
                     .map(|t| t.token.clone())
@@ -480,7 +474,7 @@ mod tests {
         assert_eq!(source.token().unwrap().token, "ghs_0");
         std::thread::sleep(Duration::from_millis(1900));
         let err = source.token().unwrap_err();
-        assert_eq!(err.code, crate::exit::GITHUB);
+        assert_eq!(err.exit, Exit::Github);
         assert!(
             err.message.contains("Infisical could not be reached"),
             "{}",

@@ -8,7 +8,7 @@
 //! link an agent planted (the file, or any folder on the way) is refused
 //! and its target never written. std has no `openat`; rustix's is used.
 
-use crate::display::quoted_path;
+use crate::support::display::quoted_path;
 use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
 use std::ffi::{OsStr, OsString};
@@ -101,7 +101,7 @@ impl Folder {
     }
 
     /// The folder that holds `relative` (a path below this one, as
-    /// [`crate::agent_definitions::find`] gives it) and the file's name,
+    /// [`crate::agents::definitions::find`] gives it) and the file's name,
     /// each folder on the way opened without following a link.
     fn parent(&self, relative: &Path) -> Result<(OwnedFd, OsString, PathBuf), String> {
         let mut names: Vec<&OsStr> = Vec::new();

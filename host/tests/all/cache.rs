@@ -7,8 +7,8 @@ use crate::harness::{
     chown, component_path, host, raxx_env, root_or_skip, run, Scratch, OTHER_USER,
 };
 use raxx_fakes::World;
-use raxx_host::cache::{Cache, Source};
-use raxx_host::runtime::Runtime;
+use raxx_host::Runtime;
+use raxx_host::{Cache, Source};
 use std::path::{Path, PathBuf};
 
 const SECRET: &str = "cache-test-secret";
@@ -295,13 +295,13 @@ fn the_cli_compiles_once_then_reuses_the_artifact_which_holds_no_secret() {
 fn the_cache_keeps_only_the_most_recent_artifacts() {
     let dir = Scratch::new("cache-evict");
     let wasm = std::fs::read(component_path()).unwrap();
-    for i in 0..raxx_host::cache::KEEP as u8 + 2 {
+    for i in 0..raxx_host::Cache::KEEP as u8 + 2 {
         let mut variant = wasm.clone();
         variant.extend_from_slice(&[0x00, 0x06, 0x05, b'r', b'a', b'x', b'x', b'0' + i]);
         load(&variant, &dir.0);
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    assert_eq!(artifacts(&dir.0).len(), raxx_host::cache::KEEP);
+    assert_eq!(artifacts(&dir.0).len(), raxx_host::Cache::KEEP);
 }
 
 #[test]

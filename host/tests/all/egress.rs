@@ -3,11 +3,12 @@
 
 use crate::harness::{cache, component_path};
 use raxx_fakes::{Reply, World};
-use raxx_host::egress::{Allowlist, Origin};
-use raxx_host::policy::PolicyFiles;
-use raxx_host::runtime::{CallError, Resolved, Runtime};
-use raxx_host::settings::Settings;
+use raxx_host::Allowlist;
+use raxx_host::PolicyFiles;
+use raxx_host::Settings;
+use raxx_host::{CallError, Resolved, Runtime};
 use raxx_host::{FailureKind, MintError, MintRequest, PolicyDocuments};
+use raxx_url::Origin;
 
 /// The shipped policy, as the CLI would read it.
 pub fn policy() -> PolicyDocuments {

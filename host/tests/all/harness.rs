@@ -13,13 +13,13 @@ pub fn cache_dir() -> PathBuf {
 }
 
 /// The test run's compiled-code cache, keyed as raxx-host keys it from the worlds' secret.
-pub fn cache() -> raxx_host::cache::Cache {
-    raxx_host::cache::Cache::in_dir(cache_dir(), &raxx_fakes::world::client_secret())
+pub fn cache() -> raxx_host::Cache {
+    raxx_host::Cache::in_dir(cache_dir(), &raxx_fakes::world::client_secret())
 }
 
 /// The component as `scripts/build` leaves it, found the way the host finds it.
 pub fn component_path() -> PathBuf {
-    raxx_host::runtime::default_component_path()
+    raxx_host::default_component_path()
         .expect("the minter component is not built: run scripts/build (or scripts/test)")
 }
 
@@ -268,4 +268,13 @@ pub fn host_as(uid: u32, world: Option<&World>, home: &std::path::Path) -> Comma
         cmd.envs(world.env());
     }
     cmd
+}
+
+/// A SHA-256 in hex, as audit records fingerprint tokens.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -178,7 +178,7 @@ fn suspend_stops_mints_with_the_cause_until_unsuspend_and_each_step_is_audited()
         );
         assert_eq!(
             record["token_sha256"],
-            raxx_host::cache::sha256_hex(token.as_bytes()).as_str(),
+            crate::harness::sha256_hex(token.as_bytes()).as_str(),
             "the hex fingerprint stays"
         );
     }

@@ -2,10 +2,10 @@
 
 use crate::harness::{cache, component_path};
 use raxx_fakes::World;
-use raxx_host::policy::PolicyFiles;
-use raxx_host::runtime::Runtime;
-use raxx_host::settings::Settings;
 use raxx_host::MintRequest;
+use raxx_host::PolicyFiles;
+use raxx_host::Runtime;
+use raxx_host::Settings;
 
 const CLASSES: [&str; 5] = [
     "feature-developer",

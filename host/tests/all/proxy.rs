@@ -178,8 +178,8 @@ fn unusable_network_variables_are_usage_errors_that_echo_no_credentials() {
 
 #[test]
 fn the_allowlist_judges_the_origin_not_the_proxy() {
-    use raxx_host::egress::Allowlist;
-    use raxx_host::runtime::{CallError, Runtime};
+    use raxx_host::Allowlist;
+    use raxx_host::{CallError, Runtime};
     let (world, proxy) = (World::start_tls(), Proxy::start());
     let env = [
         ("HTTPS_PROXY".to_string(), proxy.url()),
@@ -189,7 +189,7 @@ fn the_allowlist_judges_the_origin_not_the_proxy() {
         ),
     ];
     let network =
-        raxx_host::settings::network(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+        raxx_host::Network::from_env(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
             .unwrap();
     let mut runtime =
         Runtime::load(&crate::harness::component_path(), &crate::harness::cache()).unwrap();

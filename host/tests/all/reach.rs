@@ -7,7 +7,7 @@
 use crate::harness::{cache, component_path};
 use crate::sandbox::{hostile, settings};
 use raxx_fakes::World;
-use raxx_host::runtime::{CallError, Resolved, Runtime};
+use raxx_host::{CallError, Resolved, Runtime};
 use raxx_host::{MintError, MintRequest, PolicyDocuments};
 
 /// The hostile component sends `lines` (`METHOD URL [BODY]`) with `credential`
@@ -195,10 +195,9 @@ fn on_github_enterprise_requests_must_stay_under_the_api_path() {
     env.iter_mut()
         .filter(|(k, _)| k == "GITHUB_API_URL")
         .for_each(|(_, v)| *v = format!("{gh}/api/v3"));
-    let settings = raxx_host::settings::Settings::from_env(|k| {
-        env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
-    })
-    .unwrap();
+    let settings =
+        raxx_host::Settings::from_env(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+            .unwrap();
     let runtime = hostile();
     let fetch = |url: String| {
         let request = MintRequest {

@@ -3,8 +3,8 @@
 
 use crate::harness::cache;
 use raxx_fakes::World;
-use raxx_host::runtime::{CallError, Runtime};
-use raxx_host::settings::Settings;
+use raxx_host::Settings;
+use raxx_host::{CallError, Runtime};
 use raxx_host::{MintError, MintRequest, PolicyDocuments};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};

@@ -156,7 +156,7 @@ echo $n > iterations
             )
         );
         assert!(tokens.iter().any(|t| Some(
-            raxx_host::cache::sha256_hex(t.token.as_bytes()).as_str()
+            crate::harness::sha256_hex(t.token.as_bytes()).as_str()
         ) == r["token_sha256"].as_str()));
     }
     // git pushed as the bot, with the bot's commit identity.
@@ -419,15 +419,14 @@ fn token_outside_a_session_says_so_in_one_line() {
 
 #[test]
 fn the_library_handle_always_has_a_valid_token() {
-    use raxx_host::session::{RuntimeMint, TokenSource};
+    use raxx_host::{RuntimeMint, TokenSource};
     let world = World::start_shared();
     world.github.set_token_lifetime(Duration::from_secs(6));
     let env = world.env();
-    let settings = raxx_host::settings::Settings::from_env(|k| {
-        env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
-    })
-    .unwrap();
-    let policy = raxx_host::policy::PolicyFiles::locate(
+    let settings =
+        raxx_host::Settings::from_env(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+            .unwrap();
+    let policy = raxx_host::PolicyFiles::locate(
         Some(crate::harness::shipped("agent_bot_map.yaml")),
         Some(crate::harness::shipped("policy.yaml")),
     )
@@ -435,11 +434,8 @@ fn the_library_handle_always_has_a_valid_token() {
     .read()
     .unwrap();
     let runtime = std::sync::Arc::new(
-        raxx_host::runtime::Runtime::load(
-            &crate::harness::component_path(),
-            &crate::harness::cache(),
-        )
-        .unwrap(),
+        raxx_host::Runtime::load(&crate::harness::component_path(), &crate::harness::cache())
+            .unwrap(),
     );
     let request = raxx_host::MintRequest {
         bot: None,

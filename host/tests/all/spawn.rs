@@ -84,7 +84,7 @@ fn spawn_gives_the_agent_an_allowlisted_environment_and_no_operator_credential()
         "no operator credential reached the agent:\n{}",
         r.stdout.replace('\0', "\n")
     );
-    for vault in raxx_host::settings::VAULT_CREDENTIAL_VARS {
+    for vault in raxx_host::VAULT_CREDENTIAL_VARS {
         assert!(
             !env.contains_key(vault),
             "{vault} reached the agent: it could pull any bot's key"

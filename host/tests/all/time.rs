@@ -6,8 +6,8 @@ use crate::harness::{assert_one_line_error, raxx_env};
 use crate::sandbox::{attack_with, hostile, settings};
 use raxx_fakes::server::Silent;
 use raxx_fakes::World;
-use raxx_host::net::{Limits, Network};
-use raxx_host::settings::Settings;
+use raxx_host::Settings;
+use raxx_host::{Limits, Network};
 use std::time::{Duration, Instant};
 
 /// The world's settings with GitHub at a port that accepts and never answers.

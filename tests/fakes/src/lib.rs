@@ -11,7 +11,7 @@ pub mod infisical;
 pub mod keys;
 pub mod proxy;
 pub mod server;
-#[path = "../../../host/src/time.rs"]
+#[path = "../../../host/src/support/time.rs"]
 pub mod time;
 pub mod tls;
 pub mod world;

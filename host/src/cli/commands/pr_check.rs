@@ -1,23 +1,33 @@
 //! `raxx-host pr-check`: the PR authorship gate (the rules are in
-//! `raxx_host::pr_gate`). Reads the policy through the component's `resolve`
+//! `crate::pr::gate`). Reads the policy through the component's `resolve`
 //! only: no network, no vault variables.
 
 use super::preamble::mapped;
-use super::{print, Context, Failure};
-use crate::PrCheckArgs;
-use raxx_host::display::quoted_path;
-use raxx_host::exit;
-use raxx_host::pr_gate::{self, Author, Verdict};
+use crate::cli::context::Context;
+use crate::cli::output::print;
+use crate::error::Error;
+use crate::exit::Exit;
+use crate::pr::gate::{self as pr_gate, Author, Verdict};
+use crate::support::display::quoted_path;
 use std::io::Read;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The PR author's login (github.event.pull_request.user.login), e.g. raxx-dev-bot[bot].
+    #[arg(long, value_name = "LOGIN")]
+    pub author: String,
+
+    /// File holding the PR body; without it the body is read from stdin.
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<PathBuf>,
+}
 
 /// GitHub caps a PR body at 65,536 characters; anything far larger is not one.
 const MAX_BODY_BYTES: u64 = 1 << 20;
 
-pub fn pr_check(context: &Context, args: PrCheckArgs) -> Result<i32, Failure> {
-    let usage = |message: String| Failure {
-        code: exit::USAGE,
-        message,
-    };
+pub fn run(context: &Context, args: Args) -> Result<u8, Error> {
+    let usage = |message: String| Error::new(Exit::Usage, message);
     let author = Author::parse(&args.author).map_err(usage)?;
     let body = read_body(args.body_file.as_deref()).map_err(usage)?;
     let bots: Vec<String> = context
@@ -27,14 +37,14 @@ pub fn pr_check(context: &Context, args: PrCheckArgs) -> Result<i32, Failure> {
         .map(|r| r.bot.clone())
         .collect();
     let verdict = pr_gate::judge(&author, &body, &bots, |class| {
-        Ok::<_, Failure>(mapped(context, class)?.map(|r| r.bot.clone()))
+        Ok::<_, Error>(mapped(context, class)?.map(|r| r.bot.clone()))
     })?;
     match verdict {
         Verdict::Pass(why) => print(&format!("pr-check: ok: {why}\n")),
-        Verdict::Refuse(why) => Err(Failure {
-            code: exit::MISMATCH,
-            message: format!("pr-check refused the PR: {why}"),
-        }),
+        Verdict::Refuse(why) => Err(Error::new(
+            Exit::Mismatch,
+            format!("pr-check refused the PR: {why}"),
+        )),
     }
 }
 

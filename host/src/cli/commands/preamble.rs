@@ -2,23 +2,42 @@
 //! printed for one class, or written into / checked in a folder of them.
 //! Reads the policy through the component's `resolve` only: no network.
 
-use super::{agent_request, print, Context, Failure};
-use crate::PreambleArgs;
-use raxx_host::agent_definitions::{self, MAX_BYTES};
-use raxx_host::display::{quoted, quoted_path};
-use raxx_host::exit;
-use raxx_host::files::Folder;
-use raxx_host::preamble::{self, Identity, Placement};
-use raxx_host::runtime::Resolved;
+use crate::agents::definitions::{self as agent_definitions, MAX_BYTES};
+use crate::agents::preamble::{self, Identity, Placement};
+use crate::cli::args::agent_request;
+use crate::cli::context::Context;
+use crate::cli::output::print;
+use crate::error::Error;
+use crate::exit::Exit;
+use crate::sandbox::runtime::Resolved;
+use crate::support::display::{quoted, quoted_path};
+use crate::support::files::Folder;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["agent", "write", "check"])))]
+pub struct Args {
+    /// Print the preamble for this agent class.
+    #[arg(long, value_name = "CLASS")]
+    pub agent: Option<String>,
+
+    /// Insert or refresh the preamble in every agent definition (*.md) under DIR.
+    #[arg(long, value_name = "DIR")]
+    pub write: Option<PathBuf>,
+
+    /// Change nothing; list every definition under DIR whose preamble is missing or
+    /// stale or whose class is not in the map, and exit 6 if there is one.
+    #[arg(long, value_name = "DIR")]
+    pub check: Option<PathBuf>,
+}
+
 /// The bot the map gives `class`: `Ok(None)` when the map does not hold it;
 /// any other failure (an invalid policy) is the command's.
-pub fn mapped(context: &Context, class: &str) -> Result<Option<Resolved>, Failure> {
+pub fn mapped(context: &Context, class: &str) -> Result<Option<Resolved>, Error> {
     match context.resolve(&agent_request(class)) {
         Ok(r) => Ok(Some(r)),
-        Err(f) if f.code == exit::UNKNOWN_AGENT => Ok(None),
+        Err(f) if f.exit == Exit::UnknownAgent => Ok(None),
         Err(f) => Err(f),
     }
 }
@@ -37,7 +56,7 @@ fn identity<'a>(class: &'a str, r: &'a Resolved) -> Identity<'a> {
     }
 }
 
-pub fn preamble(context: &Context, args: PreambleArgs) -> Result<i32, Failure> {
+pub fn run(context: &Context, args: Args) -> Result<u8, Error> {
     let (dir, write) = match (args.agent, args.write, args.check) {
         (Some(class), _, _) => {
             let r = context.resolve(&agent_request(&class))?;
@@ -46,24 +65,26 @@ pub fn preamble(context: &Context, args: PreambleArgs) -> Result<i32, Failure> {
         (None, Some(dir), _) => (dir, true),
         (None, None, Some(dir)) => (dir, false),
         (None, None, None) => {
-            return Err(Failure {
-                code: exit::USAGE,
-                message: "name --agent CLASS, --write DIR or --check DIR".into(),
-            })
+            return Err(Error::new(
+                Exit::Usage,
+                "name --agent CLASS, --write DIR or --check DIR",
+            ))
         }
     };
     let verb = if write { "--write" } else { "--check" };
-    let unreadable = |e: std::io::Error| Failure {
-        code: exit::USAGE,
-        message: format!(
-            "preamble {verb}: cannot read the folder {}: {e}",
-            quoted_path(&dir)
-        ),
+    let unreadable = |e: std::io::Error| {
+        Error::new(
+            Exit::Usage,
+            format!(
+                "preamble {verb}: cannot read the folder {}: {e}",
+                quoted_path(&dir)
+            ),
+        )
     };
     let folder = Folder::open(&dir).map_err(unreadable)?;
     let files = agent_definitions::find(&dir).map_err(unreadable)?;
     if files.is_empty() {
-        return Err(Failure { code: exit::MISMATCH, message: format!("preamble {verb}: no agent definitions (*.md) under {}: nothing to check (wrong folder?)", quoted_path(&dir)) });
+        return Err(Error::new(Exit::Mismatch, format!("preamble {verb}: no agent definitions (*.md) under {}: nothing to check (wrong folder?)", quoted_path(&dir))));
     }
     let mut classes = BTreeMap::new();
     let (mut out, mut problems, mut written) = (String::new(), 0, 0);
@@ -103,10 +124,10 @@ pub fn preamble(context: &Context, args: PreambleArgs) -> Result<i32, Failure> {
         (0, false) => print(&format!(
             "preamble --check: {under}, every preamble current\n"
         )),
-        (n, _) => Err(Failure {
-            code: exit::MISMATCH,
-            message: format!("preamble {verb}: {n} problem(s) in {under}, listed on stdout"),
-        }),
+        (n, _) => Err(Error::new(
+            Exit::Mismatch,
+            format!("preamble {verb}: {n} problem(s) in {under}, listed on stdout"),
+        )),
     }
 }
 
@@ -130,7 +151,7 @@ fn review(
     relative: &Path,
     path: &Path,
     classes: &mut BTreeMap<String, PathBuf>,
-) -> Result<Review, Failure> {
+) -> Result<Review, Error> {
     let text = match folder.read_text(relative, MAX_BYTES) {
         Ok(text) => text,
         Err(why) => return Ok(Review::Problem(why)),

@@ -8,15 +8,26 @@
 //! The issue requests are the host's own (`net::rest`), made with the token
 //! the component minted: the component's reach stays the minter's requests.
 
-use super::{agent_request, event, print, settings, Context, Failure};
-use crate::SmokeArgs;
-use raxx_host::audit::Event;
-use raxx_host::display::strip;
-use raxx_host::exit;
-use raxx_host::net::rest;
-use raxx_host::pr_header::Header;
-use raxx_host::runtime::Resolved;
-use raxx_host::MintRequest;
+use crate::audit::Event;
+use crate::cli::args::agent_request;
+use crate::cli::audit::event;
+use crate::cli::context::settings;
+use crate::cli::context::Context;
+use crate::cli::output::print;
+use crate::error::Error;
+use crate::exit::Exit;
+use crate::net::rest;
+use crate::pr::header::Header;
+use crate::sandbox::runtime::Resolved;
+use crate::support::display::strip;
+use crate::MintRequest;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The repository to open (and close) one issue per agent class in; every class's bot must reach it.
+    #[arg(long, value_name = "OWNER/REPO")]
+    pub repo: String,
+}
 
 /// One class's row of the table.
 struct Row {
@@ -25,17 +36,22 @@ struct Row {
     issue: String,
     author: String,
     /// `Ok(())`, or the exit code and why the row fails.
-    outcome: Result<(), (i32, String)>,
+    outcome: Result<(), (Exit, String)>,
 }
 
-pub fn smoke(context: &Context, args: SmokeArgs) -> Result<i32, Failure> {
+pub fn run(context: &Context, args: Args) -> Result<u8, Error> {
     let (owner, repo) = args
         .repo
         .split_once('/')
         .filter(|(o, r)| raxx_names::is_plain_name(o) && raxx_names::is_repository(r))
-        .ok_or_else(|| Failure {
-            code: exit::USAGE,
-            message: format!("--repo {} is not OWNER/REPO", crate::one_line(&args.repo)),
+        .ok_or_else(|| {
+            Error::new(
+                Exit::Usage,
+                format!(
+                    "--repo {} is not OWNER/REPO",
+                    crate::support::display::one_line(&args.repo)
+                ),
+            )
         })?;
     let classes: Vec<String> = {
         let mut classes: Vec<String> = context
@@ -57,22 +73,23 @@ pub fn smoke(context: &Context, args: SmokeArgs) -> Result<i32, Failure> {
             outcome: Ok(()),
         };
         if let Err(failure) = smoke_one(context, &class, owner, repo, &mut row) {
-            row.outcome = Err((failure.code, failure.message));
+            row.outcome = Err((failure.exit, failure.message));
         }
         rows.push(row);
     }
     print(&table(&rows))?;
     let mismatch = rows
         .iter()
-        .any(|r| matches!(&r.outcome, Err((code, _)) if *code == exit::MISMATCH));
+        .any(|r| matches!(&r.outcome, Err((code, _)) if *code == Exit::Mismatch));
     let first_error = rows
         .iter()
         .find_map(|r| r.outcome.as_ref().err().map(|(code, _)| *code));
-    Ok(if mismatch {
-        exit::MISMATCH
+    let exit = if mismatch {
+        Exit::Mismatch
     } else {
-        first_error.unwrap_or(exit::OK)
-    })
+        first_error.unwrap_or(Exit::Ok)
+    };
+    Ok(exit.code())
 }
 
 /// The class's issue, as its bot; fills the row as it goes.
@@ -82,7 +99,7 @@ fn smoke_one(
     owner: &str,
     repo: &str,
     row: &mut Row,
-) -> Result<(), Failure> {
+) -> Result<(), Error> {
     let request = MintRequest {
         repositories: vec![format!("{owner}/{repo}")],
         ..agent_request(class)
@@ -105,12 +122,12 @@ fn issue_round_trip(
     owner: &str,
     repo: &str,
     row: &mut Row,
-) -> Result<(), Failure> {
+) -> Result<(), Error> {
     let settings = settings().map_err(|f| f.failure)?;
-    let network = context.runtime.network().map_err(|why| Failure {
-        code: exit::USAGE,
-        message: why.to_string(),
-    })?;
+    let network = context
+        .runtime
+        .network()
+        .map_err(|why| Error::new(Exit::Usage, why.to_string()))?;
     let api = settings
         .wit
         .github
@@ -122,7 +139,7 @@ fn issue_round_trip(
         agent: row.class.clone(),
         bot: resolved.bot.clone(),
         workflow_uuid: "n/a".into(),
-        session: raxx_host::time::iso8601(raxx_host::time::now()),
+        session: crate::support::time::iso8601(crate::support::time::now()),
         refs: None,
     };
     let body = format!(
@@ -135,7 +152,7 @@ fn issue_round_trip(
                 method: http::Method,
                 path: String,
                 json: Option<serde_json::Value>|
-     -> Result<serde_json::Value, Failure> {
+     -> Result<serde_json::Value, Error> {
         let answer = rest::github(
             network,
             method,
@@ -144,19 +161,16 @@ fn issue_round_trip(
             &user_agent,
             json.as_ref(),
         )
-        .map_err(|message| Failure {
-            code: exit::GITHUB,
-            message,
-        })?;
+        .map_err(|message| Error::new(Exit::Github, message))?;
         if !(200..300).contains(&answer.status) {
             let said = answer.json["message"]
                 .as_str()
                 .map(strip)
                 .unwrap_or_default();
-            return Err(Failure {
-                code: exit::GITHUB,
-                message: format!("GitHub refused to {step} ({} {said})", answer.status),
-            });
+            return Err(Error::new(
+                Exit::Github,
+                format!("GitHub refused to {step} ({} {said})", answer.status),
+            ));
         }
         Ok(answer.json)
     };
@@ -175,15 +189,14 @@ fn issue_round_trip(
         Some(serde_json::json!({ "title": title, "body": body })),
     );
     let number = match created {
-        Ok(json) => json["number"].as_u64().ok_or_else(|| Failure {
-            code: exit::GITHUB,
-            message: "GitHub's new issue has no number".into(),
-        })?,
+        Ok(json) => json["number"]
+            .as_u64()
+            .ok_or_else(|| Error::new(Exit::Github, "GitHub's new issue has no number"))?,
         Err(f) => {
             audited(
                 "smoke-issue-create",
                 &format!("{owner}/{repo}"),
-                Err((f.code, &f.message)),
+                Err((i32::from(f.exit.code()), &f.message)),
             )?;
             return Err(f);
         }
@@ -210,9 +223,9 @@ fn issue_round_trip(
     };
     let expected = format!("{}[bot]", resolved.bot);
     let verdict = match &read {
-        Err(f) => Err((f.code, f.message.clone())),
+        Err(f) => Err((f.exit, f.message.clone())),
         Ok(_) if !author.eq_ignore_ascii_case(&expected) => Err((
-            exit::MISMATCH,
+            Exit::Mismatch,
             format!(
                 "authored by {author}, not {expected}: the secrets behind {} are another App's",
                 resolved.bot
@@ -226,7 +239,7 @@ fn issue_round_trip(
         verdict
             .as_ref()
             .map(|_| ())
-            .map_err(|(c, m)| (*c, m.as_str())),
+            .map_err(|(c, m)| (i32::from(c.code()), m.as_str())),
     )?;
     let closed = call(
         "close the issue",
@@ -240,9 +253,9 @@ fn issue_round_trip(
         closed
             .as_ref()
             .map(|_| ())
-            .map_err(|f| (f.code, f.message.as_str())),
+            .map_err(|f| (i32::from(f.exit.code()), f.message.as_str())),
     )?;
-    verdict.map_err(|(code, message)| Failure { code, message })?;
+    verdict.map_err(|(code, message)| Error::new(code, message))?;
     closed.map(|_| ())
 }
 
@@ -252,17 +265,17 @@ fn table(rows: &[Row]) -> String {
         .map(|r| {
             let ok = match &r.outcome {
                 Ok(()) => "ok".to_string(),
-                Err((code, why)) if *code == exit::MISMATCH => format!("MISMATCH: {why}"),
-                Err((code, why)) => format!("ERROR (exit {code}): {why}"),
+                Err((code, why)) if *code == Exit::Mismatch => format!("MISMATCH: {why}"),
+                Err((code, why)) => format!("ERROR (exit {}): {why}", code.code()),
             };
             [
                 r.class.clone(),
                 r.bot.clone(),
                 r.issue.clone(),
                 r.author.clone(),
-                crate::one_line(&ok),
+                crate::support::display::one_line(&ok),
             ]
         })
         .collect();
-    raxx_host::display::table(["AGENT CLASS", "BOT", "ISSUE", "AUTHOR", "OK"], &cells)
+    crate::support::display::table(["AGENT CLASS", "BOT", "ISSUE", "AUTHOR", "OK"], &cells)
 }

@@ -1,10 +1,29 @@
 //! Incident response: the kill switch. `suspend` / `unsuspend` a bot's GitHub
 //! App installation from the bot's live credentials (docs/runbooks/kill-switch.md).
 
-use super::{answered, bot_event, print, settings, Context, Failure};
-use crate::{one_line, SuspendArgs};
-use raxx_host::audit::Event;
-use raxx_host::exit;
+use crate::audit::Event;
+use crate::cli::audit::bot_event;
+use crate::cli::context::Context;
+use crate::cli::context::{answered, settings};
+use crate::cli::output::print;
+use crate::error::Error;
+use crate::exit::Exit;
+use crate::support::display::one_line;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Bot whose installation to (un)suspend.
+    #[arg(
+        value_name = "BOT",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub bot: Option<String>,
+
+    /// Every bot of the policy.
+    #[arg(long)]
+    pub all: bool,
+}
 
 /// Suspends (or unsuspends) one bot, or every bot of the policy with `--all`:
 /// one line per bot on stdout, each recorded in the audit log. With `--all`
@@ -12,12 +31,12 @@ use raxx_host::exit;
 ///
 /// The switch is never held back by the audit log: an unwritable log is
 /// reported (exit 1) after the installation was changed, not before.
-pub fn set_suspended(context: &Context, args: SuspendArgs, suspend: bool) -> Result<i32, Failure> {
+pub fn run(context: &Context, args: Args, suspend: bool) -> Result<u8, Error> {
     let command = if suspend { "suspend" } else { "unsuspend" };
     let single = args.bot.is_some();
     let bots = context.bots_or(args.bot)?;
     let settings = settings().map_err(|f| f.failure)?;
-    let mut code = exit::OK;
+    let mut code = Exit::Ok;
     for resolved in &bots {
         let bot = &resolved.bot;
         let result = answered(context.runtime.set_suspended(&settings, resolved, suspend))?;
@@ -42,27 +61,31 @@ pub fn set_suspended(context: &Context, args: SuspendArgs, suspend: bool) -> Res
                 }
             }
             Err(e) => {
-                let f = Failure::from_mint_error(&e);
+                let f = Error::from_mint_error(&e);
                 let _ = context.audit(Event {
-                    outcome: Err((f.code, &f.message)),
+                    outcome: Err((i32::from(f.exit.code()), &f.message)),
                     ..event
                 });
                 if single {
-                    return Err(Failure {
-                        code: f.code,
-                        message: format!("{command} {bot}: {}", f.message),
-                    });
+                    return Err(Error::new(
+                        f.exit,
+                        format!("{command} {bot}: {}", f.message),
+                    ));
                 }
                 (
-                    format!("{bot}: FAILED (exit {}): {}", f.code, one_line(&f.message)),
+                    format!(
+                        "{bot}: FAILED (exit {}): {}",
+                        f.exit.code(),
+                        one_line(&f.message)
+                    ),
                     Some(f),
                 )
             }
         };
         print(&format!("{line}\n"))?;
-        if let Some(f) = failed.filter(|_| code == exit::OK) {
-            code = f.code;
+        if let Some(f) = failed.filter(|_| code == Exit::Ok) {
+            code = f.exit;
         }
     }
-    Ok(code)
+    Ok(code.code())
 }

@@ -1,31 +1,29 @@
-//! Traceability commands: the PR audit header, the per-bot smoke test, commit
-//! attribution, and the git credential helper.
+//! `raxx-host verify BOT|--all`: the per-bot smoke test. Mint, check the
+//! token kind, the App's slug, and what the token reaches; one row per bot.
 
-use super::{agent_request, answered, bot_event, bot_request, print, settings, Context, Failure};
-use crate::{GitCredentialArgs, GitIdentityArgs, PrHeaderArgs, VerifyArgs};
-use raxx_host::audit::Event;
-use raxx_host::display::strip;
-use raxx_host::exit;
-use raxx_host::pr_header::{self, Header};
-use raxx_host::session::dir::GitIdentity;
-use raxx_host::settings::github_git_host;
-use raxx_host::{PermissionGap, Verification};
+use crate::audit::Event;
+use crate::cli::audit::bot_event;
+use crate::cli::context::Context;
+use crate::cli::context::{answered, settings};
+use crate::cli::output::print;
+use crate::error::Error;
+use crate::exit::Exit;
+use crate::support::display::strip;
+use crate::{PermissionGap, Verification};
 
-/// The design's PR body block. The bot comes from the policy, never typed by hand.
-pub fn pr_header(context: &Context, args: PrHeaderArgs) -> Result<i32, Failure> {
-    let resolved = context.resolve(&agent_request(&args.agent))?;
-    let header = Header {
-        agent: args.agent,
-        bot: resolved.bot.clone(),
-        workflow_uuid: args
-            .workflow_uuid
-            .unwrap_or_else(|| pr_header::NO_WORKFLOW.into()),
-        session: args
-            .session
-            .unwrap_or_else(|| raxx_host::time::iso8601(raxx_host::time::now())),
-        refs: args.refs,
-    };
-    print(&header.render())
+#[derive(clap::Args)]
+pub struct Args {
+    /// Bot to check.
+    #[arg(
+        value_name = "BOT",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub bot: Option<String>,
+
+    /// Check every bot of the policy.
+    #[arg(long)]
+    pub all: bool,
 }
 
 /// Whether the bot fails verify: a mismatch, a suspended installation, or a
@@ -109,7 +107,7 @@ fn drift_lines(v: &Verification) -> Vec<String> {
 }
 
 fn table(rows: &[[String; 7]]) -> String {
-    raxx_host::display::table(
+    crate::support::display::table(
         [
             "BOT",
             "APP SLUG",
@@ -124,24 +122,24 @@ fn table(rows: &[[String; 7]]) -> String {
 }
 
 /// The smoke test: one row per bot; exit 0 only when every bot checks out.
-pub fn verify(context: &Context, args: VerifyArgs) -> Result<i32, Failure> {
+pub fn run(context: &Context, args: Args) -> Result<u8, Error> {
     let bots = context.bots_or(args.bot)?;
     let settings = settings().map_err(|f| f.failure)?;
     let mut rows = Vec::new();
     let mut drift = Vec::new();
-    let mut code = exit::OK;
+    let mut code = Exit::Ok;
     for resolved in &bots {
         let bot = &resolved.bot;
         let result = answered(context.runtime.verify(&settings, resolved))?;
         let event = bot_event("verify", bot);
         match result {
             Ok(v) => {
-                if fails(&v) && code == exit::OK {
-                    code = exit::MISMATCH;
+                if fails(&v) && code == Exit::Ok {
+                    code = Exit::Mismatch;
                 }
                 let status = verify_status(&v);
                 let outcome = if fails(&v) {
-                    Err((exit::MISMATCH, status.as_str()))
+                    Err((i32::from(Exit::Mismatch.code()), status.as_str()))
                 } else {
                     Ok(())
                 };
@@ -156,12 +154,12 @@ pub fn verify(context: &Context, args: VerifyArgs) -> Result<i32, Failure> {
                 drift.extend(drift_lines(&v));
             }
             Err(e) => {
-                let failure = Failure::from_mint_error(&e);
-                if code == exit::OK {
-                    code = failure.code;
+                let failure = Error::from_mint_error(&e);
+                if code == Exit::Ok {
+                    code = failure.exit;
                 }
                 context.audit(Event {
-                    outcome: Err((failure.code, &failure.message)),
+                    outcome: Err((i32::from(failure.exit.code()), &failure.message)),
                     ..event
                 })?;
                 let dash = || "-".to_string();
@@ -174,8 +172,8 @@ pub fn verify(context: &Context, args: VerifyArgs) -> Result<i32, Failure> {
                     dash(),
                     format!(
                         "ERROR (exit {}): {}",
-                        failure.code,
-                        crate::one_line(&failure.message)
+                        failure.exit.code(),
+                        crate::support::display::one_line(&failure.message)
                     ),
                 ]);
             }
@@ -189,92 +187,13 @@ pub fn verify(context: &Context, args: VerifyArgs) -> Result<i32, Failure> {
         out.extend(drift.iter().map(|line| format!("  {line}\n")));
     }
     print(&out)?;
-    Ok(code)
-}
-
-/// `user.name "<bot>[bot]"`, `user.email "<id>+<bot>[bot]@users.noreply.github.com"`:
-/// the id is looked up with a short-lived token of the bot, revoked afterwards.
-pub fn git_identity(context: &Context, args: GitIdentityArgs) -> Result<i32, Failure> {
-    let resolved = context.resolve(&bot_request(&args.bot))?;
-    let minted = context
-        .mint("git-identity", &resolved, None)
-        .map_err(|f| f.recorded(context, "git-identity", &resolved))?;
-    let id = context
-        .runtime
-        .bot_user_id(&minted.settings, &minted.token.token, &args.bot);
-    context.revoke(&minted.settings, &minted.token);
-    let id = id?;
-    let GitIdentity { name, email } = GitIdentity::of_bot(&args.bot, Some(id));
-    if args.apply {
-        for (key, value) in [("user.name", &name), ("user.email", &email)] {
-            let out = std::process::Command::new("git")
-                .args(["config", key, value])
-                .output()
-                .map_err(|e| Failure {
-                    code: exit::HOST,
-                    message: format!("cannot run git: {e}"),
-                })?;
-            if !out.status.success() {
-                let why = String::from_utf8_lossy(&out.stderr);
-                return Err(Failure {
-                    code: exit::USAGE,
-                    message: format!(
-                        "git config {key} failed: {} (run --apply inside the repository)",
-                        crate::one_line(&why)
-                    ),
-                });
-            }
-        }
-    }
-    print(&format!("user.name \"{name}\"\nuser.email \"{email}\"\n"))
-}
-
-/// git's credential protocol for `BOT OPERATION`: for `get` on the configured
-/// GitHub host, answer `username=x-access-token` and a fresh bot token; stay
-/// silent for any other host (git then asks its next helper). `store` and
-/// `erase` are no-ops: the token is never kept.
-pub fn git_credential(context: &Context, args: GitCredentialArgs) -> Result<i32, Failure> {
-    let [bot, operation] = args.words.as_slice() else {
-        return Err(Failure {
-            code: exit::USAGE,
-            message: "git-credential takes BOT and an operation (get, store or erase)".into(),
-        });
-    };
-    if !["get", "store", "erase"].contains(&operation.as_str()) {
-        return Err(Failure {
-            code: exit::USAGE,
-            message: format!(
-                "git-credential: '{}' is not get, store or erase",
-                crate::one_line(operation)
-            ),
-        });
-    }
-    let attrs = super::session::read_credential_request();
-    if operation != "get" {
-        return Ok(exit::OK);
-    }
-    let settings = settings().map_err(|f| f.failure)?;
-    let Some((scheme, host)) = github_git_host(&settings.wit.github.api_url) else {
-        return Ok(exit::OK);
-    };
-    if !super::session::asks_for(&attrs, &scheme, &host) {
-        return Ok(exit::OK);
-    }
-    let resolved = context.resolve(&bot_request(bot))?;
-    let token = context
-        .mint("git-credential", &resolved, None)
-        .map_err(|f| f.recorded(context, "git-credential", &resolved))?
-        .token;
-    print(&format!(
-        "username=x-access-token\npassword={}\n",
-        token.token
-    ))
+    Ok(code.code())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use raxx_host::{MissingPermissions, Permission};
+    use crate::{MissingPermissions, Permission};
 
     fn gap(name: &str, asked: Option<&str>, granted: Option<&str>) -> PermissionGap {
         PermissionGap {

@@ -1,0 +1,5 @@
+//! Agent definition files (`definitions`) and the GitHub identity preamble
+//! written into them (`preamble`).
+
+pub mod definitions;
+pub mod preamble;
