@@ -22,7 +22,7 @@ use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use wasmtime::component::{Linker, ResourceTable};
-use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime::{Config, Engine, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
@@ -51,7 +51,7 @@ struct State {
     http: WasiHttpCtx,
     table: ResourceTable,
     hooks: EgressHooks,
-    limits: StoreLimits,
+    limits: Limits,
 }
 
 impl WasiView for State {
@@ -184,21 +184,82 @@ fn start_epoch_ticker(engine: &Engine) {
     });
 }
 
-/// Says what stopped the component, when it was a limit rather than a bug.
+/// Says what stopped the component, when it was a limit rather than a bug:
+/// the epoch deadline (wasmtime's `Trap::Interrupt`) or the memory limit
+/// (the store's limiter answers a [`MemoryLimit`]), told apart by type.
 fn explain_trap(e: wasmtime::Error, deadline: std::time::Duration) -> anyhow::Error {
-    let text = format!("{e:?}");
+    let interrupted = e.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt);
+    let out_of_memory = e.is::<MemoryLimit>();
     let e = anyhow::Error::from(e);
-    if text.contains("interrupt") {
+    if interrupted {
         e.context(format!("the minter component ran past its deadline of {} ms (RAXX_DEADLINE_MS) and was stopped", deadline.as_millis()))
-    } else if text.contains("memory") && text.contains("grow")
-        || text.contains("out of bounds memory") && text.contains("limit")
-    {
+    } else if out_of_memory {
         e.context(format!(
             "the minter component hit its memory limit of {} MiB and was stopped",
             MEMORY_LIMIT_BYTES >> 20
         ))
     } else {
         e.context("the minter component trapped")
+    }
+}
+
+/// A linear memory asked to grow past [`MEMORY_LIMIT_BYTES`], or a growth the
+/// system refused: the trap's cause, recognised by type in [`explain_trap`].
+#[derive(Debug)]
+struct MemoryLimit;
+
+impl std::fmt::Display for MemoryLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "memory growth past {} MiB", MEMORY_LIMIT_BYTES >> 20)
+    }
+}
+
+impl std::error::Error for MemoryLimit {}
+
+/// The store's limits: wasmtime's [`StoreLimits`] (instances, tables), with a
+/// memory growth past the limit failing as a [`MemoryLimit`] trap.
+struct Limits(StoreLimits);
+
+impl ResourceLimiter for Limits {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        match self.0.memory_growing(current, desired, maximum) {
+            Ok(true) => Ok(true),
+            _ => Err(wasmtime::Error::new(MemoryLimit)),
+        }
+    }
+
+    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        Err(error.context(MemoryLimit))
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        self.0.table_growing(current, desired, maximum)
+    }
+
+    fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.0.table_grow_failed(error)
+    }
+
+    fn instances(&self) -> usize {
+        self.0.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.0.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.0.memories()
     }
 }
 
@@ -292,11 +353,13 @@ impl Runtime {
             .allow_udp(false)
             .allow_ip_name_lookup(false)
             .build();
-        let limits = StoreLimitsBuilder::new()
-            .memory_size(MEMORY_LIMIT_BYTES)
-            .instances(16)
-            .trap_on_grow_failure(true)
-            .build();
+        let limits = Limits(
+            StoreLimitsBuilder::new()
+                .memory_size(MEMORY_LIMIT_BYTES)
+                .instances(16)
+                .trap_on_grow_failure(true)
+                .build(),
+        );
         let state = State {
             wasi,
             http: WasiHttpCtx::new(),
