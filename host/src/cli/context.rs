@@ -4,6 +4,7 @@
 use crate::audit::Event;
 use crate::cli::args::bot_request;
 use crate::cli::audit::event;
+use crate::cli::timing;
 use crate::error::{self, Error};
 use crate::exit::Exit;
 use crate::policy::PolicyFiles;
@@ -26,35 +27,9 @@ pub struct Context {
     /// raxx-host uses the same ones).
     pub files: (PolicyFiles, PathBuf),
     pub(super) audit_log: Option<PathBuf>,
-    timing: Option<Timing>,
-}
-
-/// `RAXX_TIMING=1`: one stderr line splitting where a command's time went.
-struct Timing {
-    start: std::time::Instant,
-    phases: std::cell::RefCell<Vec<String>>,
-    last: std::cell::Cell<std::time::Instant>,
-}
-
-impl Timing {
-    fn mark(&self, phase: &str) {
-        let now = std::time::Instant::now();
-        let ms = (now - self.last.get()).as_secs_f64() * 1000.0;
-        self.phases.borrow_mut().push(format!("{phase} {ms:.2}ms"));
-        self.last.set(now);
-    }
-}
-
-impl Drop for Context {
-    fn drop(&mut self) {
-        if let Some(t) = &self.timing {
-            let total = t.start.elapsed().as_secs_f64() * 1000.0;
-            eprintln!(
-                "raxx-host: timing: {}; in main {total:.2}ms",
-                t.phases.borrow().join(", ")
-            );
-        }
-    }
+    /// The command's `main` span: under `RAXX_TIMING=1` the timing line is
+    /// printed when it closes, with the context (`cli/timing.rs`).
+    _main: tracing::Span,
 }
 
 /// A mint that did not happen: what to report and, for the fallback rule,
@@ -100,14 +75,8 @@ impl Context {
         policy: Option<PathBuf>,
         audit_log: Option<PathBuf>,
     ) -> Result<Context, Error> {
-        let now = std::time::Instant::now();
-        let timing = std::env::var_os("RAXX_TIMING")
-            .filter(|v| v == "1")
-            .map(|_| Timing {
-                start: now,
-                phases: Default::default(),
-                last: std::cell::Cell::new(now),
-            });
+        let main = tracing::info_span!(timing::MAIN);
+        let policy_span = tracing::info_span!("policy").entered();
         let files = PolicyFiles::locate(agent_map, policy)
             .map_err(|message| Error::new(Exit::Policy, message))?;
         let policy = files
@@ -116,29 +85,24 @@ impl Context {
         let Some(path) = component.or_else(default_component_path) else {
             return Err(Error::new(Exit::Host, "no minter component next to this binary; build it with scripts/build, or pass --component PATH (or set RAXX_COMPONENT)"));
         };
-        if let Some(t) = &timing {
-            t.mark("policy");
-        }
+        drop(policy_span);
+        let load_span = tracing::info_span!("load", phase = tracing::field::Empty).entered();
         let runtime = Runtime::load(&path, &Cache::from_env(&path)).map_err(Error::host)?;
         for warning in runtime.warnings() {
             eprintln!("raxx-host: warning: {}", one_line(warning));
         }
-        if let Some(t) = &timing {
-            t.mark(&format!("load ({:?})", runtime.source()).to_lowercase());
+        if !load_span.is_disabled() {
+            let phase = format!("load ({:?})", runtime.source()).to_lowercase();
+            load_span.record("phase", phase.as_str());
         }
+        drop(load_span);
         Ok(Context {
             runtime: Arc::new(runtime),
             policy,
             files: (files, path),
             audit_log: audit_log.filter(|p| !p.as_os_str().is_empty()),
-            timing,
+            _main: main,
         })
-    }
-
-    fn mark(&self, phase: &str) {
-        if let Some(t) = &self.timing {
-            t.mark(phase);
-        }
     }
 
     /// The bot named, or every bot of the policy (`--all`), resolved.
@@ -151,12 +115,10 @@ impl Context {
 
     /// Checks the policy and resolves the request, before any network call.
     pub fn resolve(&self, request: &MintRequest) -> Result<Resolved, Error> {
-        let resolved = self
-            .runtime
+        let _span = tracing::info_span!("resolve").entered();
+        self.runtime
             .resolve(&self.policy, request)
-            .map_err(Error::from);
-        self.mark("resolve");
-        resolved
+            .map_err(Error::from)
     }
 
     /// The one way a command mints: settings from the environment, the mint
@@ -172,8 +134,9 @@ impl Context {
         workflow_uuid: Option<&str>,
     ) -> Result<Minted, MintFailed> {
         let settings = settings()?;
+        let span = tracing::info_span!("mint", phase = tracing::field::Empty).entered();
         let outcome = self.runtime.mint(&settings, resolved);
-        if self.timing.is_some() {
+        if !span.is_disabled() {
             let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
             let network: std::time::Duration = outcome.requests.iter().map(|r| r.elapsed).sum();
             let requests: Vec<String> = outcome
@@ -186,8 +149,10 @@ impl Context {
                 ms(network),
                 outcome.connections
             );
-            self.mark(&format!("mint [{summary}: {}] total", requests.join(", ")));
+            let phase = format!("mint [{summary}: {}] total", requests.join(", "));
+            span.record("phase", phase.as_str());
         }
+        drop(span);
         let token = outcome.result.map_err(|e| match e {
             CallError::Failed(e) => {
                 let message = format!("mint {}: {}", who(resolved), error::message(&e));

@@ -18,6 +18,7 @@ mod commands;
 mod context;
 mod gh_shim;
 mod output;
+mod timing;
 
 use crate::error::Error;
 use crate::exit::{self, Exit};
@@ -210,6 +211,7 @@ fn with_context(
     audit_log: Option<PathBuf>,
     command: Command,
 ) -> Result<u8, Error> {
+    timing::install_from_env();
     let context = Context::load(component, agent_map, policy, audit_log)?;
     match command {
         Command::Mint(args) => mint::run(&context, args),
