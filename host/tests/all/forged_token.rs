@@ -1,6 +1,6 @@
 //! The host checks what it prints: a hostile build's `mint` answers a token
 //! carrying terminal control sequences (tests/hostile/src/forged.rs); no
-//! command prints it, exports it or hands it to a child (host/src/token_shape.rs).
+//! command prints it, exports it or hands it to a child (host/src/sandbox/token_shape.rs).
 
 use crate::harness::{assert_one_line_error, component_path, raxx, Scratch};
 use raxx_fakes::World;

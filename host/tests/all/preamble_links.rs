@@ -1,7 +1,7 @@
 //! `preamble --write` writes the files named, nothing else: an agent that
 //! plants `.claude/agents/feature-developer.md → ~/.bashrc` (or a hard link,
 //! or a linked folder) gets one line naming the link, and the target keeps
-//! every byte (host/src/files.rs `Folder`).
+//! every byte (host/src/support/files.rs `Folder`).
 
 use crate::harness::{host, run, Run, Scratch};
 use std::path::Path;

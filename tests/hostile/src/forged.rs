@@ -1,6 +1,6 @@
 //! Forged tokens: `mint` for a bot named `forged-*` answers a token of its
 //! own making, as a hostile build would, to prove the host checks what it
-//! prints (`host/src/token_shape.rs`).
+//! prints (`host/src/sandbox/token_shape.rs`).
 
 use crate::attacks::exports::raxx::identity::identity as wit;
 
