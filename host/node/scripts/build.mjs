@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { _setPreopens } from '@bytecodealliance/preview2-shim/filesystem';
 import { generateHostTypes, transpileBytes } from '@bytecodealliance/jco-transpile';
-import { PACKAGE_DIR, sourceTree, withoutJspiProbes } from '../src/component.mjs';
+import { PACKAGE_DIR, sourceTree, withoutJspiProbes } from '../src/package.mjs';
 import { CORE_FILE, CORE_GLUE, coreComponentPath } from '../src/core-path.mjs';
 
 const wit = join(sourceTree() ?? join(PACKAGE_DIR, '..', '..'), 'wit');

@@ -26,35 +26,21 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { hostError } from './errors.mjs';
+import { PACKAGE_DIR, sourceTree, withoutJspiProbes } from './package.mjs';
 
-export const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+export { DIRECTIVE, NO_JSPI_PRELUDE, PACKAGE_DIR, sourceTree, withoutJspiProbes } from './package.mjs';
+
 const PACKAGE = JSON.parse(readFileSync(join(PACKAGE_DIR, 'package.json'), 'utf8'));
 export const VERSION = PACKAGE.version;
 const TRANSPILER = '@bytecodealliance/jco-transpile';
 const TRANSPILER_VERSION = PACKAGE.dependencies[TRANSPILER];
 
-export const NO_JSPI_PRELUDE =
-  'const NO_JSPI = new TypeError("this Node has no WebAssembly.promising (JSPI)");\n' +
-  'const WebAssembly = globalThis.WebAssembly.promising ? globalThis.WebAssembly : Object.assign(Object.create(globalThis.WebAssembly), { promising() { throw NO_JSPI; } });\n';
-export const DIRECTIVE = '"use components";\n';
-
-/** jco's glue with `NO_JSPI_PRELUDE` after its directive (unchanged without one). */
-export function withoutJspiProbes(glue) {
-  return glue.startsWith(DIRECTIVE) ? DIRECTIVE + NO_JSPI_PRELUDE + glue.slice(DIRECTIVE.length) : glue;
-}
-
 /** File name of the component as the build leaves it. */
 export const COMPONENT_FILE = 'raxx_minter.wasm';
 /** Transpiles kept per cache directory (old components and transpilers go). */
 const KEEP = 4;
-
-/** The repository root, when this package runs from a source tree. */
-export function sourceTree() {
-  const root = join(PACKAGE_DIR, '..', '..');
-  return existsSync(join(root, 'Cargo.toml')) && existsSync(join(root, 'wit')) ? root : undefined;
-}
 
 /** Where the component is found without options: next to the package, or where `scripts/build` leaves it. */
 export function defaultComponentPath() {

@@ -4,7 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { PACKAGE_DIR, sourceTree } from './component.mjs';
+import { PACKAGE_DIR, sourceTree } from './package.mjs';
 
 /** File name of the host core component as the build leaves it. */
 export const CORE_FILE = 'raxx_core_component.wasm';
