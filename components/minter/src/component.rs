@@ -1,14 +1,18 @@
-//! The WIT glue: `raxx:identity/identity` exported over the plain modules.
+//! The WIT glue: `raxx:identity/policy` and `raxx:identity/app` exported over
+//! the plain modules, with the conversions between their types and ours.
 
 use crate::drift::User;
 use crate::error::{FailureKind, MintError, ServiceFailure};
 use crate::fallback::{self, FallbackRule, Mode};
 use crate::github::{self, GithubSettings, Permission, Scope};
-use crate::infisical::VaultSettings;
+use crate::jwt::Issuer;
 use crate::mint::{self, Locate, PolicyRequest, Settings};
+use crate::permissions::Level;
 use crate::policy::{Documents, PolicyError, PolicyErrorKind, Resolution};
 use crate::resolved::Resolved;
 use crate::retry::{Clock, RetryPolicy, Retrying};
+use crate::vault::infisical::{InfisicalSettings, Login, UniversalAuth};
+use crate::vault::VaultSettings;
 use crate::wasi_transport::WasiTransport;
 
 wit_bindgen::generate!({
@@ -25,8 +29,7 @@ wit_bindgen::generate!({
     },
 });
 
-use exports::raxx::identity::identity as wit;
-use exports::raxx::identity::identity::Guest;
+use exports::raxx::identity::types as wit;
 
 struct Minter;
 
@@ -89,39 +92,83 @@ fn github_settings(g: wit::GithubSettings) -> GithubSettings {
     }
 }
 
+/// The one place a store's WIT arm becomes its module's settings.
+fn vault_settings(v: wit::VaultSettings) -> VaultSettings {
+    match v {
+        wit::VaultSettings::Infisical(i) => VaultSettings::Infisical(InfisicalSettings {
+            api_url: i.api_url,
+            project_id: i.project_id,
+            environment: i.environment,
+            path_prefix: i.path_prefix,
+            login: match i.login {
+                wit::InfisicalLogin::UniversalAuth(ua) => Login::UniversalAuth(UniversalAuth {
+                    client_id: ua.client_id,
+                    client_secret: ua.client_secret,
+                }),
+            },
+        }),
+    }
+}
+
 fn settings(s: wit::Settings) -> (Settings, Network) {
     let network = Network::new(&s.network);
-    let v = s.vault;
     let settings = Settings {
-        vault: VaultSettings {
-            api_url: v.api_url,
-            client_id: v.client_id,
-            client_secret: v.client_secret,
-            project_id: v.project_id,
-            environment: v.environment,
-            path_prefix: v.path_prefix,
-        },
+        vault: vault_settings(s.vault),
         github: github_settings(s.github),
     };
     (settings, network)
+}
+
+/// The one table between our permission levels and WIT's, used both ways.
+const LEVELS: [(Level, wit::PermissionLevel); 3] = [
+    (Level::Read, wit::PermissionLevel::Read),
+    (Level::Write, wit::PermissionLevel::Write),
+    (Level::Admin, wit::PermissionLevel::Admin),
+];
+
+fn level_in(level: wit::PermissionLevel) -> String {
+    LEVELS
+        .iter()
+        .find(|(_, theirs)| *theirs == level)
+        .map_or("", |(ours, _)| ours.as_str())
+        .to_string()
+}
+
+/// Our levels are checked where they are read (a policy's, `permissions_of`
+/// for GitHub's), so each is one of the three; one that is not is left out.
+fn level_out(level: &str) -> Option<wit::PermissionLevel> {
+    let ours = Level::parse(level)?;
+    LEVELS
+        .iter()
+        .find(|(l, _)| *l == ours)
+        .map(|(_, theirs)| *theirs)
 }
 
 fn permissions_in(list: Vec<wit::Permission>) -> Vec<Permission> {
     list.into_iter()
         .map(|p| Permission {
             name: p.name,
-            level: p.level,
+            level: level_in(p.level),
         })
         .collect()
 }
 
 fn permissions_out(list: Vec<Permission>) -> Vec<wit::Permission> {
     list.into_iter()
-        .map(|p| wit::Permission {
-            name: p.name,
-            level: p.level,
+        .filter_map(|p| {
+            Some(wit::Permission {
+                level: level_out(&p.level)?,
+                name: p.name,
+            })
         })
         .collect()
+}
+
+fn app_out(issuer: Issuer) -> wit::AppRef {
+    match issuer {
+        Issuer::AppId(id) => wit::AppRef::Id(id),
+        Issuer::ClientId(id) => wit::AppRef::ClientId(id),
+    }
 }
 
 /// The one table between our failure kinds and WIT's, used both ways.
@@ -144,8 +191,8 @@ fn gaps_out(list: Vec<crate::drift::Gap>) -> Vec<wit::PermissionGap> {
     list.into_iter()
         .map(|g| wit::PermissionGap {
             name: g.name,
-            asked: g.asked,
-            granted: g.granted,
+            asked: g.asked.as_deref().and_then(level_out),
+            granted: g.granted.as_deref().and_then(level_out),
         })
         .collect()
 }
@@ -305,7 +352,7 @@ fn now_secs() -> u64 {
     wasip2::clocks::wall_clock::now().seconds
 }
 
-impl Guest for Minter {
+impl exports::raxx::identity::policy::Guest for Minter {
     fn resolve(
         policy: wit::PolicyDocuments,
         request: wit::MintRequest,
@@ -321,35 +368,6 @@ impl Guest for Minter {
             .into_iter()
             .map(resolution_out)
             .collect())
-    }
-
-    fn mint(
-        settings_in: wit::Settings,
-        resolution: wit::Resolution,
-    ) -> Result<wit::InstallationToken, wit::MintError> {
-        let Resolved {
-            resolution, locate, ..
-        } = resolution_in(resolution)?;
-        let (settings, network) = settings(settings_in);
-        let request = mint::MintRequest {
-            bot: resolution.bot,
-            scope: resolution.scope,
-            locate,
-        };
-        let minted = mint::mint(&network.transport(), &settings, &request, now_secs())
-            .map_err(mint_error)?;
-        let issued = minted.issued;
-        Ok(wit::InstallationToken {
-            token: issued.token,
-            expires_at: issued.expires_at,
-            bot: minted.bot,
-            agent: resolution.agent,
-            app_id: minted.app_id,
-            installation_id: minted.installation_id,
-            permissions: permissions_out(issued.permissions),
-            repository_selection: issued.repository_selection,
-            repositories: issued.repositories,
-        })
     }
 
     fn decide_fallback(
@@ -379,6 +397,37 @@ impl Guest for Minter {
             allowed: d.allowed,
             reason: d.reason,
             matched: d.matched,
+        })
+    }
+}
+
+impl exports::raxx::identity::app::Guest for Minter {
+    fn mint(
+        settings_in: wit::Settings,
+        resolution: wit::Resolution,
+    ) -> Result<wit::InstallationToken, wit::MintError> {
+        let Resolved {
+            resolution, locate, ..
+        } = resolution_in(resolution)?;
+        let (settings, network) = settings(settings_in);
+        let request = mint::MintRequest {
+            bot: resolution.bot,
+            scope: resolution.scope,
+            locate,
+        };
+        let minted = mint::mint(&network.transport(), &settings, &request, now_secs())
+            .map_err(mint_error)?;
+        let issued = minted.issued;
+        Ok(wit::InstallationToken {
+            token: issued.token,
+            expires_at: issued.expires_at,
+            bot: minted.bot,
+            agent: resolution.agent,
+            app: app_out(minted.app),
+            installation_id: minted.installation_id,
+            permissions: permissions_out(issued.permissions),
+            repository_selection: issued.repository_selection,
+            repositories: issued.repositories,
         })
     }
 
@@ -438,7 +487,7 @@ impl Guest for Minter {
         .map_err(mint_error)?;
         Ok(wit::Suspension {
             bot: s.bot,
-            app_id: s.app_id,
+            app: app_out(s.app),
             installation_id: s.installation_id,
             suspended: s.suspended,
         })

@@ -306,15 +306,21 @@ pub struct InstallationState {
     pub suspended_by: Option<String>,
 }
 
-/// Reads a permissions object (`{"contents": "write", …}`); non-string levels are skipped.
+/// Reads a permissions object (`{"contents": "write", …}`). A level that is
+/// not `read`, `write` or `admin` (GitHub documents no other, and a non-string
+/// is none) is skipped, not a protocol failure: it grants nothing a policy can
+/// ask for, so it cannot satisfy a request, and refusing the whole answer over
+/// it would stop mints GitHub is willing to make. Drift reports such a
+/// permission as not granted.
 fn permissions_of(json: &serde_json::Value) -> Vec<Permission> {
     json.as_object()
         .map(|m| {
             m.iter()
                 .filter_map(|(name, level)| {
+                    let level = crate::permissions::Level::parse(level.as_str()?)?;
                     Some(Permission {
                         name: name.clone(),
-                        level: level.as_str()?.to_string(),
+                        level: level.as_str().to_string(),
                     })
                 })
                 .collect()

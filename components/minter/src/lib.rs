@@ -1,5 +1,5 @@
 //! raxx minter: mints GitHub App installation tokens from credentials pulled
-//! live from Infisical. The logic lives in plain modules that compile (and are
+//! live from a secret store (`vault/`; Infisical the first). The logic lives in plain modules that compile (and are
 //! unit-tested) natively; `component.rs` is the thin WIT glue, built only for
 //! wasm32, and `wasi_transport.rs` is the `wasi:http` client under it.
 
@@ -7,7 +7,6 @@ pub mod drift;
 pub mod error;
 pub mod fallback;
 pub mod github;
-pub mod infisical;
 pub mod jwt;
 pub mod link;
 pub mod mint;
@@ -19,6 +18,7 @@ pub mod resolved;
 pub mod retry;
 pub mod transport;
 pub mod url;
+pub mod vault;
 pub mod yaml;
 
 #[cfg(test)]

@@ -4,11 +4,11 @@
 use crate::drift::{self, Drift};
 use crate::error::{FailureKind, MintError, ServiceFailure};
 use crate::github::{self, GithubSettings, IssuedToken, Permission, Scope};
-use crate::infisical::{self, VaultSettings};
 use crate::jwt::{self, AppKey, Issuer};
 use crate::names::{check_bot_name, is_name, is_repository, one_line};
 use crate::policy::Resolution;
 use crate::transport::Transport;
+use crate::vault::{check_url, VaultSettings};
 
 /// Everything the component is told about its surroundings.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,8 +37,9 @@ pub struct MintRequest {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Minted {
     pub bot: String,
-    pub app_id: String,
-    pub installation_id: String,
+    /// The App as the vault names it (APP_ID: its id or its Client ID).
+    pub app: Issuer,
+    pub installation_id: u64,
     pub issued: IssuedToken,
 }
 
@@ -108,19 +109,6 @@ pub fn split_repositories(
     Ok((names, locate))
 }
 
-fn check_url(service: &str, var: &str, url: &str) -> Result<(), ServiceFailure> {
-    // A base URL has no query: paths are appended to it.
-    raxx_url::Origin::from_base_url(url)
-        .map(|_| ())
-        .map_err(|why| {
-            ServiceFailure::new(
-                FailureKind::Config,
-                None,
-                format!("{service} URL {why}; fix {var}"),
-            )
-        })
-}
-
 /// A request before the policy has resolved it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PolicyRequest {
@@ -145,22 +133,14 @@ impl App {
     /// Pulls the bot's secrets live and checks them. Nothing is kept after the call.
     pub fn load(t: &dyn Transport, settings: &Settings, bot: &str) -> Result<App, MintError> {
         check_bot_name(bot).map_err(MintError::InvalidRequest)?;
-        let vault = &settings.vault;
-        check_url("Infisical", "INFISICAL_API_URL", &vault.api_url).map_err(MintError::Vault)?;
+        let vault = settings.vault.store();
+        vault.check().map_err(MintError::Vault)?;
         check_url("GitHub", "GITHUB_API_URL", &settings.github.api_url)
             .map_err(MintError::Github)?;
-        let ua = &settings.github.user_agent;
-        let access_token = infisical::login(t, vault, ua).map_err(MintError::Vault)?;
-        let secrets = match infisical::fetch_app_secrets(t, vault, ua, &access_token, bot) {
-            // An access token that expired (or was revoked) between the calls: log in again, once.
-            Err(f) if f.token_expired => {
-                let fresh = infisical::login(t, vault, ua).map_err(MintError::Vault)?;
-                infisical::fetch_app_secrets(t, vault, ua, &fresh, bot)
-            }
-            other => other,
-        }
-        .map_err(MintError::Vault)?;
-        let path = infisical::secret_path(&vault.path_prefix, bot);
+        let secrets = vault
+            .fetch_app_secrets(t, &settings.github.user_agent, bot)
+            .map_err(MintError::Vault)?;
+        let path = vault.location(bot);
         let bad_secret =
             |msg: String| MintError::Vault(ServiceFailure::new(FailureKind::BadSecret, None, msg));
         let issuer = Issuer::parse(&secrets.app_id).ok_or_else(|| {
@@ -349,8 +329,8 @@ pub fn mint(
     )?;
     Ok(Minted {
         bot: request.bot.clone(),
-        app_id: app.app_id.clone(),
-        installation_id: installation_id.to_string(),
+        app: app.issuer.clone(),
+        installation_id,
         issued,
     })
 }
@@ -360,11 +340,13 @@ pub fn mint(
 pub struct Verification {
     pub bot: String,
     pub app_slug: String,
-    pub app_id: String,
-    pub installation_id: String,
+    pub app_id: u64,
+    /// `None` when the installation could not be read.
+    pub installation_id: Option<u64>,
     pub repository_count: u64,
     pub repositories: Vec<String>,
-    pub expires_at: String,
+    /// `None` when no test token was minted.
+    pub expires_at: Option<String>,
     /// Empty when everything matched.
     pub problems: Vec<String>,
     /// The installation's granted permissions (empty when GitHub did not say).
@@ -408,11 +390,11 @@ pub fn verify(
     let mut v = Verification {
         bot: resolution.bot.clone(),
         app_slug: info.slug,
-        app_id: info.id.to_string(),
-        installation_id: "-".into(),
+        app_id: info.id,
+        installation_id: None,
         repository_count: 0,
         repositories: Vec::new(),
-        expires_at: "-".into(),
+        expires_at: None,
         problems,
         granted: Vec::new(),
         suspended_at: None,
@@ -433,7 +415,7 @@ pub fn verify(
     };
     // Unreadable (a 404 among them): the mint below meets the same cause and diagnoses it.
     if let Ok(state) = github::get_installation(t, gh, &jwt, installation_id) {
-        v.installation_id = installation_id.to_string();
+        v.installation_id = Some(installation_id);
         v.drift = drift::drift(users, &state.permissions);
         (v.granted, v.suspended_at, v.suspended_by) =
             (state.permissions, state.suspended_at, state.suspended_by);
@@ -455,10 +437,10 @@ pub fn verify(
     let repos = github::installation_repositories(t, gh, &issued.token);
     let _ = github::revoke_installation_token(t, gh, &issued.token);
     let (repository_count, repositories) = repos.map_err(MintError::Github)?;
-    v.installation_id = installation_id.to_string();
+    v.installation_id = Some(installation_id);
     v.repository_count = repository_count;
     v.repositories = repositories;
-    v.expires_at = issued.expires_at;
+    v.expires_at = Some(issued.expires_at);
     Ok(v)
 }
 
@@ -466,8 +448,8 @@ pub fn verify(
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Suspension {
     pub bot: String,
-    pub app_id: String,
-    pub installation_id: String,
+    pub app: Issuer,
+    pub installation_id: u64,
     pub suspended: bool,
 }
 
@@ -488,8 +470,8 @@ pub fn set_suspended(
         .map_err(MintError::Github)?;
     Ok(Suspension {
         bot: app.bot.clone(),
-        app_id: app.app_id.clone(),
-        installation_id: installation_id.to_string(),
+        app: app.issuer.clone(),
+        installation_id,
         suspended,
     })
 }
@@ -498,6 +480,7 @@ pub fn set_suspended(
 mod tests {
     use super::*;
     use crate::transport::{Request, Response, TransportError, TransportErrorKind};
+    use crate::vault::infisical::{InfisicalSettings, Login, UniversalAuth};
     use std::cell::RefCell;
 
     /// Answers requests in order from a script and records them.
@@ -532,14 +515,16 @@ mod tests {
 
     fn settings() -> Settings {
         Settings {
-            vault: VaultSettings {
+            vault: VaultSettings::Infisical(InfisicalSettings {
                 api_url: "http://127.0.0.1:1/api".into(),
-                client_id: "cid".into(),
-                client_secret: "csecret".into(),
                 project_id: "proj".into(),
                 environment: "prod".into(),
                 path_prefix: "/MooseQuest/".into(),
-            },
+                login: Login::UniversalAuth(UniversalAuth {
+                    client_id: "cid".into(),
+                    client_secret: "csecret".into(),
+                }),
+            }),
             github: GithubSettings {
                 api_url: "http://127.0.0.1:2".into(),
                 user_agent: "raxx-host/test".into(),
@@ -585,10 +570,7 @@ mod tests {
         ]);
         let minted = mint(&t, &settings(), &request(), 1_700_000_000).unwrap();
         assert_eq!(minted.issued.token, "ghs_abc123");
-        assert_eq!(
-            (minted.app_id.as_str(), minted.installation_id.as_str()),
-            ("42", "7")
-        );
+        assert_eq!((minted.app, minted.installation_id), (Issuer::AppId(42), 7));
         let seen = t.seen.borrow();
         assert_eq!(
             seen[0].url,
@@ -773,9 +755,13 @@ mod tests {
             (
                 v.suspended_at.as_deref(),
                 v.suspended_by.as_deref(),
-                v.installation_id.as_str()
+                v.installation_id
             ),
-            (Some("2026-11-30T10:00:00Z"), Some("raxx-dev-bot[bot]"), "7")
+            (
+                Some("2026-11-30T10:00:00Z"),
+                Some("raxx-dev-bot[bot]"),
+                Some(7)
+            )
         );
         assert_eq!(
             urls.last().unwrap(),
@@ -834,8 +820,8 @@ mod tests {
         );
         assert!(v.drift.missing.is_empty() && v.problems.is_empty());
         assert_eq!(
-            (v.repository_count, v.expires_at.as_str()),
-            (1, "2026-11-30T11:00:00Z")
+            (v.repository_count, v.expires_at.as_deref()),
+            (1, Some("2026-11-30T11:00:00Z"))
         );
         assert!(
             urls[4].ends_with("/app/installations/7/access_tokens")
@@ -916,7 +902,7 @@ mod tests {
                 repository: None,
             },
         };
-        assert_eq!(mint(&t, &settings(), &r, 0).unwrap().installation_id, "77");
+        assert_eq!(mint(&t, &settings(), &r, 0).unwrap().installation_id, 77);
         let urls: Vec<String> = t.seen.borrow().iter().map(|q| q.url.clone()).collect();
         assert!(
             urls[2].ends_with("/orgs/someone/installation")

@@ -17,20 +17,7 @@ pub fn check_bot_name(bot: &str) -> Result<(), String> {
     }
 }
 
-/// Collapses control characters and caps length so a message stays one line.
-pub fn one_line(text: &str, max_chars: usize) -> String {
-    let mut out: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    if out.chars().count() > max_chars {
-        out = out.chars().take(max_chars).collect::<String>() + "…";
-    }
-    out
-}
+pub use raxx_names::one_line;
 
 #[cfg(test)]
 mod tests {

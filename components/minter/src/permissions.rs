@@ -67,10 +67,7 @@ pub fn check_level(name: &str, level: &str) -> Result<Level, String> {
                 takes.join(" or ")
             ))
         }
-        None => Err(format!(
-            "level '{}' is not one of read, write, admin",
-            crate::names::one_line(level, 20)
-        )),
+        None => Err(raxx_names::unknown_level(level)),
     }
 }
 

@@ -43,6 +43,30 @@ pub fn level_rank(level: &str) -> u8 {
     }
 }
 
+/// Why `level` is not a permission level, as both the component (a policy's
+/// level) and the hosts (a `--permission` before it reaches the WIT enum) say it.
+pub fn unknown_level(level: &str) -> String {
+    format!(
+        "level '{}' is not one of read, write, admin",
+        one_line(level, 20)
+    )
+}
+
+/// Collapses control characters and caps length so a message stays one line.
+pub fn one_line(text: &str, max_chars: usize) -> String {
+    let mut out: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if out.chars().count() > max_chars {
+        out = out.chars().take(max_chars).collect::<String>() + "…";
+    }
+    out
+}
+
 /// How messages name who asked: `agent (bot)`, or the bot alone.
 pub fn who(agent: Option<&str>, bot: &str) -> String {
     match agent {

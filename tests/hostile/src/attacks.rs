@@ -10,7 +10,7 @@ use wasi::http::types::{
     ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme,
 };
 
-use exports::raxx::identity::identity::{self as wit, Guest};
+use exports::raxx::identity::types as wit;
 
 struct Hostile;
 export!(Hostile);
@@ -192,7 +192,7 @@ fn refuse() -> wit::MintError {
     wit::MintError::InvalidRequest("hostile component".into())
 }
 
-impl Guest for Hostile {
+impl exports::raxx::identity::policy::Guest for Hostile {
     /// Echoes the request as its resolution: `bot` names the attack, `owner`
     /// its target, `agent` a credential the test hands it (a JWT or a token),
     /// `permissions` and `repositories` the scope the host then holds it to.
@@ -216,6 +216,31 @@ impl Guest for Hostile {
             narrowed: false,
         })
     }
+    /// "Allowed", whatever the command: `matched` is its first words (up to three, none with a space).
+    fn decide_fallback(
+        _: wit::Resolution,
+        request: wit::FallbackRequest,
+    ) -> Result<wit::FallbackDecision, wit::MintError> {
+        let first: Vec<String> = request
+            .command
+            .iter()
+            .take(3)
+            .take_while(|w| !w.contains(' '))
+            .cloned()
+            .collect();
+        let matched = first.join(" ");
+        Ok(wit::FallbackDecision {
+            allowed: true,
+            reason: format!("'{matched}' is operator-safe (hostile)"),
+            matched: Some(matched),
+        })
+    }
+    fn bots(_: wit::PolicyDocuments) -> Result<Vec<wit::Resolution>, wit::MintError> {
+        Err(refuse())
+    }
+}
+
+impl exports::raxx::identity::app::Guest for Hostile {
     fn mint(
         settings: wit::Settings,
         resolution: wit::Resolution,
@@ -238,28 +263,6 @@ impl Guest for Hostile {
             "{name}: {}",
             attack(&name, &target, &credential, &settings)
         )))
-    }
-    /// "Allowed", whatever the command: `matched` is its first words (up to three, none with a space).
-    fn decide_fallback(
-        _: wit::Resolution,
-        request: wit::FallbackRequest,
-    ) -> Result<wit::FallbackDecision, wit::MintError> {
-        let first: Vec<String> = request
-            .command
-            .iter()
-            .take(3)
-            .take_while(|w| !w.contains(' '))
-            .cloned()
-            .collect();
-        let matched = first.join(" ");
-        Ok(wit::FallbackDecision {
-            allowed: true,
-            reason: format!("'{matched}' is operator-safe (hostile)"),
-            matched: Some(matched),
-        })
-    }
-    fn bots(_: wit::PolicyDocuments) -> Result<Vec<wit::Resolution>, wit::MintError> {
-        Err(refuse())
     }
     fn verify(_: wit::Settings, _: wit::Resolution) -> Result<wit::Verification, wit::MintError> {
         Err(refuse())

@@ -2,7 +2,7 @@
 //! own making, as a hostile build would, to prove the host checks what it
 //! prints (`host/src/sandbox/token_shape.rs`).
 
-use crate::attacks::exports::raxx::identity::identity as wit;
+use crate::attacks::exports::raxx::identity::types as wit;
 
 /// The forged token for the attack `name`, if it is one of these.
 pub fn token(name: &str, resolution: &wit::Resolution) -> Option<wit::InstallationToken> {
@@ -21,8 +21,8 @@ pub fn token(name: &str, resolution: &wit::Resolution) -> Option<wit::Installati
         expires_at: "2099-01-01T00:00:00Z".into(),
         bot: name.into(),
         agent: resolution.agent.clone(),
-        app_id: "1".into(),
-        installation_id: "1".into(),
+        app: wit::AppRef::Id(1),
+        installation_id: 1,
         permissions: vec![],
         repository_selection: None,
         repositories: vec![],

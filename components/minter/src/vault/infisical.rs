@@ -1,53 +1,75 @@
-//! Infisical client: Universal Auth login, then one list call for the bot's folder.
+//! Infisical: a machine identity logs in (Universal Auth), then one list
+//! call reads the bot's folder `{path-prefix}/{bot}`.
 
+use super::{AppSecrets, Vault, APP_ID, INSTALLATION_ID, PRIVATE_KEY_PEM};
 use crate::error::{kind_for_status, service_message, FailureKind, ServiceFailure};
 use crate::transport::{Method, Request, Response, Transport};
 use crate::url::{encode, join};
 use zeroize::Zeroize;
 
-/// Where the vault is and who logs in. The client secret is wiped on drop.
-#[derive(Clone, PartialEq, Eq)]
-pub struct VaultSettings {
+/// Where the Infisical vault is and who logs in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InfisicalSettings {
     pub api_url: String,
-    pub client_id: String,
-    pub client_secret: String,
     pub project_id: String,
     pub environment: String,
     pub path_prefix: String,
+    pub login: Login,
 }
 
-impl std::fmt::Debug for VaultSettings {
+/// How the machine identity logs in: one arm per method.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Login {
+    UniversalAuth(UniversalAuth),
+}
+
+/// A Universal Auth machine identity. The client secret is wiped on drop
+/// and never shown by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UniversalAuth {
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for UniversalAuth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VaultSettings")
-            .field("api_url", &self.api_url)
-            .field("project_id", &self.project_id)
-            .finish_non_exhaustive()
+        f.debug_struct("UniversalAuth").finish_non_exhaustive()
     }
 }
 
-impl Drop for VaultSettings {
+impl Drop for UniversalAuth {
     fn drop(&mut self) {
         self.client_secret.zeroize();
     }
 }
 
-/// The secrets of one bot, as stored. INSTALLATION_ID may be absent when the
-/// caller names an owner or repository to look the installation up.
-pub struct AppSecrets {
-    pub app_id: String,
-    pub installation_id: Option<String>,
-    pub private_key_pem: String,
-}
+impl Vault for InfisicalSettings {
+    fn check(&self) -> Result<(), ServiceFailure> {
+        super::check_url("Infisical", "INFISICAL_API_URL", &self.api_url)
+    }
 
-impl Drop for AppSecrets {
-    fn drop(&mut self) {
-        self.private_key_pem.zeroize();
+    fn location(&self, bot: &str) -> String {
+        secret_path(&self.path_prefix, bot)
+    }
+
+    /// Logs in, lists the folder; an access token that expired (or was
+    /// revoked) between the two calls gets one fresh login and a second list.
+    fn fetch_app_secrets(
+        &self,
+        t: &dyn Transport,
+        user_agent: &str,
+        bot: &str,
+    ) -> Result<AppSecrets, ServiceFailure> {
+        let access_token = login(t, self, user_agent)?;
+        match fetch_app_secrets(t, self, user_agent, &access_token, bot) {
+            Err(f) if f.token_expired => {
+                let fresh = login(t, self, user_agent)?;
+                fetch_app_secrets(t, self, user_agent, &fresh, bot)
+            }
+            other => other,
+        }
     }
 }
-
-pub const APP_ID: &str = "APP_ID";
-pub const INSTALLATION_ID: &str = "INSTALLATION_ID";
-pub const PRIVATE_KEY_PEM: &str = "PRIVATE_KEY_PEM";
 
 /// `{prefix}/{bot}` with exactly one slash between, a leading slash, and no trailing one.
 pub fn secret_path(prefix: &str, bot: &str) -> String {
@@ -71,13 +93,13 @@ fn send(t: &dyn Transport, req: &Request) -> Result<Response, ServiceFailure> {
 /// Logs the machine identity in; returns the access token.
 pub fn login(
     t: &dyn Transport,
-    vault: &VaultSettings,
+    vault: &InfisicalSettings,
     user_agent: &str,
 ) -> Result<String, ServiceFailure> {
-    let body =
-        serde_json::json!({ "clientId": vault.client_id, "clientSecret": vault.client_secret })
-            .to_string()
-            .into_bytes();
+    let Login::UniversalAuth(identity) = &vault.login;
+    let body = serde_json::json!({ "clientId": identity.client_id, "clientSecret": identity.client_secret })
+        .to_string()
+        .into_bytes();
     let mut req = Request::new(
         Method::Post,
         join(&vault.api_url, "/v1/auth/universal-auth/login"),
@@ -125,7 +147,7 @@ pub fn login(
 /// Lists the bot's folder and picks APP_ID, INSTALLATION_ID and PRIVATE_KEY_PEM.
 pub fn fetch_app_secrets(
     t: &dyn Transport,
-    vault: &VaultSettings,
+    vault: &InfisicalSettings,
     user_agent: &str,
     access_token: &str,
     bot: &str,

@@ -1,0 +1,83 @@
+//! The secret stores that hold the bots' GitHub App credentials. A store is
+//! one module implementing [`Vault`]; [`VaultSettings`] (the WIT
+//! `vault-settings` variant) has one arm per store and [`VaultSettings::store`]
+//! is the one place that dispatches on it. Adding a store is one module here,
+//! one arm there, one WIT arm and one `reach.json` section.
+
+pub mod infisical;
+
+use crate::error::{FailureKind, ServiceFailure};
+use crate::transport::Transport;
+use zeroize::Zeroize;
+
+/// Which store holds the bots' secrets, and how to reach it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VaultSettings {
+    Infisical(infisical::InfisicalSettings),
+}
+
+impl VaultSettings {
+    /// The store these settings name.
+    pub fn store(&self) -> &dyn Vault {
+        match self {
+            VaultSettings::Infisical(s) => s,
+        }
+    }
+}
+
+/// A secret store, as the mint uses it.
+///
+/// Its failures are [`ServiceFailure`]s (the caller reports them as
+/// `mint-error::vault`): `config` for unusable settings, the transport's kinds
+/// (`denied`, `unreachable`, `timeout`), the kind of an HTTP status the store
+/// answered with (`refused`, `not-found`, `rejected`, `rate-limited`,
+/// `server`), `protocol` for an answer that is not what the store documents,
+/// and `bad-secret` for a folder that lacks APP_ID or PRIVATE_KEY_PEM. Each
+/// message is one line naming what to fix, and never holds a secret.
+pub trait Vault {
+    /// Checks the settings before anything is sent (`config` failures).
+    fn check(&self) -> Result<(), ServiceFailure>;
+
+    /// Where the bot's secrets live, as messages name it (e.g. `/prefix/bot`).
+    fn location(&self, bot: &str) -> String;
+
+    /// Reads the bot's App credentials live; nothing is kept after the call.
+    fn fetch_app_secrets(
+        &self,
+        t: &dyn Transport,
+        user_agent: &str,
+        bot: &str,
+    ) -> Result<AppSecrets, ServiceFailure>;
+}
+
+/// The secrets of one bot, as stored. INSTALLATION_ID may be absent when the
+/// caller names an owner or repository to look the installation up.
+pub struct AppSecrets {
+    pub app_id: String,
+    pub installation_id: Option<String>,
+    pub private_key_pem: String,
+}
+
+impl Drop for AppSecrets {
+    fn drop(&mut self) {
+        self.private_key_pem.zeroize();
+    }
+}
+
+/// The names of the secrets in a bot's folder.
+pub const APP_ID: &str = "APP_ID";
+pub const INSTALLATION_ID: &str = "INSTALLATION_ID";
+pub const PRIVATE_KEY_PEM: &str = "PRIVATE_KEY_PEM";
+
+/// A service's base URL is usable (it has no query: paths are appended to it).
+pub fn check_url(service: &str, var: &str, url: &str) -> Result<(), ServiceFailure> {
+    raxx_url::Origin::from_base_url(url)
+        .map(|_| ())
+        .map_err(|why| {
+            ServiceFailure::new(
+                FailureKind::Config,
+                None,
+                format!("{service} URL {why}; fix {var}"),
+            )
+        })
+}
