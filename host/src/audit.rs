@@ -43,20 +43,27 @@ pub fn record(event: &Event<'_>, in_force: &InForce<'_>) -> serde_json::Value {
         .map(|t| {
             t.permissions
                 .iter()
-                .map(|p| (p.name.as_str(), p.level.as_str()))
+                .map(|p| (p.name.as_str(), crate::wit_text::level(p.level)))
                 .collect()
         })
         .unwrap_or_default();
-    let token = event.token.map(|t| core::Token {
-        token: &t.token,
-        agent: t.agent.as_deref(),
-        bot: &t.bot,
-        app_id: &t.app_id,
-        installation_id: &t.installation_id,
-        expires_at: &t.expires_at,
-        permissions: &permissions,
-        repositories: &t.repositories,
-    });
+    // The record's ids stay strings (docs/audit.md).
+    let ids = event
+        .token
+        .map(|t| (crate::wit_text::app(&t.app), t.installation_id.to_string()));
+    let token = event
+        .token
+        .zip(ids.as_ref())
+        .map(|(t, (app_id, installation_id))| core::Token {
+            token: &t.token,
+            agent: t.agent.as_deref(),
+            bot: &t.bot,
+            app_id,
+            installation_id,
+            expires_at: &t.expires_at,
+            permissions: &permissions,
+            repositories: &t.repositories,
+        });
     let event = core::Event {
         command: event.command,
         agent: event.agent,

@@ -16,7 +16,8 @@
 //! - `pr/`, `agents/`, `fallback_floor/`: what the CLI's features decide;
 //! - `cli/`: the command line, one file per command in `cli/commands/`;
 //! - `settings.rs`, `policy.rs`, `audit.rs`, `reach.rs`: what a host reads
-//!   and writes about the component; `error.rs` and `exit.rs`: failures.
+//!   and writes about the component, `wit_text.rs` the WIT's levels and App
+//!   references as text; `error.rs` and `exit.rs`: failures.
 #![deny(unsafe_code)]
 
 pub(crate) mod agents;
@@ -35,6 +36,7 @@ pub(crate) mod sandbox;
 pub(crate) mod session;
 pub(crate) mod settings;
 pub(crate) mod support;
+pub(crate) mod wit_text;
 
 pub use error::Error;
 pub use exit::Exit;
@@ -46,13 +48,14 @@ pub use sandbox::runtime::{default_component_path, CallError, Outcome, Resolved,
 pub use session::{AuditTo, Mint, RuntimeMint, TokenSource};
 pub use settings::{ConfigError, Settings, Side, VAULT_CREDENTIAL_VARS};
 
-pub use sandbox::bindings::exports::raxx::identity::identity::{
-    FailureKind, Permission, PolicyFailure, PolicyFailureKind, RunMode, ServiceFailure,
+pub use sandbox::bindings::exports::raxx::identity::types::{
+    AppRef, FailureKind, Permission, PermissionLevel, PolicyFailure, PolicyFailureKind, RunMode,
+    ServiceFailure,
 };
-pub use sandbox::bindings::exports::raxx::identity::identity::{
+pub use sandbox::bindings::exports::raxx::identity::types::{
     FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments,
     Resolution, Verification,
 };
-pub use sandbox::bindings::exports::raxx::identity::identity::{
+pub use sandbox::bindings::exports::raxx::identity::types::{
     MissingPermissions, PermissionGap, Suspension,
 };

@@ -2,7 +2,7 @@
 //! text; the component parses and evaluates it, so every embedder of the
 //! component applies the same rules.
 
-use crate::sandbox::bindings::exports::raxx::identity::identity::PolicyDocuments;
+use crate::sandbox::bindings::exports::raxx::identity::types::PolicyDocuments;
 use anyhow::Result;
 use std::path::{Path, PathBuf};
 

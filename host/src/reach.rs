@@ -8,7 +8,7 @@
 //! Refusals name the method, the origin and the path, never the query string
 //! or a header (the vault's folder is in the query; tokens are in headers).
 
-use crate::sandbox::bindings::exports::raxx::identity::identity::Resolution;
+use crate::sandbox::bindings::exports::raxx::identity::types::Resolution;
 
 pub use raxx_core::reach::{Allowlist, Call, Denied, Scope, MAX_BODY_BYTES};
 
@@ -21,7 +21,7 @@ pub fn scope_of(resolution: &Resolution) -> Scope {
         resolution
             .permissions
             .iter()
-            .map(|p| (p.name.as_str(), p.level.as_str())),
+            .map(|p| (p.name.as_str(), crate::wit_text::level(p.level))),
         &resolution.repositories,
     )
 }

@@ -2,7 +2,7 @@
 //! (Infisical's CLI, GitHub's Actions), validated before anything runs.
 
 use crate::reach::Allowlist;
-use crate::sandbox::bindings::exports::raxx::identity::identity as wit;
+use crate::sandbox::bindings::exports::raxx::identity::types as wit;
 use raxx_core::settings::{self as core, InfisicalLogin, VaultSettings};
 
 /// The reading itself is the host core's (`crates/core/src/settings`), which
@@ -22,33 +22,44 @@ pub struct Settings {
 impl Drop for Settings {
     // The machine identity's secret does not outlive the settings.
     fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.wit.vault.client_secret);
+        let wit::VaultSettings::Infisical(infisical) = &mut self.wit.vault;
+        let wit::InfisicalLogin::UniversalAuth(identity) = &mut infisical.login;
+        zeroize::Zeroize::zeroize(&mut identity.client_secret);
     }
 }
 
 impl std::fmt::Debug for Settings {
     // Never print the client secret.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let wit::VaultSettings::Infisical(infisical) = &self.wit.vault;
         f.debug_struct("Settings")
-            .field("infisical", &self.wit.vault.api_url)
+            .field("infisical", &infisical.api_url)
             .field("github", &self.wit.github.api_url)
             .finish_non_exhaustive()
     }
 }
 
-/// The component's WIT settings from the core's: the one place the two meet.
+/// The component's WIT settings from the core's: the one place the two meet
+/// (one arm per store and login method, as `wit/identity.wit` has them).
 fn to_wit(settings: &core::Settings) -> wit::Settings {
-    let VaultSettings::Infisical(vault) = &settings.vault;
-    let InfisicalLogin::UniversalAuth(login) = &vault.login;
-    wit::Settings {
-        vault: wit::VaultSettings {
+    let vault = match &settings.vault {
+        VaultSettings::Infisical(vault) => wit::VaultSettings::Infisical(wit::InfisicalSettings {
             api_url: vault.api_url.clone(),
-            client_id: login.client_id.clone(),
-            client_secret: login.client_secret.clone(),
             project_id: vault.project_id.clone(),
             environment: vault.environment.clone(),
             path_prefix: vault.path_prefix.clone(),
-        },
+            login: match &vault.login {
+                InfisicalLogin::UniversalAuth(login) => {
+                    wit::InfisicalLogin::UniversalAuth(wit::UniversalAuth {
+                        client_id: login.client_id.clone(),
+                        client_secret: login.client_secret.clone(),
+                    })
+                }
+            },
+        }),
+    };
+    wit::Settings {
+        vault,
         github: wit::GithubSettings {
             api_url: settings.github.api_url.clone(),
             user_agent: settings.github.user_agent.clone(),
@@ -139,9 +150,10 @@ mod tests {
     #[test]
     fn defaults_match_the_design() {
         let s = Settings::from_env(env(BASE)).unwrap();
-        assert_eq!(s.wit.vault.api_url, "https://app.infisical.com/api");
-        assert_eq!(s.wit.vault.environment, "prod");
-        assert_eq!(s.wit.vault.path_prefix, "/MooseQuest/");
+        let wit::VaultSettings::Infisical(vault) = &s.wit.vault;
+        assert_eq!(vault.api_url, "https://app.infisical.com/api");
+        assert_eq!(vault.environment, "prod");
+        assert_eq!(vault.path_prefix, "/MooseQuest/");
         assert_eq!(s.wit.github.api_url, "https://api.github.com");
         assert!(s.wit.github.user_agent.starts_with("raxx-host/"));
         assert_eq!(s.allowlist.origins().len(), 2);
@@ -157,7 +169,8 @@ mod tests {
             ("GITHUB_API_URL", "https://ghe.example.com/api/v3/"),
         ]))
         .unwrap();
-        assert_eq!(s.wit.vault.api_url, "https://vault.example.com/api");
+        let wit::VaultSettings::Infisical(vault) = &s.wit.vault;
+        assert_eq!(vault.api_url, "https://vault.example.com/api");
         assert_eq!(s.wit.github.api_url, "https://ghe.example.com/api/v3");
         assert_eq!(
             raxx_core::settings::infisical_api_url("https://eu.infisical.com/api"),

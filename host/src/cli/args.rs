@@ -2,7 +2,9 @@
 //! for (`Target`), how to narrow the scope (`Narrow`), the value checks of
 //! shared options, and the mint requests they make.
 
-use crate::{MintRequest, Permission};
+use crate::error::Error;
+use crate::exit::Exit;
+use crate::MintRequest;
 use clap::Args;
 
 /// Who to mint for, and how to narrow the policy's scope.
@@ -35,7 +37,7 @@ pub struct Narrow {
 
     /// Ask for this permission only, e.g. contents=read; repeatable.
     #[arg(long = "permission", value_name = "NAME=LEVEL", value_parser = parse_permission)]
-    pub permissions: Vec<Permission>,
+    pub permissions: Vec<(String, String)>,
 }
 
 pub fn parse_workflow_uuid_or_na(s: &str) -> Result<String, String> {
@@ -50,14 +52,13 @@ pub fn parse_session(s: &str) -> Result<String, String> {
         .map_err(str::to_string)
 }
 
-pub fn parse_permission(s: &str) -> Result<Permission, String> {
+/// `NAME=LEVEL`, as written: the level becomes the WIT enum when the request
+/// is made (`request`), which refuses one GitHub does not have.
+pub fn parse_permission(s: &str) -> Result<(String, String), String> {
     let (name, level) = s
         .split_once('=')
         .ok_or("expected NAME=LEVEL, e.g. contents=read")?;
-    Ok(Permission {
-        name: name.trim().to_string(),
-        level: level.trim().to_string(),
-    })
+    Ok((name.trim().to_string(), level.trim().to_string()))
 }
 
 pub fn parse_workflow_uuid(s: &str) -> Result<String, String> {
@@ -66,17 +67,29 @@ pub fn parse_workflow_uuid(s: &str) -> Result<String, String> {
         .map_err(str::to_string)
 }
 
-pub fn request(bot: Option<String>, agent: Option<String>, narrow: Narrow) -> MintRequest {
-    MintRequest {
+/// The request a command's arguments name; a permission level GitHub does
+/// not have is a usage error here, before any call.
+pub fn request(
+    bot: Option<String>,
+    agent: Option<String>,
+    narrow: Narrow,
+) -> Result<MintRequest, Error> {
+    let permissions = narrow
+        .permissions
+        .iter()
+        .map(|(name, level)| crate::wit_text::permission(name, level))
+        .collect::<Result<_, _>>()
+        .map_err(|message| Error::new(Exit::Usage, message))?;
+    Ok(MintRequest {
         bot,
         agent,
         owner: narrow.owner,
         repositories: narrow.repos,
-        permissions: narrow.permissions,
-    }
+        permissions,
+    })
 }
 
-pub fn target_request(target: Target) -> MintRequest {
+pub fn target_request(target: Target) -> Result<MintRequest, Error> {
     request(target.bot, target.agent, target.narrow)
 }
 

@@ -49,7 +49,10 @@ pub fn print(out: &str) -> Result<u8, Error> {
 
 pub fn permissions_json(list: &[crate::Permission]) -> serde_json::Value {
     list.iter()
-        .map(|p| (p.name.clone(), serde_json::Value::from(p.level.clone())))
+        .map(|p| {
+            let level = crate::wit_text::level(p.level);
+            (p.name.clone(), serde_json::Value::from(level))
+        })
         .collect::<serde_json::Map<_, _>>()
         .into()
 }

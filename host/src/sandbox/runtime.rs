@@ -9,12 +9,11 @@
 
 use crate::net::{self, Explain};
 use crate::reach::Call;
-use crate::sandbox::bindings::exports::raxx::identity::identity::Guest;
-use crate::sandbox::bindings::exports::raxx::identity::identity::{
+use crate::sandbox::bindings::exports::raxx::identity::types::{
     FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments,
     Resolution, Suspension, Verification,
 };
-use crate::sandbox::bindings::MinterPre;
+use crate::sandbox::bindings::{Minter, MinterPre};
 use crate::sandbox::cache::{self, Cache, Source};
 use crate::sandbox::egress::{Allowlist, EgressHooks};
 use crate::settings::Settings;
@@ -386,7 +385,7 @@ impl Runtime {
         &self,
         allowlist: &Allowlist,
         preconnect: bool,
-        export: impl AsyncFnOnce(&Guest, &mut Store<State>) -> wasmtime::Result<R>,
+        export: impl AsyncFnOnce(&Minter, &mut Store<State>) -> wasmtime::Result<R>,
     ) -> Result<(R, Traffic)> {
         let offline = net::Network::default();
         let network = match &self.network {
@@ -406,7 +405,7 @@ impl Runtime {
                     .await
                     .map_err(anyhow::Error::from)
                     .context("instantiating the minter component")?;
-                export(minter.raxx_identity_identity(), &mut store)
+                export(&minter, &mut store)
                     .await
                     .map_err(|e| explain_trap(e, self.deadline))
             };
@@ -435,7 +434,7 @@ impl Runtime {
         &self,
         allowlist: &Allowlist,
         preconnect: bool,
-        export: impl AsyncFnOnce(&Guest, &mut Store<State>) -> wasmtime::Result<Result<R, MintError>>,
+        export: impl AsyncFnOnce(&Minter, &mut Store<State>) -> wasmtime::Result<Result<R, MintError>>,
     ) -> Result<R, CallError> {
         self.call(allowlist, preconnect, export)
             .map_err(CallError::Host)?
@@ -450,7 +449,9 @@ impl Runtime {
         request: &MintRequest,
     ) -> Result<Resolved, CallError> {
         self.answer(&Allowlist::default(), false, async |g, s| {
-            g.call_resolve(s, policy, request).await
+            g.raxx_identity_policy()
+                .call_resolve(s, policy, request)
+                .await
         })
         .map(Resolved)
     }
@@ -459,7 +460,7 @@ impl Runtime {
     pub fn bots(&self, policy: &PolicyDocuments) -> Result<Vec<Resolved>, CallError> {
         Ok(self
             .answer(&Allowlist::default(), false, async |g, s| {
-                g.call_bots(s, policy).await
+                g.raxx_identity_policy().call_bots(s, policy).await
             })?
             .into_iter()
             .map(Resolved)
@@ -473,7 +474,9 @@ impl Runtime {
         request: &FallbackRequest,
     ) -> Result<FallbackDecision, CallError> {
         self.answer(&Allowlist::default(), false, async |g, s| {
-            g.call_decide_fallback(s, resolved, request).await
+            g.raxx_identity_policy()
+                .call_decide_fallback(s, resolved, request)
+                .await
         })
     }
 
@@ -489,7 +492,9 @@ impl Runtime {
             Some(crate::reach::scope_of(resolved)),
         );
         match self.call(&allowlist, true, async |g, s| {
-            g.call_mint(s, &settings.wit, resolved).await
+            g.raxx_identity_app()
+                .call_mint(s, &settings.wit, resolved)
+                .await
         }) {
             Ok((result, t)) => {
                 let result = match result {
@@ -528,7 +533,9 @@ impl Runtime {
             Some(crate::reach::scope_of(resolved)),
         );
         self.answer(&allowlist, true, async |g, s| {
-            g.call_verify(s, &settings.wit, resolved).await
+            g.raxx_identity_app()
+                .call_verify(s, &settings.wit, resolved)
+                .await
         })
     }
 
@@ -543,7 +550,8 @@ impl Runtime {
             .allowlist
             .for_call(Call::SetSuspended, Some(&resolved.bot), None);
         self.answer(&allowlist, true, async |g, s| {
-            g.call_set_suspended(s, &settings.wit, resolved, suspended)
+            g.raxx_identity_app()
+                .call_set_suspended(s, &settings.wit, resolved, suspended)
                 .await
         })
     }
@@ -561,7 +569,8 @@ impl Runtime {
             .allowlist
             .for_call(Call::BotUserId, Some(bot), None);
         self.answer(&allowlist, false, async |g, s| {
-            Ok(g.call_bot_user_id(s, github, network, token, bot)
+            Ok(g.raxx_identity_app()
+                .call_bot_user_id(s, github, network, token, bot)
                 .await?
                 .map_err(MintError::Github))
         })
@@ -582,7 +591,8 @@ impl Runtime {
         let (github, network) = (&settings.wit.github, settings.wit.network);
         let allowlist = settings.allowlist.for_call(Call::Revoke, None, None);
         self.answer(&allowlist, false, async |g, s| {
-            Ok(g.call_revoke(s, github, network, token)
+            Ok(g.raxx_identity_app()
+                .call_revoke(s, github, network, token)
                 .await?
                 .map_err(MintError::Github))
         })

@@ -91,10 +91,7 @@ fn one_runtime_mints_for_several_bots_with_the_configured_allowlist() {
         let outcome = runtime.mint(&s, &resolved(&runtime, bot));
         let token = outcome.result.unwrap_or_else(|e| panic!("{bot}: {e:?}"));
         assert_eq!(token.bot, bot);
-        assert_eq!(
-            token.installation_id,
-            world.bot(bot).installation_id.to_string()
-        );
+        assert_eq!(token.installation_id, world.bot(bot).installation_id);
         assert!(outcome.denied.is_empty());
     }
 }
@@ -264,5 +261,8 @@ fn the_component_imports_only_standard_wasi_and_exports_identity() {
         .exports(&engine)
         .map(|(name, _)| name.to_string())
         .collect();
-    assert_eq!(exports, vec!["raxx:identity/identity@0.1.0".to_string()]);
+    assert_eq!(
+        exports,
+        ["types", "policy", "app"].map(|i| format!("raxx:identity/{i}@0.2.0"))
+    );
 }

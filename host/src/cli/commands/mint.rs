@@ -23,7 +23,7 @@ pub struct Args {
 }
 
 pub fn run(context: &Context, args: Args) -> Result<u8, Error> {
-    let resolved = context.resolve(&target_request(args.target))?;
+    let resolved = context.resolve(&target_request(args.target)?)?;
     let token = context
         .mint("mint", &resolved, None)
         .map_err(|f| f.recorded(context, "mint", &resolved))?
@@ -49,8 +49,9 @@ fn token_json(token: &InstallationToken) -> serde_json::Value {
         "expires_at": token.expires_at,
         "bot": token.bot,
         "agent": token.agent,
-        "app_id": token.app_id,
-        "installation_id": token.installation_id,
+        // The ids stay strings, as the audit record has them.
+        "app_id": crate::wit_text::app(&token.app),
+        "installation_id": token.installation_id.to_string(),
         "permissions": permissions_json(&token.permissions),
         "repository_selection": token.repository_selection,
         "repositories": token.repositories,

@@ -27,7 +27,7 @@ pub fn run(context: &Context, args: Args) -> Result<u8, Error> {
             owner: None,
             permissions: vec![],
         },
-    ))?;
+    )?)?;
     if !args.json {
         return print(&format!("{}\n", r.bot));
     }

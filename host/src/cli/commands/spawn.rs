@@ -45,7 +45,7 @@ pub struct Args {
 }
 
 pub fn run(context: &Context, args: Args) -> Result<u8, Error> {
-    let resolved = resolve_child(context, &request(None, Some(args.agent), args.narrow))?;
+    let resolved = resolve_child(context, &request(None, Some(args.agent), args.narrow)?)?;
     // The sandbox is checked before anything is minted.
     let sandbox = if args.isolate || resolved.isolate {
         Some(sandbox_plan()?)

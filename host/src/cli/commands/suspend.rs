@@ -48,12 +48,11 @@ pub fn run(context: &Context, args: Args, suspend: bool) -> Result<u8, Error> {
                 } else {
                     "unsuspended: mints work again".to_string()
                 };
-                let line = format!(
-                    "{bot}: installation {} (App {}) {done}",
-                    s.installation_id, s.app_id
-                );
+                let (app, installation) =
+                    (crate::wit_text::app(&s.app), s.installation_id.to_string());
+                let line = format!("{bot}: installation {installation} (App {app}) {done}");
                 match context.audit(Event {
-                    installation: Some((&s.app_id, &s.installation_id)),
+                    installation: Some((&app, &installation)),
                     ..event
                 }) {
                     Ok(()) => (line, None),

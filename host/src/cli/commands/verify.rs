@@ -9,7 +9,7 @@ use crate::cli::output::print;
 use crate::error::Error;
 use crate::exit::Exit;
 use crate::support::display::strip;
-use crate::{PermissionGap, Verification};
+use crate::{PermissionGap, PermissionLevel, Verification};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -58,20 +58,21 @@ fn verify_row(v: &Verification) -> [String; 7] {
         };
         repos = format!("{repos} ({}{more})", shown.join(", "));
     }
+    let dash = |cell: Option<String>| cell.unwrap_or_else(|| "-".to_string());
     [
         &v.bot,
         &v.app_slug,
-        &v.app_id,
-        &v.installation_id,
+        &v.app_id.to_string(),
+        &dash(v.installation_id.map(|id| id.to_string())),
         &repos,
-        &v.expires_at,
+        &dash(v.expires_at.clone()),
         &verify_status(v),
     ]
     .map(|cell| strip(cell))
 }
 
-fn level(level: &Option<String>) -> &str {
-    level.as_deref().unwrap_or("none")
+fn level(level: &Option<PermissionLevel>) -> &'static str {
+    level.map_or("none", crate::wit_text::level)
 }
 
 /// The drift section under the table: one line per bot and permission.
@@ -101,7 +102,7 @@ fn drift_lines(v: &Verification) -> Vec<String> {
     });
     let excess = v.excess.iter().map(|g| match &g.asked {
         None => format!("{}  EXCESS   {}={} granted, asked by no user of the bot: least privilege says remove it from the App on GitHub", v.bot, g.name, level(&g.granted)),
-        Some(asked) => format!("{}  EXCESS   {}={} granted, at most {}={asked} asked: least privilege says lower it on GitHub", v.bot, g.name, level(&g.granted), g.name),
+        Some(asked) => format!("{}  EXCESS   {}={} granted, at most {}={} asked: least privilege says lower it on GitHub", v.bot, g.name, level(&g.granted), g.name, crate::wit_text::level(*asked)),
     });
     missing.chain(excess).map(|line| strip(&line)).collect()
 }
@@ -143,8 +144,10 @@ pub fn run(context: &Context, args: Args) -> Result<u8, Error> {
                 } else {
                     Ok(())
                 };
-                let installation = (v.installation_id != "-")
-                    .then_some((v.app_id.as_str(), v.installation_id.as_str()));
+                let ids = v
+                    .installation_id
+                    .map(|id| (v.app_id.to_string(), id.to_string()));
+                let installation = ids.as_ref().map(|(a, i)| (a.as_str(), i.as_str()));
                 context.audit(Event {
                     outcome,
                     installation,
@@ -198,34 +201,35 @@ mod tests {
     fn gap(name: &str, asked: Option<&str>, granted: Option<&str>) -> PermissionGap {
         PermissionGap {
             name: name.into(),
-            asked: asked.map(Into::into),
-            granted: granted.map(Into::into),
+            asked: asked.map(|l| crate::wit_text::parse_level(l).unwrap()),
+            granted: granted.map(|l| crate::wit_text::parse_level(l).unwrap()),
         }
     }
 
-    /// What a hostile GitHub could put in every string verify prints.
+    /// What a hostile GitHub could put in every string verify prints (a
+    /// permission level is a WIT enum now: it carries no string to abuse).
     fn hostile() -> Verification {
         let esc = |s: &str| format!("{s}\u{1b}[2J\r\nFAKE ROW ok\u{7}");
         Verification {
             bot: "raxx-dev-bot".into(),
             app_slug: esc("raxx-dev-bot"),
-            app_id: "900001".into(),
-            installation_id: "55000001".into(),
+            app_id: 900001,
+            installation_id: Some(55000001),
             repository_count: 1,
             repositories: vec![esc("repo")],
-            expires_at: esc("2026-11-30T11:00:00Z"),
+            expires_at: Some(esc("2026-11-30T11:00:00Z")),
             problems: vec![],
             granted: vec![Permission {
                 name: esc("issues"),
-                level: "write".into(),
+                level: PermissionLevel::Write,
             }],
             suspended_at: Some(esc("2026-11-30T10:00:00Z")),
             suspended_by: Some(esc("octo")),
             missing: vec![MissingPermissions {
                 agent: Some("card-groomer".into()),
-                permissions: vec![gap(&esc("issues"), Some("write"), Some(&esc("read")))],
+                permissions: vec![gap(&esc("issues"), Some("write"), Some("read"))],
             }],
-            excess: vec![gap(&esc("administration"), None, Some(&esc("write")))],
+            excess: vec![gap(&esc("administration"), None, Some("write"))],
         }
     }
 
