@@ -2,7 +2,7 @@
 // resolutions, failures) are jco's types generated from wit/ into gen/ by
 // the build; this file types only the thin wrapper around them.
 
-import type * as Identity from './gen/interfaces/raxx-identity-identity.js';
+import type * as Identity from './gen/interfaces/raxx-identity-types.js';
 
 export type {
   InstallationToken,
@@ -13,8 +13,12 @@ export type {
   ServiceFailure,
   PolicyFailure,
   FailureKind,
+  PermissionLevel,
+  AppRef,
   Settings,
-} from './gen/interfaces/raxx-identity-identity.js';
+  VaultSettings,
+  InfisicalSettings,
+} from './gen/interfaces/raxx-identity-types.js';
 
 /** What to mint: a bot, or an agent class the map resolves; narrowed, never widened. */
 export interface MintOptions {
@@ -24,8 +28,12 @@ export interface MintOptions {
   owner?: string;
   /** `NAME` or `OWNER/NAME`; empty = the policy's selection. */
   repositories?: string[];
-  /** `{ contents: 'read' }` or `[{ name: 'contents', level: 'read' }]`; empty = the policy's. */
-  permissions?: Record<string, string> | Identity.Permission[];
+  /**
+   * `{ contents: 'read' }` or `[{ name: 'contents', level: 'read' }]`; empty =
+   * the policy's. A level that is not `read`, `write` or `admin` is refused
+   * (exit 64) before any call.
+   */
+  permissions?: Record<string, Identity.PermissionLevel> | Identity.Permission[];
 }
 
 export interface LoadOptions {

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { appendAudit, auditRecord } from '../src/audit.mjs';
 import { HOST, OK, RaxxError, USAGE } from '../src/errors.mjs';
 import { load, VERSION } from '../src/index.mjs';
+import { appText, idText } from '../src/wit.mjs';
 
 const HELP = `raxx-node ${VERSION}: mint per-agent GitHub App installation tokens in the sandboxed raxx minter component
 
@@ -79,10 +80,10 @@ const shellQuote = (value) => `'${value.replaceAll("'", "'\\''")}'`;
 function tokenJson(t) {
   return {
     agent: t.agent ?? null,
-    app_id: t.appId,
+    app_id: appText(t.app),
     bot: t.bot,
     expires_at: t.expiresAt,
-    installation_id: t.installationId,
+    installation_id: idText(t.installationId),
     permissions: permissionsJson(t.permissions),
     repositories: t.repositories,
     repository_selection: t.repositorySelection ?? null,

@@ -6,6 +6,7 @@
 
 import { appendFileSync } from 'node:fs';
 import { core } from './core.mjs';
+import { appText, idText } from './wit.mjs';
 
 /** `2026-11-22T23:00:00Z` */
 export function iso8601(date = new Date()) {
@@ -26,8 +27,8 @@ export function auditRecord({ command, resolution, token, error, componentSha256
       token: token.token,
       agent: token.agent ?? undefined,
       bot: token.bot,
-      appId: String(token.appId),
-      installationId: String(token.installationId),
+      appId: appText(token.app),
+      installationId: idText(token.installationId),
       expiresAt: token.expiresAt,
       permissions: token.permissions.map((p) => [p.name, String(p.level)]),
       repositories: [...token.repositories],

@@ -22,13 +22,21 @@ export function vaultClientSecret(env) {
  * (raxx-host's settings::to_wit).
  */
 function toWit(settings) {
-  const vault = settings.vault.val;
-  const login = vault.login.val;
-  return {
-    vault: { apiUrl: vault.apiUrl, clientId: login.clientId, clientSecret: login.clientSecret, projectId: vault.projectId, environment: vault.environment, pathPrefix: vault.pathPrefix },
-    github: settings.github,
-    network: settings.network,
-  };
+  return { vault: vaultWit(settings.vault), github: settings.github, network: settings.network };
+}
+
+/** The minter's `vault-settings` arm for the core's: one case per store and login method. */
+function vaultWit({ tag, val }) {
+  switch (tag) {
+    case 'infisical': {
+      const { apiUrl, projectId, environment, pathPrefix, login } = val;
+      if (login.tag !== 'universal-auth') throw new TypeError(`unknown Infisical login ${login.tag}`);
+      const { clientId, clientSecret } = login.val;
+      return { tag, val: { apiUrl, projectId, environment, pathPrefix, login: { tag: login.tag, val: { clientId, clientSecret } } } };
+    }
+    default:
+      throw new TypeError(`unknown vault ${tag}`);
+  }
 }
 
 /**

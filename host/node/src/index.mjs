@@ -15,6 +15,7 @@ import { locatePolicy, readPolicy } from './policy.mjs';
 import { Allowlist, scopeOf } from './allowlist.mjs';
 import { readSettings, vaultClientSecret } from './environment.mjs';
 import { sandboxImports } from './sandbox.mjs';
+import { permission } from './wit.mjs';
 
 export { RaxxError } from './errors.mjs';
 export { VERSION } from './component.mjs';
@@ -45,7 +46,7 @@ export async function load(options = {}) {
 /** The WIT `mint-request` for `{ bot | agent, repositories, permissions, owner }`. */
 function mintRequest({ bot, agent, owner, repositories = [], permissions = [] } = {}) {
   const list = Array.isArray(permissions) ? permissions : Object.entries(permissions).map(([name, level]) => ({ name, level }));
-  return { bot: bot ?? undefined, agent: agent ?? undefined, owner: owner ?? undefined, repositories: [...repositories], permissions: list };
+  return { bot: bot ?? undefined, agent: agent ?? undefined, owner: owner ?? undefined, repositories: [...repositories], permissions: list.map(permission) };
 }
 
 /** Freezes a WIT value and everything in it. */
@@ -105,7 +106,7 @@ export class Minter {
    */
   async resolve(agentOrRequest, policy = this.policy()) {
     const request = typeof agentOrRequest === 'string' ? mintRequest({ agent: agentOrRequest }) : mintRequest(agentOrRequest);
-    const resolution = deepFreeze(await this.#call(new Allowlist(), (identity) => identity.resolve(policy, request)));
+    const resolution = deepFreeze(await this.#call(new Allowlist(), (root) => root.policy.resolve(policy, request)));
     this.#resolved.add(resolution);
     return resolution;
   }
@@ -121,7 +122,7 @@ export class Minter {
     const resolution = this.#resolved.has(requestOrResolution) ? requestOrResolution : await this.resolve(requestOrResolution);
     const settings = this.settings();
     const allowlist = settings.allowlist.forCall('mint', resolution.bot, scopeOf(resolution));
-    return this.#call(allowlist, (identity) => identity.mint(settings.wit, resolution));
+    return this.#call(allowlist, (root) => root.app.mint(settings.wit, resolution));
   }
 
   /** Revokes an installation token (a string or what `mint` returned). Only the GitHub settings enter the component. */
@@ -130,7 +131,7 @@ export class Minter {
     const value = typeof token === 'string' ? token : token.token;
     // revoke's error is a bare service-failure at GitHub, not a mint-error.
     const failed = (f) => new RaxxError(GITHUB, 'github', f.message, f);
-    return this.#call(settings.allowlist.forCall('revoke'), (identity) => identity.revoke(settings.wit.github, settings.wit.network, value), failed);
+    return this.#call(settings.allowlist.forCall('revoke'), (root) => root.app.revoke(settings.wit.github, settings.wit.network, value), failed);
   }
 
   /** Runs one export in a fresh instance that may reach `allowlist`; a WIT error becomes `failed(error)`. */
@@ -142,7 +143,7 @@ export class Minter {
       throw hostError('instantiating the minter component', e);
     }
     try {
-      return run(root.identity);
+      return run(root);
     } catch (e) {
       // jco throws a WIT `err` as a ComponentError carrying it as `payload`; anything else is a trap.
       if (e instanceof Error && e.constructor.name === 'ComponentError' && 'payload' in e) throw failed(e.payload);

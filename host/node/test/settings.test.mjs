@@ -24,9 +24,10 @@ const Origin = { fromBaseUrl: (url) => new Base('github', url).origin };
 
 test('defaults match the design', () => {
   const s = settings(BASE);
-  assert.equal(s.wit.vault.apiUrl, 'https://app.infisical.com/api');
-  assert.equal(s.wit.vault.environment, 'prod');
-  assert.equal(s.wit.vault.pathPrefix, '/MooseQuest/');
+  assert.equal(s.wit.vault.tag, 'infisical');
+  assert.equal(s.wit.vault.val.apiUrl, 'https://app.infisical.com/api');
+  assert.equal(s.wit.vault.val.environment, 'prod');
+  assert.equal(s.wit.vault.val.pathPrefix, '/MooseQuest/');
   assert.equal(s.wit.github.apiUrl, 'https://api.github.com');
   assert.deepEqual(s.wit.network, { connectTimeoutMs: 5000, firstByteTimeoutMs: 20000, maxRetries: 2 });
   assert.deepEqual(s.allowlist.origins.map(String), ['https://app.infisical.com:443', 'https://api.github.com:443']);
@@ -40,9 +41,9 @@ test("accepts the Infisical CLI's names and appends /api", () => {
     INFISICAL_DOMAIN: 'https://vault.example.com/',
     GITHUB_API_URL: 'https://ghe.example.com/api/v3/',
   });
-  assert.equal(s.wit.vault.apiUrl, 'https://vault.example.com/api');
+  assert.equal(s.wit.vault.val.apiUrl, 'https://vault.example.com/api');
   assert.equal(s.wit.github.apiUrl, 'https://ghe.example.com/api/v3');
-  assert.equal(settings({ ...BASE, INFISICAL_DOMAIN: 'https://eu.infisical.com/api' }).wit.vault.apiUrl, 'https://eu.infisical.com/api');
+  assert.equal(settings({ ...BASE, INFISICAL_DOMAIN: 'https://eu.infisical.com/api' }).wit.vault.val.apiUrl, 'https://eu.infisical.com/api');
 });
 
 test('missing variables are named, blank ones count as missing, and the secret is never echoed', () => {
