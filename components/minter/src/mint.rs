@@ -8,7 +8,8 @@ use crate::jwt::{self, AppKey, Issuer};
 use crate::names::{check_bot_name, is_name, is_repository, one_line};
 use crate::policy::Resolution;
 use crate::transport::Transport;
-use crate::vault::{check_url, VaultSettings};
+use crate::url::check_base;
+use crate::vault::VaultSettings;
 
 /// Everything the component is told about its surroundings.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -135,7 +136,7 @@ impl App {
         check_bot_name(bot).map_err(MintError::InvalidRequest)?;
         let vault = settings.vault.store();
         vault.check().map_err(MintError::Vault)?;
-        check_url("GitHub", "GITHUB_API_URL", &settings.github.api_url)
+        check_base("GitHub", "GITHUB_API_URL", &settings.github.api_url)
             .map_err(MintError::Github)?;
         let secrets = vault
             .fetch_app_secrets(t, &settings.github.user_agent, bot)

@@ -1,6 +1,7 @@
 //! URLs, read by the code the host's egress allowlist reads them with
 //! (`crates/url`): what the component requests is what the host judges.
 
+use crate::error::{FailureKind, ServiceFailure};
 use crate::transport::{TransportError, TransportErrorKind};
 pub use raxx_url::{encode, join, Target};
 
@@ -11,6 +12,20 @@ pub fn split(url: &str) -> Result<Target, TransportError> {
     raxx_url::parse(url).map_err(|why| {
         TransportError::new(TransportErrorKind::Protocol, format!("URL {url:?} {why}"))
     })
+}
+
+/// A service's base URL is usable (it has no query: paths are appended to
+/// it); else a `config` failure naming the variable to fix.
+pub fn check_base(service: &str, var: &str, url: &str) -> Result<(), ServiceFailure> {
+    raxx_url::Origin::from_base_url(url)
+        .map(|_| ())
+        .map_err(|why| {
+            ServiceFailure::new(
+                FailureKind::Config,
+                None,
+                format!("{service} URL {why}; fix {var}"),
+            )
+        })
 }
 
 /// `scheme://authority` of a URL, for messages that name a host.

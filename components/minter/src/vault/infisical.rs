@@ -45,7 +45,7 @@ impl Drop for UniversalAuth {
 
 impl Vault for InfisicalSettings {
     fn check(&self) -> Result<(), ServiceFailure> {
-        super::check_url("Infisical", "INFISICAL_API_URL", &self.api_url)
+        crate::url::check_base("Infisical", "INFISICAL_API_URL", &self.api_url)
     }
 
     fn location(&self, bot: &str) -> String {

@@ -6,7 +6,7 @@
 
 pub mod infisical;
 
-use crate::error::{FailureKind, ServiceFailure};
+use crate::error::ServiceFailure;
 use crate::transport::Transport;
 use zeroize::Zeroize;
 
@@ -68,16 +68,3 @@ impl Drop for AppSecrets {
 pub const APP_ID: &str = "APP_ID";
 pub const INSTALLATION_ID: &str = "INSTALLATION_ID";
 pub const PRIVATE_KEY_PEM: &str = "PRIVATE_KEY_PEM";
-
-/// A service's base URL is usable (it has no query: paths are appended to it).
-pub fn check_url(service: &str, var: &str, url: &str) -> Result<(), ServiceFailure> {
-    raxx_url::Origin::from_base_url(url)
-        .map(|_| ())
-        .map_err(|why| {
-            ServiceFailure::new(
-                FailureKind::Config,
-                None,
-                format!("{service} URL {why}; fix {var}"),
-            )
-        })
-}
