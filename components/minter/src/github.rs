@@ -612,6 +612,20 @@ mod tests {
     };
 
     #[test]
+    fn a_level_github_does_not_document_is_skipped_not_fatal() {
+        let json = serde_json::json!({"contents": "write", "pages": "owner", "issues": 3, "metadata": "read"});
+        let read: Vec<(String, String)> = permissions_of(&json)
+            .into_iter()
+            .map(|p| (p.name, p.level))
+            .collect();
+        assert_eq!(
+            read,
+            [("contents", "write"), ("metadata", "read")]
+                .map(|(n, l)| (n.to_string(), l.to_string()))
+        );
+    }
+
+    #[test]
     fn revoking_a_token_github_no_longer_accepts_says_so() {
         let answer = |status: u16| {
             server(move |_, _| Response {

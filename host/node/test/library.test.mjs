@@ -47,6 +47,8 @@ test('failures carry the exit code, the side and one line', async () => {
   await rejects(raxx.mint({ agent: 'intern' }), 5, 'policy', "agent class 'intern' is not in the agent map");
   await rejects(raxx.mint({ bot: 'raxx-dev-bot', permissions: [{ name: 'actions', level: 'read' }] }), 4, 'policy', 'actions=read');
   await rejects(raxx.mint({ bot: 'raxx-dev-bot', permissions: [{ name: 'contents', level: 'admin' }] }), 64, 'invalid-request', 'contents=admin');
+  // Not a level at all: the WIT enum cannot carry it, so the host refuses it with the component's line.
+  await rejects(raxx.mint({ bot: 'raxx-dev-bot', permissions: { contents: 'owner' } }), 64, 'invalid-request', "invalid permission contents=owner: level 'owner' is not one of read, write, admin");
   await rejects(raxx.mint({ bot: 'Not A Bot' }), 64, 'invalid-request', 'Not A Bot');
   const broke = await load({ env: { ...world.env, INFISICAL_CLIENT_SECRET: 'wrong' } });
   await rejects(broke.mint({ bot: 'raxx-dev-bot' }), 2, 'vault', '401 UnauthorizedError');
