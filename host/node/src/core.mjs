@@ -5,9 +5,9 @@
 // the component `raxx:host-core/host-core` (crates/core-component), which
 // scripts/build.mjs transpiled into gen/core/ with synchronous instantiation.
 // It is instantiated once, at import, and exports plain functions: it holds
-// no state between calls and reaches nothing (Rust's std still imports a few
-// WASI interfaces; they get nothing: no environment, arguments, files or
-// output, and exit throws).
+// no state between calls and imports nothing (scripts/build builds it without
+// std's panic output, which is what named WASI; test/core-imports.test.mjs
+// keeps it so), so it is given no imports at all.
 
 import { readFileSync } from 'node:fs';
 
@@ -16,45 +16,9 @@ const { instantiate } = await import('../gen/core/core.js').catch((e) => {
   throw new Error(`the host core component's transpile (host/node/gen/core/) is missing or unreadable; build it with scripts/build (${e.message})`);
 });
 
-/** Nothing to read, nothing written, nothing ended. */
-const ready = { ready: () => true, block() {} };
-const closed = {
-  read() {
-    throw { tag: 'closed' };
-  },
-  blockingRead() {
-    throw { tag: 'closed' };
-  },
-  subscribe: () => ready,
-};
-const discard = {
-  checkWrite: () => 1n << 20n,
-  write() {},
-  blockingWriteAndFlush() {},
-  flush() {},
-  blockingFlush() {},
-  subscribe: () => ready,
-};
-class Nothing {}
-const NOTHING = {
-  'wasi:cli/environment': { getEnvironment: () => [], getArguments: () => [], initialCwd: () => undefined },
-  'wasi:cli/exit': {
-    exit(status) {
-      throw new Error(`the host core called exit (${JSON.stringify(status)})`);
-    },
-  },
-  'wasi:cli/stdin': { getStdin: () => closed },
-  'wasi:cli/stdout': { getStdout: () => discard },
-  'wasi:cli/stderr': { getStderr: () => discard },
-  'wasi:filesystem/preopens': { getDirectories: () => [] },
-  'wasi:filesystem/types': { Descriptor: Nothing, DirectoryEntryStream: Nothing, filesystemErrorCode: () => undefined },
-  'wasi:io/error': { Error: Nothing },
-  'wasi:io/streams': { InputStream: Nothing, OutputStream: Nothing },
-};
-
 const started = performance.now();
 // The transpile's core modules, next to its glue (gen/core/, core-path.mjs's CORE_GLUE).
-const instance = instantiate((file) => new WebAssembly.Module(readFileSync(new URL(`../gen/core/${file}`, import.meta.url))), NOTHING);
+const instance = instantiate((file) => new WebAssembly.Module(readFileSync(new URL(`../gen/core/${file}`, import.meta.url))), {});
 
 /** The core's exports (`raxx:host-core/decide`), in jco's camelCase. */
 export const core = instance.decide ?? instance['raxx:host-core/decide@0.1.0'];
