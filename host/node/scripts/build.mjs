@@ -30,7 +30,7 @@ for (const [file, content] of Object.entries(files)) {
 
 // The host core: transpiled once here (it holds no secret and reads nothing).
 const corePath = coreComponentPath();
-if (!corePath) throw new Error(`build: no ${CORE_FILE}; build it with scripts/build (build_component -p raxx-core-component)`);
+if (!corePath) throw new Error(`build: no ${CORE_FILE}; build it with scripts/build (its build_core step)`);
 const { files: core } = await transpileBytes(readFileSync(corePath), { name: 'core', instantiation: 'sync', noComponentErrorWrapping: false });
 // The glue gets the minter's NO_JSPI_PRELUDE too (component.mjs): without it a Node lacking JSPI
 // spends tens of ms on failed WebAssembly.promising probes when the core is instantiated.
