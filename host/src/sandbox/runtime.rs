@@ -81,6 +81,10 @@ pub struct Runtime {
     pre: MinterPre<State>,
     component_sha256: String,
     compiled_sha256: String,
+    /// The portable build of the same source: where it is, and its SHA-256
+    /// (hashed at first use, or recorded at install).
+    portable: Option<PathBuf>,
+    portable_sha256: std::sync::OnceLock<Option<String>>,
     source: Source,
     warnings: Vec<String>,
     deadline: std::time::Duration,
@@ -156,19 +160,82 @@ struct Traffic {
     connections: usize,
 }
 
+/// File name of the portable build installed beside the wide one (`scripts/install`).
+pub const PORTABLE_COMPONENT_FILE: &str = "raxx_minter.portable.wasm";
+
 /// Where the component is found without flags: next to the binary (installed
-/// layout), or where `scripts/build` leaves it in the cargo target dir.
+/// layout), or where `scripts/build` leaves it in the cargo target dir, the
+/// wide-arithmetic build before the portable one.
 pub fn default_component_path() -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
     let dir = exe.parent()?;
     let candidates = [
         dir.join(COMPONENT_FILE),
         dir.join("../share/raxx").join(COMPONENT_FILE),
+        dir.join("../wasm32-wasip2/component-wide")
+            .join(COMPONENT_FILE),
         dir.join("../wasm32-wasip2/component").join(COMPONENT_FILE),
+        dir.join("../../wasm32-wasip2/component-wide")
+            .join(COMPONENT_FILE),
         dir.join("../../wasm32-wasip2/component")
             .join(COMPONENT_FILE),
     ];
     candidates.into_iter().find(|p| p.is_file())
+}
+
+/// The portable build of the same source as the component at `component`
+/// (the one the Node host runs, without wide-arithmetic): installed beside it
+/// as `raxx_minter.portable.wasm`, or in `scripts/build`'s `component/` folder
+/// next to `component-wide/`. `None` when `component` is that build itself or
+/// there is none.
+pub fn portable_component_path(component: &Path) -> Option<PathBuf> {
+    let dir = component.parent()?;
+    let candidate = if dir.file_name()? == "component-wide" {
+        dir.parent()?.join("component").join(component.file_name()?)
+    } else {
+        dir.join(PORTABLE_COMPONENT_FILE)
+    };
+    candidate.is_file().then_some(candidate)
+}
+
+/// What `raxx-host --version` prints after the version: one line per artifact,
+/// `component sha256 HEX PATH` (the one raxx-host runs) and
+/// `portable component sha256 HEX PATH` (the same source without
+/// wide-arithmetic, the Node host's), or `component none` when none is found.
+pub fn version_lines(component: Option<&Path>) -> String {
+    let digest = |path: &Path| {
+        crate::support::files::read_regular(path, crate::support::files::MAX_COMPONENT_BYTES)
+            .map(|bytes| cache::sha256_hex(&bytes))
+            .unwrap_or_else(|why| format!("unreadable ({why})"))
+    };
+    let Some(component) = component else {
+        return "component none\n".into();
+    };
+    let mut lines = format!(
+        "component sha256 {} {}\n",
+        digest(component),
+        component.display()
+    );
+    if let Some(portable) = portable_component_path(component) {
+        lines += &format!(
+            "portable component sha256 {} {}\n",
+            digest(&portable),
+            portable.display()
+        );
+    }
+    lines
+}
+
+/// The engine configuration every load uses. wasm's wide-arithmetic
+/// (`i64.mul_wide_u` and friends) is on: raxx-host runs the component built
+/// with it (`scripts/build`), whose RSA signing is ~4x faster; the portable
+/// build runs on it too.
+pub fn engine_config() -> Config {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    config.epoch_interruption(true);
+    config.wasm_wide_arithmetic(true);
+    config
 }
 
 /// Advances the engine's epoch until the engine is dropped.
@@ -268,15 +335,14 @@ impl Runtime {
         let wasm =
             crate::support::files::read_regular(path, crate::support::files::MAX_COMPONENT_BYTES)
                 .map_err(|why| anyhow::anyhow!("{why}"))?;
-        Runtime::from_bytes(&wasm, cache)
-            .with_context(|| format!("loading the minter component {}", path.display()))
+        let mut runtime = Runtime::from_bytes(&wasm, cache)
+            .with_context(|| format!("loading the minter component {}", path.display()))?;
+        runtime.portable = portable_component_path(path);
+        Ok(runtime)
     }
 
     pub fn from_bytes(wasm: &[u8], cache: &Cache) -> Result<Runtime> {
-        let mut config = Config::new();
-        config.wasm_component_model(true);
-        config.epoch_interruption(true);
-        let engine = Engine::new(&config)?;
+        let engine = Engine::new(&engine_config())?;
         start_epoch_ticker(&engine);
         let component_sha256 = cache::sha256_hex(wasm);
         let loaded = cache::load(&engine, wasm, &component_sha256, cache)?;
@@ -286,6 +352,8 @@ impl Runtime {
             pre,
             component_sha256,
             compiled_sha256: loaded.compiled_sha256,
+            portable: None,
+            portable_sha256: std::sync::OnceLock::new(),
             source: loaded.source,
             warnings: loaded.warnings,
             deadline: deadline(),
@@ -329,6 +397,21 @@ impl Runtime {
     /// SHA-256 of the component bytes (what an audit records).
     pub fn component_sha256(&self) -> &str {
         &self.component_sha256
+    }
+
+    /// SHA-256 of the portable build of the same source (the artifact the Node
+    /// host runs; this one is built with wide-arithmetic), when there is one
+    /// beside the component (`portable_component_path`); what an audit records
+    /// as `portable_component_sha256`. Hashed at the first call.
+    pub fn portable_component_sha256(&self) -> Option<&str> {
+        self.portable_sha256
+            .get_or_init(|| {
+                let path = self.portable.as_deref()?;
+                let bytes =
+                    crate::support::files::read_regular(path, crate::support::files::MAX_COMPONENT_BYTES).ok()?;
+                Some(cache::sha256_hex(&bytes))
+            })
+            .as_deref()
     }
 
     /// SHA-256 of the compiled code that runs (what an audit records beside the component's).

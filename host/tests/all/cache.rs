@@ -74,12 +74,7 @@ fn a_corrupt_artifact_is_replaced_not_trusted() {
 /// component's compiled code under the minter's artifact name, bare (as raxx
 /// used to write artifacts) and behind a made-up tag (it lacks the key).
 fn plant_hostile_code(dir: &Path) -> Vec<Vec<u8>> {
-    let engine = {
-        let mut config = wasmtime::Config::new();
-        config.wasm_component_model(true);
-        config.epoch_interruption(true);
-        wasmtime::Engine::new(&config).unwrap()
-    };
+    let engine = wasmtime::Engine::new(&raxx_host::runtime::engine_config()).unwrap();
     let hostile = std::fs::read(component_path().with_file_name("raxx_hostile.wasm")).unwrap();
     let code = wasmtime::component::Component::new(&engine, &hostile)
         .unwrap()

@@ -31,3 +31,4 @@ mod smoke;
 mod spawn;
 mod time;
 mod tls;
+mod wide;

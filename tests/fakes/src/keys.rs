@@ -25,6 +25,15 @@ impl AppKey {
         AppKey { private }
     }
 
+    /// A key from a PKCS#1 PEM (`-----BEGIN RSA PRIVATE KEY-----`), e.g. the
+    /// OpenSSL-made known-answer keys of `components/minter/testdata/kat/`.
+    pub fn from_pkcs1_pem(pem: &str) -> AppKey {
+        use rsa::pkcs1::DecodeRsaPrivateKey;
+        AppKey {
+            private: PrivateKey::from_pkcs1_pem(pem).expect("a PKCS#1 RSA key"),
+        }
+    }
+
     pub fn public(&self) -> PublicKey {
         self.private.to_public_key()
     }
