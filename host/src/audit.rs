@@ -32,6 +32,8 @@ pub struct Event<'a> {
 pub struct InForce<'a> {
     pub component_sha256: &'a str,
     pub compiled_sha256: &'a str,
+    /// The portable build of the same source (the Node host's artifact), when known.
+    pub portable_component_sha256: Option<&'a str>,
     pub policy: &'a PolicyDocuments,
 }
 
@@ -79,6 +81,7 @@ pub fn record(event: &Event<'_>, in_force: &InForce<'_>) -> serde_json::Value {
     let in_force = core::InForce {
         component_sha256: in_force.component_sha256,
         compiled_sha256: in_force.compiled_sha256,
+        portable_component_sha256: in_force.portable_component_sha256,
         policy: &in_force.policy.policy,
         agent_map: &in_force.policy.agent_map,
     };

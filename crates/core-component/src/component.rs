@@ -240,6 +240,7 @@ impl wit::Guest for Core {
             &audit::InForce {
                 component_sha256: &in_force.component_sha256,
                 compiled_sha256: &in_force.compiled_sha256,
+                portable_component_sha256: in_force.portable_component_sha256.as_deref(),
                 policy: &in_force.policy,
                 agent_map: &in_force.agent_map,
             },

@@ -65,6 +65,9 @@ pub struct Event<'a> {
 pub struct InForce<'a> {
     pub component_sha256: &'a str,
     pub compiled_sha256: &'a str,
+    /// The portable build of the same source (the Node host runs it; raxx-host
+    /// runs the wide-arithmetic build), when the host knows it.
+    pub portable_component_sha256: Option<&'a str>,
     pub policy: &'a str,
     pub agent_map: &'a str,
 }
@@ -91,6 +94,7 @@ pub fn record(event: &Event<'_>, in_force: &InForce<'_>, time: &str) -> serde_js
         "installation_id": token.map(|t| t.installation_id).or(event.installation.map(|(_, id)| id)),
         "component_sha256": in_force.component_sha256,
         "compiled_sha256": in_force.compiled_sha256,
+        "portable_component_sha256": in_force.portable_component_sha256,
         "policy_sha256": sha256_hex(in_force.policy.as_bytes()),
         "agent_map_sha256": sha256_hex(in_force.agent_map.as_bytes()),
         "token_sha256": token.map(|t| sha256_hex(t.token.as_bytes())),

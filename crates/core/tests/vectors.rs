@@ -255,6 +255,7 @@ fn audit_records() {
             &audit::InForce {
                 component_sha256: s(&f["component_sha256"]).unwrap(),
                 compiled_sha256: s(&f["compiled_sha256"]).unwrap(),
+                portable_component_sha256: s(&f["portable_component_sha256"]),
                 policy: s(&f["policy"]).unwrap(),
                 agent_map: s(&f["agent_map"]).unwrap(),
             },

@@ -35,7 +35,8 @@ export function auditRecord({ command, resolution, token, error, componentSha256
     },
     error: error ? [error.code, error.message] : undefined,
   };
-  const inForce = { componentSha256, compiledSha256, policy: policy.policy, agentMap: policy.agentMap };
+  // The Node host runs the portable build itself (raxx-host records it beside its wide one).
+  const inForce = { componentSha256, compiledSha256, portableComponentSha256: componentSha256, policy: policy.policy, agentMap: policy.agentMap };
   return JSON.parse(core.auditRecord(event, inForce, iso8601()));
 }
 

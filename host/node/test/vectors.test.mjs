@@ -140,7 +140,7 @@ test('audit records', () => {
       error: e.error,
     };
     const f = c.in_force;
-    const line = core.auditRecord(event, { componentSha256: f.component_sha256, compiledSha256: f.compiled_sha256, policy: f.policy, agentMap: f.agent_map }, c.time);
+    const line = core.auditRecord(event, { componentSha256: f.component_sha256, compiledSha256: f.compiled_sha256, portableComponentSha256: f.portable_component_sha256 ?? undefined, policy: f.policy, agentMap: f.agent_map }, c.time);
     assert.deepEqual(JSON.parse(line), c.record, c.name);
     if (t) assert.ok(!line.includes(t.token), `${c.name}: the token itself`);
   }

@@ -13,6 +13,7 @@ impl Context {
         InForce {
             component_sha256: self.runtime.component_sha256(),
             compiled_sha256: self.runtime.compiled_sha256(),
+            portable_component_sha256: self.runtime.portable_component_sha256(),
             policy: &self.policy,
         }
     }

@@ -133,8 +133,22 @@ fn parse() -> Result<Cli, ExitCode> {
     Cli::try_parse().map_err(|err| {
         use clap::error::ErrorKind;
         match err.kind() {
-            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            ErrorKind::DisplayHelp => {
                 print!("{}", err.render());
+                ExitCode::SUCCESS
+            }
+            ErrorKind::DisplayVersion => {
+                // The version, then the SHA-256 of the component raxx-host runs and of
+                // the portable build of the same source (the Node host's).
+                let component = std::env::var_os("RAXX_COMPONENT")
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+                    .or_else(crate::sandbox::runtime::default_component_path);
+                print!(
+                    "{}{}",
+                    err.render(),
+                    crate::sandbox::runtime::version_lines(component.as_deref())
+                );
                 ExitCode::SUCCESS
             }
             ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {

@@ -67,6 +67,7 @@ impl Mint for RuntimeMint {
         let in_force = InForce {
             component_sha256: self.runtime.component_sha256(),
             compiled_sha256: self.runtime.compiled_sha256(),
+            portable_component_sha256: self.runtime.portable_component_sha256(),
             policy: &self.policy,
         };
         audit::append(&to.log, &audit::record(&event, &in_force))
