@@ -11,8 +11,8 @@
 //!   owned by root and writable by nobody else, which a same-user agent cannot
 //!   arrange.
 //! - **the user cache** (`RAXX_CACHE_DIR`, else `$XDG_CACHE_HOME/raxx`, else
-//!   `~/.cache/raxx`): every artifact carries an HMAC-SHA256 keyed by a key
-//!   derived from the vault identity's client secret, which no child of raxx
+//!   `~/.cache/raxx`): every artifact carries a BLAKE3 MAC (keyed mode) under
+//!   a key derived (BLAKE3's `derive_key`) from the vault identity's client secret, which no child of raxx
 //!   ever sees (`child_env`, `harden`). A planted or edited artifact fails the
 //!   check and the component is compiled afresh. The folder must be a real
 //!   folder owned by this user and writable by nobody else; artifacts are
@@ -26,7 +26,6 @@
 //! reported for the audit record.
 
 use anyhow::{Context, Result};
-use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use std::hash::{Hash, Hasher};
 use std::io::{Read, Write};
@@ -40,7 +39,7 @@ pub const KEEP: usize = 4;
 /// Largest artifact read (the minter's is a few MiB).
 const MAX_ARTIFACT_BYTES: u64 = 256 << 20;
 
-/// A user-cache file: the HMAC tag, then the compiled code's SHA-256 (raw),
+/// A user-cache file: the MAC tag, then the compiled code's SHA-256 (raw),
 /// then the compiled code. The tag covers the other two, so the SHA-256 the
 /// audit reports is read, not computed again, once the tag checks out.
 const TAG_BYTES: usize = 32;
@@ -71,7 +70,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub enum Source {
     /// Installed beside the component, root-owned.
     Installed,
-    /// The user cache, its HMAC checked.
+    /// The user cache, its MAC checked.
     Cache,
     /// Compiled in this process.
     Compiled,
@@ -86,21 +85,20 @@ pub struct UserCache {
 impl UserCache {
     /// The cache in `dir`, keyed from the vault identity's client secret.
     pub fn new(dir: PathBuf, client_secret: &str) -> UserCache {
-        let mut mac = hmac(client_secret.as_bytes());
-        mac.update(b"raxx compiled-component cache key v1");
         UserCache {
             dir,
-            key: zeroize::Zeroizing::new(mac.finalize().into_bytes().into()),
+            key: zeroize::Zeroizing::new(blake3::derive_key(
+                "raxx compiled-component cache key v2",
+                client_secret.as_bytes(),
+            )),
         }
     }
 
-    /// Names the key in artifact names (32 bits of an HMAC: nothing about the
+    /// Names the key in artifact names (32 bits of a MAC: nothing about the
     /// secret), so a rotated secret writes new files instead of taking a
     /// valid artifact for a planted one.
     fn key_id(&self) -> String {
-        let mut mac = hmac(self.key.as_slice());
-        mac.update(b"raxx compiled-component cache key id");
-        mac.finalize().into_bytes()[..4]
+        blake3::keyed_hash(&self.key, b"raxx compiled-component cache key id").as_bytes()[..4]
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect()
@@ -114,19 +112,15 @@ impl UserCache {
         )
     }
 
-    /// The tag of a file's content after the tag (`compiled_sha256 ‖ artifact`).
-    fn tag(&self, component_sha: &str, engine_hash: u64, content: &[u8]) -> Hmac<Sha256> {
-        let mut mac = hmac(self.key.as_slice());
+    /// The tag of a file's content after the tag (`compiled_sha256 ‖ artifact`),
+    /// bound to the component and the engine it was compiled for.
+    fn tag(&self, component_sha: &str, engine_hash: u64, content: &[u8]) -> blake3::Hash {
+        let mut mac = blake3::Hasher::new_keyed(&self.key);
         mac.update(component_sha.as_bytes());
         mac.update(&engine_hash.to_le_bytes());
         mac.update(content);
-        mac
+        mac.finalize()
     }
-}
-
-/// HMAC-SHA256 with `key` (any length is a valid HMAC key).
-fn hmac(key: &[u8]) -> Hmac<Sha256> {
-    <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes keys of any length")
 }
 
 /// Where compiled code may come from.
@@ -184,6 +178,100 @@ fn engine_hash(engine: &Engine) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut h);
     h.finish()
+}
+
+/// What `raxx-host compile` records beside an installed artifact (one
+/// `name hex` line each), so that an installed run neither reads nor hashes
+/// the component nor its compiled code: it maps the artifact the digests name.
+pub const DIGESTS_FILE: &str = "raxx_minter.digests";
+
+/// The digests recorded at install (`DIGESTS_FILE`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Digests {
+    pub component_sha256: String,
+    pub compiled_sha256: String,
+    /// The portable build of the same source, when one was installed beside it.
+    pub portable_component_sha256: Option<String>,
+}
+
+impl Digests {
+    pub fn render(&self) -> String {
+        let mut text = format!(
+            "component_sha256 {}\ncompiled_sha256 {}\n",
+            self.component_sha256, self.compiled_sha256
+        );
+        if let Some(portable) = &self.portable_component_sha256 {
+            text += &format!("portable_component_sha256 {portable}\n");
+        }
+        text
+    }
+
+    /// `None` unless every line is a known name and a SHA-256 in lower-case hex.
+    pub fn parse(text: &str) -> Option<Digests> {
+        let (mut component, mut compiled, mut portable) = (None, None, None);
+        for line in text.lines() {
+            let (name, hex) = line.split_once(' ')?;
+            if hex.len() != 64 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                return None;
+            }
+            let slot = match name {
+                "component_sha256" => &mut component,
+                "compiled_sha256" => &mut compiled,
+                "portable_component_sha256" => &mut portable,
+                _ => return None,
+            };
+            *slot = Some(hex.to_string());
+        }
+        Some(Digests {
+            component_sha256: component?,
+            compiled_sha256: compiled?,
+            portable_component_sha256: portable,
+        })
+    }
+}
+
+/// Owned by root and writable by nobody else.
+fn root_only(meta: &std::fs::Metadata) -> bool {
+    owner_mode(meta).is_some_and(|(uid, mode)| uid == 0 && mode & 0o022 == 0)
+}
+
+/// The installed compiled code by the digests recorded at install, mapped
+/// rather than read, nothing hashed. `None` (the caller reads and hashes, as
+/// before) unless the digests file, the artifact it names, their folder and
+/// every folder above it are root's: no other user can then change or swap
+/// what is mapped, for as long as it is mapped. A folder above may be
+/// writable by others only when sticky (`/tmp`): then they cannot rename
+/// root's entries.
+pub fn load_recorded(engine: &Engine, dir: &Path) -> Option<(Component, Digests)> {
+    let dir = dir.canonicalize().ok()?;
+    let mut above = Some(dir.as_path());
+    while let Some(folder) = above {
+        let meta = std::fs::symlink_metadata(folder).ok()?;
+        let sticky = owner_mode(&meta).is_some_and(|(uid, mode)| uid == 0 && mode & 0o1000 != 0);
+        if !meta.is_dir() || !(root_only(&meta) || sticky && folder != dir) {
+            return None;
+        }
+        above = folder.parent();
+    }
+    let file = open_no_follow(&dir.join(DIGESTS_FILE)).ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() || !root_only(&meta) {
+        return None;
+    }
+    let mut text = String::new();
+    file.take(4096).read_to_string(&mut text).ok()?;
+    let digests = Digests::parse(&text)?;
+    let artifact = dir.join(installed_name(&digests.component_sha256));
+    let meta = open_no_follow(&artifact).ok()?.metadata().ok()?;
+    if !meta.is_file() || !root_only(&meta) {
+        return None;
+    }
+    // SAFETY: the artifact, its folder and the folders above are root's and
+    // writable by nobody else, as the binary is (scripts/install writes both),
+    // so the mapped file cannot change; wasmtime checks that it was compiled
+    // by this engine configuration.
+    let component = unsafe { Component::deserialize_file(engine, &artifact) }.ok()?;
+    Some((component, digests))
 }
 
 /// File name of an installed artifact for a component.
@@ -317,11 +405,14 @@ fn load_cached(
         return Err("it is truncated".into());
     }
     let (tag, content) = bytes.split_at(TAG_BYTES);
-    user.tag(component_sha, engine_hash, content)
-        .verify_slice(tag)
-        .map_err(|_| "raxx did not write it (its authentication tag does not match)".to_string())?;
+    // blake3::Hash compares in constant time.
+    if user.tag(component_sha, engine_hash, content)
+        != <[u8; TAG_BYTES]>::try_from(tag).unwrap_or_default()
+    {
+        return Err("raxx did not write it (its authentication tag does not match)".to_string());
+    }
     let (compiled_sha, artifact) = content.split_at(SHA_BYTES);
-    // SAFETY: the HMAC proves raxx wrote these bytes with a key derived from the
+    // SAFETY: the MAC proves raxx wrote these bytes with a key derived from the
     // vault identity's secret (which no other process of raxx's making holds);
     // wasmtime checks that it was compiled by this engine configuration.
     #[allow(unsafe_code)]
@@ -342,10 +433,7 @@ fn store(
     artifact: &[u8],
 ) -> std::io::Result<()> {
     let content = [Sha256::digest(artifact).as_slice(), artifact].concat();
-    let tag = user
-        .tag(component_sha, engine_hash, &content)
-        .finalize()
-        .into_bytes();
+    let tag = *user.tag(component_sha, engine_hash, &content).as_bytes();
     let mut tmp = tempfile::Builder::new()
         .prefix(".tmp-")
         .suffix(".cwasm")

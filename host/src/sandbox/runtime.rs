@@ -331,10 +331,34 @@ impl ResourceLimiter for Limits {
 
 impl Runtime {
     /// Loads the component at `path` (a regular file), its compiled code from `cache` when it may be trusted.
+    ///
+    /// An installed component (`raxx_minter.wasm` in the cache's
+    /// `installed_dir`) whose digests `scripts/install` recorded is neither
+    /// read nor hashed: its compiled code is mapped (`cache::load_recorded`).
     pub fn load(path: &Path, cache: &Cache) -> Result<Runtime> {
-        let wasm =
-            crate::support::files::read_regular(path, crate::support::files::MAX_COMPONENT_BYTES)
-                .map_err(|why| anyhow::anyhow!("{why}"))?;
+        let installed = cache.installed_dir.as_deref().filter(|dir| {
+            path.parent() == Some(*dir) && path.file_name() == Some(COMPONENT_FILE.as_ref())
+        });
+        if let Some(dir) = installed {
+            let engine = Engine::new(&engine_config())?;
+            if let Some((component, digests)) = cache::load_recorded(&engine, dir) {
+                let portable = std::sync::OnceLock::new();
+                let _ = portable.set(digests.portable_component_sha256);
+                return Runtime::assemble(
+                    engine,
+                    cache::Loaded {
+                        component,
+                        source: Source::Installed,
+                        compiled_sha256: digests.compiled_sha256,
+                        warnings: Vec::new(),
+                    },
+                    digests.component_sha256,
+                    portable,
+                );
+            }
+        }
+        let wasm = crate::support::files::read_regular(path, crate::support::files::MAX_COMPONENT_BYTES)
+            .map_err(|why| anyhow::anyhow!("{why}"))?;
         let mut runtime = Runtime::from_bytes(&wasm, cache)
             .with_context(|| format!("loading the minter component {}", path.display()))?;
         runtime.portable = portable_component_path(path);
@@ -343,9 +367,18 @@ impl Runtime {
 
     pub fn from_bytes(wasm: &[u8], cache: &Cache) -> Result<Runtime> {
         let engine = Engine::new(&engine_config())?;
-        start_epoch_ticker(&engine);
         let component_sha256 = cache::sha256_hex(wasm);
         let loaded = cache::load(&engine, wasm, &component_sha256, cache)?;
+        Runtime::assemble(engine, loaded, component_sha256, std::sync::OnceLock::new())
+    }
+
+    fn assemble(
+        engine: Engine,
+        loaded: cache::Loaded,
+        component_sha256: String,
+        portable_sha256: std::sync::OnceLock<Option<String>>,
+    ) -> Result<Runtime> {
+        start_epoch_ticker(&engine);
         let pre = MinterPre::new(Self::linker(&engine)?.instantiate_pre(&loaded.component)?)?;
         Ok(Runtime {
             engine,
@@ -353,7 +386,7 @@ impl Runtime {
             component_sha256,
             compiled_sha256: loaded.compiled_sha256,
             portable: None,
-            portable_sha256: std::sync::OnceLock::new(),
+            portable_sha256,
             source: loaded.source,
             warnings: loaded.warnings,
             deadline: deadline(),
@@ -362,11 +395,21 @@ impl Runtime {
     }
 
     /// Writes this component's compiled code where `scripts/install` puts it
-    /// (`dir/raxx_minter.<sha>.cwasm`); returns the file written.
+    /// (`dir/raxx_minter.<sha>.cwasm`), and the digests an installed run
+    /// reads instead of hashing (`dir/raxx_minter.digests`); returns the
+    /// artifact written.
     pub fn write_installed_artifact(&self, dir: &Path) -> Result<PathBuf> {
         let bytes = self.pre.instance_pre().component().serialize()?;
         let path = dir.join(cache::installed_name(&self.component_sha256));
-        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+        let digests = cache::Digests {
+            component_sha256: self.component_sha256.clone(),
+            compiled_sha256: cache::sha256_hex(&bytes),
+            portable_component_sha256: self.portable_component_sha256().map(str::to_string),
+        };
+        let record = dir.join(cache::DIGESTS_FILE);
+        std::fs::write(&record, digests.render())
+            .with_context(|| format!("writing {}", record.display()))?;
         Ok(path)
     }
 

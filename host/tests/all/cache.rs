@@ -404,3 +404,142 @@ fn scripts_install_lays_out_a_read_only_installation_whose_compiled_code_is_used
         "and nothing went to the user cache"
     );
 }
+
+/// Lays out an installation with `scripts/install --no-build`; returns its share/raxx.
+fn install(prefix: &Scratch) -> PathBuf {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/install");
+    let out = std::process::Command::new(&script)
+        .args(["--no-build"])
+        .arg(&prefix.0)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    prefix.path("share/raxx")
+}
+
+#[test]
+fn an_installed_run_believes_the_digests_recorded_at_install_only_when_root_wrote_them() {
+    use raxx_host::cache::{sha256_hex, Digests, DIGESTS_FILE};
+    if !root_or_skip(
+        "an_installed_run_believes_the_digests_recorded_at_install_only_when_root_wrote_them",
+    ) {
+        return;
+    }
+    let prefix = Scratch::new("install-digests");
+    let share = install(&prefix);
+    let component = share.join("raxx_minter.wasm");
+    let sha = |path: &Path| sha256_hex(&std::fs::read(path).unwrap());
+    let load = || {
+        Runtime::load(
+            &component,
+            &Cache {
+                installed_dir: Some(share.clone()),
+                user: None,
+            },
+        )
+        .unwrap()
+    };
+    let recorded = Digests::parse(&std::fs::read_to_string(share.join(DIGESTS_FILE)).unwrap())
+        .expect("scripts/install records the digests");
+    let rt = load();
+    assert_eq!(rt.source(), Source::Installed);
+    assert_eq!(rt.component_sha256(), sha(&component));
+    assert_eq!(
+        rt.compiled_sha256(),
+        sha(&share.join(raxx_host::cache::installed_name(&recorded.component_sha256)))
+    );
+    assert_eq!(
+        rt.portable_component_sha256(),
+        Some(sha(&share.join("raxx_minter.portable.wasm")).as_str())
+    );
+    // A record another user could have written is not believed: the run
+    // hashes what it loads instead (the forged portable digest goes unused).
+    let forged = Digests {
+        portable_component_sha256: Some("f".repeat(64)),
+        ..recorded.clone()
+    };
+    let record = share.join(DIGESTS_FILE);
+    std::fs::write(&record, forged.render()).unwrap();
+    assert_eq!(
+        load().portable_component_sha256(),
+        Some("f".repeat(64).as_str()),
+        "root's record is believed"
+    );
+    chown(&record, OTHER_USER);
+    let rt = load();
+    assert_eq!(
+        rt.source(),
+        Source::Installed,
+        "the artifact is still root's"
+    );
+    assert_eq!(
+        rt.portable_component_sha256(),
+        Some(sha(&share.join("raxx_minter.portable.wasm")).as_str())
+    );
+    chown(&record, 0);
+    std::fs::set_permissions(&record, std::os::unix::fs::PermissionsExt::from_mode(0o666)).unwrap();
+    assert_ne!(
+        load().portable_component_sha256(),
+        Some("f".repeat(64).as_str()),
+        "nor one others may write to"
+    );
+    // Nor one in a folder whose parent another user could rename.
+    std::fs::set_permissions(&record, std::os::unix::fs::PermissionsExt::from_mode(0o444)).unwrap();
+    chown(&prefix.path("share"), OTHER_USER);
+    chown(&share, 0);
+    assert_ne!(
+        load().portable_component_sha256(),
+        Some("f".repeat(64).as_str())
+    );
+}
+
+#[test]
+fn the_cache_mac_binds_the_key_the_component_and_every_byte() {
+    let wasm = std::fs::read(component_path()).unwrap();
+    let ours = Scratch::new("mac-ours");
+    load(&wasm, &ours.0);
+    let (name, _) = artifacts(&ours.0).pop().unwrap();
+    let genuine = std::fs::read(&name).unwrap();
+    // A genuine artifact of the same component, made under another secret's key.
+    let theirs = Scratch::new("mac-theirs");
+    Runtime::from_bytes(&wasm, &Cache::in_dir(theirs.0.clone(), "another-secret")).unwrap();
+    let other_key = std::fs::read(artifacts(&theirs.0).pop().unwrap().0).unwrap();
+    // Our own artifact of another component, under this component's name.
+    let mut changed = wasm.clone();
+    changed.extend_from_slice(&[0x00, 0x06, 0x05, b'r', b'a', b'x', b'x', b'?']);
+    let other = Scratch::new("mac-other");
+    load(&changed, &other.0);
+    let other_component = std::fs::read(artifacts(&other.0).pop().unwrap().0).unwrap();
+    // One flipped bit in the compiled code, one in the recorded SHA-256.
+    let flip = |at: usize| {
+        let mut bytes = genuine.clone();
+        bytes[at] ^= 1;
+        bytes
+    };
+    for (what, planted) in [
+        ("another key's tag", other_key),
+        ("another component's artifact", other_component),
+        ("a flipped code byte", flip(genuine.len() - 1000)),
+        ("a flipped SHA-256 byte", flip(40)),
+    ] {
+        std::fs::write(&name, &planted).unwrap();
+        let rt = load(&wasm, &ours.0);
+        assert_eq!(rt.source(), Source::Compiled, "{what} is refused");
+        assert!(
+            rt.warnings()
+                .iter()
+                .any(|w| w.contains("raxx did not write it")),
+            "{what}: {:?}",
+            rt.warnings()
+        );
+        assert_eq!(
+            std::fs::read(&name).unwrap(),
+            genuine,
+            "{what}: replaced by raxx's own"
+        );
+    }
+}
