@@ -6,10 +6,13 @@
 //!   2. the reference minter (tests/bench/reference_minter.py: requests + PyJWT);
 //!   3. the library: one process minting repeatedly;
 //!   4. cold `raxx-node mint` (host/node): a new Node process each time, the same component through jco;
-//!   5. the Node library: one Node process minting repeatedly (tests/bench/node_library.mjs).
+//!   5. the Node library: one Node process minting repeatedly (tests/bench/node_library.mjs);
+//!   6. @octokit/auth-app warm, and issue 27's budget (speed.rs).
 //! Prints medians, the ratio (1)/(2), the local overhead (wall − 3 × latency),
 //! where the time goes, and checks the targets. Writes docs/benchmark.md and,
 //! with the bench's Python, docs/benchmark.png.
+
+mod speed;
 
 use raxx_fakes::World;
 use raxx_host::MintRequest;
@@ -116,6 +119,8 @@ struct Row {
     library_ms: f64,
     node_ms: Option<f64>,
     node_library_ms: Option<f64>,
+    /// (6) @octokit/auth-app warm on the same fakes (speed.rs).
+    octokit_ms: Option<f64>,
     /// The fakes' own time per library mint: answering, and sleeping past the latency.
     fakes_ms: (f64, f64),
     split: String,
@@ -297,6 +302,7 @@ fn main() {
             median(serde_json::from_slice::<Vec<f64>>(&out.stdout).expect("JSON times"))
         });
         let node_ms = (!node.is_empty()).then(|| median(node));
+        let octokit_ms = speed::octokit_ms(&world, runs * 2);
         let fakes_before = world.own_time();
         for _ in 0..runs * 2 {
             let start = Instant::now();
@@ -339,6 +345,7 @@ fn main() {
             library_ms,
             node_ms,
             node_library_ms,
+            octokit_ms,
             fakes_ms,
             split,
         });
@@ -403,6 +410,9 @@ The reference opens three connections per mint.\n\n", runs.min(15), runs * 2));
         ));
     }
     md.push_str(&node_section(&rows, &warm, &first_world));
+    let (speed_md, budget) = speed::section(&rows, &first_world, &warm, &scratch, runs);
+    md.push_str(&speed_md);
+    speed::write_block(&repo_root().join("docs/performance.md"), "budget", &budget);
     md.push_str(&format!("\nFirst run after a build (empty cache, compiles the component): {first:.0} ms; the next run: {second:.0} ms ({artifacts} artifact cached).\nProcess start and exit (`raxx-host --version`): {process_start:.1} ms.\n\n## Where the time goes (one cold `raxx-host mint`, `RAXX_TIMING=1`)\n\n"));
     for r in &rows {
         md.push_str(&format!("- {}: {}\n", r.label(), r.split));
@@ -420,7 +430,7 @@ The reference opens three connections per mint.\n\n", runs.min(15), runs * 2));
     for (what, ok) in &checks {
         md.push_str(&format!("- {} {what}\n", if *ok { "✓" } else { "✗" }));
     }
-    md.push_str("\n![median wall time per mint](benchmark.png)\n\nReproduce: `scripts/bench` (installs the reference's Python packages into `target/bench/venv`).\n");
+    md.push_str("\n![median wall time per mint](benchmark.png)\n\nReproduce: `scripts/bench` (installs the reference's Python packages into `target/bench/venv` and the pinned `@octokit/auth-app` into `target/bench/octokit`).\n");
     let docs = repo_root().join("docs");
     std::fs::write(docs.join("benchmark.md"), &md).unwrap();
     if let Some(py) = &python {

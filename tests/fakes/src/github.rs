@@ -518,10 +518,11 @@ impl State {
 
     /// Verifies `Authorization: Bearer <App JWT>` like GitHub; returns the App.
     fn authenticate_app(&mut self, req: &HttpRequest) -> Result<App, Reply> {
-        let Some(jwt) = req
-            .header("authorization")
-            .and_then(|a| a.strip_prefix("Bearer "))
-        else {
+        // The scheme is case-insensitive (RFC 9110): @octokit/auth-app sends `bearer`.
+        let Some(jwt) = req.header("authorization").and_then(|a| {
+            a.strip_prefix("Bearer ")
+                .or_else(|| a.strip_prefix("bearer "))
+        }) else {
             return Err(error(401, "Requires authentication"));
         };
         let undecodable = || error(401, "A JSON web token could not be decoded");
