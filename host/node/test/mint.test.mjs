@@ -78,15 +78,18 @@ test('exit codes match raxx-host: a missing variable, Infisical 401, GitHub 404,
   await assertNoSecrets(world, gone);
 });
 
-test('it runs the component raxx-host runs, byte for byte, and audits alike', async () => {
+test('it runs the portable build of the source raxx-host runs, and audits alike', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'raxx-node-audit-'));
   const [nodeLog, hostLog] = [join(dir, 'node.jsonl'), join(dir, 'host.jsonl')];
   assert.equal(raxxNode(['mint', 'raxx-dev-bot', '--audit-log', nodeLog], world.env).code, 0);
   assert.equal(raxxHost(['mint', 'raxx-dev-bot', '--audit-log', hostLog], world.env).code, 0);
   const [n, h] = [nodeLog, hostLog].map((p) => JSON.parse(readFileSync(p, 'utf8')));
   const sha = createHash('sha256').update(readFileSync(COMPONENT)).digest('hex');
-  assert.equal(h.component_sha256, sha, 'raxx-host loads the built component');
-  assert.equal(n.component_sha256, h.component_sha256, 'raxx-node loads the same bytes');
+  const wide = createHash('sha256').update(readFileSync(COMPONENT.replace('/component/', '/component-wide/'))).digest('hex');
+  assert.equal(h.component_sha256, wide, 'raxx-host loads the wide-arithmetic build');
+  assert.equal(n.component_sha256, sha, 'raxx-node loads the portable build');
+  assert.equal(h.portable_component_sha256, n.component_sha256, 'raxx-host records the portable build raxx-node runs');
+  assert.equal(n.portable_component_sha256, n.component_sha256, 'and so does raxx-node');
   assert.deepEqual(Object.keys(n), Object.keys(h), 'the same audit fields');
   for (const key of ['command', 'bot', 'app_id', 'installation_id', 'policy_sha256', 'agent_map_sha256', 'permissions', 'outcome', 'exit_code']) {
     assert.deepEqual(n[key], h[key], key);
