@@ -98,6 +98,34 @@ fn node_cmd(world: &World, cache: &Path, script: &str, args: &[&str]) -> Option<
     (installed && node).then_some(cmd)
 }
 
+/// The repository's policy files.
+fn policy() -> raxx_host::PolicyDocuments {
+    let policy_dir = repo_root().join("policies");
+    PolicyFiles {
+        agent_map: policy_dir.join("agent_bot_map.yaml"),
+        policy: policy_dir.join("policy.yaml"),
+    }
+    .read()
+    .unwrap()
+}
+
+/// The settings `world` gives a host.
+fn settings(world: &World) -> Settings {
+    let env = world.env();
+    Settings::from_env(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap()
+}
+
+/// The bench's mint: raxx-dev-bot, as the policy scopes it.
+fn dev_bot() -> MintRequest {
+    MintRequest {
+        bot: Some("raxx-dev-bot".into()),
+        agent: None,
+        owner: None,
+        repositories: vec![],
+        permissions: vec![],
+    }
+}
+
 /// Per request, and per new connection (the handshakes the fakes simulate).
 const SCENARIOS: [(u64, u64); 3] = [(0, 0), (20, 0), (20, 20)];
 /// Connection setups a mint cannot avoid: Infisical's (GitHub's overlaps it). The
@@ -221,13 +249,7 @@ fn main() {
         c
     }));
 
-    let policy_dir = repo_root().join("policies");
-    let policy = PolicyFiles {
-        agent_map: policy_dir.join("agent_bot_map.yaml"),
-        policy: policy_dir.join("policy.yaml"),
-    }
-    .read()
-    .unwrap();
+    let policy = policy();
     let warm = scratch.join("warm-cache");
     let load_start = Instant::now();
     let runtime = Runtime::load(
@@ -242,18 +264,8 @@ fn main() {
         world.set_latency(Duration::from_millis(latency));
         world.set_connect_latency(Duration::from_millis(connect));
         time_runs(2, || host_cmd(&world, &warm, &["mint", "raxx-dev-bot"])); // warm the cache and the page cache
-        let env = world.env();
-        let settings =
-            Settings::from_env(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
-                .unwrap();
-        let request = MintRequest {
-            bot: Some("raxx-dev-bot".into()),
-            agent: None,
-            owner: None,
-            repositories: vec![],
-            permissions: vec![],
-        };
-        let resolved = runtime.resolve(&policy, &request).expect("resolve");
+        let settings = settings(&world);
+        let resolved = runtime.resolve(&policy, &dev_bot()).expect("resolve");
         let script = repo_root().join("tests/bench/reference_minter.py");
         let (mut cli, mut reference, mut library, mut requests_ms) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());

@@ -17,7 +17,6 @@
 use crate::{host_cmd, median, ms, repo_root, Row, CLI_CONNECTIONS, HOST};
 use raxx_fakes::World;
 use raxx_host::runtime::Runtime;
-use raxx_host::settings::Settings;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -68,24 +67,10 @@ fn paired_rounds(world: &World, cache: &Path, runs: usize) -> Option<(f64, f64, 
         Runtime::load(p, &raxx_host::cache::Cache::in_dir(cache.into(), &secret)).unwrap()
     };
     let (portable, wide) = (load(&portable), load(&wide));
-    let env = world.env();
-    let settings =
-        Settings::from_env(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap();
-    let policy_dir = repo_root().join("policies");
-    let policy = raxx_host::policy::PolicyFiles {
-        agent_map: policy_dir.join("agent_bot_map.yaml"),
-        policy: policy_dir.join("policy.yaml"),
-    }
-    .read()
-    .unwrap();
-    let request = raxx_host::MintRequest {
-        bot: Some("raxx-dev-bot".into()),
-        agent: None,
-        owner: None,
-        repositories: vec![],
-        permissions: vec![],
-    };
-    let resolved = wide.resolve(&policy, &request).expect("resolve");
+    let settings = crate::settings(world);
+    let resolved = wide
+        .resolve(&crate::policy(), &crate::dev_bot())
+        .expect("resolve");
     let time = |rt: &Runtime| {
         let start = Instant::now();
         rt.mint(&settings, &resolved).result.expect("mint");

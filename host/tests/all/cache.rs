@@ -360,17 +360,7 @@ fn scripts_install_lays_out_a_read_only_installation_whose_compiled_code_is_used
     }
     let world = World::start_shared();
     let prefix = Scratch::new("install");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/install");
-    let out = std::process::Command::new(&script)
-        .args(["--no-build"])
-        .arg(&prefix.0)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    install(&prefix);
     let raxx = prefix.path("bin/raxx-host");
     for (file, mode) in [
         (raxx.clone(), 0o555),

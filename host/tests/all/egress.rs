@@ -226,8 +226,18 @@ fn calls_without_the_vault_do_not_preconnect() {
 
 #[test]
 fn the_component_imports_only_standard_wasi_and_exports_identity() {
-    let engine = wasmtime::Engine::default();
-    let component = wasmtime::component::Component::from_file(&engine, component_path()).unwrap();
+    // raxx-host's engine (it runs the wide-arithmetic build), for both builds of the source.
+    let engine = wasmtime::Engine::new(&raxx_host::runtime::engine_config()).unwrap();
+    let wide = component_path();
+    let portable = raxx_host::runtime::portable_component_path(&wide).unwrap();
+    for path in [wide, portable] {
+        imports_only_standard_wasi(&engine, &path);
+    }
+}
+
+fn imports_only_standard_wasi(engine: &wasmtime::Engine, path: &std::path::Path) {
+    let engine = engine.clone();
+    let component = wasmtime::component::Component::from_file(&engine, path).unwrap();
     let ty = component.component_type();
     let imports: Vec<String> = ty
         .imports(&engine)
