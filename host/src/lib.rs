@@ -44,7 +44,10 @@ pub use net::{Limits, Network, Proxy, Trust};
 pub use policy::PolicyFiles;
 pub use reach::Allowlist;
 pub use sandbox::cache::{Cache, Source};
-pub use sandbox::runtime::{default_component_path, CallError, Outcome, Resolved, Runtime};
+pub use sandbox::runtime::{
+    default_component_path, engine_config, portable_component_path, CallError, Outcome, Resolved,
+    Runtime,
+};
 pub use session::{AuditTo, Mint, RuntimeMint, TokenSource};
 pub use settings::{ConfigError, Settings, Side, VAULT_CREDENTIAL_VARS};
 

@@ -16,7 +16,7 @@
 
 use crate::{host_cmd, median, ms, repo_root, Row, CLI_CONNECTIONS, HOST};
 use raxx_fakes::World;
-use raxx_host::runtime::Runtime;
+use raxx_host::Runtime;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -53,8 +53,8 @@ pub fn octokit_ms(world: &World, runs: usize) -> Option<f64> {
 
 /// The portable and the wide build, as scripts/build leaves them.
 fn builds() -> Option<(PathBuf, PathBuf)> {
-    let wide = raxx_host::runtime::default_component_path()?;
-    let portable = raxx_host::runtime::portable_component_path(&wide)?;
+    let wide = raxx_host::default_component_path()?;
+    let portable = raxx_host::portable_component_path(&wide)?;
     Some((portable, wide))
 }
 
@@ -63,9 +63,8 @@ fn builds() -> Option<(PathBuf, PathBuf)> {
 fn paired_rounds(world: &World, cache: &Path, runs: usize) -> Option<(f64, f64, f64)> {
     let (portable, wide) = builds()?;
     let secret = raxx_fakes::world::client_secret();
-    let load = |p: &Path| {
-        Runtime::load(p, &raxx_host::cache::Cache::in_dir(cache.into(), &secret)).unwrap()
-    };
+    let load =
+        |p: &Path| Runtime::load(p, &raxx_host::Cache::in_dir(cache.into(), &secret)).unwrap();
     let (portable, wide) = (load(&portable), load(&wide));
     let settings = crate::settings(world);
     let resolved = wide

@@ -270,6 +270,7 @@ pub fn load_recorded(engine: &Engine, dir: &Path) -> Option<(Component, Digests)
     // writable by nobody else, as the binary is (scripts/install writes both),
     // so the mapped file cannot change; wasmtime checks that it was compiled
     // by this engine configuration.
+    #[allow(unsafe_code)]
     let component = unsafe { Component::deserialize_file(engine, &artifact) }.ok()?;
     Some((component, digests))
 }

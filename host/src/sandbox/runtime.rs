@@ -357,8 +357,9 @@ impl Runtime {
                 );
             }
         }
-        let wasm = crate::support::files::read_regular(path, crate::support::files::MAX_COMPONENT_BYTES)
-            .map_err(|why| anyhow::anyhow!("{why}"))?;
+        let wasm =
+            crate::support::files::read_regular(path, crate::support::files::MAX_COMPONENT_BYTES)
+                .map_err(|why| anyhow::anyhow!("{why}"))?;
         let mut runtime = Runtime::from_bytes(&wasm, cache)
             .with_context(|| format!("loading the minter component {}", path.display()))?;
         runtime.portable = portable_component_path(path);
@@ -450,8 +451,11 @@ impl Runtime {
         self.portable_sha256
             .get_or_init(|| {
                 let path = self.portable.as_deref()?;
-                let bytes =
-                    crate::support::files::read_regular(path, crate::support::files::MAX_COMPONENT_BYTES).ok()?;
+                let bytes = crate::support::files::read_regular(
+                    path,
+                    crate::support::files::MAX_COMPONENT_BYTES,
+                )
+                .ok()?;
                 Some(cache::sha256_hex(&bytes))
             })
             .as_deref()

@@ -74,7 +74,7 @@ fn a_corrupt_artifact_is_replaced_not_trusted() {
 /// component's compiled code under the minter's artifact name, bare (as raxx
 /// used to write artifacts) and behind a made-up tag (it lacks the key).
 fn plant_hostile_code(dir: &Path) -> Vec<Vec<u8>> {
-    let engine = wasmtime::Engine::new(&raxx_host::runtime::engine_config()).unwrap();
+    let engine = wasmtime::Engine::new(&raxx_host::engine_config()).unwrap();
     let hostile = std::fs::read(component_path().with_file_name("raxx_hostile.wasm")).unwrap();
     let code = wasmtime::component::Component::new(&engine, &hostile)
         .unwrap()
@@ -413,7 +413,13 @@ fn install(prefix: &Scratch) -> PathBuf {
 
 #[test]
 fn an_installed_run_believes_the_digests_recorded_at_install_only_when_root_wrote_them() {
-    use raxx_host::cache::{sha256_hex, Digests, DIGESTS_FILE};
+    use crate::harness::sha256_hex;
+    const DIGESTS_FILE: &str = "raxx_minter.digests";
+    // `name hex` lines (scripts/install's record).
+    let digest = |text: &str, name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ').map(str::to_string))
+    };
     if !root_or_skip(
         "an_installed_run_believes_the_digests_recorded_at_install_only_when_root_wrote_them",
     ) {
@@ -433,14 +439,15 @@ fn an_installed_run_believes_the_digests_recorded_at_install_only_when_root_wrot
         )
         .unwrap()
     };
-    let recorded = Digests::parse(&std::fs::read_to_string(share.join(DIGESTS_FILE)).unwrap())
-        .expect("scripts/install records the digests");
+    let recorded = std::fs::read_to_string(share.join(DIGESTS_FILE)).unwrap();
+    let recorded_component =
+        digest(&recorded, "component_sha256").expect("scripts/install records the digests");
     let rt = load();
     assert_eq!(rt.source(), Source::Installed);
     assert_eq!(rt.component_sha256(), sha(&component));
     assert_eq!(
         rt.compiled_sha256(),
-        sha(&share.join(raxx_host::cache::installed_name(&recorded.component_sha256)))
+        sha(&share.join(format!("raxx_minter.{}.cwasm", &recorded_component[..32])))
     );
     assert_eq!(
         rt.portable_component_sha256(),
@@ -448,12 +455,12 @@ fn an_installed_run_believes_the_digests_recorded_at_install_only_when_root_wrot
     );
     // A record another user could have written is not believed: the run
     // hashes what it loads instead (the forged portable digest goes unused).
-    let forged = Digests {
-        portable_component_sha256: Some("f".repeat(64)),
-        ..recorded.clone()
-    };
+    let forged = recorded.replace(
+        &digest(&recorded, "portable_component_sha256").unwrap(),
+        &"f".repeat(64),
+    );
     let record = share.join(DIGESTS_FILE);
-    std::fs::write(&record, forged.render()).unwrap();
+    std::fs::write(&record, &forged).unwrap();
     assert_eq!(
         load().portable_component_sha256(),
         Some("f".repeat(64).as_str()),

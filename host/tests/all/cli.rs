@@ -36,10 +36,10 @@ fn version_prints_the_crate_version() {
     );
     // Then the digests of the two artifacts built from one source: the one
     // raxx-host runs (wide-arithmetic) and the portable one the Node host runs.
-    let sha = |path: &std::path::Path| raxx_host::cache::sha256_hex(&std::fs::read(path).unwrap());
+    let sha = |path: &std::path::Path| crate::harness::sha256_hex(&std::fs::read(path).unwrap());
     let component = crate::harness::component_path();
     let mut want = vec![format!("component sha256 {} ", sha(&component))];
-    if let Some(portable) = raxx_host::runtime::portable_component_path(&component) {
+    if let Some(portable) = raxx_host::portable_component_path(&component) {
         want.push(format!("portable component sha256 {} ", sha(&portable)));
     }
     let lines: Vec<&str> = r.stdout.lines().skip(1).collect();

@@ -227,9 +227,9 @@ fn calls_without_the_vault_do_not_preconnect() {
 #[test]
 fn the_component_imports_only_standard_wasi_and_exports_identity() {
     // raxx-host's engine (it runs the wide-arithmetic build), for both builds of the source.
-    let engine = wasmtime::Engine::new(&raxx_host::runtime::engine_config()).unwrap();
+    let engine = wasmtime::Engine::new(&raxx_host::engine_config()).unwrap();
     let wide = component_path();
-    let portable = raxx_host::runtime::portable_component_path(&wide).unwrap();
+    let portable = raxx_host::portable_component_path(&wide).unwrap();
     for path in [wide, portable] {
         imports_only_standard_wasi(&engine, &path);
     }

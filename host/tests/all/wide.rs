@@ -34,7 +34,7 @@ fn raxx_host_runs_the_wide_arithmetic_build_and_node_the_portable_one() {
         "raxx-host finds the wide-arithmetic build first: {}",
         wide.display()
     );
-    let portable = raxx_host::runtime::portable_component_path(&wide)
+    let portable = raxx_host::portable_component_path(&wide)
         .expect("scripts/build leaves the portable build beside it");
     assert!(
         mul_wide_count(&wide) > 100,
@@ -123,9 +123,9 @@ fn the_audit_record_names_both_artifacts() {
     assert_eq!(crate::harness::run(cmd).code, 0);
     let record: serde_json::Value =
         serde_json::from_str(std::fs::read_to_string(&log).unwrap().trim()).unwrap();
-    let sha = |path: &Path| raxx_host::cache::sha256_hex(&std::fs::read(path).unwrap());
+    let sha = |path: &Path| crate::harness::sha256_hex(&std::fs::read(path).unwrap());
     let wide = component_path();
-    let portable = raxx_host::runtime::portable_component_path(&wide).unwrap();
+    let portable = raxx_host::portable_component_path(&wide).unwrap();
     assert_eq!(record["component_sha256"], sha(&wide).as_str());
     assert_eq!(record["portable_component_sha256"], sha(&portable).as_str());
 }
