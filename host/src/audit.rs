@@ -45,14 +45,17 @@ pub fn record(event: &Event<'_>, in_force: &InForce<'_>) -> serde_json::Value {
         .map(|t| {
             t.permissions
                 .iter()
-                .map(|p| (p.name.as_str(), crate::wit_text::level(p.level)))
+                .map(|p| (p.name.as_str(), crate::sandbox::wit_text::level(p.level)))
                 .collect()
         })
         .unwrap_or_default();
     // The record's ids stay strings (docs/audit.md).
-    let ids = event
-        .token
-        .map(|t| (crate::wit_text::app(&t.app), t.installation_id.to_string()));
+    let ids = event.token.map(|t| {
+        (
+            crate::sandbox::wit_text::app(&t.app),
+            t.installation_id.to_string(),
+        )
+    });
     let token = event
         .token
         .zip(ids.as_ref())

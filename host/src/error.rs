@@ -4,8 +4,8 @@
 //! settings reader answer are here, so the exit code a failure gets is
 //! decided in one place.
 
+use crate::config::settings::ConfigError;
 use crate::exit::Exit;
-use crate::settings::ConfigError;
 use crate::{MintError, PolicyFailureKind};
 
 /// A failure ready to report: the exit code and a one-line message.

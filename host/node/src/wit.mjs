@@ -1,4 +1,4 @@
-// The WIT types that carry meaning, as text and back (host/src/wit_text.rs
+// The WIT types that carry meaning, as text and back (host/src/sandbox/wit_text.rs
 // in raxx-host): permission levels (a WIT enum: jco's strings `read`,
 // `write`, `admin`) and the App a token came from (a `app-ref` variant; ids
 // are u64, which jco gives as BigInt). Output and the audit record keep the

@@ -1,5 +1,5 @@
 // Settings and base URLs as the Node host reads them: through the host core
-// (the rules and messages of raxx-host's host/src/settings.rs and
+// (the rules and messages of raxx-host's host/src/config/settings.rs and
 // host/src/egress.rs unit tests; tests/vectors/ holds the shared cases).
 
 import { test } from 'node:test';

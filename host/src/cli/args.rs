@@ -77,7 +77,7 @@ pub fn request(
     let permissions = narrow
         .permissions
         .iter()
-        .map(|(name, level)| crate::wit_text::permission(name, level))
+        .map(|(name, level)| crate::sandbox::wit_text::permission(name, level))
         .collect::<Result<_, _>>()
         .map_err(|message| Error::new(Exit::Usage, message))?;
     Ok(MintRequest {

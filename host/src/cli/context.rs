@@ -5,12 +5,12 @@ use crate::audit::Event;
 use crate::cli::args::bot_request;
 use crate::cli::audit::event;
 use crate::cli::timing;
+use crate::config::policy::PolicyFiles;
+use crate::config::settings::{Settings, Side};
 use crate::error::{self, Error};
 use crate::exit::Exit;
-use crate::policy::PolicyFiles;
 use crate::sandbox::cache::Cache;
 use crate::sandbox::runtime::{default_component_path, CallError, Resolved, Runtime};
-use crate::settings::{Settings, Side};
 use crate::support::display::one_line;
 use crate::{
     FailureKind, InstallationToken, MintError, MintRequest, PolicyDocuments, ServiceFailure,

@@ -50,7 +50,7 @@ pub fn print(out: &str) -> Result<u8, Error> {
 pub fn permissions_json(list: &[crate::Permission]) -> serde_json::Value {
     list.iter()
         .map(|p| {
-            let level = crate::wit_text::level(p.level);
+            let level = crate::sandbox::wit_text::level(p.level);
             (p.name.clone(), serde_json::Value::from(level))
         })
         .collect::<serde_json::Map<_, _>>()

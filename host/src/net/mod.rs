@@ -44,8 +44,8 @@ impl Network {
     /// [`crate::Runtime::load`] reads; `settings::network`).
     pub fn from_env(
         var: impl Fn(&str) -> Option<String>,
-    ) -> Result<Network, crate::settings::ConfigError> {
-        crate::settings::network(var)
+    ) -> Result<Network, crate::config::settings::ConfigError> {
+        crate::config::settings::network(var)
     }
 }
 

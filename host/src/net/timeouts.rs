@@ -29,7 +29,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Limits {
-        use crate::settings::{DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_FIRST_BYTE_TIMEOUT_MS};
+        use crate::config::settings::{DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_FIRST_BYTE_TIMEOUT_MS};
         Limits {
             connect: Duration::from_millis(DEFAULT_CONNECT_TIMEOUT_MS.into()),
             first_byte: Duration::from_millis(DEFAULT_FIRST_BYTE_TIMEOUT_MS.into()),

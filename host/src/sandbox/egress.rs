@@ -19,10 +19,10 @@ use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpH
 pub use raxx_url::Origin;
 
 /// What one call may reach, and the judgement of each request (`reach.rs`).
-pub use crate::reach::Allowlist;
+pub use crate::sandbox::reach::Allowlist;
 
 /// A refused request: recorded, and `HttpRequestDenied` for the guest.
-fn refuse(log: &Mutex<Vec<String>>, denied: crate::reach::Denied) -> HttpError {
+fn refuse(log: &Mutex<Vec<String>>, denied: crate::sandbox::reach::Denied) -> HttpError {
     if let Ok(mut log) = log.lock() {
         log.push(denied.0);
     }
@@ -144,7 +144,7 @@ impl WasiHttpHooks for EgressHooks {
         _fut: Box<dyn std::future::Future<Output = Result<(), HttpError>> + Send>,
     ) -> SendFuture {
         // The judgement (reach.rs): origin, method and path now; a token exchange's body below, before anything is sent.
-        let admitted = match crate::reach::admit(&self.allowlist, &request) {
+        let admitted = match crate::sandbox::reach::admit(&self.allowlist, &request) {
             Ok(admitted) => admitted,
             Err(denied) => {
                 let refused = refuse(&self.denied, denied);

@@ -1,13 +1,16 @@
 //! The sandbox: the minter component loaded (`cache`), run in a locked-down
 //! store per call (`runtime`, over the WIT `bindings`), every request it sends
-//! judged by the egress hook (`egress`, by `crate::reach`), and the token it
-//! answers checked before anything prints it (`token_shape`).
+//! judged by the egress hook (`egress`, by `crate::sandbox::reach`), and the token it
+//! answers checked before anything prints it (`token_shape`); the WIT's levels
+//! and App references as text (`wit_text`).
 //!
-//! A new network rule goes into `wit/reach.json` (judged by `crate::reach`);
+//! A new network rule goes into `wit/reach.json` (judged by `crate::sandbox::reach`);
 //! how an allowed request travels is `crate::net`.
 
 pub mod bindings;
 pub mod cache;
 pub mod egress;
+pub(crate) mod reach;
 pub mod runtime;
 pub mod token_shape;
+pub(crate) mod wit_text;

@@ -7,8 +7,8 @@
 //! empty: no environment, no arguments, no preopened directories, no sockets,
 //! stdin closed, stdout/stderr discarded.
 
+use crate::config::settings::Settings;
 use crate::net::{self, Explain};
-use crate::reach::Call;
 use crate::sandbox::bindings::exports::raxx::identity::types::{
     FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments,
     Resolution, Suspension, Verification,
@@ -16,7 +16,7 @@ use crate::sandbox::bindings::exports::raxx::identity::types::{
 use crate::sandbox::bindings::{Minter, MinterPre};
 use crate::sandbox::cache::{self, Cache, Source};
 use crate::sandbox::egress::{Allowlist, EgressHooks};
-use crate::settings::Settings;
+use crate::sandbox::reach::Call;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -391,7 +391,8 @@ impl Runtime {
             source: loaded.source,
             warnings: loaded.warnings,
             deadline: deadline(),
-            network: crate::settings::network(|k| std::env::var(k).ok()).map_err(|e| e.message),
+            network: crate::config::settings::network(|k| std::env::var(k).ok())
+                .map_err(|e| e.message),
         })
     }
 
@@ -619,7 +620,7 @@ impl Runtime {
         let allowlist = settings.allowlist.for_call(
             Call::Mint,
             Some(&resolved.bot),
-            Some(crate::reach::scope_of(resolved)),
+            Some(crate::sandbox::reach::scope_of(resolved)),
         );
         match self.call(&allowlist, true, async |g, s| {
             g.raxx_identity_app()
@@ -660,7 +661,7 @@ impl Runtime {
         let allowlist = settings.allowlist.for_call(
             Call::Verify,
             Some(&resolved.bot),
-            Some(crate::reach::scope_of(resolved)),
+            Some(crate::sandbox::reach::scope_of(resolved)),
         );
         self.answer(&allowlist, true, async |g, s| {
             g.raxx_identity_app()

@@ -5,9 +5,9 @@
 
 use super::Mint;
 use crate::audit::{self, Event, InForce};
+use crate::config::settings::Settings;
 use crate::error::Error;
 use crate::sandbox::runtime::{CallError, Resolved, Runtime};
-use crate::settings::Settings;
 use crate::{InstallationToken, PolicyDocuments};
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -7,10 +7,10 @@ use crate::cli::args::bot_request;
 use crate::cli::context::settings;
 use crate::cli::context::Context;
 use crate::cli::output::print;
+use crate::config::settings::github_git_host;
 use crate::error::Error;
 use crate::exit::Exit;
 use crate::session::endpoint::{self, Answer};
-use crate::settings::github_git_host;
 use std::io::BufRead;
 
 #[derive(clap::Args)]

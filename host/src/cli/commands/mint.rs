@@ -50,7 +50,7 @@ fn token_json(token: &InstallationToken) -> serde_json::Value {
         "bot": token.bot,
         "agent": token.agent,
         // The ids stay strings, as the audit record has them.
-        "app_id": crate::wit_text::app(&token.app),
+        "app_id": crate::sandbox::wit_text::app(&token.app),
         "installation_id": token.installation_id.to_string(),
         "permissions": permissions_json(&token.permissions),
         "repository_selection": token.repository_selection,

@@ -49,7 +49,7 @@ fn identity<'a>(class: &'a str, r: &'a Resolved) -> Identity<'a> {
         permissions: r
             .permissions
             .iter()
-            .map(|p| (p.name.as_str(), crate::wit_text::level(p.level)))
+            .map(|p| (p.name.as_str(), crate::sandbox::wit_text::level(p.level)))
             .collect(),
         repositories: &r.repositories,
         fallback_allowed: r.fallback_allowed,

@@ -48,8 +48,10 @@ pub fn run(context: &Context, args: Args, suspend: bool) -> Result<u8, Error> {
                 } else {
                     "unsuspended: mints work again".to_string()
                 };
-                let (app, installation) =
-                    (crate::wit_text::app(&s.app), s.installation_id.to_string());
+                let (app, installation) = (
+                    crate::sandbox::wit_text::app(&s.app),
+                    s.installation_id.to_string(),
+                );
                 let line = format!("{bot}: installation {installation} (App {app}) {done}");
                 match context.audit(Event {
                     installation: Some((&app, &installation)),

@@ -72,7 +72,7 @@ fn verify_row(v: &Verification) -> [String; 7] {
 }
 
 fn level(level: &Option<PermissionLevel>) -> &'static str {
-    level.map_or("none", crate::wit_text::level)
+    level.map_or("none", crate::sandbox::wit_text::level)
 }
 
 /// The drift section under the table: one line per bot and permission.
@@ -102,7 +102,7 @@ fn drift_lines(v: &Verification) -> Vec<String> {
     });
     let excess = v.excess.iter().map(|g| match &g.asked {
         None => format!("{}  EXCESS   {}={} granted, asked by no user of the bot: least privilege says remove it from the App on GitHub", v.bot, g.name, level(&g.granted)),
-        Some(asked) => format!("{}  EXCESS   {}={} granted, at most {}={} asked: least privilege says lower it on GitHub", v.bot, g.name, level(&g.granted), g.name, crate::wit_text::level(*asked)),
+        Some(asked) => format!("{}  EXCESS   {}={} granted, at most {}={} asked: least privilege says lower it on GitHub", v.bot, g.name, level(&g.granted), g.name, crate::sandbox::wit_text::level(*asked)),
     });
     missing.chain(excess).map(|line| strip(&line)).collect()
 }
@@ -201,8 +201,8 @@ mod tests {
     fn gap(name: &str, asked: Option<&str>, granted: Option<&str>) -> PermissionGap {
         PermissionGap {
             name: name.into(),
-            asked: asked.map(|l| crate::wit_text::parse_level(l).unwrap()),
-            granted: granted.map(|l| crate::wit_text::parse_level(l).unwrap()),
+            asked: asked.map(|l| crate::sandbox::wit_text::parse_level(l).unwrap()),
+            granted: granted.map(|l| crate::sandbox::wit_text::parse_level(l).unwrap()),
         }
     }
 

@@ -1,8 +1,8 @@
 //! Settings from the environment, with the names users already have
 //! (Infisical's CLI, GitHub's Actions), validated before anything runs.
 
-use crate::reach::Allowlist;
 use crate::sandbox::bindings::exports::raxx::identity::types as wit;
+use crate::sandbox::reach::Allowlist;
 use raxx_core::settings::{self as core, InfisicalLogin, VaultSettings};
 
 /// The reading itself is the host core's (`crates/core/src/settings`), which

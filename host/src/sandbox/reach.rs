@@ -21,7 +21,7 @@ pub fn scope_of(resolution: &Resolution) -> Scope {
         resolution
             .permissions
             .iter()
-            .map(|p| (p.name.as_str(), crate::wit_text::level(p.level))),
+            .map(|p| (p.name.as_str(), crate::sandbox::wit_text::level(p.level))),
         &resolution.repositories,
     )
 }
