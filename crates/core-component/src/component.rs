@@ -1,7 +1,7 @@
 //! The WIT glue: plain conversions between `decide`'s records and the core's types.
 
 use raxx_core::settings::{InfisicalLogin, Side, VaultSettings};
-use raxx_core::{audit, exit, policy_files, reach, settings};
+use raxx_core::{audit, cache_key, exit, policy_files, reach, settings};
 use std::path::{Path, PathBuf};
 
 /// wit-bindgen's generated glue (the canonical ABI) is the only unsafe code.
@@ -129,6 +129,24 @@ impl wit::Guest for Core {
         settings::vault_client_secret(&|name: &str| {
             env.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
         })
+    }
+
+    fn cache_key_id(client_secret: String) -> String {
+        cache_key::CacheKey::derive(&client_secret).key_id()
+    }
+
+    fn transpile_tag(
+        client_secret: String,
+        component_sha256: String,
+        files: Vec<(String, Vec<u8>)>,
+    ) -> Vec<u8> {
+        cache_key::CacheKey::derive(&client_secret)
+            .transpile_tag(
+                &component_sha256,
+                files.iter().map(|(n, c)| (n.as_str(), c.as_slice())),
+            )
+            .as_bytes()
+            .to_vec()
     }
 
     fn max_body_bytes() -> u32 {

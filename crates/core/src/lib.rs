@@ -11,10 +11,12 @@
 //! - [`exit`]: the exit codes, their help text, and what a failure maps to.
 //! - [`audit`]: the audit record (the host appends it).
 //! - [`policy_files`]: where the agent map and policy are found.
+//! - [`cache_key`]: the compiled-code cache's key, key id and tags.
 
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod cache_key;
 pub mod exit;
 pub mod policy_files;
 pub mod quote;

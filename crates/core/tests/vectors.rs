@@ -315,3 +315,48 @@ fn policy_discovery() {
         }
     }
 }
+
+/// A vector's content: `text` repeated `repeat` times (1 when absent).
+fn content(v: &Value) -> Vec<u8> {
+    let text = v["text"].as_str().expect("text");
+    let times = v["repeat"].as_u64().unwrap_or(1) as usize;
+    text.repeat(times).into_bytes()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn cache_key() {
+    use raxx_core::cache_key::CacheKey;
+    let file = vectors("cache_key.json");
+    for c in file["keys"].as_array().unwrap() {
+        let key = CacheKey::derive(c["secret"].as_str().unwrap());
+        assert_eq!(key.key_id(), c["key_id"].as_str().unwrap(), "{c}");
+    }
+    for c in file["compiled"].as_array().unwrap() {
+        let key = CacheKey::derive(c["secret"].as_str().unwrap());
+        let engine = u64::from_str_radix(c["engine_hash"].as_str().unwrap(), 16).unwrap();
+        let tag = key.compiled_tag(
+            c["component_sha256"].as_str().unwrap(),
+            engine,
+            &content(&c["content"]),
+        );
+        assert_eq!(hex(tag.as_bytes()), c["tag"].as_str().unwrap(), "{c}");
+    }
+    for c in file["transpile"].as_array().unwrap() {
+        let key = CacheKey::derive(c["secret"].as_str().unwrap());
+        let files: Vec<(String, Vec<u8>)> = c["files"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(n, v)| (n.clone(), content(v)))
+            .collect();
+        let tag = key.transpile_tag(
+            c["component_sha256"].as_str().unwrap(),
+            files.iter().map(|(n, v)| (n.as_str(), v.as_slice())),
+        );
+        assert_eq!(hex(tag.as_bytes()), c["tag"].as_str().unwrap(), "{c}");
+    }
+}

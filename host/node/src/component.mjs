@@ -7,9 +7,14 @@
 // One somebody else wrote would run inside the orchestrator, next to the
 // vault identity's secret, so it is trusted only as raxx-host trusts compiled
 // code (docs/security.md): made in this process, or read from a cache entry
-// whose HMAC-SHA256 checks out under a key derived from the vault identity's
-// client secret (the same derivation as raxx-host's), in a folder that is
-// this user's, not a link and writable by nobody else. Without the secret the
+// whose BLAKE3 MAC (keyed mode) checks out under a key derived (BLAKE3's
+// `derive_key`) from the vault identity's client secret, in a folder that is
+// this user's, not a link and writable by nobody else. The key, its id in
+// entry names and what the tag covers are the host core's rule
+// (crates/core/src/cache_key.rs, the one raxx-host's cache uses), run here
+// through the core component (src/core.mjs): this file passes the secret and
+// the files and compares the tag in constant time; the key never reaches
+// JavaScript. Without the secret the
 // cache is not used (transpiling costs ~0.3 s). What is trusted is held in
 // memory and imported from there (a `data:` URL for the glue, the core
 // modules compiled from bytes), so the files cannot change between the check
@@ -22,11 +27,12 @@
 // instance. Inside the glue module only, `WebAssembly.promising` throws a
 // ready-made error instead. The component's core modules are untouched.
 
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { cacheKeyId, transpileTag } from './core.mjs';
 import { hostError } from './errors.mjs';
 import { PACKAGE_DIR, sourceTree, withoutJspiProbes } from './package.mjs';
 
@@ -114,11 +120,9 @@ function treeSha256(files) {
   return hash.digest('hex');
 }
 
-/** HMAC-SHA256 under `key` of a transpile's files (names and contents, in name order). */
-function tag(key, sha256, files) {
-  const mac = createHmac('sha256', key).update(sha256);
-  for (const name of [...files.keys()].sort()) mac.update(`\0${name}\0${files.get(name).length}\0`).update(files.get(name));
-  return mac.digest();
+/** The MAC of a transpile's files (names and contents, in name order), by the host core's rule. */
+function tag(cache, sha256, files) {
+  return transpileTag(cache.secret, sha256, files);
 }
 
 /** Owner and writability rules for what a cache holds (as host/src/cache.rs). */
@@ -127,7 +131,7 @@ function trusted(stat) {
 }
 
 /**
- * The usable cache: `{ dir, key, keyId }`, or undefined (no secret, no
+ * The usable cache: `{ dir, secret, keyId }`, or undefined (no secret, no
  * folder, or one that is a link, another user's or writable by others —
  * then with a warning).
  */
@@ -144,9 +148,7 @@ function cache(dir, secret, warnings) {
     warnings.push(`not using the transpile cache ${dir}: it must be a folder of this user's that nobody else can write; transpiling in memory`);
     return undefined;
   }
-  const key = createHmac('sha256', secret).update('raxx compiled-component cache key v1').digest();
-  const keyId = createHmac('sha256', key).update('raxx compiled-component cache key id').digest('hex').slice(0, 8);
-  return { dir, key, keyId };
+  return { dir, secret, keyId: cacheKeyId(secret) };
 }
 
 /** The transpile of `bytes`, as files in memory: from a cache entry raxx wrote, else made now (and cached). */
@@ -154,7 +156,7 @@ async function transpile(bytes, sha256, cache, warnings) {
   const name = `jco-transpile-${TRANSPILER_VERSION}-nojspi-${sha256.slice(0, 32)}-${cache?.keyId ?? 'none'}`;
   if (cache && existsSync(join(cache.dir, name))) {
     const cached = readEntry(join(cache.dir, name));
-    if (cached && timingSafeEqual(tag(cache.key, sha256, cached.files), cached.tag)) return cached.files;
+    if (cached && timingSafeEqual(tag(cache, sha256, cached.files), cached.tag)) return cached.files;
     warnings.push(`not using ${join(cache.dir, name)}: raxx did not write it (its authentication tag does not match); transpiling it afresh`);
     rmSync(join(cache.dir, name), { recursive: true, force: true });
   }
@@ -164,7 +166,7 @@ async function transpile(bytes, sha256, cache, warnings) {
   const files = new Map(Object.entries(made).filter(([file]) => RUNS(file)).map(([file, content]) => [file, Buffer.from(content)]));
   const glue = files.get('component.js').toString('utf8');
   files.set('component.js', Buffer.from(withoutJspiProbes(glue)));
-  if (cache) writeEntry(cache, name, files, tag(cache.key, sha256, files));
+  if (cache) writeEntry(cache, name, files, tag(cache, sha256, files));
   return files;
 }
 

@@ -30,3 +30,20 @@ export const CORE_LOAD_MS = performance.now() - started;
 export function payload(e) {
   return e && typeof e === 'object' && 'payload' in e ? e.payload : e;
 }
+
+/**
+ * The transpile cache's key id (8 hex digits) for the vault identity's
+ * client secret: the core derives the key (crates/core/src/cache_key.rs),
+ * per call, and never hands it back.
+ */
+export function cacheKeyId(secret) {
+  return core.cacheKeyId(secret);
+}
+
+/**
+ * The tag (32 bytes) of a transpile's files (a Map of name → bytes) for the
+ * component whose hex SHA-256 is `sha256`: one core call over all the bytes.
+ */
+export function transpileTag(secret, sha256, files) {
+  return Buffer.from(core.transpileTag(secret, sha256, [...files]));
+}

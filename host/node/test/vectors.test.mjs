@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Allowlist, Base, checkScope } from '../src/allowlist.mjs';
-import { core, payload } from '../src/core.mjs';
+import { cacheKeyId, core, payload, transpileTag } from '../src/core.mjs';
 import { fromConfigError, fromMintError, RaxxError } from '../src/errors.mjs';
 
 const vectors = (name) => JSON.parse(readFileSync(new URL(`../../../tests/vectors/${name}`, import.meta.url), 'utf8'));
@@ -162,5 +162,17 @@ test('policy discovery', () => {
       continue;
     }
     assert.deepEqual(found, c.ok, c.name);
+  }
+});
+
+/** A vector's content: `text` repeated `repeat` times (1 when absent). */
+const content = (v) => Buffer.from(v.text.repeat(v.repeat ?? 1));
+
+test('cache key', () => {
+  const file = vectors('cache_key.json');
+  for (const c of file.keys) assert.equal(cacheKeyId(c.secret), c.key_id, c.secret);
+  for (const c of file.transpile) {
+    const files = new Map(Object.entries(c.files).map(([name, v]) => [name, content(v)]));
+    assert.equal(transpileTag(c.secret, c.component_sha256, files).toString('hex'), c.tag, JSON.stringify(c));
   }
 });

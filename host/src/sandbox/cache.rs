@@ -26,6 +26,7 @@
 //! reported for the audit record.
 
 use anyhow::{Context, Result};
+use raxx_core::cache_key::{CacheKey, Tag};
 use sha2::{Digest, Sha256};
 use std::hash::{Hash, Hasher};
 use std::io::{Read, Write};
@@ -42,7 +43,7 @@ const MAX_ARTIFACT_BYTES: u64 = 256 << 20;
 /// A user-cache file: the MAC tag, then the compiled code's SHA-256 (raw),
 /// then the compiled code. The tag covers the other two, so the SHA-256 the
 /// audit reports is read, not computed again, once the tag checks out.
-const TAG_BYTES: usize = 32;
+use raxx_core::cache_key::TAG_BYTES;
 const SHA_BYTES: usize = 32;
 
 /// Where the user cache lives: `RAXX_CACHE_DIR`, else `$XDG_CACHE_HOME/raxx`, else `~/.cache/raxx`.
@@ -76,10 +77,11 @@ pub enum Source {
     Compiled,
 }
 
-/// The user cache: a folder and the key its artifacts are authenticated with.
+/// The user cache: a folder and the key its artifacts are authenticated with
+/// (the key, key id and tag are the host core's rule, `raxx_core::cache_key`).
 pub struct UserCache {
     dir: PathBuf,
-    key: zeroize::Zeroizing<[u8; 32]>,
+    key: CacheKey,
 }
 
 impl UserCache {
@@ -87,39 +89,22 @@ impl UserCache {
     pub fn new(dir: PathBuf, client_secret: &str) -> UserCache {
         UserCache {
             dir,
-            key: zeroize::Zeroizing::new(blake3::derive_key(
-                "raxx compiled-component cache key v2",
-                client_secret.as_bytes(),
-            )),
+            key: CacheKey::derive(client_secret),
         }
-    }
-
-    /// Names the key in artifact names (32 bits of a MAC: nothing about the
-    /// secret), so a rotated secret writes new files instead of taking a
-    /// valid artifact for a planted one.
-    fn key_id(&self) -> String {
-        blake3::keyed_hash(&self.key, b"raxx compiled-component cache key id").as_bytes()[..4]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
     }
 
     fn artifact_name(&self, engine_hash: u64, component_sha: &str) -> String {
         format!(
             "minter-{}-{engine_hash:016x}-{}.cwasm",
             &component_sha[..32],
-            self.key_id()
+            self.key.key_id()
         )
     }
 
     /// The tag of a file's content after the tag (`compiled_sha256 ‖ artifact`),
     /// bound to the component and the engine it was compiled for.
-    fn tag(&self, component_sha: &str, engine_hash: u64, content: &[u8]) -> blake3::Hash {
-        let mut mac = blake3::Hasher::new_keyed(&self.key);
-        mac.update(component_sha.as_bytes());
-        mac.update(&engine_hash.to_le_bytes());
-        mac.update(content);
-        mac.finalize()
+    fn tag(&self, component_sha: &str, engine_hash: u64, content: &[u8]) -> Tag {
+        self.key.compiled_tag(component_sha, engine_hash, content)
     }
 }
 
@@ -406,10 +391,8 @@ fn load_cached(
         return Err("it is truncated".into());
     }
     let (tag, content) = bytes.split_at(TAG_BYTES);
-    // blake3::Hash compares in constant time.
-    if user.tag(component_sha, engine_hash, content)
-        != <[u8; TAG_BYTES]>::try_from(tag).unwrap_or_default()
-    {
+    // Compared in constant time.
+    if !user.tag(component_sha, engine_hash, content).matches(tag) {
         return Err("raxx did not write it (its authentication tag does not match)".to_string());
     }
     let (compiled_sha, artifact) = content.split_at(SHA_BYTES);
@@ -545,4 +528,47 @@ fn euid() -> u32 {
 #[cfg(not(unix))]
 fn euid() -> u32 {
     0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// tests/vectors/cache_key.json's `compiled` tags and key ids were made by
+    /// this file's code before the rule moved to the core: the same bytes,
+    /// so caches written before stay valid.
+    #[test]
+    fn existing_caches_stay_valid() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/vectors/cache_key.json"
+        );
+        let file: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let sha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        for c in file["keys"].as_array().unwrap() {
+            let user = UserCache::new(PathBuf::new(), c["secret"].as_str().unwrap());
+            let id = c["key_id"].as_str().unwrap();
+            assert_eq!(
+                user.artifact_name(0x0123456789abcdef, sha),
+                format!("minter-{}-0123456789abcdef-{id}.cwasm", &sha[..32])
+            );
+        }
+        for c in file["compiled"].as_array().unwrap() {
+            let user = UserCache::new(PathBuf::new(), c["secret"].as_str().unwrap());
+            let times = c["content"]["repeat"].as_u64().unwrap_or(1) as usize;
+            let content = c["content"]["text"].as_str().unwrap().repeat(times);
+            let engine = u64::from_str_radix(c["engine_hash"].as_str().unwrap(), 16).unwrap();
+            let tag = user.tag(
+                c["component_sha256"].as_str().unwrap(),
+                engine,
+                content.as_bytes(),
+            );
+            let want = c["tag"].as_str().unwrap();
+            assert_eq!(
+                blake3::Hash::from_bytes(*tag.as_bytes()).to_hex().as_str(),
+                want
+            );
+        }
+    }
 }
