@@ -240,23 +240,33 @@ pub fn load_recorded(engine: &Engine, dir: &Path) -> Option<(Component, Digests)
     }
     let file = open_no_follow(&dir.join(DIGESTS_FILE)).ok()?;
     let meta = file.metadata().ok()?;
-    if !meta.is_file() || !root_only(&meta) {
+    if !meta.is_file() || !root_only(&meta) || user_mountable(&file) {
         return None;
     }
     let mut text = String::new();
     file.take(4096).read_to_string(&mut text).ok()?;
     let digests = Digests::parse(&text)?;
-    let artifact = dir.join(installed_name(&digests.component_sha256));
-    let meta = open_no_follow(&artifact).ok()?.metadata().ok()?;
-    if !meta.is_file() || !root_only(&meta) {
+    let artifact = open_no_follow(&dir.join(installed_name(&digests.component_sha256))).ok()?;
+    let meta = artifact.metadata().ok()?;
+    if !meta.is_file() || !root_only(&meta) || user_mountable(&artifact) {
         return None;
     }
+    // Mapped through the descriptor checked above: the inode mapped is the
+    // one whose owner and file system were checked, whatever the path names now.
+    #[cfg(unix)]
+    let mapped = {
+        use std::os::fd::AsRawFd;
+        PathBuf::from(format!("/proc/self/fd/{}", artifact.as_raw_fd()))
+    };
+    #[cfg(not(unix))]
+    let mapped = dir.join(installed_name(&digests.component_sha256));
     // SAFETY: the artifact, its folder and the folders above are root's and
     // writable by nobody else, as the binary is (scripts/install writes both),
-    // so the mapped file cannot change; wasmtime checks that it was compiled
-    // by this engine configuration.
+    // on a file system no user mounted, so the mapped file cannot change;
+    // wasmtime checks that it was compiled by this engine configuration.
     #[allow(unsafe_code)]
-    let component = unsafe { Component::deserialize_file(engine, &artifact) }.ok()?;
+    let component = unsafe { Component::deserialize_file(engine, &mapped) }.ok()?;
+    drop(artifact);
     Some((component, digests))
 }
 
@@ -345,7 +355,12 @@ fn load_installed(engine: &Engine, path: &Path) -> Result<Option<Loaded>, String
         owner_mode(m).is_some_and(|(uid, mode)| uid == 0 && mode & 0o022 == 0)
     };
     let meta = file.metadata().map_err(|e| e.to_string())?;
-    if !meta.is_file() || !trusted(&meta) || !dir_meta.is_dir() || !trusted(&dir_meta) {
+    if !meta.is_file()
+        || !trusted(&meta)
+        || !dir_meta.is_dir()
+        || !trusted(&dir_meta)
+        || user_mountable(&file)
+    {
         return Err(format!(
             "not using the installed compiled component {}: it and its folder must be owned by root and writable by nobody else (reinstall with scripts/install)",
             path.display()
@@ -489,6 +504,23 @@ fn usable_dir(dir: &Path) -> Result<(), String> {
         )),
         _ => Ok(()),
     }
+}
+
+/// On a file system mounted `nosuid`, as every mount an unprivileged user can
+/// make is (FUSE through `fusermount`, disk images through udisks): there the
+/// owner a file reports is whatever the mounter chose, so "root's" proves
+/// nothing. (Also true of a `nosuid` `/tmp`: an installation there is read
+/// and hashed, which costs speed only.)
+#[cfg(unix)]
+fn user_mountable(file: &std::fs::File) -> bool {
+    rustix::fs::fstatvfs(file).map_or(true, |vfs| {
+        vfs.f_flag.contains(rustix::fs::StatVfsMountFlags::NOSUID)
+    })
+}
+
+#[cfg(not(unix))]
+fn user_mountable(_: &std::fs::File) -> bool {
+    true
 }
 
 fn open_no_follow(path: &Path) -> std::io::Result<std::fs::File> {

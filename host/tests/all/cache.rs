@@ -540,3 +540,58 @@ fn the_cache_mac_binds_the_key_the_component_and_every_byte() {
         );
     }
 }
+
+/// Red team: a file system an unprivileged user mounted (FUSE through the
+/// setuid `fusermount`, a disk image through udisks) may report any owner, so
+/// "owned by root" there proves nothing: a FUSE folder below the sticky `/tmp`
+/// (or below any root folder holding a folder of the user's) would pass every
+/// ownership check, and its artifact would run as native code next to the
+/// vault secret. Every mount a user can make is `nosuid`; an installation on
+/// one is read and hashed, never mapped or deserialized. (Emulated with a
+/// `nosuid` tmpfs, which only root can mount here; skipped without root.)
+#[test]
+fn an_installation_on_a_file_system_a_user_could_mount_is_not_trusted() {
+    use crate::harness::sha256_hex;
+    if !root_or_skip("an_installation_on_a_file_system_a_user_could_mount_is_not_trusted") {
+        return;
+    }
+    let prefix = Scratch::new("install-nosuid");
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "nosuid,mode=0755", "raxx-redteam"])
+        .arg(&prefix.0)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped: cannot mount a tmpfs here");
+        return;
+    }
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _unmount = Unmount(&prefix.0);
+    let share = install(&prefix);
+    let component = share.join("raxx_minter.wasm");
+    let load = || {
+        Runtime::load(
+            &component,
+            &Cache {
+                installed_dir: Some(share.clone()),
+                user: None,
+            },
+        )
+        .unwrap()
+    };
+    // The recorded digests (mapped path) are not believed ...
+    let rt = load();
+    assert_eq!(rt.source(), Source::Compiled);
+    assert_eq!(
+        rt.component_sha256(),
+        sha256_hex(&std::fs::read(&component).unwrap())
+    );
+    // ... nor is the installed artifact read by its name without them.
+    std::fs::remove_file(share.join("raxx_minter.digests")).unwrap();
+    assert_eq!(load().source(), Source::Compiled);
+}
