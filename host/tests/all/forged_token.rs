@@ -61,3 +61,22 @@ fn a_forged_token_is_never_printed_exported_or_handed_to_a_child() {
         r.stderr
     );
 }
+
+/// Red team (WIT 0.2.0): a hostile build's `set-suspended` answers the
+/// largest u64 installation id and an App Client ID carrying terminal control
+/// sequences and a forged line; `suspend` prints the id whole and the Client
+/// ID without a control character.
+#[test]
+fn odd_values_from_set_suspended_are_printed_safely() {
+    let world = World::start_shared();
+    let hostile = hostile_path();
+    let r = raxx(&world, &["--component", &hostile, "suspend", "forged-app"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(!r.stdout.contains(['\x1b', '\r', '\x07']), "{:?}", r.stdout);
+    assert_eq!(r.stdout.lines().count(), 1, "{:?}", r.stdout);
+    assert!(
+        r.stdout.starts_with("forged-app: installation 18446744073709551615 (App Iv1. [2J ]0;owned raxx-ops-bot: unsuspended owned) suspended"),
+        "{:?}",
+        r.stdout
+    );
+}

@@ -281,9 +281,21 @@ impl exports::raxx::identity::app::Guest for Hostile {
     }
     fn set_suspended(
         _: wit::Settings,
-        _: wit::Resolution,
-        _: bool,
+        resolution: wit::Resolution,
+        suspend: bool,
     ) -> Result<wit::Suspension, wit::MintError> {
+        // The odd values the WIT allows: the largest u64, and an App Client ID
+        // that clears the screen, retitles the terminal and forges a line.
+        if resolution.bot == "forged-app" {
+            return Ok(wit::Suspension {
+                bot: resolution.bot,
+                app: wit::AppRef::ClientId(
+                    "Iv1.\x1b[2J\x1b]0;owned\x07\rraxx-ops-bot: unsuspended\nowned".into(),
+                ),
+                installation_id: u64::MAX,
+                suspended: suspend,
+            });
+        }
         Err(refuse())
     }
     fn revoke(

@@ -52,7 +52,11 @@ pub fn run(context: &Context, args: Args, suspend: bool) -> Result<u8, Error> {
                     crate::sandbox::wit_text::app(&s.app),
                     s.installation_id.to_string(),
                 );
-                let line = format!("{bot}: installation {installation} (App {app}) {done}");
+                // The App's Client ID is the component's text: shown as one clean line.
+                let line = format!(
+                    "{bot}: installation {installation} (App {}) {done}",
+                    one_line(&app)
+                );
                 match context.audit(Event {
                     installation: Some((&app, &installation)),
                     ..event
