@@ -19,24 +19,12 @@ export function vaultClientSecret(env) {
 
 /**
  * The component's WIT `settings` from the core's: the one place the two meet
- * (raxx-host's settings::to_wit).
+ * (raxx-host's settings::to_wit). The core's `vault-settings` has the minter's
+ * shape arm for arm (wit/host-core/host-core.wit mirrors wit/identity.wit), so
+ * it passes as it is: a new store or login method needs nothing here.
  */
 function toWit(settings) {
-  return { vault: vaultWit(settings.vault), github: settings.github, network: settings.network };
-}
-
-/** The minter's `vault-settings` arm for the core's: one case per store and login method. */
-function vaultWit({ tag, val }) {
-  switch (tag) {
-    case 'infisical': {
-      const { apiUrl, projectId, environment, pathPrefix, login } = val;
-      if (login.tag !== 'universal-auth') throw new TypeError(`unknown Infisical login ${login.tag}`);
-      const { clientId, clientSecret } = login.val;
-      return { tag, val: { apiUrl, projectId, environment, pathPrefix, login: { tag: login.tag, val: { clientId, clientSecret } } } };
-    }
-    default:
-      throw new TypeError(`unknown vault ${tag}`);
-  }
+  return { vault: settings.vault, github: settings.github, network: settings.network };
 }
 
 /**
