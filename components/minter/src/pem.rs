@@ -365,6 +365,12 @@ pub(crate) mod tests {
         )
     }
 
+    /// A named edit of a parsed key, for the table of keys that must be refused.
+    type KeyEdit<'a> = (
+        &'a str,
+        Box<dyn Fn(&mut rsa::pkcs1::RsaPrivateKeyOwned) + 'a>,
+    );
+
     #[test]
     fn refuses_integers_that_do_not_fit_together() {
         let (der, same) = edited_der(|_| {});
@@ -383,7 +389,7 @@ pub(crate) mod tests {
                 .as_slice(),
         )
         .unwrap();
-        let edits: [(&str, Box<dyn Fn(&mut rsa::pkcs1::RsaPrivateKeyOwned)>); 4] = [
+        let edits: [KeyEdit; 4] = [
             ("n ≠ p·q", Box::new(|k| k.modulus = other.modulus.clone())),
             (
                 "another d",

@@ -128,10 +128,10 @@ fn unknown_key(file: &str, line: usize, key: &str, at: &str, expected: &[&str]) 
     )
 }
 
-fn parse_map(
-    file: &str,
-    text: &str,
-) -> Result<(BTreeMap<String, String>, BTreeMap<String, usize>), PolicyError> {
+/// The agent map: agent class → bot, and agent class → the line it is on.
+type AgentMap = (BTreeMap<String, String>, BTreeMap<String, usize>);
+
+fn parse_map(file: &str, text: &str) -> Result<AgentMap, PolicyError> {
     let doc = parse_doc(file, text)?;
     let mut agents = BTreeMap::new();
     let mut lines = BTreeMap::new();
@@ -664,7 +664,7 @@ children:
             (MAP, &POLICY.replace("    fallback: allow\n  raxx-ops-bot", "    fallbak: allow\n  raxx-ops-bot"), "policy.yaml line 7: unknown key 'fallbak' in bots.raxx-dev-bot"),
             (MAP, &POLICY.replace("contents: read", "contents: rw"), "policy.yaml line 10: bots.raxx-ops-bot.permissions.contents: level 'rw'"),
             (MAP, &POLICY.replace("pull_requests: write\n    fallback", "pull-requests: write\n    fallback"), "policy.yaml line 6: bots.raxx-dev-bot.permissions: 'pull-requests'"),
-            (MAP, &format!("{POLICY}").replace("bots:\n", "bots:\n  raxx-pm-bot:\n    permissions:\n      issues: read\n"), "policy.yaml line 3: bot 'raxx-pm-bot' has no agent class in agent_bot_map.yaml"),
+            (MAP, &POLICY.replace("bots:\n", "bots:\n  raxx-pm-bot:\n    permissions:\n      issues: read\n"), "policy.yaml line 3: bot 'raxx-pm-bot' has no agent class in agent_bot_map.yaml"),
             ("agents:\n  product-manager: raxx-pm-bot\n  feature-developer: raxx-dev-bot\n  card-groomer: raxx-ops-bot\n", POLICY, "agent_bot_map.yaml line 2: agent class 'product-manager' maps to bot 'raxx-pm-bot', which has no entry"),
             (MAP, &POLICY.replace("      issues: write\n    fallback: refuse", "      contents: write\n    fallback: refuse"), "policy.yaml line 15: agents.card-groomer: permission contents=write exceeds contents=read"),
             (MAP, &POLICY.replace("version: 1\n", ""), "missing 'version: 1'"),

@@ -215,11 +215,14 @@ mod tests {
         assert_eq!(every, ["raxx-dev-bot", "raxx-ops-bot"]);
     }
 
+    /// A named edit that puts a resolution out of shape.
+    type Edit = (&'static str, fn(&mut Resolved));
+
     #[test]
     fn a_resolution_that_comes_back_edited_out_of_shape_is_refused() {
         let good = Resolved::resolve(&docs(), &agent("sre-agent")).unwrap();
         assert!(good.check().is_ok());
-        let edits: [(&str, fn(&mut Resolved)); 6] = [
+        let edits: [Edit; 6] = [
             ("bot", |r| r.resolution.bot = "../etc".into()),
             ("agent", |r| r.resolution.agent = Some("a b".into())),
             ("no permissions", |r| r.resolution.scope.permissions.clear()),
