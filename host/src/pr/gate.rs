@@ -201,7 +201,7 @@ mod tests {
         assert!(
             refused(judge_as(
                 "MooseQuest",
-                &format!("Notes\n\n> agent: feature-developer")
+                "Notes\n\n> agent: feature-developer"
             ))
             .contains("who is not a bot"),
             "a mangled header on a person's PR"

@@ -465,7 +465,7 @@ fn evict(dir: &Path, keep: usize) {
             Some((meta.modified().ok()?, e.path()))
         })
         .collect();
-    artifacts.sort_by(|a, b| b.0.cmp(&a.0));
+    artifacts.sort_by_key(|a| std::cmp::Reverse(a.0));
     for (_, path) in artifacts.into_iter().skip(keep) {
         let _ = std::fs::remove_file(path);
     }

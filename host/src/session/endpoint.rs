@@ -128,7 +128,12 @@ impl Endpoint {
                     let now = Instant::now();
                     let mut still = Vec::with_capacity(reading.len());
                     for (mut r, ready) in reading.drain(..).zip(ready) {
-                        match ready.then(|| read_some(&mut r)).unwrap_or(Progress::More) {
+                        let progress = if ready {
+                            read_some(&mut r)
+                        } else {
+                            Progress::More
+                        };
+                        match progress {
                             Progress::More if now < r.deadline => still.push(r),
                             Progress::More => refuse(
                                 &r.conn,
