@@ -8,6 +8,7 @@
 //!   4. cold `raxx-node mint` (host/node): a new Node process each time, the same component through jco;
 //!   5. the Node library: one Node process minting repeatedly (tests/bench/node_library.mjs);
 //!   6. @octokit/auth-app warm, and issue 27's budget (speed.rs).
+//!
 //! Prints medians, the ratio (1)/(2), the local overhead (wall − 3 × latency),
 //! where the time goes, and checks the targets. Writes docs/benchmark.md and,
 //! with the bench's Python, docs/benchmark.png.

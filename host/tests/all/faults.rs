@@ -65,9 +65,12 @@ fn infisical_login_failures_exit_2() {
     }
 }
 
+/// A case: its name, how it breaks the world, and the text the error must hold.
+type Breakage = (&'static str, fn(&World), &'static str);
+
 #[test]
 fn missing_or_unusable_secrets_exit_2() {
-    let cases: [(&str, fn(&World), &str); 13] = [
+    let cases: [Breakage; 13] = [
         (
             "folder 404",
             |w| {
