@@ -195,10 +195,8 @@ fn isolation(demo: &mut Demo) {
         demo.check(false, "git init of the demo's project");
         return;
     }
-    let probe = format!(
-        "echo \"operator's home $OPERATOR_HOME: $(ls -A \"$OPERATOR_HOME\" 2>/dev/null | wc -l) entries visible; processes visible: $(ls /proc | grep -c '^[0-9]'); own home: $HOME; bot token works: $(test \"$(raxx-host token)\" = \"$GH_TOKEN\" && echo yes)\"; \
-         git checkout -qb demo-fix && git commit -q --allow-empty -m 'agent commit'"
-    );
+    let probe = "echo \"operator's home $OPERATOR_HOME: $(ls -A \"$OPERATOR_HOME\" 2>/dev/null | wc -l) entries visible; processes visible: $(ls /proc | grep -c '^[0-9]'); own home: $HOME; bot token works: $(test \"$(raxx-host token)\" = \"$GH_TOKEN\" && echo yes)\"; \
+         git checkout -qb demo-fix && git commit -q --allow-empty -m 'agent commit'";
     let out = Command::new(&demo.host)
         .args([
             "spawn",
@@ -210,7 +208,7 @@ fn isolation(demo: &mut Demo) {
             &format!("OPERATOR_HOME={home}"),
             "sh",
             "-c",
-            &probe,
+            probe,
         ])
         .current_dir(work.path())
         .env_clear()
