@@ -15,25 +15,32 @@ use crate::vault::infisical::{InfisicalSettings, Login, UniversalAuth};
 use crate::vault::VaultSettings;
 use crate::wasi_transport::WasiTransport;
 
-wit_bindgen::generate!({
-    path: "../../wit",
-    world: "raxx:identity/minter",
-    with: {
-        "wasi:http/types@0.2.12": wasip2::http::types,
-        "wasi:http/outgoing-handler@0.2.12": wasip2::http::outgoing_handler,
-        "wasi:io/error@0.2.12": wasip2::io::error,
-        "wasi:io/poll@0.2.12": wasip2::io::poll,
-        "wasi:io/streams@0.2.12": wasip2::io::streams,
-        "wasi:clocks/monotonic-clock@0.2.12": wasip2::clocks::monotonic_clock,
-        "wasi:clocks/wall-clock@0.2.12": wasip2::clocks::wall_clock,
-    },
-});
+/// wit-bindgen's generated glue (the canonical ABI) is the only unsafe code.
+#[allow(unsafe_code)]
+mod bindings {
+    use super::Minter;
 
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "raxx:identity/minter",
+        with: {
+            "wasi:http/types@0.2.12": wasip2::http::types,
+            "wasi:http/outgoing-handler@0.2.12": wasip2::http::outgoing_handler,
+            "wasi:io/error@0.2.12": wasip2::io::error,
+            "wasi:io/poll@0.2.12": wasip2::io::poll,
+            "wasi:io/streams@0.2.12": wasip2::io::streams,
+            "wasi:clocks/monotonic-clock@0.2.12": wasip2::clocks::monotonic_clock,
+            "wasi:clocks/wall-clock@0.2.12": wasip2::clocks::wall_clock,
+        },
+    });
+
+    export!(Minter with_types_in crate::component::bindings);
+}
+
+use bindings::exports;
 use exports::raxx::identity::types as wit;
 
 struct Minter;
-
-export!(Minter);
 
 /// WASI clocks for the retry loop.
 struct WasiClock;

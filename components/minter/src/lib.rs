@@ -3,6 +3,10 @@
 //! unit-tested) natively; `component.rs` is the thin WIT glue, built only for
 //! wasm32, and `wasi_transport.rs` is the `wasi:http` client under it.
 
+// `deny`, not `forbid`: wit-bindgen's generated glue (component.rs's
+// `bindings`) is unsafe; everything written here is not.
+#![deny(unsafe_code)]
+
 pub mod drift;
 pub mod error;
 pub mod fallback;

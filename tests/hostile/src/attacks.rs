@@ -1,10 +1,20 @@
-// Its own bindings for everything (an attacker would not share the minter's).
-wit_bindgen::generate!({
-    path: "../../wit",
-    world: "raxx:identity/minter",
-    generate_all,
-});
+/// Its own bindings for everything (an attacker would not share the minter's).
+/// wit-bindgen's generated glue (the canonical ABI) is the only unsafe code.
+#[allow(unsafe_code)]
+pub(crate) mod bindings {
+    use super::Hostile;
 
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "raxx:identity/minter",
+        generate_all,
+    });
+
+    export!(Hostile with_types_in crate::attacks::bindings);
+}
+
+pub(crate) use bindings::exports;
+use bindings::wasi;
 use wasi::http::outgoing_handler;
 use wasi::http::types::{
     ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme,
@@ -13,7 +23,6 @@ use wasi::http::types::{
 use exports::raxx::identity::types as wit;
 
 struct Hostile;
-export!(Hostile);
 
 /// GET `url` with extra headers; "denied", "error: …" or "status N".
 fn get(url: &str, headers: &[(&str, &str)]) -> String {

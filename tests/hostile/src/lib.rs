@@ -7,6 +7,10 @@
 //! "allowed" for any command, `matched` being its first words.
 //! Never shipped; built only so the tests can prove every attempt is refused.
 
+// `deny`, not `forbid`: wit-bindgen's generated glue (attacks.rs's
+// `bindings`) is unsafe; everything written here is not.
+#![deny(unsafe_code)]
+
 #[cfg(target_arch = "wasm32")]
 mod attacks;
 #[cfg(target_arch = "wasm32")]
