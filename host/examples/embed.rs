@@ -5,6 +5,8 @@
 //! `cargo run --release -p raxx-host --example embed -- raxx-dev-bot`
 //! (with the INFISICAL_* variables set; the demo's fakes work too).
 
+#![forbid(unsafe_code)]
+
 use anyhow::Context;
 use raxx_host::{default_component_path, Cache, MintRequest, PolicyFiles, Runtime, Settings};
 use std::path::Path;

@@ -4,6 +4,8 @@
 //! the requests with it; the host reads the names in PR headers and agent
 //! definitions, and the path segments its egress allowlist lets through.
 
+#![forbid(unsafe_code)]
+
 /// Longest name a bot (a vault folder and a GitHub App slug) may have; the
 /// host holds the agent classes of PR headers and agent definitions to it too.
 pub const MAX_NAME: usize = 100;

@@ -11,6 +11,8 @@
 //! dot (another spelling of the same host), and plain `http` to anything but
 //! loopback. Hosts are compared in lower case, IPv6 literals without brackets.
 
+#![forbid(unsafe_code)]
+
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use std::net::IpAddr;
 

@@ -13,6 +13,8 @@
 //! where the time goes, and checks the targets. Writes docs/benchmark.md and,
 //! with the bench's Python, docs/benchmark.png.
 
+#![forbid(unsafe_code)]
+
 mod speed;
 
 use raxx_fakes::World;

@@ -1,6 +1,8 @@
 //! Integration tests: the built `raxx-host` binary and library, with the real
 //! component, against the shared loopback fakes (`tests/fakes`).
 
+#![forbid(unsafe_code)]
+
 mod agent_side;
 mod audit;
 mod cache;

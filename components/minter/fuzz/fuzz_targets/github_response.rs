@@ -1,5 +1,6 @@
 //! GitHub answers (installation tokens, error bodies, Date headers) never panic the parsers.
 #![no_main]
+#![forbid(unsafe_code)]
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

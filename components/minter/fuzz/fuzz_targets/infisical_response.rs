@@ -1,6 +1,7 @@
 //! Infisical answers (secrets lists, error bodies) never panic the parser, and
 //! messages stay one short line.
 #![no_main]
+#![forbid(unsafe_code)]
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

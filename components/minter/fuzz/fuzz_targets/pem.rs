@@ -1,5 +1,6 @@
 //! PEM normalisation and parsing never panic, and never echo the input.
 #![no_main]
+#![forbid(unsafe_code)]
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

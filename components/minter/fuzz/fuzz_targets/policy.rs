@@ -1,6 +1,7 @@
 //! The policy reader never panics: any agent map + policy pair is either
 //! accepted or refused with a message naming a file and line.
 #![no_main]
+#![forbid(unsafe_code)]
 use libfuzzer_sys::fuzz_target;
 use raxx_minter::github::Scope;
 use raxx_minter::policy::{Documents, Policies};

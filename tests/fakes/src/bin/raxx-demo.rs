@@ -3,6 +3,8 @@
 //! sandboxed component. Shows each step; never prints a secret (tokens are
 //! shown as length, prefix and SHA-256 fingerprint).
 
+#![forbid(unsafe_code)]
+
 use raxx_fakes::world::{folder, ENVIRONMENT};
 use raxx_fakes::{AppKey, World};
 use sha2::{Digest, Sha256};

@@ -7,6 +7,8 @@
 //! (`raxx_fakes::control`) for fault injection. Runs until stdin closes, so
 //! it ends with the test that started it. Test-only; never shipped.
 
+#![forbid(unsafe_code)]
+
 use raxx_fakes::server::{Handler, HttpRequest, Server};
 use raxx_fakes::World;
 use std::io::Read;
