@@ -4,11 +4,11 @@
 //! agent under the same one.
 
 use crate::harness::{
-    as_user, assert_no_secrets, chown, host, host_as, raxx, root_or_skip, run, Scratch, USER,
+    as_user, assert_no_secrets, chown, host, host_as, installed_or_skip, raxx, root_or_skip, run,
+    Scratch, USER,
 };
 use raxx_fakes::World;
 use std::io::Read;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// A scratch folder owned by `USER`, with a home inside.
@@ -67,7 +67,8 @@ fn a_signal_that_dumps_core_writes_no_core_file() {
     let pattern = std::fs::read_to_string("/proc/sys/kernel/core_pattern").unwrap_or_default();
     if pattern.starts_with('|') {
         eprintln!(
-            "skipping: core files go to a program here ({pattern}), not to the working folder"
+            "skipping a_signal_that_dumps_core_writes_no_core_file: core files go to a program here ({}), not to the working folder",
+            pattern.trim_end()
         );
         return;
     }
@@ -219,7 +220,10 @@ fn children_of_exec_get_no_operator_login_even_without_gh_token() {
         "the operator's login reached the child:\n{}",
         r.stdout
     );
-    if Path::new("/usr/bin/gh").exists() {
+    if installed_or_skip(
+        "the gh part of children_of_exec_get_no_operator_login_even_without_gh_token",
+        "gh",
+    ) {
         assert!(
             r.stdout.contains("status=1") && !r.stdout.contains("Logged in"),
             "gh found a login:\n{}",

@@ -33,7 +33,10 @@ fn stand_in_host() -> (u16, Arc<AtomicUsize>) {
 /// standing in for HOST must receive nothing.
 #[test]
 fn a_repository_on_another_host_inside_combined_short_flags_never_runs_as_the_operator() {
-    if !crate::real_clients::have("gh") {
+    if !crate::harness::installed_or_skip(
+        "a_repository_on_another_host_inside_combined_short_flags_never_runs_as_the_operator",
+        "gh",
+    ) {
         return;
     }
     let world = World::start_shared();

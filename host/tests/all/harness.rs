@@ -2,7 +2,7 @@
 //! hygiene check every test applies to what it printed.
 
 use raxx_fakes::World;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// One shared compiled-component cache for the whole test run.
@@ -228,6 +228,23 @@ pub fn root_or_skip(test: &str) -> bool {
     );
     eprintln!("skipping {test}: it needs root to act as another uid");
     false
+}
+
+/// Whether `program` (a real client the test drives) is installed, in
+/// /usr/bin or /usr/local/bin. Without it the test is skipped with a note,
+/// except on CI, where it fails: scripts/setup installs it there.
+pub fn installed_or_skip(test: &str, program: &str) -> bool {
+    let found = ["/usr/bin", "/usr/local/bin"]
+        .iter()
+        .any(|dir| Path::new(dir).join(program).exists());
+    assert!(
+        found || std::env::var_os("CI").is_none(),
+        "{test} needs {program}, which is not installed; scripts/setup installs it"
+    );
+    if !found {
+        eprintln!("skipping {test}: {program} is not installed");
+    }
+    found
 }
 
 /// `program` run as `uid` (and its own group), no supplementary groups, no capabilities.

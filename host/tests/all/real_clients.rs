@@ -4,7 +4,7 @@
 //! builds `https://HOST:PORT/api/v3/…` for `GH_HOST=HOST:PORT` and reads an
 //! Enterprise host's token from `GH_ENTERPRISE_TOKEN`.
 
-use crate::harness::{host, run, Scratch};
+use crate::harness::{host, installed_or_skip, run, Scratch};
 use raxx_fakes::tls::Ca;
 use raxx_fakes::World;
 use std::path::Path;
@@ -27,19 +27,12 @@ pub(crate) fn enterprise() -> (World, Vec<(String, String)>) {
     (world, env)
 }
 
-pub(crate) fn have(program: &str) -> bool {
-    let found = Path::new("/usr/bin").join(program).exists()
-        || Path::new("/usr/local/bin").join(program).exists();
-    assert!(
-        found || std::env::var_os("CI").is_none(),
-        "{program} is not installed; scripts/setup installs it"
-    );
-    found
-}
-
 #[test]
 fn the_real_gh_opens_issues_and_pull_requests_as_each_bot_through_exec_and_spawn() {
-    if !have("gh") {
+    if !installed_or_skip(
+        "the_real_gh_opens_issues_and_pull_requests_as_each_bot_through_exec_and_spawn",
+        "gh",
+    ) {
         return;
     }
     let (world, env) = enterprise();
@@ -112,7 +105,10 @@ fn the_real_gh_opens_issues_and_pull_requests_as_each_bot_through_exec_and_spawn
 
 #[test]
 fn a_commit_pushed_over_https_through_the_credential_helper_lands_as_the_bot() {
-    if !have("git") {
+    if !installed_or_skip(
+        "a_commit_pushed_over_https_through_the_credential_helper_lands_as_the_bot",
+        "git",
+    ) {
         return;
     }
     let (world, env) = enterprise();

@@ -2,8 +2,10 @@
 //! valid token for as long as it runs, through `raxx-host token`, the `gh`
 //! shim and git's credential helper, re-minting before each token expires.
 
-use crate::harness::{as_user, host, raxx, root_or_skip, run, Scratch, OTHER_USER};
-use crate::real_clients::{enterprise, have};
+use crate::harness::{
+    as_user, host, installed_or_skip, raxx, root_or_skip, run, Scratch, OTHER_USER,
+};
+use crate::real_clients::enterprise;
 use raxx_fakes::World;
 use std::io::Read;
 use std::path::Path;
@@ -40,7 +42,8 @@ fn a_spawned_agent_keeps_its_bot_identity_for_four_token_lifetimes() {
     // nothing but what the session gives them: gh through the shim, git
     // through the session's configuration (credential helper, bot identity,
     // the CA raxx was told to trust).
-    if !(have("gh") && have("git")) {
+    const TEST: &str = "a_spawned_agent_keeps_its_bot_identity_for_four_token_lifetimes";
+    if !(installed_or_skip(TEST, "gh") && installed_or_skip(TEST, "git")) {
         return;
     }
     let (world, env) = enterprise();
