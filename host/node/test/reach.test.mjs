@@ -14,17 +14,76 @@ const list = (infisical, github) => new Allowlist([new Base('infisical', infisic
 const scope = (permissions, repositories = []) => ({ permissions: Object.entries(permissions), repositories });
 const method = (verb) => (['GET', 'POST', 'PUT', 'DELETE', 'PATCH'].includes(verb) ? { tag: verb.toLowerCase() } : { tag: 'other', val: verb });
 
-/** The judgement of `METHOD URL` for `call`: true, or the refusal's message. */
-function judge(allow, call, verb, url) {
+/** What the guard makes of `METHOD URL` for `call`: `{ origin, label, check }`, or the refusal's message. */
+function admission(allow, call, verb, url) {
   const m = /^(https?):\/\/([^/]*)(.*)$/.exec(url);
   const scheme = { tag: m[1].toUpperCase() };
-  const admitted = allow.forCall(call, 'raxx-dev-bot', scope({ contents: 'read' })).admit(method(verb), scheme, m[2], m[3]);
+  return allow.forCall(call, 'raxx-dev-bot', scope({ contents: 'read' })).admit(method(verb), scheme, m[2], m[3]);
+}
+
+/** The judgement of `METHOD URL` for `call`: true, or the refusal's message. */
+function judge(allow, call, verb, url) {
+  const admitted = admission(allow, call, verb, url);
   return typeof admitted === 'string' ? admitted : true;
 }
 
+/** Every call that sends requests. */
+const CALLS = ['mint', 'verify', 'set-suspended', 'bot-user-id', 'revoke'];
+
+/**
+ * The table raxx-host builds in, request by request: method, path template,
+ * the calls that may send it, and whether it takes a query string and has its
+ * body judged against the scope. A change to wit/reach.json changes this too.
+ */
+const BUILT_IN = {
+  infisical: [
+    { method: 'POST', path: '/v1/auth/universal-auth/login', calls: ['mint', 'verify', 'set-suspended'] },
+    { method: 'GET', path: '/v4/secrets', calls: ['mint', 'verify', 'set-suspended'], query: true },
+  ],
+  github: [
+    { method: 'POST', path: '/app/installations/{id}/access_tokens', calls: ['mint', 'verify'], body: 'scope' },
+    { method: 'GET', path: '/app/installations', calls: ['mint', 'verify'], query: true },
+    { method: 'GET', path: '/orgs/{owner}/installation', calls: ['mint'] },
+    { method: 'GET', path: '/users/{owner}/installation', calls: ['mint'] },
+    { method: 'GET', path: '/repos/{owner}/{repo}/installation', calls: ['mint'] },
+    { method: 'GET', path: '/app', calls: ['verify'] },
+    { method: 'GET', path: '/app/installations/{id}', calls: ['verify'] },
+    { method: 'GET', path: '/installation/repositories', calls: ['verify'], query: true },
+    { method: 'DELETE', path: '/installation/token', calls: ['verify', 'revoke'] },
+    { method: 'PUT', path: '/app/installations/{id}/suspended', calls: ['set-suspended'] },
+    { method: 'DELETE', path: '/app/installations/{id}/suspended', calls: ['set-suspended'] },
+    { method: 'GET', path: '/users/{bot}%5Bbot%5D', calls: ['bot-user-id'] },
+  ],
+};
+
 test('the list is the one raxx-host builds in', () => {
-  assert.ok(LIST.infisical.length > 0 && LIST.github.length > 0);
-  assert.ok(LIST.github.some((r) => r.body === 'scope' && r.path === '/app/installations/{id}/access_tokens'));
+  const shape = (r) => ({ method: r.method, path: r.path, calls: r.calls, ...(r.query ? { query: true } : {}), ...(r.body ? { body: r.body } : {}) });
+  assert.deepEqual(Object.keys(LIST), Object.keys(BUILT_IN), 'the services');
+  for (const [service, requests] of Object.entries(BUILT_IN)) {
+    assert.deepEqual(LIST[service].map(shape), requests, `${service}: wit/reach.json's requests`);
+  }
+  // The core component (the host core raxx-host links) sends each request for
+  // exactly its calls, with a query string only where the table allows one,
+  // and holds a body for the scope check only where the table says so.
+  const bases = { infisical: 'https://vault.example/api', github: 'https://api.github.com' };
+  const allow = list(bases.infisical, bases.github);
+  const sample = { '{id}': '55000001', '{owner}': 'raxx-app', '{repo}': 'TradeMasterAPI', '{bot}': 'raxx-dev-bot' };
+  for (const [service, requests] of Object.entries(BUILT_IN)) {
+    for (const r of requests) {
+      const url = bases[service] + r.path.replace(/\{[a-z]+\}/g, (p) => sample[p]);
+      for (const call of CALLS) {
+        const what = `${call} ${r.method} ${url}`;
+        const admitted = admission(allow, call, r.method, url);
+        if (!r.calls.includes(call)) {
+          assert.equal(typeof admitted, 'string', `${what}: not its call`);
+          continue;
+        }
+        assert.equal(typeof admitted, 'object', `${what}: ${admitted}`);
+        assert.equal(admitted.check !== undefined, r.body === 'scope', `${what}: its body is judged`);
+        assert.equal(judge(allow, call, r.method, `${url}?per_page=100`) === true, r.query === true, `${what}?per_page=100`);
+      }
+    }
+  }
 });
 
 test('only exact scheme, host and port of a base', () => {
