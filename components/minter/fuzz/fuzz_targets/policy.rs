@@ -9,14 +9,21 @@ use raxx_minter::policy::{Documents, Policies};
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let (map, policy) = text.split_once('\0').unwrap_or((&text, ""));
-    let docs = Documents { agent_map: map, agent_map_name: "map.yaml", policy, policy_name: "policy.yaml" };
+    let docs = Documents {
+        agent_map: map,
+        agent_map_name: "map.yaml",
+        policy,
+        policy_name: "policy.yaml",
+    };
     match Policies::load(&docs) {
         Ok(p) => {
             for class in p.agents.keys() {
                 let _ = p.resolve(None, Some(class), &Scope::default());
             }
         }
-        Err(e) => assert!(e.message.contains(".yaml line ") || e.message.contains("missing 'version")),
+        Err(e) => {
+            assert!(e.message.contains(".yaml line ") || e.message.contains("missing 'version"))
+        }
     }
     let _ = raxx_minter::yaml::parse(&text);
 });
