@@ -396,6 +396,18 @@ fn scripts_install_lays_out_a_read_only_installation_whose_compiled_code_is_used
 }
 
 /// Lays out an installation with `scripts/install --no-build`; returns its share/raxx.
+/// The installed component at `component`, loaded with only the installation's folder `share` as its cache.
+fn load_installed(component: &Path, share: &Path) -> Runtime {
+    Runtime::load(
+        component,
+        &Cache {
+            installed_dir: Some(share.to_path_buf()),
+            user: None,
+        },
+    )
+    .unwrap()
+}
+
 fn install(prefix: &Scratch) -> PathBuf {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/install");
     let out = std::process::Command::new(&script)
@@ -429,16 +441,7 @@ fn an_installed_run_believes_the_digests_recorded_at_install_only_when_root_wrot
     let share = install(&prefix);
     let component = share.join("raxx_minter.wasm");
     let sha = |path: &Path| sha256_hex(&std::fs::read(path).unwrap());
-    let load = || {
-        Runtime::load(
-            &component,
-            &Cache {
-                installed_dir: Some(share.clone()),
-                user: None,
-            },
-        )
-        .unwrap()
-    };
+    let load = || load_installed(&component, &share);
     let recorded = std::fs::read_to_string(share.join(DIGESTS_FILE)).unwrap();
     let recorded_component =
         digest(&recorded, "component_sha256").expect("scripts/install records the digests");
@@ -574,16 +577,7 @@ fn an_installation_on_a_file_system_a_user_could_mount_is_not_trusted() {
     let _unmount = Unmount(&prefix.0);
     let share = install(&prefix);
     let component = share.join("raxx_minter.wasm");
-    let load = || {
-        Runtime::load(
-            &component,
-            &Cache {
-                installed_dir: Some(share.clone()),
-                user: None,
-            },
-        )
-        .unwrap()
-    };
+    let load = || load_installed(&component, &share);
     // The recorded digests (mapped path) are not believed ...
     let rt = load();
     assert_eq!(rt.source(), Source::Compiled);
