@@ -474,6 +474,22 @@ fn an_agent_that_swaps_its_clone_for_a_link_to_another_repository_brings_nothing
         other.display()
     );
     let r = op.spawn(&world, &script);
+    assert_attack_ran_and_nothing_came_back(&op, &r);
+    assert!(
+        r.stderr.contains("replaced its clone's folder"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        other.join(".git").is_dir(),
+        "the link's target is untouched"
+    );
+    op.assert_nothing_ran(&r);
+}
+
+/// The agent's script ran to its end (`attack=done`, raxx exit 0) and no
+/// branch came back into the operator's project.
+fn assert_attack_ran_and_nothing_came_back(op: &Operator, r: &Run) {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stdout.lines().any(|l| l == "attack=done"),
@@ -491,16 +507,6 @@ fn an_agent_that_swaps_its_clone_for_a_link_to_another_repository_brings_nothing
         "{}",
         r.stderr
     );
-    assert!(
-        r.stderr.contains("replaced its clone's folder"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        other.join(".git").is_dir(),
-        "the link's target is untouched"
-    );
-    op.assert_nothing_ran(&r);
 }
 
 /// `spawn --isolate` of `script` in the operator's project, with extra
@@ -635,23 +641,7 @@ fn more_branches_than_the_cap_bring_none_back() {
         script,
         std::time::Duration::from_secs(240),
     );
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(
-        r.stdout.lines().any(|l| l == "attack=done"),
-        "{}\n{}",
-        r.stdout,
-        r.stderr
-    );
-    assert_eq!(
-        ok_git(
-            &op.home,
-            &op.project,
-            &["for-each-ref", "refs/remotes/raxx/"]
-        ),
-        "",
-        "{}",
-        r.stderr
-    );
+    assert_attack_ran_and_nothing_came_back(&op, &r);
     assert!(
         r.stderr.contains("101 branches, more than the 100"),
         "{}",
