@@ -526,22 +526,13 @@ impl State {
             return Err(error(401, "Requires authentication"));
         };
         let undecodable = || error(401, "A JSON web token could not be decoded");
-        let parts: Vec<&str> = jwt.split('.').collect();
-        let [header, claims, signature] = parts.as_slice() else {
+        let Some(decoded) = crate::jwt::decode(jwt) else {
             return Err(undecodable());
         };
-        let decode = |p: &str| {
-            URL_SAFE_NO_PAD
-                .decode(p)
-                .ok()
-                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        };
-        let (Some(header_json), Some(claims_json)) = (decode(header), decode(claims)) else {
-            return Err(undecodable());
-        };
-        if header_json["alg"] != "RS256" {
+        if decoded.header["alg"] != "RS256" {
             return Err(undecodable());
         }
+        let claims_json = decoded.claims.clone();
         let app = match &claims_json["iss"] {
             serde_json::Value::Number(n) => n.as_u64().and_then(|id| self.apps.get(&id).cloned()),
             serde_json::Value::String(s) if s.starts_with("Iv") => {
@@ -555,9 +546,7 @@ impl State {
         let Some(app) = app else {
             return Err(undecodable());
         };
-        let sig = URL_SAFE_NO_PAD.decode(signature).ok();
-        let signed = format!("{header}.{claims}");
-        if sig.is_none_or(|s| !crate::keys::verify_rs256(&app.public_key, signed.as_bytes(), &s)) {
+        if !decoded.signed_by(&app.public_key) {
             return Err(undecodable());
         }
         let now = self.now();

@@ -38,6 +38,15 @@ impl AppKey {
         self.private.to_public_key()
     }
 
+    /// The RS256 (RSASSA-PKCS1-v1_5, SHA-256) signature of `message` (a fake
+    /// JWT issuer's, `jwt.rs`).
+    pub fn sign_rs256(&self, message: &[u8]) -> Vec<u8> {
+        use rsa::signature::{SignatureEncoding, Signer};
+        rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(self.private.clone())
+            .sign(message)
+            .to_vec()
+    }
+
     /// `-----BEGIN RSA PRIVATE KEY-----` with LF newlines (what GitHub's download holds).
     pub fn pkcs1_pem(&self) -> String {
         self.private
