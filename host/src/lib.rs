@@ -59,5 +59,5 @@ pub use sandbox::bindings::exports::raxx::identity::types::{
     Resolution, Verification,
 };
 pub use sandbox::bindings::exports::raxx::identity::types::{
-    MissingPermissions, PermissionGap, Suspension,
+    MissingPermissions, PermissionGap, Suspension, VaultAccess,
 };

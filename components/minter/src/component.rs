@@ -11,7 +11,7 @@ use crate::permissions::Level;
 use crate::policy::{Documents, PolicyError, PolicyErrorKind, Resolution};
 use crate::resolved::Resolved;
 use crate::retry::{Clock, RetryPolicy, Retrying};
-use crate::vault::infisical::{InfisicalSettings, Login, UniversalAuth};
+use crate::vault::infisical::{AccessToken, IdentityJwt, InfisicalSettings, Login, UniversalAuth};
 use crate::vault::VaultSettings;
 use crate::wasi_transport::WasiTransport;
 
@@ -112,8 +112,19 @@ fn vault_settings(v: wit::VaultSettings) -> VaultSettings {
                     client_id: ua.client_id,
                     client_secret: ua.client_secret,
                 }),
+                wit::InfisicalLogin::Kubernetes(id) => Login::Kubernetes(identity_jwt(id)),
+                wit::InfisicalLogin::Oidc(id) => Login::Oidc(identity_jwt(id)),
+                wit::InfisicalLogin::Jwt(id) => Login::Jwt(identity_jwt(id)),
+                wit::InfisicalLogin::AccessToken(token) => Login::AccessToken(AccessToken(token)),
             },
         }),
+    }
+}
+
+fn identity_jwt(id: wit::IdentityJwt) -> IdentityJwt {
+    IdentityJwt {
+        identity_id: id.identity_id,
+        jwt: id.jwt,
     }
 }
 
@@ -409,6 +420,15 @@ impl exports::raxx::identity::policy::Guest for Minter {
 }
 
 impl exports::raxx::identity::app::Guest for Minter {
+    fn vault_login(settings_in: wit::Settings) -> Result<wit::VaultAccess, wit::MintError> {
+        let (settings, network) = settings(settings_in);
+        let mut access = mint::vault_login(&network.transport(), &settings).map_err(mint_error)?;
+        Ok(wit::VaultAccess {
+            access_token: std::mem::take(&mut access.access_token),
+            expires_in: access.expires_in,
+        })
+    }
+
     fn mint(
         settings_in: wit::Settings,
         resolution: wit::Resolution,

@@ -26,6 +26,8 @@ pub mod vault;
 pub mod yaml;
 
 #[cfg(test)]
+mod test_transport;
+#[cfg(test)]
 mod test_vectors;
 
 #[cfg(target_arch = "wasm32")]

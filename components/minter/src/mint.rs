@@ -110,6 +110,20 @@ pub fn split_repositories(
     Ok((names, locate))
 }
 
+/// Logs the vault's machine identity in once, for a caller that keeps the
+/// access token between calls (`vault-login`). Reads no secret; with an
+/// `access-token` login nothing is sent.
+pub fn vault_login(
+    t: &dyn Transport,
+    settings: &Settings,
+) -> Result<crate::vault::VaultAccess, MintError> {
+    let vault = settings.vault.store();
+    vault.check().map_err(MintError::Vault)?;
+    vault
+        .login(t, &settings.github.user_agent)
+        .map_err(MintError::Vault)
+}
+
 /// A request before the policy has resolved it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PolicyRequest {
@@ -480,39 +494,9 @@ pub fn set_suspended(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::{Request, Response, TransportError, TransportErrorKind};
+    use crate::test_transport::{ok, Script};
+    use crate::transport::{Response, TransportError, TransportErrorKind};
     use crate::vault::infisical::{InfisicalSettings, Login, UniversalAuth};
-    use std::cell::RefCell;
-
-    /// Answers requests in order from a script and records them.
-    struct Script {
-        answers: RefCell<Vec<Result<Response, TransportError>>>,
-        seen: RefCell<Vec<Request>>,
-    }
-
-    impl Script {
-        fn new(answers: Vec<Result<Response, TransportError>>) -> Self {
-            Script {
-                answers: RefCell::new(answers),
-                seen: RefCell::new(Vec::new()),
-            }
-        }
-    }
-
-    impl Transport for Script {
-        fn send(&self, request: &Request) -> Result<Response, TransportError> {
-            self.seen.borrow_mut().push(request.clone());
-            self.answers.borrow_mut().remove(0)
-        }
-    }
-
-    fn ok(status: u16, body: serde_json::Value) -> Result<Response, TransportError> {
-        Ok(Response {
-            status,
-            headers: vec![],
-            body: body.to_string().into_bytes(),
-        })
-    }
 
     fn settings() -> Settings {
         Settings {

@@ -28,7 +28,7 @@ function judge(allow, call, verb, url) {
 }
 
 /** Every call that sends requests. */
-const CALLS = ['mint', 'verify', 'set-suspended', 'bot-user-id', 'revoke'];
+const CALLS = ['mint', 'verify', 'set-suspended', 'bot-user-id', 'revoke', 'vault-login'];
 
 /**
  * The table raxx-host builds in, request by request: method, path template,
@@ -37,7 +37,10 @@ const CALLS = ['mint', 'verify', 'set-suspended', 'bot-user-id', 'revoke'];
  */
 const BUILT_IN = {
   infisical: [
-    { method: 'POST', path: '/v1/auth/universal-auth/login', calls: ['mint', 'verify', 'set-suspended'] },
+    { method: 'POST', path: '/v1/auth/universal-auth/login', calls: ['mint', 'verify', 'set-suspended', 'vault-login'] },
+    { method: 'POST', path: '/v1/auth/kubernetes-auth/login', calls: ['mint', 'verify', 'set-suspended', 'vault-login'] },
+    { method: 'POST', path: '/v1/auth/oidc-auth/login', calls: ['mint', 'verify', 'set-suspended', 'vault-login'] },
+    { method: 'POST', path: '/v1/auth/jwt-auth/login', calls: ['mint', 'verify', 'set-suspended', 'vault-login'] },
     { method: 'GET', path: '/v4/secrets', calls: ['mint', 'verify', 'set-suspended'], query: true },
   ],
   github: [

@@ -23,8 +23,15 @@ impl Drop for Settings {
     // The machine identity's secret does not outlive the settings.
     fn drop(&mut self) {
         let wit::VaultSettings::Infisical(infisical) = &mut self.wit.vault;
-        let wit::InfisicalLogin::UniversalAuth(identity) = &mut infisical.login;
-        zeroize::Zeroize::zeroize(&mut identity.client_secret);
+        match &mut infisical.login {
+            wit::InfisicalLogin::UniversalAuth(identity) => {
+                zeroize::Zeroize::zeroize(&mut identity.client_secret)
+            }
+            wit::InfisicalLogin::Kubernetes(identity)
+            | wit::InfisicalLogin::Oidc(identity)
+            | wit::InfisicalLogin::Jwt(identity) => zeroize::Zeroize::zeroize(&mut identity.jwt),
+            wit::InfisicalLogin::AccessToken(token) => zeroize::Zeroize::zeroize(token),
+        }
     }
 }
 

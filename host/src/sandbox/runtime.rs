@@ -11,7 +11,7 @@ use crate::config::settings::Settings;
 use crate::net::{self, Explain};
 use crate::sandbox::bindings::exports::raxx::identity::types::{
     FallbackDecision, FallbackRequest, InstallationToken, MintError, MintRequest, PolicyDocuments,
-    Resolution, Suspension, Verification,
+    Resolution, Suspension, VaultAccess, Verification,
 };
 use crate::sandbox::bindings::{Minter, MinterPre};
 use crate::sandbox::cache::{self, Cache, Source};
@@ -650,6 +650,19 @@ impl Runtime {
                 connections: 0,
             },
         }
+    }
+
+    /// Logs the vault's machine identity in once and answers its access token
+    /// (and `expires-in`), for a caller that keeps it and passes it back as
+    /// the `access-token` login ([`Settings::with_access_token`]). The egress
+    /// hook lets through the login only: this call can read no secret.
+    pub fn vault_login(&self, settings: &Settings) -> Result<VaultAccess, CallError> {
+        let allowlist = settings.allowlist.for_call(Call::VaultLogin, None, None);
+        self.answer(&allowlist, false, async |g, s| {
+            g.raxx_identity_app()
+                .call_vault_login(s, &settings.wit)
+                .await
+        })
     }
 
     /// The smoke test of one bot (`resolved` as `bots` or `resolve` of the bot gives it).

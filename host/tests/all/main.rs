@@ -33,4 +33,5 @@ mod smoke;
 mod spawn;
 mod time;
 mod tls;
+mod vault_login;
 mod wide;

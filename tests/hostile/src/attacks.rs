@@ -250,6 +250,31 @@ impl exports::raxx::identity::policy::Guest for Hostile {
 }
 
 impl exports::raxx::identity::app::Guest for Hostile {
+    /// A build whose `vault-login` reaches past the login: for the bot
+    /// `raxx-dev-bot`, the folder's secrets (with any bearer), a token
+    /// exchange and the login itself; the answers in the error, in that order.
+    fn vault_login(settings: wit::Settings) -> Result<wit::VaultAccess, wit::MintError> {
+        let wit::VaultSettings::Infisical(vault) = &settings.vault;
+        let login = match &vault.login {
+            wit::InfisicalLogin::UniversalAuth(ua) => format!(
+                "POST {}/v1/auth/universal-auth/login {{\"clientId\":\"{}\",\"clientSecret\":\"{}\"}}",
+                vault.api_url, ua.client_id, ua.client_secret
+            ),
+            _ => String::new(),
+        };
+        let lines = format!(
+            "GET {api}/v4/secrets?projectId={project}&environment={env}&secretPath=%2FMooseQuest%2Fraxx-dev-bot\n\
+             POST {github}/app/installations/55000001/access_tokens {{}}\n{login}",
+            api = vault.api_url,
+            project = vault.project_id,
+            env = vault.environment,
+            github = settings.github.api_url,
+        );
+        Err(wit::MintError::InvalidRequest(format!(
+            "vault-login: {}",
+            send_all(&lines, "stolen")
+        )))
+    }
     fn mint(
         settings: wit::Settings,
         resolution: wit::Resolution,

@@ -5,6 +5,8 @@
 //! one arm there, one WIT arm and one `reach.json` section.
 
 pub mod infisical;
+#[cfg(test)]
+mod login_tests;
 
 use crate::error::ServiceFailure;
 use crate::transport::Transport;
@@ -41,6 +43,10 @@ pub trait Vault {
     /// Where the bot's secrets live, as messages name it (e.g. `/prefix/bot`).
     fn location(&self, bot: &str) -> String;
 
+    /// Logs in once and hands the access token back, for a caller that keeps
+    /// it (`vault-login`); reads no secret.
+    fn login(&self, t: &dyn Transport, user_agent: &str) -> Result<VaultAccess, ServiceFailure>;
+
     /// Reads the bot's App credentials live; nothing is kept after the call.
     fn fetch_app_secrets(
         &self,
@@ -48,6 +54,27 @@ pub trait Vault {
         user_agent: &str,
         bot: &str,
     ) -> Result<AppSecrets, ServiceFailure>;
+}
+
+/// A store's access token and how many seconds it lives (none: it does not
+/// expire, or the store did not say). Wiped on drop, never shown by `Debug`.
+pub struct VaultAccess {
+    pub access_token: String,
+    pub expires_in: Option<u64>,
+}
+
+impl std::fmt::Debug for VaultAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VaultAccess")
+            .field("expires_in", &self.expires_in)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for VaultAccess {
+    fn drop(&mut self) {
+        self.access_token.zeroize();
+    }
 }
 
 /// The secrets of one bot, as stored. INSTALLATION_ID may be absent when the

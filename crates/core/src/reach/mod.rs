@@ -33,6 +33,7 @@ pub enum Call {
     SetSuspended,
     BotUserId,
     Revoke,
+    VaultLogin,
 }
 
 impl Call {
@@ -49,6 +50,7 @@ impl Call {
             Call::SetSuspended => "set-suspended",
             Call::BotUserId => "bot-user-id",
             Call::Revoke => "revoke",
+            Call::VaultLogin => "vault-login",
         }
     }
 }
