@@ -16,3 +16,6 @@ pub(crate) mod reach;
 pub mod runtime;
 pub mod token_shape;
 pub(crate) mod wit_text;
+
+#[cfg(test)]
+mod login_tests;
