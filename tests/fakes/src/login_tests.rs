@@ -235,3 +235,27 @@ fn the_actions_endpoint_answers_an_id_token_for_the_audience_asked() {
     let (status, _) = answer(actions.handle(&request(Some(AUDIENCE), "wrong")));
     assert_eq!(status, 401);
 }
+
+#[test]
+fn a_service_account_token_is_written_where_a_pod_has_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = issuer()
+        .service_account_token(dir.path(), AUDIENCE, "agents", "raxx", 600)
+        .unwrap();
+    assert_eq!(path, dir.path().join("token"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let token = crate::jwt::decode(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(token.signed_by(&issuer().public()) && token.has_audience(AUDIENCE));
+    assert_eq!(
+        token.claims["sub"], "system:serviceaccount:agents:raxx",
+        "the kubelet's subject"
+    );
+    let v = vault();
+    let jwt = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(login(&v, "kubernetes", "id-k8s", &jwt).0, 200);
+}
