@@ -1,6 +1,9 @@
 //! The WIT glue: plain conversions between `decide`'s records and the core's types.
 
-use raxx_core::settings::{InfisicalLogin, Side, VaultSettings};
+use raxx_core::settings::{
+    ActionsIdToken, CredentialSource, IdentityJwt, InfisicalLogin, LoginMethod, Secret, Side,
+    SourceFailure, VaultSettings,
+};
 use raxx_core::{audit, cache_key, exit, policy_files, reach, settings};
 use std::path::{Path, PathBuf};
 
@@ -26,6 +29,65 @@ fn side_to_wit(side: Side) -> wit::Side {
         Side::Vault => wit::Side::Vault,
         Side::Github => wit::Side::Github,
         Side::Host => wit::Side::Host,
+    }
+}
+
+fn actions_to_wit(r: &ActionsIdToken) -> wit::ActionsIdToken {
+    wit::ActionsIdToken {
+        request_url: r.request_url.clone(),
+        request_token: r.request_token.expose().to_string(),
+        audience: r.audience.clone(),
+    }
+}
+
+fn actions_from_wit(r: wit::ActionsIdToken) -> ActionsIdToken {
+    ActionsIdToken {
+        request_url: r.request_url,
+        request_token: Secret::new(r.request_token),
+        audience: r.audience,
+    }
+}
+
+fn source_from_wit(source: wit::CredentialSource) -> CredentialSource {
+    match source {
+        wit::CredentialSource::Value(v) => CredentialSource::Value(Secret::new(v)),
+        wit::CredentialSource::File(path) => CredentialSource::File(path),
+        wit::CredentialSource::ActionsIdToken(r) => {
+            CredentialSource::ActionsIdToken(actions_from_wit(r))
+        }
+    }
+}
+
+fn login_to_wit(login: &InfisicalLogin) -> wit::InfisicalLogin {
+    let jwt = |j: &IdentityJwt| wit::IdentitySource {
+        identity_id: j.identity_id.clone(),
+        source: match &j.source {
+            CredentialSource::Value(v) => wit::CredentialSource::Value(v.expose().to_string()),
+            CredentialSource::File(path) => wit::CredentialSource::File(path.clone()),
+            CredentialSource::ActionsIdToken(r) => {
+                wit::CredentialSource::ActionsIdToken(actions_to_wit(r))
+            }
+        },
+    };
+    match login {
+        InfisicalLogin::UniversalAuth(l) => {
+            wit::InfisicalLogin::UniversalAuth(wit::UniversalAuth {
+                client_id: l.client_id.clone(),
+                client_secret: l.client_secret.clone(),
+            })
+        }
+        InfisicalLogin::Kubernetes(j) => wit::InfisicalLogin::Kubernetes(jwt(j)),
+        InfisicalLogin::Oidc(j) => wit::InfisicalLogin::Oidc(jwt(j)),
+        InfisicalLogin::Jwt(j) => wit::InfisicalLogin::Jwt(jwt(j)),
+        InfisicalLogin::AccessToken(t) => wit::InfisicalLogin::AccessToken(t.expose().to_string()),
+    }
+}
+
+fn config_error_to_wit(e: settings::ConfigError) -> wit::ConfigError {
+    wit::ConfigError {
+        side: side_to_wit(e.side),
+        message: e.message,
+        absent: e.absent,
     }
 }
 
@@ -83,14 +145,8 @@ impl wit::Guest for Core {
         user_agent: String,
     ) -> Result<wit::Settings, wit::ConfigError> {
         let var = |name: &str| env.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
-        let read =
-            settings::Settings::from_env(var, &user_agent).map_err(|e| wit::ConfigError {
-                side: side_to_wit(e.side),
-                message: e.message,
-                absent: e.absent,
-            })?;
+        let read = settings::Settings::from_env(var, &user_agent).map_err(config_error_to_wit)?;
         let VaultSettings::Infisical(vault) = &read.vault;
-        let InfisicalLogin::UniversalAuth(login) = &vault.login;
         let urls = [vault.api_url.as_str(), read.github.api_url.as_str()];
         Ok(wit::Settings {
             vault: wit::VaultSettings::Infisical(wit::InfisicalSettings {
@@ -98,10 +154,7 @@ impl wit::Guest for Core {
                 project_id: vault.project_id.clone(),
                 environment: vault.environment.clone(),
                 path_prefix: vault.path_prefix.clone(),
-                login: wit::InfisicalLogin::UniversalAuth(wit::UniversalAuth {
-                    client_id: login.client_id.clone(),
-                    client_secret: login.client_secret.clone(),
-                }),
+                login: login_to_wit(&vault.login),
             }),
             github: wit::GithubSettings {
                 api_url: read.github.api_url.clone(),
@@ -125,10 +178,52 @@ impl wit::Guest for Core {
         settings::VARIABLES.iter().map(|v| v.to_string()).collect()
     }
 
-    fn vault_client_secret(env: Vec<(String, String)>) -> Option<String> {
-        settings::vault_client_secret(&|name: &str| {
+    fn cache_secret(env: Vec<(String, String)>) -> Option<String> {
+        settings::cache_secret(&|name: &str| {
             env.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
         })
+    }
+
+    fn source_error(
+        method: wit::LoginMethod,
+        source: wit::CredentialSource,
+        failure: wit::SourceFailure,
+    ) -> wit::ConfigError {
+        let method = match method {
+            wit::LoginMethod::Universal => LoginMethod::Universal,
+            wit::LoginMethod::Kubernetes => LoginMethod::Kubernetes,
+            wit::LoginMethod::Oidc => LoginMethod::Oidc,
+            wit::LoginMethod::Jwt => LoginMethod::Jwt,
+            wit::LoginMethod::Token => LoginMethod::Token,
+        };
+        let failure = match failure {
+            wit::SourceFailure::FileUnreadable(cause) => SourceFailure::FileUnreadable(cause),
+            wit::SourceFailure::FileNotRegular => SourceFailure::FileNotRegular,
+            wit::SourceFailure::FileEmpty => SourceFailure::FileEmpty,
+            wit::SourceFailure::FileTooLarge => SourceFailure::FileTooLarge,
+            wit::SourceFailure::EndpointUnreachable(cause) => {
+                SourceFailure::EndpointUnreachable(cause)
+            }
+            wit::SourceFailure::EndpointRefused(status) => SourceFailure::EndpointRefused(status),
+            wit::SourceFailure::EndpointNoToken => SourceFailure::EndpointNoToken,
+        };
+        config_error_to_wit(settings::source_error(
+            method,
+            &source_from_wit(source),
+            &failure,
+        ))
+    }
+
+    fn actions_token_url(request: wit::ActionsIdToken) -> Result<String, wit::ConfigError> {
+        settings::actions_token_url(&actions_from_wit(request)).map_err(config_error_to_wit)
+    }
+
+    fn actions_answer(body: Vec<u8>) -> Option<String> {
+        settings::actions_answer(&body).map(|t| t.expose().to_string())
+    }
+
+    fn max_source_bytes() -> u32 {
+        settings::MAX_SOURCE_BYTES as u32
     }
 
     fn cache_key_id(client_secret: String) -> String {

@@ -3,7 +3,10 @@
 //! code compiled as a component (`host/node/test/vectors.test.mjs`).
 
 use raxx_core::reach::{Allowlist, Base, Call, Scope};
-use raxx_core::settings::{InfisicalLogin, Settings, VaultSettings};
+use raxx_core::settings::{
+    actions_answer, actions_token_url, source_error, ActionsIdToken, CredentialSource,
+    InfisicalLogin, LoginMethod, Secret, Settings, SourceFailure, VaultSettings,
+};
 use raxx_core::{audit, exit, policy_files};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -38,13 +41,35 @@ fn assert_subset(have: &Value, want: &Value, at: &str) {
     }
 }
 
+/// A JWT login's source as the vectors spell it (a value given: `true`, never the value).
+fn source_json(source: &CredentialSource) -> Value {
+    match source {
+        CredentialSource::Value(_) => json!({"value": true}),
+        CredentialSource::File(path) => json!({"file": path}),
+        CredentialSource::ActionsIdToken(r) => {
+            json!({"actions_id_token": {"request_url": r.request_url, "audience": r.audience}})
+        }
+    }
+}
+
+/// A login as the vectors spell it (the secrets left out).
+fn login_json(login: &InfisicalLogin) -> Value {
+    let jwt = |j: &raxx_core::settings::IdentityJwt| json!({"identity_id": j.identity_id, "source": source_json(&j.source)});
+    match login {
+        InfisicalLogin::UniversalAuth(l) => json!({"universal_auth": {"client_id": l.client_id}}),
+        InfisicalLogin::Kubernetes(j) => json!({"kubernetes": jwt(j)}),
+        InfisicalLogin::Oidc(j) => json!({"oidc": jwt(j)}),
+        InfisicalLogin::Jwt(j) => json!({"jwt": jwt(j)}),
+        InfisicalLogin::AccessToken(_) => json!({"access_token": true}),
+    }
+}
+
 /// The core's settings as the vectors spell them (the secret left out).
 fn settings_json(s: &Settings) -> Value {
     let VaultSettings::Infisical(v) = &s.vault;
-    let InfisicalLogin::UniversalAuth(login) = &v.login;
     json!({
         "vault": {"infisical": {"api_url": v.api_url, "project_id": v.project_id, "environment": v.environment,
-            "path_prefix": v.path_prefix, "login": {"universal_auth": {"client_id": login.client_id}}}},
+            "path_prefix": v.path_prefix, "login": login_json(&v.login)}},
         "github": {"api_url": s.github.api_url},
         "network": {"connect_timeout_ms": s.network.connect_timeout_ms,
             "first_byte_timeout_ms": s.network.first_byte_timeout_ms, "max_retries": s.network.max_retries},
@@ -52,9 +77,21 @@ fn settings_json(s: &Settings) -> Value {
     })
 }
 
+/// The vectors' secrets: no message and no `Debug` may hold one.
+fn secrets(file: &Value) -> Vec<String> {
+    file["secrets"]
+        .as_array()
+        .expect("secrets")
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect()
+}
+
 #[test]
 fn settings() {
-    for case in cases(&vectors("settings.json")) {
+    let file = vectors("settings.json");
+    let secrets = secrets(&file);
+    for case in cases(&file) {
         let name = case["name"].as_str().unwrap();
         let env = case["env"].as_object().unwrap().clone();
         let var = |k: &str| env.get(k).and_then(str_of).map(str::to_string);
@@ -62,19 +99,99 @@ fn settings() {
             Ok(s) => {
                 let want = case.get("ok").unwrap_or_else(|| panic!("{name}: accepted"));
                 assert_subset(&settings_json(&s), want, name);
-                assert!(
-                    !format!("{s:?}").contains("s3cret"),
-                    "{name}: the secret in Debug"
-                );
+                for secret in &secrets {
+                    assert!(
+                        !format!("{s:?}").contains(secret),
+                        "{name}: {secret} in Debug"
+                    );
+                }
             }
             Err(e) => {
                 let want = case.get("err").unwrap_or_else(|| panic!("{name}: {e:?}"));
                 assert_eq!(e.side.name(), want["side"], "{name}");
                 assert_eq!(e.absent, want["absent"], "{name}");
                 assert_eq!(e.message, want["message"], "{name}");
-                assert!(!e.message.contains("s3cret"), "{name}: the secret echoed");
+                for secret in &secrets {
+                    assert!(!e.message.contains(secret), "{name}: {secret} echoed");
+                }
             }
         }
+    }
+    let cache = file["cache_secret"].as_array().expect("cache_secret");
+    for case in cache {
+        let env = case["env"].as_object().unwrap().clone();
+        let var = |k: &str| env.get(k).and_then(str_of).map(str::to_string);
+        let have = raxx_core::settings::cache_secret(&var);
+        assert_eq!(have.as_deref(), case["secret"].as_str(), "{}", case["name"]);
+    }
+}
+
+fn request(v: &Value) -> ActionsIdToken {
+    ActionsIdToken {
+        request_url: v["request_url"].as_str().unwrap().to_string(),
+        request_token: Secret::new("req-s3cret".to_string()),
+        audience: v["audience"].as_str().map(str::to_string),
+    }
+}
+
+fn source_of(v: &Value) -> CredentialSource {
+    match (v.get("file"), v.get("actions_id_token")) {
+        (Some(path), _) => CredentialSource::File(path.as_str().unwrap().to_string()),
+        (_, Some(r)) => CredentialSource::ActionsIdToken(request(r)),
+        _ => CredentialSource::Value(Secret::new("s3cret".to_string())),
+    }
+}
+
+fn failure_of(v: &Value) -> SourceFailure {
+    let (kind, arg) = v.as_object().unwrap().iter().next().unwrap();
+    match kind.as_str() {
+        "file_unreadable" => SourceFailure::FileUnreadable(arg.as_str().unwrap().to_string()),
+        "file_not_regular" => SourceFailure::FileNotRegular,
+        "file_empty" => SourceFailure::FileEmpty,
+        "file_too_large" => SourceFailure::FileTooLarge,
+        "endpoint_unreachable" => {
+            SourceFailure::EndpointUnreachable(arg.as_str().unwrap().to_string())
+        }
+        "endpoint_refused" => SourceFailure::EndpointRefused(arg.as_u64().unwrap() as u16),
+        "endpoint_no_token" => SourceFailure::EndpointNoToken,
+        other => panic!("{other}: not a source failure"),
+    }
+}
+
+#[test]
+fn login_sources() {
+    let file = vectors("settings.json");
+    let sources = &file["sources"];
+    for case in sources["actions_url"].as_array().unwrap() {
+        let at = case["name"].as_str().unwrap();
+        match actions_token_url(&request(case)) {
+            Ok(url) => assert_eq!(Some(url.as_str()), case["url"].as_str(), "{at}"),
+            Err(e) => {
+                assert_eq!(e.side.name(), "vault", "{at}");
+                assert_eq!(Some(e.message.as_str()), case["err"].as_str(), "{at}");
+            }
+        }
+    }
+    for case in sources["actions_answer"].as_array().unwrap() {
+        let at = case["name"].as_str().unwrap();
+        let jwt = actions_answer(case["body"].as_str().unwrap().as_bytes());
+        assert_eq!(
+            jwt.as_ref().map(Secret::expose),
+            case["jwt"].as_str(),
+            "{at}"
+        );
+    }
+    for case in sources["errors"].as_array().unwrap() {
+        let at = case["name"].as_str().unwrap();
+        let method = LoginMethod::from_name(case["method"].as_str().unwrap()).unwrap();
+        let e = source_error(
+            method,
+            &source_of(&case["source"]),
+            &failure_of(&case["failure"]),
+        );
+        assert_eq!(e.side.name(), "vault", "{at}");
+        assert_eq!(e.message, case["message"].as_str().unwrap(), "{at}");
+        assert!(!e.message.contains("req-s3cret"), "{at}");
     }
 }
 

@@ -12,9 +12,9 @@ function settingsEnv(env) {
   return core.settingsVariables().flatMap((name) => (typeof env[name] === 'string' ? [[name, env[name]]] : []));
 }
 
-/** The machine identity's client secret in `env`, when set (the transpile cache is keyed from it). */
+/** The secret the transpile cache is keyed from, when the login method has a stable one (the core decides: crates/core/src/settings/infisical/login.rs). */
 export function vaultClientSecret(env) {
-  return core.vaultClientSecret(settingsEnv(env));
+  return core.cacheSecret(settingsEnv(env));
 }
 
 /**

@@ -30,8 +30,28 @@ function assertRefusal(c, message, at) {
   }
 }
 
+/** A login as the vectors spell it: the secrets left out (a value given is `true`). */
+function loginJson(login) {
+  const v = login.val;
+  const source = (src) =>
+    src.tag === 'value'
+      ? { value: true }
+      : src.tag === 'file'
+        ? { file: src.val }
+        : { actions_id_token: { request_url: src.val.requestUrl, audience: src.val.audience ?? null } };
+  switch (login.tag) {
+    case 'universal-auth':
+      return { universal_auth: { client_id: v.clientId } };
+    case 'access-token':
+      return { access_token: true };
+    default:
+      return { [login.tag]: { identity_id: v.identityId, source: source(v.source) } };
+  }
+}
+
 test('settings', () => {
-  for (const c of vectors('settings.json').cases) {
+  const file = vectors('settings.json');
+  for (const c of file.cases) {
     let s;
     try {
       s = core.settingsFromEnv(Object.entries(c.env), 'raxx-test/0');
@@ -39,7 +59,7 @@ test('settings', () => {
       const err = payload(e);
       assert.ok(c.err, `${c.name}: ${JSON.stringify(err)}`);
       assert.deepEqual({ side: err.side, absent: err.absent, message: err.message }, c.err, c.name);
-      assert.ok(!err.message.includes('s3cret'), `${c.name}: the secret echoed`);
+      for (const secret of file.secrets) assert.ok(!err.message.includes(secret), `${c.name}: ${secret} echoed`);
       assert.ok(fromConfigError(err) instanceof RaxxError);
       continue;
     }
@@ -47,7 +67,7 @@ test('settings', () => {
     const v = s.vault.val;
     assertSubset(
       {
-        vault: { [s.vault.tag]: { api_url: v.apiUrl, project_id: v.projectId, environment: v.environment, path_prefix: v.pathPrefix, login: { [v.login.tag.replace('-', '_')]: { client_id: v.login.val.clientId } } } },
+        vault: { [s.vault.tag]: { api_url: v.apiUrl, project_id: v.projectId, environment: v.environment, path_prefix: v.pathPrefix, login: loginJson(v.login) } },
         github: { api_url: s.github.apiUrl },
         network: { connect_timeout_ms: s.network.connectTimeoutMs, first_byte_timeout_ms: s.network.firstByteTimeoutMs, max_retries: s.network.maxRetries },
         origins: s.bases.map((b) => b.origin),
@@ -55,6 +75,36 @@ test('settings', () => {
       c.ok,
       c.name,
     );
+  }
+  for (const c of file.cache_secret) assert.equal(core.cacheSecret(Object.entries(c.env)), c.secret ?? undefined, c.name);
+});
+
+test('login sources', () => {
+  const { sources } = vectors('settings.json');
+  const request = (r) => ({ requestUrl: r.request_url, requestToken: 'req-s3cret', audience: r.audience ?? undefined });
+  for (const c of sources.actions_url) {
+    let url;
+    try {
+      url = core.actionsTokenUrl(request(c));
+    } catch (e) {
+      const err = payload(e);
+      assert.deepEqual({ side: err.side, message: err.message }, { side: 'vault', message: c.err }, c.name);
+      continue;
+    }
+    assert.equal(url, c.url, c.name);
+  }
+  for (const c of sources.actions_answer) {
+    assert.equal(core.actionsAnswer(Buffer.from(c.body)), c.jwt ?? undefined, c.name);
+  }
+  for (const c of sources.errors) {
+    const src = c.source.file !== undefined
+      ? { tag: 'file', val: c.source.file }
+      : { tag: 'actions-id-token', val: request(c.source.actions_id_token) };
+    const [tag, arg] = Object.entries(c.failure)[0];
+    const failure = arg === null ? { tag: tag.replaceAll('_', '-') } : { tag: tag.replaceAll('_', '-'), val: arg };
+    const err = core.sourceError(c.method, src, failure);
+    assert.deepEqual({ side: err.side, message: err.message }, { side: 'vault', message: c.message }, c.name);
+    assert.ok(!err.message.includes('req-s3cret'), c.name);
   }
 });
 

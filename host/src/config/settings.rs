@@ -48,7 +48,7 @@ impl std::fmt::Debug for Settings {
 
 /// The component's WIT settings from the core's: the one place the two meet
 /// (one arm per store and login method, as `wit/identity.wit` has them).
-fn to_wit(settings: &core::Settings) -> wit::Settings {
+fn to_wit(settings: &core::Settings) -> Result<wit::Settings, ConfigError> {
     let vault = match &settings.vault {
         VaultSettings::Infisical(vault) => wit::VaultSettings::Infisical(wit::InfisicalSettings {
             api_url: vault.api_url.clone(),
@@ -62,10 +62,17 @@ fn to_wit(settings: &core::Settings) -> wit::Settings {
                         client_secret: login.client_secret.clone(),
                     })
                 }
+                other => return Err(ConfigError::new(
+                    Side::Vault,
+                    format!(
+                        "INFISICAL_AUTH_METHOD={}: this raxx-host logs in with Universal Auth only",
+                        other.method().name()
+                    ),
+                )),
             },
         }),
     };
-    wit::Settings {
+    Ok(wit::Settings {
         vault,
         github: wit::GithubSettings {
             api_url: settings.github.api_url.clone(),
@@ -76,7 +83,7 @@ fn to_wit(settings: &core::Settings) -> wit::Settings {
             first_byte_timeout_ms: settings.network.first_byte_timeout_ms,
             max_retries: settings.network.max_retries,
         },
-    }
+    })
 }
 
 impl Settings {
@@ -86,7 +93,7 @@ impl Settings {
         let settings = core::Settings::from_env(&var, &user_agent())?;
         network(&var)?;
         Ok(Settings {
-            wit: to_wit(&settings),
+            wit: to_wit(&settings)?,
             allowlist: Allowlist::new(settings.bases.clone()),
         })
     }

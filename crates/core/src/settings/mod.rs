@@ -1,22 +1,26 @@
 //! Settings from an environment lookup (the process environment in the CLI),
 //! with the names users already have (Infisical's CLI, GitHub's Actions),
 //! validated before anything runs. One reader per secret store
-//! (`infisical.rs`), then GitHub's and the network's.
+//! (`infisical/`), then GitHub's and the network's.
 
 mod github;
 mod infisical;
 mod network;
+mod secret;
 
 pub use github::{read as github, GithubSettings, DEFAULT_GITHUB_URL};
 pub use infisical::{
-    api_url as infisical_api_url, client_secret as vault_client_secret, read as infisical,
-    InfisicalLogin, InfisicalSettings, UniversalAuth, DEFAULT_ENVIRONMENT, DEFAULT_INFISICAL_URL,
-    DEFAULT_PATH_PREFIX, VAULT_CREDENTIAL_VARS,
+    actions_answer, actions_token_url, api_url as infisical_api_url, cache_secret, login_method,
+    read as infisical, source_error, ActionsIdToken, CredentialSource, IdentityJwt, InfisicalLogin,
+    InfisicalSettings, LoginMethod, SourceFailure, UniversalAuth, DEFAULT_ENVIRONMENT,
+    DEFAULT_INFISICAL_URL, DEFAULT_KUBERNETES_TOKEN_PATH, DEFAULT_PATH_PREFIX, MAX_SOURCE_BYTES,
+    VAULT_CREDENTIAL_VARS,
 };
 pub use network::{
     read as network, timeouts, NetworkSettings, DEFAULT_CONNECT_TIMEOUT_MS,
     DEFAULT_FIRST_BYTE_TIMEOUT_MS, DEFAULT_RETRIES,
 };
+pub use secret::Secret;
 
 use crate::reach::Base;
 
@@ -78,11 +82,22 @@ pub struct Settings {
 
 /// Every variable the settings are read from: a host that hands the core an
 /// environment as data passes these and nothing else.
-pub const VARIABLES: [&str; 13] = [
+pub const VARIABLES: [&str; 24] = [
+    "INFISICAL_AUTH_METHOD",
     "INFISICAL_CLIENT_ID",
     "INFISICAL_UNIVERSAL_AUTH_CLIENT_ID",
     "INFISICAL_CLIENT_SECRET",
     "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET",
+    "INFISICAL_TOKEN",
+    "INFISICAL_UNIVERSAL_AUTH_ACCESS_TOKEN",
+    "INFISICAL_MACHINE_IDENTITY_ID",
+    "INFISICAL_KUBERNETES_SERVICE_ACCOUNT_TOKEN",
+    "INFISICAL_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH",
+    "INFISICAL_AUTH_JWT",
+    "INFISICAL_AUTH_JWT_PATH",
+    "INFISICAL_OIDC_AUDIENCE",
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
     "INFISICAL_PROJECT_ID",
     "INFISICAL_ENVIRONMENT",
     "INFISICAL_PATH_PREFIX",
@@ -144,17 +159,45 @@ mod tests {
     #[test]
     fn the_settings_read_only_the_variables_listed() {
         let asked = RefCell::new(std::collections::BTreeSet::new());
-        // Once with Infisical's own names, once with its CLI's: between them every name is read.
-        for names in [
-            ["INFISICAL_CLIENT_ID", "INFISICAL_CLIENT_SECRET"],
-            [
+        // Once per login method and spelling (Infisical's own names, its CLI's):
+        // between them every name is read.
+        let runs: [&[&str]; 6] = [
+            &["INFISICAL_CLIENT_ID", "INFISICAL_CLIENT_SECRET"],
+            &[
                 "INFISICAL_UNIVERSAL_AUTH_CLIENT_ID",
                 "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET",
             ],
-        ] {
+            &[
+                "INFISICAL_AUTH_METHOD=token",
+                "INFISICAL_UNIVERSAL_AUTH_ACCESS_TOKEN",
+            ],
+            &[
+                "INFISICAL_AUTH_METHOD=kubernetes",
+                "INFISICAL_MACHINE_IDENTITY_ID",
+                "INFISICAL_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH",
+            ],
+            &[
+                "INFISICAL_AUTH_METHOD=oidc",
+                "INFISICAL_MACHINE_IDENTITY_ID",
+                "ACTIONS_ID_TOKEN_REQUEST_URL=https://runner.example/t?v=2",
+                "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+            ],
+            &[
+                "INFISICAL_AUTH_METHOD=jwt",
+                "INFISICAL_MACHINE_IDENTITY_ID",
+                "INFISICAL_AUTH_JWT_PATH",
+            ],
+        ];
+        for names in runs {
             let var = |name: &str| {
                 asked.borrow_mut().insert(name.to_string());
-                (names.contains(&name) || name == "INFISICAL_PROJECT_ID").then(|| "x".to_string())
+                names
+                    .iter()
+                    .find_map(|set| match set.split_once('=') {
+                        Some((n, v)) => (n == name).then(|| v.to_string()),
+                        None => (*set == name).then(|| "x".to_string()),
+                    })
+                    .or_else(|| (name == "INFISICAL_PROJECT_ID").then(|| "x".to_string()))
             };
             Settings::from_env(var, "ua").unwrap();
         }
