@@ -47,46 +47,73 @@ pub fn github(
     let request = request
         .body(Full::new(payload))
         .map_err(|_| format!("cannot build a request to {origin}"))?;
+    let cap = network.limits.first_byte;
+    let (status, bytes) = send(network, request, &origin).map_err(|e| match e {
+        Failure::Silent => format!(
+            "GitHub at {origin} did not answer within {} ms (RAXX_TIMEOUT_MS)",
+            cap.as_millis()
+        ),
+        Failure::Unreachable(cause) => format!("GitHub at {origin} could not be reached ({cause})"),
+        Failure::Stopped => format!("GitHub at {origin} stopped answering (RAXX_TIMEOUT_MS)"),
+        Failure::Unreadable => format!("GitHub at {origin} sent an answer that could not be read"),
+        Failure::Host(e) => e,
+    })?;
+    let json = if bytes.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .map_err(|_| format!("GitHub at {origin} answered something other than JSON"))?
+    };
+    Ok(Answer { status, json })
+}
+
+/// Why a request sent with [`send`] got no answer.
+#[derive(Debug)]
+pub enum Failure {
+    /// No response within the first-byte cap (`RAXX_TIMEOUT_MS`).
+    Silent,
+    /// The connection failed: the cause (refused, TLS, proxy, DNS).
+    Unreachable(String),
+    /// The body did not arrive within the cap.
+    Stopped,
+    /// The body could not be read, or is larger than 1 MiB.
+    Unreadable,
+    /// The host could not run the request (called from async code).
+    Host(String),
+}
+
+/// Sends `request` to `origin` over a client of its own (the host's TLS
+/// trust, proxies and caps), dropped with it; returns the status and body.
+pub fn send(
+    network: &Network,
+    request: http::Request<Full<Bytes>>,
+    origin: &raxx_url::Origin,
+) -> Result<(u16, Bytes), Failure> {
     let connector = Connector::new(network);
     let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
         .build::<_, Full<Bytes>>(connector.clone());
     let cap = network.limits.first_byte;
-    let answer = super::block_on(async move {
+    super::block_on(async move {
         let response = tokio::time::timeout(cap, client.request(request))
             .await
-            .map_err(|_| {
-                format!(
-                    "GitHub at {origin} did not answer within {} ms (RAXX_TIMEOUT_MS)",
-                    cap.as_millis()
-                )
-            })?;
+            .map_err(|_| Failure::Silent)?;
         let response = response.map_err(|e| {
             let cause = connector
                 .causes()
                 .into_iter()
                 .rev()
-                .find(|c| c.origin == origin)
+                .find(|c| &c.origin == origin)
                 .map(|c| c.text);
-            format!(
-                "GitHub at {origin} could not be reached ({})",
-                cause.unwrap_or_else(|| e.to_string())
-            )
+            Failure::Unreachable(cause.unwrap_or_else(|| e.to_string()))
         })?;
         let status = response.status().as_u16();
         let bytes =
             tokio::time::timeout(cap, Limited::new(response.into_body(), MAX_BODY).collect())
                 .await
-                .map_err(|_| format!("GitHub at {origin} stopped answering (RAXX_TIMEOUT_MS)"))?
-                .map_err(|_| format!("GitHub at {origin} sent an answer that could not be read"))?
+                .map_err(|_| Failure::Stopped)?
+                .map_err(|_| Failure::Unreadable)?
                 .to_bytes();
-        let json = if bytes.is_empty() {
-            serde_json::Value::Null
-        } else {
-            serde_json::from_slice(&bytes)
-                .map_err(|_| format!("GitHub at {origin} answered something other than JSON"))?
-        };
-        Ok::<_, String>(Answer { status, json })
+        Ok((status, bytes))
     })
-    .map_err(|e| format!("{e:#}"))??;
-    Ok(answer)
+    .map_err(|e| Failure::Host(format!("{e:#}")))?
 }

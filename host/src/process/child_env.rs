@@ -69,9 +69,12 @@ pub const OPERATOR_GITHUB: [&str; 7] = [
     "XDG_CONFIG_HOME",
 ];
 
-/// Whether no child may ever inherit `name`.
+/// Whether no child may ever inherit `name` (the vault identity's
+/// variables among them: `ACTIONS_ID_TOKEN_REQUEST_*` too).
 pub fn is_credential(name: &str) -> bool {
-    CREDENTIALS.contains(&name) || CREDENTIAL_PREFIXES.iter().any(|p| name.starts_with(p))
+    CREDENTIALS.contains(&name)
+        || raxx_core::settings::VAULT_CREDENTIAL_VARS.contains(&name)
+        || CREDENTIAL_PREFIXES.iter().any(|p| name.starts_with(p))
 }
 
 fn matches(pattern: &str, name: &str) -> bool {
@@ -89,6 +92,9 @@ pub fn credentials_in(pass: &[String]) -> Vec<String> {
             None => is_credential(p),
             Some(stem) => {
                 CREDENTIALS.iter().any(|c| c.starts_with(stem))
+                    || raxx_core::settings::VAULT_CREDENTIAL_VARS
+                        .iter()
+                        .any(|c| c.starts_with(stem))
                     || CREDENTIAL_PREFIXES
                         .iter()
                         .any(|c| c.starts_with(stem) || stem.starts_with(c))
@@ -208,6 +214,32 @@ mod tests {
         assert_eq!(
             names(&inherited(&pass, env(OPERATOR))),
             ["PATH", "HOME", "LC_TIME", "ANTHROPIC_API_KEY"]
+        );
+    }
+
+    #[test]
+    fn the_runners_id_token_request_is_never_passed_even_when_the_policy_asks() {
+        let mut operator = env(OPERATOR);
+        operator.extend(env(&[
+            ("ACTIONS_ID_TOKEN_REQUEST_URL", "https://runner.example/t"),
+            ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "req"),
+            ("ACTIONS_RUNTIME_URL", "https://runner.example/r"),
+        ]));
+        let pass = vec!["ACTIONS_*".to_string()];
+        assert_eq!(
+            names(&inherited(&pass, operator.clone())),
+            ["PATH", "HOME", "LC_TIME", "ACTIONS_RUNTIME_URL"]
+        );
+        assert!(!names(&super::operator(&pass, operator))
+            .iter()
+            .any(|n| n.starts_with("ACTIONS_ID_TOKEN")));
+        assert_eq!(
+            credentials_in(&[
+                "ACTIONS_*".to_string(),
+                "ACTIONS_ID_TOKEN_REQUEST_TOKEN".to_string(),
+                "ACTIONS_RUNTIME_URL".to_string(),
+            ]),
+            ["ACTIONS_*", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"]
         );
     }
 

@@ -129,17 +129,14 @@ impl Cache {
     }
 
     /// The caches of this process: an installed artifact beside `component`,
-    /// and the user cache when the vault identity's secret is in the environment.
+    /// and the user cache when the login method has a stable secret in the
+    /// environment (the core's rule: Universal Auth's client secret, the token
+    /// method's access token; none for kubernetes, oidc and jwt).
     pub fn from_env(component: &Path) -> Cache {
-        let secret = [
-            "INFISICAL_CLIENT_SECRET",
-            "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET",
-        ]
-        .iter()
-        .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
-        .map(zeroize::Zeroizing::new);
+        let secret = raxx_core::settings::cache_secret(&|n: &str| std::env::var(n).ok())
+            .map(zeroize::Zeroizing::new);
         let user = match (default_dir(), secret) {
-            (Some(dir), Some(secret)) => Some(UserCache::new(dir, secret.trim())),
+            (Some(dir), Some(secret)) => Some(UserCache::new(dir, &secret)),
             _ => None,
         };
         Cache {
