@@ -6,15 +6,13 @@ use crate::cli::args::bot_request;
 use crate::cli::audit::event;
 use crate::cli::timing;
 use crate::config::policy::PolicyFiles;
-use crate::config::settings::{Settings, Side};
+use crate::config::settings::Settings;
 use crate::error::{self, Error};
 use crate::exit::Exit;
 use crate::sandbox::cache::Cache;
 use crate::sandbox::runtime::{default_component_path, CallError, Resolved, Runtime};
 use crate::support::display::one_line;
-use crate::{
-    FailureKind, InstallationToken, MintError, MintRequest, PolicyDocuments, ServiceFailure,
-};
+use crate::{InstallationToken, MintError, MintRequest, PolicyDocuments};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -187,26 +185,9 @@ impl Context {
 /// Settings from the environment. A missing machine identity or an invalid
 /// value is also a mint failure, so `exec`'s fallback rule can judge it.
 pub fn settings() -> Result<Settings, MintFailed> {
-    Settings::from_env(|k| std::env::var(k).ok()).map_err(|e| {
-        let kind = if e.absent {
-            FailureKind::Absent
-        } else {
-            FailureKind::Config
-        };
-        let service = ServiceFailure {
-            kind,
-            status: None,
-            message: e.message.clone(),
-        };
-        let cause = match e.side {
-            Side::Vault => MintError::Vault(service),
-            Side::Github => MintError::Github(service),
-            Side::Host => MintError::InvalidRequest(e.message.clone()),
-        };
-        MintFailed {
-            failure: Error::from(e),
-            cause: Some(cause),
-        }
+    Settings::from_env(|k| std::env::var(k).ok()).map_err(|e| MintFailed {
+        cause: Some(crate::config::settings::mint_error(&e)),
+        failure: Error::from(e),
     })
 }
 

@@ -1,22 +1,29 @@
 //! Settings from the environment, with the names users already have
 //! (Infisical's CLI, GitHub's Actions), validated before anything runs.
 
+use crate::config::login_source::JwtSource;
 use crate::sandbox::bindings::exports::raxx::identity::types as wit;
 use crate::sandbox::reach::Allowlist;
-use raxx_core::settings::{self as core, InfisicalLogin, VaultSettings};
+use raxx_core::settings::{self as core, CredentialSource, InfisicalLogin, VaultSettings};
+use std::borrow::Cow;
 
 /// The reading itself is the host core's (`crates/core/src/settings`), which
 /// the Node host runs too.
 pub use raxx_core::settings::{
-    ConfigError, Side, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_FIRST_BYTE_TIMEOUT_MS,
+    ConfigError, LoginMethod, Side, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_FIRST_BYTE_TIMEOUT_MS,
     VAULT_CREDENTIAL_VARS,
 };
 
 /// Everything the host needs to run a mint.
 #[derive(Clone)]
 pub struct Settings {
+    /// The component's settings. With a JWT login (kubernetes, oidc, jwt) the
+    /// login's `jwt` is empty here: the token is read where the settings say
+    /// at each login, into the copy [`Settings::for_login`] gives.
     pub wit: wit::Settings,
     pub allowlist: Allowlist,
+    /// Where a JWT login's token comes from; none for universal and token.
+    pub(crate) jwt_source: Option<JwtSource>,
 }
 
 impl Drop for Settings {
@@ -42,13 +49,19 @@ impl std::fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("infisical", &infisical.api_url)
             .field("github", &self.wit.github.api_url)
+            .field("login", &self.login_method())
             .finish_non_exhaustive()
     }
 }
 
 /// The component's WIT settings from the core's: the one place the two meet
-/// (one arm per store and login method, as `wit/identity.wit` has them).
-fn to_wit(settings: &core::Settings) -> Result<wit::Settings, ConfigError> {
+/// (one arm per store and login method, as `wit/identity.wit` has them). A
+/// JWT login's token is not known yet: its `jwt` is left empty.
+fn to_wit(settings: &core::Settings) -> wit::Settings {
+    let identity = |login: &core::IdentityJwt| wit::IdentityJwt {
+        identity_id: login.identity_id.clone(),
+        jwt: String::new(),
+    };
     let vault = match &settings.vault {
         VaultSettings::Infisical(vault) => wit::VaultSettings::Infisical(wit::InfisicalSettings {
             api_url: vault.api_url.clone(),
@@ -62,17 +75,18 @@ fn to_wit(settings: &core::Settings) -> Result<wit::Settings, ConfigError> {
                         client_secret: login.client_secret.clone(),
                     })
                 }
-                other => return Err(ConfigError::new(
-                    Side::Vault,
-                    format!(
-                        "INFISICAL_AUTH_METHOD={}: this raxx-host logs in with Universal Auth only",
-                        other.method().name()
-                    ),
-                )),
+                InfisicalLogin::Kubernetes(login) => {
+                    wit::InfisicalLogin::Kubernetes(identity(login))
+                }
+                InfisicalLogin::Oidc(login) => wit::InfisicalLogin::Oidc(identity(login)),
+                InfisicalLogin::Jwt(login) => wit::InfisicalLogin::Jwt(identity(login)),
+                InfisicalLogin::AccessToken(token) => {
+                    wit::InfisicalLogin::AccessToken(token.expose().to_string())
+                }
             },
         }),
     };
-    Ok(wit::Settings {
+    wit::Settings {
         vault,
         github: wit::GithubSettings {
             api_url: settings.github.api_url.clone(),
@@ -83,19 +97,94 @@ fn to_wit(settings: &core::Settings) -> Result<wit::Settings, ConfigError> {
             first_byte_timeout_ms: settings.network.first_byte_timeout_ms,
             max_retries: settings.network.max_retries,
         },
+    }
+}
+
+/// Where a JWT login's token comes from, with what the host needs to get it.
+fn jwt_source(settings: &core::Settings, network: crate::net::Network) -> Option<JwtSource> {
+    let VaultSettings::Infisical(vault) = &settings.vault;
+    let source: &CredentialSource = match &vault.login {
+        InfisicalLogin::Kubernetes(login)
+        | InfisicalLogin::Oidc(login)
+        | InfisicalLogin::Jwt(login) => &login.source,
+        InfisicalLogin::UniversalAuth(_) | InfisicalLogin::AccessToken(_) => return None,
+    };
+    Some(JwtSource {
+        method: vault.login.method(),
+        source: source.clone(),
+        network,
+        user_agent: settings.github.user_agent.clone(),
     })
 }
 
 impl Settings {
     /// Reads settings through `var` (the process environment in the CLI):
     /// the core's reading, then the host's own networking (proxy, CAs).
+    /// Nothing is read or fetched for the login yet.
     pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
         let settings = core::Settings::from_env(&var, &user_agent())?;
-        network(&var)?;
+        let network = network(&var)?;
         Ok(Settings {
-            wit: to_wit(&settings)?,
+            wit: to_wit(&settings),
             allowlist: Allowlist::new(settings.bases.clone()),
+            jwt_source: jwt_source(&settings, network),
         })
+    }
+
+    /// The login method configured.
+    pub fn login_method(&self) -> LoginMethod {
+        let wit::VaultSettings::Infisical(vault) = &self.wit.vault;
+        match &vault.login {
+            wit::InfisicalLogin::UniversalAuth(_) => LoginMethod::Universal,
+            wit::InfisicalLogin::Kubernetes(_) => LoginMethod::Kubernetes,
+            wit::InfisicalLogin::Oidc(_) => LoginMethod::Oidc,
+            wit::InfisicalLogin::Jwt(_) => LoginMethod::Jwt,
+            wit::InfisicalLogin::AccessToken(_) => LoginMethod::Token,
+        }
+    }
+
+    /// The settings for a call that logs in (`mint`, `verify`,
+    /// `set-suspended`, `vault-login`): with a JWT login, a copy holding the
+    /// token read from its file or asked from the GitHub Actions runner now
+    /// (a projected token rotates, an ID token expires); otherwise these
+    /// settings as they are. A failure is one line naming the method and what
+    /// to fix (exit 2), never a token.
+    pub fn for_login(&self) -> Result<Cow<'_, Settings>, ConfigError> {
+        let Some(source) = &self.jwt_source else {
+            return Ok(Cow::Borrowed(self));
+        };
+        let token = source.token()?;
+        let mut settings = self.clone();
+        settings.jwt_source = None;
+        let wit::VaultSettings::Infisical(vault) = &mut settings.wit.vault;
+        if let wit::InfisicalLogin::Kubernetes(identity)
+        | wit::InfisicalLogin::Oidc(identity)
+        | wit::InfisicalLogin::Jwt(identity) = &mut vault.login
+        {
+            identity.jwt = token.expose().to_string();
+        }
+        Ok(Cow::Owned(settings))
+    }
+}
+
+/// A configuration problem as the component would report it: the vault's or
+/// GitHub's failure (kind `absent` or `config`), or an invalid request for
+/// raxx's own knobs. What `exec`'s fallback rule and the session judge.
+pub fn mint_error(e: &ConfigError) -> crate::MintError {
+    use wit::{FailureKind, ServiceFailure};
+    let service = ServiceFailure {
+        kind: if e.absent {
+            FailureKind::Absent
+        } else {
+            FailureKind::Config
+        },
+        status: None,
+        message: e.message.clone(),
+    };
+    match e.side {
+        Side::Vault => crate::MintError::Vault(service),
+        Side::Github => crate::MintError::Github(service),
+        Side::Host => crate::MintError::InvalidRequest(e.message.clone()),
     }
 }
 
@@ -227,6 +316,63 @@ mod tests {
         let err = Settings::from_env(env(&pairs)).unwrap_err();
         assert_eq!(err.side, Side::Host);
         assert!(err.message.contains("RAXX_TIMEOUT_MS"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_jwt_login_is_read_only_for_a_call_that_logs_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        let path_text = path.display().to_string();
+        let s = Settings::from_env(env(&[
+            ("INFISICAL_AUTH_METHOD", "kubernetes"),
+            ("INFISICAL_MACHINE_IDENTITY_ID", "ident"),
+            (
+                "INFISICAL_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH",
+                &path_text,
+            ),
+            ("INFISICAL_PROJECT_ID", "p"),
+        ]))
+        .unwrap();
+        assert_eq!(s.login_method(), LoginMethod::Kubernetes);
+        let jwt = |s: &Settings| {
+            let wit::VaultSettings::Infisical(vault) = &s.wit.vault;
+            match &vault.login {
+                wit::InfisicalLogin::Kubernetes(identity) => {
+                    (identity.identity_id.clone(), identity.jwt.clone())
+                }
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(jwt(&s), ("ident".into(), String::new()), "nothing read yet");
+        let err = s.for_login().unwrap_err();
+        assert_eq!(err.side, Side::Vault);
+        assert!(err
+            .message
+            .contains("cannot read the service-account token"));
+        std::fs::write(&path, "sa.jwt.one\n").unwrap();
+        assert_eq!(
+            jwt(&s.for_login().unwrap()),
+            ("ident".into(), "sa.jwt.one".into())
+        );
+        std::fs::write(&path, "sa.jwt.two").unwrap();
+        let login = s.for_login().unwrap();
+        assert_eq!(jwt(&login).1, "sa.jwt.two", "read again at each login");
+        assert!(!format!("{login:?}").contains("sa.jwt"));
+    }
+
+    #[test]
+    fn universal_and_token_logins_are_used_as_they_are() {
+        let s = Settings::from_env(env(BASE)).unwrap();
+        assert_eq!(s.login_method(), LoginMethod::Universal);
+        assert!(matches!(s.for_login().unwrap(), Cow::Borrowed(_)));
+        let s = Settings::from_env(env(&[
+            ("INFISICAL_TOKEN", "t0ken"),
+            ("INFISICAL_PROJECT_ID", "p"),
+        ]))
+        .unwrap();
+        assert_eq!(s.login_method(), LoginMethod::Token);
+        assert!(matches!(s.for_login().unwrap(), Cow::Borrowed(_)));
+        assert!(!format!("{s:?}").contains("t0ken"));
     }
 
     #[test]

@@ -23,6 +23,8 @@ impl Settings {
                 network: self.wit.network,
             },
             allowlist: self.allowlist.clone(),
+            // An access token is the login: there is nothing to read.
+            jwt_source: None,
         }
     }
 }

@@ -119,6 +119,14 @@ pub enum CallError {
     Host(anyhow::Error),
 }
 
+/// The settings of a call that logs in, a JWT login's token read now
+/// ([`Settings::for_login`]); a failure to read it is the vault's (exit 2).
+fn for_login(settings: &Settings) -> Result<std::borrow::Cow<'_, Settings>, CallError> {
+    settings
+        .for_login()
+        .map_err(|e| CallError::Failed(crate::config::settings::mint_error(&e)))
+}
+
 impl CallError {
     /// The exit code that reports it (`exit.rs`).
     pub fn exit(&self) -> crate::exit::Exit {
@@ -617,6 +625,17 @@ impl Runtime {
     /// host: one that does not look like a GitHub token is raxx's failure
     /// ([`token_shape`](crate::sandbox::token_shape)), never printed or handed on.
     pub fn mint(&self, settings: &Settings, resolved: &Resolved) -> Outcome {
+        let settings = match for_login(settings) {
+            Ok(settings) => settings,
+            Err(e) => {
+                return Outcome {
+                    result: Err(e),
+                    denied: Vec::new(),
+                    requests: Vec::new(),
+                    connections: 0,
+                }
+            }
+        };
         let allowlist = settings.allowlist.for_call(
             Call::Mint,
             Some(&resolved.bot),
@@ -657,6 +676,7 @@ impl Runtime {
     /// the `access-token` login ([`Settings::with_access_token`]). The egress
     /// hook lets through the login only: this call can read no secret.
     pub fn vault_login(&self, settings: &Settings) -> Result<VaultAccess, CallError> {
+        let settings = for_login(settings)?;
         let allowlist = settings.allowlist.for_call(Call::VaultLogin, None, None);
         self.answer(&allowlist, false, async |g, s| {
             g.raxx_identity_app()
@@ -671,6 +691,7 @@ impl Runtime {
         settings: &Settings,
         resolved: &Resolved,
     ) -> Result<Verification, CallError> {
+        let settings = for_login(settings)?;
         let allowlist = settings.allowlist.for_call(
             Call::Verify,
             Some(&resolved.bot),
@@ -690,6 +711,7 @@ impl Runtime {
         resolved: &Resolved,
         suspended: bool,
     ) -> Result<Suspension, CallError> {
+        let settings = for_login(settings)?;
         let allowlist = settings
             .allowlist
             .for_call(Call::SetSuspended, Some(&resolved.bot), None);
