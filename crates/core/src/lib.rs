@@ -5,7 +5,8 @@
 //! different answers. `tests/vectors/*.json` holds the cases both check.
 //!
 //! - [`settings`]: settings from an environment lookup, one reader per
-//!   secret store (`settings/infisical.rs`), GitHub and the network knobs.
+//!   secret store (`settings/infisical/`: its login methods and where a JWT
+//!   login's token comes from), GitHub and the network knobs.
 //! - [`reach`]: `wit/reach.json` and the judgement of a request against it,
 //!   with the token exchange's scope check.
 //! - [`exit`]: the exit codes, their help text, and what a failure maps to.

@@ -111,8 +111,17 @@ pub enum Command {
 
 const ENVIRONMENT_HELP: &str = concat!(
     "Environment:\n",
+    "  INFISICAL_AUTH_METHOD universal, kubernetes, oidc, jwt or token (default: inferred from\n",
+    "                       what is set; two methods at once is an error)\n",
     "  INFISICAL_CLIENT_ID, INFISICAL_CLIENT_SECRET   Universal Auth machine identity (also\n",
     "                       INFISICAL_UNIVERSAL_AUTH_CLIENT_ID / _SECRET)\n",
+    "  INFISICAL_MACHINE_IDENTITY_ID   the identity's ID (kubernetes, oidc, jwt)\n",
+    "  INFISICAL_KUBERNETES_SERVICE_ACCOUNT_TOKEN or _PATH   kubernetes: the token or its file\n",
+    "                       (default: /var/run/secrets/kubernetes.io/serviceaccount/token)\n",
+    "  INFISICAL_AUTH_JWT or INFISICAL_AUTH_JWT_PATH   oidc, jwt: the token or its file (oidc on\n",
+    "                       GitHub Actions: asked from ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN,\n",
+    "                       audience INFISICAL_OIDC_AUDIENCE)\n",
+    "  INFISICAL_TOKEN       token: an access token already issued (no login)\n",
     "  INFISICAL_PROJECT_ID  project holding the bots' folders\n",
     "  INFISICAL_ENVIRONMENT environment slug (default: prod)\n",
     "  INFISICAL_PATH_PREFIX folder prefix (default: /MooseQuest/)\n",
