@@ -21,6 +21,7 @@ mod incident;
 mod isolate;
 mod isolate_git;
 mod load;
+mod login_methods;
 mod mint;
 mod policy;
 mod preamble_links;
