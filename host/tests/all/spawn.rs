@@ -45,6 +45,9 @@ fn spawn_gives_the_agent_an_allowlisted_environment_and_no_operator_credential()
     for var in OPERATOR_CREDENTIALS {
         cmd.env(var, format!("operator-secret-{var}"));
     }
+    // INFISICAL_TOKEN above is a second login method: name the one to use
+    // (two configured at once is an error naming both).
+    cmd.env("INFISICAL_AUTH_METHOD", "universal");
     cmd.env("KEEP_ME", "1")
         .env("LANG", "C.UTF-8")
         .env("ANTHROPIC_API_KEY", "agent-llm-key");
