@@ -68,7 +68,16 @@ pub fn sandbox_plan() -> Result<Isolation, Error> {
         homes: isolate::homes(),
         session,
         files: vec![],
+        hidden: vec![],
     };
+    // The vault identity's token file, where the sandbox's system folders would show it.
+    // Settings that cannot be read fail the mint below, with their own line.
+    let var = |name: &str| std::env::var(name).ok();
+    if let Ok((vault, _)) = raxx_core::settings::infisical(&var) {
+        if let Some(file) = vault.login.credential_file() {
+            plan.hidden = isolate::credential_folders(Path::new(file)).map_err(unavailable)?;
+        }
+    }
     plan.check().map_err(usage)?;
     let project = Project::find(&cwd).map_err(usage)?;
     (plan.cwd, plan.tree) = (

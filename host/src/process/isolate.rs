@@ -9,7 +9,9 @@
 //! `SSL_CERT_FILE`/`SSL_CERT_DIR`). Every home (`/home`, `/root`, `$HOME`,
 //! the user database's home), `/run` (ssh and gpg agent sockets, the session
 //! bus), `/srv`, `/mnt`, `/var`, other projects, raxx's caches and the
-//! operator's project folder itself are simply not there.
+//! operator's project folder itself are simply not there. A vault login's
+//! token file in a folder the sandbox does show has that folder covered
+//! ([`credential_folders`]).
 //!
 //! The agent never writes the operator's project: git runs programs named by
 //! what lies in a repository (`core.fsmonitor`, hooks, drivers, `include.path`,
@@ -50,12 +52,48 @@ pub struct Sandbox {
     pub session: PathBuf,
     /// Files (or folders) the agent must see at their own paths, read-only.
     pub files: Vec<PathBuf>,
+    /// Folders covered by an empty tmpfs: where the vault identity's
+    /// credential file lies inside a system folder the sandbox shows
+    /// ([`credential_folders`]).
+    pub hidden: Vec<PathBuf>,
 }
 
 /// The system's own folders, mounted read-only where they exist.
 const SYSTEM: [&str; 10] = [
     "/usr", "/etc", "/opt", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/nix",
 ];
+
+/// The folders to hide so that the agent cannot read the file holding the
+/// vault identity's credential (a Kubernetes service-account token, a JWT):
+/// the folder of `file` and of what it links to (a projected token is a link
+/// into a dated folder the kubelet replaces), where one of the system folders
+/// the sandbox mounts would show it. A file lying directly in such a folder
+/// (`/etc/token`) cannot be hidden without hiding the folder: refused. Elsewhere
+/// (`/var/run/secrets/…`, a home) the sandbox does not show it anyway.
+pub fn credential_folders(file: &Path) -> Result<Vec<PathBuf>, String> {
+    let resolved = file.canonicalize().ok();
+    let mut folders: Vec<PathBuf> = vec![];
+    for path in std::iter::once(file).chain(resolved.as_deref()) {
+        let Some(folder) = path.parent().filter(|_| path.is_absolute()) else {
+            continue;
+        };
+        let shown = SYSTEM.iter().map(Path::new).find(|root| {
+            folder.starts_with(root)
+                || std::fs::canonicalize(root).is_ok_and(|real| folder.starts_with(real))
+        });
+        let Some(root) = shown else { continue };
+        if folder == root || std::fs::canonicalize(root).is_ok_and(|real| folder == real) {
+            return Err(format!("the vault identity's token file {} lies directly in {}, which the sandbox shows the agent; move it into a folder of its own", path.display(), folder.display()));
+        }
+        folders.push(folder.to_path_buf());
+    }
+    // A folder inside another hidden one is hidden with it (and could not be mounted on).
+    folders.sort();
+    folders.dedup();
+    let outer = folders.clone();
+    folders.retain(|f| !outer.iter().any(|o| o != f && f.starts_with(o)));
+    Ok(folders)
+}
 
 /// Folders no working directory may contain (they hold other users' homes).
 const HOMES: [&str; 2] = ["/home", "/root"];
@@ -180,6 +218,9 @@ impl Sandbox {
                 add("--ro-bind", &[&resolv, &resolv]);
             }
         }
+        for folder in &self.hidden {
+            add("--tmpfs", &[folder]);
+        }
         let (clone, top) = &self.tree;
         add("--bind", &[clone, top]);
         add("--bind", &[&self.session, &self.session]);
@@ -230,7 +271,49 @@ mod tests {
             homes: vec![home.into()],
             session: "/tmp/raxx-session-x".into(),
             files: vec![],
+            hidden: vec![],
         }
+    }
+
+    #[test]
+    fn a_credential_file_in_a_shown_system_folder_has_its_folder_hidden() {
+        let hidden = |p: &str| credential_folders(Path::new(p));
+        assert_eq!(
+            hidden("/etc/raxx-no-such-folder/token").unwrap(),
+            vec![PathBuf::from("/etc/raxx-no-such-folder")]
+        );
+        assert_eq!(
+            hidden("/opt/infisical/deep/token").unwrap(),
+            vec![PathBuf::from("/opt/infisical/deep")]
+        );
+        let direct = hidden("/etc/infisical-token").unwrap_err();
+        assert!(direct.contains("lies directly in /etc"), "{direct}");
+        // Not shown by the sandbox at all.
+        assert!(hidden("/var/run/secrets/infisical/token")
+            .unwrap()
+            .is_empty());
+        assert!(hidden("/srv/tokens/token").unwrap().is_empty());
+        assert!(hidden("relative-token-that-does-not-exist")
+            .unwrap()
+            .is_empty());
+        let mut s = sandbox("/srv/p", "/srv/p", "/home/op");
+        s.hidden = vec!["/etc/infisical".into()];
+        let args: Vec<String> = s
+            .args()
+            .iter()
+            .map(|a| a.to_string_lossy().into())
+            .collect();
+        let tmpfs = args
+            .windows(2)
+            .position(|w| w == ["--tmpfs", "/etc/infisical"]);
+        let etc = args
+            .windows(3)
+            .position(|w| w == ["--ro-bind", "/etc", "/etc"]);
+        let tree = args.iter().position(|a| a == "--bind");
+        assert!(
+            matches!((etc, tmpfs, tree), (Some(o), Some(t), Some(b)) if o < t && t < b),
+            "the token's folder is covered after /etc is mounted, before the agent's own mounts: {args:?}"
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod harness;
 mod identity;
 mod incident;
 mod isolate;
+mod isolate_credentials;
 mod isolate_git;
 mod load;
 mod login_methods;

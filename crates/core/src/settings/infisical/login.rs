@@ -66,6 +66,20 @@ impl InfisicalLogin {
             InfisicalLogin::AccessToken(_) => LoginMethod::Token,
         }
     }
+
+    /// The file the login's token is read from, when it is one: what a
+    /// sandbox must keep from the agent.
+    pub fn credential_file(&self) -> Option<&str> {
+        match self {
+            InfisicalLogin::Kubernetes(login)
+            | InfisicalLogin::Oidc(login)
+            | InfisicalLogin::Jwt(login) => match &login.source {
+                CredentialSource::File(path) => Some(path),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, PartialEq, Eq)]
