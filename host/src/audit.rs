@@ -26,6 +26,8 @@ pub struct Event<'a> {
     pub subject: Option<&'a str>,
     /// `Err((exit code, one-line message))` for failures.
     pub outcome: Result<(), (i32, &'a str)>,
+    /// How a mint got its vault access token (`None`: nothing was minted).
+    pub vault_login: Option<crate::session::VaultLogin>,
 }
 
 /// What ran: the component, its compiled code, and the policy in force.
@@ -80,6 +82,7 @@ pub fn record(event: &Event<'_>, in_force: &InForce<'_>) -> serde_json::Value {
         operator_command: event.operator_command,
         subject: event.subject,
         outcome: event.outcome,
+        vault_login: event.vault_login.map(crate::session::VaultLogin::as_str),
     };
     let in_force = core::InForce {
         component_sha256: in_force.component_sha256,

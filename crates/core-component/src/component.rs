@@ -349,6 +349,7 @@ impl wit::Guest for Core {
                     None => Ok(()),
                     Some((code, message)) => Err((*code, message.as_str())),
                 },
+                vault_login: event.vault_login.as_deref(),
             },
             &audit::InForce {
                 component_sha256: &in_force.component_sha256,

@@ -3,7 +3,9 @@
 //! fingerprints, never secrets: the token appears only as its SHA-256, in hex
 //! (`token_sha256`) and in GitHub's audit-log form (`hashed_token`), which
 //! joins GitHub's own audit log. The host appends the record (and supplies
-//! the time: the core reads no clock).
+//! the time: the core reads no clock). A mint's record says how it logged
+//! in to the vault (`vault_login`), which is what Infisical's login limit
+//! counts.
 
 use base64::Engine as _;
 use sha2::Digest as _;
@@ -58,6 +60,10 @@ pub struct Event<'a> {
     pub subject: Option<&'a str>,
     /// `Err((exit code, one-line message))` for failures.
     pub outcome: Result<(), (i32, &'a str)>,
+    /// How a mint got its vault access token: `new` (it logged in), `reused`
+    /// (a session's token from an earlier login), `given` (the token method:
+    /// no login); `None` for records that minted nothing.
+    pub vault_login: Option<&'a str>,
 }
 
 /// What ran: the component, its compiled code, and the policy in force.
@@ -107,5 +113,6 @@ pub fn record(event: &Event<'_>, in_force: &InForce<'_>, time: &str) -> serde_js
         "subject": event.subject,
         "exit_code": event.outcome.err().map(|(code, _)| code).unwrap_or(0),
         "error": event.outcome.err().map(|(_, message)| message),
+        "vault_login": event.vault_login,
     })
 }

@@ -368,6 +368,7 @@ fn audit_records() {
                     None => Ok(()),
                     Some(a) => Err((a[0].as_i64().unwrap() as i32, a[1].as_str().unwrap())),
                 },
+                vault_login: s(&e["vault_login"]),
             },
             &audit::InForce {
                 component_sha256: s(&f["component_sha256"]).unwrap(),

@@ -16,9 +16,11 @@ export function iso8601(date = new Date()) {
 /**
  * The record of one command about `resolution` (a WIT `resolution`, or
  * undefined when the policy refused); `token` when one was minted, `error`
- * as `{ code, message }` when the command failed.
+ * as `{ code, message }` when the command failed; `vaultLogin` how the mint
+ * got its vault access token (`new`: it logged in, the default for a token
+ * minted; `given`: the token method, no login).
  */
-export function auditRecord({ command, resolution, token, error, componentSha256, compiledSha256, policy }) {
+export function auditRecord({ command, resolution, token, error, vaultLogin = token ? 'new' : undefined, componentSha256, compiledSha256, policy }) {
   const event = {
     command,
     agent: resolution?.agent ?? undefined,
@@ -34,6 +36,7 @@ export function auditRecord({ command, resolution, token, error, componentSha256
       repositories: [...token.repositories],
     },
     error: error ? [error.code, error.message] : undefined,
+    vaultLogin,
   };
   // The Node host runs the portable build itself (raxx-host records it beside its wide one).
   const inForce = { componentSha256, compiledSha256, portableComponentSha256: componentSha256, policy: policy.policy, agentMap: policy.agentMap };

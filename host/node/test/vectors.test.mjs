@@ -188,6 +188,7 @@ test('audit records', () => {
       operatorCommand: e.operator_command,
       subject: e.subject,
       error: e.error,
+      vaultLogin: e.vault_login,
     };
     const f = c.in_force;
     const line = core.auditRecord(event, { componentSha256: f.component_sha256, compiledSha256: f.compiled_sha256, portableComponentSha256: f.portable_component_sha256 ?? undefined, policy: f.policy, agentMap: f.agent_map }, c.time);

@@ -60,5 +60,6 @@ pub fn bot_event<'a>(command: &'a str, bot: &'a str) -> Event<'a> {
         operator_command: None,
         subject: None,
         outcome: Ok(()),
+        vault_login: None,
     }
 }

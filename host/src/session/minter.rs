@@ -63,6 +63,7 @@ impl Mint for RuntimeMint {
             outcome: refreshed
                 .map(|_| ())
                 .map_err(|e| (i32::from(e.exit.code()), e.message.as_str())),
+            vault_login: None,
         };
         let in_force = InForce {
             component_sha256: self.runtime.component_sha256(),
