@@ -19,8 +19,10 @@
 pub mod dir;
 pub mod endpoint;
 mod minter;
+mod vault_keeper;
 
 pub use minter::{AuditTo, RuntimeMint};
+pub use vault_keeper::{Access, VaultKeeper, VaultLogin};
 
 use crate::error::Error;
 use crate::exit::Exit;
