@@ -48,7 +48,7 @@ pub use sandbox::runtime::{
     default_component_path, engine_config, portable_component_path, CallError, Outcome, Resolved,
     Runtime,
 };
-pub use session::{AuditTo, Mint, RuntimeMint, TokenSource};
+pub use session::{AuditTo, Mint, RuntimeMint, TokenSource, VaultKeeper, VaultLogin};
 
 pub use sandbox::bindings::exports::raxx::identity::types::{
     AppRef, FailureKind, Permission, PermissionLevel, PolicyFailure, PolicyFailureKind, RunMode,

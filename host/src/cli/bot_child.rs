@@ -111,22 +111,31 @@ pub struct BotChild {
 impl BotChild {
     /// Serves the session, runs the child, ends the session (every token revoked).
     pub fn run(self, context: &Context, minted: Minted, argv: &[String]) -> Result<u8, Error> {
-        let Minted { token, settings } = minted;
+        let Minted {
+            token,
+            settings,
+            keeper,
+        } = minted;
         let bot = self.resolved.bot.clone();
         // From here the session holds the token: every way out, a failure
         // below included, ends it and so revokes the token.
-        let minter = Arc::new(RuntimeMint {
-            runtime: context.runtime.clone(),
-            settings,
-            resolved: self.resolved.clone(),
-            policy: context.policy.clone(),
-            audit: context.audit_log.clone().map(|log| AuditTo {
-                log,
-                agent: self.resolved.agent.clone(),
-                bot: bot.clone(),
-                workflow_uuid: self.workflow.clone(),
-            }),
+        let audit = context.audit_log.clone().map(|log| AuditTo {
+            log,
+            agent: self.resolved.agent.clone(),
+            bot: bot.clone(),
+            workflow_uuid: self.workflow.clone(),
         });
+        // The session refreshes with the vault access token its first mint logged in for.
+        let minter = Arc::new(
+            RuntimeMint::new(
+                context.runtime.clone(),
+                settings,
+                self.resolved.clone(),
+                context.policy.clone(),
+                audit,
+            )
+            .sharing(keeper),
+        );
         let source = Arc::new(TokenSource::start(minter.clone(), token.clone()));
         let settings = &minter.settings;
         let host_failure =

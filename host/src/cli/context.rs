@@ -11,6 +11,7 @@ use crate::error::{self, Error};
 use crate::exit::Exit;
 use crate::sandbox::cache::Cache;
 use crate::sandbox::runtime::{default_component_path, CallError, Resolved, Runtime};
+use crate::session::{keeper_for, mint_with_keeper, VaultKeeper};
 use crate::support::display::one_line;
 use crate::{InstallationToken, MintError, MintRequest, PolicyDocuments};
 use std::path::PathBuf;
@@ -60,10 +61,12 @@ impl MintFailed {
 }
 
 /// A token minted and recorded, with the settings it was minted with (a
-/// session re-mints with them).
+/// session re-mints with them) and, for a session, the vault access token
+/// its first mint logged in for.
 pub struct Minted {
     pub token: InstallationToken,
     pub settings: Settings,
+    pub keeper: Option<Arc<VaultKeeper>>,
 }
 
 impl Context {
@@ -131,9 +134,33 @@ impl Context {
         resolved: &Resolved,
         workflow_uuid: Option<&str>,
     ) -> Result<Minted, MintFailed> {
+        self.mint_with(command, resolved, workflow_uuid, false)
+    }
+
+    /// A session's first mint (`exec`, `spawn`), as [`Context::mint`], but
+    /// logged in once with the vault access token kept (`Minted::keeper`)
+    /// for the session's refreshes.
+    pub fn mint_session(
+        &self,
+        command: &str,
+        resolved: &Resolved,
+        workflow_uuid: Option<&str>,
+    ) -> Result<Minted, MintFailed> {
+        self.mint_with(command, resolved, workflow_uuid, true)
+    }
+
+    fn mint_with(
+        &self,
+        command: &str,
+        resolved: &Resolved,
+        workflow_uuid: Option<&str>,
+        session: bool,
+    ) -> Result<Minted, MintFailed> {
         let settings = settings()?;
+        let keeper = if session { keeper_for(&settings) } else { None };
         let span = tracing::info_span!("mint", phase = tracing::field::Empty).entered();
-        let outcome = self.runtime.mint(&settings, resolved);
+        let (outcome, vault_login) =
+            mint_with_keeper(&self.runtime, &settings, resolved, keeper.as_deref());
         if !span.is_disabled() {
             let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
             let network: std::time::Duration = outcome.requests.iter().map(|r| r.elapsed).sum();
@@ -163,10 +190,15 @@ impl Context {
         })?;
         self.audit(Event {
             token: Some(&token),
+            vault_login,
             ..event(command, resolved, workflow_uuid)
         })
         .inspect_err(|_| self.revoke(&settings, &token))?;
-        Ok(Minted { token, settings })
+        Ok(Minted {
+            token,
+            settings,
+            keeper,
+        })
     }
 
     /// Retires a token it minted; a failure is a warning line (the token expires within the hour).

@@ -1,16 +1,21 @@
 //! [`Mint`] over a loaded [`Runtime`]: what `spawn`, `exec` and an embedding
-//! orchestrator refresh with. Every refresh is a full mint (vault read live)
-//! for the resolution the session began with, recorded in the audit log when
-//! one is configured.
+//! orchestrator refresh with. Every refresh is a mint for the resolution the
+//! session began with (the bot's secrets read live), recorded in the audit
+//! log when one is configured. The session logs in to the vault once and
+//! mints with the access token it keeps ([`VaultKeeper`]): a refresh is the
+//! secrets read and the token exchange.
 
+use super::vault_keeper::{Access, VaultKeeper, VaultLogin};
 use super::Mint;
 use crate::audit::{self, Event, InForce};
 use crate::config::settings::Settings;
 use crate::error::Error;
-use crate::sandbox::runtime::{CallError, Resolved, Runtime};
-use crate::{InstallationToken, PolicyDocuments};
+use crate::sandbox::bindings::exports::raxx::identity::types as wit;
+use crate::sandbox::runtime::{CallError, Outcome, Resolved, Runtime};
+use crate::{InstallationToken, MintError, PolicyDocuments};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// Where and under which names refreshes are recorded.
 #[derive(Clone, Debug)]
@@ -29,12 +34,118 @@ pub struct RuntimeMint {
     /// The policy `resolved` came from, for the audit records' hashes.
     pub policy: PolicyDocuments,
     pub audit: Option<AuditTo>,
+    /// The session's vault access token, shared by every source of the
+    /// session (none: the access token is configured, nothing to keep).
+    keeper: Option<Arc<VaultKeeper>>,
+    /// How the last mint got its vault access token, for its record (the
+    /// refresher records right after it mints, on the same thread).
+    last_login: Mutex<Option<VaultLogin>>,
+}
+
+impl RuntimeMint {
+    /// A session's minter, with a keeper of its own (none for the token method).
+    pub fn new(
+        runtime: Arc<Runtime>,
+        settings: Settings,
+        resolved: Resolved,
+        policy: PolicyDocuments,
+        audit: Option<AuditTo>,
+    ) -> RuntimeMint {
+        let keeper = keeper_for(&settings);
+        RuntimeMint {
+            runtime,
+            settings,
+            resolved,
+            policy,
+            audit,
+            keeper,
+            last_login: Mutex::new(None),
+        }
+    }
+
+    /// The same, minting with `keeper`'s token: a session's other sources
+    /// share its first source's keeper, so the session logs in once.
+    pub fn sharing(self, keeper: Option<Arc<VaultKeeper>>) -> RuntimeMint {
+        RuntimeMint {
+            keeper: keeper.filter(|_| !login_given(&self.settings)),
+            ..self
+        }
+    }
+
+    /// The keeper this minter mints with, to share with another source.
+    pub fn keeper(&self) -> Option<Arc<VaultKeeper>> {
+        self.keeper.clone()
+    }
+}
+
+/// A new keeper for a session minting with `settings`: none when the access
+/// token is configured (there is no login to save).
+pub fn keeper_for(settings: &Settings) -> Option<Arc<VaultKeeper>> {
+    (!login_given(settings)).then(|| Arc::new(VaultKeeper::new()))
+}
+
+/// The settings' vault login is an access token already issued (`INFISICAL_TOKEN`).
+fn login_given(settings: &Settings) -> bool {
+    let wit::VaultSettings::Infisical(vault) = &settings.wit.vault;
+    matches!(vault.login, wit::InfisicalLogin::AccessToken(_))
+}
+
+/// One mint for `resolved`, and how it got its vault access token. With a
+/// keeper: its token (after one login when it has none or it is due), and
+/// once more after a new login when the vault refuses a kept token (a
+/// `vault` failure with status 401 or 403). Without: the configured login,
+/// sent with the mint (a one-shot mint keeps nothing). A failed login is the
+/// outcome (no request timings), with no `VaultLogin`.
+pub fn mint_with_keeper(
+    runtime: &Runtime,
+    settings: &Settings,
+    resolved: &Resolved,
+    keeper: Option<&VaultKeeper>,
+) -> (Outcome, Option<VaultLogin>) {
+    let Some(keeper) = keeper else {
+        let how = if login_given(settings) {
+            VaultLogin::Given
+        } else {
+            VaultLogin::New
+        };
+        return (runtime.mint(settings, resolved), Some(how));
+    };
+    let login = || {
+        runtime.vault_login(settings).map(|access| Access {
+            token: zeroize::Zeroizing::new(access.access_token),
+            lifetime: access.expires_in.map(Duration::from_secs),
+        })
+    };
+    let with_token = |token: &str| runtime.mint(&settings.with_access_token(token), resolved);
+    match keeper.mint(login, with_token, refused) {
+        Ok((outcome, how)) => (outcome, Some(how)),
+        Err(e) => (
+            Outcome {
+                result: Err(e),
+                denied: Vec::new(),
+                requests: Vec::new(),
+                connections: 0,
+            },
+            None,
+        ),
+    }
+}
+
+/// The vault refused the access token (expired, revoked): a new login may help.
+fn refused(outcome: &Outcome) -> bool {
+    matches!(&outcome.result, Err(CallError::Failed(MintError::Vault(f))) if matches!(f.status, Some(401 | 403)))
 }
 
 impl Mint for RuntimeMint {
     fn mint(&self) -> Result<InstallationToken, Error> {
-        self.runtime
-            .mint(&self.settings, &self.resolved)
+        let (outcome, how) = mint_with_keeper(
+            &self.runtime,
+            &self.settings,
+            &self.resolved,
+            self.keeper.as_deref(),
+        );
+        *self.last_login.lock().unwrap_or_else(|p| p.into_inner()) = how;
+        outcome
             .result
             .map_err(|e| Error::new(e.exit(), e.to_string()))
     }
@@ -63,7 +174,7 @@ impl Mint for RuntimeMint {
             outcome: refreshed
                 .map(|_| ())
                 .map_err(|e| (i32::from(e.exit.code()), e.message.as_str())),
-            vault_login: None,
+            vault_login: *self.last_login.lock().unwrap_or_else(|p| p.into_inner()),
         };
         let in_force = InForce {
             component_sha256: self.runtime.component_sha256(),

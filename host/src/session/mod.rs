@@ -4,8 +4,9 @@
 //!
 //! When the current token has less than a quarter of its lifetime left (at
 //! most 10 minutes; judged from GitHub's `expires_at`), a background thread
-//! mints a new one: a full mint, so the bot's secrets are read from the vault
-//! again and a rotated key takes effect. A refresh that fails is retried with
+//! mints a new one: the bot's secrets are read from the vault again, so a
+//! rotated key takes effect (with the vault access token the session keeps,
+//! [`VaultKeeper`]: one login per session). A refresh that fails is retried with
 //! backoff (1 s doubling, at most 30 s) while the current token stays in
 //! use; past its expiry, [`TokenSource::token`] fails with the cause. A
 //! replaced token is revoked after a grace period (60 s, or half of what it
@@ -21,8 +22,8 @@ pub mod endpoint;
 mod minter;
 mod vault_keeper;
 
-pub use minter::{AuditTo, RuntimeMint};
-pub use vault_keeper::{Access, VaultKeeper, VaultLogin};
+pub use minter::{keeper_for, mint_with_keeper, AuditTo, RuntimeMint};
+pub use vault_keeper::{VaultKeeper, VaultLogin};
 
 use crate::error::Error;
 use crate::exit::Exit;

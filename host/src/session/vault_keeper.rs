@@ -131,34 +131,26 @@ impl VaultKeeper {
         }
     }
 
-    /// One mint with the keeper's token (`mint` gets the access token): a
-    /// kept token the vault refuses (`refused` says which failures mean that)
-    /// is dropped, and the mint is retried once after a new login. Returns
-    /// the mint's answer and how its vault login went (none: the login
-    /// itself failed).
-    pub fn mint<T, E>(
+    /// One mint with the keeper's token (`mint` gets the access token and
+    /// answers `R`): when the vault refused a kept token (`refused` says
+    /// which answers mean that), the token is dropped and the mint retried
+    /// once after a new login. The mint's answer and how its vault login
+    /// went, or why the login failed.
+    pub fn mint<R, E>(
         &self,
         login: impl Fn() -> Result<Access, E>,
-        mint: impl Fn(&str) -> Result<T, E>,
-        refused: impl Fn(&E) -> bool,
-    ) -> (Result<T, E>, Option<VaultLogin>) {
-        let attempt = |login: &dyn Fn() -> Result<Access, E>| match self.token(login) {
-            Ok((token, how)) => {
-                let minted = mint(&token);
-                (minted, Some(how), token)
-            }
-            Err(e) => (Err(e), None, Zeroizing::new(String::new())),
-        };
-        let (minted, how, token) = attempt(&login);
-        match minted {
-            Err(e) if how == Some(VaultLogin::Reused) && refused(&e) => {
-                self.refused(&token);
-                drop(token);
-                let (minted, how, _) = attempt(&login);
-                (minted, how)
-            }
-            minted => (minted, how),
+        mint: impl Fn(&str) -> R,
+        refused: impl Fn(&R) -> bool,
+    ) -> Result<(R, VaultLogin), E> {
+        let (token, how) = self.token(&login)?;
+        let minted = mint(&token);
+        if how != VaultLogin::Reused || !refused(&minted) {
+            return Ok((minted, how));
         }
+        self.refused(&token);
+        drop(token);
+        let (token, how) = self.token(&login)?;
+        Ok((mint(&token), how))
     }
 }
 
@@ -243,16 +235,16 @@ mod tests {
                 Ok(format!("ghs_with_{token}"))
             }
         };
-        let refused = |e: &String| e == "401";
+        let refused = |r: &Result<String, String>| r.as_ref().is_err_and(|e| e == "401");
         keeper.token(|| vault.login()).unwrap();
-        let (minted, how) = keeper.mint(|| vault.login(), mint, refused);
+        let (minted, how) = keeper.mint(|| vault.login(), mint, refused).unwrap();
         assert_eq!(minted.unwrap(), "ghs_with_at-2");
-        assert_eq!(how, Some(VaultLogin::New));
+        assert_eq!(how, VaultLogin::New);
         assert_eq!(vault.logins(), 2, "exactly one more login");
-        let (minted, how) = keeper.mint(|| vault.login(), mint, refused);
+        let (minted, how) = keeper.mint(|| vault.login(), mint, refused).unwrap();
         assert_eq!(
             (minted.unwrap().as_str(), how),
-            ("ghs_with_at-2", Some(VaultLogin::Reused))
+            ("ghs_with_at-2", VaultLogin::Reused)
         );
         assert_eq!(vault.logins(), 2);
     }
@@ -263,13 +255,15 @@ mod tests {
         // permissions), not a stale token: one login, the failure stands.
         let vault = Vault::new(Some(Duration::from_secs(3600)));
         let keeper = VaultKeeper::new();
-        let (minted, how) = keeper.mint(
-            || vault.login(),
-            |_| Err::<String, _>("403".to_string()),
-            |_| true,
-        );
+        let (minted, how) = keeper
+            .mint(
+                || vault.login(),
+                |_| Err::<String, _>("403".to_string()),
+                |_| true,
+            )
+            .unwrap();
         assert_eq!(minted.unwrap_err(), "403");
-        assert_eq!(how, Some(VaultLogin::New));
+        assert_eq!(how, VaultLogin::New);
         assert_eq!(vault.logins(), 1);
     }
 
@@ -277,21 +271,16 @@ mod tests {
     fn a_failed_login_keeps_nothing_and_the_next_mint_logs_in() {
         let vault = Vault::new(Some(Duration::from_secs(3600)));
         let keeper = VaultKeeper::new();
-        let (minted, how) = keeper.mint(
+        let failed = keeper.mint(
             || Err::<Access, _>("429".to_string()),
-            |t: &str| Ok::<_, String>(t.to_string()),
+            |t: &str| t.to_string(),
             |_| true,
         );
-        assert_eq!((minted.unwrap_err().as_str(), how), ("429", None));
-        let (minted, how) = keeper.mint(
-            || vault.login(),
-            |t| Ok::<_, String>(t.to_string()),
-            |_| true,
-        );
-        assert_eq!(
-            (minted.unwrap().as_str(), how),
-            ("at-1", Some(VaultLogin::New))
-        );
+        assert_eq!(failed.unwrap_err(), "429");
+        let (minted, how) = keeper
+            .mint(|| vault.login(), |t| t.to_string(), |_| false)
+            .unwrap();
+        assert_eq!((minted.as_str(), how), ("at-1", VaultLogin::New));
     }
 
     #[test]

@@ -200,6 +200,61 @@ pub fn shipped(file: &str) -> PathBuf {
         .join(file)
 }
 
+/// What an embedding starts from in `world`: its settings, the shipped
+/// policy, the component loaded once.
+pub struct Library {
+    pub settings: raxx_host::Settings,
+    pub policy: raxx_host::PolicyDocuments,
+    pub runtime: std::sync::Arc<raxx_host::Runtime>,
+}
+
+impl Library {
+    pub fn new(world: &World) -> Library {
+        let env = world.env();
+        let settings = raxx_host::Settings::from_env(|k| {
+            env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+        })
+        .unwrap();
+        let policy = raxx_host::PolicyFiles::locate(
+            Some(shipped("agent_bot_map.yaml")),
+            Some(shipped("policy.yaml")),
+        )
+        .unwrap()
+        .read()
+        .unwrap();
+        let runtime =
+            std::sync::Arc::new(raxx_host::Runtime::load(&component_path(), &cache()).unwrap());
+        Library {
+            settings,
+            policy,
+            runtime,
+        }
+    }
+
+    /// An agent class (or, with `bot: true`, a bot) resolved by the shipped policy.
+    pub fn resolve(&self, name: &str, bot: bool) -> raxx_host::Resolved {
+        let request = raxx_host::MintRequest {
+            bot: bot.then(|| name.into()),
+            agent: (!bot).then(|| name.into()),
+            owner: None,
+            repositories: vec![],
+            permissions: vec![],
+        };
+        self.runtime.resolve(&self.policy, &request).unwrap()
+    }
+
+    /// A session's minter for `resolved` (its own vault keeper, no audit log).
+    pub fn minter(&self, resolved: raxx_host::Resolved) -> raxx_host::RuntimeMint {
+        raxx_host::RuntimeMint::new(
+            self.runtime.clone(),
+            self.settings.clone(),
+            resolved,
+            self.policy.clone(),
+            None,
+        )
+    }
+}
+
 /// A shipped policy file (`policy.yaml`, `agent_bot_map.yaml`) with `edit`
 /// applied, written to `dir` under the same name; its path as text, for an
 /// argument. The edit must change the file: one that no longer matches the

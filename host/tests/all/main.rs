@@ -31,6 +31,7 @@ mod reach;
 mod real_clients;
 mod sandbox;
 mod session;
+mod session_login;
 mod smoke;
 mod spawn;
 mod time;

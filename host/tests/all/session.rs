@@ -27,7 +27,8 @@ fn wait_for(path: &Path, what: &str) {
     }
 }
 
-fn finish(mut child: Child) -> (i32, String) {
+/// Waits for a `raxx-host` started with a piped stderr: its exit code and what it printed there.
+pub fn finish(mut child: Child) -> (i32, String) {
     let status = child.wait().unwrap();
     let mut stderr = String::new();
     if let Some(mut e) = child.stderr.take() {
@@ -422,40 +423,12 @@ fn token_outside_a_session_says_so_in_one_line() {
 
 #[test]
 fn the_library_handle_always_has_a_valid_token() {
-    use raxx_host::{RuntimeMint, TokenSource};
+    use raxx_host::TokenSource;
     let world = World::start_shared();
     world.github.set_token_lifetime(Duration::from_secs(6));
-    let env = world.env();
-    let settings =
-        raxx_host::Settings::from_env(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
-            .unwrap();
-    let policy = raxx_host::PolicyFiles::locate(
-        Some(crate::harness::shipped("agent_bot_map.yaml")),
-        Some(crate::harness::shipped("policy.yaml")),
-    )
-    .unwrap()
-    .read()
-    .unwrap();
-    let runtime = std::sync::Arc::new(
-        raxx_host::Runtime::load(&crate::harness::component_path(), &crate::harness::cache())
-            .unwrap(),
-    );
-    let request = raxx_host::MintRequest {
-        bot: None,
-        agent: Some("card-groomer".into()),
-        owner: None,
-        repositories: vec![],
-        permissions: vec![],
-    };
-    let resolved = runtime.resolve(&policy, &request).unwrap();
-    let source = TokenSource::begin(std::sync::Arc::new(RuntimeMint {
-        runtime,
-        settings,
-        resolved,
-        policy,
-        audit: None,
-    }))
-    .unwrap();
+    let library = crate::harness::Library::new(&world);
+    let minter = library.minter(library.resolve("card-groomer", false));
+    let source = TokenSource::begin(std::sync::Arc::new(minter)).unwrap();
     let mut seen = std::collections::BTreeSet::new();
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(15) {

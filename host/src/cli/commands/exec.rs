@@ -25,7 +25,7 @@ pub struct Args {
 pub fn run(context: &Context, args: Args) -> Result<u8, Error> {
     let request = target_request(args.target)?;
     let resolved = resolve_child(context, &request)?;
-    match context.mint("exec", &resolved, None) {
+    match context.mint_session("exec", &resolved, None) {
         Ok(minted) => BotChild {
             command: "exec",
             resolved,

@@ -53,7 +53,7 @@ pub fn run(context: &Context, args: Args) -> Result<u8, Error> {
         None
     };
     let workflow = args.workflow_uuid.as_deref();
-    let minted = match context.mint("spawn", &resolved, workflow) {
+    let minted = match context.mint_session("spawn", &resolved, workflow) {
         Ok(minted) => minted,
         Err(failed) => {
             let reason = match &failed.cause {
