@@ -7,7 +7,9 @@
 //!   3. the library: one process minting repeatedly;
 //!   4. cold `raxx-node mint` (host/node): a new Node process each time, the same component through jco;
 //!   5. the Node library: one Node process minting repeatedly (tests/bench/node_library.mjs);
-//!   6. @octokit/auth-app warm, and issue 27's budget (speed.rs).
+//!   6. @octokit/auth-app warm, and issue 27's budget (speed.rs);
+//!   7. a session's refresh with the vault login reused against a full mint, and the capacity
+//!      simulation of many sessions (session.rs, issue 28).
 //!
 //! Prints medians, the ratio (1)/(2), the local overhead (wall − 3 × latency),
 //! where the time goes, and checks the targets. Writes docs/benchmark.md and,
@@ -15,6 +17,7 @@
 
 #![forbid(unsafe_code)]
 
+mod session;
 mod speed;
 
 use raxx_fakes::World;
@@ -255,11 +258,13 @@ fn main() {
     let policy = policy();
     let warm = scratch.join("warm-cache");
     let load_start = Instant::now();
-    let runtime = Runtime::load(
-        &component(),
-        &raxx_host::Cache::in_dir(warm.clone(), &raxx_fakes::world::client_secret()),
-    )
-    .unwrap();
+    let runtime = std::sync::Arc::new(
+        Runtime::load(
+            &component(),
+            &raxx_host::Cache::in_dir(warm.clone(), &raxx_fakes::world::client_secret()),
+        )
+        .unwrap(),
+    );
     let _ = ms(load_start.elapsed());
     let mut rows = Vec::new();
     for (latency, connect) in SCENARIOS {
@@ -428,6 +433,13 @@ The reference opens three connections per mint.\n\n", runs.min(15), runs * 2));
     let (speed_md, budget) = speed::section(&rows, &first_world, &warm, &scratch, runs);
     md.push_str(&speed_md);
     speed::write_block(&repo_root().join("docs/performance.md"), "budget", &budget);
+    let (session_md, capacity) = session::section(&runtime, &policy, &keys, runs);
+    md.push_str(&session_md);
+    speed::write_block(
+        &repo_root().join("docs/performance.md"),
+        "capacity",
+        &capacity,
+    );
     md.push_str(&format!("\nFirst run after a build (empty cache, compiles the component): {first:.0} ms; the next run: {second:.0} ms ({artifacts} artifact cached).\nProcess start and exit (`raxx-host --version`): {process_start:.1} ms.\n\n## Where the time goes (one cold `raxx-host mint`, `RAXX_TIMING=1`)\n\n"));
     for r in &rows {
         md.push_str(&format!("- {}: {}\n", r.label(), r.split));

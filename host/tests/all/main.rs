@@ -6,6 +6,7 @@
 mod agent_side;
 mod audit;
 mod cache;
+mod capacity;
 mod cli;
 mod containment;
 mod egress;
