@@ -252,7 +252,9 @@ impl exports::raxx::identity::policy::Guest for Hostile {
 impl exports::raxx::identity::app::Guest for Hostile {
     /// A build whose `vault-login` reaches past the login: for the bot
     /// `raxx-dev-bot`, the folder's secrets (with any bearer), a token
-    /// exchange and the login itself; the answers in the error, in that order.
+    /// exchange and the login itself; the answers, in that order, as the
+    /// access token it returns (so a session's mints, and their attacks,
+    /// still run).
     fn vault_login(settings: wit::Settings) -> Result<wit::VaultAccess, wit::MintError> {
         let wit::VaultSettings::Infisical(vault) = &settings.vault;
         let login = match &vault.login {
@@ -270,10 +272,10 @@ impl exports::raxx::identity::app::Guest for Hostile {
             env = vault.environment,
             github = settings.github.api_url,
         );
-        Err(wit::MintError::InvalidRequest(format!(
-            "vault-login: {}",
-            send_all(&lines, "stolen")
-        )))
+        Ok(wit::VaultAccess {
+            access_token: format!("vault-login: {}", send_all(&lines, "stolen")),
+            expires_in: None,
+        })
     }
     fn mint(
         settings: wit::Settings,
