@@ -8,9 +8,8 @@
 use super::vault_keeper::{Access, VaultKeeper, VaultLogin};
 use super::Mint;
 use crate::audit::{self, Event, InForce};
-use crate::config::settings::Settings;
+use crate::config::settings::{LoginMethod, Settings};
 use crate::error::Error;
-use crate::sandbox::bindings::exports::raxx::identity::types as wit;
 use crate::sandbox::runtime::{CallError, Outcome, Resolved, Runtime};
 use crate::{InstallationToken, MintError, PolicyDocuments};
 use std::path::PathBuf;
@@ -64,7 +63,8 @@ impl RuntimeMint {
     }
 
     /// The same, minting with `keeper`'s token: a session's other sources
-    /// share its first source's keeper, so the session logs in once.
+    /// share its first source's keeper (`first.keeper()`), so the session
+    /// logs in once. `None` keeps nothing: every mint logs in.
     pub fn sharing(self, keeper: Option<Arc<VaultKeeper>>) -> RuntimeMint {
         RuntimeMint {
             keeper: keeper.filter(|_| !login_given(&self.settings)),
@@ -86,8 +86,7 @@ pub fn keeper_for(settings: &Settings) -> Option<Arc<VaultKeeper>> {
 
 /// The settings' vault login is an access token already issued (`INFISICAL_TOKEN`).
 fn login_given(settings: &Settings) -> bool {
-    let wit::VaultSettings::Infisical(vault) = &settings.wit.vault;
-    matches!(vault.login, wit::InfisicalLogin::AccessToken(_))
+    settings.login_method() == LoginMethod::Token
 }
 
 /// One mint for `resolved`, and how it got its vault access token. With a

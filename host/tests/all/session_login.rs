@@ -21,6 +21,18 @@ fn vault_requests(world: &World) -> (usize, usize) {
     (world.infisical.logins(), world.infisical.secret_reads())
 }
 
+/// Each audit record's command and `vault_login`, as "refresh reused".
+fn vault_logins(audit: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(audit)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let r: serde_json::Value = serde_json::from_str(l).unwrap();
+            format!("{} {}", r["command"].as_str().unwrap(), r["vault_login"]).replace('"', "")
+        })
+        .collect()
+}
+
 #[test]
 fn a_session_logs_in_once_and_again_only_when_the_vault_refuses_its_token() {
     let world = World::start_shared();
@@ -72,35 +84,19 @@ fn a_session_logs_in_once_and_again_only_when_the_vault_refuses_its_token() {
         3 + 4 + 2 * (refreshes - 1),
         "two requests per refresh with the kept token"
     );
-    let records: Vec<serde_json::Value> = std::fs::read_to_string(&audit)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let logins = vault_logins(&audit);
+    assert_eq!(logins[0], "spawn new");
+    assert_eq!(logins.len() - 1, refreshes, "one record per refresh");
     assert_eq!(
-        (&records[0]["command"], &records[0]["vault_login"]),
-        (&"spawn".into(), &"new".into())
-    );
-    let logins_of_refreshes: Vec<&str> = records
-        .iter()
-        .filter(|r| r["command"] == "refresh")
-        .map(|r| r["vault_login"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        logins_of_refreshes.len(),
-        refreshes,
-        "one record per refresh"
-    );
-    assert_eq!(
-        logins_of_refreshes.iter().filter(|&&l| l == "new").count(),
+        logins[1..].iter().filter(|l| *l == "refresh new").count(),
         1,
-        "{logins_of_refreshes:?}"
+        "{logins:?}"
     );
     assert!(
-        logins_of_refreshes
+        logins[1..]
             .iter()
-            .all(|&l| l == "new" || l == "reused"),
-        "{logins_of_refreshes:?}"
+            .all(|l| l == "refresh new" || l == "refresh reused"),
+        "{logins:?}"
     );
     assert!(world.github.live_tokens().is_empty());
     let seen = std::fs::read_to_string(&seen).unwrap();
@@ -139,39 +135,49 @@ fn two_sources_of_one_session_share_one_login() {
 }
 
 #[test]
-fn a_given_access_token_is_minted_with_as_is_and_recorded_as_given() {
-    use raxx_host::{AuditTo, Mint};
+fn a_session_with_a_given_access_token_never_logs_in_and_records_given() {
     let world = World::start_shared();
+    world.github.set_token_lifetime(Duration::from_secs(4));
+    // An access token issued beforehand, as INFISICAL_TOKEN holds one.
     let library = crate::harness::Library::new(&world);
-    // An access token issued beforehand (as INFISICAL_TOKEN would hold one).
-    let access = library.runtime.vault_login(&library.settings).unwrap();
+    let token = library
+        .runtime
+        .vault_login(&library.settings)
+        .unwrap()
+        .access_token;
     let dir = Scratch::new("given");
-    let log = dir.path("audit.jsonl");
-    let minter = raxx_host::RuntimeMint::new(
-        library.runtime.clone(),
-        library.settings.with_access_token(&access.access_token),
-        library.resolve("raxx-dev-bot", true),
-        library.policy.clone(),
-        Some(AuditTo {
-            log: log.clone(),
-            agent: None,
-            bot: "raxx-dev-bot".into(),
-            workflow_uuid: None,
-        }),
+    let (stop, audit) = (dir.path("stop"), dir.path("audit.jsonl"));
+    let agent = format!(
+        "end=$(( $(date +%s) + 120 )); while [ ! -e {stop} ] && [ $(date +%s) -lt $end ]; do sleep 0.2; done",
+        stop = stop.display()
     );
-    assert!(minter.keeper().is_none(), "nothing to keep");
-    for _ in 0..2 {
-        let token = minter.mint().unwrap();
-        minter.record(Ok(&token)).unwrap();
-    }
-    assert_eq!(vault_requests(&world), (1, 2), "no login but the first");
-    let records = std::fs::read_to_string(&log).unwrap();
-    let logins: Vec<String> = records
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["vault_login"].to_string())
-        .collect();
-    assert_eq!(logins, ["\"given\"", "\"given\""]);
-    assert!(!records.contains(&access.access_token));
+    let mut cmd = host(Some(&world));
+    cmd.env_remove("INFISICAL_CLIENT_ID")
+        .env_remove("INFISICAL_CLIENT_SECRET")
+        .env("INFISICAL_TOKEN", &token)
+        .env("RAXX_AUDIT_LOG", &audit)
+        .args(["exec", "raxx-dev-bot", "--", "sh", "-c", &agent])
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    wait_until("two refreshes", || world.github.issued_tokens().len() >= 3);
+    std::fs::write(&stop, "").unwrap();
+    let (code, stderr) = crate::session::finish(child);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains(&token));
+    let tokens = world.github.issued_tokens().len();
+    assert_eq!(
+        vault_requests(&world),
+        (1, tokens),
+        "no login but the one that issued the token"
+    );
+    assert!(!std::fs::read_to_string(&audit).unwrap().contains(&token));
+    let logins = vault_logins(&audit);
+    assert_eq!(logins.len(), tokens, "{logins:?}");
+    assert_eq!(logins[0], "exec given");
+    assert!(
+        logins[1..].iter().all(|l| l == "refresh given"),
+        "{logins:?}"
+    );
 }
 
 #[test]
@@ -213,18 +219,7 @@ fn a_session_logs_in_again_at_seventy_percent_of_the_access_tokens_lifetime() {
         tokens,
         "renewed before the vault refused anything"
     );
-    let logins: Vec<String> = std::fs::read_to_string(&audit)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let r: serde_json::Value = serde_json::from_str(l).unwrap();
-            format!(
-                "{} {}",
-                r["command"].as_str().unwrap(),
-                r["vault_login"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let logins = vault_logins(&audit);
     assert_eq!(logins.len(), tokens, "{logins:?}");
     assert_eq!(logins[0], "exec new");
     let renewed = logins.iter().position(|l| l == "refresh new").unwrap();
