@@ -21,6 +21,14 @@ fn vault_requests(world: &World) -> (usize, usize) {
     (world.infisical.logins(), world.infisical.secret_reads())
 }
 
+/// A child's script: `each` every 0.2 s until `stop` exists (at most 120 s).
+fn until(stop: &std::path::Path, each: &str) -> String {
+    format!(
+        "end=$(( $(date +%s) + 120 )); while [ ! -e {} ] && [ $(date +%s) -lt $end ]; do {each} sleep 0.2; done",
+        stop.display()
+    )
+}
+
 /// Each audit record's command and `vault_login`, as "refresh reused".
 fn vault_logins(audit: &std::path::Path) -> Vec<String> {
     std::fs::read_to_string(audit)
@@ -40,10 +48,9 @@ fn a_session_logs_in_once_and_again_only_when_the_vault_refuses_its_token() {
     world.github.set_token_lifetime(Duration::from_secs(4));
     let dir = Scratch::new("one-login");
     let (stop, seen, audit) = (dir.path("stop"), dir.path("seen"), dir.path("audit.jsonl"));
-    let agent = format!(
-        "end=$(( $(date +%s) + 120 )); while [ ! -e {stop} ] && [ $(date +%s) -lt $end ]; do raxx-host token >> {seen} || exit 9; sleep 0.2; done",
-        stop = stop.display(),
-        seen = seen.display()
+    let agent = until(
+        &stop,
+        &format!("raxx-host token >> {} || exit 9;", seen.display()),
     );
     let mut cmd = host(Some(&world));
     cmd.env("RAXX_AUDIT_LOG", &audit)
@@ -147,10 +154,7 @@ fn a_session_with_a_given_access_token_never_logs_in_and_records_given() {
         .access_token;
     let dir = Scratch::new("given");
     let (stop, audit) = (dir.path("stop"), dir.path("audit.jsonl"));
-    let agent = format!(
-        "end=$(( $(date +%s) + 120 )); while [ ! -e {stop} ] && [ $(date +%s) -lt $end ]; do sleep 0.2; done",
-        stop = stop.display()
-    );
+    let agent = until(&stop, "");
     let mut cmd = host(Some(&world));
     cmd.env_remove("INFISICAL_CLIENT_ID")
         .env_remove("INFISICAL_CLIENT_SECRET")
@@ -189,10 +193,7 @@ fn a_session_logs_in_again_at_seventy_percent_of_the_access_tokens_lifetime() {
     world.github.set_token_lifetime(Duration::from_secs(4));
     let dir = Scratch::new("relogin");
     let (stop, audit) = (dir.path("stop"), dir.path("audit.jsonl"));
-    let agent = format!(
-        "end=$(( $(date +%s) + 120 )); while [ ! -e {stop} ] && [ $(date +%s) -lt $end ]; do sleep 0.2; done",
-        stop = stop.display()
-    );
+    let agent = until(&stop, "");
     let mut cmd = host(Some(&world));
     cmd.env("RAXX_AUDIT_LOG", &audit)
         .args(["exec", "raxx-dev-bot", "--", "sh", "-c", &agent])
