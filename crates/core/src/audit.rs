@@ -62,7 +62,7 @@ pub struct Event<'a> {
     pub outcome: Result<(), (i32, &'a str)>,
     /// How a mint got its vault access token: `new` (it logged in), `reused`
     /// (a session's token from an earlier login), `given` (the token method:
-    /// no login); `None` for records that minted nothing.
+    /// no login); `None` for records without a minted token.
     pub vault_login: Option<&'a str>,
 }
 

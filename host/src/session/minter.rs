@@ -173,7 +173,10 @@ impl Mint for RuntimeMint {
             outcome: refreshed
                 .map(|_| ())
                 .map_err(|e| (i32::from(e.exit.code()), e.message.as_str())),
-            vault_login: *self.last_login.lock().unwrap_or_else(|p| p.into_inner()),
+            // Like the first mint's record: said of a token minted only.
+            vault_login: refreshed
+                .ok()
+                .and(*self.last_login.lock().unwrap_or_else(|p| p.into_inner())),
         };
         let in_force = InForce {
             component_sha256: self.runtime.component_sha256(),
