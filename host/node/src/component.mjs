@@ -8,7 +8,9 @@
 // vault identity's secret, so it is trusted only as raxx-host trusts compiled
 // code (docs/security.md): made in this process, or read from a cache entry
 // whose BLAKE3 MAC (keyed mode) checks out under a key derived (BLAKE3's
-// `derive_key`) from the vault identity's client secret, in a folder that is
+// `derive_key`) from the vault identity's stable secret (the core's
+// `cache-secret`: Universal Auth's client secret, the token method's access
+// token; kubernetes, oidc and jwt have none), in a folder that is
 // this user's, not a link and writable by nobody else. The key, its id in
 // entry names and what the tag covers are the host core's rule
 // (crates/core/src/cache_key.rs, the one raxx-host's cache uses), run here
@@ -76,7 +78,7 @@ export function sha256Hex(bytes) {
 /**
  * A loaded component: `{ path, sha256, compiledSha256, warnings,
  * instantiate(imports) }`, where `instantiate` makes a fresh instance (its
- * core modules compiled once). `secret` is the vault identity's client
+ * core modules compiled once). `secret` is the vault identity's stable
  * secret (the cache's key), when there is one. Throws a `RaxxError` (exit 1)
  * when the component cannot be read or transpiled.
  */

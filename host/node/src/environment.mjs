@@ -6,32 +6,46 @@
 import { Allowlist, Base } from './allowlist.mjs';
 import { core, payload } from './core.mjs';
 import { fromConfigError } from './errors.mjs';
+import { jwtFrom } from './login-source.mjs';
 
 /** The variables the core reads settings from, as (name, value) pairs: nothing else of `env` is passed. */
 function settingsEnv(env) {
   return core.settingsVariables().flatMap((name) => (typeof env[name] === 'string' ? [[name, env[name]]] : []));
 }
 
-/** The secret the transpile cache is keyed from, when the login method has a stable one (the core decides: crates/core/src/settings/infisical/login.rs). */
-export function vaultClientSecret(env) {
+/**
+ * The secret the transpile cache is keyed from, when the login method has a
+ * stable one (the core decides: Universal Auth's client secret, the token
+ * method's access token; none for kubernetes, oidc and jwt: no cache).
+ */
+export function cacheSecret(env) {
   return core.cacheSecret(settingsEnv(env));
 }
 
 /**
- * The component's WIT `settings` from the core's: the one place the two meet
- * (raxx-host's settings::to_wit). The core's `vault-settings` has the minter's
- * shape arm for arm (wit/host-core/host-core.wit mirrors wit/identity.wit), so
- * it passes as it is: a new store or login method needs nothing here.
+ * The minter's WIT `infisical-login` for the core's: Universal Auth and an
+ * access token pass as they are; a JWT login's token is got from its source
+ * now (login-source.mjs), so a rotated file or a fresh ID token is what is sent.
  */
-function toWit(settings) {
-  return { vault: settings.vault, github: settings.github, network: settings.network };
+function loginNow(login, network, userAgent) {
+  switch (login.tag) {
+    case 'kubernetes':
+    case 'oidc':
+    case 'jwt':
+      return { tag: login.tag, val: { identityId: login.val.identityId, jwt: jwtFrom(login.tag, login.val.source, network, userAgent) } };
+    default:
+      return login;
+  }
 }
 
 /**
  * Reads the settings from `env` (an object of variables, `process.env` in the
- * CLI): `{ wit, allowlist }`, where `wit` is the minter's WIT `settings`
- * record. Throws a `RaxxError` (kind `config`, exit 2, 3 or 64) naming the
- * variable to fix; never echoes a secret.
+ * CLI): `{ vault, github, network, allowlist, forLogin() }`, where `vault` is
+ * the core's (a JWT login holds where its token comes from) and `forLogin()`
+ * the minter's WIT `settings` for a call that logs in, its login's token read
+ * or fetched at that moment (raxx-host's `to_wit`). Throws a `RaxxError`
+ * (kind `config`, exit 2, 3 or 64) naming the variable to fix; never echoes a
+ * secret. `forLogin()` throws one (exit 2) when the token cannot be got.
  */
 export function readSettings(env, userAgent) {
   let settings;
@@ -40,5 +54,12 @@ export function readSettings(env, userAgent) {
   } catch (e) {
     throw fromConfigError(payload(e));
   }
-  return { wit: toWit(settings), allowlist: new Allowlist(settings.bases.map((b) => new Base(b.service, b.url))) };
+  const { vault, github, network } = settings;
+  return {
+    vault,
+    github,
+    network,
+    allowlist: new Allowlist(settings.bases.map((b) => new Base(b.service, b.url))),
+    forLogin: () => ({ vault: { tag: vault.tag, val: { ...vault.val, login: loginNow(vault.val.login, network, userAgent) } }, github, network }),
+  };
 }

@@ -13,7 +13,7 @@ import { defaultCacheDir, defaultComponentPath, loadComponent, VERSION } from '.
 import { fromMintError, GITHUB, HOST, hostError, RaxxError } from './errors.mjs';
 import { locatePolicy, readPolicy } from './policy.mjs';
 import { Allowlist, scopeOf } from './allowlist.mjs';
-import { readSettings, vaultClientSecret } from './environment.mjs';
+import { cacheSecret, readSettings } from './environment.mjs';
 import { sandboxImports } from './sandbox.mjs';
 import { permission } from './wit.mjs';
 
@@ -38,8 +38,7 @@ export async function load(options = {}) {
   if (!path) {
     throw new RaxxError(HOST, 'host', 'no minter component next to this package; build it with scripts/build, or pass component (or set RAXX_COMPONENT)');
   }
-  const secret = vaultClientSecret(env);
-  const component = await loadComponent(path, options.cacheDir ?? defaultCacheDir(env), secret);
+  const component = await loadComponent(path, options.cacheDir ?? defaultCacheDir(env), cacheSecret(env));
   return new Minter(component, policyFiles, env);
 }
 
@@ -95,7 +94,11 @@ export class Minter {
     return readPolicy(this.policyFiles);
   }
 
-  /** The settings from the environment (`RaxxError` with exit 2, 3 or 64 when unusable). */
+  /**
+   * The settings from the environment (`RaxxError` with exit 2, 3 or 64 when
+   * unusable): read at every call, as `forLogin()` gets a JWT login's token at
+   * every login.
+   */
   settings() {
     return readSettings(this.#env, USER_AGENT);
   }
@@ -115,23 +118,25 @@ export class Minter {
    * Mints an installation token (the WIT `installation-token`) for a
    * resolution `resolve` returned, or for a request, resolved first (a refusal
    * never reaches the network). Anything else, an edited copy of a resolution
-   * included, is a request: the policy judges it again. Then the settings, then
-   * the component pulls the bot's credentials and asks GitHub.
+   * included, is a request: the policy judges it again. Then the settings (a
+   * JWT login's token read or fetched now), then the component logs in, pulls
+   * the bot's credentials and asks GitHub.
    */
   async mint(requestOrResolution) {
     const resolution = this.#resolved.has(requestOrResolution) ? requestOrResolution : await this.resolve(requestOrResolution);
     const settings = this.settings();
     const allowlist = settings.allowlist.forCall('mint', resolution.bot, scopeOf(resolution));
-    return this.#call(allowlist, (root) => root.app.mint(settings.wit, resolution));
+    const wit = settings.forLogin();
+    return this.#call(allowlist, (root) => root.app.mint(wit, resolution));
   }
 
-  /** Revokes an installation token (a string or what `mint` returned). Only the GitHub settings enter the component. */
+  /** Revokes an installation token (a string or what `mint` returned). Only the GitHub settings enter the component: no login, nothing read. */
   async revoke(token) {
     const settings = this.settings();
     const value = typeof token === 'string' ? token : token.token;
     // revoke's error is a bare service-failure at GitHub, not a mint-error.
     const failed = (f) => new RaxxError(GITHUB, 'github', f.message, f);
-    return this.#call(settings.allowlist.forCall('revoke'), (root) => root.app.revoke(settings.wit.github, settings.wit.network, value), failed);
+    return this.#call(settings.allowlist.forCall('revoke'), (root) => root.app.revoke(settings.github, settings.network, value), failed);
   }
 
   /** Runs one export in a fresh instance that may reach `allowlist`; a WIT error becomes `failed(error)`. */

@@ -24,12 +24,12 @@ const Origin = { fromBaseUrl: (url) => new Base('github', url).origin };
 
 test('defaults match the design', () => {
   const s = settings(BASE);
-  assert.equal(s.wit.vault.tag, 'infisical');
-  assert.equal(s.wit.vault.val.apiUrl, 'https://app.infisical.com/api');
-  assert.equal(s.wit.vault.val.environment, 'prod');
-  assert.equal(s.wit.vault.val.pathPrefix, '/MooseQuest/');
-  assert.equal(s.wit.github.apiUrl, 'https://api.github.com');
-  assert.deepEqual(s.wit.network, { connectTimeoutMs: 5000, firstByteTimeoutMs: 20000, maxRetries: 2 });
+  assert.equal(s.vault.tag, 'infisical');
+  assert.equal(s.vault.val.apiUrl, 'https://app.infisical.com/api');
+  assert.equal(s.vault.val.environment, 'prod');
+  assert.equal(s.vault.val.pathPrefix, '/MooseQuest/');
+  assert.equal(s.github.apiUrl, 'https://api.github.com');
+  assert.deepEqual(s.network, { connectTimeoutMs: 5000, firstByteTimeoutMs: 20000, maxRetries: 2 });
   assert.deepEqual(s.allowlist.origins.map(String), ['https://app.infisical.com:443', 'https://api.github.com:443']);
 });
 
@@ -41,9 +41,9 @@ test("accepts the Infisical CLI's names and appends /api", () => {
     INFISICAL_DOMAIN: 'https://vault.example.com/',
     GITHUB_API_URL: 'https://ghe.example.com/api/v3/',
   });
-  assert.equal(s.wit.vault.val.apiUrl, 'https://vault.example.com/api');
-  assert.equal(s.wit.github.apiUrl, 'https://ghe.example.com/api/v3');
-  assert.equal(settings({ ...BASE, INFISICAL_DOMAIN: 'https://eu.infisical.com/api' }).wit.vault.val.apiUrl, 'https://eu.infisical.com/api');
+  assert.equal(s.vault.val.apiUrl, 'https://vault.example.com/api');
+  assert.equal(s.github.apiUrl, 'https://ghe.example.com/api/v3');
+  assert.equal(settings({ ...BASE, INFISICAL_DOMAIN: 'https://eu.infisical.com/api' }).vault.val.apiUrl, 'https://eu.infisical.com/api');
 });
 
 test('missing variables are named, blank ones count as missing, and the secret is never echoed', () => {
@@ -60,7 +60,7 @@ test('network knobs have defaults and are checked', () => {
   assert.equal(e.side, 'host');
   assert.equal(e.message, 'RAXX_TIMEOUT_MS="soon" is not a whole number from 0 to 600000');
   assert.equal(refusal({ ...BASE, RAXX_RETRIES: '11' }).side, 'host');
-  assert.equal(settings({ ...BASE, RAXX_CONNECT_TIMEOUT_MS: '0' }).wit.network.connectTimeoutMs, 1);
+  assert.equal(settings({ ...BASE, RAXX_CONNECT_TIMEOUT_MS: '0' }).network.connectTimeoutMs, 1);
 });
 
 test('plain http is refused off loopback, with the side named', () => {
