@@ -20,8 +20,18 @@ Usage:
 Options (any command): --component PATH, --policy PATH, --agent-map PATH, --audit-log PATH
 
 Environment:
+  INFISICAL_AUTH_METHOD universal, kubernetes, oidc, jwt or token (unset: inferred from what is set;
+                       oidc and jwt are never inferred)
   INFISICAL_CLIENT_ID, INFISICAL_CLIENT_SECRET   Universal Auth machine identity (also
                        INFISICAL_UNIVERSAL_AUTH_CLIENT_ID / _SECRET)
+  INFISICAL_MACHINE_IDENTITY_ID  the identity kubernetes, oidc and jwt log in as
+  INFISICAL_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH  kubernetes: the token file, read at each login
+                       (default: /var/run/secrets/kubernetes.io/serviceaccount/token; or the token
+                       itself in INFISICAL_KUBERNETES_SERVICE_ACCOUNT_TOKEN)
+  INFISICAL_AUTH_JWT, INFISICAL_AUTH_JWT_PATH   oidc, jwt: the token, or a file read at each login;
+                       oidc on GitHub Actions asks the runner (ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN)
+                       for an ID token whose audience is INFISICAL_OIDC_AUDIENCE (default: GitHub's)
+  INFISICAL_TOKEN       token: an Infisical access token, no login (or INFISICAL_UNIVERSAL_AUTH_ACCESS_TOKEN)
   INFISICAL_PROJECT_ID  project holding the bots' folders
   INFISICAL_ENVIRONMENT environment slug (default: prod)
   INFISICAL_PATH_PREFIX folder prefix (default: /MooseQuest/)
@@ -29,7 +39,9 @@ Environment:
   GITHUB_API_URL        default: https://api.github.com (GitHub Enterprise: https://HOST/api/v3)
   RAXX_COMPONENT, RAXX_POLICY, RAXX_AGENT_MAP, RAXX_AUDIT_LOG   as the options above
   RAXX_CONNECT_TIMEOUT_MS, RAXX_TIMEOUT_MS, RAXX_RETRIES        network limits
-  RAXX_CACHE_DIR        transpiled-component cache
+  RAXX_CACHE_DIR        transpiled-component cache (universal and token only: kubernetes, oidc and
+                       jwt have no stable secret to key it from)
+  NODE_EXTRA_CA_CERTS   CAs to trust besides Node's (Infisical, GitHub, the Actions runner)
 
 Exit codes: 0 success; 1 the component could not run; 2 Infisical (or a missing INFISICAL_* variable);
 3 GitHub; 4 the policy refused; 5 unknown agent class; 64 usage error.
