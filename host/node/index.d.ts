@@ -43,7 +43,11 @@ export interface LoadOptions {
   policy?: string;
   /** Agent map; default `RAXX_AGENT_MAP`, then `policies/agent_bot_map.yaml`. */
   agentMap?: string;
-  /** Where the INFISICAL_*, GITHUB_API_URL and RAXX_* settings are read; default `process.env`. */
+  /**
+   * Where the INFISICAL_*, ACTIONS_ID_TOKEN_REQUEST_*, GITHUB_API_URL and RAXX_*
+   * settings are read; default `process.env`. Read at each call: a JWT login's
+   * token file, or the GitHub Actions ID token, is got at each `mint`.
+   */
   env?: Record<string, string | undefined>;
   /** Transpiled-component cache; default `RAXX_CACHE_DIR`, `target/node` in a source tree, `~/.cache/raxx`. */
   cacheDir?: string;
