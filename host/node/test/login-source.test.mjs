@@ -7,10 +7,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { readSettings } from '../src/environment.mjs';
 import { MAX_SOURCE_BYTES } from '../src/login-source.mjs';
 import { RaxxError, VAULT } from '../src/errors.mjs';
@@ -93,4 +94,23 @@ test('the runner endpoint unreachable, or not https, is one line without the req
   assert.ok(!refused.includes('req-s3cret'));
   // Refused when the settings are read (the core checks the URL there), as raxx-host refuses it.
   assert.throws(() => readSettings(actions('http://127.0.0.1:1/idtoken'), 'raxx-node/test'), (e) => e.code === VAULT && /must start with https:\/\//.test(e.message) && !e.message.includes('req-s3cret'));
+});
+
+test('a runner endpoint that never answers is bounded by RAXX_CONNECT_TIMEOUT_MS', async () => {
+  // It accepts connections and says nothing (in its own process: the fetch blocks this thread).
+  const silent = spawn(process.execPath, ['-e', "require('net').createServer(() => {}).listen(0, '127.0.0.1', function () { console.log(this.address().port); }); process.stdin.resume(); process.stdin.on('end', () => process.exit());"], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    let port;
+    for await (const line of createInterface({ input: silent.stdout })) {
+      port = line;
+      break;
+    }
+    const env = { ...IDENTITY, INFISICAL_AUTH_METHOD: 'oidc', ACTIONS_ID_TOKEN_REQUEST_URL: `https://127.0.0.1:${port}/idtoken?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'req-s3cret', RAXX_CONNECT_TIMEOUT_MS: '300' };
+    assert.equal(
+      failure(env),
+      `INFISICAL_AUTH_METHOD=oidc: the GitHub Actions ID-token endpoint https://127.0.0.1:${port} is unreachable (no answer within 300 ms (RAXX_CONNECT_TIMEOUT_MS)): check the runner's network and proxy settings, or set INFISICAL_AUTH_JWT`,
+    );
+  } finally {
+    silent.stdin.end();
+  }
 });
