@@ -44,9 +44,13 @@ export function fromMintError(error) {
   return new RaxxError(code, error.tag, message, error.val);
 }
 
-/** A settings problem (the core's `config-error`: side, message) with the core's code for its side. */
-export function fromConfigError(error) {
-  return new RaxxError(core.exitForSide(error.side), 'config', error.message);
+/**
+ * A settings problem (the core's `config-error`: side, message) with the
+ * core's code for its side; `kind` `vault` when it stopped a login (a JWT
+ * login's token could not be got), which raxx-node reports as part of the mint.
+ */
+export function fromConfigError(error, kind = 'config') {
+  return new RaxxError(core.exitForSide(error.side), kind, error.message);
 }
 
 /** The host could not run the component; `cause` is what JavaScript threw. */

@@ -29,11 +29,11 @@ const NS_PER_MS = 1_000_000n;
 /**
  * The token for a JWT login: `method` (`kubernetes`, `oidc`, `jwt`), its
  * `source` (the core's WIT `credential-source`), got now. A failure is a
- * `RaxxError` with the core's one line (exit 2), which names the method and
- * what to fix and never holds a token.
+ * `RaxxError` (kind `vault`: the login could not be made) with the core's one
+ * line (exit 2), which names the method and what to fix and never holds a token.
  */
 export function jwtFrom(method, source, network, userAgent) {
-  const fail = (failure) => fromConfigError(core.sourceError(method, source, failure));
+  const fail = (failure) => fromConfigError(core.sourceError(method, source, failure), 'vault');
   switch (source.tag) {
     case 'value':
       return source.val;

@@ -25,7 +25,7 @@ function failure(env) {
   try {
     login(env);
   } catch (e) {
-    assert.ok(e instanceof RaxxError && e.code === VAULT && e.kind === 'config', String(e));
+    assert.ok(e instanceof RaxxError && e.code === VAULT && e.kind === 'vault', String(e));
     assert.ok(!e.message.includes('\n'), e.message);
     return e.message;
   }
