@@ -46,6 +46,8 @@ export async function startWorld() {
   return {
     env: world.env,
     bots: world.bots,
+    /** Any control request (`tests/fakes/src/control.rs` lists them). */
+    call,
     control: (path) => call('POST', path),
     issued: () => call('GET', '/issued'),
     requests: () => call('GET', '/requests'),
