@@ -136,7 +136,8 @@ async function mint(values, positionals, env) {
     throw failed;
   }
   try {
-    record({ token });
+    // As raxx-host's one-shot mint records it: the token method sent no login.
+    record({ token, vaultLogin: raxx.settings().vault.val.login.tag === 'access-token' ? 'given' : 'new' });
   } catch (e) {
     await raxx.revoke(token).catch(() => {});
     throw new RaxxError(HOST, 'host', `cannot write the audit log ${auditLog}: ${e.message}`);

@@ -7,7 +7,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load, RaxxError } from '../src/index.mjs';
@@ -118,13 +118,19 @@ test('token: the access token given is the bearer, and no login is sent', async 
   });
   const { accessToken } = await login.json();
   const before = await logins();
-  const r = raxxNode(['mint', 'raxx-ops-bot'], { ...vault, INFISICAL_TOKEN: accessToken });
+  const dir = mkdtempSync(join(tmpdir(), 'raxx-node-login-audit-'));
+  const r = raxxNode(['mint', 'raxx-ops-bot', '--audit-log', join(dir, 'node.jsonl')], { ...vault, INFISICAL_TOKEN: accessToken });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, `${(await world.issued()).at(-1).token}\n`);
   assertNone(r, [accessToken]);
   const now = await logins();
   assert.equal(now.universal + now.kubernetes + now.oidc + now.jwt, before.universal + before.kubernetes + before.oidc + before.jwt, 'no login');
   assert.equal(now.secret_reads, before.secret_reads + 1);
+  assert.equal(raxxHost(['mint', 'raxx-ops-bot', '--audit-log', join(dir, 'host.jsonl')], { ...vault, INFISICAL_TOKEN: accessToken }).code, 0);
+  const [n, h] = ['node', 'host'].map((who) => JSON.parse(readFileSync(join(dir, `${who}.jsonl`), 'utf8')));
+  assert.equal(n.vault_login, 'given', 'the audit record says no login was made');
+  assert.equal(n.vault_login, h.vault_login);
+  assert.ok(!JSON.stringify(n).includes(accessToken));
   assertNone(sameFailure({ ...vault, INFISICAL_TOKEN: 'eyJfake.not-issued.sig' }, 2, 'INFISICAL_TOKEN'), ['eyJfake.not-issued.sig']);
 });
 

@@ -91,7 +91,7 @@ test('it runs the portable build of the source raxx-host runs, and audits alike'
   assert.equal(h.portable_component_sha256, n.component_sha256, 'raxx-host records the portable build raxx-node runs');
   assert.equal(n.portable_component_sha256, n.component_sha256, 'and so does raxx-node');
   assert.deepEqual(Object.keys(n), Object.keys(h), 'the same audit fields');
-  for (const key of ['command', 'bot', 'app_id', 'installation_id', 'policy_sha256', 'agent_map_sha256', 'permissions', 'outcome', 'exit_code']) {
+  for (const key of ['command', 'bot', 'app_id', 'installation_id', 'policy_sha256', 'agent_map_sha256', 'permissions', 'outcome', 'exit_code', 'vault_login']) {
     assert.deepEqual(n[key], h[key], key);
   }
   const issued = await world.issued();
