@@ -179,7 +179,7 @@ fn a_plain_http_actions_endpoint_is_refused() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert_one_line_error(
         &r,
-        "ACTIONS_ID_TOKEN_REQUEST_URL \"http://127.0.0.1:9/idtoken?api-version=2.0\" must start with https://",
+        "ACTIONS_ID_TOKEN_REQUEST_URL \"http://127.0.0.1:9/idtoken?api-version=2.0\" is refused (must start with https://)",
     );
     assert_hidden(&r, &["runner-request-secret"]);
 }

@@ -41,7 +41,9 @@ impl LoginMethod {
     }
 
     pub fn from_name(name: &str) -> Option<LoginMethod> {
-        LoginMethod::ALL.into_iter().find(|m| m.name() == name)
+        LoginMethod::ALL
+            .into_iter()
+            .find(|m| m.name().eq_ignore_ascii_case(name))
     }
 }
 

@@ -72,8 +72,8 @@ pub fn actions_token_url(request: &ActionsIdToken) -> Result<String, ConfigError
         return Err(ConfigError::new(
             Side::Vault,
             format!(
-                "INFISICAL_AUTH_METHOD=oidc: ACTIONS_ID_TOKEN_REQUEST_URL {url:?} {why}: \
-                 use the URL the GitHub Actions runner sets"
+                "INFISICAL_AUTH_METHOD=oidc: ACTIONS_ID_TOKEN_REQUEST_URL {url:?} is refused ({why}); \
+                 leave it as the GitHub Actions runner sets it"
             ),
         ));
     }
