@@ -76,6 +76,16 @@ pub fn sandbox_plan() -> Result<Isolation, Error> {
     if let Ok((vault, _)) = raxx_core::settings::infisical(&var) {
         if let Some(file) = vault.login.credential_file() {
             plan.hidden = isolate::credential_folders(Path::new(file)).map_err(unavailable)?;
+            // The CAs raxx trusts are bound into the sandbox for the agent's git, over that cover.
+            if let Ok(network) = crate::config::settings::network(var) {
+                let trust = &network.trust;
+                let binds: Vec<(&str, PathBuf)> =
+                    (trust.ca_file().map(|f| ("SSL_CERT_FILE", f.to_path_buf())))
+                        .into_iter()
+                        .chain(trust.ca_dirs().iter().map(|d| ("SSL_CERT_DIR", d.clone())))
+                        .collect();
+                isolate::credential_not_bound(Path::new(file), &binds).map_err(unavailable)?;
+            }
         }
     }
     plan.check().map_err(usage)?;

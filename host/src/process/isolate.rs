@@ -95,6 +95,22 @@ pub fn credential_folders(file: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(folders)
 }
 
+/// Refuses a credential file (or what it links to) that a folder or file the
+/// sandbox binds for the agent would show again over the tmpfs that hid it:
+/// `binds` are the variable naming each (`SSL_CERT_DIR`, …) and its path.
+pub fn credential_not_bound(file: &Path, binds: &[(&str, PathBuf)]) -> Result<(), String> {
+    let resolved = file.canonicalize().ok();
+    for path in std::iter::once(file).chain(resolved.as_deref()) {
+        for (name, bind) in binds {
+            let real = bind.canonicalize().unwrap_or_else(|_| bind.clone());
+            if path.starts_with(bind) || path.starts_with(&real) {
+                return Err(format!("the vault identity's token file {} lies in {}, which {name} has the sandbox show the agent; keep the token out of that folder", path.display(), bind.display()));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Folders no working directory may contain (they hold other users' homes).
 const HOMES: [&str; 2] = ["/home", "/root"];
 
@@ -314,6 +330,32 @@ mod tests {
             matches!((etc, tmpfs, tree), (Some(o), Some(t), Some(b)) if o < t && t < b),
             "the token's folder is covered after /etc is mounted, before the agent's own mounts: {args:?}"
         );
+    }
+
+    #[test]
+    fn a_credential_file_inside_a_folder_the_sandbox_binds_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let token = dir.path().join("token");
+        std::fs::write(&token, "jwt").unwrap();
+        let bind = |name, p: &Path| vec![(name, p.to_path_buf())];
+        let err = credential_not_bound(&token, &bind("SSL_CERT_DIR", dir.path())).unwrap_err();
+        assert!(
+            err.contains("which SSL_CERT_DIR has the sandbox show the agent"),
+            "{err}"
+        );
+        assert!(credential_not_bound(&token, &bind("SSL_CERT_FILE", &token)).is_err());
+        // Through a link to the folder, and a link to the file.
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&token, &link).unwrap();
+        let other = tempfile::tempdir().unwrap();
+        assert!(credential_not_bound(&link, &bind("SSL_CERT_DIR", dir.path())).is_err());
+        let ca_link = other.path().join("cas");
+        std::os::unix::fs::symlink(dir.path(), &ca_link).unwrap();
+        assert!(credential_not_bound(&token, &bind("SSL_CERT_DIR", &ca_link)).is_err());
+        // A sibling folder, or a CA file beside the token, shows nothing of it.
+        assert!(credential_not_bound(&token, &bind("SSL_CERT_DIR", other.path())).is_ok());
+        let ca = dir.path().join("ca.pem");
+        assert!(credential_not_bound(&token, &bind("SSL_CERT_FILE", &ca)).is_ok());
     }
 
     #[test]

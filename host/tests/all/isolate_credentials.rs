@@ -120,3 +120,58 @@ fn a_token_file_directly_in_a_shown_system_folder_is_refused_before_anything_run
         r.stderr
     );
 }
+
+#[test]
+fn attack_a_ca_folder_the_sandbox_binds_does_not_show_the_token_file_inside_it() {
+    // SSL_CERT_DIR names the folder the token lies in (a volume holding the
+    // vault's CA and the identity's JWT, say): raxx binds the CA folders into
+    // the sandbox for the agent's git, over the tmpfs that hid the token.
+    if !root_or_skip("attack_a_ca_folder_the_sandbox_binds_does_not_show_the_token_file_inside_it")
+    {
+        return;
+    }
+    let world = World::start_shared();
+    let issuer = issuer(&world);
+    let folder = in_opt("sa-ca-dir");
+    let token = issuer
+        .service_account_token(&folder.0, AUDIENCE, "agents", "raxx", 600)
+        .unwrap();
+    std::fs::copy(
+        raxx_fakes::tls::Ca::run().file(),
+        folder.0.join("vault-ca.pem"),
+    )
+    .unwrap();
+    let project = outside_tmp("cred-ca-project");
+    git_init(&project.0);
+    let probe = PROBE.replace("$0", token.to_str().unwrap());
+    let r = run({
+        let mut cmd = host(Some(&world));
+        cmd.current_dir(&project.0)
+            .env("INFISICAL_AUTH_METHOD", "kubernetes")
+            .env("INFISICAL_MACHINE_IDENTITY_ID", "identity-isolated")
+            .env("INFISICAL_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH", &token)
+            .env("SSL_CERT_DIR", &folder.0)
+            .args([
+                "--policy",
+                shipped("policy.yaml").to_str().unwrap(),
+                "spawn",
+                "--isolate",
+                "--agent",
+                "feature-developer",
+                "--",
+                "sh",
+                "-c",
+                &probe,
+            ]);
+        cmd
+    });
+    let content = std::fs::read_to_string(&token).unwrap();
+    assert!(!r.stdout.contains("token-file=READ"), "{}", r.stdout);
+    assert!(!r.stdout.contains(content.trim()), "{}", r.stdout);
+    assert_eq!(r.code, 7, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("SSL_CERT_DIR") && r.stderr.contains(&folder.0.display().to_string()),
+        "{}",
+        r.stderr
+    );
+}

@@ -583,3 +583,42 @@ fn attack_a_child_of_a_kubernetes_exec_sees_no_login_variable() {
         "the service-account token reached the child"
     );
 }
+
+#[test]
+fn attack_a_redirecting_actions_endpoint_does_not_take_the_request_token_elsewhere() {
+    // The endpoint answers 307 to the real runner (which would answer an ID
+    // token for the bearer), echoing the bearer in its body: raxx must
+    // neither follow (a redirect would carry the request token to another
+    // host) nor print what the answer said.
+    let world = World::start_shared();
+    let actions = actions(&world);
+    let ca = Ca::run().file().display().to_string();
+    let target = format!("{}&audience={AUDIENCE}", actions.request_url());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let log = seen.clone();
+    let handler: raxx_fakes::server::Handler = std::sync::Arc::new(move |req| {
+        let bearer = req.header("authorization").unwrap_or_default().to_string();
+        log.lock().unwrap().push(bearer.clone());
+        raxx_fakes::server::Reply::Respond(
+            raxx_fakes::server::HttpResponse::text(307, &format!("echo: {bearer}"))
+                .with_header("location", &target),
+        )
+    });
+    let redirector =
+        raxx_fakes::server::Server::start_tls(handler, Ca::run().server_config()).unwrap();
+    let mut vars = actions.env();
+    vars[0].1 = format!("{}/idtoken?api-version=2.0", redirector.url());
+    let r = mint_with(&world, &oidc_env(&vars, &ca, Some(AUDIENCE)));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_one_line_error(
+        &r,
+        &format!(
+            "INFISICAL_AUTH_METHOD=oidc: the GitHub Actions ID-token endpoint {} refused the request (HTTP 307)",
+            redirector.url()
+        ),
+    );
+    assert_eq!(seen.lock().unwrap().len(), 1, "asked once");
+    assert!(actions.requests().is_empty(), "the redirect was followed");
+    assert!(world.infisical.requests().is_empty());
+    assert_hidden(&r, &[actions.request_token()]);
+}
