@@ -62,7 +62,8 @@ impl Kept {
     /// 70 % of its lifetime has passed by `now`.
     fn due(&self, now: Instant) -> bool {
         self.lifetime.is_some_and(|lifetime| {
-            now.saturating_duration_since(self.obtained) >= lifetime * RENEW_AT.0 / RENEW_AT.1
+            now.saturating_duration_since(self.obtained)
+                >= lifetime.saturating_mul(RENEW_AT.0) / RENEW_AT.1
         })
     }
 }
@@ -208,6 +209,16 @@ mod tests {
             "70 s of 100: a new login"
         );
         assert_eq!(vault.logins(), 2);
+    }
+
+    #[test]
+    fn a_lifetime_of_any_size_is_judged_without_panicking() {
+        // expiresIn is the vault's (or a hostile build's) u64 of seconds.
+        let vault = Vault::new(Some(Duration::from_secs(u64::MAX)));
+        let keeper = VaultKeeper::new();
+        keeper.token(|| vault.login()).unwrap();
+        let (token, how) = keeper.token(|| vault.login()).unwrap();
+        assert_eq!((token.as_str(), how), ("at-1", VaultLogin::Reused));
     }
 
     #[test]

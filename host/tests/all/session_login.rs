@@ -231,3 +231,36 @@ fn a_session_logs_in_again_at_seventy_percent_of_the_access_tokens_lifetime() {
         "reused until 70 %, then one login: {logins:?}"
     );
 }
+
+#[test]
+fn attack_a_vault_lifetime_of_any_size_does_not_stop_the_sessions_refreshes() {
+    // Infisical's expiresIn is a u64 of seconds: one above u64::MAX / 7 made
+    // the session's 70 % rule overflow (a panic at the first refresh). (The
+    // fake's own clock cannot hold u64::MAX seconds.)
+    let world = World::start_shared();
+    world.infisical.set_expires_in(3_000_000_000_000_000_000);
+    world.github.set_token_lifetime(Duration::from_secs(4));
+    let dir = Scratch::new("huge-lifetime");
+    let stop = dir.path("stop");
+    let agent = until(&stop, "");
+    let mut cmd = host(Some(&world));
+    cmd.args(["exec", "raxx-dev-bot", "--", "sh", "-c", &agent])
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let start = Instant::now();
+    while world.github.issued_tokens().len() < 3
+        && start.elapsed() < Duration::from_secs(60)
+        && child.try_wait().unwrap().is_none()
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::fs::write(&stop, "").unwrap();
+    let (code, stderr) = crate::session::finish(child);
+    assert!(
+        world.github.issued_tokens().len() >= 3,
+        "two refreshes: {stderr}"
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    assert_eq!(world.infisical.logins(), 1, "the token is kept, not due");
+}
