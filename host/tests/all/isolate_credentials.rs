@@ -21,10 +21,22 @@ fn in_opt(name: &str) -> Scratch {
 /// `spawn` (`--isolate` or not) as feature-developer, logging in with the
 /// service-account token at `token`, running `probe` with `sh -c`.
 fn spawn_with_token(world: &World, token: &Path, isolate: bool, probe: &str) -> Run {
+    spawn_with_token_and(world, token, isolate, probe, &[])
+}
+
+/// `spawn_with_token` with more variables set.
+fn spawn_with_token_and(
+    world: &World,
+    token: &Path,
+    isolate: bool,
+    probe: &str,
+    env: &[(&str, &Path)],
+) -> Run {
     let project = outside_tmp("cred-project");
     git_init(&project.0);
     let mut cmd = host(Some(world));
     cmd.current_dir(&project.0)
+        .envs(env.iter().copied())
         .env("INFISICAL_AUTH_METHOD", "kubernetes")
         .env("INFISICAL_MACHINE_IDENTITY_ID", "identity-isolated")
         .env("INFISICAL_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH", token)
@@ -141,30 +153,14 @@ fn attack_a_ca_folder_the_sandbox_binds_does_not_show_the_token_file_inside_it()
         folder.0.join("vault-ca.pem"),
     )
     .unwrap();
-    let project = outside_tmp("cred-ca-project");
-    git_init(&project.0);
     let probe = PROBE.replace("$0", token.to_str().unwrap());
-    let r = run({
-        let mut cmd = host(Some(&world));
-        cmd.current_dir(&project.0)
-            .env("INFISICAL_AUTH_METHOD", "kubernetes")
-            .env("INFISICAL_MACHINE_IDENTITY_ID", "identity-isolated")
-            .env("INFISICAL_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH", &token)
-            .env("SSL_CERT_DIR", &folder.0)
-            .args([
-                "--policy",
-                shipped("policy.yaml").to_str().unwrap(),
-                "spawn",
-                "--isolate",
-                "--agent",
-                "feature-developer",
-                "--",
-                "sh",
-                "-c",
-                &probe,
-            ]);
-        cmd
-    });
+    let r = spawn_with_token_and(
+        &world,
+        &token,
+        true,
+        &probe,
+        &[("SSL_CERT_DIR", folder.0.as_path())],
+    );
     let content = std::fs::read_to_string(&token).unwrap();
     assert!(!r.stdout.contains("token-file=READ"), "{}", r.stdout);
     assert!(!r.stdout.contains(content.trim()), "{}", r.stdout);
