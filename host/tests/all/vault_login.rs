@@ -50,7 +50,7 @@ fn one_login_serves_later_mints_until_the_vault_refuses_the_token() {
     assert_eq!(refused.status, Some(401));
     assert!(
         refused.message.ends_with(
-            "INFISICAL_TOKEN was refused (expired or revoked): issue a new access token"
+            "the access token was refused (expired or revoked): with INFISICAL_AUTH_METHOD=token issue a new INFISICAL_TOKEN; after a login, check the machine identity's Access Token TTL"
         ),
         "{}",
         refused.message

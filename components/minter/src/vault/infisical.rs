@@ -320,7 +320,7 @@ pub fn fetch_app_secrets(
         let said = service_message(&resp.body);
         let advice = match status {
             401 | 403 if token_rejected && matches!(vault.login, Login::AccessToken(_)) => {
-                "INFISICAL_TOKEN was refused (expired or revoked): issue a new access token"
+                "the access token was refused (expired or revoked): with INFISICAL_AUTH_METHOD=token issue a new INFISICAL_TOKEN; after a login, check the machine identity's Access Token TTL"
                     .to_string()
             }
             404 => format!("create the folder {path} in environment '{env}', or fix INFISICAL_PATH_PREFIX / INFISICAL_ENVIRONMENT / the bot name"),

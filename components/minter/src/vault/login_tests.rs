@@ -166,7 +166,7 @@ fn a_refused_access_token_is_a_vault_failure_with_its_status_and_no_second_try()
         assert_eq!((f.kind, f.status), (FailureKind::Refused, Some(status)));
         assert_eq!(
             f.message,
-            format!("Infisical refused to list /MooseQuest/raxx-dev-bot ({status} {name}: {said}); INFISICAL_TOKEN was refused (expired or revoked): issue a new access token")
+            format!("Infisical refused to list /MooseQuest/raxx-dev-bot ({status} {name}: {said}); the access token was refused (expired or revoked): with INFISICAL_AUTH_METHOD=token issue a new INFISICAL_TOKEN; after a login, check the machine identity's Access Token TTL")
         );
         assert!(f.token_expired, "a caller that keeps tokens logs in again");
         assert_eq!(t.seen.borrow().len(), 1, "no login, no second list");
